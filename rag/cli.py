@@ -1,0 +1,164 @@
+"""The `rag` command. Heavy libraries are imported inside commands so `rag --help` is instant.
+
+Errors the user can act on (``RagError``) print as one line and exit non-zero; no traceback.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, offline
+from .errors import RagError
+
+offline.enable()
+
+DEFAULT_INDEX = "index"
+DEFAULT_DOCS = "seeds"
+
+
+def _index_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("RAG_INDEX") or DEFAULT_INDEX)
+
+
+def _config(**overrides):
+    from .config import Config
+
+    return Config.from_env().with_(**overrides)
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+index_option = click.option("--index", "index_dir", metavar="DIR", help="Index folder (default: ./index or $RAG_INDEX).")
+
+
+class _Group(click.Group):
+    """Turns the errors a user can act on into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RagError as e:
+            _err(f"error: {e}")
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            _err("interrupted")
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rag")
+def cli() -> None:
+    """Offline document Q&A: index your documents, then ask questions with verified citations."""
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Rebuild from scratch (after changing the embedder or chunking).")
+@click.option("--chunk-size", type=int, help="Chunk size in characters (default 300).")
+@click.option("--chunk-overlap", type=int, help="Overlap between chunks in characters (default 60).")
+@click.option("--index-type", type=click.Choice(["flat", "hnsw", "ivf"]), help="FAISS index type (default flat = exact).")
+@click.option("-v", "--verbose", is_flag=True, help="List what the cleaner removed from each document.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def index_cmd(paths, index_dir, rebuild, chunk_size, chunk_overlap, index_type, verbose, as_json):
+    """Index documents (files or folders; default: the sources indexed last time, or ./seeds).
+
+    Re-running only embeds new or changed documents and removes deleted ones."""
+    from .embed import load_embedder
+    from .index import update_index
+
+    root = _index_dir(index_dir)
+    config = _config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type)
+    sources = list(paths) or (None if (root / "CURRENT").exists() else [Path(DEFAULT_DOCS)])
+    embedder = load_embedder(config)
+    report = update_index(root, sources, config, embedder, rebuild=rebuild, progress=not as_json,
+                          on_event=None if as_json else _err)
+    if as_json:
+        click.echo(json.dumps(_report_json(report), ensure_ascii=False))
+        return
+    for s in report.skipped:
+        _err(f"warning: skipped {s.path}: {s.reason}")
+    for doc_id, drops in report.dropped.items():
+        _err(f"cleaned {doc_id}: removed {len(drops)} boilerplate piece(s)")
+        if verbose:
+            for rule, text in drops:
+                _err(f"    [{rule}] {text}")
+    click.echo(f"{root}: {report.summary()}")
+
+
+def _report_json(report) -> dict:
+    return {"index": report.folder, "added": report.added, "updated": report.updated,
+            "removed": report.removed, "unchanged": report.unchanged,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            "dropped": {k: [{"rule": r, "text": t} for r, t in v] for k, v in report.dropped.items()},
+            "n_chunks": report.n_chunks, "n_embedded": report.n_embedded, "seconds": round(report.seconds, 2)}
+
+
+def ensure_index(root: Path, config) -> None:
+    """Build the default index from ./seeds on first use, so the first `rag ask` works."""
+    if (root / "CURRENT").exists():
+        return
+    if not Path(DEFAULT_DOCS).is_dir():
+        from .errors import IndexMissingError
+
+        raise IndexMissingError(f"no index at {root}", "build one with `rag index PATH ...`")
+    from .embed import load_embedder
+    from .index import update_index
+
+    _err(f"no index at {root} yet: building it from {DEFAULT_DOCS}/ (once)")
+    report = update_index(root, [Path(DEFAULT_DOCS)], config, load_embedder(config), progress=True, on_event=_err)
+    _err(report.summary())
+
+
+def open_retriever(index_dir: str | None, config):
+    from .embed import load_embedder
+    from .retrieve import Retriever
+
+    root = _index_dir(index_dir)
+    ensure_index(root, config)
+    return Retriever.open(root, load_embedder(config), config)
+
+
+def _question(q: str) -> str:
+    from .prompt import sanitize_question
+
+    return sanitize_question(q, warn=_err)
+
+
+@cli.command("search")
+@click.argument("question")
+@index_option
+@click.option("-k", type=int, help="How many passages (default 5).")
+@click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), help="Retrieval mode (default hybrid).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def search_cmd(question, index_dir, k, mode, as_json):
+    """Show the passages retrieved for QUESTION (no generation)."""
+    question = _question(question)
+    config = _config(top_k=k, mode=mode)
+    result = open_retriever(index_dir, config).search(question, config.top_k, config.mode)
+    if as_json:
+        click.echo(json.dumps({"question": question, "retrieved": [h.to_json() for h in result.hits],
+                               "timings": {"retrieve_ms": round(result.retrieve_ms, 1)}}, ensure_ascii=False))
+        return
+    if not result.hits:
+        click.echo("no passage matched")
+    for h in result.hits:
+        c = h.chunk
+        where = f"{c.doc_id} [{c.start}:{c.end}]" + (f" p.{c.page}" if c.page else "")
+        click.echo(click.style(f"{h.rank}. {h.score:.3f}  {c.title}  {where}", bold=True))
+        click.echo("   " + c.text.replace("\n", "\n   "))
+    _err(f"({result.retrieve_ms:.0f} ms)")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

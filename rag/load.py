@@ -1,0 +1,312 @@
+"""Load stage: files on disk -> Document records (plain text + metadata).
+
+Format handling lives here (encodings, YAML front matter, HTML, PDF pages); scraper
+boilerplate removal is the next stage (clean.py).
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from .errors import DocumentError
+from .records import Document
+
+SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+# Larger files are refused, not read: a 500 MB "document" is almost always a mistake
+# (a log, a dump) and would need gigabytes of memory to embed.
+MAX_BYTES = int(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (doc_id, path)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def discover(paths: list[Path]) -> Discovery:
+    """Find the supported files under ``paths`` (files or folders, recursing).
+
+    doc ids are paths relative to the folder given (the file name for a file given
+    directly), so the same corpus indexed from another working directory keeps its ids.
+    Symlink loops are cut by remembering resolved folders.
+    """
+    out = Discovery()
+    seen_files: set[Path] = set()
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            out.skipped.append(Skipped(str(root), "does not exist"))
+            continue
+        if root.is_file():
+            _add(out, seen_files, root.name, root)
+            continue
+        seen_dirs: set[Path] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+            real = Path(dirpath).resolve()
+            if real in seen_dirs:
+                dirnames[:] = []
+                out.skipped.append(Skipped(dirpath, "symlink loop, not followed"))
+                continue
+            seen_dirs.add(real)
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                p = Path(dirpath) / name
+                _add(out, seen_files, p.relative_to(root).as_posix(), p)
+    return out
+
+
+def _add(out: Discovery, seen: set[Path], doc_id: str, p: Path) -> None:
+    if p.suffix.lower() not in SUFFIXES:
+        out.skipped.append(Skipped(str(p), f"unsupported type {p.suffix or '(none)'}"))
+        return
+    real = p.resolve()
+    if real in seen:
+        out.skipped.append(Skipped(str(p), "same file already included"))
+        return
+    seen.add(real)
+    out.files.append((doc_id, p))
+
+
+# ---------------------------------------------------------------- encodings
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes -> (text, encoding). BOMs first, then strict UTF-8, then GB18030 (a superset
+    of GBK/GB2312, the usual legacy Chinese encodings), then charset-normalizer."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    if b"\x00" in data[:4096]:
+        # NULs in a text file without a UTF-16 BOM: UTF-16 without BOM, or binary.
+        try:
+            text = data.decode("utf-16-le" if data[1:2] == b"\x00" else "utf-16-be")
+            if _looks_like_text(text):
+                return text, "utf-16"
+        except UnicodeDecodeError:
+            pass
+        raise DocumentError("binary data, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+        if _looks_like_text(text):
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or not _looks_like_text(str(best)):
+        raise DocumentError("not valid text in any known encoding")
+    return str(best), best.encoding
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return True
+    bad = sum(1 for c in text[:20000] if (ord(c) < 32 and c not in "\n\r\t\f") or c == "\ufffd")
+    return bad / min(len(text), 20000) < 0.01
+
+
+# ---------------------------------------------------------------- formats
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """YAML front matter -> (metadata, rest). Unparseable front matter is kept as text."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(meta, dict):
+        return {}, text
+    meta = {str(k): (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in meta.items()}
+    return meta, text[m.end():]
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+               "article", "table", "ul", "ol", "blockquote", "pre", "hr", "dd", "dt"}
+_SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "header", "aside",
+              "form", "button", "svg", "template", "object", "embed", "select"}
+
+
+class _TextExtractor(HTMLParser):
+    """Main text of an HTML page: drops scripts, iframes, navigation and other chrome."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.title = ""
+        self._in_title = False
+        self.h1 = ""
+        self._in_h1 = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "h1":
+            self._in_h1 = True
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _SKIP_TAGS and self.skip:
+            self.skip -= 1
+        elif tag == "title":
+            self._in_title = False
+        elif tag == "h1":
+            self._in_h1 = False
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+            return
+        if self.skip:
+            return
+        if self._in_h1:
+            self.h1 += data
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> tuple[str, str]:
+    """(title, text) of an HTML page."""
+    p = _TextExtractor()
+    p.feed(markup)
+    p.close()
+    text = "".join(p.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return (p.title or p.h1).strip(), re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Inline HTML in markdown (the seeds embed a raw <iframe>): block elements whose content is
+# never prose are removed whole, other tags are unwrapped.
+_MD_DROP_BLOCKS = re.compile(r"<(script|style|iframe|object|embed|svg|video|audio)\b.*?</\1\s*>", re.S | re.I)
+_MD_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
+_MD_ATTR = re.compile(r"\s*\{[.#][^{}\n]*\}[ \t]*$", re.M)  # wiki.js / pandoc {.tabset}
+_HTML_HINT = re.compile(r"<(?:iframe|div|p|br|span|script|style|a|img)\b[^<>]*>", re.I)
+_MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def markdown_to_text(text: str) -> str:
+    text = _MD_COMMENT.sub("", text)
+    text = _MD_DROP_BLOCKS.sub("", text)
+    text = _MD_TAG.sub("", text)
+    text = _MD_ATTR.sub("", text)
+    text = re.sub(r"^#{1,6}[ \t]*$", "", text, flags=re.M)  # empty headings
+    return html.unescape(text)
+
+
+def pdf_pages(path: Path) -> list[tuple[int, str]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        return [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+    except (PdfReadError, OSError, ValueError) as e:
+        raise DocumentError(f"unreadable PDF: {e}") from None
+
+
+# ---------------------------------------------------------------- documents
+
+def tidy(text: str) -> str:
+    """Line endings and blank-line runs normalised; characters otherwise kept as written
+    (full/half-width punctuation is normalised only when comparing, never in stored text)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def load_document(path: Path, doc_id: str | None = None) -> Document:
+    """Read one file. Raises DocumentError with a short reason when it can't."""
+    path = Path(path)
+    doc_id = doc_id or path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DocumentError(f"too large ({size / 2**20:.0f} MB > {MAX_BYTES // 2**20} MB limit; "
+                                "set RAG_MAX_FILE_MB to raise it)")
+        data = path.read_bytes()
+    except PermissionError:
+        raise DocumentError("permission denied") from None
+    except OSError as e:
+        raise DocumentError(f"cannot read: {e.strerror or e}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    meta: dict = {}
+    pages: list[tuple[int, int]] = []
+    title = ""
+    if suffix == ".pdf":
+        parts, offset = [], 0
+        for number, page_text in pdf_pages(path):
+            page_text = tidy(page_text)
+            pages.append((number, offset))
+            parts.append(page_text)
+            offset += len(page_text) + 2
+        text = "\n\n".join(parts)
+        if not text.strip():
+            raise DocumentError("PDF has no text layer (scanned images need OCR first)")
+        meta["encoding"] = "pdf"
+    else:
+        text, encoding = decode(data)
+        meta["encoding"] = encoding
+        if suffix in (".html", ".htm"):
+            title, text = html_to_text(text)
+        else:
+            front, text = split_front_matter(text)
+            meta.update(front)
+            # Scraped .txt files are often markdown exports (front matter, raw <iframe>).
+            if suffix in (".md", ".markdown") or front or _HTML_HINT.search(text):
+                text = markdown_to_text(text)
+        text = tidy(text)
+    if not text.strip():
+        raise DocumentError("empty (no text)")
+    title = str(meta.get("title") or title or _first_heading(text) or path.stem)
+    return Document(doc_id=doc_id, path=str(path), text=text, title=title.strip(), meta=meta,
+                    pages=pages, content_hash=digest)
+
+
+def _first_heading(text: str) -> str:
+    m = re.search(r"^#{1,3}\s+(.+)$", text, re.M)
+    return m.group(1).strip() if m else ""
+
+
+def iter_documents(discovery: Discovery) -> Iterator[tuple[str, Path, Document | DocumentError]]:
+    for doc_id, path in discovery.files:
+        try:
+            yield doc_id, path, load_document(path, doc_id)
+        except DocumentError as e:
+            yield doc_id, path, e

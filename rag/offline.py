@@ -1,0 +1,20 @@
+"""No network at run time: switch off the libraries' telemetry, analytics and hub look-ups
+inside the program, not in the user's shell. Called before any of them is imported."""
+import os
+
+_OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "GRADIO_TELEMETRY_ENABLED": "False",
+    "DO_NOT_TRACK": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def enable() -> None:
+    for key, value in _OFFLINE.items():
+        os.environ[key] = value

@@ -1,0 +1,106 @@
+"""Retrieve stage: dense (FAISS) + lexical (BM25 over jieba tokens), fused.
+
+Fusion (hybrid mode) is a weighted sum of min-max normalised scores over the union of both
+candidate lists (``dense_weight`` for dense, the rest for BM25). Reciprocal-rank fusion is
+available as ``fusion="rrf"`` for comparison; on CMRC2018 dev the weighted score fusion
+ranks better because it keeps *how much* better the top candidate is (see evals/RESULTS.md).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .embed import Embedder
+from .records import Hit
+from .store import StoredIndex, check_embedder, open_index
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    retrieve_ms: float
+    # Evidence strength for calibrated refusal: the best raw dense cosine among the
+    # candidates, and the best raw BM25 score.
+    top_dense: float
+    top_bm25: float
+
+
+class Retriever:
+    def __init__(self, index: StoredIndex, embedder: Embedder, config: Config):
+        self.index = index
+        self.embedder = embedder
+        self.config = config
+        if index.faiss_index is not None and hasattr(index.faiss_index, "hnsw"):
+            index.faiss_index.hnsw.efSearch = max(64, config.candidates)
+        if hasattr(index.faiss_index, "nprobe"):
+            index.faiss_index.nprobe = 16
+
+    @classmethod
+    def open(cls, root: Path, embedder: Embedder, config: Config) -> "Retriever":
+        index = open_index(root)
+        check_embedder(index.manifest, embedder.name, embedder.checksum, config.index_settings())
+        return cls(index, embedder, config)
+
+    def dense(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.index.faiss_index.ntotal == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        q = self.embedder.embed_queries([query])
+        scores, ids = self.index.faiss_index.search(q, min(n, self.index.faiss_index.ntotal))
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep]
+
+    def search(self, query: str, k: int | None = None, mode: str | None = None,
+               fusion: str = "weighted") -> Retrieval:
+        t0 = time.perf_counter()
+        k = k or self.config.top_k
+        mode = mode or self.config.mode
+        n = max(self.config.candidates, k)
+        d_ids, d_scores = self.dense(query, n) if mode in ("dense", "hybrid") else (np.zeros(0, np.int64),) * 2
+        b_ids, b_scores = self.index.bm25.search(query, n) if mode in ("bm25", "hybrid") else (np.zeros(0, np.int64),) * 2
+        dense = dict(zip(d_ids.tolist(), d_scores.tolist()))
+        bm25 = dict(zip(b_ids.tolist(), b_scores.tolist()))
+        if mode == "dense":
+            fused = dense
+        elif mode == "bm25":
+            fused = bm25
+        elif fusion == "rrf":
+            fused = _rrf([d_ids.tolist(), b_ids.tolist()])
+        else:
+            fused = _weighted(dense, bm25, self.config.dense_weight)
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        hits = [Hit(self.index.chunks[i], float(fused[i]), r + 1, dense.get(i), bm25.get(i))
+                for r, i in enumerate(order)]
+        return Retrieval(hits, (time.perf_counter() - t0) * 1000,
+                         float(d_scores.max()) if len(d_scores) else 0.0,
+                         float(b_scores.max()) if len(b_scores) else 0.0)
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-9:
+        return {i: 1.0 for i in scores}
+    return {i: (s - lo) / (hi - lo) for i, s in scores.items()}
+
+
+def _weighted(dense: dict[int, float], bm25: dict[int, float], w: float) -> dict[int, float]:
+    # A candidate missing from one list scores 0 there: it ranked below that list's cut-off.
+    d, b = _minmax(dense), _minmax(bm25)
+    if not b:
+        return d
+    if not d:
+        return b
+    return {i: w * d.get(i, 0.0) + (1 - w) * b.get(i, 0.0) for i in set(d) | set(b)}
+
+
+def _rrf(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for ranking in rankings:
+        for r, i in enumerate(ranking):
+            out[i] = out.get(i, 0.0) + 1.0 / (k + r + 1)
+    return out

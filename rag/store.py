@@ -1,0 +1,288 @@
+"""The on-disk index: plain files with a format version, written atomically.
+
+Layout of an index folder::
+
+    CURRENT             name of the live generation ("gen-000003"), replaced atomically
+    LOCK                advisory lock held by the one writer (flock: freed if it dies)
+    gen-000003/
+        manifest.json   format version, build config, embedder, per-document hashes
+        docs.jsonl      cleaned document text + metadata (citations quote spans of it)
+        chunks.jsonl    one chunk per line, row i <-> vector i
+        vectors.npy     float32 [n, dim], normalised
+        faiss.index     FAISS index over vectors.npy
+        bm25/           bm25s index (numpy + JSON, no pickle)
+
+A writer builds a complete new generation in ``gen-N.tmp``, renames it, then swaps
+CURRENT. A reader follows CURRENT, so a crash at any moment leaves the previous index
+intact, and leftovers are swept by the next writer.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from .lexical import BM25Index
+from .records import Chunk, Document, Dropped
+
+FORMAT_VERSION = 1
+REBUILD = "run `rag index --rebuild` to build it again"
+
+
+@dataclass
+class StoredIndex:
+    """Everything a reader needs, loaded from one generation."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss_index: Any
+    bm25: BM25Index
+    docs: dict[str, Document] = field(default_factory=dict)
+
+    @property
+    def calibration(self) -> dict[str, Any]:
+        return self.manifest.get("calibration") or {}
+
+
+# ---------------------------------------------------------------- reading
+
+def current_generation(root: Path) -> Path:
+    pointer = root / "CURRENT"
+    if not pointer.exists():
+        raise IndexMissingError(f"no index at {root}", "build one with `rag index [PATH ...]`")
+    name = pointer.read_text().strip()
+    gen = root / name
+    if not name.startswith("gen-") or not gen.is_dir():
+        raise IndexCorruptError(f"index at {root} points at a missing generation {name!r}", REBUILD)
+    return gen
+
+
+def read_manifest(gen: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(f"manifest.json missing in {gen}", REBUILD) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise IndexCorruptError(f"manifest.json in {gen} is not valid JSON ({e.msg if hasattr(e, 'msg') else e})",
+                                REBUILD) from None
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise IndexCorruptError(f"manifest.json in {gen} is not an index manifest", REBUILD)
+    if manifest["format_version"] != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"index format version {manifest['format_version']} is not supported "
+            f"(this version reads {FORMAT_VERSION})", REBUILD)
+    for key in ("config", "embedder", "documents", "files", "n_chunks"):
+        if key not in manifest:
+            raise IndexCorruptError(f"manifest.json in {gen} lacks {key!r}", REBUILD)
+    return manifest
+
+
+def check_embedder(manifest: dict[str, Any], name: str, checksum: str, settings: dict) -> None:
+    built = manifest["embedder"]
+    if built.get("name") != name or built.get("checksum") != checksum:
+        raise IndexMismatchError(
+            f"index was built with embedder {built.get('name')} ({built.get('checksum')}), "
+            f"not {name} ({checksum})", REBUILD)
+    diff = {k: v for k, v in settings.items() if manifest["config"].get(k) != v and k != "index_type"}
+    if diff:
+        raise IndexMismatchError(f"index was built with other settings ({', '.join(sorted(diff))})", REBUILD)
+
+
+def _check_files(gen: Path, manifest: dict[str, Any]) -> None:
+    """Sizes recorded at write time catch truncated or replaced files cheaply."""
+    for rel, size in manifest["files"].items():
+        p = gen / rel
+        if not p.exists():
+            raise IndexCorruptError(f"index file {rel} is missing", REBUILD)
+        if p.stat().st_size != size:
+            raise IndexCorruptError(f"index file {rel} is damaged (size {p.stat().st_size}, expected {size})",
+                                    REBUILD)
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+def doc_from_json(d: dict) -> Document:
+    return Document(doc_id=d["doc_id"], path=d["path"], text=d["text"], title=d.get("title", ""),
+                    meta=d.get("meta", {}), pages=[tuple(p) for p in d.get("pages", [])],
+                    dropped=[Dropped(**x) for x in d.get("dropped", [])],
+                    content_hash=d.get("content_hash", ""))
+
+
+def open_index(root: Path) -> StoredIndex:
+    import faiss
+
+    root = Path(root)
+    gen = current_generation(root)
+    manifest = read_manifest(gen)
+    _check_files(gen, manifest)
+    try:
+        chunks = [Chunk.from_dict(d) for d in read_jsonl(gen / "chunks.jsonl")]
+        docs = {d["doc_id"]: doc_from_json(d) for d in read_jsonl(gen / "docs.jsonl")}
+        vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        index = faiss.read_index(str(gen / "faiss.index"))
+        bm25 = BM25Index.load(gen / "bm25")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
+        raise IndexCorruptError(f"index at {root} cannot be read ({str(e).splitlines()[0][:120]})",
+                                REBUILD) from None
+    n = manifest["n_chunks"]
+    if not (len(chunks) == vectors.shape[0] == index.ntotal == n):
+        raise IndexCorruptError(
+            f"index at {root} is out of step: {len(chunks)} chunks, {vectors.shape[0]} vectors, "
+            f"{index.ntotal} in FAISS, manifest says {n}", REBUILD)
+    return StoredIndex(gen, manifest, chunks, vectors, index, bm25, docs)
+
+
+# ---------------------------------------------------------------- writing
+
+class WriteLock:
+    """One writer at a time. flock is released by the kernel when the holder dies, so a
+    lock left by a killed process never blocks the next run."""
+
+    def __init__(self, root: Path):
+        self.path = Path(root) / "LOCK"
+        self.fd: int | None = None
+
+    def __enter__(self) -> "WriteLock":
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise IndexLockedError(f"another process (pid {holder}) is writing the index at {self.path.parent}",
+                                   "wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def sweep(root: Path) -> None:
+    """Remove generations that are not live: unfinished ``.tmp`` ones from crashed writers
+    and old ones a finished writer did not get to delete."""
+    try:
+        live = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        live = None
+    for p in root.glob("gen-*"):
+        if p.name != live:
+            shutil.rmtree(p, ignore_errors=True)
+    for p in root.glob("CURRENT.tmp*"):
+        p.unlink(missing_ok=True)
+
+
+def build_faiss(vectors: np.ndarray, index_type: str):
+    import faiss
+
+    dim = vectors.shape[1]
+    n = vectors.shape[0]
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    elif index_type == "ivf" and n >= 1000:
+        nlist = int(min(4 * np.sqrt(n), n // 39))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+    else:  # exact; also IVF on corpora too small to train a quantiser on
+        index = faiss.IndexFlatIP(dim)
+    if n:
+        index.add(vectors)
+    return index
+
+
+def write_generation(root: Path, manifest: dict[str, Any], docs: list[Document], chunks: list[Chunk],
+                     vectors: np.ndarray, bm25: BM25Index, faiss_index) -> Path:
+    import faiss
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    sweep(root)
+    n = 1 + max((int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()), default=0)
+    final = root / f"gen-{n:06d}"
+    tmp = root / f"gen-{n:06d}.tmp"
+    tmp.mkdir()
+    _write_jsonl(tmp / "docs.jsonl", [_doc_json(d) for d in docs])
+    _write_jsonl(tmp / "chunks.jsonl", [c.to_dict() for c in chunks])
+    np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    faiss.write_index(faiss_index, str(tmp / "faiss.index"))
+    bm25.save(tmp / "bm25")
+    manifest = dict(manifest, format_version=FORMAT_VERSION, n_chunks=len(chunks),
+                    written_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    manifest["files"] = {p.relative_to(tmp).as_posix(): p.stat().st_size
+                         for p in sorted(tmp.rglob("*")) if p.is_file()}
+    _write_json(tmp / "manifest.json", manifest)
+    _fsync_dir(tmp)
+    os.rename(tmp, final)
+    pointer_tmp = root / f"CURRENT.tmp{os.getpid()}"
+    pointer_tmp.write_text(final.name + "\n")
+    with open(pointer_tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(pointer_tmp, root / "CURRENT")  # the commit point
+    _fsync_dir(root)
+    sweep(root)
+    return final
+
+
+def update_manifest(root: Path, **changes: Any) -> None:
+    """Change manifest fields of the live generation in place, atomically (used to record
+    a calibration); the file-size table is not affected since manifest.json is not in it."""
+    gen = current_generation(Path(root))
+    manifest = read_manifest(gen)
+    manifest.update(changes)
+    tmp = gen / "manifest.json.tmp"
+    _write_json(tmp, manifest)
+    os.replace(tmp, gen / "manifest.json")
+
+
+def _doc_json(d: Document) -> dict:
+    return {"doc_id": d.doc_id, "path": d.path, "title": d.title, "meta": d.meta, "text": d.text,
+            "pages": d.pages, "dropped": [{"rule": x.rule, "text": x.text} for x in d.dropped],
+            "content_hash": d.content_hash}
