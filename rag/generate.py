@@ -14,6 +14,7 @@ loaded, so ``import rag.generate`` stays instant. Cancelling: stop iterating (``
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import math
 import os
@@ -113,10 +114,11 @@ def run_exclusive(lock: threading.Lock, work: Callable[[threading.Event], Iterat
             if not _acquire(lock, cancel):
                 return
             try:
-                for piece in work(cancel):
-                    if cancel.is_set():
-                        break
-                    pieces.put(piece)
+                with contextlib.closing(work(cancel)) as produced:  # closed at once on cancel
+                    for piece in produced:
+                        if cancel.is_set():
+                            break
+                        pieces.put(piece)
             finally:
                 lock.release()
         except BaseException as e:  # noqa: BLE001 - re-raised in the consumer's thread
@@ -482,6 +484,8 @@ _LOAD_LOCK = threading.Lock()  # two first requests at once must not load the mo
 
 def _build(config: "Config") -> Generator:
     value = config.generator.strip()
+    if not value:
+        raise ModelError("no generator configured", f"set RAG_GENERATOR to {ACCEPTED}")
     if value == BUNDLED:
         from .bundled import GGUF_NAME, ensure_bundled_gguf
 
@@ -508,3 +512,51 @@ def load_generator(config: "Config") -> Generator:
         if key not in _GENERATORS:
             _GENERATORS[key] = _build(config)
         return _GENERATORS[key]
+
+
+# --- measuring: python -m rag.generate [generator] ---------------------------------------
+
+_BENCH_PASSAGE = ("北京是中华人民共和国的首都，也是全国的政治中心、文化中心、国际交往中心和科技创新中心。"
+                  "北京历史悠久，有三千多年的建城史和八百多年的建都史，拥有故宫、长城、天坛等世界文化遗产。")
+
+
+def _timed_call(gen: Generator, messages: list[dict], max_new_tokens: int) -> tuple[float, float, int]:
+    """(seconds to first piece, seconds for the rest, generated tokens)."""
+    import time
+
+    t0 = time.perf_counter()
+    first = None
+    pieces = []
+    for piece in gen.stream(messages, max_new_tokens=max_new_tokens):
+        first = first or time.perf_counter()
+        pieces.append(piece)
+    end = time.perf_counter()
+    return (first or end) - t0, end - (first or end), gen.count_tokens("".join(pieces))
+
+
+def _bench(value: str = BUNDLED, max_new_tokens: int = 64) -> None:
+    """Load time, time to first token and decode speed for a ~500-token Chinese prompt, then
+    the same long system prompt with another question (llama.cpp reuses the KV prefix)."""
+    import time
+
+    from .config import Config
+
+    t0 = time.perf_counter()
+    gen = load_generator(Config.from_env().with_(generator=value))
+    print(f"generator {gen.name}: loaded in {time.perf_counter() - t0:.1f} s, threads={default_threads()}")
+    system = "只根据下面的资料用中文回答。\n" + "\n".join(f"[{i}] {_BENCH_PASSAGE}" for i in range(1, 7))
+    prompts = [("same system, question A", system, "北京有多少年的建都史？"),
+               ("same system, question B", system, "北京有哪些世界文化遗产？"),
+               ("changed system (cold) ", "请" + system, "北京有多少年的建都史？")]
+    for label, sys_text, question in prompts:
+        messages = [{"role": "system", "content": sys_text}, {"role": "user", "content": question}]
+        ttft, rest, n = _timed_call(gen, messages, max_new_tokens)
+        speed = (n - 1) / rest if rest > 0 and n > 1 else float("nan")
+        print(f"{label}: prompt ~{gen.count_tokens(sys_text + question)} tokens, "
+              f"first token {ttft:.2f} s, {n} tokens at {speed:.1f} tok/s")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _bench(*sys.argv[1:2])

@@ -1,0 +1,48 @@
+"""``rag serve``: the click command, kept here so rag/cli.py only has to register it::
+
+    from app.cli_serve import serve_cmd
+    cli.add_command(serve_cmd)
+
+Also runnable on its own: ``python -m app.cli_serve --port 7860``.
+"""
+from __future__ import annotations
+
+import click
+
+
+@click.command("serve")
+@click.option("--index", "index_dir", metavar="DIR", help="Index folder (default: ./index or $RAG_INDEX).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback is reachable from other machines: use --auth.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--auth", metavar="USER:PASS", help="Require this login (default: $RAG_AUTH; none on loopback).")
+@click.option("--share", is_flag=True, help="Refused: the app is offline and never opens a public tunnel.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Interface language.")
+def serve_cmd(index_dir, host, port, auth, share, lang):
+    """Start the chat web app (streamed answers, sources panel, document upload)."""
+    from rag.cli import _config, _index_dir
+
+    from .server import parse_auth, serve
+
+    serve(_index_dir(index_dir), host=host, port=port, auth=parse_auth(auth), share=share,
+          config=_config(), lang=lang)
+
+
+def main() -> None:
+    """Standalone entry: user errors as one line, like `rag`."""
+    from rag.errors import RagError
+
+    try:
+        serve_cmd(standalone_mode=False)
+    except RagError as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(e.exit_code) from None
+    except click.ClickException as e:
+        e.show()
+        raise SystemExit(e.exit_code) from None
+    except (KeyboardInterrupt, click.Abort):
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Launching the web app on the real models (``rag serve``).
+
+The app is local-first: it listens on loopback by default, never opens a public share
+tunnel, and asks for a password when told to listen on the network.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from pathlib import Path
+
+import rag.offline
+
+rag.offline.enable()
+
+from rag.errors import UsageError  # noqa: E402
+
+AUTH_ENV = "RAG_AUTH"
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' -> ('user', 'password'); None/'' -> None."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise UsageError("auth must look like USER:PASSWORD", f"check --auth or ${AUTH_ENV}")
+    return user, password
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: assume it is reachable from outside
+
+
+def _check(host: str, share: bool, auth: tuple[str, str] | None) -> None:
+    if share:
+        raise UsageError("--share is not available: this app works offline and never opens a public "
+                         "tunnel", "to serve your local network use --host 0.0.0.0 --auth USER:PASS")
+    if not is_loopback(host):
+        lock = "" if auth else f" WITHOUT a password: add --auth USER:PASS (or set {AUTH_ENV})"
+        print(f"warning: serving on {host}, reachable from other machines{lock}", file=sys.stderr)
+
+
+def build_pipeline(index_root: Path, config):
+    """The real pipeline: bundled embedder and generator; the index is built from ./seeds
+    on the first run (rag.cli.ensure_index)."""
+    from rag.cli import open_pipeline
+
+    return open_pipeline(str(index_root), config)
+
+
+def serve(index_root: Path, host: str = "127.0.0.1", port: int = 7860,
+          auth: tuple[str, str] | None = None, share: bool = False, config=None, lang: str = "zh") -> None:
+    """Build the pipeline and serve the app until interrupted."""
+    auth = auth or parse_auth(os.environ.get(AUTH_ENV))
+    _check(host, share, auth)
+    from rag.config import Config
+    from rag.load import MAX_BYTES
+
+    from .ui import create_app, launch_options
+
+    config = config or Config.from_env()
+    index_root = Path(index_root)
+    demo = create_app(build_pipeline(index_root, config), index_root, lang)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving on http://{shown}:{port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
+                quiet=True, show_error=False, ssr_mode=False, mcp_server=False,
+                footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
+                max_file_size=MAX_BYTES, **launch_options())

@@ -1,0 +1,283 @@
+"""The web app: chat with streamed, cited answers beside a sources panel, and a
+knowledge-base tab to add and remove documents.
+
+``create_app`` only builds the Blocks; launching is ``app.server``'s job, so tests build the
+app around a pipeline with a fake embedder and generator. Handlers live on ``Handlers``
+(also reachable as ``demo.rag_handlers``) so they can be called without a browser.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+import rag.offline
+
+rag.offline.enable()  # before gradio is imported: no analytics, no telemetry
+
+import gradio as gr  # noqa: E402
+
+from rag.config import MODES  # noqa: E402
+from rag.errors import RagError  # noqa: E402
+
+from . import render  # noqa: E402
+from .kb import ALLOWED, KnowledgeBase, Rejected  # noqa: E402
+from .strings import strings  # noqa: E402
+
+log = logging.getLogger("rag.app")
+
+CONCURRENCY = 4  # chats at once; the generator serialises model calls itself, retrieval runs in parallel
+
+
+def _new_state() -> dict:
+    # display: chat messages as shown (HTML); convo: plain text turns for the pipeline
+    return {"display": [], "convo": [], "turn": 0}
+
+
+class Handlers:
+    """Event handlers, independent of the layout."""
+
+    def __init__(self, pipeline, index_root: Path, lang: str = "zh"):
+        self.kb = KnowledgeBase(pipeline, Path(index_root))
+        self.ui = strings(lang)
+
+    # ------------------------------------------------------------ chat
+
+    def respond(self, question: str, state: dict | None, k=None, mode=None, max_new_tokens=None):
+        """Generator: yields (textbox, chat messages, sources HTML, state) as the answer
+        streams; the last yield carries the final answer with its sources."""
+        state = state or _new_state()
+        question = (question or "").strip()
+        if not question:
+            yield "", state["display"], gr.skip(), state
+            return
+        ui, turn = self.ui, state["turn"] + 1
+        display = state["display"] + [{"role": "user", "content": render.md_safe(question)},
+                                      {"role": "assistant", "content": render.md_safe(ui["searching"])}]
+        yield "", display, render.pending_html(ui["searching"], turn), state
+        pipeline = self.kb.snapshot()  # one index generation for the whole answer
+        answer, parts = None, []
+        try:
+            kwargs = {"k": int(k) if k else None, "mode": mode or None,
+                      "max_new_tokens": int(max_new_tokens) if max_new_tokens else None}
+            # closing(): when the browser goes away Gradio closes this generator, and the
+            # model stops generating instead of finishing an answer nobody reads.
+            with contextlib.closing(pipeline.stream(question, state["convo"] or None, **kwargs)) as events:
+                for event in events:
+                    if event.kind == "token":
+                        parts.append(event.text)
+                        display[-1] = {"role": "assistant", "content": render.streaming_markdown("".join(parts))}
+                        yield "", display, gr.skip(), state
+                    elif event.kind == "status":
+                        display[-1] = {"role": "assistant", "content": render.md_safe(ui["generating"])}
+                        yield "", display, render.pending_html(ui["generating"], turn), state
+                    elif event.kind == "done":
+                        answer = event.answer
+        except Exception as e:  # noqa: BLE001 -- shown in the chat; the app keeps running
+            if not isinstance(e, RagError):
+                log.exception("answering failed")
+            yield from self._failed(str(e), display, state, turn)
+            return
+        if answer is None:
+            yield from self._failed("no answer", display, state, turn)
+            return
+        docs = pipeline.retriever.index.docs
+        display[-1] = {"role": "assistant", "content": render.final_markdown(answer, docs, ui)}
+        convo = state["convo"] + [{"role": "user", "content": answer.question},
+                                  {"role": "assistant", "content": answer.answer}]
+        new_state = {"display": display, "convo": convo, "turn": turn}
+        yield "", display, render.sources_html(answer, docs, ui, turn), new_state
+
+    def _failed(self, message: str, display: list, state: dict, turn: int):
+        display[-1] = {"role": "assistant", "content": render.error_markdown(message, self.ui)}
+        yield "", display, render.error_html(message, self.ui, turn), dict(state, display=display, turn=turn)
+
+    def new_chat(self):
+        return "", [], render.empty_html(self.ui), _new_state()
+
+    # ------------------------------------------------------------ knowledge base
+
+    def table(self) -> list[list]:
+        ui = self.ui
+        return [[r.doc_id, r.title, r.n_chunks, ui["origin_upload"] if r.uploaded else ui["origin_folder"]]
+                for r in self.kb.documents()]
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(f"{r.title} ({r.doc_id})" if r.title else r.doc_id, r.doc_id) for r in self.kb.documents()]
+
+    def refresh(self):
+        return self.table(), gr.update(choices=self.choices(), value=None)
+
+    def add_files(self, files, progress=gr.Progress(track_tqdm=True)):
+        """Upload handler: returns (status markdown, table, remove-dropdown, file input)."""
+        ui = self.ui
+        paths = [Path(getattr(f, "name", f)) for f in (files or [])]
+        if not paths:
+            return render.md_safe(ui["no_files"]), *self.refresh(), None
+        progress(0.05, desc=ui["progress_save"])
+        try:
+            stored, rejected, report = self.kb.add(
+                [(p, p.name) for p in paths],
+                on_event=lambda msg: progress(0.5, desc=f"{ui['progress_index']}: {msg}"))
+        except RagError as e:
+            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh(), None
+        lines = [self._rejected(e) for e in rejected]
+        if report is not None:
+            lines.append(self._report(report))
+        return "\n\n".join(lines), *self.refresh(), None
+
+    def remove_doc(self, doc_id: str | None, progress=gr.Progress()):
+        """Remove handler: returns (status markdown, table, remove-dropdown)."""
+        ui = self.ui
+        if not doc_id:
+            return render.md_safe(ui["pick_doc"]), *self.refresh()
+        progress(0.1, desc=ui["progress_index"])
+        try:
+            report = self.kb.remove(doc_id, on_event=lambda msg: progress(0.5, desc=msg))
+        except Rejected as e:
+            return render.md_safe(ui[e.key].format(**e.fields)), *self.refresh()
+        except RagError as e:
+            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh()
+        message = ui["removed"].format(doc=doc_id) + " " + ui["indexed"].format(**self._counts(report))
+        return render.md_safe(message), *self.refresh()
+
+    def _rejected(self, e: Rejected) -> str:
+        fields = dict(e.fields)
+        reason = self.ui[e.key].format(**fields)
+        return "⚠ " + render.md_safe(self.ui["rejected"].format(name=fields.get("name", "?"), reason=reason))
+
+    @staticmethod
+    def _counts(report) -> dict:
+        return {"added": len(report.added), "updated": len(report.updated), "removed": len(report.removed),
+                "unchanged": len(report.unchanged), "chunks": report.n_chunks, "seconds": report.seconds}
+
+    def _report(self, report) -> str:
+        lines = ["✓ " + render.md_safe(self.ui["indexed"].format(**self._counts(report)))]
+        lines += ["⚠ " + render.md_safe(self.ui["skipped"].format(path=Path(s.path).name, reason=s.reason))
+                  for s in report.skipped]
+        return "\n\n".join(lines)
+
+
+# ---------------------------------------------------------------- layout
+
+CSS = """
+.gradio-container { max-width: 1400px !important; margin: 0 auto; }
+#app-title h1 { margin-bottom: 0; }
+#app-title p { margin-top: 4px; color: var(--body-text-color-subdued); }
+#sources-panel { max-height: 660px; overflow-y: auto !important; padding-right: 4px; }  /* Gradio sets overflow inline */
+.rag-sources h3 { margin: 4px 0 10px; font-size: 1.05em; }
+.rag-sources .hint, .rag-sources .pending { color: var(--body-text-color-subdued); padding: 12px 4px; }
+.rag-sources .pending::before { content: ""; display: inline-block; width: .8em; height: .8em; margin-right: 8px;
+  border: 2px solid var(--color-accent); border-right-color: transparent; border-radius: 50%;
+  animation: rag-spin .8s linear infinite; vertical-align: -1px; }
+@keyframes rag-spin { to { transform: rotate(360deg); } }
+.rag-sources .src { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
+  border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; background: var(--background-fill-secondary);
+  scroll-margin-top: 12px; transition: box-shadow .3s; }
+.rag-sources .src.closest { border-left-color: var(--neutral-400); }
+.rag-sources .src.flash { box-shadow: 0 0 0 3px var(--color-accent-soft), 0 0 0 5px var(--color-accent); }
+.rag-sources .src-head { font-weight: 600; margin-bottom: 2px; }
+.rag-sources .src-n { color: var(--color-accent); margin-right: 2px; }
+.rag-sources .src-meta { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.rag-sources .src-meta code { font-size: .95em; }
+.rag-sources .src-text { white-space: pre-wrap; line-height: 1.65; font-size: .92em; max-height: 260px; overflow-y: auto; }
+.rag-sources mark { background: #fde68a; color: #111827; padding: 1px 2px; border-radius: 3px; }
+.rag-sources .badge.warn, .rag-sources .note.warn { color: #b45309; }
+.rag-sources .badge { margin-left: 8px; font-size: .85em; font-weight: 500; }
+.rag-sources .note { font-size: .9em; margin: 6px 0 10px; }
+.rag-sources .note.warn { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 6px; padding: 6px 10px; }
+.rag-sources .timing { font-size: .8em; color: var(--body-text-color-subdued); text-align: right; }
+#chat a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent); }
+#chat a.cite.unverified { color: #b45309; }
+#chat .unsupported { background: #fef3c7; color: #92400e; border-radius: 3px; }
+"""
+
+# A [n] in an answer scrolls the matching source into view and flashes it. Handled here
+# (capture phase) rather than left to the browser, so a markdown renderer that gives
+# links target="_blank" cannot turn it into a new tab.
+HEAD = """
+<script>
+document.addEventListener("click", function (e) {
+  var a = e.target && e.target.closest ? e.target.closest('a[href^="#src-"]') : null;
+  if (!a) return;
+  var el = document.getElementById(a.getAttribute("href").slice(1));
+  e.preventDefault();
+  e.stopPropagation();
+  if (!el) return;
+  el.scrollIntoView({behavior: "smooth", block: "nearest"});
+  el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
+  setTimeout(function () { el.classList.remove("flash"); }, 1600);
+}, true);
+</script>
+"""
+
+
+def theme():
+    # System fonts only (CJK first): no web-font download, Chinese renders with the
+    # machine's Noto CJK / PingFang / YaHei.
+    sans = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
+    return gr.themes.Default(primary_hue="indigo", font=sans, font_mono=["ui-monospace", "monospace"])
+
+
+def launch_options() -> dict:
+    """Look-and-feel arguments for ``Blocks.launch`` (Gradio 6 takes them there)."""
+    return {"css": CSS, "head": HEAD, "theme": theme()}
+
+
+def create_app(pipeline, index_root: Path, lang: str = "zh") -> gr.Blocks:
+    h = Handlers(pipeline, index_root, lang)
+    ui, config = h.ui, pipeline.config
+    with gr.Blocks(title=ui["title"], analytics_enabled=False) as demo:
+        gr.Markdown(f"# {ui['title']}\n{ui['subtitle']}", elem_id="app-title")
+        state = gr.State(_new_state())
+        with gr.Tabs():
+            with gr.Tab(ui["tab_chat"], id="chat-tab"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label=ui["chat_label"], elem_id="chat", height=560,
+                                             latex_delimiters=[], buttons=["copy"], feedback_options=None,
+                                             placeholder=ui["sources_empty"])
+                        with gr.Row():
+                            box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=1,
+                                             lines=1, max_lines=4, autofocus=True, elem_id="question")
+                            send = gr.Button(ui["send"], variant="primary", scale=0, min_width=90, elem_id="send")
+                            new = gr.Button(ui["new_chat"], scale=0, min_width=90, elem_id="new-chat")
+                        with gr.Accordion(ui["settings"], open=False):
+                            k = gr.Slider(1, 10, value=config.top_k, step=1, label=ui["top_k"])
+                            mode = gr.Radio(list(MODES), value=config.mode, label=ui["mode"])
+                            length = gr.Slider(64, 1024, value=config.max_new_tokens, step=32,
+                                               label=ui["max_new_tokens"])
+                    with gr.Column(scale=2):
+                        sources = gr.HTML(render.empty_html(ui), elem_id="sources-panel")
+            with gr.Tab(ui["tab_kb"], id="kb-tab"):
+                table, remove_pick = _kb_tab(h, ui)
+        outputs = [box, chatbot, sources, state]
+        for trigger in (box.submit, send.click):
+            # Our own "searching / writing" text shows progress; Gradio's overlay would hide it.
+            trigger(h.respond, [box, state, k, mode, length], outputs, concurrency_id="chat",
+                    show_progress="hidden")
+        new.click(h.new_chat, None, outputs, queue=False)
+        # Another user may have changed the index: show the current list on every page load.
+        demo.load(h.refresh, None, [table, remove_pick], queue=False)
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.rag_handlers = h
+    return demo
+
+
+def _kb_tab(h: Handlers, ui: dict):
+    gr.Markdown(ui["kb_intro"])
+    with gr.Row():
+        files = gr.File(label=ui["upload_label"], file_count="multiple", file_types=list(ALLOWED),
+                        type="filepath", elem_id="upload", scale=3)
+        with gr.Column(scale=1):
+            add = gr.Button(ui["upload_btn"], variant="primary", elem_id="upload-btn")
+            remove_pick = gr.Dropdown(choices=h.choices(), label=ui["remove_label"], elem_id="remove-pick")
+            remove = gr.Button(ui["remove_btn"], variant="stop", elem_id="remove-btn")
+    status = gr.Markdown(elem_id="kb-status")
+    table = gr.Dataframe(value=h.table(), headers=[ui["col_doc"], ui["col_title"], ui["col_chunks"], ui["col_origin"]],
+                         datatype=["str", "str", "number", "str"], interactive=False,
+                         label=ui["docs_label"], elem_id="doc-table", wrap=True)
+    # Index writes one at a time: the index folder has a single writer.
+    add.click(h.add_files, [files], [status, table, remove_pick, files], concurrency_limit=1, concurrency_id="index")
+    remove.click(h.remove_doc, [remove_pick], [status, table, remove_pick], concurrency_limit=1, concurrency_id="index")
+    return table, remove_pick

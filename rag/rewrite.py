@@ -1,0 +1,40 @@
+"""Follow-up questions -> standalone questions, by rules (instant, no model call).
+
+"它的CTO是谁？" after a question about MiniMax retrieves nothing on its own. A follow-up
+(pronoun, "那…呢", very short question, or no named subject) is rewritten to carry the
+subject of the previous question: the previous user question is prepended for retrieval
+and shown to the model as context.
+"""
+from __future__ import annotations
+
+import re
+
+_ANAPHORA = re.compile(
+    r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
+    r"呢[？?]?$|^那|^还有|^再|^and\b|\bits?\b|\bthey\b|\btheir\b|\bthem\b|\bhe\b|\bshe\b|\bhis\b|\bher\b|"
+    r"\bthat (?:company|one)\b|\bthe (?:company|founder|second|first)\b|^what about\b|^how about\b",
+    re.I,
+)
+_SUBJECT = re.compile(r"[A-Za-z][A-Za-z0-9.\-]+|[\u4e00-\u9fff]{2,}(?:科技|公司|智能|空间|集团|资本)")
+
+
+def is_followup(question: str) -> bool:
+    q = question.strip()
+    if _ANAPHORA.search(q):
+        return True
+    core = re.sub(r"[？?！!。.\s]", "", q)
+    return len(core) <= 6 and not _SUBJECT.search(q)
+
+
+def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
+    """The question to retrieve and answer with: unchanged unless it is a follow-up."""
+    if not history or not is_followup(question):
+        return question
+    last_user = next((t["content"] for t in reversed(history) if t.get("role") == "user"), "")
+    if not last_user:
+        return question
+    # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
+    last_user = re.split(r"（接上文| \(following up on", last_user)[0].strip()
+    if lang == "en":
+        return f"{question} (following up on: {last_user})"
+    return f"{question}（接上文：{last_user}）"

@@ -1,0 +1,307 @@
+"""The cite stage: markers -> verified citations, on hand-made hits from the seed article."""
+from __future__ import annotations
+
+import pytest
+
+from rag.cite import (
+    DEFAULT_THRESHOLD,
+    best_span,
+    cite,
+    parse_markers,
+    split_sentences,
+    support_score,
+)
+from rag.records import Chunk, Hit
+
+# Verbatim lines of seeds/000_6d9cd55ab9d6cbba.txt (note its ASCII commas), as one document.
+DOC = (
+    "2026年的1月份,国内的AI界发生了几件大事:\n"
+    "1月2日,GPU公司壁仞科技登陆港交所,成为港股国产GPU第一股,并且成为港交所《上市规则》第18C章"
+    "(特专科技)启用以来,募资规模最大的IPO项目;\n"
+    "1月9日,MiniMax(上海稀宇科技)登陆港交所,不仅创下了全球AI公司从创立到上市的最短时间记录,"
+    "而且打破了快手上市创下的科技公司超购记录,而且还是全球第一家市值突破千亿的原生AI公司。\n"
+    "1月14日,中国汽车工业协会发布的《2025城市NOA汽车辅助驾驶研究报告》。报告显示,Momenta城市NOA"
+    "搭载量41.44万辆,占第三方供应商比例约61.06%,处于断崖式领先。\n"
+    "然而,商汤前员工风光无限的同时,被称为AI时代黄埔军校的商汤,自己却被边缘化了。\n"
+    "成立于2014年的商汤,曾经是以图像识别为特征的AI 1.0时代的“四小龙”之首,2021年上市前共完成12轮融资,"
+    "创造当时融资规模之最。\n"
+    "在以大模型为特征的AI2.0时代开启之后,商汤营收就开始负增长,在2018-2025年上半年期间,"
+    "商汤的累计亏损高达560亿元,是同期营业收入的两倍还多。\n"
+    "商汤是国内第一批大模型入局者。\n"
+    "2022年底,OpenAI发布ChatGPT,掀起AI大模型浪潮。而在2023年4月,商汤就推出了自研的"
+    "“日日新(SenseNova)”大模型体系,与百度文心一言和阿里通义千问基本同步。\n"
+)
+
+
+def chunk_of(first: str, last: str, chunk_id: int) -> Chunk:
+    """The chunk running from the line starting with ``first`` to the end of the line
+    containing ``last``, with real document offsets."""
+    start = DOC.index(first)
+    end = DOC.index("\n", DOC.index(last, start))
+    return Chunk("000.txt", chunk_id, DOC[start:end], start, end, title="商汤")
+
+
+P_LISTINGS = chunk_of("1月2日", "原生AI公司", 0)  # 壁仞科技 and MiniMax
+P_LOSSES = chunk_of("成立于2014年", "两倍还多", 1)  # 12轮融资 and 560亿元
+P_MOMENTA = chunk_of("1月14日", "断崖式领先", 2)
+P_MODEL = chunk_of("商汤是国内第一批", "基本同步", 3)
+
+
+def hits_of(*chunks: Chunk) -> list[Hit]:
+    return [Hit(c, 1.0 - i / 10, i + 1) for i, c in enumerate(chunks)]
+
+
+HITS = hits_of(P_LISTINGS, P_LOSSES, P_MOMENTA, P_MODEL)
+
+
+def assert_quotes_document(answer_citations) -> None:
+    for c in answer_citations:
+        assert DOC[c.start : c.end] == c.quote
+        assert c.chunk.start <= c.start < c.end <= c.chunk.end
+
+
+# ------------------------------------------------------------------------- markers
+
+def test_all_marker_forms_are_parsed():
+    text = "甲[1]乙[1,2]丙[1， 2]丁[1、3]戊[1-3]己【2】庚［３］辛[1][2]"
+    assert [numbers for _, _, numbers in parse_markers(text)] == [
+        [1], [1, 2], [1, 2], [1, 3], [1, 2, 3], [2], [3], [1], [2],
+    ]
+    for start, end, _ in parse_markers(text):
+        assert text[start] in "[【［" and text[end - 1] in "]】］"
+
+
+def test_footnotes_parentheses_and_years_are_not_markers():
+    assert parse_markers("见[^1]和(1)以及（2），成立于[2014]年") == []
+
+
+def test_labelled_markers_are_parsed():
+    assert [n for _, _, n in parse_markers("[资料2] [Source 3]")] == [[2], [3]]
+
+
+# ----------------------------------------------------------------------- sentences
+
+def test_sentences_never_split_inside_numbers():
+    text = "Momenta搭载量41.44万辆,占比约61.06%。股价3.74港元！其次,亏损560亿元；完毕"
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    assert pieces == ["Momenta搭载量41.44万辆,占比约61.06%。", "股价3.74港元！", "其次,亏损560亿元；", "完毕"]
+
+
+def test_sentences_split_on_ascii_punctuation_and_newlines_but_keep_list_numbers():
+    text = "It grew 3.74 times. Really?\n1. 第一项\n2. 第二项……结束"
+    pieces = [text[s:e] for s, e in split_sentences(text)]
+    assert pieces == ["It grew 3.74 times.", "Really?", "1. 第一项", "2. 第二项……", "结束"]
+
+
+# -------------------------------------------------------------------- verification
+
+def test_support_is_high_for_a_copied_claim_and_low_for_another_passage():
+    claim = "MiniMax创下了全球AI公司从创立到上市的最短时间记录"
+    assert support_score(claim, P_LISTINGS.text) > 0.9
+    assert support_score(claim, P_LOSSES.text) < 0.3
+
+
+def test_numbers_are_strict():
+    assert support_score("商汤累计亏损高达560亿元", P_LOSSES.text) == 1.0
+    assert support_score("商汤累计亏损高达650亿元", P_LOSSES.text) == 0.0
+    assert support_score("商汤累计亏损高达560万元", P_LOSSES.text) == 0.0  # unit matters
+    assert support_score("MiniMax于1月19日登陆港交所", P_LISTINGS.text) == 0.0
+    assert support_score("MiniMax于1月9日登陆港交所", P_LISTINGS.text) == 1.0
+    assert support_score("商汤在2023年4月推出日日新大模型", P_MODEL.text) >= DEFAULT_THRESHOLD
+    assert support_score("商汤在2023年5月推出日日新大模型", P_MODEL.text) == 0.0
+    assert support_score("占第三方供应商比例约61.06%", P_MOMENTA.text) == 1.0
+    assert support_score("占第三方供应商比例约61%", P_MOMENTA.text) == 0.0
+
+
+def test_full_width_digits_and_thousands_separators_are_normalised():
+    assert support_score("Momenta搭载量４１．４４万辆", P_MOMENTA.text) == 1.0
+    passage = "Momenta systems were installed in 414,400 vehicles."
+    assert support_score("Momenta systems were installed in 414400 vehicles.", passage) == 1.0
+    assert support_score("Momenta systems were installed in 414，400 vehicles.", passage) == 1.0
+
+
+def test_best_span_gives_document_offsets_of_the_supporting_sentence():
+    start, end, score = best_span("Momenta搭载量41.44万辆,占比约61.06%", P_MOMENTA)
+    assert DOC[start:end] == "报告显示,Momenta城市NOA搭载量41.44万辆,占第三方供应商比例约61.06%,处于断崖式领先。"
+    assert score >= DEFAULT_THRESHOLD
+
+
+# Claims worded the way a small model rewords, with the passage that supports them; each
+# must clear the threshold there and stay below it on the other, same-topic passages.
+REWORDED = [
+    ("壁仞科技是港股国产GPU第一股", P_LISTINGS),
+    ("MiniMax刷新了AI公司从创立到上市用时最短的记录", P_LISTINGS),
+    ("MiniMax是全球首家市值突破千亿的原生AI公司", P_LISTINGS),
+    ("商汤的累计亏损是同期营业收入的两倍还多", P_LOSSES),
+    ("商汤曾经是AI四小龙之首", P_LOSSES),
+    ("商汤推出的日日新大模型与文心一言、通义千问基本同步", P_MODEL),
+    ("Momenta的城市NOA处于断崖式领先", P_MOMENTA),
+]
+
+
+@pytest.mark.parametrize("claim,source", REWORDED)
+def test_threshold_separates_realistic_pairs(claim: str, source: Chunk):
+    assert support_score(claim, source.text) >= DEFAULT_THRESHOLD
+    for other in (P_LISTINGS, P_LOSSES, P_MOMENTA, P_MODEL):
+        if other is not source:
+            assert support_score(claim, other.text) < DEFAULT_THRESHOLD
+
+
+# ---------------------------------------------------------------------------- cite
+
+def test_right_citation_verifies_with_document_offsets():
+    answer = "MiniMax于1月9日登陆港交所，创下了全球AI公司从创立到上市的最短时间记录[1]。"
+    result = cite(answer, HITS)
+    assert result.text == answer
+    assert result.unsupported == [] and not result.auto_cited and result.repointed == []
+    [c] = result.citations
+    assert (c.n, c.verified, c.chunk) == (1, True, P_LISTINGS)
+    assert c.quote.startswith("1月9日,MiniMax") and c.support > 0.9
+    assert_quotes_document(result.citations)
+
+
+def test_wrong_passage_number_is_repointed():
+    answer = "在2018-2025年上半年期间，商汤的累计亏损高达560亿元[1]。"
+    result = cite(answer, HITS)
+    assert result.text == "在2018-2025年上半年期间，商汤的累计亏损高达560亿元[2]。"
+    assert result.repointed == [(1, 2)]
+    [c] = result.citations
+    assert (c.n, c.verified, c.chunk) == (2, True, P_LOSSES)
+    assert "560亿元" in c.quote
+    assert_quotes_document(result.citations)
+
+
+def test_fabricated_number_is_unsupported():
+    answer = "商汤的累计亏损高达650亿元[2]。"
+    result = cite(answer, HITS)
+    assert result.unsupported == ["商汤的累计亏损高达650亿元。"]
+    [c] = result.citations
+    assert (c.n, c.verified) == (2, False)
+    assert "560亿元" in c.quote  # the user is shown what the passage really says
+    assert result.text == answer
+
+
+def test_answer_without_markers_is_auto_cited():
+    answer = "MiniMax于1月9日登陆港交所。Momenta城市NOA搭载量41.44万辆，占第三方供应商比例约61.06%。"
+    result = cite(answer, HITS)
+    assert result.auto_cited
+    assert result.text == (
+        "MiniMax于1月9日登陆港交所[1]。Momenta城市NOA搭载量41.44万辆，占第三方供应商比例约61.06%[3]。"
+    )
+    assert [(c.n, c.verified) for c in result.citations] == [(1, True), (3, True)]
+    assert result.unsupported == []
+    assert_quotes_document(result.citations)
+
+
+def test_out_of_range_markers_are_dropped():
+    answer = "商汤上市前共完成12轮融资[2][7]。MiniMax登陆港交所[0]，创下最短上市时间记录[9]。"
+    result = cite(answer, HITS)
+    # [7] goes; the claims left without a marker get the passage that supports them.
+    assert result.text == "商汤上市前共完成12轮融资[2]。MiniMax登陆港交所，创下最短上市时间记录[1]。"
+    assert [c.n for c in result.citations] == [1, 2]
+    assert not result.auto_cited
+
+
+def test_markers_are_normalised():
+    answer = "商汤上市前共完成12轮融资【2】。商汤累计亏损560亿元，Momenta搭载量41.44万辆[2，3]。"
+    result = cite(answer, HITS)
+    assert result.text == "商汤上市前共完成12轮融资[2]。商汤累计亏损560亿元，Momenta搭载量41.44万辆[2][3]。"
+    # Neither passage holds both numbers; together they do, so both citations verify.
+    assert [(c.n, c.verified) for c in result.citations] == [(2, True), (3, True)]
+    assert result.unsupported == []
+
+
+@pytest.mark.parametrize("answer", [
+    "商汤上市前共完成12轮融资。[2]\n壁仞科技是港股国产GPU第一股。[1]",
+    "商汤上市前共完成12轮融资\n[2]\n壁仞科技是港股国产GPU第一股\n[1]",
+])
+def test_marker_after_the_full_stop_or_on_the_next_line_belongs_to_the_sentence_before(answer):
+    result = cite(answer, HITS)
+    assert result.text == answer
+    assert [(c.n, c.verified) for c in result.citations] == [(1, True), (2, True)]
+    assert result.repointed == [] and result.unsupported == []
+
+
+def test_one_citation_per_passage():
+    answer = "商汤上市前共完成12轮融资[2]。商汤累计亏损高达560亿元[2]。"
+    result = cite(answer, HITS)
+    [c] = result.citations
+    assert c.n == 2 and c.verified
+    assert c.quote == "在以大模型为特征的AI2.0时代开启之后,商汤营收就开始负增长,在2018-2025年上半年期间,商汤的累计亏损高达560亿元,是同期营业收入的两倍还多。"
+
+
+def test_unmarked_claims_in_a_marked_answer():
+    answer = "商汤上市前共完成12轮融资[2]。壁仞科技是港股国产GPU第一股。商汤2024年营收增长了80%。"
+    result = cite(answer, HITS)
+    assert result.text == "商汤上市前共完成12轮融资[2]。壁仞科技是港股国产GPU第一股[1]。商汤2024年营收增长了80%。"
+    assert result.unsupported == ["商汤2024年营收增长了80%。"]
+    assert not result.auto_cited
+
+
+def test_english_answer_about_an_english_passage():
+    passage = Chunk(
+        "minimax.md", 0,
+        "MiniMax listed in Hong Kong on January 9. It set a record for the shortest time from "
+        "founding to IPO of any AI company. Its market value passed 100 billion.",
+        100, 253,
+    )
+    answer = (
+        "MiniMax set the record for the shortest time from founding to listing of any AI company [1]. "
+        "Its market value passed 200 billion [1]."
+    )
+    result = cite(answer, hits_of(passage))
+    [c] = result.citations
+    assert c.verified and c.support == 1.0
+    # "listing" is only in the first sentence, so the span is the pair of sentences.
+    assert c.quote == passage.text[: passage.text.index(" Its")]
+    assert (c.start, c.end) == (100, 100 + len(c.quote))
+    assert result.unsupported == ["Its market value passed 200 billion."]
+
+
+@pytest.mark.parametrize("answer", [
+    "根据现有资料无法回答该问题。",
+    "资料中没有提到商汤2024年的营收。",
+    "The documents do not contain this information.",
+    "Its 2024 revenue is not mentioned in the passages.",
+])
+def test_refusals_are_never_unsupported(answer: str):
+    result = cite(answer, HITS)
+    assert result.unsupported == []
+    assert result.citations == [] and not result.auto_cited
+    assert result.text == answer
+
+
+def test_refusal_beside_a_cited_claim():
+    answer = "商汤上市前共完成12轮融资[2]。资料中没有提到商汤2024年的营收。"
+    result = cite(answer, HITS)
+    assert result.unsupported == []
+    assert [c.n for c in result.citations] == [2]
+
+
+def test_no_hits_drops_markers_and_flags_claims():
+    result = cite("商汤累计亏损高达560亿元[1]。", [])
+    assert result.text == "商汤累计亏损高达560亿元。"
+    assert result.citations == []
+    assert result.unsupported == ["商汤累计亏损高达560亿元。"]
+
+
+def test_list_answer_with_lead_in_and_framing():
+    answer = (
+        "根据提供的资料，商汤主要有以下问题：\n"
+        "- 商汤的累计亏损高达560亿元[2]\n"
+        "- 资料显示商汤2021年上市前共完成12轮融资[2]\n"
+        "希望对你有帮助！"
+    )
+    result = cite(answer, HITS)
+    assert result.text == answer
+    assert result.unsupported == []  # the lead-in and the sign-off claim nothing
+    assert [(c.n, c.verified) for c in result.citations] == [(2, True)]
+
+
+def test_each_marker_in_a_sentence_is_checked_against_its_own_clause():
+    answer = "商汤累计亏损560亿元[2]，而MiniMax于1月9日登陆港交所[1]，Momenta搭载量41.44万辆[2]。"
+    result = cite(answer, HITS)
+    assert result.text == "商汤累计亏损560亿元[2]，而MiniMax于1月9日登陆港交所[1]，Momenta搭载量41.44万辆[3]。"
+    assert result.repointed == [(2, 3)]
+    assert [(c.n, c.verified) for c in result.citations] == [(1, True), (2, True), (3, True)]
+    assert_quotes_document(result.citations)

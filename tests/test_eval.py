@@ -1,0 +1,349 @@
+"""Batch evaluation (evals/): metrics on hand-made cases, the SQuAD loader and its cached
+index, resumable runs, malformed input, and the `eval` command -- all on the fakes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from evals import metrics as M
+from evals.report import format_tables
+from evals.run import RESULTS, eval_cmd, load_dataset, read_results, run_eval
+from evals.squad import ensure_squad_index, load_squad
+from rag.answer import Pipeline
+from rag.config import Config
+from rag.errors import UsageError
+from rag.index import update_index
+from rag.retrieve import Retriever
+from rag.store import open_index
+
+DOCS = {
+    "vast.txt": "VAST是一家AI 3D生成公司。VAST工具已经服务了全球近500万专业建模师和超过4万家企业。",
+    "minimax.txt": "MiniMax由闫俊杰在2021年创立。MiniMax于1月9日登陆港交所。",
+    "sense.txt": "商汤的累计亏损高达560亿元。商汤在国内全栈AI云服务市场的份额为8.1%。",
+}
+QUESTIONS = [
+    {"id": "a1", "question": "VAST服务了多少专业建模师？", "answers": ["500万"], "evidence": ["服务了全球近500万专业建模师"],
+     "type": "number", "split": "dev"},
+    {"id": "a2", "question": "MiniMax是谁创立的？", "answers": ["闫俊杰"], "evidence": ["MiniMax由闫俊杰在2021年创立"],
+     "type": "person", "split": "test"},
+    {"id": "a3", "question": "商汤累计亏损多少？", "answers": ["560亿"], "evidence": ["累计亏损高达560亿元"],
+     "type": "number", "split": "dev"},
+    {"id": "a4", "question": "VAST服务了多少专业建模师和多少家企业？", "answers": ["500万", "4万"],
+     "evidence": ["服务了全球近500万专业建模师和超过4万家企业"], "answer_parts": [["500万"], ["4万家", "4万"]],
+     "type": "multi_part", "split": "dev"},
+    {"id": "u1", "question": "<b>商汤</b>2030年的营收是多少？", "answers": [], "evidence": [], "answerable": False,
+     "type": "unanswerable", "split": "test"},
+]
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    d = tmp_path / "docs"
+    d.mkdir()
+    for name, text in DOCS.items():
+        (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def index_dir(tmp_path, corpus, fake_embedder) -> Path:
+    root = tmp_path / "idx"
+    update_index(root, [corpus], Config(), fake_embedder)
+    return root
+
+
+@pytest.fixture
+def qfile(tmp_path) -> Path:
+    p = tmp_path / "q.jsonl"
+    p.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in QUESTIONS), encoding="utf-8")
+    return p
+
+
+class Factories:
+    """Pipeline/retriever factories on the fakes, counting the questions they answer."""
+
+    def __init__(self, embedder, generator):
+        self.embedder, self.generator = embedder, generator
+
+    def retriever(self, index_dir, config):
+        return Retriever.open(Path(index_dir), self.embedder, config)
+
+    def pipeline(self, index_dir, config):
+        return Pipeline(self.retriever(index_dir, config), self.generator, config)
+
+    def kw(self) -> dict:
+        return {"pipeline_factory": self.pipeline, "retriever_factory": self.retriever, "progress": False}
+
+
+@pytest.fixture
+def fakes(fake_embedder, fake_generator) -> Factories:
+    return Factories(fake_embedder, fake_generator)
+
+
+def _rows(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / RESULTS).read_text(encoding="utf-8").splitlines()]
+
+
+# ---------------------------------------------------------------------------- metrics
+
+def _q(**kw) -> M.Question:
+    base = {"id": "x", "question": "?", "answers": ["500万"], "evidence": ["服务了全球近500万专业建模师"]}
+    return M.Question(**{**base, **kw})
+
+
+def _hit(text: str, source: str = "d.txt") -> dict:
+    return {"source": source, "text": text}
+
+
+def test_normalize_folds_width_case_and_space():
+    assert M.normalize("ＭｉｎｉＭａｘ 41.44 万") == "minimax41.44万"
+    assert M.contains_any("共计41.44 万辆", ["41.44万"])
+
+
+def test_answer_correct_any_answer_and_all_parts():
+    assert M.answer_correct("服务了近500万[1]名建模师", ["500万"])
+    assert not M.answer_correct("服务了很多建模师", ["500万"])
+    parts = [["500万", "五百万"], ["4万家", "4万"]]
+    assert M.answer_correct("近五百万建模师和4万家企业。", [], parts)
+    assert not M.answer_correct("近五百万建模师。", ["500万", "4万"], parts)  # one part missing
+    # citation markers never split an answer
+    assert M.answer_correct("搭载量41.44万[2]辆", ["41.44万辆"])
+
+
+def test_retrieval_hit_miss_rank_and_mrr():
+    q = _q()
+    ranking = [_hit("无关"), _hit("VAST工具已经服务了全球近500万专业建模师"), _hit("其他")]
+    assert M.first_relevant_rank(ranking, q) == 2
+    assert M.first_relevant_rank([_hit("无关")], q) is None
+    assert not M.hit_at(2, 1) and M.hit_at(2, 5)
+    assert M.reciprocal_rank(2) == 0.5 and M.reciprocal_rank(None) == 0.0 and M.reciprocal_rank(11) == 0.0
+    gold = _q(evidence=[], gold_sources=["DEV_1"])
+    assert M.relevant(_hit("anything", "DEV_1"), gold) and not M.relevant(_hit("anything", "DEV_2"), gold)
+
+
+def test_cmrc_f1_em_on_known_strings():
+    assert M.cmrc_f1("北京市", ["北京"]) == pytest.approx(0.8)  # P 2/3, R 1
+    assert M.cmrc_em("北京市", ["北京"]) == 0.0
+    assert M.cmrc_em("《北京》。", ["北京"]) == 1.0  # punctuation stripped
+    assert M.cmrc_f1("北京", ["上海", "北京"]) == 1.0  # best over answers
+    assert M.cmrc_f1("天津", ["北京"]) == 0.0
+    # Chinese by character, English by word; LCS is a contiguous run: 北京 + hello
+    assert M.cmrc_segments("北京Hello World。", rm_punc=True) == ["北", "京", "hello", "world"]
+    assert M.cmrc_f1("在北京hello吗", ["北京hello"]) == pytest.approx(2 * (3 / 5) * 1 / (3 / 5 + 1))
+    assert M.longest_common_substring(list("abcxbcd"), list("bcd")) == 3
+
+
+def test_percentile_matches_linear_interpolation():
+    assert M.percentile([1, 2, 3, 4], 50) == 2.5
+    assert M.percentile([10.0], 95) == 10.0
+    assert M.percentile([], 50) is None
+
+
+def _answer_row(answer: str | None, refused: bool = False, cites: list[dict] | None = None,
+                retrieved: list[dict] | None = None) -> dict:
+    return {"answer": answer, "refused": refused, "citations": cites or [], "retrieved": retrieved or [],
+            "timings": {"retrieve_ms": 5.0, "first_token_ms": 40.0, "total_ms": 100.0, "tokens_per_s": 20.0}}
+
+
+def test_score_hit_refusal_and_wrong_citation():
+    good = {"source": "d.txt", "text": "VAST工具已经服务了全球近500万专业建模师", "verified": True}
+    wrong = {"source": "e.txt", "text": "商汤的累计亏损高达560亿元", "verified": False}
+    q = _q()
+    hit = M.score(q, _answer_row("近500万[1]", cites=[good, wrong], retrieved=[good]))
+    assert hit.rank == 1 and hit.correct and hit.passed
+    assert (hit.n_citations, hit.n_relevant_citations, hit.n_verified) == (2, 1, 1)
+    miss = M.score(q, _answer_row("不知道", retrieved=[wrong]))
+    assert miss.rank is None and miss.correct is False and miss.passed is False
+    false_refusal = M.score(q, _answer_row("根据现有资料无法回答该问题。", refused=True))
+    assert false_refusal.refused and false_refusal.correct is False
+    unans = M.Question(id="u", question="?", answerable=False)
+    refusal = M.score(unans, _answer_row("根据现有资料无法回答该问题。", refused=True))
+    assert refusal.passed is True
+
+    m = M.aggregate([hit, miss, false_refusal, refusal])
+    assert (m.n, m.n_answerable, m.n_unanswerable) == (4, 3, 1)
+    assert m.hit(1) == pytest.approx(1 / 3) and m.mrr10 == pytest.approx(1 / 3)
+    assert m.accuracy == pytest.approx(1 / 3)
+    assert m.refusal_rate == 1.0 and m.false_refusal_rate == pytest.approx(1 / 3)
+    assert m.citation_precision == 0.5  # the wrong citation
+    assert m.cited_share == 0.5  # of the two non-refused answers, one cites
+    assert m.verified_share == 0.5
+    assert m.latency_ms["total_ms"] == {"p50": 100.0, "p95": 100.0} and m.tokens_per_s == 20.0
+
+
+def test_retrieval_only_rows_have_no_answer_metrics():
+    o = M.score(_q(), {"answer": None, "retrieved": [_hit("近500万专业建模师"), _hit("VAST工具已经服务了全球近500万专业建模师")],
+                       "timings": {"retrieve_ms": 3.0}})
+    assert o.rank == 2 and not o.generated and o.passed is True
+    m = M.aggregate([o])
+    assert m.hit(1) == 0.0 and m.hit(2) == 1.0 and m.accuracy is None and m.refusal_rate is None
+
+
+def test_squad_outcome_scores_f1_and_em_without_markers():
+    q = _q(answers=["北京"], evidence=[], gold_sources=["P1"])
+    o = M.score(q, _answer_row("北京[1]", retrieved=[_hit("...", "P1")]), squad=True)
+    assert o.f1 == 1.0 and o.em == 1.0 and o.rank == 1
+
+
+# ---------------------------------------------------------------------------- SQuAD loader + index
+
+def _squad_file(tmp_path: Path) -> Path:
+    data = {"version": "v1", "data": [
+        {"id": "A", "title": "长城", "paragraphs": [
+            {"id": "P1", "context": "长城是中国古代的军事防御工程，修筑历史可上溯到西周时期。",
+             "qas": [{"id": "Q1", "question": "长城的修筑历史可以上溯到什么时期？",
+                      "answers": [{"text": "西周时期", "answer_start": 20}, {"text": "西周时期", "answer_start": 20},
+                                  {"text": "西周", "answer_start": 20}]},
+                     {"id": "Q2", "question": "没有答案的问题", "answers": []},
+                     {"question": "no id"}]}]},
+        {"id": "B", "title": "黄河", "paragraphs": [
+            {"id": "P2", "context": "黄河是中国第二长河，全长约5464公里。",
+             "qas": [{"id": "Q3", "question": "黄河全长约多少公里？", "answers": [{"text": "5464公里"}]}]},
+            {"id": "P3", "context": "", "qas": []}]},
+    ]}
+    p = tmp_path / "tiny_squad.json"
+    p.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return p
+
+
+def test_squad_loader(tmp_path):
+    s = load_squad(_squad_file(tmp_path))
+    assert [p.id for p in s.paragraphs] == ["P1", "P2"]
+    assert [p.title for p in s.paragraphs] == ["长城", "黄河"]
+    assert [q.id for q in s.questions] == ["Q1", "Q3"]
+    assert s.questions[0].answers == ["西周时期", "西周"]  # de-duplicated, in order
+    assert s.questions[0].gold_sources == ["P1"] and s.questions[1].gold_sources == ["P2"]
+    assert len(s.problems) == 3  # Q2 without answers, a qa without id, P3 without context
+    assert any("qas[2]" in p for p in s.problems)
+    assert load_dataset(_squad_file(tmp_path)).kind == "squad"
+
+
+def test_squad_index_keeps_paragraph_ids_and_is_cached(tmp_path, monkeypatch, fake_embedder):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    path = _squad_file(tmp_path)
+    s = load_squad(path)
+    first = ensure_squad_index(path, s.paragraphs, Config(), fake_embedder)
+    assert first.built and first.stats.n_docs == 2 and first.stats.n_chunks >= 2
+    assert first.root.parent == tmp_path / "cache" / "eval-indexes"
+    assert first.root.name.endswith("-" + fake_embedder.checksum)
+    idx = open_index(first.root)
+    assert {c.doc_id for c in idx.chunks} == {"P1", "P2"}
+    assert idx.docs["P1"].title == "长城"
+    again = ensure_squad_index(path, s.paragraphs, Config(), fake_embedder)
+    assert not again.built and again.root == first.root and again.stats.n_chunks == first.stats.n_chunks
+
+
+def test_squad_run_end_to_end(tmp_path, monkeypatch, fakes, fake_embedder):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: fake_embedder)
+    path = _squad_file(tmp_path)
+    out = tmp_path / "out"
+    summary = run_eval(path, None, out, config=Config(), **fakes.kw())
+    rows = _rows(out)
+    assert [r["id"] for r in rows] == ["Q1", "Q3"]
+    assert rows[0]["gold_sources"] == ["P1"]
+    assert summary["kind"] == "squad" and summary["overall"]["hit@1"] == 1.0
+    assert summary["overall"]["f1"] is not None and summary["overall"]["em"] is not None
+    assert "by_split" not in summary and summary["indexing"]["n_docs"] == 2
+    with pytest.raises(UsageError, match="split"):
+        run_eval(path, None, tmp_path / "out2", split="dev", config=Config(), **fakes.kw())
+
+
+# ---------------------------------------------------------------------------- runs
+
+def test_full_run_writes_results_summary_and_report(tmp_path, qfile, index_dir, fakes):
+    out = tmp_path / "out"
+    summary = run_eval(qfile, index_dir, out, config=Config(), **fakes.kw())
+    rows = _rows(out)
+    assert [r["id"] for r in rows] == [q["id"] for q in QUESTIONS]
+    assert {"question", "answer", "refused", "citations", "retrieved", "timings"} <= set(rows[0])
+    assert len(rows[0]["ranking"]) >= len(rows[0]["retrieved"])  # scored to depth 10
+    assert summary["overall"]["n"] == 5 and summary["overall"]["hit@1"] is not None
+    assert set(summary["by_split"]) == {"dev", "test"}
+    assert set(summary["by_type"]) == {"number", "person", "multi_part", "unanswerable"}
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["n_done"] == 5
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page
+    assert "&lt;b&gt;商汤&lt;/b&gt;" in page and "<b>商汤</b>" not in page  # escaped
+    assert "| hit@1 |" in format_tables(summary)
+
+
+def test_retrieval_only_skips_generation(tmp_path, qfile, index_dir, fakes):
+    out = tmp_path / "out"
+    summary = run_eval(qfile, index_dir, out, retrieval_only=True, config=Config(), **fakes.kw())
+    assert fakes.generator.calls == []
+    rows = _rows(out)
+    assert all(r["answer"] is None and r["retrieved"] and "retrieve_ms" in r["timings"] for r in rows)
+    assert summary["overall"]["accuracy"] is None and summary["overall"]["hit@10"] is not None
+
+
+def test_resume_after_interruption(tmp_path, qfile, index_dir, fakes):
+    out = tmp_path / "out"
+    run_eval(qfile, index_dir, out, limit=2, config=Config(), **fakes.kw())
+    assert len(fakes.generator.calls) == 2 and len(_rows(out)) == 2
+    # a run killed mid-write leaves half a line behind
+    with open(out / RESULTS, "a", encoding="utf-8") as f:
+        f.write('{"id": "a3", "question": "商汤')
+    summary = run_eval(qfile, index_dir, out, config=Config(), **fakes.kw())
+    assert len(fakes.generator.calls) == len(QUESTIONS)  # only the other three ran
+    assert [r["id"] for r in _rows(out)] == [q["id"] for q in QUESTIONS]
+    assert summary["n_done"] == len(QUESTIONS)
+
+
+def test_other_settings_in_the_same_out_are_refused(tmp_path, qfile, index_dir, fakes):
+    out = tmp_path / "out"
+    run_eval(qfile, index_dir, out, limit=1, config=Config(), **fakes.kw())
+    with pytest.raises(UsageError, match="another run"):
+        run_eval(qfile, index_dir, out, mode="bm25", config=Config(), **fakes.kw())
+
+
+def test_read_results_cuts_a_partial_last_line(tmp_path):
+    p = tmp_path / RESULTS
+    p.write_text('{"id": "a"}\n{"id": "b", "ans', encoding="utf-8")
+    assert list(read_results(p, lambda m: None)) == ["a"]
+    assert p.read_text(encoding="utf-8") == '{"id": "a"}\n'
+
+
+def test_malformed_lines_are_reported_with_line_numbers_and_skipped(tmp_path, index_dir, fakes):
+    lines = [json.dumps(QUESTIONS[0], ensure_ascii=False), "{not json", json.dumps({"id": "x"}),
+             "", json.dumps(QUESTIONS[0], ensure_ascii=False), json.dumps(QUESTIONS[1], ensure_ascii=False)]
+    p = tmp_path / "bad.jsonl"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    said: list[str] = []
+    summary = run_eval(p, index_dir, tmp_path / "out", config=Config(), say=said.append, **fakes.kw())
+    assert summary["n_done"] == 2
+    assert len(said) == 3 and all("\n" not in s for s in said)
+    assert "line 2: not valid JSON" in said[0]
+    assert "line 3: needs a non-empty string 'question'" in said[1]
+    assert "line 5: duplicate id 'a1' (first on line 1)" in said[2]
+
+
+def test_split_and_limit_select_questions(tmp_path, qfile, index_dir, fakes):
+    summary = run_eval(qfile, index_dir, tmp_path / "out", split="test", retrieval_only=True,
+                       config=Config(), **fakes.kw())
+    assert summary["n_done"] == 2 and set(summary["by_split"]) == {"test"}
+
+
+# ---------------------------------------------------------------------------- the command
+
+def test_eval_command(tmp_path, qfile, index_dir, monkeypatch, fake_embedder, fake_generator):
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: fake_embedder)
+    monkeypatch.setattr("rag.generate.load_generator", lambda config: fake_generator)
+    bad = tmp_path / "q2.jsonl"
+    bad.write_text(qfile.read_text(encoding="utf-8") + "oops\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(eval_cmd, [str(bad), "--index", str(index_dir), "--out", str(out), "-k", "3"])
+    assert result.exit_code == 0, result.output
+    assert "| hit@1 |" in result.stdout and "| answer accuracy |" in result.stdout
+    assert "q2.jsonl line 6: not valid JSON" in result.stderr
+    assert len(fake_generator.calls) == len(QUESTIONS)
+    assert all(len(r["retrieved"]) <= 3 for r in _rows(out))
+    assert (out / "report.html").exists() and (out / "summary.json").exists()
+    again = CliRunner().invoke(eval_cmd, [str(bad), "--index", str(index_dir), "--out", str(out), "-k", "3",
+                                          "--retrieval-only"])
+    assert again.exit_code != 0 and "another run" in str(again.exception)

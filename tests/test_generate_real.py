@@ -1,0 +1,114 @@
+"""Generator stage with real models (integration): the bundled Qwen2.5-Coder-1.5B GGUF through
+llama-cpp-python, and the transformers backend on a tiny random model built in tmp_path.
+
+The bundled GGUF is assembled into the product's real cache (cache_dir()/models) on first
+run (~1.1 GB, once); answers are kept short so the test stays quick on 2 CPU cores."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.config import Config
+from rag.generate import Generator, TransformersGenerator, load_generator
+
+pytestmark = pytest.mark.integration
+
+SYSTEM = {"role": "system", "content": "只用中文简短回答。"}
+QUESTION = {"role": "user", "content": "中国的首都是哪里？"}
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Generator:
+    pytest.importorskip("llama_cpp")
+    return load_generator(Config(generator="bundled", n_ctx=2048))
+
+
+def test_bundled_answers_in_chinese_streaming(bundled):
+    pieces = list(bundled.stream([SYSTEM, QUESTION], max_new_tokens=24))
+    answer = "".join(pieces)
+    assert "北京" in answer, answer
+    assert len(pieces) >= 2  # streamed, not one block
+    assert bundled.name.startswith("bundled:") and bundled.n_ctx == 2048
+
+
+def test_bundled_count_tokens_is_plausible(bundled):
+    text = "北京是中华人民共和国的首都，也是全国的政治和文化中心。"
+    n = bundled.count_tokens(text)
+    # Qwen's BPE merges common Chinese words: fewer tokens than characters, but not absurdly few.
+    assert len(text) // 4 <= n <= len(text), n
+    assert bundled.count_tokens("<|im_end|>") == 1  # special tokens count as themselves
+    assert bundled.count_tokens("") == 0
+
+
+def test_bundled_cancel_then_ask_again(bundled):
+    long_question = {"role": "user", "content": "请详细介绍一下长城的历史。"}
+    stream = bundled.stream([SYSTEM, long_question], max_new_tokens=32)
+    first = next(stream)
+    stream.close()  # the user cancelled after the first piece
+    assert first
+    again = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
+    assert "北京" in again, again
+
+
+def test_bundled_is_loaded_once(bundled):
+    assert load_generator(Config(generator="bundled", n_ctx=2048)) is bundled
+
+
+# --- transformers backend on a tiny random model ----------------------------------------
+
+CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+          "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+@pytest.fixture(scope="module")
+def tiny_hf_folder(tmp_path_factory) -> Path:
+    """A 1-layer Qwen2 with random weights and a small byte-level BPE tokenizer: enough to
+    exercise loading, the chat template, streaming and cancellation, in a second."""
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    folder = tmp_path_factory.mktemp("tiny-qwen")
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=specials,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(["北京是中国的首都。", "hello world, the capital", "只用中文简短回答。"], trainer)
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>",
+                                                pad_token="<|endoftext|>")
+    fast.chat_template = CHATML
+    fast.save_pretrained(folder)
+    config = transformers.Qwen2Config(vocab_size=tok.get_vocab_size(), hidden_size=32, intermediate_size=64,
+                                      num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+                                      max_position_embeddings=512, eos_token_id=fast.eos_token_id,
+                                      pad_token_id=fast.pad_token_id)
+    import torch
+
+    torch.manual_seed(0)  # the same random model every run
+    transformers.Qwen2ForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def test_transformers_backend_streams_and_cancels(tiny_hf_folder):
+    gen = load_generator(Config(generator=str(tiny_hf_folder)))
+    assert isinstance(gen, TransformersGenerator)
+    assert gen.n_ctx == 512  # capped by the model's positions
+    assert gen.count_tokens("北京是中国的首都。") > 0
+    pieces = list(gen.stream([SYSTEM, QUESTION], max_new_tokens=6))
+    assert all(isinstance(p, str) for p in pieces)
+    assert len(pieces) <= 6  # at most one piece per generated token
+    for _ in gen.stream([SYSTEM, QUESTION], max_new_tokens=200):
+        break  # cancelled: must not block the next call
+    assert isinstance("".join(gen.stream([QUESTION], max_new_tokens=3)), str)
+
+
+def test_transformers_backend_bad_folder_is_a_model_error(tmp_path):
+    pytest.importorskip("transformers")
+    from rag.errors import ModelError
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "nonsense"}))
+    with pytest.raises(ModelError, match="cannot load model folder"):
+        load_generator(Config(generator=str(tmp_path)))

@@ -1,0 +1,153 @@
+"""The index: incremental, atomic, self-checking."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from rag import store
+from rag.config import Config
+from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from rag.index import embed_text, update_index
+from rag.retrieve import Retriever
+
+
+@pytest.fixture
+def built(tmp_path, seeds_dir, fake_embedder):
+    root = tmp_path / "idx"
+    update_index(root, [seeds_dir], Config(), fake_embedder)
+    return root
+
+
+def test_incremental_add_change_remove(tmp_path, seeds_dir, fake_embedder, built):
+    r = update_index(built, [seeds_dir], Config(), fake_embedder)
+    assert (r.added, r.updated, r.removed, r.n_embedded) == ([], [], [], 0)
+    assert len(r.unchanged) == 2
+
+    (seeds_dir / "new.md").write_text("# 新文档\n曦望Sunrise是商汤分拆的芯片公司。", encoding="utf-8")
+    with open(seeds_dir / "002_87ba7b168308daf7.txt", "a", encoding="utf-8") as f:
+        f.write("\n补充一句新的内容。\n")
+    (seeds_dir / "000_6d9cd55ab9d6cbba.txt").unlink()
+    r = update_index(built, None, Config(), fake_embedder)  # sources recorded last time
+    assert r.added == ["new.md"]
+    assert r.updated == ["002_87ba7b168308daf7.txt"]
+    assert r.removed == ["000_6d9cd55ab9d6cbba.txt"]
+    idx = store.open_index(built)
+    assert set(idx.manifest["documents"]) == {"new.md", "002_87ba7b168308daf7.txt"}
+    assert {c.doc_id for c in idx.chunks} == {"new.md", "002_87ba7b168308daf7.txt"}
+    # only the new/changed documents were embedded
+    assert r.n_embedded == sum(1 for c in idx.chunks)
+    # vectors stay aligned with chunks
+    again = fake_embedder.embed_passages([embed_text(c) for c in idx.chunks[:3]])
+    assert np.allclose(idx.vectors[:3], again, atol=1e-5)
+
+
+def test_unchanged_rerun_writes_nothing(built, seeds_dir, fake_embedder):
+    before = (built / "CURRENT").read_text()
+    update_index(built, [seeds_dir], Config(), fake_embedder)
+    assert (built / "CURRENT").read_text() == before
+
+
+def test_manifest_records_config_and_hashes(built):
+    m = store.open_index(built).manifest
+    assert m["format_version"] == store.FORMAT_VERSION
+    assert m["config"]["chunk_size"] == 300 and m["embedder"]["name"] == "fake:char-ngrams"
+    for d in m["documents"].values():
+        assert len(d["hash"]) == 64 and d["n_chunks"] > 0
+
+
+def test_interrupted_write_leaves_old_index(built, seeds_dir, fake_embedder, monkeypatch):
+    before = store.open_index(built)
+    (seeds_dir / "extra.txt").write_text("额外的文档内容。", encoding="utf-8")
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt  # as if killed while writing vectors
+
+    monkeypatch.setattr(store.np, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        update_index(built, [seeds_dir], Config(), fake_embedder)
+    monkeypatch.undo()
+    after = store.open_index(built)
+    assert after.manifest["documents"].keys() == before.manifest["documents"].keys()
+    # the next run sweeps the half-written generation and completes
+    r = update_index(built, [seeds_dir], Config(), fake_embedder)
+    assert r.added == ["extra.txt"]
+    assert not list(built.glob("*.tmp"))
+    assert len(list(built.glob("gen-*"))) == 1
+
+
+def test_other_embedder_is_refused(built, fake_embedder):
+    class Other(type(fake_embedder)):
+        name, checksum = "other-model", "abc"
+
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        Retriever.open(built, Other(), Config())
+
+
+def test_other_chunking_needs_rebuild(built, seeds_dir, fake_embedder):
+    with pytest.raises(IndexMismatchError, match="chunk_size"):
+        update_index(built, [seeds_dir], Config(chunk_size=200), fake_embedder)
+    r = update_index(built, [seeds_dir], Config(chunk_size=200), fake_embedder, rebuild=True)
+    assert len(r.added) == 2
+
+
+def _gen(root):
+    return root / (root / "CURRENT").read_text().strip()
+
+
+@pytest.mark.parametrize("damage", ["truncate_faiss", "bad_manifest", "old_format", "missing_chunks",
+                                    "chunks_out_of_step", "no_current"])
+def test_damaged_index_detected(built, damage):
+    gen = _gen(built)
+    if damage == "truncate_faiss":
+        data = (gen / "faiss.index").read_bytes()
+        (gen / "faiss.index").write_bytes(data[: len(data) // 2])
+    elif damage == "bad_manifest":
+        (gen / "manifest.json").write_text("{not json")
+    elif damage == "old_format":
+        m = json.loads((gen / "manifest.json").read_text())
+        m["format_version"] = 0
+        (gen / "manifest.json").write_text(json.dumps(m))
+    elif damage == "missing_chunks":
+        (gen / "chunks.jsonl").unlink()
+    elif damage == "chunks_out_of_step":
+        lines = (gen / "chunks.jsonl").read_text().splitlines(True)
+        m = json.loads((gen / "manifest.json").read_text())
+        (gen / "chunks.jsonl").write_text("".join(lines[:-1]))
+        m["files"]["chunks.jsonl"] = (gen / "chunks.jsonl").stat().st_size
+        (gen / "manifest.json").write_text(json.dumps(m))
+    elif damage == "no_current":
+        (built / "CURRENT").unlink()
+    expected = IndexMissingError if damage == "no_current" else (IndexCorruptError, IndexMismatchError)
+    with pytest.raises(expected) as e:
+        store.open_index(built)
+    assert "rag index" in str(e.value)
+
+
+def test_one_writer_at_a_time(built, seeds_dir, fake_embedder):
+    with store.WriteLock(built):
+        with pytest.raises(IndexLockedError, match="another process"):
+            update_index(built, [seeds_dir], Config(), fake_embedder)
+    update_index(built, [seeds_dir], Config(), fake_embedder)  # free again
+
+
+def test_duplicates_and_bad_files_skipped(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("商汤科技成立于2014年。", encoding="utf-8")
+    shutil.copy(docs / "a.txt", docs / "b.txt")
+    (docs / "empty.txt").write_text("")
+    (docs / "x.docx").write_text("?")
+    r = update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
+    assert r.added == ["a.txt"]
+    reasons = {s.path.split("/")[-1]: s.reason for s in r.skipped}
+    assert "duplicate" in reasons["b.txt"] and "empty" in reasons["empty.txt"]
+    assert "unsupported" in reasons["x.docx"]
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw", "ivf"])
+def test_index_types_retrieve(tmp_path, seeds_dir, fake_embedder, index_type):
+    cfg = Config(index_type=index_type)
+    update_index(tmp_path / "i", [seeds_dir], cfg, fake_embedder)
+    hits = Retriever.open(tmp_path / "i", fake_embedder, cfg).search("VAST服务了多少专业建模师？", 3).hits
+    assert any("建模师" in h.chunk.text for h in hits)

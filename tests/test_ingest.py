@@ -1,0 +1,138 @@
+"""Load, clean and chunk: what users rely on when they drop messy files in a folder."""
+import codecs
+import re
+
+import pytest
+
+from rag.chunk import chunk_document, sentence_spans
+from rag.clean import clean
+from rag.errors import DocumentError
+from rag.load import decode, discover, load_document
+
+
+def _doc(path):
+    return clean(load_document(path))
+
+
+def test_chunk_offsets_round_trip_on_seeds(seeds_dir):
+    for path in sorted(seeds_dir.iterdir()):
+        doc = _doc(path)
+        chunks = chunk_document(doc, 300, 60)
+        assert chunks
+        for c in chunks:
+            assert c.text == doc.text[c.start:c.end]
+            assert len(c.text) <= 320  # size plus at most a heading line
+
+
+@pytest.mark.parametrize("size", [60, 120, 300])
+def test_numbers_are_never_split(seeds_dir, size):
+    numbers = ["560亿", "41.44万", "61.06%", "3.74", "1200万", "13.2亿", "35.55%", "2.56亿"]
+    doc = _doc(seeds_dir / "000_6d9cd55ab9d6cbba.txt")
+    chunks = chunk_document(doc, size, 0)
+    for n in numbers:
+        assert n in doc.text
+        for m in re.finditer(re.escape(n), doc.text):
+            # the number lies wholly inside at least one chunk
+            assert any(c.start <= m.start() and m.end() <= c.end for c in chunks), (n, size)
+
+
+def test_sentences_not_cut_when_they_fit(seeds_dir):
+    doc = _doc(seeds_dir / "000_6d9cd55ab9d6cbba.txt")
+    for c in chunk_document(doc, 300, 60):
+        assert c.text[-1] in "。！？；;:：\n" or c.end == len(doc.text) or len(c.text) > 200
+
+
+def test_sentence_spans_keep_decimals():
+    text = "商汤的份额为8.1%。预计算力3.74百亿亿次! Next one. Done"
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["商汤的份额为8.1%。", "预计算力3.74百亿亿次!", "Next one.", "Done"]
+
+
+def test_long_sentence_cut_at_clauses_not_inside_numbers():
+    text = "，".join(["营收为41.44万辆"] * 40) + "。"
+    from rag.records import Document
+
+    chunks = chunk_document(Document("d", "d", text), 100, 0)
+    assert len(chunks) > 1
+    for c in chunks:
+        assert len(c.text) <= 100
+        assert not c.text.startswith((".", "44", "4万")), c.text[:10]
+
+
+def test_front_matter_and_iframe(seeds_dir):
+    doc = _doc(seeds_dir / "002_87ba7b168308daf7.txt")
+    assert doc.title.startswith("【产经破壁机051】")
+    assert doc.meta["date"].startswith("2024-11-30")
+    assert "<iframe" not in doc.text and "bilibili" not in doc.text and "{.tabset}" not in doc.text
+    assert "公司裁员不可怕" in doc.text
+
+
+def test_markdown_headings_become_heading_path(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text("---\ntitle: 测试\n---\n# 公司\n## 产品\n第一句。第二句。\n", encoding="utf-8")
+    doc = _doc(p)
+    chunks = chunk_document(doc)
+    assert doc.title == "测试"
+    assert chunks[0].headings == ["公司", "产品"]
+
+
+def test_scraper_spam_removed_and_recorded(seeds_dir):
+    doc = _doc(seeds_dir / "000_6d9cd55ab9d6cbba.txt")
+    rules = {d.rule for d in doc.dropped}
+    assert {"disclaimer", "ad_link_run", "app_promo", "glued_ad_name"} <= rules
+    for spam in ("文章来自网络", "长宏网配资", "佰朔资本", "优配网", "尽在新浪财经APP"):
+        assert spam not in doc.text
+    # the real sentences the spam was glued into survive
+    assert "言图智能的定位是基于语言大模型技术" in doc.text
+    assert "是这一领域收入最高的公司之一" in doc.text
+
+
+def test_cleaner_keeps_real_finance_content(tmp_path):
+    p = tmp_path / "news.txt"
+    body = "证监会近日通报多起场外配资案件，涉案资本规模超过10亿元。\n国际资本持续流入A股市场。\n"
+    p.write_text(body, encoding="utf-8")
+    doc = _doc(p)
+    assert doc.text == body.strip() and not doc.dropped
+
+
+def test_encodings(tmp_path):
+    text = "商汤科技成立于2014年。"
+    cases = {"gbk.txt": text.encode("gbk"), "gb18030.txt": text.encode("gb18030"),
+             "bom.txt": codecs.BOM_UTF8 + text.encode(), "u16.txt": text.encode("utf-16"),
+             "plain.txt": text.encode()}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        assert load_document(tmp_path / name).text == text, name
+
+
+def test_bad_files_give_reasons(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 20)
+    for name, reason in (("empty.txt", "empty"), ("bin.txt", "binary")):
+        with pytest.raises(DocumentError, match=reason):
+            load_document(tmp_path / name)
+
+
+def test_discover_recurses_skips_unsupported_and_loops(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text("x")
+    (tmp_path / "b.docx").write_text("x")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    found = discover([tmp_path])
+    assert [d for d, _ in found.files] == ["sub/a.md"]
+    reasons = " ".join(s.reason for s in found.skipped)
+    assert "unsupported" in reasons
+
+
+def test_html_main_text(tmp_path):
+    p = tmp_path / "p.html"
+    p.write_text("<html><head><title>标题</title><script>var x=1;</script></head><body><nav>菜单</nav>"
+                 "<p>正文第一段。</p><p>第二段&amp;结束。</p><footer>版权</footer></body></html>", encoding="utf-8")
+    doc = _doc(p)
+    assert doc.title == "标题"
+    assert doc.text == "正文第一段。\n\n第二段&结束。"
+
+
+def test_decode_rejects_nonsense():
+    with pytest.raises(DocumentError):
+        decode(b"\x00\x01\x02\x03" * 100)

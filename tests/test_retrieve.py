@@ -1,0 +1,44 @@
+"""Retrieval modes and fusion."""
+import pytest
+
+from rag.config import Config
+from rag.index import update_index
+from rag.lexical import tokenize
+from rag.retrieve import Retriever, _rrf, _weighted
+
+
+@pytest.fixture
+def retriever(tmp_path, seeds_dir, fake_embedder):
+    update_index(tmp_path / "idx", [seeds_dir], Config(), fake_embedder)
+    return Retriever.open(tmp_path / "idx", fake_embedder, Config())
+
+
+def test_tokens_keep_latin_words_and_numbers_whole():
+    toks = tokenize("MiniMax在2025年1-9月收入同比增长超过170%，Momenta城市NOA搭载量41.44万辆")
+    for t in ("minimax", "2025", "170", "momenta", "noa", "41.44"):
+        assert t in toks
+    assert "的" not in tokenize("商汤的营收")
+    assert "商汤" in tokenize("商汤科技")  # search-mode segmentation emits sub-words
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_modes_find_the_passage(retriever, mode):
+    r = retriever.search("VAST服务了多少专业建模师？", 3, mode)
+    assert any("500万专业建模师" in h.chunk.text for h in r.hits)
+    assert [h.rank for h in r.hits] == list(range(1, len(r.hits) + 1))
+    assert r.retrieve_ms >= 0
+
+
+def test_hit_json_shape(retriever):
+    h = retriever.search("MiniMax上市", 1).hits[0]
+    assert set(h.to_json()) >= {"rank", "score", "source", "title", "start", "end", "text"}
+
+
+def test_no_lexical_match_is_not_an_error(retriever):
+    assert retriever.search("zzzqqq", 3, "bm25").hits == []
+
+
+def test_fusions():
+    assert _weighted({1: 0.9, 2: 0.5}, {2: 10.0, 3: 1.0}, 0.7)[2] == pytest.approx(0.3)
+    rrf = _rrf([[1, 2], [2, 3]])
+    assert max(rrf, key=rrf.get) == 2
