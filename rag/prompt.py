@@ -23,15 +23,23 @@ REFUSAL = {
 CLOSEST = {"zh": "以下是最接近的段落，但它们不包含答案：", "en": "Closest passages found (they do not contain the answer):"}
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
+
+
+_EN_FUNCTION = frozenset(
+    "what who whom whose when where why how which is are was were did does do the of in on for "
+    "to and a an many much did has have had by from with its their".split()
+)
 
 
 def language(text: str) -> str:
     """'zh' when the question is written in Chinese, else 'en'. English questions often
-    name Chinese entities, so a few CJK characters do not make a question Chinese."""
-    cjk = len(_CJK.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if cjk >= 2 and cjk >= latin_words else "en"
+    name Chinese entities ("Who founded 壁仞科技?"), so English function words decide."""
+    words = re.findall(r"[A-Za-z]+", text)
+    starts_english = bool(words) and text.lstrip().lower().startswith(words[0].lower()) \
+        and words[0].lower() in _EN_FUNCTION
+    if starts_english or sum(w.lower() in _EN_FUNCTION for w in words) >= 2:
+        return "en"
+    return "zh" if len(_CJK.findall(text)) >= 2 else "en"
 
 
 def sanitize_question(q: str, warn: Callable[[str], None] | None = None) -> str:

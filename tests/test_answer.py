@@ -1,0 +1,136 @@
+"""The answering pipeline on fakes: citations, refusals, follow-ups, prompt budget."""
+import pytest
+
+from rag.answer import Pipeline, is_refusal
+from rag.config import Config
+from rag.errors import UsageError
+from rag.index import update_index
+from rag.prompt import REFUSAL, build_messages, language, sanitize_question
+from rag.retrieve import Retriever
+from rag.rewrite import is_followup, rewrite
+from rag.store import update_manifest
+
+from conftest import FakeGenerator
+
+
+def _pipeline(tmp_path, docs, embedder, generator, config=Config()):
+    update_index(tmp_path / "idx", [docs], config, embedder)
+    return Pipeline(Retriever.open(tmp_path / "idx", embedder, config), generator, config)
+
+
+def test_answer_cites_and_verifies(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "截至目前，VAST工具已经服务了全球近500万专业建模师[1]。")
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    events = list(p.stream("VAST服务了多少专业建模师？"))
+    assert sum(e.kind == "token" for e in events) > 1  # streamed
+    a = events[-1].answer
+    assert not a.refused and a.citations and a.citations[0].verified
+    c = a.citations[0]
+    doc = p.retriever.index.docs[c.chunk.doc_id]
+    assert doc.text[c.start:c.end] == c.quote and "500万" in c.quote
+    j = a.to_json()
+    assert set(j) >= {"question", "answer", "refused", "citations", "retrieved", "timings"}
+    assert set(j["citations"][0]) >= {"n", "source", "title", "start", "end", "quote", "text"}
+
+
+def test_fabricated_answer_is_refused(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "VAST服务了全球近900万专业建模师[1]。")
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask("VAST服务了多少专业建模师？")
+    assert a.refused and a.refusal_reason == "unsupported" and a.answer == REFUSAL["zh"]
+    assert a.retrieved  # closest passages are still shown
+
+
+def test_model_refusal_passes_through(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "根据现有资料无法回答该问题。")
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask("商汤2026年营收多少？")
+    assert a.refused and a.refusal_reason == "model"
+
+
+def test_english_question_gets_english_prompt_and_refusal(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "The documents do not contain the answer to this question.")
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    a = p.ask("Who is the CTO of MiniMax?")
+    assert a.refused and a.answer == REFUSAL["en"]
+    assert "[Passages]" in gen.calls[-1][-1]["content"]
+
+
+def test_empty_index_refuses_without_generating(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("完全无关的内容。", encoding="utf-8")
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    update_manifest(tmp_path / "idx", calibration={"min_top_dense": 0.99, "min_top_bm25": 1e9})
+    p.retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    a = p.ask("法国的首都是哪里？")
+    assert a.refused and a.refusal_reason == "weak_evidence" and not gen.calls
+
+
+def test_followup_is_rewritten_for_retrieval(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    history = [{"role": "user", "content": "MiniMax是哪一天登陆港交所的？"},
+               {"role": "assistant", "content": "1月9日[1]。"}]
+    a = p.ask("它的创始人是谁？", history)
+    assert a.standalone_question and "MiniMax" in a.standalone_question
+    assert any("闫俊杰" in h.chunk.text for h in a.retrieved)
+
+
+def test_rewrite_rules():
+    h = [{"role": "user", "content": "MiniMax是哪一天上市的？"}]
+    assert is_followup("它的CTO是谁？") and is_followup("那Momenta呢？") and is_followup("第二个呢")
+    assert not is_followup("VAST服务了多少专业建模师？")
+    assert rewrite("VAST服务了多少专业建模师？", h) == "VAST服务了多少专业建模师？"
+    assert "MiniMax" in rewrite("它的CTO是谁？", h)
+    chained = rewrite("那创始人呢？", [{"role": "user", "content": rewrite("它的CTO是谁？", h)}])
+    assert chained.count("接上文") == 1
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "？？？!!!", "。。。"])
+def test_questions_without_content_are_refused_clearly(bad):
+    with pytest.raises(UsageError):
+        sanitize_question(bad)
+
+
+def test_question_hygiene():
+    notes = []
+    q = sanitize_question("商汤\x00是\t什么" + "长" * 20000, warn=notes.append)
+    assert "\x00" not in q and len(q) == 1000 and notes
+    assert sanitize_question("MiniMax 🚀 上市了吗") == "MiniMax 🚀 上市了吗"
+
+
+def test_language_detection():
+    assert language("MiniMax是哪一天登陆港交所的？") == "zh"
+    assert language("When did MiniMax list in Hong Kong?") == "en"
+    assert language("Who founded 壁仞科技?") == "en"
+
+
+def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fake_embedder):
+    class Small(FakeGenerator):
+        n_ctx = 1200
+
+    gen = Small()
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    hits = p.retriever.search("商汤", 10).hits
+    messages, used = build_messages("商汤亏损多少？", hits, "zh", gen, 200)
+    total = sum(gen.count_tokens(m["content"]) for m in messages)
+    assert total + 200 <= gen.n_ctx
+    assert 0 < len(used) < 10
+    user = messages[-1]["content"]
+    if "（节选）" in user:
+        excerpt = user.split("（节选）")[0]
+        assert excerpt.rstrip("…")[-1] in "。！？；\n"
+
+
+def test_fixed_prefix_identical_across_questions(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    p.ask("VAST服务了多少专业建模师？")
+    p.ask("MiniMax是哪一天登陆港交所的？")
+    assert gen.calls[0][:-1] == gen.calls[1][:-1]  # only the last message differs
+
+
+def test_is_refusal():
+    assert is_refusal("根据现有资料无法回答该问题。")
+    assert is_refusal("The documents do not contain the answer to this question.")
+    assert not is_refusal("MiniMax于1月9日登陆港交所[1]。")

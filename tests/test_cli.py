@@ -1,0 +1,85 @@
+"""The `rag` command as a user meets it (CliRunner, fake models)."""
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import cli
+
+from conftest import FakeEmbedder, FakeGenerator
+
+
+@pytest.fixture
+def fakes(monkeypatch):
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: FakeEmbedder())
+    gen = FakeGenerator(lambda m: "截至目前，VAST工具已经服务了全球近500万专业建模师[1]。")
+    monkeypatch.setattr("rag.generate.load_generator", lambda config: gen)
+    return gen
+
+
+def run(*args, **kw):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, **kw)
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = "import sys, rag.cli; print(any(m in sys.modules for m in ('torch','faiss','gradio','sentence_transformers','llama_cpp')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False"
+    assert "index" in run("--help").output
+
+
+def test_index_search_ask(tmp_path, seeds_dir, fakes):
+    idx = str(tmp_path / "idx")
+    r = run("index", str(seeds_dir), "--index", idx, "--verbose")
+    assert r.exit_code == 0 and "2 added" in r.output
+    assert "[disclaimer]" in r.output  # what the cleaner removed is listed
+    r = run("index", "--index", idx)
+    assert "2 unchanged" in r.output
+    r = run("search", "VAST服务了多少专业建模师？", "--index", idx, "--json", "-k", "3")
+    data = json.loads(r.output)
+    assert data["question"] and len(data["retrieved"]) == 3 and "retrieve_ms" in data["timings"]
+    r = run("search", "VAST服务了多少专业建模师？", "--index", idx, "--mode", "bm25")
+    assert "500万专业建模师" in r.output
+    r = run("ask", "VAST服务了多少专业建模师？", "--index", idx, "--json")
+    a = json.loads(r.output)
+    assert a["refused"] is False and a["citations"][0]["n"] == 1 and "500万" in a["answer"]
+    r = run("ask", "VAST服务了多少专业建模师？", "--index", idx)
+    assert "500万" in r.output and "[1]" in r.output
+
+
+def test_ask_builds_missing_index_from_seeds(tmp_path, seeds_dir, fakes, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # ./seeds exists here, ./index does not
+    r = run("ask", "VAST服务了多少专业建模师？", "--json")
+    assert r.exit_code == 0 and (tmp_path / "index" / "CURRENT").exists()
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path, fakes, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no seeds, no index
+    r = CliRunner().invoke(cli, ["search", "商汤", "--index", str(tmp_path / "none")])
+    assert r.exit_code == 1 and "rag index" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(cli, ["search", "   "])
+    assert r.exit_code == 2 and "empty" in r.output
+    r = CliRunner().invoke(cli, ["index", str(tmp_path / "missing-folder"), "--index", str(tmp_path / "i")])
+    assert r.exit_code == 1 and "no readable documents" in r.output
+
+
+def test_corrupt_index_says_how_to_fix(tmp_path, seeds_dir, fakes):
+    idx = tmp_path / "idx"
+    run("index", str(seeds_dir), "--index", str(idx))
+    gen = idx / (idx / "CURRENT").read_text().strip()
+    (gen / "manifest.json").write_text("{")
+    r = CliRunner().invoke(cli, ["search", "商汤", "--index", str(idx)])
+    assert r.exit_code == 1 and "rag index --rebuild" in r.output
+    r = run("index", str(seeds_dir), "--index", str(idx), "--rebuild")
+    assert r.exit_code == 0 and "2 added" in r.output
+
+
+def test_chat_session(tmp_path, seeds_dir, fakes):
+    idx = str(tmp_path / "idx")
+    run("index", str(seeds_dir), "--index", idx)
+    r = run("chat", "--index", idx, input="VAST服务了多少专业建模师？\n/sources\n/new\n   \n")
+    assert r.exit_code == 0
+    assert r.output.count("500万") >= 2  # the answer and the /sources listing
+    assert "new conversation" in r.output
