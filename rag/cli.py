@@ -112,8 +112,31 @@ def ensure_index(root: Path, config) -> None:
     from .index import update_index
 
     _err(f"no index at {root} yet: building it from {DEFAULT_DOCS}/ (once)")
-    report = update_index(root, [Path(DEFAULT_DOCS)], config, load_embedder(config), progress=True, on_event=_err)
+    embedder = load_embedder(config)
+    report = update_index(root, [Path(DEFAULT_DOCS)], config, embedder, progress=True, on_event=_err)
     _err(report.summary())
+    if SEED_QUESTIONS.exists():
+        _calibrate(root, config, SEED_QUESTIONS, "dev")
+
+
+SEED_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+
+
+def _calibrate(root: Path, config, questions: Path, split: str | None) -> dict:
+    from . import store
+    from .calibrate import calibrate, read_questions
+    from .embed import load_embedder
+    from .retrieve import Retriever
+
+    retriever = Retriever.open(root, load_embedder(config), config)
+    result = calibrate(retriever, read_questions(questions, split))
+    result["questions"] = f"{questions.name} (split {split or 'all'})"
+    with store.WriteLock(root):
+        store.update_manifest(root, calibration=result)
+    _err(f"calibrated refusal threshold: dense < {result['min_top_dense']} and bm25 < {result['min_top_bm25']} "
+         f"(false refusal {result['false_refusal_rate']:.0%} on {result['n_answerable']} answerable, "
+         f"refusal {result['refusal_rate_unanswerable'] or 0:.0%} on {result['n_unanswerable']} unanswerable)")
+    return result
 
 
 def open_retriever(index_dir: str | None, config):
@@ -265,6 +288,20 @@ def chat_cmd(index_dir, k, generator):
             _err(f"error: {e}")
             continue
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": last.answer}]
+
+
+@cli.command("calibrate")
+@click.argument("questions", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@index_option
+@click.option("--split", default="dev", show_default=True, help="Which split of the questions to use (dev/test/all).")
+def calibrate_cmd(questions, index_dir, split):
+    """Measure the weak-evidence refusal threshold on QUESTIONS (JSONL with `answerable`;
+    default: the bundled seed questions) and record it in the index manifest."""
+    config = _config()
+    root = _index_dir(index_dir)
+    ensure_index(root, config)
+    result = _calibrate(root, config, questions or SEED_QUESTIONS, split)
+    click.echo(json.dumps(result, ensure_ascii=False))
 
 
 def main() -> None:

@@ -45,7 +45,10 @@ class SentenceTransformerEmbedder:
     def __init__(self, folder: Path, name: str, query_prefix: str, passage_prefix: str,
                  max_seq_length: int = 512, batch_size: int = 16, checksum: str | None = None):
         from sentence_transformers import SentenceTransformer  # heavy: imported lazily
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # "Loading weights" bars on every start are noise
+        hf_logging.set_verbosity_error()
         try:
             self.model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
@@ -53,7 +56,8 @@ class SentenceTransformerEmbedder:
                              "check RAG_EMBEDDER points at a sentence-transformers model folder") from e
         self.model.max_seq_length = min(max_seq_length, self.model.max_seq_length or max_seq_length)
         self.name = name
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
         self.checksum = checksum or _folder_checksum(folder)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix

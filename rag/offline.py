@@ -12,6 +12,7 @@ _OFFLINE = {
     "GRADIO_TELEMETRY_ENABLED": "False",
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 
 

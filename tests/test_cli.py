@@ -83,3 +83,15 @@ def test_chat_session(tmp_path, seeds_dir, fakes):
     assert r.exit_code == 0
     assert r.output.count("500万") >= 2  # the answer and the /sources listing
     assert "new conversation" in r.output
+
+
+def test_calibrate_records_threshold(tmp_path, seeds_dir, fakes):
+    from rag import store
+    from rag.cli import SEED_QUESTIONS
+
+    idx = str(tmp_path / "idx")
+    run("index", str(seeds_dir), "--index", idx)
+    r = run("calibrate", str(SEED_QUESTIONS), "--index", idx)
+    result = json.loads(r.output.strip().splitlines()[-1])
+    assert result["false_refusal_rate"] <= 0.05 and result["n_unanswerable"] >= 10
+    assert store.open_index(tmp_path / "idx").calibration["min_top_dense"] == result["min_top_dense"]

@@ -1,0 +1,63 @@
+"""Calibrate the weak-evidence refusal threshold on questions with known answerability.
+
+Score thresholds nobody can set are a known complaint about other tools. Here the
+threshold is measured: for each question we record the retrieval evidence (best dense
+cosine, best BM25 score); the threshold is set so that at most ``max_false_refusal`` of
+the *answerable* questions would fall below it, and the refusal rate this buys on the
+unanswerable questions is reported and stored beside it in the index manifest.
+Pre-generation refusal is meant for off-topic questions; on-topic questions the documents
+do not answer are caught later, by the model's refusal and the citation verifier.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UsageError
+from .retrieve import Retriever
+
+
+def read_questions(path: Path, split: str | None = None) -> list[dict]:
+    out = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except json.JSONDecodeError:
+            raise UsageError(f"{path}:{n}: not valid JSON") from None
+        if split in (None, "all") or q.get("split") == split:
+            out.append(q)
+    return out
+
+
+def calibrate(retriever: Retriever, questions: list[dict], max_false_refusal: float = 0.02) -> dict:
+    ans, unans = [], []
+    for q in questions:
+        if q.get("history"):
+            continue  # follow-ups are retrieved with rewritten questions; keep it simple
+        r = retriever.search(q["question"], retriever.config.top_k, "hybrid")
+        (ans if q.get("answerable", True) else unans).append((r.top_dense, r.top_bm25))
+    if len(ans) < 5:
+        raise UsageError("calibration needs at least 5 answerable questions")
+    a = np.array(ans)
+    t_dense = float(np.quantile(a[:, 0], max_false_refusal))
+    t_bm25 = float(np.quantile(a[:, 1], max_false_refusal))
+
+    def refused(pairs):
+        return [d < t_dense and b < t_bm25 for d, b in pairs]
+
+    return {
+        "min_top_dense": round(t_dense, 4),
+        "min_top_bm25": round(t_bm25, 4),
+        "max_false_refusal": max_false_refusal,
+        "n_answerable": len(ans),
+        "n_unanswerable": len(unans),
+        "false_refusal_rate": round(float(np.mean(refused(ans))), 4),
+        "refusal_rate_unanswerable": round(float(np.mean(refused(unans))), 4) if unans else None,
+        "calibrated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "stale": False,
+    }
