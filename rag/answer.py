@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from .cite import cite
+from .cite import cite, drop_unstated_years
 from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, language, sanitize_question
@@ -64,7 +64,8 @@ class Pipeline:
             yield from self._refuse(question, retrieval.hits, timings, t0, "weak_evidence", rewritten, lang)
             return
         budget = max_new_tokens or self.config.max_new_tokens
-        messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget)
+        messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
+                                        self.config.focus_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
         parts: list[str] = []
         first = None
@@ -80,18 +81,19 @@ class Pipeline:
         if first and n_tokens > 1 and end > first:
             timings.tokens_per_s = (n_tokens - 1) / (end - first)
         if not raw or is_refusal(raw):
-            yield from self._refuse(question, retrieval.hits, timings, t0, "model", rewritten, lang)
+            yield from self._refuse(question, retrieval.hits, timings, t0, "model", rewritten, lang, raw)
             return
-        cited = cite(raw, used)
+        cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
         if not any(c.verified for c in cited.citations):
             # Nothing the model said is backed by a passage: do not pass it on as an answer.
-            yield from self._refuse(question, retrieval.hits, timings, t0, "unsupported", rewritten, lang)
+            yield from self._refuse(question, retrieval.hits, timings, t0, "unsupported", rewritten, lang, raw)
             return
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
             question=question, answer=cited.text, refused=False, citations=cited.citations,
             retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
-            unsupported=cited.unsupported, auto_cited=cited.auto_cited))
+            unsupported=cited.unsupported, auto_cited=cited.auto_cited,
+            model_answer=raw if raw != cited.text else None))
 
     def _weak(self, retrieval) -> bool:
         """Refuse before generating when retrieval evidence is below the threshold that
@@ -103,8 +105,9 @@ class Pipeline:
         return retrieval.top_dense < t and retrieval.top_bm25 < cal.get("min_top_bm25", float("inf"))
 
     def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: str,
-                rewritten: str | None, lang: str) -> Iterator[StreamEvent]:
+                rewritten: str | None, lang: str, raw: str | None = None) -> Iterator[StreamEvent]:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
             question=question, answer=REFUSAL[lang], refused=True, citations=[], retrieved=hits,
-            timings=timings, standalone_question=rewritten, refusal_reason=reason))
+            timings=timings, standalone_question=rewritten, refusal_reason=reason,
+            model_answer=raw if raw and raw != REFUSAL[lang] else None))

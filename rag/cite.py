@@ -519,3 +519,20 @@ def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) 
         auto_cited=auto and ledger.attached,
         repointed=ledger.repointed,
     )
+
+
+_YEAR_ON_DATE = re.compile(r"(\d{4})\s*年\s*(?=(\d{1,2})\s*月)")
+
+
+def drop_unstated_years(answer: str, passages: list[str]) -> str:
+    """Remove a year the passages never attach to that month ("2021年1月9日" when the
+    passage says "1月9日"). Small models "complete" dates from their own knowledge; the
+    date itself is supported, the year is not, and a wrong year is worse than none."""
+    norm = [unicodedata.normalize("NFKC", p).replace(" ", "") for p in passages]
+
+    def fix(m: re.Match) -> str:
+        year, month = m.group(1), m.group(2)
+        stated = any(f"{year}年{month}月" in p or f"{year}年{int(month):02d}月" in p for p in norm)
+        return m.group(0) if stated else ""
+
+    return _YEAR_ON_DATE.sub(fix, answer)

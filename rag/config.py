@@ -60,6 +60,9 @@ class Config:
     # or an http(s):// URL of an OpenAI-compatible server.
     generator: str = BUNDLED
     max_new_tokens: int = 256
+    # Characters of each passage sent to the model (the sentences that match the question);
+    # 0 sends whole chunks. See prompt.focus.
+    focus_chars: int = 160
     n_ctx: int = 4096
     threads: int = 0  # 0 = number of physical cores available
     temperature: float = 0.0

@@ -136,6 +136,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # answer sentences with no support
     auto_cited: bool = False  # citations attached by verification, not by the model
     refusal_reason: str | None = None  # "weak_evidence" | "unsupported" | "model"
+    model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,6 +144,7 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
+            "model_answer": self.model_answer,
             "standalone_question": self.standalone_question,
             "citations": [c.to_json() for c in self.citations],
             "unsupported": self.unsupported,

@@ -305,3 +305,13 @@ def test_each_marker_in_a_sentence_is_checked_against_its_own_clause():
     assert result.repointed == [(2, 3)]
     assert [(c.n, c.verified) for c in result.citations] == [(1, True), (2, True), (3, True)]
     assert_quotes_document(result.citations)
+
+
+def test_unstated_year_dropped_from_a_stated_date():
+    from rag.cite import drop_unstated_years
+
+    passage = "1月9日,MiniMax(上海稀宇科技)登陆港交所。2023年4月,商汤推出日日新。"
+    assert drop_unstated_years("MiniMax于2021年1月9日登陆港交所[1]。", [passage]) == "MiniMax于1月9日登陆港交所[1]。"
+    # a year the passage does state with that month stays
+    assert drop_unstated_years("商汤于2023年4月推出日日新[1]。", [passage]) == "商汤于2023年4月推出日日新[1]。"
+    assert drop_unstated_years("成立于2014年。", [passage]) == "成立于2014年。"  # not a date with month
