@@ -172,7 +172,7 @@ def check_run(out: Path, settings: dict) -> None:
         old = json.loads(p.read_text(encoding="utf-8"))
         diff = sorted(k for k in settings if old.get(k) != settings[k])
         if diff and (out / RESULTS).exists():
-            was = ", ".join(f"{k}={old.get(k)!r}" for k in diff)
+            was = ", ".join(f"{k}={old.get(k)!r}, now {settings[k]!r}" for k in diff)
             raise UsageError(f"{out} holds results of another run ({was})", "use another --out, or delete it")
     out.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(settings, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -147,47 +146,17 @@ def documents(paragraphs: list[Paragraph], source: Path) -> list:
                      content_hash=hashlib.sha256(p.context.encode()).hexdigest()) for p in paragraphs]
 
 
-def _usable(root: Path, config, embedder) -> bool:
-    from rag import store
-    from rag.errors import RagError
+def build_documents_index(root: Path, docs: list, config, embedder, progress: bool = False,
+                          rebuild: bool = False) -> BuildStats | None:
+    """Index ``docs`` at ``root`` keeping their doc ids (the paragraph ids), through the same
+    incremental path as files. Returns build stats when anything was embedded."""
+    from rag.index import index_documents
 
-    try:
-        manifest = store.read_manifest(store.current_generation(root))
-        store.check_embedder(manifest, embedder.name, embedder.checksum, config.index_settings())
-    except RagError:
-        return False
-    return (root / BUILD_STATS).exists()
-
-
-def build_documents_index(root: Path, docs: list, source: Path, config, embedder,
-                          progress: bool = False) -> BuildStats:
-    """Write a fresh index of ``docs`` at ``root``, keeping their doc ids.
-
-    ``rag.index.update_index`` only reads files (whose ids are file names); this is its
-    build path fed with Documents directly: clean + chunk + embed (``_assemble``), BM25,
-    FAISS, one atomic generation."""
-    from rag import store
-    from rag.index import IndexReport, _assemble
-    from rag.lexical import BM25Index
-
-    t0 = time.perf_counter()
     root.mkdir(parents=True, exist_ok=True)
-    with store.WriteLock(root):
-        report = IndexReport(folder=str(root))
-        chunks, vectors = _assemble(docs, None, {}, config, embedder, report, progress, lambda _: None)
-        manifest = {
-            "config": config.index_settings(),
-            "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
-            "sources": [str(Path(source).resolve())],
-            "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
-                                     "n_chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
-                                     "dropped": len(d.dropped), "meta": d.meta} for d in docs},
-            "calibration": {},
-        }
-        bm25 = BM25Index.build([c.text for c in chunks])
-        store.write_generation(root, manifest, docs, chunks, vectors, bm25,
-                               store.build_faiss(vectors, config.index_type))
-    stats = BuildStats(len(docs), len(chunks), time.perf_counter() - t0)
+    report = index_documents(root, docs, config, embedder, rebuild=rebuild, progress=progress)
+    if not report.n_embedded:
+        return None
+    stats = BuildStats(len(docs), report.n_chunks, report.seconds)
     (root / BUILD_STATS).write_text(json.dumps(asdict(stats)), encoding="utf-8")
     return stats
 
@@ -198,10 +167,12 @@ def ensure_squad_index(path: Path, paragraphs: list[Paragraph], config, embedder
     """The cached index of ``paragraphs`` (from the SQuAD file ``path``), built when missing,
     built with other settings, or when ``rebuild``."""
     root = index_folder(path, config, embedder)
-    if not rebuild and _usable(root, config, embedder):
+    if say and (rebuild or not (root / BUILD_STATS).exists()):
+        say(f"indexing {len(paragraphs)} paragraphs of {Path(path).name} into {root} (once)")
+    # Incremental: a no-op when the cached index is current (a changed lexical recipe is
+    # re-derived without re-embedding).
+    stats = build_documents_index(root, documents(paragraphs, path), config, embedder, progress, rebuild)
+    if stats is None:
         stats = BuildStats(**json.loads((root / BUILD_STATS).read_text(encoding="utf-8")))
         return SquadIndex(root, stats, built=False)
-    if say:
-        say(f"indexing {len(paragraphs)} paragraphs of {Path(path).name} into {root} (once)")
-    stats = build_documents_index(root, documents(paragraphs, path), path, config, embedder, progress)
     return SquadIndex(root, stats, built=True)

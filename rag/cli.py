@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -302,6 +301,17 @@ def calibrate_cmd(questions, index_dir, split):
     ensure_index(root, config)
     result = _calibrate(root, config, questions or SEED_QUESTIONS, split)
     click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def _register_lazy() -> None:
+    """Commands that live outside rag/ (evaluation, web app); their modules import their
+    heavy dependencies inside the command, so registering them stays cheap."""
+    from evals.run import eval_cmd
+
+    cli.add_command(eval_cmd, "eval")
+
+
+_register_lazy()
 
 
 def main() -> None:

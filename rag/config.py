@@ -50,8 +50,9 @@ class Config:
     # --- retrieval (runtime) ---
     top_k: int = 5
     mode: str = "hybrid"
-    # Weight of the dense score in the fused score (min-max normalised scores); see retrieve.py.
-    dense_weight: float = 0.7
+    # Weight of the dense score in the fused score (min-max normalised scores); equal weight
+    # by default: neither side is trusted more without evidence. See retrieve.py.
+    dense_weight: float = 0.5
     candidates: int = 50  # per retriever, before fusion
 
     # --- generation (runtime) ---

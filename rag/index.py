@@ -57,6 +57,11 @@ def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> 
     return old
 
 
+# How the BM25 text of a chunk is made (see lexical_text). Recorded in the manifest: when
+# it changes, the next update re-derives BM25 from the stored chunks without re-embedding.
+LEXICAL = "title+headings+text/1"
+
+
 def update_index(root: Path, sources: list[Path] | None, config: Config, embedder: Embedder,
                  rebuild: bool = False, progress: bool = False,
                  on_event: Callable[[str], None] | None = None) -> IndexReport:
@@ -66,7 +71,6 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
     """
     t0 = time.perf_counter()
     root = Path(root)
-    say = on_event or (lambda msg: None)
     report = IndexReport(folder=str(root))
     with store.WriteLock(root):
         old = _previous(root, config, embedder, rebuild)
@@ -78,7 +82,6 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
             sources = [Path(s) for s in recorded]
         found = discover([Path(s) for s in sources])
         report.skipped.extend(found.skipped)
-        old_docs = old.manifest["documents"] if old else {}
         docs: list[Document] = []
         by_hash: dict[str, str] = {}
         for doc_id, path, doc in iter_documents(found):
@@ -90,32 +93,56 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
                 continue
             by_hash[doc.content_hash] = doc_id
             docs.append(doc)
-        if not docs and not old_docs:
+        if not docs and not old:
             raise RagError(f"no readable documents in {', '.join(map(str, sources))}",
                            "supported: .txt .md .html .pdf")
-        chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
-        report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
-        report.n_chunks = len(chunks)
-        if old is not None and not report.changed and not rebuild:
-            report.seconds = time.perf_counter() - t0
-            return report  # nothing to write: keep the live generation as it is
-        say(f"writing index ({len(chunks)} chunks)")
-        manifest = {
-            "config": config.index_settings(),
-            "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
-            "sources": [str(Path(s).resolve()) for s in sources],
-            "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
-                                     "n_chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
-                                     "dropped": len(d.dropped), "meta": d.meta} for d in docs},
-            # A calibration belongs to an embedder + corpus; keep it across updates of the
-            # same index but say it was made on an earlier version of the corpus.
-            "calibration": dict(old.calibration, stale=report.changed) if old and old.calibration else {},
-        }
-        bm25 = BM25Index.build([c.text for c in chunks])
-        faiss_index = store.build_faiss(vectors, config.index_type)
-        store.write_generation(root, manifest, docs, chunks, vectors, bm25, faiss_index)
+        sources_json = [str(Path(s).resolve()) for s in sources]
+        _update(root, old, docs, sources_json, config, embedder, report, rebuild, progress, on_event)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def index_documents(root: Path, docs: list[Document], config: Config, embedder: Embedder,
+                    rebuild: bool = False, progress: bool = False,
+                    on_event: Callable[[str], None] | None = None) -> IndexReport:
+    """Index documents that are already loaded (e.g. the paragraphs of a dataset), through
+    the same incremental path as files. Each needs a unique ``doc_id`` and ``content_hash``."""
+    t0 = time.perf_counter()
+    report = IndexReport(folder=str(root))
+    with store.WriteLock(Path(root)):
+        old = _previous(Path(root), config, embedder, rebuild)
+        _update(Path(root), old, docs, [], config, embedder, report, rebuild, progress, on_event)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _update(root: Path, old: store.StoredIndex | None, docs: list[Document], sources: list[str],
+            config: Config, embedder: Embedder, report: IndexReport, rebuild: bool, progress: bool,
+            on_event: Callable[[str], None] | None) -> None:
+    say = on_event or (lambda msg: None)
+    old_docs = old.manifest["documents"] if old else {}
+    chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
+    report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
+    report.n_chunks = len(chunks)
+    same_recipe = old is not None and old.manifest.get("lexical") == LEXICAL
+    if same_recipe and not report.changed and not rebuild:
+        return  # nothing to write: keep the live generation as it is
+    say(f"writing index ({len(chunks)} chunks)")
+    manifest = {
+        "config": config.index_settings(),
+        "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
+        "lexical": LEXICAL,
+        "sources": sources,
+        "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
+                                 "n_chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
+                                 "dropped": len(d.dropped), "meta": d.meta} for d in docs},
+        # A calibration belongs to an embedder + corpus; keep it across updates of the
+        # same index but say it was made on an earlier version of the corpus.
+        "calibration": dict(old.calibration, stale=report.changed) if old and old.calibration else {},
+    }
+    bm25 = BM25Index.build([lexical_text(c) for c in chunks])
+    faiss_index = store.build_faiss(vectors, config.index_type)
+    store.write_generation(root, manifest, docs, chunks, vectors, bm25, faiss_index)
 
 
 def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dict, config: Config,
@@ -165,6 +192,12 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
         blocks.append(vecs)
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
     return chunks, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 sees: the document title (when it is more than a file name) and the
+    heading path count as words of every chunk; titles are strong topic words."""
+    return "\n".join(x for x in (chunk.context_title, " ".join(chunk.headings), chunk.text) if x)
 
 
 def embed_text(chunk: Chunk) -> str:

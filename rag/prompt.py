@@ -193,7 +193,7 @@ def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCount
     texts: list[tuple[str, str]] = []
     used: list[Hit] = []
     for h in hits:
-        title = _prompt_title(h)
+        title = h.chunk.context_title
         header = f"[{len(texts) + 1}] {_LABELS[lang][2]}{title}\n"
         text = focus(h.chunk.text, question, focus_chars) if focus_chars else h.chunk.text
         cost = budget.count_tokens(header + text) + 4
@@ -208,14 +208,6 @@ def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCount
             used.append(h)
         break
     return prefix + [{"role": "user", "content": _user(texts, question, lang)}], used
-
-
-def _prompt_title(hit: Hit) -> str:
-    """A title worth tokens: not a bare file name like 000_6d9cd55ab9d6cbba."""
-    from pathlib import PurePosixPath
-
-    title = hit.chunk.title
-    return "" if title == PurePosixPath(hit.chunk.doc_id).stem else title
 
 
 def _fit_sentences(text: str, room: int, budget: TokenCounter) -> str:

@@ -58,6 +58,12 @@ class Chunk:
     def key(self) -> str:
         return f"{self.doc_id}#{self.chunk_id}"
 
+    @property
+    def context_title(self) -> str:
+        """The title when it says something: not a bare file name like 000_6d9cd55ab9d6cbba."""
+        stem = self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return "" if self.title in (stem, self.doc_id) else self.title
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
