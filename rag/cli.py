@@ -306,9 +306,11 @@ def calibrate_cmd(questions, index_dir, split):
 def _register_lazy() -> None:
     """Commands that live outside rag/ (evaluation, web app); their modules import their
     heavy dependencies inside the command, so registering them stays cheap."""
+    from app.cli_serve import serve_cmd
     from evals.run import eval_cmd
 
     cli.add_command(eval_cmd, "eval")
+    cli.add_command(serve_cmd, "serve")
 
 
 _register_lazy()

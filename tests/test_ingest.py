@@ -136,3 +136,44 @@ def test_html_main_text(tmp_path):
 def test_decode_rejects_nonsense():
     with pytest.raises(DocumentError):
         decode(b"\x00\x01\x02\x03" * 100)
+
+
+def _pdf(path, pages):
+    """A real PDF written by matplotlib: text pages (with a text layer) or image-only pages."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(path) as pdf:
+        for content in pages:
+            fig = plt.figure(figsize=(4, 3))
+            if content is None:
+                fig.figimage(np.random.default_rng(0).random((50, 50)))
+            else:
+                fig.text(0.05, 0.5, content)
+            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def test_pdf_pages_are_kept(tmp_path):
+    from rag.chunk import chunk_document
+
+    p = tmp_path / "report.pdf"
+    _pdf(p, ["Revenue rose 12 percent in 2024.", "The chip business was spun off."])
+    doc = _doc(p)
+    assert "Revenue rose 12 percent" in doc.text and "spun off" in doc.text
+    assert [n for n, _ in doc.pages] == [1, 2]
+    chunks = chunk_document(doc, 50, 0)
+    page_of = {c.text: c.page for c in chunks}
+    assert page_of[next(t for t in page_of if "spun off" in t)] == 2
+    assert page_of[next(t for t in page_of if "Revenue" in t)] == 1
+
+
+def test_pdf_without_text_layer_says_ocr(tmp_path):
+    p = tmp_path / "scan.pdf"
+    _pdf(p, [None])
+    with pytest.raises(DocumentError, match="OCR"):
+        load_document(p)
