@@ -121,9 +121,9 @@ def _passages_block(texts: list[tuple[str, str]], lang: str) -> str:
 # Repeated after every question: a 1.5B model follows what it read last. Without it the
 # model "completed" 1月9日 to 2023年1月9日; with it, it answered 1月9日[1].
 _REMINDER = {
-    "zh": "（只根据资料回答；数字和日期照抄原文，不加年份；每句末尾标注[编号]；资料没有答案就只说：" + REFUSAL["zh"] + "）",
+    "zh": "（只根据资料回答；数字和日期照抄原文，不加年份；每句末尾标注[编号]）",
     "en": "(Answer only from the passages; copy numbers and dates exactly, adding no year; end each "
-          "sentence with [n]; if the passages do not contain the answer, say only: " + REFUSAL["en"] + ")",
+          "sentence with [n].)",
 }
 
 
