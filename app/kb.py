@@ -67,7 +67,8 @@ def store_upload(src: Path, name: str, uploads: Path, taken: set[str] = frozense
     final = _unused(safe_name(name), set(taken))
     uploads.mkdir(parents=True, exist_ok=True)
     dest = uploads / final
-    if dest.resolve().parent != uploads.resolve():  # belt and braces after safe_name
+    # Belt and braces after safe_name (not resolve(): a symlink at dest is replaced below).
+    if Path(os.path.abspath(dest)).parent != Path(os.path.abspath(uploads)):
         raise Rejected("bad_name")
     fd, tmp = tempfile.mkstemp(dir=uploads, prefix=".upload-")
     try:

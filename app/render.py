@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from rag.prompt import CLOSEST, language
 from rag.records import Answer, Chunk, Citation, Hit
@@ -51,13 +51,19 @@ def streaming_markdown(text: str) -> str:
     return md_safe(text) + " ▍"
 
 
-def _cite_link(n: int, cited: Mapping[int, Citation], ui: dict) -> str:
+def anchor(turn: int, n: int) -> str:
+    """Element id of source n of answer ``turn``: per turn, so the [n] of an earlier
+    answer still finds its own source in the panel's earlier-answers section."""
+    return f"src-{turn}-{n}"
+
+
+def _cite_link(n: int, cited: Mapping[int, Citation], ui: dict, turn: int) -> str:
     c = cited.get(n)
     if c is None:  # a marker the verifier did not keep: show it as plain text
         return md_safe(f"[{n}]")
     if c.verified:
-        return f'<a class="cite" href="#src-{n}">&#91;{n}&#93;</a>'
-    return (f'<a class="cite unverified" href="#src-{n}" title="{esc(ui["unverified"])}">'
+        return f'<a class="cite" href="#{anchor(turn, n)}">&#91;{n}&#93;</a>'
+    return (f'<a class="cite unverified" href="#{anchor(turn, n)}" title="{esc(ui["unverified"])}">'
             f'&#91;{n}&#93;⚠</a>')
 
 
@@ -70,7 +76,7 @@ def _flag_unsupported(text: str, sentences: list[str]) -> str:
     return text
 
 
-def answer_body(answer: Answer, ui: dict) -> str:
+def answer_body(answer: Answer, ui: dict, turn: int) -> str:
     """The final answer text: [n] as links to the sources panel, unsupported sentences
     flagged."""
     cited = {c.n: c for c in answer.citations}
@@ -78,16 +84,16 @@ def answer_body(answer: Answer, ui: dict) -> str:
     pieces = MARKER.split(text)  # text, n, text, n, ...
     out = []
     for i, piece in enumerate(pieces):
-        out.append(_cite_link(int(piece), cited, ui) if i % 2 else md_safe(piece))
+        out.append(_cite_link(int(piece), cited, ui, turn) if i % 2 else md_safe(piece))
     body = "".join(out)
     body = body.replace(_OPEN, f'<span class="unsupported" title="{esc(ui["unsupported"])}">⚠ ')
     return body.replace(_CLOSE, "</span>")
 
 
-def _source_line(n: int, chunk: Chunk, docs: Mapping[str, Any], extra: str = "") -> str:
+def _source_line(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], extra: str = "") -> str:
     date = short_date(_doc_meta(docs, chunk.doc_id).get("date"))
     tail = f" · {md_safe(date)}" if date else ""
-    return (f'<a class="cite" href="#src-{n}">&#91;{n}&#93;</a> '
+    return (f'<a class="cite" href="#{anchor(turn, n)}">&#91;{n}&#93;</a> '
             f"{md_safe(chunk.title or chunk.doc_id)}{tail}{extra}")
 
 
@@ -96,17 +102,17 @@ def _snippet(text: str, n: int = 40) -> str:
     return flat if len(flat) <= n else flat[:n] + "…"
 
 
-def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict) -> str:
+def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
     """The chat message for a finished answer: the answer (or refusal), then the numbered
     sources (or, for a refusal, the closest passages, labelled as not answering)."""
     if answer.refused:
         lines = [f"**{md_safe(answer.answer)}**"]
         if answer.retrieved:
             lines.append(f"<br>{md_safe(CLOSEST[language(answer.question)])}")
-            lines += [_source_line(h.rank, h.chunk, docs, " — " + md_safe(_snippet(h.chunk.text)))
+            lines += [_source_line(turn, h.rank, h.chunk, docs, " — " + md_safe(_snippet(h.chunk.text)))
                       for h in answer.retrieved[:N_CLOSEST]]
         return "<br>".join(lines)
-    lines = [answer_body(answer, ui)]
+    lines = [answer_body(answer, ui, turn)]
     if answer.unsupported:
         lines.append(f'<span class="unsupported">⚠ {md_safe(ui["unsupported"])} '
                      f"{md_safe(' '.join(answer.unsupported))}</span>")
@@ -114,7 +120,7 @@ def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict) -> str:
         lines.append(f"<br><b>{md_safe(ui['sources'])}</b>")
         for c in answer.citations:
             flag = f" ⚠ {md_safe(ui['unverified'])}" if not c.verified else ""
-            lines.append(_source_line(c.n, c.chunk, docs, flag))
+            lines.append(_source_line(turn, c.n, c.chunk, docs, flag))
     return "<br>".join(lines)
 
 
@@ -151,7 +157,7 @@ def _passage_html(before: str, quote: str, after: str) -> str:
     return f'<div class="src-text">{esc(before)}{mark}{esc(after)}</div>'
 
 
-def _entry(n: int, chunk: Chunk, docs: Mapping[str, Any], ui: dict, body: str,
+def _entry(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], ui: dict, body: str,
            badge: str = "", closest: bool = False) -> str:
     date = short_date(_doc_meta(docs, chunk.doc_id).get("date"))
     meta = [f"{esc(ui['date'])} {esc(date)}"] if date else []
@@ -159,23 +165,23 @@ def _entry(n: int, chunk: Chunk, docs: Mapping[str, Any], ui: dict, body: str,
     if chunk.page:
         meta.append(esc(ui["page"].format(chunk.page)))
     cls = "src closest" if closest else "src"
-    return (f'<div class="{cls}" id="src-{n}" data-n="{n}">'
+    return (f'<div class="{cls}" id="{anchor(turn, n)}" data-n="{n}">'
             f'<div class="src-head"><span class="src-n">[{n}]</span> '
             f'<span class="src-title">{esc(chunk.title or chunk.doc_id)}</span>{badge}</div>'
             f'<div class="src-meta">{" · ".join(meta)}</div>{body}</div>')
 
 
-def citation_entry(c: Citation, docs: Mapping[str, Any], ui: dict) -> str:
+def citation_entry(c: Citation, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
     before, quote, after = passage_parts(c.chunk, c.start, c.end, _doc_text(docs, c.chunk.doc_id))
     badge = "" if c.verified else f'<span class="badge warn">⚠ {esc(ui["unverified"])}</span>'
     body = _passage_html(before, quote, after)
     if not c.verified:
         body += f'<div class="note warn">{esc(ui["unverified_note"])}</div>'
-    return _entry(c.n, c.chunk, docs, ui, body, badge)
+    return _entry(turn, c.n, c.chunk, docs, ui, body, badge)
 
 
-def closest_entry(h: Hit, docs: Mapping[str, Any], ui: dict) -> str:
-    return _entry(h.rank, h.chunk, docs, ui, _passage_html(h.chunk.text, "", ""), closest=True)
+def closest_entry(h: Hit, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
+    return _entry(turn, h.rank, h.chunk, docs, ui, _passage_html(h.chunk.text, "", ""), closest=True)
 
 
 def _timing(answer: Answer, ui: dict) -> str:
@@ -187,25 +193,37 @@ def _timing(answer: Answer, ui: dict) -> str:
     return f'<div class="timing">{" · ".join(esc(p) for p in parts)}</div>'
 
 
-def sources_html(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
-    """The sources panel for a finished answer. ``data-state="done"`` and ``data-turn``
-    let a test (or a screen reader) tell when an answer is complete."""
-    parts = [f'<div class="rag-sources" data-state="done" data-turn="{turn}" '
-             f'data-refused="{str(answer.refused).lower()}">']
+def sources_section(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
+    """The sources of one answer: cited passages with the quote marked, or for a refusal
+    the closest passages, labelled as not containing the answer."""
+    parts = []
     if answer.standalone_question:
         parts.append(f'<div class="note">{esc(ui["rewritten"])}{esc(answer.standalone_question)}</div>')
     if answer.refused:
         parts.append(f'<h3 class="closest-head">{esc(ui["closest"])}</h3>')
-        parts += [closest_entry(h, docs, ui) for h in answer.retrieved[:N_CLOSEST]]
+        parts += [closest_entry(h, docs, ui, turn) for h in answer.retrieved[:N_CLOSEST]]
     else:
         parts.append(f'<h3>{esc(ui["sources"])}</h3>')
         if answer.auto_cited:
             parts.append(f'<div class="note">{esc(ui["auto_cited"])}</div>')
-        parts += [citation_entry(c, docs, ui) for c in answer.citations]
+        parts += [citation_entry(c, docs, ui, turn) for c in answer.citations]
         if answer.unsupported:
             items = "".join(f"<li>{esc(s)}</li>" for s in answer.unsupported)
             parts.append(f'<div class="note warn">⚠ {esc(ui["unsupported"])}<ul>{items}</ul></div>')
     parts.append(_timing(answer, ui))
+    return "".join(parts)
+
+
+def sources_html(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int,
+                 earlier: Sequence[tuple[int, str, str]] = ()) -> str:
+    """The sources panel after an answer: its sources, then the earlier answers' sources
+    folded away (``earlier``: (turn, question, sources_section) pairs, newest last).
+    ``data-state="done"`` and ``data-turn`` let a test tell when an answer is complete."""
+    parts = [f'<div class="rag-sources" data-state="done" data-turn="{turn}" '
+             f'data-refused="{str(answer.refused).lower()}">', sources_section(answer, docs, ui, turn)]
+    for t, question, section in reversed(earlier):
+        label = esc(ui["earlier"].format(n=t, q=_snippet(question, 30)))
+        parts.append(f'<details class="earlier"><summary>{label}</summary>{section}</details>')
     parts.append("</div>")
     return "".join(parts)
 

@@ -29,9 +29,13 @@ log = logging.getLogger("rag.app")
 CONCURRENCY = 4  # chats at once; the generator serialises model calls itself, retrieval runs in parallel
 
 
+EARLIER_KEPT = 10  # earlier answers whose sources stay in the panel
+
+
 def _new_state() -> dict:
-    # display: chat messages as shown (HTML); convo: plain text turns for the pipeline
-    return {"display": [], "convo": [], "turn": 0}
+    # display: chat messages as shown (HTML); convo: plain text turns for the pipeline;
+    # sources: (turn, question, sources HTML) of earlier answers, so their [n] still work
+    return {"display": [], "convo": [], "turn": 0, "sources": []}
 
 
 class Handlers:
@@ -54,7 +58,7 @@ class Handlers:
         ui, turn = self.ui, state["turn"] + 1
         display = state["display"] + [{"role": "user", "content": render.md_safe(question)},
                                       {"role": "assistant", "content": render.md_safe(ui["searching"])}]
-        yield "", display, render.pending_html(ui["searching"], turn), state
+        yield "", list(display), render.pending_html(ui["searching"], turn), state
         pipeline = self.kb.snapshot()  # one index generation for the whole answer
         answer, parts = None, []
         try:
@@ -67,10 +71,10 @@ class Handlers:
                     if event.kind == "token":
                         parts.append(event.text)
                         display[-1] = {"role": "assistant", "content": render.streaming_markdown("".join(parts))}
-                        yield "", display, gr.skip(), state
+                        yield "", list(display), gr.skip(), state  # a copy per yield: each is a snapshot
                     elif event.kind == "status":
                         display[-1] = {"role": "assistant", "content": render.md_safe(ui["generating"])}
-                        yield "", display, render.pending_html(ui["generating"], turn), state
+                        yield "", list(display), render.pending_html(ui["generating"], turn), state
                     elif event.kind == "done":
                         answer = event.answer
         except Exception as e:  # noqa: BLE001 -- shown in the chat; the app keeps running
@@ -82,11 +86,14 @@ class Handlers:
             yield from self._failed("no answer", display, state, turn)
             return
         docs = pipeline.retriever.index.docs
-        display[-1] = {"role": "assistant", "content": render.final_markdown(answer, docs, ui)}
+        display[-1] = {"role": "assistant", "content": render.final_markdown(answer, docs, ui, turn)}
         convo = state["convo"] + [{"role": "user", "content": answer.question},
                                   {"role": "assistant", "content": answer.answer}]
-        new_state = {"display": display, "convo": convo, "turn": turn}
-        yield "", display, render.sources_html(answer, docs, ui, turn), new_state
+        earlier = state.get("sources", [])
+        panel = render.sources_html(answer, docs, ui, turn, earlier)
+        kept = (earlier + [(turn, answer.question, render.sources_section(answer, docs, ui, turn))])[-EARLIER_KEPT:]
+        new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept}
+        yield "", display, panel, new_state
 
     def _failed(self, message: str, display: list, state: dict, turn: int):
         display[-1] = {"role": "assistant", "content": render.error_markdown(message, self.ui)}
@@ -160,36 +167,44 @@ class Handlers:
 
 # ---------------------------------------------------------------- layout
 
+# Gradio rewrites this CSS and drops var() inside shorthands (border, background), so
+# those are spelled out as longhands or with fixed colours.
 CSS = """
-.gradio-container { max-width: 1400px !important; margin: 0 auto; }
+.gradio-container { width: 100%; max-width: 1400px !important; margin: 0 auto; }
 #app-title h1 { margin-bottom: 0; }
 #app-title p { margin-top: 4px; color: var(--body-text-color-subdued); }
 #sources-panel { max-height: 660px; overflow-y: auto !important; padding-right: 4px; }  /* Gradio sets overflow inline */
 .rag-sources h3 { margin: 4px 0 10px; font-size: 1.05em; }
 .rag-sources .hint, .rag-sources .pending { color: var(--body-text-color-subdued); padding: 12px 4px; }
 .rag-sources .pending::before { content: ""; display: inline-block; width: .8em; height: .8em; margin-right: 8px;
-  border: 2px solid var(--color-accent); border-right-color: transparent; border-radius: 50%;
+  border-width: 2px; border-style: solid; border-color: #6366f1 transparent #6366f1 #6366f1; border-radius: 50%;
   animation: rag-spin .8s linear infinite; vertical-align: -1px; }
 @keyframes rag-spin { to { transform: rotate(360deg); } }
-.rag-sources .src { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
-  border-radius: 8px; padding: 10px 12px; margin-bottom: 12px; background: var(--background-fill-secondary);
+.rag-sources .src { border-style: solid; border-width: 1px 1px 1px 4px; border-radius: 8px;
+  border-top-color: #e5e7eb; border-right-color: #e5e7eb; border-bottom-color: #e5e7eb; border-left-color: #6366f1;
+  padding: 10px 12px; margin-bottom: 12px; background-color: var(--background-fill-secondary);
   scroll-margin-top: 12px; transition: box-shadow .3s; }
-.rag-sources .src.closest { border-left-color: var(--neutral-400); }
+.rag-sources .src.closest { border-left-color: #9ca3af; }
 .rag-sources .src.flash { box-shadow: 0 0 0 3px var(--color-accent-soft), 0 0 0 5px var(--color-accent); }
 .rag-sources .src-head { font-weight: 600; margin-bottom: 2px; }
 .rag-sources .src-n { color: var(--color-accent); margin-right: 2px; }
 .rag-sources .src-meta { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
 .rag-sources .src-meta code { font-size: .95em; }
 .rag-sources .src-text { white-space: pre-wrap; line-height: 1.65; font-size: .92em; max-height: 260px; overflow-y: auto; }
-.rag-sources mark { background: #fde68a; color: #111827; padding: 1px 2px; border-radius: 3px; }
+.rag-sources mark { background-color: #fde68a; color: #111827; padding: 1px 2px; border-radius: 3px; }
 .rag-sources .badge.warn, .rag-sources .note.warn { color: #b45309; }
 .rag-sources .badge { margin-left: 8px; font-size: .85em; font-weight: 500; }
 .rag-sources .note { font-size: .9em; margin: 6px 0 10px; }
-.rag-sources .note.warn { background: #fffbeb; border: 1px solid #fcd34d; border-radius: 6px; padding: 6px 10px; }
+.rag-sources .note.warn { background-color: #fffbeb; border-style: solid; border-width: 1px; border-top-color: #fcd34d;
+  border-right-color: #fcd34d; border-bottom-color: #fcd34d; border-left-color: #fcd34d;
+  border-radius: 6px; padding: 6px 10px; }
+.rag-sources details.earlier { margin-top: 10px; border-top-style: dashed; border-top-width: 1px;
+  border-top-color: #d1d5db; padding-top: 8px; }
+.rag-sources details.earlier summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: .9em; }
 .rag-sources .timing { font-size: .8em; color: var(--body-text-color-subdued); text-align: right; }
 #chat a.cite { text-decoration: none; font-weight: 600; color: var(--color-accent); }
 #chat a.cite.unverified { color: #b45309; }
-#chat .unsupported { background: #fef3c7; color: #92400e; border-radius: 3px; }
+#chat .unsupported { background-color: #fef3c7; color: #92400e; border-radius: 3px; }
 """
 
 # A [n] in an answer scrolls the matching source into view and flashes it. Handled here
@@ -204,6 +219,8 @@ document.addEventListener("click", function (e) {
   e.preventDefault();
   e.stopPropagation();
   if (!el) return;
+  var folded = el.closest("details");
+  if (folded) folded.open = true;  // an earlier answer's source
   el.scrollIntoView({behavior: "smooth", block: "nearest"});
   el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
   setTimeout(function () { el.classList.remove("flash"); }, 1600);
@@ -227,7 +244,7 @@ def launch_options() -> dict:
 def create_app(pipeline, index_root: Path, lang: str = "zh") -> gr.Blocks:
     h = Handlers(pipeline, index_root, lang)
     ui, config = h.ui, pipeline.config
-    with gr.Blocks(title=ui["title"], analytics_enabled=False) as demo:
+    with gr.Blocks(title=ui["title"], analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown(f"# {ui['title']}\n{ui['subtitle']}", elem_id="app-title")
         state = gr.State(_new_state())
         with gr.Tabs():
@@ -236,7 +253,7 @@ def create_app(pipeline, index_root: Path, lang: str = "zh") -> gr.Blocks:
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(label=ui["chat_label"], elem_id="chat", height=560,
                                              latex_delimiters=[], buttons=["copy"], feedback_options=None,
-                                             placeholder=ui["sources_empty"])
+                                             placeholder=ui["chat_empty"])
                         with gr.Row():
                             box = gr.Textbox(placeholder=ui["placeholder"], show_label=False, scale=1,
                                              lines=1, max_lines=4, autofocus=True, elem_id="question")
@@ -257,6 +274,7 @@ def create_app(pipeline, index_root: Path, lang: str = "zh") -> gr.Blocks:
             trigger(h.respond, [box, state, k, mode, length], outputs, concurrency_id="chat",
                     show_progress="hidden")
         new.click(h.new_chat, None, outputs, queue=False)
+        chatbot.clear(h.new_chat, None, outputs, queue=False)  # the chat's own bin button: forget it all
         # Another user may have changed the index: show the current list on every page load.
         demo.load(h.refresh, None, [table, remove_pick], queue=False)
     demo.queue(default_concurrency_limit=CONCURRENCY)

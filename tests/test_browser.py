@@ -1,0 +1,238 @@
+"""End to end in a real browser: the real server (bundled models) driven by headless
+Chromium. Slow on a small CPU: every wait is bounded, but generously.
+
+Uses Debian's /usr/bin/chromium (scripts/install --test installs it); Playwright never
+downloads a browser here. Screenshots go to tmp_path; with RAG_UPDATE_SCREENSHOT=1 the
+answered-question one is copied to docs/screenshot.png.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from rag.prompt import CLOSEST, REFUSAL
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+START_TIMEOUT = 900  # s: first run builds the index with the real embedder, then loads the model
+ANSWER_TIMEOUT = 240_000  # ms per answer on a 2-core CPU
+XSS_DOC = """---
+title: "<img src=x onerror=alert('title')>吉祥物档案"
+date: 2025-01-02
+---
+
+# 星河测试公司吉祥物
+
+星河测试公司的吉祥物是一只橘猫，它的名字叫 &lt;script&gt;alert(1)&lt;/script&gt; 喵喵，
+官方头像文件是 &lt;img src=x onerror=alert(2)&gt;。
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve_command(port: int) -> list[str]:
+    """`rag serve` once rag/cli.py registers it; until then the same command from app/."""
+    from rag.cli import cli
+
+    if "serve" in cli.commands:
+        return [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)]
+    return [sys.executable, "-m", "app.cli_serve", "--port", str(port)]
+
+
+def _tail(path: Path, n: int = 3000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"server did not answer within {timeout:.0f}s:\n{_tail(log)}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on a free loopback port, over an index the server builds on first run
+    from a private copy of the seeds (RAG_CACHE untouched: the bundled models are reused)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install --test`")
+    base = tmp_path_factory.mktemp("server")
+    work = base / "work"
+    shutil.copytree(SEEDS, work / "seeds")
+    port = _free_port()
+    env = dict(os.environ, RAG_INDEX=str(work / "index"), PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1",
+               GRADIO_TEMP_DIR=str(base / "gradio"))
+    env.pop("RAG_AUTH", None)
+    log = base / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(_serve_command(port), cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_http(url, proc, log, START_TIMEOUT)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Page:
+    """One browser tab on the app, recording dialogs and every URL it requests."""
+
+    def __init__(self, browser, url: str, shots: Path):
+        self.url, self.shots = url, shots
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+        self.page = self.context.new_page()
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, timeout=60_000)
+        self.page.wait_for_selector("#question textarea", timeout=60_000)
+
+    def shot(self, name: str) -> Path:
+        path = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def ask(self, question: str, turn: int = 1) -> None:
+        self.page.fill("#question textarea", question)
+        self.page.keyboard.press("Enter")
+        self.wait_done(turn)
+
+    def wait_done(self, turn: int) -> None:
+        done = f'#sources-panel .rag-sources[data-state="done"][data-turn="{turn}"]'
+        self.page.wait_for_selector(done, timeout=ANSWER_TIMEOUT)
+
+    def last_answer(self) -> str:
+        return self.page.locator('#chat [data-testid="bot"]').last.inner_text()
+
+    def refused(self) -> bool:
+        return self.page.locator('#sources-panel .rag-sources[data-refused="true"]').count() == 1
+
+    def outside_requests(self) -> list[str]:
+        return sorted({u for u in self.requests if not u.startswith(self.url) and not u.startswith(("data:", "blob:"))})
+
+
+@pytest.fixture
+def app(browser, server, tmp_path: Path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    page = Page(browser, server, shots)
+    yield page
+    page.shot("end")  # the state at the end (also when the test failed): look here first
+    page.context.close()
+
+
+def test_answer_streams_with_citations(app: Page):
+    page = app.page
+    page.fill("#question textarea", "MiniMax是哪一天登陆港交所的？")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => (document.querySelector('#chat')?.innerText || '').includes('▍')",
+                           timeout=ANSWER_TIMEOUT)  # tokens are arriving
+    app.shot("streaming")
+    app.wait_done(1)
+    answer = app.last_answer()
+    assert not app.refused(), f"refused: {answer}"
+    assert "1月9日" in answer, answer
+    links = page.locator('#chat [data-testid="bot"] a.cite')
+    assert links.count() >= 1, answer
+    entry = page.locator(f"#sources-panel {links.first.get_attribute('href')}")
+    expect(entry).to_have_count(1)
+    quote = entry.locator("mark").first.inner_text()
+    passage = entry.locator(".src-text").inner_text()
+    assert quote.strip() and quote in passage and len(passage) > len(quote)
+    links.first.click()
+    expect(entry).to_be_in_viewport(timeout=5_000)
+    assert page.url.rstrip("/") == app.url.rstrip("/") and len(app.context.pages) == 1
+    time.sleep(2)  # let the highlight fade so the screenshot shows the resting state
+    final_shot = app.shot("answer")
+    assert app.dialogs == []
+    assert app.outside_requests() == [], "the page reached outside hosts"
+    if os.environ.get("RAG_UPDATE_SCREENSHOT") == "1":
+        (REPO / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(final_shot, REPO / "docs" / "screenshot.png")
+
+
+def test_off_topic_question_is_refused(app: Page):
+    app.ask("法国的首都是哪里？")
+    answer = app.last_answer()
+    assert app.refused() and REFUSAL["zh"] in answer, answer
+    if app.page.locator("#sources-panel .src.closest").count():
+        assert CLOSEST["zh"] in answer
+    app.shot("refusal")
+
+
+def test_uploaded_script_is_shown_as_text(app: Page, tmp_path: Path):
+    """Runs last: it adds a document to the server's index."""
+    page = app.page
+    xss = tmp_path / "吉祥物.md"
+    xss.write_text(XSS_DOC, encoding="utf-8")
+    page.get_by_role("tab", name="知识库").click()
+    page.set_input_files("#upload input[type=file]", str(xss))
+    page.wait_for_function("() => (document.querySelector('#upload')?.innerText || '').includes('吉祥物')",
+                           timeout=60_000)
+    page.click("#upload-btn")
+    expect(page.locator("#kb-status")).to_contain_text("新增 1", timeout=300_000)
+    expect(page.locator("#doc-table")).to_contain_text("<img src=x onerror=alert('title')>吉祥物档案")
+    app.shot("knowledge-base")
+    page.get_by_role("tab", name="对话").click()
+    app.ask("星河测试公司的吉祥物叫什么名字？")
+    panel = page.locator("#sources-panel")  # cited, or among the closest passages
+    expect(panel).to_contain_text("<script>alert(1)</script>")
+    expect(panel).to_contain_text("<img src=x onerror=alert(2)>")
+    time.sleep(2)  # an injected onerror would have fired by now
+    app.shot("xss")
+    assert page.locator("#sources-panel script, #sources-panel img, img[src='x']").count() == 0
+    assert app.dialogs == [], f"a document ran script: {app.dialogs}"
+    assert app.outside_requests() == [], "the page reached outside hosts"
