@@ -14,7 +14,7 @@ import html
 import re
 from typing import Any, Mapping, Sequence
 
-from rag.prompt import CLOSEST, language
+from rag.prompt import closest_label
 from rag.records import Answer, Chunk, Citation, Hit
 
 MARKER = re.compile(r"\[(\d+)\]")  # the pipeline normalises citation markers to [n]
@@ -108,7 +108,7 @@ def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int)
     if answer.refused:
         lines = [f"**{md_safe(answer.answer)}**"]
         if answer.retrieved:
-            lines.append(f"<br>{md_safe(CLOSEST[language(answer.question)])}")
+            lines.append(f"<br>{md_safe(closest_label(answer))}")
             lines += [_source_line(turn, h.rank, h.chunk, docs, " — " + md_safe(_snippet(h.chunk.text)))
                       for h in answer.retrieved[:N_CLOSEST]]
         return "<br>".join(lines)
@@ -200,7 +200,8 @@ def sources_section(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int
     if answer.standalone_question:
         parts.append(f'<div class="note">{esc(ui["rewritten"])}{esc(answer.standalone_question)}</div>')
     if answer.refused:
-        parts.append(f'<h3 class="closest-head">{esc(ui["closest"])}</h3>')
+        key = "unverified" if answer.refusal_reason == "unsupported" else "closest"
+        parts.append(f'<h3 class="closest-head">{esc(ui[key])}</h3>')
         parts += [closest_entry(h, docs, ui, turn) for h in answer.retrieved[:N_CLOSEST]]
     else:
         parts.append(f'<h3>{esc(ui["sources"])}</h3>')

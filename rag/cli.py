@@ -189,9 +189,9 @@ def open_pipeline(index_dir: str | None, config):
 def _print_sources(answer) -> None:
     if answer.refused:
         if answer.retrieved:
-            from .prompt import CLOSEST, language
+            from .prompt import closest_label
 
-            click.echo(click.style(CLOSEST[language(answer.question)], dim=True))
+            click.echo(click.style(closest_label(answer), dim=True))
             for h in answer.retrieved[:3]:
                 click.echo(click.style(f"  - {h.chunk.title} [{h.chunk.start}:{h.chunk.end}] "
                                        f"{h.chunk.text[:80].replace(chr(10), ' ')}…", dim=True))

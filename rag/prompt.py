@@ -21,6 +21,15 @@ REFUSAL = {
     "en": "The documents do not contain the answer to this question.",
 }
 CLOSEST = {"zh": "以下是最接近的段落，但它们不包含答案：", "en": "Closest passages found (they do not contain the answer):"}
+UNVERIFIED = {"zh": "模型的回答在资料中找不到依据，因此未采用。以下是最接近的段落：",
+              "en": "The model's answer could not be verified against the documents, so it is not shown. Closest passages:"}
+
+
+def closest_label(answer) -> str:
+    """How to introduce the passages shown with a refusal: when the model answered but the
+    verifier rejected it, the passages may well be relevant, so don't claim they are not."""
+    lang = language(answer.question)
+    return (UNVERIFIED if answer.refusal_reason == "unsupported" else CLOSEST)[lang]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
