@@ -307,7 +307,8 @@ _FILLER = re.compile(
     r"|in summary|to summarize|i hope this helps|let me know if[^.!?]*",
     re.IGNORECASE,
 )
-_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、]|[（(]\d{1,2}[)）])\s*")
+# "1." is a list bullet, "41.44万辆" is a number: a bullet's dot is not followed by a digit.
+_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、](?!\d)|[（(]\d{1,2}[)）])\s*")
 
 
 def _clean(text: str) -> str:
@@ -445,7 +446,8 @@ def _check_cited(claim: _Judged, cited: list[int], hits: list[Hit], threshold: f
                  ledger: _Ledger) -> list[int]:
     """Verify a marked claim; returns the passage numbers its marker should show."""
     verified = _verified(claim, cited, hits, threshold)
-    if not verified and claim.kind == "claim":
+    # A marked short answer ("王泽楷[2]") is a claim too: the prompt asks for the bare fact.
+    if not verified and claim.kind in ("claim", "minor"):
         if claim.scores[claim.best - 1] >= threshold:  # the model cited the wrong passage
             ledger.repointed += [(n, claim.best) for n in cited]
             ledger.use(claim.best, claim.scored, True)

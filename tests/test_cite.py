@@ -315,3 +315,17 @@ def test_unstated_year_dropped_from_a_stated_date():
     # a year the passage does state with that month stays
     assert drop_unstated_years("商汤于2023年4月推出日日新[1]。", [passage]) == "商汤于2023年4月推出日日新[1]。"
     assert drop_unstated_years("成立于2014年。", [passage]) == "成立于2014年。"  # not a date with month
+
+
+def test_bare_answers_are_verified_and_repointed():
+    """The prompt asks for the fact first; a bare '41.44万辆[1]' or '王泽楷[2]' is an answer."""
+    a = Chunk("d", 0, "报告显示,Momenta城市NOA搭载量41.44万辆,占比约61.06%。", 0, 35)
+    b = Chunk("d", 1, "公司联合创始人王泽楷现任公司产品负责人。", 35, 56)
+    hits = [Hit(a, 1.0, 1), Hit(b, 0.5, 2)]
+    for answer, n in (("41.44万辆[1]", 1), ("8.1%[1]", None), ("王泽楷[1]", 2), ("王泽楷[2]", 2)):
+        out = cite(answer, hits)
+        if n is None:  # 8.1% is in neither passage
+            assert not any(c.verified for c in out.citations)
+            continue
+        assert [c.n for c in out.citations if c.verified] == [n], (answer, out)
+        assert not out.unsupported
