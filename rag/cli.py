@@ -158,11 +158,12 @@ def _question(q: str) -> str:
 @index_option
 @click.option("-k", type=int, help="How many passages (default 5).")
 @click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), help="Retrieval mode (default hybrid).")
+@click.option("--fusion", type=click.Choice(["weighted", "rrf"]), help="Hybrid fusion (default weighted scores).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def search_cmd(question, index_dir, k, mode, as_json):
+def search_cmd(question, index_dir, k, mode, fusion, as_json):
     """Show the passages retrieved for QUESTION (no generation)."""
     question = _question(question)
-    config = _config(top_k=k, mode=mode)
+    config = _config(top_k=k, mode=mode, fusion=fusion)
     result = open_retriever(index_dir, config).search(question, config.top_k, config.mode)
     if as_json:
         click.echo(json.dumps({"question": question, "retrieved": [h.to_json() for h in result.hits],

@@ -15,6 +15,7 @@ from .errors import UsageError
 BUNDLED = "bundled"
 
 MODES = ("dense", "bm25", "hybrid")
+FUSIONS = ("weighted", "rrf")
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 
 
@@ -53,6 +54,7 @@ class Config:
     # Weight of the dense score in the fused score (min-max normalised scores); equal weight
     # by default: neither side is trusted more without evidence. See retrieve.py.
     dense_weight: float = 0.5
+    fusion: str = "weighted"  # or "rrf" (reciprocal-rank fusion), for comparison
     candidates: int = 50  # per retriever, before fusion
 
     # --- generation (runtime) ---
@@ -71,6 +73,8 @@ class Config:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UsageError(f"unknown retrieval mode {self.mode!r}", f"choose one of {', '.join(MODES)}")
+        if self.fusion not in FUSIONS:
+            raise UsageError(f"unknown fusion {self.fusion!r}", f"choose one of {', '.join(FUSIONS)}")
         if self.index_type not in INDEX_TYPES:
             raise UsageError(
                 f"unknown index type {self.index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}"

@@ -54,10 +54,11 @@ class Retriever:
         return ids[0][keep].astype(np.int64), scores[0][keep]
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               fusion: str = "weighted") -> Retrieval:
+               fusion: str | None = None) -> Retrieval:
         t0 = time.perf_counter()
         k = k or self.config.top_k
         mode = mode or self.config.mode
+        fusion = fusion or self.config.fusion
         n = max(self.config.candidates, k)
         d_ids, d_scores = self.dense(query, n) if mode in ("dense", "hybrid") else (np.zeros(0, np.int64),) * 2
         b_ids, b_scores = self.index.bm25.search(query, n) if mode in ("bm25", "hybrid") else (np.zeros(0, np.int64),) * 2

@@ -177,3 +177,15 @@ def test_pdf_without_text_layer_says_ocr(tmp_path):
     _pdf(p, [None])
     with pytest.raises(DocumentError, match="OCR"):
         load_document(p)
+
+
+def test_oversize_file_refused_without_reading(tmp_path, monkeypatch):
+    import rag.load
+
+    monkeypatch.setattr(rag.load, "MAX_BYTES", 1024)
+    p = tmp_path / "huge.txt"
+    with open(p, "wb") as f:
+        f.truncate(5 * 1024 * 1024)  # sparse: no memory or disk used
+    monkeypatch.setattr(type(p), "read_bytes", lambda self: pytest.fail("read an oversize file"))
+    with pytest.raises(DocumentError, match="too large.*RAG_MAX_FILE_MB"):
+        load_document(p)

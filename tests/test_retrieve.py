@@ -42,3 +42,8 @@ def test_fusions():
     assert _weighted({1: 0.9, 2: 0.5}, {2: 10.0, 3: 1.0}, 0.7)[2] == pytest.approx(0.3)
     rrf = _rrf([[1, 2], [2, 3]])
     assert max(rrf, key=rrf.get) == 2
+
+
+def test_rrf_fusion_selectable(retriever):
+    r = retriever.search("VAST服务了多少专业建模师？", 3, "hybrid", fusion="rrf")
+    assert any("500万专业建模师" in h.chunk.text for h in r.hits)
