@@ -210,11 +210,11 @@ def _print_sources(answer) -> None:
 def _run_question(pipeline, question: str, history, as_json: bool, k=None):
     """Stream one answer to the terminal (or collect it for --json); returns the Answer."""
     answer = None
-    streamed = False
+    streamed: list[str] = []
     for event in pipeline.stream(question, history, k=k):
         if event.kind == "token" and not as_json:
             click.echo(event.text, nl=False)
-            streamed = True
+            streamed.append(event.text)
         elif event.kind == "done":
             answer = event.answer
     if as_json:
@@ -222,8 +222,12 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
         return answer
     if streamed:
         click.echo()
-    if answer.refused or (streamed and answer.answer.strip() != ""):
-        click.echo(click.style(answer.answer, fg="cyan" if answer.refused else None))
+    # The checked answer replaces the stream when they differ: a refusal, or citations the
+    # verifier corrected.
+    if answer.refused:
+        click.echo(click.style(answer.answer, fg="cyan"))
+    elif answer.answer.strip() != "".join(streamed).strip():
+        click.echo(click.style("checked: ", dim=True) + answer.answer)
     _print_sources(answer)
     t = answer.timings
     ttft = f", first token {t.first_token_ms / 1000:.1f}s" if t.first_token_ms else ""

@@ -87,6 +87,11 @@ def _stop_workers() -> None:
     for cancel, thread in list(_ACTIVE):
         cancel.set()
         thread.join(timeout=10)
+    # Free the models while llama_cpp's bindings still exist: left to the garbage collector
+    # at interpreter teardown, Llama.__del__ fails with "'NoneType' object is not callable".
+    for llm, _ in list(_LLAMAS.values()):
+        getattr(llm, "close", lambda: None)()
+    _LLAMAS.clear()
 
 
 def _acquire(lock: threading.Lock, cancel: threading.Event) -> bool:

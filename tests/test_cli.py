@@ -47,6 +47,7 @@ def test_index_search_ask(tmp_path, seeds_dir, fakes):
     assert a["refused"] is False and a["citations"][0]["n"] == 1 and "500万" in a["answer"]
     r = run("ask", "VAST服务了多少专业建模师？", "--index", idx)
     assert "500万" in r.output and "[1]" in r.output
+    assert r.output.count("截至目前，VAST工具已经服务了全球近500万专业建模师[1]。") == 1  # not echoed twice
 
 
 def test_ask_builds_missing_index_from_seeds(tmp_path, seeds_dir, fakes, monkeypatch):
