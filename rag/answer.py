@@ -11,21 +11,13 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from .cite import cite, drop_unstated_years
+from .cite import REFUSAL_PATTERN, cite, drop_unstated_years
 from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, language, sanitize_question
 from .records import Answer, Hit, Timings
 from .retrieve import Retriever
 from .rewrite import rewrite
-
-# What counts as the model declining: our refusal sentence or close paraphrases of it.
-_MODEL_REFUSAL = re.compile(
-    r"无法回答|没有(?:提到|提及|相关信息|给出|说明)|未(?:提到|提及|说明|给出)|不包含|资料中(?:并)?没有"
-    r"|do(?:es)? not (?:contain|mention|say|state|provide)|not (?:mentioned|stated|provided)|no information",
-    re.I,
-)
-
 
 @dataclass
 class StreamEvent:
@@ -35,8 +27,9 @@ class StreamEvent:
 
 
 def is_refusal(text: str) -> bool:
+    """The model declined: the verifier's refusal wording, in its first sentence."""
     first = re.split(r"(?<=[。！？.!?])", text.strip(), maxsplit=1)[0]
-    return bool(_MODEL_REFUSAL.search(first))
+    return bool(REFUSAL_PATTERN.search(first))
 
 
 class Pipeline:

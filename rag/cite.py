@@ -285,7 +285,7 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
 
 # ------------------------------------------------------------------- claim detection
 
-_REFUSAL = re.compile(
+REFUSAL_PATTERN = re.compile(
     r"无法回答|无法确定|无法得知|无从得知|(?:没有|未|并未|不曾)(?:提到|提及|涉及|找到|给出|说明|记载|相关信息)"
     r"|(?:资料|文档|材料|段落|上下文)中?(?:没有|未|并未|不包含)"
     r"|(?:do|does|did)(?: not|n't) (?:contain|mention|provide|include|say|specify|state)"
@@ -319,7 +319,7 @@ def _clean(text: str) -> str:
 def _kind(clean: str) -> str:
     """'refusal', 'claim' (a number or >= 6 content characters), 'minor' or 'empty'.
     A line ending in a colon introduces what follows ("主要有以下问题：") and claims nothing."""
-    if _REFUSAL.search(clean):
+    if REFUSAL_PATTERN.search(clean):
         return "refusal"
     profile = _profile(_FILLER.sub("", clean))
     if (profile.numbers or profile.content_chars >= 6) and not clean.endswith((":", "：")):
