@@ -6,6 +6,7 @@ documents keep their stored chunks and vectors; documents gone from the sources 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -128,13 +129,14 @@ def _update(root: Path, old: store.StoredIndex | None, docs: list[Document], sou
     if same_recipe and not report.changed and not rebuild:
         return  # nothing to write: keep the live generation as it is
     say(f"writing index ({len(chunks)} chunks)")
+    per_doc = Counter(c.doc_id for c in chunks)
     manifest = {
         "config": config.index_settings(),
         "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
         "lexical": LEXICAL,
         "sources": sources,
         "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
-                                 "n_chunks": sum(1 for c in chunks if c.doc_id == d.doc_id),
+                                 "n_chunks": per_doc[d.doc_id],
                                  "dropped": len(d.dropped), "meta": d.meta} for d in docs},
         # A calibration belongs to an embedder + corpus; keep it across updates of the
         # same index but say it was made on an earlier version of the corpus.
@@ -162,6 +164,9 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
             rows = old_rows[doc.doc_id]
             parts.append(([old.chunks[i] for i in rows], old.vectors[rows]))
             report.unchanged.append(doc.doc_id)
+            stored = old.docs.get(doc.doc_id)
+            if stored is not None:  # keep the cleaned text the stored offsets point into
+                doc.text, doc.dropped, doc.pages = stored.text, stored.dropped, stored.pages
             continue
         cleaned = clean(doc)
         doc.text, doc.dropped, doc.pages = cleaned.text, cleaned.dropped, cleaned.pages
@@ -171,12 +176,6 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
         new = chunk_document(doc, config.chunk_size, config.chunk_overlap)
         parts.append((new, None))
         to_embed.extend(new)
-    # Unchanged documents keep their stored (cleaned) text for the doc store.
-    if old is not None:
-        for doc in docs:
-            if doc.doc_id in report.unchanged and doc.doc_id in old.docs:
-                stored = old.docs[doc.doc_id]
-                doc.text, doc.dropped, doc.pages = stored.text, stored.dropped, stored.pages
     if to_embed:
         say(f"embedding {len(to_embed)} chunks")
     fresh = embedder.embed_passages([embed_text(c) for c in to_embed], progress=progress)
