@@ -178,6 +178,7 @@ class Outcome:
     n_citations: int = 0
     n_relevant_citations: int = 0  # answerable questions only (unanswerable have no gold)
     n_verified: int = 0
+    in_context: bool | None = None  # a passage given to the model holds the evidence / gold source
     retrieve_ms: float | None = None
     first_token_ms: float | None = None
     total_ms: float | None = None
@@ -190,6 +191,25 @@ class Outcome:
         if not self.answerable:
             return self.refused if self.generated else None
         return bool(self.correct) if self.generated else hit_at(self.rank, 5)
+
+    @property
+    def failure(self) -> str | None:
+        """Where a generated answer to an answerable question went (one of FAILURES)."""
+        if not (self.answerable and self.generated):
+            return None
+        if self.refused:
+            return "refused"
+        if self.correct:
+            # SQuAD answers are short spans: an answer holding the span among many other
+            # words is right for a reader but scores a low F1.
+            return "verbose" if self.f1 is not None and self.f1 < VERBOSE_F1 else "correct"
+        return "wrong answer" if self.in_context else "retrieval miss"
+
+
+# Answer outcomes, reported as counts: a verbose answer contains an acceptable answer but
+# scores F1 below VERBOSE_F1; a retrieval miss had no relevant passage among those given.
+FAILURES = ("correct", "verbose", "wrong answer", "retrieval miss", "refused")
+VERBOSE_F1 = 0.8
 
 
 def ranking_of(row: dict) -> list[dict]:
@@ -208,6 +228,7 @@ def score(q: Question, row: dict, squad: bool = False) -> Outcome:
     if not generated:
         return out
     out.refused = bool(row.get("refused"))
+    out.in_context = any(relevant(h, q) for h in row.get("retrieved") or [])
     cites = row.get("citations") or []
     out.n_citations = len(cites)
     out.n_verified = sum(1 for c in cites if c.get("verified"))
@@ -259,6 +280,7 @@ class Metrics:
     verified_share: float | None  # citations marked verified
     latency_ms: dict[str, dict[str, float | None]]  # stage -> {p50, p95}
     tokens_per_s: float | None
+    outcomes: dict[str, int]  # FAILURES -> count, over generated answerable questions
 
     def hit(self, k: int) -> float | None:
         return self.hit_curve.get(k)
@@ -297,6 +319,7 @@ def aggregate(outcomes: Sequence[Outcome]) -> Metrics:
         verified_share=ratio(sum(o.n_verified for o in answered), sum(o.n_citations for o in answered)),
         latency_ms=latency,
         tokens_per_s=mean([o.tokens_per_s for o in gen]),
+        outcomes={f: sum(o.failure == f for o in gen_ans) for f in FAILURES} if gen_ans else {},
     )
 
 

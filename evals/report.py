@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .metrics import HIT_KS, Outcome, Question, ranking_of, relevant
+from .metrics import FAILURES, VERBOSE_F1, HIT_KS, Outcome, Question, ranking_of, relevant
 
 Getter = Callable[[dict], Any]
 
@@ -46,6 +46,18 @@ ROWS: list[tuple[str, Getter, str]] = [
 ]
 
 
+def _share(name: str) -> Getter:
+    def get(m: dict) -> str | None:
+        counts = m.get("outcomes") or {}
+        total = sum(counts.values())
+        return f"{counts[name]} ({counts[name] / total:.2f})" if total else None
+    return get
+
+
+# Where answers to answerable questions went: count (share of generated answers).
+OUTCOME_ROWS: list[tuple[str, Getter, str]] = [(name, _share(name), "num") for name in FAILURES]
+
+
 def _fmt(value: Any, kind: str) -> str:
     if value is None:
         return "–"
@@ -79,6 +91,10 @@ def _tables(summary: dict) -> list[tuple[str, list[list[str]]]]:
     by_type = summary.get("by_type") or {}
     if by_type:
         out.append(("By question type", metric_table(list(by_type.items()), ROWS)))
+    outcomes = metric_table(_columns(summary), OUTCOME_ROWS)
+    if len(outcomes) > 1:
+        out.append((f"Answers to answerable questions (verbose: contains an answer, F1 < {VERBOSE_F1})"
+                    if summary.get("kind") == "squad" else "Answers to answerable questions", outcomes))
     return out
 
 
@@ -197,7 +213,8 @@ def _question_row(i: int, q: Question, row: dict, o: Outcome) -> str:
     cells = [
         f'<td class="num">{i}</td>',
         f"<td>{_e(q.id)}<div class=src>{_e(q.split)} {_e(q.type)}</div></td>",
-        f'<td class="v">{verdict}</td>',
+        f'<td class="v">{verdict}' + (f"<div class=src>{_e(o.failure)}</div>" if o.failure not in (None, "correct") else "")
+        + "</td>",
         f"<td>{_e(q.question)}<div class=src>gold: {_e(' | '.join(gold) or 'unanswerable')}</div></td>",
         f'<td class="num">{_e(o.rank or "–")}</td>',
         f"<td>{'–' if answer is None else _e(answer)}{' <b>(refused)</b>' if o.refused else ''}{cite_txt}</td>",

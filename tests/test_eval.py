@@ -190,6 +190,28 @@ def test_squad_outcome_scores_f1_and_em_without_markers():
     assert o.f1 == 1.0 and o.em == 1.0 and o.rank == 1
 
 
+def test_answer_outcomes_say_where_answers_failed():
+    q = _q(answers=["北京"], evidence=[], gold_sources=["P1"])
+    gold, other = _hit("...", "P1"), _hit("...", "P9")
+    rows = {
+        "correct": _answer_row("北京[1]", retrieved=[gold]),
+        "verbose": _answer_row("该公司的总部位于中国的首都北京市海淀区[1]", retrieved=[gold]),
+        "wrong answer": _answer_row("上海[1]", retrieved=[other, gold]),
+        "retrieval miss": _answer_row("上海[1]", retrieved=[other]),
+        "refused": _answer_row("根据现有资料无法回答该问题。", refused=True, retrieved=[gold]),
+    }
+    got = {name: M.score(q, row, squad=True).failure for name, row in rows.items()}
+    assert got == {name: name for name in rows}
+    assert M.score(M.Question(id="u", question="?", answerable=False), rows["refused"]).failure is None
+    m = M.aggregate([M.score(q, row, squad=True) for row in rows.values()])
+    assert m.outcomes == {name: 1 for name in M.FAILURES}
+    from evals.report import format_tables
+
+    summary = {"file": "x.json", "kind": "squad", "n_done": 5, "mode": "hybrid", "k": 5,
+               "retrieval_only": False, "overall": m.to_json()}
+    assert "| verbose | 1 (0.20) |" in format_tables(summary)
+
+
 # ---------------------------------------------------------------------------- SQuAD loader + index
 
 def _squad_file(tmp_path: Path) -> Path:
