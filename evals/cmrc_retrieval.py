@@ -1,8 +1,10 @@
 """Retrieval benchmark on CMRC2018 dev: every question, each retrieval mode, one markdown table.
 
     .venv/bin/python -m evals.cmrc_retrieval [--data PATH] [--modes dense,bm25,hybrid] [--json OUT]
+                                             [--embed-backend torch|onnx-int8]
 
-The 848 paragraphs are indexed once (cached under ``cache_dir()/eval-indexes/``, see
+The 848 paragraphs are indexed once per embedder and backend (cached under
+``cache_dir()/eval-indexes/``, named by the embedder checksum, which differs per backend; see
 evals/squad.py); a hit is a retrieved chunk of the question's own paragraph. The data is read
 from ``../shared/data/cmrc2018/`` beside the repository and never copied into it.
 """
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from rag.config import EMBED_BACKENDS
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared/data/cmrc2018/cmrc2018_dev.json"
 MODES = ("dense", "bm25", "hybrid")
@@ -62,8 +66,10 @@ def markdown(results: list[ModeResult], chunks_per_s: float, cached: bool) -> st
 @click.option("--chunk-size", type=int, help="Chunk size for this benchmark's index (default: the app's).")
 @click.option("--chunk-overlap", type=int, help="Chunk overlap for this benchmark's index.")
 @click.option("--dense-weight", type=float, help="Dense weight of hybrid fusion (default: the app's).")
+@click.option("--embed-backend", type=click.Choice(EMBED_BACKENDS),
+              help="Embedding backend (default: the app's, RAG_EMBED_BACKEND).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as JSON.")
-def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, json_out):
+def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, embed_backend, json_out):
     """Hit@1/5/10, MRR@10, indexing throughput and query latency per retrieval mode."""
     from rag import offline
 
@@ -78,7 +84,8 @@ def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, j
     bad = [m for m in wanted if m not in MODES]
     if bad:
         raise click.BadParameter(f"unknown mode(s) {', '.join(bad)}", param_hint="--modes")
-    config = Config.from_env().with_(chunk_size=chunk_size, chunk_overlap=chunk_overlap, dense_weight=dense_weight)
+    config = Config.from_env().with_(chunk_size=chunk_size, chunk_overlap=chunk_overlap, dense_weight=dense_weight,
+                                     embed_backend=embed_backend)
     squad = load_squad(data)
     for p in squad.problems:
         click.echo(f"warning: {p}, skipped", err=True)
@@ -87,7 +94,7 @@ def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, j
     index = ensure_squad_index(data, squad.paragraphs, config, embedder, progress=True, rebuild=rebuild,
                                say=lambda m: click.echo(m, err=True))
     click.echo(f"{len(questions)} questions, {index.stats.n_docs} paragraphs -> {index.stats.n_chunks} chunks "
-               f"(chunk size {config.chunk_size}); index {index.root}", err=True)
+               f"(chunk size {config.chunk_size}, {config.embed_backend} embeddings); index {index.root}", err=True)
     retriever = Retriever.open(index.root, embedder, config)
     results = [evaluate_mode(retriever, questions, mode) for mode in wanted]
     click.echo(markdown(results, index.stats.chunks_per_s, not index.built))

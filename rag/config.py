@@ -17,6 +17,9 @@ BUNDLED = "bundled"
 MODES = ("dense", "bm25", "hybrid")
 FUSIONS = ("weighted", "rrf")
 INDEX_TYPES = ("flat", "hnsw", "ivf")
+# "torch": sentence-transformers in float32; "onnx-int8": the same model exported once to
+# ONNX with int8 weights, run by ONNX Runtime (several times faster indexing; rag/embed_onnx.py).
+EMBED_BACKENDS = ("torch", "onnx-int8")
 
 
 def cache_dir() -> Path:
@@ -38,6 +41,8 @@ class Config:
     passage_prefix: str | None = None
     max_seq_length: int = 512
     embed_batch_size: int = 16
+    # Vectors of the two backends differ slightly, so the backend is part of the index.
+    embed_backend: str = "torch"
 
     # --- chunking (saved in the manifest) ---
     # ~1 token per Chinese character for e5's tokenizer: 300 characters stay well inside
@@ -64,17 +69,26 @@ class Config:
     generator: str = BUNDLED
     max_new_tokens: int = 256
     # Characters of each passage sent to the model (the sentences that match the question);
-    # 0 sends whole chunks. See prompt.focus.
+    # 0 sends whole chunks. The top passage gets focus_chars, the others focus_rest_chars:
+    # prefill is ~50 tokens/s on 2 cores, and lower-ranked passages rarely hold the answer
+    # (see prompt.focus and evals/BENCH.md).
     focus_chars: int = 160
+    focus_rest_chars: int = 100
     n_ctx: int = 4096
     threads: int = 0  # 0 = number of physical cores available
     temperature: float = 0.0
+    # Prompt-lookup decoding for GGUF models: tokens drafted from the prompt per step
+    # (0 = off). Pays only for long answers that copy the passages; see generate._lookup_llama.
+    lookup_tokens: int = 0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise UsageError(f"unknown retrieval mode {self.mode!r}", f"choose one of {', '.join(MODES)}")
         if self.fusion not in FUSIONS:
             raise UsageError(f"unknown fusion {self.fusion!r}", f"choose one of {', '.join(FUSIONS)}")
+        if self.embed_backend not in EMBED_BACKENDS:
+            raise UsageError(f"unknown embedding backend {self.embed_backend!r}",
+                             f"choose one of {', '.join(EMBED_BACKENDS)}")
         if self.index_type not in INDEX_TYPES:
             raise UsageError(
                 f"unknown index type {self.index_type!r}", f"choose one of {', '.join(INDEX_TYPES)}"
@@ -94,6 +108,7 @@ class Config:
         "query_prefix",
         "passage_prefix",
         "max_seq_length",
+        "embed_backend",
         "chunk_size",
         "chunk_overlap",
         "index_type",

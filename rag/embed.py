@@ -1,7 +1,9 @@
 """Embed stage: text -> normalised vectors.
 
 Callers never add model-specific prefixes: the embedder knows whether it needs e5's
-``query: `` / ``passage: `` and applies them itself.
+``query: `` / ``passage: `` and applies them itself. Two backends run the same model folder:
+PyTorch (sentence-transformers, float32) and ONNX Runtime with int8 weights (embed_onnx.py,
+faster indexing); ``Config.embed_backend`` chooses.
 """
 from __future__ import annotations
 
@@ -91,9 +93,20 @@ def _auto_prefixes(config: Config, is_e5: bool) -> tuple[str, str]:
 _CACHE: dict[tuple, Embedder] = {}
 
 
+def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str | None) -> Embedder:
+    if config.embed_backend == "onnx-int8":
+        from .embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
+
+        return OnnxEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
+                            source_checksum=checksum)
+    return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
+                                       checksum)
+
+
 def load_embedder(config: Config) -> Embedder:
-    """The embedder the config names, loaded once per process."""
-    key = (config.embedder, config.query_prefix, config.passage_prefix, config.max_seq_length)
+    """The embedder the config names, on the configured backend, loaded once per process."""
+    key = (config.embedder, config.query_prefix, config.passage_prefix, config.max_seq_length,
+           config.embed_backend)
     if key in _CACHE:
         return _CACHE[key]
     if config.embedder == BUNDLED:
@@ -101,8 +114,7 @@ def load_embedder(config: Config) -> Embedder:
 
         folder, checksum = ensure_bundled_model()
         q, p = _auto_prefixes(config, True)
-        emb = SentenceTransformerEmbedder(folder, "bundled:multilingual-e5-small", q, p,
-                                          config.max_seq_length, config.embed_batch_size, checksum)
+        emb = _make(config, folder, "bundled:multilingual-e5-small", q, p, checksum)
     else:
         folder = Path(config.embedder).expanduser()
         if not folder.is_dir():
@@ -112,7 +124,6 @@ def load_embedder(config: Config) -> Embedder:
         model_type = json.loads(cfg.read_text()).get("_name_or_path", "") if cfg.exists() else ""
         is_e5 = "e5" in folder.name.lower() or "e5" in str(model_type).lower()
         q, p = _auto_prefixes(config, is_e5)
-        emb = SentenceTransformerEmbedder(folder, str(folder.resolve()), q, p,
-                                          config.max_seq_length, config.embed_batch_size)
+        emb = _make(config, folder, str(folder.resolve()), q, p, None)
     _CACHE[key] = emb
     return emb

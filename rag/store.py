@@ -86,13 +86,25 @@ def read_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
+# Settings added to the manifest later, with the value older indexes were built with (so
+# they stay usable without a rebuild).
+LEGACY_SETTINGS = {"embed_backend": "torch"}
+
+
 def check_embedder(manifest: dict[str, Any], name: str, checksum: str, settings: dict) -> None:
+    built_config = {**LEGACY_SETTINGS, **manifest["config"]}
+    # Checked first: the embedder checksum differs too, but this says what to change.
+    backend = built_config.get("embed_backend")
+    wanted = settings.get("embed_backend", backend)
+    if backend != wanted:
+        raise IndexMismatchError(f"index was built with the {backend} embedding backend, not {wanted}",
+                                 f"set RAG_EMBED_BACKEND={backend} to use it, or {REBUILD}")
     built = manifest["embedder"]
     if built.get("name") != name or built.get("checksum") != checksum:
         raise IndexMismatchError(
             f"index was built with embedder {built.get('name')} ({built.get('checksum')}), "
             f"not {name} ({checksum})", REBUILD)
-    diff = {k: v for k, v in settings.items() if manifest["config"].get(k) != v and k != "index_type"}
+    diff = {k: v for k, v in settings.items() if built_config.get(k) != v and k != "index_type"}
     if diff:
         raise IndexMismatchError(f"index was built with other settings ({', '.join(sorted(diff))})", REBUILD)
 

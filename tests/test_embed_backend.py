@@ -1,0 +1,268 @@
+"""The embedding backend choice (torch | onnx-int8): config, manifest, and the int8 embedder
+itself (fake parts here; the real bundled model in the integration tests below)."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from rag import store
+from rag.config import Config
+from rag.errors import IndexMismatchError, UsageError
+from rag.index import update_index
+from rag.retrieve import Retriever
+
+from conftest import FakeEmbedder
+
+INT8 = Config(embed_backend="onnx-int8")
+
+
+# ---------------------------------------------------------------- config and manifest
+
+def test_config_accepts_known_backends_only():
+    assert Config().embed_backend == "torch"
+    assert Config.from_env({"RAG_EMBED_BACKEND": "onnx-int8"}).embed_backend == "onnx-int8"
+    with pytest.raises(UsageError, match="unknown embedding backend 'gpu'") as e:
+        Config.from_env({"RAG_EMBED_BACKEND": "gpu"})
+    assert "onnx-int8" in str(e.value)  # the hint lists the choices
+    assert INT8.index_settings()["embed_backend"] == "onnx-int8"
+
+
+@pytest.fixture
+def torch_index(tmp_path, seeds_dir, fake_embedder):
+    root = tmp_path / "idx"
+    update_index(root, [seeds_dir], Config(), fake_embedder)
+    return root
+
+
+def test_index_of_another_backend_is_refused_with_what_to_do(torch_index, seeds_dir, fake_embedder):
+    assert store.open_index(torch_index).manifest["config"]["embed_backend"] == "torch"
+    for attempt in (lambda: Retriever.open(torch_index, fake_embedder, INT8),
+                    lambda: update_index(torch_index, [seeds_dir], INT8, fake_embedder)):
+        with pytest.raises(IndexMismatchError) as e:
+            attempt()
+        msg = str(e.value)
+        assert "built with the torch embedding backend, not onnx-int8" in msg
+        assert "RAG_EMBED_BACKEND=torch" in msg and "rag index --rebuild" in msg
+    # --rebuild replaces it; then the torch config is the one refused
+    update_index(torch_index, [seeds_dir], INT8, fake_embedder, rebuild=True)
+    Retriever.open(torch_index, fake_embedder, INT8)
+    with pytest.raises(IndexMismatchError, match="RAG_EMBED_BACKEND=onnx-int8"):
+        Retriever.open(torch_index, fake_embedder, Config())
+
+
+def test_index_from_before_backends_counts_as_torch(torch_index, fake_embedder):
+    manifest_path = store.current_generation(torch_index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["config"]["embed_backend"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    Retriever.open(torch_index, fake_embedder, Config())  # still usable without a rebuild
+    with pytest.raises(IndexMismatchError, match="torch embedding backend"):
+        Retriever.open(torch_index, fake_embedder, INT8)
+
+
+def test_cli_reports_the_mismatch_in_one_line(torch_index, monkeypatch):
+    from rag.cli import cli
+
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: FakeEmbedder())
+    monkeypatch.setenv("RAG_EMBED_BACKEND", "onnx-int8")
+    r = CliRunner().invoke(cli, ["search", "VAST", "--index", str(torch_index)])
+    assert r.exit_code == 1
+    assert "RAG_EMBED_BACKEND=torch" in r.output and "Traceback" not in r.output
+
+
+def test_onnxruntime_is_imported_only_when_chosen():
+    code = "import sys, rag.cli, rag.embed; print('onnxruntime' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- int8 embedder, fake parts
+
+class _Encoding:
+    def __init__(self, ids):
+        self.ids = ids
+
+
+class _Tokenizer:
+    def encode_batch(self, texts):
+        return [_Encoding([1 + ord(c) % 7 for c in t]) for t in texts]  # 0 is the pad id
+
+
+class _Session:
+    """Token embeddings = one-hot of the token id, so mean pooling is a histogram."""
+
+    def __init__(self):
+        self.rows, self.widths = 0, []
+
+    def run(self, _outputs, feeds):
+        ids = feeds["input_ids"]
+        self.rows += len(ids)
+        self.widths.append(ids.shape[1])
+        return [np.eye(8, dtype=np.float32)[ids]]
+
+
+def _fake_onnx_embedder(batch_size=2):
+    from rag.embed_onnx import OnnxEmbedder
+
+    emb = OnnxEmbedder.__new__(OnnxEmbedder)  # the runtime part only: no export, no model
+    emb.meta = {"pad_id": 0, "pooling": "mean", "do_lower_case": False}
+    emb.dim, emb.batch_size = 8, batch_size
+    emb.query_prefix, emb.passage_prefix = "q", "p"
+    emb.tokenizer, emb.session = _Tokenizer(), _Session()
+    return emb
+
+
+def _expected(text):
+    v = np.bincount([1 + ord(c) % 7 for c in text], minlength=8).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_int8_embedder_dedupes_sorts_and_pools_like_sentence_transformers():
+    emb = _fake_onnx_embedder()
+    texts = ["efghijk", "b", "aaaa", "b", "ccdd", "xy", "aaaa"]
+    vecs = emb.embed_passages(texts)
+    assert vecs.shape == (7, 8) and vecs.dtype == np.float32
+    for t, v in zip(texts, vecs):  # input order kept; padding never counted in the mean
+        assert np.allclose(v, _expected("p" + t), atol=1e-6)
+    assert emb.session.rows == 5  # each distinct text embedded once
+    assert emb.session.widths == [3, 5, 8]  # by length: [p+b, p+xy], [p+aaaa, p+ccdd], [p+efghijk]
+    assert np.allclose(emb.embed_queries(["b"])[0], _expected("qb"))
+    assert emb.embed_passages([]).shape == (0, 8)
+
+
+def test_ingest_bench_section_from_measured_variants(tmp_path, monkeypatch):
+    """The section's arithmetic and contract (figures keys, plot) on canned measurements."""
+    from evals.bench import ingest
+
+    monkeypatch.setattr(ingest, "chunk_texts", lambda n: (["文本"] * 4, "test"))
+    rng = np.random.default_rng(0)
+    ref = rng.normal(size=(4, 8)).astype(np.float32)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    measured = {"raw": (2.0, ref), "torch": (2.0, ref), "onnx-int8": (8.0, ref * 0.995)}  # cosine 0.995
+
+    def fake_run(variant, texts_file, vectors):
+        rate, vecs = measured[variant]
+        np.save(vectors, vecs)
+        return {"variant": variant, "n": 4, "seconds": 4 / rate, "chunks_per_s": rate, "load_s": 1.0,
+                "export_s": 0.0, "peak_rss_mb": 500.0 if variant == "onnx-int8" else 1400.0}
+
+    monkeypatch.setattr(ingest, "_run_variant", fake_run)
+    section = ingest.run(True, tmp_path, lambda m: None)
+    assert section.name == "ingestion" and section.plot == "ingest.png" and (tmp_path / "ingest.png").is_file()
+    assert section.figures == {"ingest_speedup_vs_raw": 4.0, "ingest_chunks_per_s": 8.0,
+                               "ingest_raw_chunks_per_s": 2.0, "ingest_peak_rss_mb": 500}
+    assert [r[0] for r in section.rows] == [ingest.LABELS[v] for v in ("raw", "torch", "onnx-int8")]
+    assert all(len(r) == len(section.headers) for r in section.rows)
+
+
+# ---------------------------------------------------------------- the real bundled model
+
+SENTENCES = [
+    "商汤科技2018年至2025年上半年累计亏损约560亿元。",
+    "MiniMax于1月9日在香港联交所挂牌上市。",
+    "VAST的工具已经服务了全球近500万专业建模师。",
+    "Momenta was founded by Cao Xudong in 2016.",
+    "The quick brown fox jumps over the lazy dog.",
+    "短句",
+    "很长的文档：" + "商汤科技2018年至2025年上半年累计亏损约560亿元。" * 60,  # cut at 512 tokens, as torch does
+]
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    from rag.e5convert import ensure_bundled_model
+
+    return ensure_bundled_model()
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+def _load_int8(bundled, cache):
+    from rag.embed_onnx import OnnxEmbedder
+
+    folder, checksum = bundled
+    return OnnxEmbedder(folder, "bundled:multilingual-e5-small", "query: ", "passage: ",
+                        source_checksum=checksum, cache=cache)
+
+
+@pytest.fixture(scope="module")
+def int8(bundled, onnx_cache):
+    return _load_int8(bundled, onnx_cache)
+
+
+@pytest.fixture(scope="module")
+def fp32():
+    from rag.embed import load_embedder
+
+    return load_embedder(Config())
+
+
+@pytest.mark.integration
+def test_int8_is_exported_once_and_reused(bundled, onnx_cache, int8):
+    from rag import embed_onnx
+
+    model = int8.folder / embed_onnx.MODEL
+    assert int8.folder.parent == onnx_cache / "onnx" and int8.folder.name == bundled[1]
+    before, mtime = embed_onnx.exports, model.stat().st_mtime_ns
+    again = _load_int8(bundled, onnx_cache)
+    assert embed_onnx.exports == before and model.stat().st_mtime_ns == mtime
+    assert again.checksum == int8.checksum
+    assert not [p for p in int8.folder.parent.iterdir() if p.name.startswith(".")]  # no temporaries left
+
+
+@pytest.mark.integration
+def test_int8_vectors_agree_with_torch(int8, fp32):
+    assert int8.dim == fp32.dim == 384 and int8.name == fp32.name
+    assert int8.checksum != fp32.checksum  # vectors of the two backends never share an index
+    for a, b in ((int8.embed_passages(SENTENCES), fp32.embed_passages(SENTENCES)),
+                 (int8.embed_queries(SENTENCES), fp32.embed_queries(SENTENCES))):
+        assert np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-5)
+        cos = (a * b).sum(axis=1)
+        assert cos.min() > 0.98, cos
+
+
+@pytest.mark.integration
+def test_int8_query_finds_its_passage(int8):
+    passages = SENTENCES[:4]  # the four facts; the questions below ask for them in this order
+    for i, q in enumerate(["商汤累计亏损了多少钱？", "MiniMax是哪天上市的？", "VAST服务了多少建模师？",
+                           "Who founded Momenta?"]):
+        scores = int8.embed_passages(passages) @ int8.embed_queries([q])[0]
+        assert int(np.argmax(scores)) == i, (q, scores)
+
+
+@pytest.mark.integration
+def test_damaged_int8_file_is_detected_and_rebuilt(bundled, onnx_cache, int8, capfd):
+    from rag import embed_onnx
+
+    model = int8.folder / embed_onnx.MODEL
+    size = model.stat().st_size
+    with open(model, "r+b") as f:  # same size, different bytes: only the sha256 notices
+        f.seek(size // 2)
+        f.write(b"\0" * 4096)
+    before = embed_onnx.exports
+    rebuilt = _load_int8(bundled, onnx_cache)
+    assert embed_onnx.exports == before + 1
+    assert "rebuilding (checksum mismatch in model.int8.onnx)" in capfd.readouterr().err
+    assert rebuilt.checksum == int8.checksum  # the export is deterministic
+    assert np.allclose(rebuilt.embed_passages(SENTENCES), int8.embed_passages(SENTENCES), atol=1e-6)
+
+
+@pytest.mark.integration
+def test_config_selects_int8_and_index_search_works(tmp_path, seeds_dir, int8, onnx_cache, monkeypatch):
+    import rag.embed
+    import rag.embed_onnx
+    from rag.embed import load_embedder
+
+    monkeypatch.setattr(rag.embed_onnx, "cache_dir", lambda: onnx_cache)  # reuse the test's export
+    monkeypatch.setattr(rag.embed, "_CACHE", {})
+    emb = load_embedder(INT8)
+    assert isinstance(emb, rag.embed_onnx.OnnxEmbedder) and emb.checksum == int8.checksum
+    update_index(tmp_path / "idx", [seeds_dir], INT8, emb)
+    hits = Retriever.open(tmp_path / "idx", emb, INT8).search("VAST服务了多少专业建模师？", 3).hits
+    assert any("500万专业建模师" in h.chunk.text for h in hits)
