@@ -14,7 +14,7 @@ import html
 import re
 from typing import Any, Mapping, Sequence
 
-from rag.prompt import closest_label
+from rag.prompt import REJECTED, closest_label
 from rag.records import Answer, Chunk, Citation, Hit
 
 MARKER = re.compile(r"\[(\d+)\]")  # the pipeline normalises citation markers to [n]
@@ -200,7 +200,7 @@ def sources_section(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int
     if answer.standalone_question:
         parts.append(f'<div class="note">{esc(ui["rewritten"])}{esc(answer.standalone_question)}</div>')
     if answer.refused:
-        key = "unverified" if answer.refusal_reason == "unsupported" else "closest"
+        key = "unverified" if answer.refusal_reason in REJECTED else "closest"
         parts.append(f'<h3 class="closest-head">{esc(ui[key])}</h3>')
         parts += [closest_entry(h, docs, ui, turn) for h in answer.retrieved[:N_CLOSEST]]
     else:

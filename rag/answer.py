@@ -16,6 +16,7 @@ from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, language, sanitize_question
 from .records import Answer, Hit, Timings
+from .relevance import missing_terms
 from .retrieve import Retriever
 from .rewrite import rewrite
 
@@ -58,7 +59,7 @@ class Pipeline:
             return
         budget = max_new_tokens or self.config.max_new_tokens
         messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
-                                        self.config.focus_chars)
+                                        self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
         parts: list[str] = []
         first = None
@@ -80,6 +81,11 @@ class Pipeline:
         if not any(c.verified for c in cited.citations):
             # Nothing the model said is backed by a passage: do not pass it on as an answer.
             yield from self._refuse(question, retrieval.hits, timings, t0, "unsupported", rewritten, lang, raw)
+            return
+        cited_texts = [c.chunk.text for c in cited.citations if c.verified]
+        if missing_terms(standalone, cited_texts, lang):
+            # Backed by its passage, but about something else than the question asks.
+            yield from self._refuse(question, retrieval.hits, timings, t0, "off_question", rewritten, lang, raw)
             return
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(

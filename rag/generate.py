@@ -175,23 +175,65 @@ def cut_at_stops(pieces: Iterator[str], stops: list[str] | None) -> Iterator[str
 _LLAMAS: dict[tuple, tuple[object, threading.Lock]] = {}
 
 
-def _load_llama(path: Path, n_ctx: int, threads: int) -> tuple[object, threading.Lock]:
-    """One Llama per (file, n_ctx, threads) per process, with the lock that guards it: a
-    llama context is not thread-safe, and loading costs seconds and ~1.2 GB."""
-    key = (str(path.resolve()), n_ctx, threads)
+def _lookup_llama():
+    """``Llama`` with prompt-lookup decoding that keeps prompt processing fast.
+
+    RAG answers copy phrases from the passages, so a draft of the next few tokens taken from
+    the prompt (llama-cpp-python's ``LlamaPromptLookupDecoding``) is often right, and the
+    model checks a token plus its draft in one batch for about the cost of one token. But
+    llama-cpp-python only allows a draft with ``logits_all=True``, which also computes the
+    151k-word output layer for every prompt token: measured here, +2.7 s to first token,
+    more than the faster decoding saves. This ``eval`` asks llama.cpp for every position's
+    logits only in the short verification batches; a long prompt batch gets the last one,
+    which is all the sampler reads there. Relies on llama-cpp-python 0.3.x internals
+    (pinned < 0.4). Greedy output matches plain decoding up to floating-point ties: batched
+    and single-token steps round differently (5 of 6 seed answers identical, the sixth
+    added a 的). Off by default: on our short answers it measured no faster (`rag bench`).
+    """
+    from llama_cpp import Llama
+
+    class LookupLlama(Llama):
+        verify_window = 0  # a batch this short is a sampled token + its draft
+
+        def eval(self, tokens):
+            every = len(tokens) <= self.verify_window
+            self._ctx.kv_cache_seq_rm(-1, self.n_tokens, -1)
+            for i in range(0, len(tokens), self.n_batch):
+                batch = tokens[i: i + self.n_batch]
+                n_past = self.n_tokens
+                self._batch.set_batch(batch=batch, n_past=n_past, logits_all=every)
+                self._ctx.decode(self._batch)
+                self.input_ids[n_past: n_past + len(batch)] = batch
+                self.n_tokens += len(batch)
+                self._requires_eval = False
+
+    return LookupLlama
+
+
+def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[object, threading.Lock]:
+    """One Llama per (file, n_ctx, threads, lookup) per process, with the lock that guards
+    it: a llama context is not thread-safe, and loading costs seconds and ~1.2 GB.
+    ``lookup`` > 0 drafts that many tokens from the prompt (see ``_lookup_llama``)."""
+    key = (str(path.resolve()), n_ctx, threads, lookup)
     if key in _LLAMAS:
         return _LLAMAS[key]
     try:
         from llama_cpp import Llama  # heavy: imported lazily
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
     except ImportError as e:
         raise ModelError(f"llama-cpp-python is not installed ({_first_line(e)})",
                          "pip install 'llama-cpp-python>=0.3.36,<0.4'") from e
     try:
-        llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                    n_batch=512, verbose=False)
+        cls = _lookup_llama() if lookup else Llama
+        llm = cls(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                  n_batch=512, verbose=False)
     except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
         raise ModelError(f"cannot load GGUF model {path}: {_first_line(e)}",
                          "check the file is a complete GGUF for llama.cpp, or lower RAG_N_CTX") from e
+    if lookup:
+        # Set after construction: passing draft_model= would force logits_all=True.
+        llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=lookup)
+        llm.verify_window = lookup + 1
     _LLAMAS[key] = (llm, threading.Lock())
     return _LLAMAS[key]
 
@@ -202,12 +244,12 @@ class LlamaCppGenerator:
     cache for the prompt prefix shared with the previous call (same system prompt)."""
 
     def __init__(self, path: Path, name: str, n_ctx: int = 4096, threads: int = 0,
-                 temperature: float = 0.0):
+                 temperature: float = 0.0, lookup: int = 0):
         self.name = name
         self.n_ctx = n_ctx
         self.path = path
         self.temperature = temperature
-        self.llm, self._lock = _load_llama(path, n_ctx, threads or default_threads())
+        self.llm, self._lock = _load_llama(path, n_ctx, threads or default_threads(), lookup)
 
     def _sampling(self) -> dict:
         if self.temperature <= 0:
@@ -495,14 +537,15 @@ def _build(config: "Config") -> Generator:
         from .bundled import GGUF_NAME, ensure_bundled_gguf
 
         return LlamaCppGenerator(ensure_bundled_gguf(), f"bundled:{GGUF_NAME.removesuffix('.gguf')}",
-                                 config.n_ctx, config.threads, config.temperature)
+                                 config.n_ctx, config.threads, config.temperature, config.lookup_tokens)
     if value.startswith(("http://", "https://")):
         return OpenAIGenerator(value, config.n_ctx, config.temperature)
     path = Path(value).expanduser()
     if value.lower().endswith(".gguf"):
         if not path.is_file():
             raise ModelError(f"GGUF file not found: {path}", f"set RAG_GENERATOR to {ACCEPTED}")
-        return LlamaCppGenerator(path, str(path.resolve()), config.n_ctx, config.threads, config.temperature)
+        return LlamaCppGenerator(path, str(path.resolve()), config.n_ctx, config.threads, config.temperature,
+                                 config.lookup_tokens)
     if path.is_dir():
         return TransformersGenerator(path, config.n_ctx, config.threads, config.temperature)
     raise ModelError(f"unknown generator {value!r} (not a .gguf file, model folder or URL)",
@@ -511,7 +554,7 @@ def _build(config: "Config") -> Generator:
 
 def load_generator(config: "Config") -> Generator:
     """The generator the config names, loaded lazily and once per process per settings."""
-    key = (config.generator, config.n_ctx, config.threads, config.temperature,
+    key = (config.generator, config.n_ctx, config.threads, config.temperature, config.lookup_tokens,
            os.environ.get("RAG_GENERATOR_MODEL"), os.environ.get("RAG_GENERATOR_API_KEY"))
     with _LOAD_LOCK:
         if key not in _GENERATORS:

@@ -25,11 +25,15 @@ UNVERIFIED = {"zh": "模型的回答在资料中找不到依据，因此未采�
               "en": "The model's answer could not be verified against the documents, so it is not shown. Closest passages:"}
 
 
+# Refusals where the model did answer but the answer was rejected (by cite or relevance).
+REJECTED = ("unsupported", "off_question")
+
+
 def closest_label(answer) -> str:
     """How to introduce the passages shown with a refusal: when the model answered but the
     verifier rejected it, the passages may well be relevant, so don't claim they are not."""
     lang = language(answer.question)
-    return (UNVERIFIED if answer.refusal_reason == "unsupported" else CLOSEST)[lang]
+    return (UNVERIFIED if answer.refusal_reason in REJECTED else CLOSEST)[lang]
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -189,7 +193,8 @@ def focus(text: str, question: str, max_chars: int) -> str:
 
 
 def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCounter,
-                   max_new_tokens: int, focus_chars: int = 0) -> tuple[list[dict], list[Hit]]:
+                   max_new_tokens: int, focus_chars: int = 0,
+                   focus_rest_chars: int | None = None) -> tuple[list[dict], list[Hit]]:
     """Messages for the generator, and the hits that fitted (passage n = hits[n-1]).
 
     Passages are added by rank while the whole prompt fits the model's context window,
@@ -204,7 +209,8 @@ def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCount
     for h in hits:
         title = h.chunk.context_title
         header = f"[{len(texts) + 1}] {_LABELS[lang][2]}{title}\n"
-        text = focus(h.chunk.text, question, focus_chars) if focus_chars else h.chunk.text
+        limit = focus_chars if not texts or focus_rest_chars is None else focus_rest_chars
+        text = focus(h.chunk.text, question, limit) if limit else h.chunk.text
         cost = budget.count_tokens(header + text) + 4
         if cost <= room:
             texts.append((title, text))

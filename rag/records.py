@@ -141,7 +141,7 @@ class Answer:
     standalone_question: str | None = None  # the rewritten follow-up, when rewritten
     unsupported: list[str] = field(default_factory=list)  # answer sentences with no support
     auto_cited: bool = False  # citations attached by verification, not by the model
-    refusal_reason: str | None = None  # "weak_evidence" | "unsupported" | "model"
+    refusal_reason: str | None = None  # "weak_evidence" | "unsupported" | "off_question" | "model"
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
 
     def to_json(self) -> dict[str, Any]:

@@ -26,6 +26,10 @@ def is_followup(question: str) -> bool:
     return len(core) <= 6 and not _SUBJECT.search(q)
 
 
+# The context note a rewrite appends (and later stages strip to see the question itself).
+CONTEXT_NOTE = re.compile(r"(?:（接上文| \(following up on).*$", re.S)
+
+
 def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
     """The question to retrieve and answer with: unchanged unless it is a follow-up."""
     if not history or not is_followup(question):
@@ -34,7 +38,7 @@ def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
     if not last_user:
         return question
     # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
-    last_user = re.split(r"（接上文| \(following up on", last_user)[0].strip()
+    last_user = CONTEXT_NOTE.sub("", last_user).strip()
     if lang == "en":
         return f"{question} (following up on: {last_user})"
     return f"{question}（接上文：{last_user}）"

@@ -122,6 +122,22 @@ def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fa
         assert excerpt.rstrip("…")[-1] in "。！？；\n"
 
 
+def test_lower_ranked_passages_are_focused_harder(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    hits = p.retriever.search("商汤的累计亏损有多少？", 4).hits
+    import re
+
+    def bodies(messages):  # passage texts, without the "[n] 标题：..." header line
+        return [b.split("\n", 1)[1] for b in re.split(r"\n\n(?=\[\d\])", messages[-1]["content"].split("\n\n问题：")[0])[1:]]
+
+    same = bodies(build_messages("商汤的累计亏损有多少？", hits, "zh", gen, 200, 160)[0])
+    rest = bodies(build_messages("商汤的累计亏损有多少？", hits, "zh", gen, 200, 160, 60)[0])
+    assert rest[0] == same[0]  # the top passage keeps its 160 characters
+    assert all(len(b) < len(a) or len(a) <= 62 for a, b in zip(same[1:], rest[1:]))
+    assert sum(map(len, rest)) < sum(map(len, same))
+
+
 def test_fixed_prefix_identical_across_questions(tmp_path, seeds_dir, fake_embedder):
     gen = FakeGenerator()
     p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)

@@ -228,7 +228,7 @@ class FakeLlama:
 
 
 def fake_llama_generator(monkeypatch, llm: FakeLlama, temperature: float = 0.0) -> LlamaCppGenerator:
-    monkeypatch.setattr(generate, "_load_llama", lambda path, n_ctx, threads: (llm, threading.Lock()))
+    monkeypatch.setattr(generate, "_load_llama", lambda path, n_ctx, threads, lookup=0: (llm, threading.Lock()))
     return LlamaCppGenerator(Path("x.gguf"), "fake", n_ctx=2048, temperature=temperature)
 
 
