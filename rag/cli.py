@@ -312,10 +312,12 @@ def _register_lazy() -> None:
     """Commands that live outside rag/ (evaluation, web app); their modules import their
     heavy dependencies inside the command, so registering them stays cheap."""
     from app.cli_serve import serve_cmd
+    from evals.bench.__main__ import bench_cmd
     from evals.run import eval_cmd
 
     cli.add_command(eval_cmd, "eval")
     cli.add_command(serve_cmd, "serve")
+    cli.add_command(bench_cmd, "bench")
 
 
 _register_lazy()
