@@ -16,7 +16,7 @@ from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, language, sanitize_question
 from .records import Answer, Hit, Timings
-from .relevance import missing_terms
+from .relevance import lacks_quantity, missing_terms
 from .retrieve import Retriever
 from .rewrite import rewrite
 
@@ -83,7 +83,7 @@ class Pipeline:
             yield from self._refuse(question, retrieval.hits, timings, t0, "unsupported", rewritten, lang, raw)
             return
         cited_texts = [c.chunk.text for c in cited.citations if c.verified]
-        if missing_terms(standalone, cited_texts, lang):
+        if missing_terms(standalone, cited_texts, lang) or lacks_quantity(standalone, cited.text, lang):
             # Backed by its passage, but about something else than the question asks.
             yield from self._refuse(question, retrieval.hits, timings, t0, "off_question", rewritten, lang, raw)
             return

@@ -207,6 +207,22 @@ def _number(m: re.Match) -> tuple[str, str]:
     return _canon(m.group(1)), "%" if unit == "percent" else unit
 
 
+# Counting words after a number say what is counted: "10名员工" is not vouched for by
+# "10月" (a model answered "裁掉了10名员工" from a passage about October). 名/人/位 count
+# people alike. Dates, money and percentages are judged by the rules above.
+_COUNTED = {**dict.fromkeys("名人位", "人"), **{c: c for c in "家个款颗轮次辆台件项倍岁篇条座所艘架"}}
+
+
+def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
+    """(value, unit×counted) when a counting word follows the number, else None."""
+    follow = norm[m.end():m.end() + 2].lstrip()
+    kind = _COUNTED.get(follow[:1])
+    if kind is None:
+        return None
+    value, unit = _number(m)
+    return value, f"{unit}×{kind}"
+
+
 def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     """What a text states -- (value, unit), whole dates as ("date", "1月9日") -- and what it
     can vouch for: those, every part of its dates, and every value without its unit (a
@@ -220,9 +236,13 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
             offered.update(("date", "".join(parts[i:j]))
                            for i in range(len(parts)) for j in range(i + 2, len(parts) + 1))
     undated = _DATE.sub(lambda m: " " if len(_date_parts(m)) > 1 else m.group(0), norm)
-    stated += [_number(m) for m in _NUMBER.finditer(undated)]
-    for value, unit in map(_number, _NUMBER.finditer(norm)):
+    stated += [_counted(undated, m) or _number(m) for m in _NUMBER.finditer(undated)]
+    for m in _NUMBER.finditer(norm):
+        value, unit = _number(m)
         offered.update({(value, unit), (value, "")})
+        counted = _counted(norm, m)
+        if counted:
+            offered.add(counted)
     return stated, offered
 
 

@@ -13,6 +13,9 @@ evals/questions.jsonl: they fire on none of the correct answers there):
   the cited passages: such terms are not paraphrased in Chinese text;
 - the question's subject, the words before its first "的/是/有" (e.g. 智谱AI in
   "智谱AI是谁创立的？"), must occur there too.
+A third check looks at the answer itself: a Chinese question that asks for a quantity
+(多少, 几) is not answered by a reply without any numeral ("商汤S2芯片采用几纳米制程？" ->
+"GPGPU架构").
 English questions over Chinese documents are not checked (their words cannot match).
 """
 from __future__ import annotations
@@ -28,6 +31,9 @@ _SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
+_QUANTITY = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
+_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
+_MARKERS = re.compile(r"[\[【]\s*\d[\d,，、\s\-–]*[\]】]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 
 
@@ -41,6 +47,8 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
         span = _QUESTION_WORD.split(m.group(1))[0]
         subject = [t for t in dict.fromkeys(tokenize(span))
                    if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not t.isascii()]
+        if len(subject) > 3:  # a clause ("商汤这次降低裁员补偿的事"), not a name: paraphrased freely
+            subject = []
     return latin, subject
 
 
@@ -52,3 +60,11 @@ def missing_terms(question: str, cited_texts: list[str], lang: str) -> list[str]
     latin, subject = question_terms(question)
     missing = [t for t in latin if normalize(t) not in text]
     return missing + [t for t in subject if t not in text]
+
+
+def lacks_quantity(question: str, answer: str, lang: str) -> bool:
+    """True when the question asks how many / how much and the answer states no numeral."""
+    if lang != "zh":
+        return False
+    question = CONTEXT_NOTE.sub("", question)
+    return bool(_QUANTITY.search(question)) and not _NUMERAL.search(_MARKERS.sub("", answer))

@@ -329,3 +329,13 @@ def test_bare_answers_are_verified_and_repointed():
             continue
         assert [c.n for c in out.citations if c.verified] == [n], (answer, out)
         assert not out.unsupported
+
+
+def test_counted_numbers_must_count_the_same_thing():
+    from rag.cite import support_score
+
+    # "10月" does not vouch for "10名员工"; 名/人 count people alike; the bare figure stays fine.
+    assert support_score("商汤10月份裁掉了10名员工", "商汤科技10月份开始新一轮裁员") == 0.0
+    assert support_score("裁掉了10人", "裁掉了10名员工") == 1.0
+    assert support_score("服务了超过4万家企业", "服务了超过4万家企业") == 1.0
+    assert support_score("超过4万", "服务了超过4万家企业") == 1.0
