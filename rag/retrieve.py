@@ -37,7 +37,9 @@ class Retriever:
         if index.faiss_index is not None and hasattr(index.faiss_index, "hnsw"):
             index.faiss_index.hnsw.efSearch = max(64, config.candidates)
         if hasattr(index.faiss_index, "nprobe"):
-            index.faiss_index.nprobe = 16
+            # A quarter of the lists: `rag bench` measured recall@10 0.63-0.70 at nprobe 16
+            # and >= 0.95 only from about nlist/4 (10k, 100k and 1M chunks).
+            index.faiss_index.nprobe = max(16, index.faiss_index.nlist // 4)
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder, config: Config) -> "Retriever":
