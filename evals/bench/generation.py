@@ -80,11 +80,21 @@ def run_raw(gguf: Path, threads: int, items: list[tuple[dict, list[str]]], check
         messages = raw_prompt(q["question"], texts)
         t0 = time.perf_counter()
         stream = llm.create_chat_completion(messages, max_tokens=MAX_NEW_TOKENS, temperature=0.0, stream=True)
-        pieces = (c["choices"][0]["delta"].get("content") or "" for c in stream)
-        text, ttft, rest, total = _timed((p for p in pieces if p), t0)
+        count = [0]
+
+        def pieces():
+            for c in stream:
+                piece = c["choices"][0]["delta"].get("content")
+                if piece:
+                    count[0] += 1
+                    yield piece
+
+        text, ttft, rest, total = _timed(pieces(), t0)
         if i == 0:
             continue  # warm-up
-        n = len(llm.tokenize(text.encode(), add_bos=False, special=False))
+        # Each streamed piece is one generated token (or a few, for a character split
+        # across tokens); re-tokenizing a degenerate reply ("——" x 200) undercounts.
+        n = max(count[0], len(llm.tokenize(text.encode(), add_bos=False, special=False)))
         run.prompt_tokens.append(len(llm.tokenize(messages[0]["content"].encode(), add_bos=False)))
         run.ttft.append(ttft)
         run.decode.append(_decode_speed(n, rest))
