@@ -1,5 +1,6 @@
 """End to end in a real browser: the real server (bundled models) driven by headless
-Chromium. Slow on a small CPU: every wait is bounded, but generously.
+Chromium. Slow on a small CPU: every wait is bounded, but generously. The closed-tab test
+runs the same server on the fake embedder and a slow fake generator instead (seconds).
 
 Uses Debian's /usr/bin/chromium (scripts/install --test installs it); Playwright never
 downloads a browser here. Screenshots go to tmp_path; with RAG_UPDATE_SCREENSHOT=1 the
@@ -115,15 +116,23 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def chromium():
+    """One headless Chromium for the module (Playwright's sync API runs once per thread)."""
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install --test`")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
         try:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server, chromium):
+    return chromium
 
 
 class Page:
@@ -238,3 +247,125 @@ def test_uploaded_script_is_shown_as_text(app: Page, tmp_path: Path):
     assert page.locator("#sources-panel script, #sources-panel img, img[src='x']").count() == 0
     assert app.dialogs == [], f"a document ran script: {app.dialogs}"
     assert app.outside_requests() == [], "the page reached outside hosts"
+
+
+# --- a browser that goes away mid-answer -------------------------------------------------
+
+SLOW_QUESTION = "VAST服务了多少专业建模师？"
+SLOW_ANSWER = "截至目前，VAST工具已经服务了全球近500万专业建模师[1]。"  # verified against the seed
+# The real `serve` (app.server) around the fake embedder and a slow generator that, like the
+# real backends, generates in a worker thread holding the model lock (run_exclusive). It logs
+# how each generation ended, so the test can see whether a closed page stopped its answer.
+SLOW_SERVER = """
+import sys, threading, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import FakeEmbedder, FakeGenerator
+import app.server
+from rag.answer import Pipeline
+from rag.config import Config
+from rag.generate import run_exclusive
+from rag.retrieve import Retriever
+
+
+class SlowGenerator(FakeGenerator):
+    def __init__(self):
+        super().__init__(lambda messages: {answer!r})
+        self.lock = threading.Lock()
+
+    def stream(self, messages, *, max_new_tokens=256, stop=None):
+        pieces = list(super().stream(messages, max_new_tokens=max_new_tokens, stop=stop))
+        n = len(self.calls)
+
+        def work(cancel):
+            sent = 0
+            print(f"generation {{n}}: started", file=sys.stderr, flush=True)
+            try:
+                for piece in pieces:
+                    time.sleep({delay})
+                    if cancel.is_set():
+                        break
+                    yield piece
+                    sent += 1
+            finally:
+                how = "finished" if sent == len(pieces) else "stopped"
+                print(f"generation {{n}}: {{how}} after {{sent}}/{{len(pieces)}} pieces", file=sys.stderr, flush=True)
+
+        return run_exclusive(self.lock, work)
+
+
+app.server.build_pipeline = lambda root, config: Pipeline(
+    Retriever.open(root, FakeEmbedder(), config), SlowGenerator(), config)
+app.server.serve(Path(sys.argv[1]), port=int(sys.argv[2]), config=Config())
+"""
+
+
+@pytest.fixture
+def slow_server(tmp_path: Path):
+    """The app on a fake-embedder index with a generator that takes ~0.3 s per piece."""
+    from conftest import FakeEmbedder
+    from rag.config import Config
+    from rag.index import update_index
+
+    base = tmp_path / "slow-server"
+    base.mkdir()
+    shutil.copytree(SEEDS, base / "seeds")
+    update_index(base / "index", [base / "seeds"], Config(), FakeEmbedder())
+    script = base / "serve_slow.py"
+    script.write_text(SLOW_SERVER.format(tests=str(REPO / "tests"), answer=SLOW_ANSWER, delay=0.3))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(base / "gradio"))
+    log = base / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(script), str(base / "index"), str(port)], cwd=base,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_http(url, proc, log, 60)
+        yield url, log
+    finally:
+        _stop(proc)
+
+
+def test_closing_the_page_mid_answer_leaves_the_app_working(chromium, slow_server, tmp_path: Path):
+    url, log = slow_server
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    first = Page(chromium, url, shots)
+    try:
+        first.page.fill("#question textarea", SLOW_QUESTION)
+        first.page.keyboard.press("Enter")
+        first.page.wait_for_function(  # part of the answer is on screen, more is coming
+            "() => { const bots = document.querySelectorAll('#chat [data-testid=\"bot\"]');"
+            " const t = bots.length ? bots[bots.length - 1].innerText : '';"
+            " return t.includes('▍') && t.includes('截至目前'); }", timeout=30_000)
+        first.shot("streaming-before-close")
+    finally:
+        first.context.close()  # the tab and its connection go away mid-answer
+    closed = time.monotonic()
+
+    second = Page(chromium, url, shots)
+    try:
+        second.page.fill("#question textarea", SLOW_QUESTION)
+        second.page.keyboard.press("Enter")
+        second.page.wait_for_selector('#sources-panel .rag-sources[data-state="done"][data-turn="1"]',
+                                      timeout=30_000)  # ~3.3 s of generation; a stuck lock never gets here
+        elapsed = time.monotonic() - closed
+        assert elapsed < 30, f"the second answer took {elapsed:.0f}s"
+        answer = second.last_answer()
+        assert not second.refused(), answer
+        assert "500万专业建模师" in answer, answer
+        links = second.page.locator('#chat [data-testid="bot"] a.cite')
+        assert links.count() >= 1, answer
+        expect(second.page.locator(f"#sources-panel {links.first.get_attribute('href')}")).to_have_count(1)
+        assert second.dialogs == []
+    finally:
+        second.shot("end")
+        second.context.close()
+    server_log = _tail(log, 200_000)
+    assert "Traceback" not in server_log, server_log
+    # The closed page's answer was stopped (ui.py closes the stream when Gradio drops the
+    # handler), and the next one ran to the end.
+    assert "generation 1: stopped" in server_log, server_log
+    assert "generation 2: finished" in server_log, server_log

@@ -1,4 +1,5 @@
-"""Faults a laptop user meets: killed mid-index, a lock left by a dead process, no network."""
+"""Faults a laptop user meets: killed mid-index, a lock left by a dead process, no network,
+Ctrl-C in the middle of an answer."""
 import os
 import signal
 import subprocess
@@ -144,3 +145,146 @@ def test_no_connection_attempts_outside_loopback(tmp_path):
         proc.wait(timeout=30)
     attempts = log.read_text().split() if log.exists() else []
     assert attempts == [], f"tried to reach: {sorted(set(attempts))}"
+
+
+# --- Ctrl-C in `rag chat` ---------------------------------------------------------------
+
+# The child `rag chat` uses the fake embedder: this sitecustomize (first on PYTHONPATH)
+# replaces rag.embed.load_embedder before the CLI runs, as the product code looks it up at
+# call time. The generator is real product code: OpenAIGenerator against SLOW_ANSWER below.
+FAKE_EMBEDDER_SITE = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from conftest import FakeEmbedder
+    import rag.embed
+    rag.embed.load_embedder = lambda config: FakeEmbedder()
+""")
+CHAT_QUESTION = "VAST服务了多少专业建模师？"
+# One piece every PIECE_DELAY seconds; with [1] it passes verification against the seed.
+SLOW_ANSWER = ["截至目前", "，", "VAST", "工具", "已经", "服务了", "全球近", "500万", "专业", "建模师", "[1]", "。"]
+PIECE_DELAY = 0.3
+
+
+class _SlowSSE:
+    """A loopback OpenAI-compatible server streaming SLOW_ANSWER, one piece per PIECE_DELAY."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        owner = self
+        self.requests = 0
+        self.hung_up = threading.Event()  # a client closed the connection mid-answer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server naming
+                self.rfile.read(int(self.headers["Content-Length"]))
+                owner.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                try:
+                    for piece in SLOW_ANSWER:
+                        event = json.dumps({"choices": [{"delta": {"content": piece}}]}, ensure_ascii=False)
+                        self.wfile.write(f"data: {event}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(PIECE_DELAY)
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    owner.hung_up.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class _Pipe:
+    """Everything a child wrote to one pipe so far, read by a thread (bytes; decoded on demand)."""
+
+    def __init__(self, stream):
+        import threading
+
+        self.data = b""
+        self.stream = stream
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while chunk := os.read(self.stream.fileno(), 4096):
+            self.data += chunk
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", "replace")
+
+    def wait_for(self, predicate, proc, what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.text):
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}")
+            if proc.poll() is not None and not self.thread.is_alive() and not predicate(self.text):
+                pytest.fail(f"rag chat exited ({proc.returncode}) before {what}")
+            time.sleep(0.05)
+
+
+def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, seeds_dir):
+    from conftest import FakeEmbedder
+    from rag.config import Config
+    from rag.index import update_index
+
+    update_index(tmp_path / "idx", [seeds_dir], Config(), FakeEmbedder())
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAKE_EMBEDDER_SITE.format(tests=str(HERE)))
+    llm = _SlowSSE()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(PYTHONPATH=os.pathsep.join([str(site), str(REPO)]), RAG_GENERATOR=llm.url)
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "chat", "--index", str(tmp_path / "idx")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=tmp_path, env=env)
+    out, err = _Pipe(proc.stdout), _Pipe(proc.stderr)
+    try:
+        err.wait_for(lambda t: "ask a question" in t, proc, "the chat prompt", timeout=40)
+
+        # 1. Ctrl-C while the answer streams: cancelled, the session stays.
+        proc.stdin.write(f"{CHAT_QUESTION}\n".encode())
+        proc.stdin.flush()
+        out.wait_for(lambda t: "VAST" in t, proc, "the first streamed tokens")
+        os.kill(proc.pid, signal.SIGINT)
+        err.wait_for(lambda t: "(answer cancelled)" in t, proc, "'(answer cancelled)'")
+        assert proc.poll() is None, f"rag chat exited on Ctrl-C:\n{err.text}"
+        assert "建模师" not in out.text, "the answer was not cut short"
+        assert llm.hung_up.wait(5), "the generator server kept streaming after Ctrl-C"
+        cut = len(out.data)
+
+        # 2. The next question gets a complete, cited answer.
+        proc.stdin.write(f"{CHAT_QUESTION}\n".encode())
+        proc.stdin.flush()
+        err.wait_for(lambda t: "(retrieval" in t, proc, "the second answer")  # timings end an answer
+        second = out.data[cut:].decode("utf-8", "replace")
+        assert "".join(SLOW_ANSWER) in second, second
+        assert "\n[1] " in second and "500万专业建模师" in second.split("\n[1] ", 1)[1], second  # its source
+        assert llm.requests == 2
+
+        # 3. Ctrl-D ends the session cleanly.
+        proc.stdin.close()
+        assert proc.wait(timeout=15) == 0, err.text
+        out.thread.join(5)
+        err.thread.join(5)
+        assert "Traceback" not in err.text and "Error in sitecustomize" not in err.text, err.text
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        llm.close()
