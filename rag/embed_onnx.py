@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import sys
-import tempfile
-import time
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -33,7 +30,8 @@ from typing import Sequence
 import numpy as np
 
 from .config import cache_dir
-from .e5convert import _install, _remove_stale_temporaries, _sha256_file
+from .cachefs import build_folder
+from .cachefs import sha256_file as _sha256_file
 from .errors import ModelError
 
 # Bump when the export or quantisation changes: cached folders of another recipe are rebuilt.
@@ -78,28 +76,16 @@ def _cache_problem(target: Path) -> str | None:
 
 
 def _build(folder: Path, target: Path, source_checksum: str, reason: str) -> None:
-    global exports
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(target)
-    rebuild = target.exists()
-    what = f"rebuilding ({reason})" if rebuild else "one time"
-    print(f"rag: exporting the embedding model to ONNX int8 ({what}) into {target} ...",
-          end="", file=sys.stderr, flush=True)
-    started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
+    def fill(tmp: Path) -> None:
+        global exports
         meta = _export(folder, tmp)
         meta.update(recipe=RECIPE, source={"folder": str(folder), "checksum": source_checksum},
                     files={n: _sha256_file(tmp / n) for n in (MODEL, TOKENIZER)})
         (tmp / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        _install(tmp, target, replace=rebuild)
         exports += 1
-    except BaseException:
-        print(" failed", file=sys.stderr)
-        raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f" done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+    build_folder(target, lambda rebuild: "exporting the embedding model to ONNX int8 "
+                 f"({f'rebuilding ({reason})' if rebuild else 'one time'})", fill)
 
 
 # ---------------------------------------------------------------------------- export
