@@ -41,10 +41,16 @@ def discover(paths: list[Path]) -> Discovery:
 
     doc ids are paths relative to the folder given (the file name for a file given
     directly), so the same corpus indexed from another working directory keeps its ids.
-    Symlink loops are cut by remembering resolved folders.
+    Symlink loops are cut by remembering resolved folders; folders that cannot be listed
+    (permissions) are reported as skipped, not silently left out.
     """
     out = Discovery()
     seen_files: set[Path] = set()
+
+    def unreadable(e: OSError) -> None:  # a folder os.walk cannot list
+        why = "permission denied" if isinstance(e, PermissionError) else (e.strerror or str(e))
+        out.skipped.append(Skipped(str(e.filename), f"cannot read folder: {why}"))
+
     for root in paths:
         root = Path(root)
         if not root.exists():
@@ -54,7 +60,7 @@ def discover(paths: list[Path]) -> Discovery:
             _add(out, seen_files, root.name, root)
             continue
         seen_dirs: set[Path] = set()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable):
             real = Path(dirpath).resolve()
             if real in seen_dirs:
                 dirnames[:] = []

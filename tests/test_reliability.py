@@ -1,6 +1,7 @@
 """Faults a laptop user meets: killed mid-index, a lock left by a dead process, no network,
-Ctrl-C in the middle of an answer."""
+Ctrl-C in the middle of an answer, files and folders they may not read."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -288,3 +289,81 @@ def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, see
             proc.kill()
             proc.wait(timeout=10)
         llm.close()
+
+
+# --- files the user may not read ----------------------------------------------------------
+
+# Tests usually run as root, for whom chmod 000 blocks nothing: root reads through
+# CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH. The child `rag index` then runs as root without
+# those two capabilities (setpriv, util-linux), so the kernel's permission checks apply as to
+# any user. (Switching to `nobody` does not work here: the interpreter lives under /root,
+# mode 0700.) Not root: the child runs as the current user, for whom chmod 000 works as is.
+_NO_DAC = ("--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search")
+
+
+def _unprivileged_prefix(probe: Path) -> list[str]:
+    """The command prefix that runs a child for which ``probe`` (chmod 000) is unreadable;
+    skips the test, saying why, when there is none."""
+    if os.geteuid() != 0:
+        prefix = []
+    elif setpriv := shutil.which("setpriv"):
+        prefix = [setpriv, *_NO_DAC]
+    else:
+        pytest.skip("running as root and setpriv (util-linux) is missing: cannot drop CAP_DAC_OVERRIDE, "
+                    "so chmod 000 would not block reading")
+    r = subprocess.run(prefix + [sys.executable, "-c", "import sys; open(sys.argv[1]).read()", str(probe)],
+                       capture_output=True, text=True, timeout=60)
+    if "PermissionError" not in r.stderr:
+        pytest.skip(f"cannot start a child that chmod 000 stops (uid {os.geteuid()}, prefix {prefix}): "
+                    f"exit {r.returncode}, {r.stderr.strip()[-300:] or 'the file was readable'}")
+    return prefix
+
+
+def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_path):
+    from conftest import FakeEmbedder
+    from rag.config import Config
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+
+    docs = tmp_path / "docs"
+    (docs / "locked").mkdir(parents=True)
+    (docs / "readable.txt").write_text("曦望Sunrise是商汤分拆出来的芯片公司，专注推理芯片。", encoding="utf-8")
+    (docs / "secret.txt").write_text("这份文件的内容是机密的薪酬数据。", encoding="utf-8")
+    (docs / "locked" / "inner.txt").write_text("锁住的目录里有一篇关于大模型的文档。", encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAKE_EMBEDDER_SITE.format(tests=str(HERE)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(PYTHONPATH=os.pathsep.join([str(site), str(REPO)]), HOME=str(tmp_path / "home"),
+               RAG_CACHE=str(tmp_path / "cache"), XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    idx = tmp_path / "idx"
+    (docs / "secret.txt").chmod(0)
+    (docs / "locked").chmod(0)
+    try:
+        prefix = _unprivileged_prefix(docs / "secret.txt")
+        r = subprocess.run(prefix + [sys.executable, "-m", "rag.cli", "index", str(docs), "--index", str(idx)],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    finally:
+        (docs / "secret.txt").chmod(0o644)
+        (docs / "locked").chmod(0o755)
+    output = r.stdout + r.stderr
+    # Skipped files do not fail the run (exit 0, as for empty or unsupported files).
+    assert r.returncode == 0, output
+    assert "Traceback" not in output and "Error in sitecustomize" not in output, output
+    # One line per unreadable thing, naming it and saying why.
+    secret = [line for line in r.stderr.splitlines() if "secret.txt" in line]
+    assert secret == [f"warning: skipped {docs / 'secret.txt'}: permission denied"], r.stderr
+    locked = [line for line in r.stderr.splitlines() if "locked" in line]
+    assert locked == [f"warning: skipped {docs / 'locked'}: cannot read folder: permission denied"], r.stderr
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 2 skipped" in r.stdout, r.stdout
+    # The readable document is indexed and found; nothing of the unreadable ones leaked in.
+    index = store.open_index(idx)
+    assert set(index.manifest["documents"]) == {"readable.txt"}
+    assert {c.doc_id for c in index.chunks} == {"readable.txt"}
+    hits = Retriever.open(idx, FakeEmbedder(), Config()).search("曦望是哪家公司分拆的？", 3).hits
+    assert hits and hits[0].chunk.doc_id == "readable.txt"
+    # Once readable, the next run (sources recorded by the first) picks them up; the readable
+    # document is not embedded again.
+    again = update_index(idx, None, Config(), FakeEmbedder())
+    assert sorted(again.added) == ["locked/inner.txt", "secret.txt"]
+    assert again.unchanged == ["readable.txt"] and not again.skipped and not again.removed
