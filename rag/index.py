@@ -94,6 +94,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
                 continue
             by_hash[doc.content_hash] = doc_id
             docs.append(doc)
+        docs.extend(_keep_unreadable(old, report.skipped, {d.doc_id for d in docs}))
         if not docs and not old:
             raise RagError(f"no readable documents in {', '.join(map(str, sources))}",
                            "supported: .txt .md .html .pdf")
@@ -101,6 +102,36 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
         _update(root, old, docs, sources_json, config, embedder, report, rebuild, progress, on_event)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+_READ_FAILURES = ("permission denied", "cannot read")  # Skipped reasons of files that exist
+
+
+def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have: set[str]) -> list[Document]:
+    """Indexed documents whose file (or folder) could not be read this time stay as they
+    were indexed: a passing permission or I/O problem must not delete what the user had.
+    Their skip message says so. (A deleted file is not skipped: it is removed.)"""
+    if old is None:
+        return []
+    failed = [i for i, s in enumerate(skipped) if s.reason.startswith(_READ_FAILURES)]
+    kept: list[Document] = []
+    for doc_id, entry in old.manifest["documents"].items():
+        doc = old.docs.get(doc_id)
+        if doc_id in have or doc is None:
+            continue
+        path = Path(entry["path"]).resolve()
+        for i in failed:
+            where = Path(skipped[i].path).resolve()
+            if path == where or where in path.parents:
+                doc.content_hash = entry["hash"]  # unchanged as far as we know: rows reused
+                kept.append(doc)
+                if not skipped[i].reason.endswith(_KEPT):
+                    skipped[i] = Skipped(skipped[i].path, skipped[i].reason + _KEPT)
+                break
+    return kept
+
+
+_KEPT = "; the indexed version is kept"
 
 
 def index_documents(root: Path, docs: list[Document], config: Config, embedder: Embedder,

@@ -367,3 +367,17 @@ def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_pat
     again = update_index(idx, None, Config(), FakeEmbedder())
     assert sorted(again.added) == ["locked/inner.txt", "secret.txt"]
     assert again.unchanged == ["readable.txt"] and not again.skipped and not again.removed
+    # An indexed document that becomes unreadable is not deleted from the index: it is
+    # reported and its indexed version kept, until it can be read again.
+    (docs / "secret.txt").chmod(0)
+    (docs / "locked").chmod(0)
+    try:
+        r = subprocess.run(prefix + [sys.executable, "-m", "rag.cli", "index", "--index", str(idx)],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    finally:
+        (docs / "secret.txt").chmod(0o644)
+        (docs / "locked").chmod(0o755)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stdout + r.stderr
+    assert f"warning: skipped {docs / 'secret.txt'}: permission denied; the indexed version is kept" in r.stderr
+    assert "0 added, 0 updated, 0 removed, 3 unchanged, 2 skipped" in r.stdout, r.stdout
+    assert set(store.open_index(idx).manifest["documents"]) == {"readable.txt", "secret.txt", "locked/inner.txt"}
