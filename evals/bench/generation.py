@@ -179,14 +179,14 @@ def run(quick: bool, out: Path, say: Say) -> Section:
                  for q in questions]
         say(f"generation: raw baseline on {n} questions")
         raw = run_raw(ensure_bundled_gguf(), threads, items, _check)
-        generator = load_generator(config)
         runs = [raw]
         variants = [("ours (default: fixed prefix, focused passages)", config)]
         if not quick:
-            variants.append(("ours, whole chunks (focus off)", config.with_(focus_chars=0, focus_rest_chars=0)))
+            variants += [("ours, whole chunks (focus off)", config.with_(focus_chars=0, focus_rest_chars=0)),
+                         ("ours + prompt lookup (3 draft tokens)", config.with_(lookup_tokens=3))]
         for name, cfg in variants:
             say(f"generation: {name}")
-            runs.append(run_ours(Pipeline(retriever, generator, cfg), items, _check, name))
+            runs.append(run_ours(Pipeline(retriever, load_generator(cfg), cfg), items, _check, name))
     ours = runs[1]
     figures = {
         "ttft_s": round(median(ours.ttft), 2),
