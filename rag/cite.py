@@ -83,7 +83,7 @@ def parse_markers(answer: str) -> list[tuple[int, int, list[int]]]:
 _SPACED_MARKER = re.compile(r"[ \t]*" + _MARKER.pattern, re.IGNORECASE)  # "company [1]."
 
 
-def _strip_markers(text: str) -> str:
+def strip_markers(text: str) -> str:
     def strip(m: re.Match) -> str:
         return m.group(0) if _marker_numbers(m.group(1)) is None else ""
 
@@ -162,7 +162,7 @@ def _stem(word: str) -> str:
 
 def _normalise(text: str) -> str:
     """NFKC (full-width digits and punctuation), lower case, no thousands separators."""
-    text = unicodedata.normalize("NFKC", _strip_markers(text)).lower()
+    text = unicodedata.normalize("NFKC", strip_markers(text)).lower()
     return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
 
 
@@ -333,7 +333,7 @@ _LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、](?!\d)|[（(]\d{1,2}[)�
 
 def _clean(text: str) -> str:
     """The claim as the user reads it: no markers, no list bullet."""
-    return _LIST_PREFIX.sub("", _strip_markers(text)).strip()
+    return _LIST_PREFIX.sub("", strip_markers(text)).strip()
 
 
 def _kind(clean: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from .cite import strip_markers
 from .lexical import normalize, tokenize
 from .rewrite import CONTEXT_NOTE
 
@@ -33,7 +34,6 @@ _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
 _QUANTITY = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
-_MARKERS = re.compile(r"[\[【]\s*\d[\d,，、\s\-–]*[\]】]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 
 
@@ -67,4 +67,4 @@ def lacks_quantity(question: str, answer: str, lang: str) -> bool:
     if lang != "zh":
         return False
     question = CONTEXT_NOTE.sub("", question)
-    return bool(_QUANTITY.search(question)) and not _NUMERAL.search(_MARKERS.sub("", answer))
+    return bool(_QUANTITY.search(question)) and not _NUMERAL.search(strip_markers(answer))
