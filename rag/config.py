@@ -71,7 +71,7 @@ class Config:
     # Characters of each passage sent to the model (the sentences that match the question);
     # 0 sends whole chunks. The top passage gets focus_chars, the others focus_rest_chars:
     # prefill is ~50 tokens/s on 2 cores, and lower-ranked passages rarely hold the answer
-    # (see prompt.focus and evals/BENCH.md).
+    # (see prompt.focus and evals/bench_results/full/BENCH.md).
     focus_chars: int = 160
     focus_rest_chars: int = 100
     n_ctx: int = 4096
