@@ -105,6 +105,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
 
 
 _READ_FAILURES = ("permission denied", "cannot read")  # Skipped reasons of files that exist
+_KEPT = "; the indexed version is kept"
 
 
 def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have: set[str]) -> list[Document]:
@@ -113,15 +114,16 @@ def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have
     Their skip message says so. (A deleted file is not skipped: it is removed.)"""
     if old is None:
         return []
-    failed = [i for i, s in enumerate(skipped) if s.reason.startswith(_READ_FAILURES)]
+    failed = [(i, Path(s.path).resolve()) for i, s in enumerate(skipped) if s.reason.startswith(_READ_FAILURES)]
+    if not failed:
+        return []
     kept: list[Document] = []
     for doc_id, entry in old.manifest["documents"].items():
         doc = old.docs.get(doc_id)
         if doc_id in have or doc is None:
             continue
         path = Path(entry["path"]).resolve()
-        for i in failed:
-            where = Path(skipped[i].path).resolve()
+        for i, where in failed:
             if path == where or where in path.parents:
                 doc.content_hash = entry["hash"]  # unchanged as far as we know: rows reused
                 kept.append(doc)
@@ -129,9 +131,6 @@ def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have
                     skipped[i] = Skipped(skipped[i].path, skipped[i].reason + _KEPT)
                 break
     return kept
-
-
-_KEPT = "; the indexed version is kept"
 
 
 def index_documents(root: Path, docs: list[Document], config: Config, embedder: Embedder,
