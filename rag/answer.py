@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .cite import REFUSAL_PATTERN, cite, drop_unstated_years
@@ -16,9 +16,10 @@ from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, language, sanitize_question
 from .records import Answer, Hit, Timings
-from .relevance import lacks_quantity, missing_terms
+from .relevance import complete_from_quote, evidence_windows, missing_event, missing_kind, missing_terms
 from .retrieve import Retriever
-from .rewrite import rewrite
+from .rewrite import CONTEXT_NOTE, rewrite
+from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
 
 @dataclass
 class StreamEvent:
@@ -51,16 +52,89 @@ class Pipeline:
         question = sanitize_question(question)
         lang = language(question)
         standalone = rewrite(question, history, lang)
+        budget = max_new_tokens or self.config.max_new_tokens
+        if lang == "en" and self.config.cross_lingual and self.retriever.language == "zh":
+            yield StreamEvent("status", "translating the question")
+            keep = [n for n in latin_names(CONTEXT_NOTE.sub("", standalone)) if self.retriever.uses_term(n)]
+            chinese = to_chinese_question(standalone, self.generator, keep)
+            if chinese:
+                yield from self._cross_lingual(question, standalone, chinese, t0, k, mode, budget)
+                return
+        rewritten = standalone if standalone != question else None
+        yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
+
+    def _answer(self, question: str, standalone: str, lang: str, out_lang: str, rewritten: str | None,
+                t0: float, k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
+        """Retrieve, generate and check an answer to ``standalone`` in ``lang``; refusals
+        are worded in ``out_lang`` (the language the user asked in)."""
         retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
         timings = Timings(retrieve_ms=retrieval.retrieve_ms)
-        rewritten = standalone if standalone != question else None
+
+        def refuse(reason: str, raw: str | None = None) -> Iterator[StreamEvent]:
+            return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw)
+
         if self._weak(retrieval):
-            yield from self._refuse(question, retrieval.hits, timings, t0, "weak_evidence", rewritten, lang)
+            yield from refuse("weak_evidence")
             return
-        budget = max_new_tokens or self.config.max_new_tokens
         messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
+        raw, first, end = yield from self._generate(messages, budget)
+        timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
+        if not raw or is_refusal(raw):
+            yield from refuse("model", raw)
+            return
+        cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
+        if not any(c.verified for c in cited.citations):
+            # Nothing the model said is backed by a passage: do not pass it on as an answer.
+            yield from refuse("unsupported", raw)
+            return
+        evidence = evidence_windows(cited.citations, self.retriever.index.docs)
+        if missing_terms(standalone, evidence, lang) or missing_event(standalone, evidence, lang):
+            # Backed by its passage, but about something else than the question asks.
+            yield from refuse("off_question", raw)
+            return
+        kind = missing_kind(standalone, cited.text, lang)
+        if kind:
+            # Asked when / how many, answered without a date / number: the verified sentence
+            # behind the answer may state it ("MiniMax在港交所上市[1]" rests on "1月9日,
+            # MiniMax(上海稀宇科技)登陆港交所,…"). Then that clause is the answer; else refuse.
+            completed = complete_from_quote(cited, kind, cited.text)
+            if completed is None:
+                yield from refuse("off_question", raw)
+                return
+            cited = completed
+        timings.total_ms = (time.perf_counter() - t0) * 1000
+        yield StreamEvent("done", answer=Answer(
+            question=question, answer=cited.text, refused=False, citations=cited.citations,
+            retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
+            unsupported=cited.unsupported, auto_cited=cited.auto_cited,
+            model_answer=raw if raw != cited.text else None))
+
+    def _cross_lingual(self, question: str, standalone: str, chinese: str, t0: float,
+                       k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
+        """An English question over Chinese documents: answer its Chinese translation with
+        every check of the Chinese path, then stream an English rewrite of the verified
+        answer (see translate.py). The Chinese tokens are not shown: they are a draft."""
+        answer = None
+        for event in self._answer(question, chinese, "zh", "en", chinese, t0, k, mode, budget):
+            if event.kind == "done":
+                answer = event.answer
+            elif event.kind == "status":
+                yield event
+        if answer.refused:
+            yield StreamEvent("done", answer=answer)
+            return
+        yield StreamEvent("status", "writing the answer in English")
+        raw, first, end = yield from self._generate(answer_messages(standalone, answer.answer), budget)
+        english = check_english(raw, standalone, answer.answer) or fallback(answer.answer)
+        timings = answer.timings
+        timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
+        timings.total_ms = (time.perf_counter() - t0) * 1000
+        yield StreamEvent("done", answer=replace(answer, answer=english, model_answer=answer.answer))
+
+    def _generate(self, messages: list[dict], budget: int):
+        """Stream the generator's pieces as token events; returns (text, first, end) times."""
         parts: list[str] = []
         first = None
         for piece in self.generator.stream(messages, max_new_tokens=budget):
@@ -68,31 +142,13 @@ class Pipeline:
                 first = time.perf_counter()
             parts.append(piece)
             yield StreamEvent("token", piece)
-        raw = "".join(parts).strip()
-        end = time.perf_counter()
-        timings.first_token_ms = (first - t0) * 1000 if first else None
+        return "".join(parts).strip(), first, time.perf_counter()
+
+    def _speed(self, raw: str, first: float | None, end: float, t0: float) -> tuple[float | None, float | None]:
+        """(ms to the first token, decode tokens/s) of one generation."""
         n_tokens = self.generator.count_tokens(raw) if raw else 0
-        if first and n_tokens > 1 and end > first:
-            timings.tokens_per_s = (n_tokens - 1) / (end - first)
-        if not raw or is_refusal(raw):
-            yield from self._refuse(question, retrieval.hits, timings, t0, "model", rewritten, lang, raw)
-            return
-        cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
-        if not any(c.verified for c in cited.citations):
-            # Nothing the model said is backed by a passage: do not pass it on as an answer.
-            yield from self._refuse(question, retrieval.hits, timings, t0, "unsupported", rewritten, lang, raw)
-            return
-        cited_texts = [c.chunk.text for c in cited.citations if c.verified]
-        if missing_terms(standalone, cited_texts, lang) or lacks_quantity(standalone, cited.text, lang):
-            # Backed by its passage, but about something else than the question asks.
-            yield from self._refuse(question, retrieval.hits, timings, t0, "off_question", rewritten, lang, raw)
-            return
-        timings.total_ms = (time.perf_counter() - t0) * 1000
-        yield StreamEvent("done", answer=Answer(
-            question=question, answer=cited.text, refused=False, citations=cited.citations,
-            retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
-            unsupported=cited.unsupported, auto_cited=cited.auto_cited,
-            model_answer=raw if raw != cited.text else None))
+        rate = (n_tokens - 1) / (end - first) if first and n_tokens > 1 and end > first else None
+        return ((first - t0) * 1000 if first else None), rate
 
     def _weak(self, retrieval) -> bool:
         """Refuse before generating when retrieval evidence is below the threshold that

@@ -78,8 +78,11 @@ class Config:
     threads: int = 0  # 0 = number of physical cores available
     temperature: float = 0.0
     # Prompt-lookup decoding for GGUF models: tokens drafted from the prompt per step
-    # (0 = off). Pays only for long answers that copy the passages; see generate._lookup_llama.
+    # (0 = off). Pays only for long answers that copy the passages; see generate._llama_class.
     lookup_tokens: int = 0
+    # An English question over a Chinese index is translated, answered from the Chinese
+    # passages with every check, and the checked answer rewritten in English (translate.py).
+    cross_lingual: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -134,7 +137,11 @@ class Config:
             if raw is None or raw == "":
                 continue
             try:
-                if f.type in ("int", int):
+                if f.type in ("bool", bool):
+                    if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                        raise ValueError(raw)
+                    changes[f.name] = raw.lower() in ("1", "true", "yes", "on")
+                elif f.type in ("int", int):
                     changes[f.name] = int(raw)
                 elif f.type in ("float", float):
                     changes[f.name] = float(raw)

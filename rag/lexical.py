@@ -87,6 +87,11 @@ class BM25Index:
             return cls(None)
         return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
 
+    def has_terms(self, text: str) -> bool:
+        """True when every token of ``text`` occurs in the indexed documents."""
+        tokens = tokenize(text)
+        return bool(tokens) and self.model is not None and all(t in self.model.vocab_dict for t in tokens)
+
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(row ids, scores) of the top-k chunks, best first; empty when nothing matches."""
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

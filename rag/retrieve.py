@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,19 @@ class Retriever:
         index = open_index(root)
         check_embedder(index.manifest, embedder.name, embedder.checksum, config.index_settings())
         return cls(index, embedder, config)
+
+    @cached_property
+    def language(self) -> str:
+        """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
+        over the index (answer.py translates English questions for a Chinese index)."""
+        from .translate import text_language
+
+        chunks = self.index.chunks
+        return text_language(c.text for c in chunks[:: max(1, len(chunks) // 500)])
+
+    def uses_term(self, term: str) -> bool:
+        """Does the indexed text use ``term`` (a name such as "Vivix AI") as written?"""
+        return self.index.bm25.has_terms(term)
 
     def dense(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         if self.index.faiss_index.ntotal == 0:

@@ -1,0 +1,215 @@
+"""Cross-lingual answering: an English question over Chinese documents.
+
+Measured on evals/questions.jsonl (the 8 English questions), answering such a question
+directly fails two ways: retrieval is weak (the English query shares no BM25 terms with
+Chinese text, and e5-small's cross-lingual match scored under the refusal threshold for
+"Who is the chairman and CEO of SenseTime?"), and the 1.5B model converts Chinese numbers
+wrongly when it answers in English (560亿 -> "560 billion", 60亿美元 -> "60 billion
+dollars") or swaps names (商汤 -> "Alibaba"), and no English sentence can be verified word
+by word against a Chinese passage.
+
+So the question is translated to Chinese by the same model (a short, fixed prompt, ~0.5 s),
+answered by the Chinese pipeline (retrieval, verified citations, relevance checks and
+refusal all apply unchanged), and the verified Chinese answer is then rewritten in English:
+- numbers and dates are converted by code, before the model sees the answer
+  (500万 -> 5 million, 560亿元 -> 56 billion yuan, 1月9日 -> January 9), so the model only
+  has to carry them over;
+- the rewrite is checked: same [n] markers, every number kept, and no capitalised name that
+  is in neither the question nor the Chinese answer (a transliteration cannot be checked).
+  A rewrite that fails is not shown: the user gets the verified Chinese answer, labelled.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Iterable, Protocol
+
+from .cite import REFUSAL_PATTERN
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class Streamer(Protocol):
+    def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
+               stop: list[str] | None = None) -> Iterable[str]: ...
+
+
+def text_language(texts: Iterable[str]) -> str:
+    """'zh' when Chinese characters outnumber Latin letters in ``texts`` (a sample of the
+    corpus), else 'en'. One Chinese character carries about a word, so this is generous
+    to English, as it should be: cross-lingual answering is the detour, not the default."""
+    cjk = latin = 0
+    for t in texts:
+        cjk += len(_CJK.findall(t))
+        latin += len(_LATIN.findall(t)) / 5  # ~5 letters a word
+    return "zh" if cjk > latin else "en"
+
+
+# --------------------------------------------------------------- question -> Chinese
+
+_QUESTION_SYSTEM = (
+    "把用户的英文问题翻译成中文问题，只输出译文，不回答问题。公司和机构有通用中文名的用中文名"
+    "（如SenseTime译为商汤，Alibaba译为阿里巴巴），没有的保留英文原文。H1、H2译为上半年、下半年，"
+    "Q1至Q4译为第一至第四季度。"
+)
+# Invented names, so the examples cannot leak into a real question.
+_QUESTION_EXAMPLES = [
+    ("Who founded Starriver Tech, and when did it list?", "星河科技是谁创立的？什么时候上市的？"),
+    ("What was Tencent's revenue in 2023?\n（保留原文：无）", "腾讯2023年的营收是多少？"),
+    ("When did Vortexa AI open its Shanghai office?\n（保留原文：Vortexa AI）", "Vortexa AI什么时候开设了上海办公室？"),
+]
+_NAMES = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*(?:\s+(?:[A-Z][A-Za-z0-9.\-]*|AI|\d+))*")
+
+
+def latin_names(question: str) -> list[str]:
+    """Capitalised names in an English question ("Vivix AI", "MiniMax", "Hong Kong"),
+    without a sentence-opening function word ("Who", "What")."""
+    names = []
+    for m in _NAMES.finditer(question):
+        words = m.group(0).split()
+        while words and words[0] in _COMMON_CAPS:
+            words = words[1:]
+        if words:
+            names.append(" ".join(words).rstrip(".").removesuffix("'s").removesuffix("’s"))
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def question_messages(question: str, keep: list[str]) -> list[dict]:
+    messages = [{"role": "system", "content": _QUESTION_SYSTEM}]
+    for en, zh in _QUESTION_EXAMPLES:
+        messages += [{"role": "user", "content": en}, {"role": "assistant", "content": zh}]
+    note = "、".join(keep) or "无"
+    return messages + [{"role": "user", "content": f"{question}\n（保留原文：{note}）"}]
+
+
+def to_chinese_question(question: str, generator: Streamer, keep: list[str]) -> str | None:
+    """The question in Chinese, or None when the model's output is not a usable question
+    (then the caller answers the English question directly). ``keep``: names the documents
+    themselves use, which must survive as written: a translated name ("Vivix AI" -> 维维AI)
+    would retrieve nothing and fail the relevance check. Names the documents do not use
+    (SenseTime, in Chinese news that says 商汤) are left to the model to translate."""
+    out = "".join(generator.stream(question_messages(question, keep), max_new_tokens=80)).strip()
+    out = out.splitlines()[0].strip().strip("\"'“”「」") if out else ""
+    if len(_CJK.findall(out)) < 2 or len(out) > 3 * len(question) + 20 or REFUSAL_PATTERN.search(out):
+        return None
+    if any(name.lower() not in out.lower() for name in keep):
+        return None
+    return out
+
+
+# --------------------------------------------------------------- numbers and dates
+
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_CURRENCY = {"美元": "US dollars", "美金": "US dollars", "港元": "HK dollars", "港币": "HK dollars",
+             "人民币": "yuan", "元": "yuan"}
+_SCALE = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
+_AMOUNT = re.compile(r"(近|约)?(\d+(?:\.\d+)?)(多)?(万亿|亿|万)(多)?(美元|美金|港元|港币|人民币|元)?")
+_FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
+_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
+_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![\d日号])")
+_BARE_MONTH = re.compile(r"(?<![\d年\-–~～])(\d{1,2})月份?(?![\d日号])")
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def english_amount(number: str, scale: str) -> str:
+    """500 万 -> '5 million', 560 亿 -> '56 billion', 1.3 亿 -> '130 million'."""
+    value = Decimal(number) * _SCALE[scale]
+    for size, word in ((Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"),
+                       (Decimal(10) ** 6, "million")):
+        if value >= size:
+            return f"{_plain(value / size)} {word}"
+    return f"{int(value):,}"
+
+
+def _amount(m: re.Match) -> str:
+    about, number, more_before, scale, more_after, currency = m.groups()
+    text = english_amount(number, scale)
+    if more_before or more_after:
+        text = f"over {text}"
+    elif about:
+        text = f"{'nearly' if about == '近' else 'about'} {text}"
+    return f"{text} {_CURRENCY[currency]}" if currency else text
+
+
+def numbers_to_english(text: str) -> str:
+    """Chinese amounts and dates in ``text`` written the English way; the rest unchanged."""
+    text = _FULL_DATE.sub(lambda m: f"{_MONTHS[int(m[2]) - 1]} {int(m[3])}, {m[1]}"
+                          if 1 <= int(m[2]) <= 12 else m[0], text)
+    text = _DAY.sub(lambda m: f"{_MONTHS[int(m[1]) - 1]} {int(m[2])}" if 1 <= int(m[1]) <= 12 else m[0], text)
+    text = _MONTH.sub(lambda m: f"{_MONTHS[int(m[2]) - 1]} {m[1]}" if 1 <= int(m[2]) <= 12 else m[0], text)
+    text = _BARE_MONTH.sub(lambda m: _MONTHS[int(m[1]) - 1] if 1 <= int(m[1]) <= 12 else m[0], text)
+    return _AMOUNT.sub(_amount, text)
+
+
+# --------------------------------------------------------------- answer -> English
+
+_ANSWER_SYSTEM = (
+    "Rewrite the Chinese answer in English for the user who asked the English question. "
+    "Keep every [n] marker right after the words it follows. Copy every number exactly as "
+    "written. Keep Chinese personal names in Chinese characters. Use the question's own names "
+    "for companies. Output only the English answer."
+)
+_ANSWER_EXAMPLES = [
+    ("Question: Who founded Starriver Tech, and on which day did it list?\n"
+     "Chinese answer: 星河科技的创始人是王强[1]，于March 18登陆上交所[2]。",
+     "Starriver Tech was founded by 王强 [1] and listed on the Shanghai Stock Exchange on March 18 [2]."),
+    ("Question: How much did Starriver Tech lose in 2023?\nChinese answer: 星河科技2023年亏损了1.25 billion yuan[1]。",
+     "Starriver Tech lost 1.25 billion yuan in 2023 [1]."),
+]
+FALLBACK_LEAD = "From the Chinese documents (no checked English rewrite): "
+
+# Capitalised words that are not names: a sentence may start with them.
+_COMMON_CAPS = frozenset(
+    "The A An It Its In On At As By For From To Of And But Or Both Since After Before During "
+    "According This That These Those There Their They He She His Her Who What When Where Which "
+    "How Yes No Not Nearly About Over Around Only Also Then However Chinese English CEO CTO".split()
+)
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9'’\-]*")
+_MARKERS = re.compile(r"\[(\d+)\]")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def answer_messages(question: str, chinese_answer: str) -> list[dict]:
+    messages = [{"role": "system", "content": _ANSWER_SYSTEM}]
+    for user, reply in _ANSWER_EXAMPLES:
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
+    return messages + [{"role": "user", "content": f"Question: {question}\n"
+                                                  f"Chinese answer: {numbers_to_english(chinese_answer)}"}]
+
+
+def _numbers(text: str) -> set[str]:
+    return {d.replace(",", "") for d in _DIGITS.findall(_MARKERS.sub(" ", text))}
+
+
+def check_english(english: str, question: str, chinese_answer: str) -> str | None:
+    """The model's English rewrite when it keeps what the checked Chinese answer says,
+    else None. Kept: the same citation markers, the same numbers, no new names."""
+    english = english.strip()
+    source = numbers_to_english(chinese_answer)
+    # Chinese left in the rewrite: a name or two (曹旭东) is fine, half the answer is not.
+    if not english or len(_CJK.findall(english)) > max(4, len(_CJK.findall(source)) // 2):
+        return None
+    if set(_MARKERS.findall(english)) != set(_MARKERS.findall(source)):
+        return None
+    # Every number of the answer kept; none added, except the question's own (a year).
+    if not _numbers(source) <= _numbers(english) <= _numbers(source) | _numbers(question):
+        return None
+    known = f"{question} {source}".lower()
+    for name in _NAME.findall(english):
+        word = name.rstrip("'’s").rstrip("'’")
+        if word in _COMMON_CAPS or word.lower() in known:
+            continue
+        return None
+    return english
+
+
+def fallback(chinese_answer: str) -> str:
+    """What an English user sees when the rewrite failed its check: the verified Chinese
+    answer itself, said to be so."""
+    return FALLBACK_LEAD + chinese_answer

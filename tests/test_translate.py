@@ -1,0 +1,155 @@
+"""English questions over Chinese documents (rag/translate.py), and answers that leave out
+the date or number the question asks for (rag/relevance.py)."""
+import pytest
+
+from rag.answer import Pipeline
+from rag.config import Config
+from rag.errors import UsageError
+from rag.index import update_index
+from rag.cite import CitedAnswer
+from rag.prompt import REFUSAL
+from rag.records import Chunk, Citation
+from rag.relevance import complete_from_quote
+from rag.retrieve import Retriever
+from rag.translate import FALLBACK_LEAD, check_english, latin_names, numbers_to_english, text_language
+
+from conftest import FakeGenerator
+
+ZH_ANSWER = "截至目前，VAST工具已经服务了全球近500万专业建模师[1]。"
+EN_QUESTION = "How many professional 3D modelers does VAST serve?"
+
+
+def _pipeline(tmp_path, docs, embedder, generator, config=Config()):
+    update_index(tmp_path / "idx", [docs], config, embedder)
+    return Pipeline(Retriever.open(tmp_path / "idx", embedder, config), generator, config)
+
+
+def _script(translation="VAST服务了多少专业建模师？", answer=ZH_ANSWER,
+            english="VAST serves nearly 5 million professional 3D modelers [1]."):
+    """A fake model that plays the three roles by the system prompt it is given."""
+    def reply(messages):
+        system = messages[0]["content"]
+        if system.startswith("把用户的英文问题"):
+            return translation
+        if system.startswith("Rewrite the Chinese answer"):
+            return english
+        return answer
+    return reply
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("近500万专业建模师", "nearly 5 million专业建模师"),
+    ("累计亏损560亿元", "累计亏损56 billion yuan"),
+    ("估值13.2亿美元", "估值1.32 billion US dollars"),
+    ("市值超过1500亿港元", "市值超过150 billion HK dollars"),
+    ("8400多万", "over 84 million"),
+    ("累计销售超2万颗", "累计销售超20,000颗"),
+    ("1月9日上市", "January 9上市"),
+    ("2024年12月15日", "December 15, 2024"),
+    ("2025年5月立项", "May 2025立项"),
+    ("在10月份裁员", "在October裁员"),
+    ("2025年1-9月收入", "2025年1-9月收入"),  # a range is left as written
+    ("份额为8.1%", "份额为8.1%"),
+])
+def test_chinese_amounts_and_dates_are_written_the_english_way(zh, en):
+    assert numbers_to_english(zh) == en
+
+
+def test_english_rewrite_is_checked_against_the_chinese_answer():
+    q = "What was SenseTime's cumulative loss from 2018 to the first half of 2025?"
+    zh = "商汤的累计亏损高达560亿元[1]。"
+    good = "SenseTime's cumulative loss from 2018 to the first half of 2025 was 56 billion yuan [1]."
+    assert check_english(good, q, zh) == good  # the question's own years may be repeated
+    assert check_english("SenseTime lost 560 billion yuan [1].", q, zh) is None  # number changed
+    assert check_english("Alibaba lost 56 billion yuan [1].", q, zh) is None  # a name from nowhere
+    assert check_english("SenseTime lost 56 billion yuan.", q, zh) is None  # citation dropped
+    assert check_english("商汤的累计亏损高达56 billion yuan[1]。", q, zh) is None  # not translated
+    assert check_english("Its chairman is Xu Li [1].", "Who chairs SenseTime?", "董事长是徐立[1]。") is None
+
+
+def test_names_and_corpus_language():
+    assert latin_names("Who founded Vivix AI?") == ["Vivix AI"]
+    assert latin_names("When did MiniMax list on the Hong Kong Stock Exchange?") == [
+        "MiniMax", "Hong Kong Stock Exchange"]
+    assert text_language(["商汤科技成立于2014年。", "MiniMax上市"]) == "zh"
+    assert text_language(["SenseTime was founded in 2014 in Hong Kong."]) == "en"
+
+
+def test_english_question_over_chinese_documents_is_answered_in_english(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(_script())
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    events = list(p.stream(EN_QUESTION))
+    a = events[-1].answer
+    assert not a.refused
+    assert a.answer == "VAST serves nearly 5 million professional 3D modelers [1]."
+    assert a.standalone_question == "VAST服务了多少专业建模师？"  # what was searched, shown to the user
+    assert a.model_answer == ZH_ANSWER  # the verified Chinese draft behind it
+    assert a.citations and a.citations[0].verified and "500万" in a.citations[0].quote
+    streamed = "".join(e.text for e in events if e.kind == "token")
+    assert "建模师" not in streamed  # only the English answer is streamed
+    translate_prompt = gen.calls[0][-1]["content"]
+    assert "保留原文：VAST" in translate_prompt  # the documents use the name VAST as written
+
+
+def test_a_rewrite_that_changes_a_number_is_replaced_by_the_chinese_answer(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(_script(english="VAST serves 500,000 professional modelers [1]."))
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask(EN_QUESTION)
+    assert not a.refused and a.answer == FALLBACK_LEAD + ZH_ANSWER
+
+
+def test_refusal_of_the_chinese_draft_is_worded_in_english(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(_script(answer="VAST服务了全球近900万专业建模师[1]。"))  # fabricated figure
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask(EN_QUESTION)
+    assert a.refused and a.refusal_reason == "unsupported" and a.answer == REFUSAL["en"]
+
+
+def test_a_translation_that_drops_a_document_name_is_not_used(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(_script(translation="瓦斯特服务了多少专业建模师？",
+                                answer="The documents do not contain the answer to this question."))
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask(EN_QUESTION)
+    assert a.standalone_question is None  # answered as asked, in English
+    assert "[Passages]" in gen.calls[-1][-1]["content"]
+
+
+def test_cross_lingual_answering_can_be_switched_off(tmp_path, seeds_dir, fake_embedder, monkeypatch):
+    monkeypatch.setenv("RAG_CROSS_LINGUAL", "0")
+    config = Config.from_env()
+    assert config.cross_lingual is False
+    gen = FakeGenerator(_script(answer="The documents do not contain the answer to this question."))
+    _pipeline(tmp_path, seeds_dir, fake_embedder, gen, config).ask(EN_QUESTION)
+    assert len(gen.calls) == 1 and "[Passages]" in gen.calls[0][-1]["content"]
+    monkeypatch.setenv("RAG_CROSS_LINGUAL", "maybe")
+    with pytest.raises(UsageError):
+        Config.from_env()
+
+
+def test_an_answer_without_the_asked_date_is_completed_from_its_quote(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "MiniMax登陆港交所[1]。")
+    p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
+    a = p.ask("MiniMax是什么时候在港交所上市的？")
+    assert not a.refused and len(gen.calls) == 1
+    assert a.answer == "1月9日,MiniMax(上海稀宇科技)登陆港交所[1]。"  # the clauses of the verified quote
+    c = a.citations[0]
+    assert "1月9日" in c.quote and p.retriever.index.docs[c.chunk.doc_id].text[c.start:c.end] == c.quote
+
+
+def _cited(quote: str, answer: str) -> CitedAnswer:
+    c = Citation(n=2, chunk=Chunk("d", 0, quote, 0, len(quote)), quote=quote, start=0, end=len(quote))
+    return CitedAnswer(text=answer, citations=[c], unsupported=[], auto_cited=False)
+
+
+def test_completion_needs_exactly_one_date_or_number_in_the_quote():
+    one = _cited("第三代S3芯片在2025年5月正式立项。", "S3芯片正式立项[2]。")
+    assert complete_from_quote(one, "time", one.text).text == "第三代S3芯片在2025年5月正式立项[2]。"
+    two = _cited("2021年创立,2026年1月9日上市。", "MiniMax上市[2]。")
+    assert complete_from_quote(two, "time", two.text) is None  # which one? not ours to guess
+    none = _cited("MiniMax登陆港交所,创下纪录。", "MiniMax登陆港交所[2]。")
+    assert complete_from_quote(none, "time", none.text) is None
+    amount = _cited("截至目前,VAST工具已经服务了全球近500万专业建模师。", "VAST服务了专业建模师[2]。")
+    assert complete_from_quote(amount, "quantity", amount.text).text == "VAST工具已经服务了全球近500万专业建模师[2]。"
+
+
+def test_an_answer_that_misses_the_asked_date_with_nothing_to_complete_it_is_refused(tmp_path, seeds_dir, fake_embedder):
+    gen = FakeGenerator(lambda m: "VAST工具已经服务了全球近500万专业建模师[1]。")
+    a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask("VAST是什么时候开始服务专业建模师的？")
+    assert a.refused and a.refusal_reason == "off_question"
