@@ -22,17 +22,25 @@ from __future__ import annotations
 
 import re
 
-from .cite import strip_markers
-from .lexical import normalize, tokenize
+from dataclasses import replace
+
+from .cite import CitedAnswer, strip_markers
+from .records import Citation, Document
+from .lexical import STOPWORDS, normalize, tokenize
 from .rewrite import CONTEXT_NOTE
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts; it must not run into the question word.
 _SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
+# A question that opens with an organisation's name and no 的/是/有 ("言图智能累计拿到了
+#多少融资？"): the name is the subject.
+_NAMED = re.compile(r"^([\u4e00-\u9fff]{2,6}(?:科技|公司|智能|空间|集团|资本|汽车|芯片))")
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
 _QUANTITY = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
+_WHEN = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|几月|几号|哪个月|哪一月")
+_TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 
@@ -42,7 +50,7 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     question = CONTEXT_NOTE.sub("", question).strip()
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
     subject: list[str] = []
-    m = None if _NO_SUBJECT.match(question) else _SUBJECT.match(question)
+    m = None if _NO_SUBJECT.match(question) else (_SUBJECT.match(question) or _NAMED.match(question))
     if m:
         span = _QUESTION_WORD.split(m.group(1))[0]
         subject = [t for t in dict.fromkeys(tokenize(span))
@@ -50,6 +58,25 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
         if len(subject) > 3:  # a clause ("商汤这次降低裁员补偿的事"), not a name: paraphrased freely
             subject = []
     return latin, subject
+
+
+# Characters of the document read before a supporting quote: Chinese text names its subject
+# once and goes on about it ("MiniMax是由…创立。创始人、CEO闫俊杰…"), so the subject may sit
+# in the sentence before the quote, but not a whole passage away.
+CONTEXT_BEFORE = 120
+
+
+def evidence_windows(citations: list[Citation], docs: dict[str, Document]) -> list[str]:
+    """The text around each verified quote that the question's terms must occur in: the
+    quote and the CONTEXT_BEFORE characters before it in its document. Checking the whole
+    chunk let a quote about VAST answer a question about 言图智能 named elsewhere in it."""
+    windows = []
+    for c in citations:
+        if not c.verified:
+            continue
+        doc = docs.get(c.chunk.doc_id)
+        windows.append(doc.text[max(0, c.start - CONTEXT_BEFORE): c.end] if doc else c.chunk.text)
+    return windows
 
 
 def missing_terms(question: str, cited_texts: list[str], lang: str) -> list[str]:
@@ -60,6 +87,58 @@ def missing_terms(question: str, cited_texts: list[str], lang: str) -> list[str]
     latin, subject = question_terms(question)
     missing = [t for t in latin if normalize(t) not in text]
     return missing + [t for t in subject if t not in text]
+
+
+def missing_event(question: str, evidence: list[str], lang: str) -> list[str]:
+    """For a "when" question, the words after the question word name the event asked about
+    (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
+    near the quotes, the date found there belongs to another event ("2024年的观众…",
+    "S3芯片在2025年5月正式立项"): returns those words; empty = fine."""
+    question = CONTEXT_NOTE.sub("", question)
+    m = _WHEN.search(question) if lang == "zh" else None
+    if not m or not evidence:
+        return []
+    words = [t for t in dict.fromkeys(tokenize(question[m.end():])) if len(t) >= 2 and t not in STOPWORDS]
+    text = normalize(" ".join(evidence))
+    return [] if any(w in text for w in words) else words
+
+
+def missing_kind(question: str, answer: str, lang: str) -> str | None:
+    """'time' or 'quantity' when a Chinese question asks when / how many and the answer
+    names no date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
+    if lang != "zh":
+        return None
+    if _WHEN.search(CONTEXT_NOTE.sub("", question)) and not _TIME.search(strip_markers(answer)):
+        return "time"
+    return "quantity" if lacks_quantity(question, answer, lang) else None
+
+
+_DATE_EXPR = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]|\d{1,2}月份?")
+_AMOUNT_EXPR = re.compile(r"\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
+_CLAUSE = re.compile(r"[^，,；;。！？!?]+")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnswer | None:
+    """The answer rebuilt from its own verified evidence when it left out the date or number
+    asked for: the clauses of the supporting quote from the one stating the (single) date or
+    number to the one the model's answer paraphrased, cited as before. None when no quote
+    states exactly one: then nothing grounded can fill the gap."""
+    expr = _DATE_EXPR if kind == "time" else _AMOUNT_EXPR
+    said = _bigrams(strip_markers(answer))
+    for c in cited.citations:
+        if not c.verified or len(set(expr.findall(c.quote))) != 1:
+            continue
+        clauses = list(_CLAUSE.finditer(c.quote))
+        stating = next(i for i, m in enumerate(clauses) if expr.search(m.group(0)))
+        echoed = max(range(len(clauses)), key=lambda i: (len(_bigrams(clauses[i].group(0)) & said), -abs(i - stating)))
+        a, b = sorted((stating, echoed))
+        text = c.quote[clauses[a].start():clauses[b].end()].strip()
+        return replace(cited, text=f"{text}[{c.n}]。", citations=[c], unsupported=[], auto_cited=False)
+    return None
 
 
 def lacks_quantity(question: str, answer: str, lang: str) -> bool:

@@ -30,6 +30,25 @@ def is_followup(question: str) -> bool:
 CONTEXT_NOTE = re.compile(r"(?:（接上文| \(following up on).*$", re.S)
 
 
+# "那Momenta呢？" after "MiniMax的创始人是谁？": the same question about another subject.
+_WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
+# The subject of a question: what comes before its first 的/是/有 (as in relevance.py).
+_LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
+_PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
+
+
+def _swap_subject(question: str, previous: str) -> str | None:
+    """"Momenta的创始人是谁？" for "那Momenta呢？" after "MiniMax的创始人是谁？"; None when the
+    follow-up is not of that form or the previous question has no subject to swap."""
+    m = _WHAT_ABOUT.match(question.strip())
+    subject = _LEADING_SUBJECT.match(previous)
+    if not m or not subject or _PRONOUN.match(subject.group(1)):
+        return None
+    if not _SUBJECT.fullmatch(m.group("x")):  # "那创始人呢？" asks about an attribute, not a new subject
+        return None
+    return m.group("x") + previous[subject.end(1):]
+
+
 def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
     """The question to retrieve and answer with: unchanged unless it is a follow-up."""
     if not history or not is_followup(question):
@@ -39,6 +58,8 @@ def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
         return question
     # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
     last_user = CONTEXT_NOTE.sub("", last_user).strip()
+    if lang == "zh" and (swapped := _swap_subject(question, last_user)):
+        return swapped
     if lang == "en":
         return f"{question} (following up on: {last_user})"
     return f"{question}（接上文：{last_user}）"

@@ -84,6 +84,12 @@ def test_rewrite_rules():
     assert "MiniMax" in rewrite("它的CTO是谁？", h)
     chained = rewrite("那创始人呢？", [{"role": "user", "content": rewrite("它的CTO是谁？", h)}])
     assert chained.count("接上文") == 1
+    # "那X呢？" about another company: the previous question, asked of X.
+    founder = [{"role": "user", "content": "MiniMax的创始人是谁？"}]
+    assert rewrite("那Momenta呢？", founder) == "Momenta的创始人是谁？"
+    assert rewrite("壁仞科技呢", h) == "壁仞科技是哪一天上市的？"
+    assert "接上文" in rewrite("那创始人呢？", founder)  # an attribute, not a new subject
+    assert "接上文" in rewrite("那第二个呢？", founder)
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "？？？!!!", "。。。"])

@@ -16,7 +16,9 @@ PASSAGE = "右脑科技由史杰联合创立，史杰曾在商汤科技担任研
 @pytest.mark.parametrize("question, latin, subject", [
     ("右脑科技的CEO是谁？", ["CEO"], ["右脑", "科技"]),
     ("智谱AI是谁创立的？", ["AI"], ["智谱"]),
-    ("壁仞科技这次港股IPO一共募资了多少钱？", ["IPO"], []),  # no 的/是/有: no subject taken
+    ("壁仞科技这次港股IPO一共募资了多少钱？", ["IPO"], ["壁仞", "科技"]),  # no 的/是/有: the leading name
+    ("言图智能累计拿到了多少融资？", [], ["言图", "智能"]),
+    ("这次港股IPO一共募资了多少钱？", ["IPO"], []),  # no leading name, no 的/是/有: no subject
     ("根据中汽协的报告，Momenta的搭载量是多少？", ["Momenta"], []),  # opens with a preposition
     ("它计划在哪个交易所上市？（接上文：Momenta现在估值多少？）", [], []),  # pronoun; context ignored
     ("商汤什么时候推出了自研的日日新大模型？", [], ["商汤"]),  # stops at the question word
@@ -32,6 +34,25 @@ def test_missing_terms():
     assert missing_terms("右脑科技的联合创始人是谁？", [PASSAGE], "zh") == []
     assert missing_terms("右脑科技的ceo是谁？", ["右脑科技CEO史杰"], "zh") == []  # case and width folded
     assert missing_terms("Who is the CEO of 右脑科技?", [PASSAGE], "en") == []  # cross-language: not checked
+
+
+def test_the_subject_must_be_near_the_supporting_quote():
+    """A quote about VAST does not answer a question about 言图智能 named elsewhere in the
+    same chunk; a subject named in the sentence just before the quote is fine."""
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import CONTEXT_BEFORE, evidence_windows
+
+    text = ("言图智能是由罗予晨于2023年创立。" + "这是一段很长的无关介绍。" * 20 +
+            "VAST成立三年来,已完成三轮融资。")
+    doc = Document(doc_id="d", path="d", text=text)
+    quote = "VAST成立三年来,已完成三轮融资。"
+    start = text.index(quote)
+    c = Citation(n=1, chunk=Chunk("d", 0, text, 0, len(text)), quote=quote, start=start, end=start + len(quote))
+    windows = evidence_windows([c], {"d": doc})
+    assert windows == [text[start - CONTEXT_BEFORE: start + len(quote)]]
+    assert missing_terms("言图智能累计拿到了多少融资？", [c.chunk.text], "zh") == []  # the chunk names it
+    assert missing_terms("言图智能累计拿到了多少融资？", windows, "zh") == ["言图", "智能"]  # the quote's context does not
+    assert missing_terms("VAST累计完成了几轮融资？", windows, "zh") == []
 
 
 @pytest.mark.parametrize("question, answer, lacks", [
@@ -67,3 +88,17 @@ def test_answer_about_another_slot_is_refused(tmp_path, fake_embedder):
 def test_answer_to_the_asked_slot_passes(tmp_path, fake_embedder):
     a = _pipeline(tmp_path, fake_embedder, "右脑科技由史杰联合创立[1]。").ask("右脑科技的联合创始人是谁？")
     assert not a.refused and a.citations[0].verified
+
+
+def test_a_date_from_another_event_does_not_answer_when():
+    from rag.relevance import missing_event
+
+    quote = "当代社会的记忆更新很快，2024年的观众可能已经忘了当年的商汤科技有多么牛。"
+    assert missing_event("汤晓鸥是哪一年去世的？", [quote], "zh") == ["去世"]
+    assert missing_event("商汤第三代S3芯片预计什么时候量产？", ["第三代S3芯片在2025年5月正式立项。"], "zh") == ["量产"]
+    assert missing_event("商汤第三代S3芯片什么时候正式立项？", ["第三代S3芯片在2025年5月正式立项。"], "zh") == []
+    # Any one of the event's words is enough: 离开 is paraphrased (告别), 创办 is not.
+    assert missing_event("武伟是什么时候离开绝影、创办流形空间的？",
+                         ["2025年5月,武伟告别了自己一手扶持起来的绝影,创办流形空间。"], "zh") == []
+    assert missing_event("无问芯穹成立于什么时候？", ["无问芯穹成立于2023年5月。"], "zh") == []  # nothing after
+    assert missing_event("商汤的创始人是谁？", [quote], "zh") == []  # not a "when" question
