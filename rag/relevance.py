@@ -79,14 +79,19 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document]) -> li
     return windows
 
 
-def missing_terms(question: str, cited_texts: list[str], lang: str) -> list[str]:
-    """Terms of the question that none of the cited passages contains (empty = fine)."""
+def missing_terms(question: str, cited_texts: list[str], lang: str,
+                  evidence: list[str] | None = None) -> list[str]:
+    """Terms of the question that none of the cited passages contains (empty = fine). With
+    ``evidence`` (see evidence_windows), the subject's first word -- the name itself (言图 of
+    言图智能; later words may be modifiers, 商汤自研) -- must also occur near a quote."""
     if lang != "zh" or not cited_texts:
         return []
     text = normalize(" ".join(cited_texts))
     latin, subject = question_terms(question)
-    missing = [t for t in latin if normalize(t) not in text]
-    return missing + [t for t in subject if t not in text]
+    missing = [t for t in latin if normalize(t) not in text] + [t for t in subject if t not in text]
+    if not missing and evidence is not None and subject and subject[0] not in normalize(" ".join(evidence)):
+        return [subject[0]]
+    return missing
 
 
 def missing_event(question: str, evidence: list[str], lang: str) -> list[str]:

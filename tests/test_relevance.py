@@ -50,9 +50,13 @@ def test_the_subject_must_be_near_the_supporting_quote():
     c = Citation(n=1, chunk=Chunk("d", 0, text, 0, len(text)), quote=quote, start=start, end=start + len(quote))
     windows = evidence_windows([c], {"d": doc})
     assert windows == [text[start - CONTEXT_BEFORE: start + len(quote)]]
-    assert missing_terms("言图智能累计拿到了多少融资？", [c.chunk.text], "zh") == []  # the chunk names it
-    assert missing_terms("言图智能累计拿到了多少融资？", windows, "zh") == ["言图", "智能"]  # the quote's context does not
-    assert missing_terms("VAST累计完成了几轮融资？", windows, "zh") == []
+    q = "言图智能累计拿到了多少融资？"
+    assert missing_terms(q, [c.chunk.text], "zh") == []  # the chunk names it
+    assert missing_terms(q, [c.chunk.text], "zh", windows) == ["言图"]  # the quote's context does not
+    assert missing_terms("VAST累计完成了几轮融资？", [c.chunk.text], "zh", windows) == []
+    # Only the name itself must be near the quote; a modifier (自研) may be further away.
+    table = "商汤一直号称自研的大模型…" + "无关。" * 60 + "商汤科技 | 日日新大模型 | 2023.4 |"
+    assert missing_terms("商汤自研的大模型体系叫什么名字？", [table], "zh", [table[-60:]]) == []
 
 
 @pytest.mark.parametrize("question, answer, lacks", [
