@@ -175,24 +175,70 @@ def cut_at_stops(pieces: Iterator[str], stops: list[str] | None) -> Iterator[str
 _LLAMAS: dict[tuple, tuple[object, threading.Lock]] = {}
 
 
-def _lookup_llama():
-    """``Llama`` with prompt-lookup decoding that keeps prompt processing fast.
+# Saved prompt states kept per model (bytes of llama.cpp state; ~28 KB per token for the
+# bundled model): enough for the three fixed prompts in use (answer, question translation,
+# English rewrite) with a question or two each.
+STATE_CACHE_BYTES = 256 << 20
 
-    RAG answers copy phrases from the passages, so a draft of the next few tokens taken from
-    the prompt (llama-cpp-python's ``LlamaPromptLookupDecoding``) is often right, and the
-    model checks a token plus its draft in one batch for about the cost of one token. But
-    llama-cpp-python only allows a draft with ``logits_all=True``, which also computes the
-    151k-word output layer for every prompt token: measured here, +2.7 s to first token,
-    more than the faster decoding saves. This ``eval`` asks llama.cpp for every position's
-    logits only in the short verification batches; a long prompt batch gets the last one,
-    which is all the sampler reads there. Relies on llama-cpp-python 0.3.x internals
-    (pinned < 0.4). Greedy output matches plain decoding up to floating-point ties: batched
-    and single-token steps round differently (5 of 6 seed answers identical, the sixth
-    added a 的). Off by default: on our short answers it measured no faster (`rag bench`).
+
+def _llama_class(lookup: bool):
+    """A ``Llama`` that keeps the KV cache of several prompt prefixes, and optionally drafts
+    tokens by prompt lookup.
+
+    Prefixes: llama.cpp reuses the KV cache only for the prefix shared with the *previous*
+    prompt. An English question over Chinese documents runs three prompts in turn (question
+    translation, answer, English rewrite), so each one found the others' tokens in the cache
+    and processed its fixed system prompt + examples again. With llama-cpp-python's RAM
+    cache each prompt restores the saved state with its longest prefix (measured: English
+    question 8.2 -> 5.7 s, the Chinese question after it 5.3 -> 3.6 s). Its ``save_state``
+    also copies up to n_batch rows of logits (151,936 floats each, ~310 MB a state) that
+    nothing here reads -- the sampler reads the context, and a restored state is evaluated
+    again before sampling -- so these two methods save and restore only llama.cpp's state.
+
+    Prompt lookup: RAG answers copy phrases from the passages, so a draft of the next few
+    tokens taken from the prompt (llama-cpp-python's ``LlamaPromptLookupDecoding``) is often
+    right, and the model checks a token plus its draft in one batch. But llama-cpp-python
+    only allows a draft with ``logits_all=True``, which also computes the 151k-word output
+    layer for every prompt token: measured here, +2.7 s to first token. This ``eval`` asks
+    llama.cpp for every position's logits only in the short verification batches; a long
+    prompt batch gets the last one, which is all the sampler reads there. Greedy output
+    matches plain decoding up to floating-point ties (5 of 6 seed answers identical, the
+    sixth added a 的). Off by default: on this CPU a batch of n tokens costs nearly n single
+    steps (`rag bench`), so drafts do not pay.
+
+    Both rely on llama-cpp-python 0.3.x internals (pinned < 0.4).
     """
-    from llama_cpp import Llama
+    import ctypes
 
-    class LookupLlama(Llama):
+    import llama_cpp
+    import numpy as np
+    from llama_cpp import Llama
+    from llama_cpp.llama import LlamaState
+
+    class PrefixStateLlama(Llama):
+        def save_state(self) -> LlamaState:
+            size = llama_cpp.llama_state_get_size(self._ctx.ctx)
+            buf = (ctypes.c_uint8 * int(size))()
+            n = llama_cpp.llama_state_get_data(self._ctx.ctx, buf, size)
+            if int(n) > int(size):
+                raise RuntimeError("failed to copy the llama state")
+            return LlamaState(input_ids=self.input_ids.copy(), scores=np.empty((0, 0), np.single),
+                              n_tokens=self.n_tokens, llama_state=ctypes.string_at(buf, n),
+                              llama_state_size=n, seed=self._seed)
+
+        def load_state(self, state: LlamaState) -> None:
+            self.input_ids = state.input_ids.copy()
+            self.n_tokens = state.n_tokens
+            self._requires_eval = True  # the last token is evaluated again before sampling
+            self._seed = state.seed
+            buf = (ctypes.c_uint8 * state.llama_state_size).from_buffer_copy(state.llama_state)
+            if llama_cpp.llama_state_set_data(self._ctx.ctx, buf, state.llama_state_size) != state.llama_state_size:
+                raise RuntimeError("failed to restore the llama state")
+
+    if not lookup:
+        return PrefixStateLlama
+
+    class LookupLlama(PrefixStateLlama):
         verify_window = 0  # a batch this short is a sampled token + its draft
 
         def eval(self, tokens):
@@ -213,23 +259,23 @@ def _lookup_llama():
 def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[object, threading.Lock]:
     """One Llama per (file, n_ctx, threads, lookup) per process, with the lock that guards
     it: a llama context is not thread-safe, and loading costs seconds and ~1.2 GB.
-    ``lookup`` > 0 drafts that many tokens from the prompt (see ``_lookup_llama``)."""
+    ``lookup`` > 0 drafts that many tokens from the prompt (see ``_llama_class``)."""
     key = (str(path.resolve()), n_ctx, threads, lookup)
     if key in _LLAMAS:
         return _LLAMAS[key]
     try:
-        from llama_cpp import Llama  # heavy: imported lazily
+        from llama_cpp import LlamaRAMCache  # heavy: imported lazily
         from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
     except ImportError as e:
         raise ModelError(f"llama-cpp-python is not installed ({_first_line(e)})",
                          "pip install 'llama-cpp-python>=0.3.36,<0.4'") from e
     try:
-        cls = _lookup_llama() if lookup else Llama
-        llm = cls(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
-                  n_batch=512, verbose=False)
+        llm = _llama_class(bool(lookup))(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
+                                         n_threads_batch=threads, n_batch=512, verbose=False)
     except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
         raise ModelError(f"cannot load GGUF model {path}: {_first_line(e)}",
                          "check the file is a complete GGUF for llama.cpp, or lower RAG_N_CTX") from e
+    llm.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
     if lookup:
         # Set after construction: passing draft_model= would force logits_all=True.
         llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=lookup)

@@ -59,6 +59,29 @@ def test_bundled_is_loaded_once(bundled):
     assert load_generator(Config(generator="bundled")) is bundled
 
 
+def test_prompt_states_are_restored_with_the_same_answer_and_without_logits(bundled):
+    """Switching between two fixed prompts (as an English question does: translate, answer,
+    rewrite) restores each prompt's saved state instead of processing it again, the answer
+    after a restore is the one a fresh run gives, and a saved state holds no logits."""
+    from rag.generate import STATE_CACHE_BYTES
+
+    other = [{"role": "system", "content": "把用户的英文问题翻译成中文问题，只输出译文。"},
+             {"role": "user", "content": "Where is the capital of China?"}]
+    first = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
+    assert "".join(bundled.stream(other, max_new_tokens=24))  # evicts the first prompt from the KV cache
+    restores = []
+    real_load = bundled.llm.load_state
+    bundled.llm.load_state = lambda state: (restores.append(state.n_tokens), real_load(state))[1]
+    try:
+        again = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
+    finally:
+        del bundled.llm.load_state
+    assert again == first and restores, restores
+    states = list(bundled.llm.cache.cache_state.values())
+    assert states and all(st.scores.size == 0 for st in states)
+    assert sum(st.llama_state_size for st in states) <= STATE_CACHE_BYTES
+
+
 def test_prompt_lookup_gives_the_same_answer_in_fewer_steps(bundled):
     """Prompt-lookup decoding drafts tokens from the passage: the greedy answer is the same
     as plain decoding, the model is run fewer times than it emits tokens, and prompts are

@@ -61,6 +61,16 @@ def test_real_answers_with_citation(pipeline, question, expected):
     assert pipeline.retriever.index.docs[c.chunk.doc_id].text[c.start:c.end] == c.quote
 
 
+def test_real_english_question_over_chinese_documents(pipeline):
+    """Translated, answered and verified in Chinese, rewritten in English with the amount
+    converted by code: 60亿美元 is 6 billion US dollars, not the model's '60 billion'."""
+    a = pipeline.ask("What is Momenta's current valuation?")
+    assert not a.refused, a.answer
+    assert "6 billion" in a.answer and "60 billion" not in a.answer, a.answer
+    assert a.standalone_question and "Momenta" in a.standalone_question  # the Chinese question searched
+    assert any(c.verified and "60亿美元" in c.quote for c in a.citations), a.citations
+
+
 def test_real_refuses_off_topic(pipeline):
     a = pipeline.ask("法国的首都是哪里？")
     assert a.refused, a.answer
