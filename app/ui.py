@@ -73,7 +73,6 @@ class Handlers:
                         display[-1] = {"role": "assistant", "content": render.streaming_markdown("".join(parts))}
                         yield "", list(display), gr.skip(), state  # a copy per yield: each is a snapshot
                     elif event.kind == "status":
-                        parts.clear()  # a status starts a new generation (the English rewrite of a checked answer)
                         display[-1] = {"role": "assistant", "content": render.md_safe(ui["generating"])}
                         yield "", list(display), render.pending_html(ui["generating"], turn), state
                     elif event.kind == "done":

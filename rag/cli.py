@@ -215,11 +215,6 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
         if event.kind == "token" and not as_json:
             click.echo(event.text, nl=False)
             streamed.append(event.text)
-        elif event.kind == "status" and streamed and not as_json:
-            # A new generation starts (a retry): end the line of the one before.
-            click.echo()
-            _err(f"({event.text})")
-            streamed.clear()
         elif event.kind == "done":
             answer = event.answer
     if as_json:
