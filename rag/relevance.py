@@ -6,16 +6,20 @@ answers with a true sentence about something else: "右脑科技的CEO是谁？"
 co-founder; the passage says nothing of a CEO), "海螺AI有多少月活跃用户？" -> the day it
 listed. Every word of such an answer is in the passage, so the verifier passes it.
 
-Two checks catch that without a second model call. They look at the whole text of the
-passages the answer cites, and are kept narrow on purpose (measured on
-evals/questions.jsonl: they fire on none of the correct answers there):
+These checks catch that without a second model call, and are kept narrow on purpose
+(measured on evals/questions.jsonl: on the saved answers before each was added, they
+fired on none of the correct ones):
 - a Latin-script name or acronym in a Chinese question (CEO, IPO, Sunrise) must occur in
   the cited passages: such terms are not paraphrased in Chinese text;
-- the question's subject, the words before its first "的/是/有" (e.g. 智谱AI in
-  "智谱AI是谁创立的？"), must occur there too.
-A third check looks at the answer itself: a Chinese question that asks for a quantity
-(多少, 几) is not answered by a reply without any numeral ("商汤S2芯片采用几纳米制程？" ->
-"GPGPU架构").
+- the question's subject, the words before its first "的/是/有" or a leading organisation
+  name (智谱AI in "智谱AI是谁创立的？"), must occur there too, and its name also near the
+  supporting quote (evidence_windows);
+- for a "when" question, a word of the event asked about must occur near the quote
+  (missing_event).
+Two look at the answer itself: a Chinese question that asks when or how many (多少, 几) is
+not answered by a reply without a date or numeral ("商汤S2芯片采用几纳米制程？" ->
+"GPGPU架构"); such a reply is completed from its own quote when that states exactly one
+(complete_from_quote), else refused.
 English questions over Chinese documents are not checked (their words cannot match).
 """
 from __future__ import annotations
@@ -27,11 +31,11 @@ from dataclasses import replace
 from .cite import CitedAnswer, strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, normalize, tokenize
-from .rewrite import CONTEXT_NOTE
+from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
-# A subject ends where the predicate starts; it must not run into the question word.
-_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
+# A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
+# the question word.
 # A question that opens with an organisation's name and no 的/是/有 ("言图智能累计拿到了
 #多少融资？"): the name is the subject.
 _NAMED = re.compile(r"^([\u4e00-\u9fff]{2,6}(?:科技|公司|智能|空间|集团|资本|汽车|芯片))")
@@ -50,7 +54,7 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     question = CONTEXT_NOTE.sub("", question).strip()
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
     subject: list[str] = []
-    m = None if _NO_SUBJECT.match(question) else (_SUBJECT.match(question) or _NAMED.match(question))
+    m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question))
     if m:
         span = _QUESTION_WORD.split(m.group(1))[0]
         subject = [t for t in dict.fromkeys(tokenize(span))

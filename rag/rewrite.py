@@ -32,8 +32,8 @@ CONTEXT_NOTE = re.compile(r"(?:（接上文| \(following up on).*$", re.S)
 
 # "那Momenta呢？" after "MiniMax的创始人是谁？": the same question about another subject.
 _WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
-# The subject of a question: what comes before its first 的/是/有 (as in relevance.py).
-_LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
+# The subject of a question: what comes before its first 的/是/有 (relevance.py uses it too).
+LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
 _PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
 
 
@@ -41,7 +41,7 @@ def _swap_subject(question: str, previous: str) -> str | None:
     """"Momenta的创始人是谁？" for "那Momenta呢？" after "MiniMax的创始人是谁？"; None when the
     follow-up is not of that form or the previous question has no subject to swap."""
     m = _WHAT_ABOUT.match(question.strip())
-    subject = _LEADING_SUBJECT.match(previous)
+    subject = LEADING_SUBJECT.match(previous)
     if not m or not subject or _PRONOUN.match(subject.group(1)):
         return None
     if not _SUBJECT.fullmatch(m.group("x")):  # "那创始人呢？" asks about an attribute, not a new subject
