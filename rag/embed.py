@@ -88,12 +88,13 @@ class SentenceTransformerEmbedder:
         # retrieval. Measured on 10 seed questions (llama.cpp's own counters): decode 25.2
         # tok/s after 2-thread query embedding, 35.5 after 1-thread, the same as a raw
         # llama_cpp.Llama with nothing else in the process (34.1).
-        with _torch_threads(1):
+        with torch_threads(1):
             return self._encode([self.query_prefix + t for t in texts], False)
 
 
 @contextlib.contextmanager
-def _torch_threads(n: int):
+def torch_threads(n: int):
+    """torch limited to ``n`` intra-op threads inside the block, restored after it."""
     import torch
 
     before = torch.get_num_threads()

@@ -71,12 +71,12 @@ class PathTimes:
 
 def embed_one_thread(embedder, qs: list[str]) -> list[float]:
     """Query embedding with torch limited to one thread: a single short query gives threads
-    little to share, and on a busy machine a second thread is mostly waited for."""
-    import torch
+    little to share, and on a busy machine a second thread is mostly waited for. Since
+    embed_queries runs on one thread itself (rag/embed.py), this column now repeats the
+    query-embedding one; it is kept so older BENCH.md tables compare."""
+    from rag.embed import torch_threads
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         embedder.embed_queries(qs[:1])
         out = []
         for q in qs:
@@ -84,8 +84,6 @@ def embed_one_thread(embedder, qs: list[str]) -> list[float]:
             embedder.embed_queries([q])
             out.append(_ms(t0))
         return out
-    finally:
-        torch.set_num_threads(before)
 
 
 def _ms(t0: float) -> float:
