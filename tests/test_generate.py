@@ -14,9 +14,10 @@ from typing import Callable, Iterator
 
 import pytest
 
-from rag import bundled, generate
+from rag.models import bundled
 from rag.config import Config
 from rag.errors import ModelError
+from rag.generate import llama as llama_backend
 from rag.generate import (LlamaCppGenerator, OpenAIGenerator, cut_at_stops, estimate_tokens,
                           load_generator, run_exclusive)
 
@@ -114,10 +115,9 @@ def test_openai_streams_text_and_sends_the_request(server):
     assert "Authorization" not in req["headers"]
 
 
-def test_openai_base_url_with_v1_sends_key_and_model(server, monkeypatch):
-    monkeypatch.setenv("RAG_GENERATOR_API_KEY", "sk-test")
-    monkeypatch.setenv("RAG_GENERATOR_MODEL", "qwen-small")
-    gen = load_generator(Config(generator=url(server, "/v1/")))
+def test_openai_base_url_with_v1_sends_key_and_model(server):
+    env = {"RAG_GENERATOR_API_KEY": "sk-test", "RAG_GENERATOR_MODEL": "qwen-small"}
+    gen = load_generator(Config.from_env(env).with_(generator=url(server, "/v1/")))
     assert "".join(gen.stream(MESSAGES, max_new_tokens=5)) == "北京是中国的首都。"
     (req,) = server.requests
     assert req["path"] == "/v1/chat/completions"
@@ -228,7 +228,7 @@ class FakeLlama:
 
 
 def fake_llama_generator(monkeypatch, llm: FakeLlama, temperature: float = 0.0) -> LlamaCppGenerator:
-    monkeypatch.setattr(generate, "_load_llama", lambda path, n_ctx, threads, lookup=0: (llm, threading.Lock()))
+    monkeypatch.setattr(llama_backend, "_load_llama", lambda path, n_ctx, threads, lookup=0: (llm, threading.Lock()))
     return LlamaCppGenerator(Path("x.gguf"), "fake", n_ctx=2048, temperature=temperature)
 
 

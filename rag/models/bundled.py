@@ -20,8 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
-from .config import cache_dir
-from .errors import ModelError
+from ..config import cache_dir
+from ..errors import ModelError
 
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 1_117_320_768

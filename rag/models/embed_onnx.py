@@ -29,10 +29,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import cache_dir
-from .cachefs import build_folder
+from ..config import cache_dir
+from .cachefs import build_folder, folder_checksum
 from .cachefs import sha256_file as _sha256_file
-from .errors import ModelError
+from ..errors import ModelError
 
 # Bump when the export or quantisation changes: cached folders of another recipe are rebuilt.
 RECIPE = "st-onnx17-int8-perchannel/1"
@@ -185,10 +185,9 @@ class OnnxEmbedder:
         except ImportError as e:
             raise ModelError(f"the onnx-int8 backend needs {e.name}, which is not installed",
                              f"pip install onnxruntime onnx, or {USE_TORCH}") from None
-        from .embed import _folder_checksum
-        from .generate import default_threads
+        from .hardware import default_threads
 
-        self.folder, self.meta = ensure_onnx(folder, source_checksum or _folder_checksum(folder), cache)
+        self.folder, self.meta = ensure_onnx(folder, source_checksum or folder_checksum(folder), cache)
         self.name = name
         self.dim = int(self.meta["dim"])
         # From the int8 weights: vectors of another backend (or export) never mix with these.

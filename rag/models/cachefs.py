@@ -25,6 +25,19 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def folder_checksum(folder: Path) -> str:
+    """A cheap, stable identity for a model folder: hash of file names, sizes and the
+    config. (Hashing gigabytes of weights on every start would cost seconds.)"""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(str(p.stat().st_size).encode())
+            if p.suffix == ".json":
+                h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def install(tmp: Path, folder: Path, replace: bool) -> None:
     """Rename the finished folder into place. A broken folder being rebuilt (``replace``)
     is moved aside first and deleted after; a folder that appeared meanwhile comes from a

@@ -1,0 +1,139 @@
+"""What every generator backend shares: the ``Generator`` interface, and the worker-thread
+relay that streams a model's pieces to a consumer who may walk away at any moment.
+
+A model context is not thread-safe and a web handler can be dropped mid-answer, so each
+backend runs its generation in a worker that holds the model's lock (``run_exclusive``);
+the relay, its exit handling and the stop-string filter live here so that every backend
+cancels, locks and stops the same way.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import queue
+import threading
+from typing import Callable, Iterator, Protocol
+
+ACCEPTED = "'bundled', a .gguf file, a Hugging Face model folder, or an http(s):// URL"
+
+
+class Generator(Protocol):
+    name: str
+    n_ctx: int  # context window in tokens
+
+    def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
+               stop: list[str] | None = None) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...  # real tokens of this model's tokenizer
+
+
+def _first_line(err: BaseException | str) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
+class _Done:
+    """End-of-stream marker; carries the worker's exception, if any."""
+
+    def __init__(self, error: BaseException | None = None):
+        self.error = error
+
+
+_ACTIVE: set[tuple[threading.Event, threading.Thread]] = set()
+# What backends free at exit once no worker runs any more (see ``free_at_exit``).
+_FREE_AT_EXIT: list[Callable[[], None]] = []
+
+
+def free_at_exit(free: Callable[[], None]) -> None:
+    """Have ``free()`` called at exit, after the generation threads have stopped. A backend
+    registering its own ``atexit`` hook would run *before* ``_stop_workers`` (hooks run in
+    reverse order and the backend is imported after this module), freeing a model under a
+    running decode."""
+    _FREE_AT_EXIT.append(free)
+
+
+@atexit.register
+def _stop_workers() -> None:
+    """At exit, stop generation threads before the model is freed under them (a native
+    decode running in a daemon thread during interpreter teardown can crash)."""
+    for cancel, thread in list(_ACTIVE):
+        cancel.set()
+        thread.join(timeout=10)
+    for free in _FREE_AT_EXIT:
+        free()
+
+
+def _acquire(lock: threading.Lock, cancel: threading.Event) -> bool:
+    """Wait our turn for the model, giving up if the consumer went away meanwhile."""
+    while not lock.acquire(timeout=0.1):
+        if cancel.is_set():
+            return False
+    return True
+
+
+def run_exclusive(lock: threading.Lock, work: Callable[[threading.Event], Iterator[str]]) -> Iterator[str]:
+    """Run ``work(cancel)`` in a worker thread that holds ``lock``; relay what it yields.
+
+    Why a worker thread and not just ``with lock:`` around the yields: a consumer that
+    abandons the iterator without closing it (a web handler that is dropped) would hold the
+    lock until garbage collection and block every later request. Here the worker always
+    finishes (at most max_new_tokens later) and releases the lock; a consumer that stops
+    iterating sets ``cancel`` so the worker stops after the current token."""
+    pieces: queue.SimpleQueue = queue.SimpleQueue()
+    cancel = threading.Event()
+
+    def worker() -> None:
+        error = None
+        try:
+            if not _acquire(lock, cancel):
+                return
+            try:
+                with contextlib.closing(work(cancel)) as produced:  # closed at once on cancel
+                    for piece in produced:
+                        if cancel.is_set():
+                            break
+                        pieces.put(piece)
+            finally:
+                lock.release()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer's thread
+            error = e
+        finally:
+            _ACTIVE.discard(entry)
+            pieces.put(_Done(error))
+
+    thread = threading.Thread(target=worker, name="rag-generate", daemon=True)
+    entry = (cancel, thread)
+    _ACTIVE.add(entry)
+    thread.start()
+    try:
+        while not isinstance(item := pieces.get(), _Done):
+            yield item
+        if item.error is not None:
+            raise item.error
+    finally:
+        cancel.set()  # consumer finished or went away: the worker stops after this token
+
+
+def cut_at_stops(pieces: Iterator[str], stops: list[str] | None) -> Iterator[str]:
+    """Yield ``pieces`` up to (not including) the first stop string. Text that could be the
+    start of a stop string is held back until it is clear, so a stop split across two
+    pieces is still caught and never shown."""
+    stops = [s for s in (stops or []) if s]
+    if not stops:
+        yield from pieces
+        return
+    hold = max(len(s) for s in stops) - 1
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        hits = [i for i in (buf.find(s) for s in stops) if i >= 0]
+        if hits:
+            if min(hits):
+                yield buf[: min(hits)]
+            return
+        if len(buf) > hold:
+            cut = len(buf) - hold
+            yield buf[:cut]
+            buf = buf[cut:]
+    if buf:
+        yield buf
