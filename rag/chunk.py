@@ -1,9 +1,10 @@
 """Chunk stage: sentence-aware packing with exact offsets.
 
-Sentences (Chinese 。！？；… and ASCII .!?; plus line breaks) are packed into chunks of at
-most ``size`` characters, with up to ``overlap`` characters of whole trailing sentences
-repeated at the start of the next chunk. A sentence is cut only when it alone is longer
-than ``size``, first at clause marks (，、：), and never inside a number such as 41.44万.
+Sentences (``zh.sentence_spans``: Chinese 。！？；… and ASCII .!?; plus line breaks) are
+packed into chunks of at most ``size`` characters, with up to ``overlap`` characters of
+whole trailing sentences repeated at the start of the next chunk. A sentence is cut only
+when it alone is longer than ``size``, first at clause marks (，、：), and never inside a
+number such as 41.44万.
 Every chunk satisfies ``chunk.text == doc.text[chunk.start:chunk.end]``.
 """
 from __future__ import annotations
@@ -12,12 +13,8 @@ import re
 from dataclasses import dataclass
 
 from .records import Chunk, Document
+from .zh import sentence_spans, trim_span
 
-# A sentence ends after terminal punctuation (plus closing quotes/brackets), or at a line
-# break. ASCII '.' ends a sentence only before whitespace and not after a digit (3.74).
-_SENT_END = re.compile(
-    r"(?:[。！？!?；;]|…+|(?<!\d)\.(?=\s|$))[”’」』）)\]\"']*|\n"
-)
 _CLAUSE_END = re.compile(r"[，,、：:]")
 _HEADING = re.compile(r"#{1,6}\s+(.*)")
 # Characters that belong to a number token: cutting between two of them splits the number.
@@ -33,25 +30,6 @@ class _Unit:
     @property
     def size(self) -> int:
         return self.end - self.start
-
-
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans of the sentences of ``text[start:end]``, whitespace trimmed, none empty."""
-    end = len(text) if end is None else end
-    spans, pos = [], start
-    for m in _SENT_END.finditer(text, start, end):
-        spans.append((pos, m.end()))
-        pos = m.end()
-    spans.append((pos, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[1] > s[0]]
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
 
 
 def _safe_cut(text: str, cut: int, lo: int) -> int:
@@ -88,7 +66,7 @@ def _split_long(text: str, a: int, b: int, size: int) -> list[_Unit]:
             cur_a, cur_b = pa, pb
     if cur_a is not None and cur_b > cur_a:
         out.append(_Unit(cur_a, cur_b))
-    trimmed = (_trim(text, u.start, u.end) for u in out)
+    trimmed = (trim_span(text, u.start, u.end) for u in out)
     return [_Unit(x, y) for x, y in trimmed if y > x]
 
 

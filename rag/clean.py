@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from .records import Document, Dropped
+from .zh import CJK
 
 # "文章来自网络，不代表本站观点" and friends: repost disclaimers. Optionally led by the
 # advertiser's name: "佰朔资本提示:文章来自网络..." -> the name is learned as spam.
@@ -19,15 +20,15 @@ _DISCLAIMER = re.compile(
     r"(?:文章|本文|内容|信息)(?:来自|来源于?|转载自)(?:网络|互联网)|不代表本(?:站|网|平台|号)(?:观点|立场)"
     r"|如有侵权[，,]?请?联系|版权归原作者所有|仅供参考[，,]?不构成投资建议"
 )
-_SPEAKER = re.compile(r"^([\u4e00-\u9fffA-Za-z]{2,8})(?:提示|声明|提醒)[:：]")
+_SPEAKER = re.compile(rf"^([{CJK}A-Za-z]{{2,8}})(?:提示|声明|提醒)[:：]")
 
 # Margin-lending ("配资") broker ads are the commonest injected spam on Chinese finance
 # reposts. Their names end in one of these forms.
 _BROKER_SUFFIX = r"(?:网配资|配资网|优配网|配资|优配|资本|证券|国际|金融|策略)"
-_BROKER_NAME = re.compile(r"[\u4e00-\u9fff]{1,4}?" + _BROKER_SUFFIX)
+_BROKER_NAME = re.compile(rf"[{CJK}]{{1,4}}?" + _BROKER_SUFFIX)
 _STRONG = re.compile(r"配资|优配|杠杆炒股|股票开户")
 # Brand forms that never occur as ordinary words, removed even when glued to a sentence start.
-_GLUED_BRAND = re.compile(r"(?:(?<=^)|(?<=[。！？；\n]))[\u4e00-\u9fff]{0,3}(?:优配网|配资网|网配资)", re.M)
+_GLUED_BRAND = re.compile(rf"(?:(?<=^)|(?<=[。！？；\n]))[{CJK}]{{0,3}}(?:优配网|配资网|网配资)", re.M)
 
 # App/social promotion lines; only short lines, where the promotion is the whole line.
 _PROMO = re.compile(

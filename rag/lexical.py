@@ -10,14 +10,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-_][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from .zh import CJK, CJK_CHAR, normalize
+
+# A token before segmentation: a Latin word or number (41.44, gpt-4), or a run of Chinese
+# characters for jieba. evals/bench/synth.py draws its synthetic vocabulary to match.
+TOKEN = re.compile(rf"[a-z0-9]+(?:[.\-_][a-z0-9]+)*|[{CJK}]+")
 # Function words that carry no topic; kept short on purpose (BM25's idf handles the rest).
 STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 也 都 而 就 被 把 对 为 其 这 那 有 等 中 之 于 以 或 并 个 吗 呢 吧 啊 "
@@ -42,16 +44,12 @@ def _segmenter():
     return _jieba
 
 
-def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def tokenize(text: str) -> list[str]:
     jieba = _segmenter()
     out: list[str] = []
-    for m in _TOKEN.finditer(normalize(text)):
+    for m in TOKEN.finditer(normalize(text)):
         tok = m.group(0)
-        if _CJK.match(tok):
+        if CJK_CHAR.match(tok):
             out.extend(w for w in jieba.lcut_for_search(tok) if w not in STOPWORDS)
         elif tok not in STOPWORDS:
             out.append(tok)

@@ -1,4 +1,4 @@
-"""Prompt stage: question hygiene, language, and the messages sent to the generator.
+"""Prompt stage: question hygiene and the messages sent to the generator.
 
 The system prompt and the two worked examples are a fixed prefix, identical for every
 question of a language, so llama.cpp reuses their KV cache and only the passages and the
@@ -13,7 +13,8 @@ import unicodedata
 from typing import Callable, Protocol
 
 from .errors import UsageError
-from .records import Hit
+from .records import Hit, RefusalReason
+from .zh import question_language, sentence_spans
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = {
@@ -26,33 +27,14 @@ UNVERIFIED = {"zh": "模型的回答在资料中找不到依据，因此未采�
 
 
 # Refusals where the model did answer but the answer was rejected (by cite or relevance).
-REJECTED = ("unsupported", "off_question")
+REJECTED: tuple[RefusalReason, ...] = ("unsupported", "off_question")
 
 
 def closest_label(answer) -> str:
     """How to introduce the passages shown with a refusal: when the model answered but the
     verifier rejected it, the passages may well be relevant, so don't claim they are not."""
-    lang = language(answer.question)
+    lang = question_language(answer.question)
     return (UNVERIFIED if answer.refusal_reason in REJECTED else CLOSEST)[lang]
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-_EN_FUNCTION = frozenset(
-    "what who whom whose when where why how which is are was were did does do the of in on for "
-    "to and a an many much did has have had by from with its their".split()
-)
-
-
-def language(text: str) -> str:
-    """'zh' when the question is written in Chinese, else 'en'. English questions often
-    name Chinese entities ("Who founded 壁仞科技?"), so English function words decide."""
-    words = re.findall(r"[A-Za-z]+", text)
-    starts_english = bool(words) and text.lstrip().lower().startswith(words[0].lower()) \
-        and words[0].lower() in _EN_FUNCTION
-    if starts_english or sum(w.lower() in _EN_FUNCTION for w in words) >= 2:
-        return "en"
-    return "zh" if len(_CJK.findall(text)) >= 2 else "en"
 
 
 def sanitize_question(q: str, warn: Callable[[str], None] | None = None) -> str:
@@ -160,7 +142,6 @@ def focus(text: str, question: str, max_chars: int) -> str:
     matching sentences. Gaps are marked with "…". Prefill is the slow part of answering on
     a CPU (~50 tokens/s), so every sentence the model does not need costs real seconds.
     Citations are still verified against the whole chunk."""
-    from .chunk import sentence_spans
     from .lexical import tokenize
 
     spans = sentence_spans(text)
@@ -228,8 +209,6 @@ def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCount
 def _fit_sentences(text: str, room: int, budget: TokenCounter) -> str:
     if room <= 0:
         return ""
-    from .chunk import sentence_spans
-
     out_end = 0
     for a, b in sentence_spans(text):
         if budget.count_tokens(text[:b]) > room:

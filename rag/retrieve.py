@@ -18,6 +18,7 @@ from .config import Config
 from .embed import Embedder
 from .records import Hit
 from .store import StoredIndex, check_embedder, open_index
+from .zh import corpus_language
 
 
 @dataclass
@@ -54,10 +55,8 @@ class Retriever:
     def language(self) -> str:
         """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
         over the index (answer.py translates English questions for a Chinese index)."""
-        from .translate import text_language
-
         chunks = self.index.chunks
-        return text_language(c.text for c in chunks[:: max(1, len(chunks) // 500)])
+        return corpus_language(c.text for c in chunks[:: max(1, len(chunks) // 500)])
 
     def uses_term(self, term: str) -> bool:
         """Does the indexed text use ``term`` (a name such as "Vivix AI") as written?"""

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
+from .zh import CJK
+
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
     r"呢[？?]?$|^那|^还有|^再|^and\b|\bits?\b|\bthey\b|\btheir\b|\bthem\b|\bhe\b|\bshe\b|\bhis\b|\bher\b|"
     r"\bthat (?:company|one)\b|\bthe (?:company|founder|second|first)\b|^what about\b|^how about\b",
     re.I,
 )
-_SUBJECT = re.compile(r"[A-Za-z][A-Za-z0-9.\-]+|[\u4e00-\u9fff]{2,}(?:科技|公司|智能|空间|集团|资本)")
+_SUBJECT = re.compile(rf"[A-Za-z][A-Za-z0-9.\-]+|[{CJK}]{{2,}}(?:科技|公司|智能|空间|集团|资本)")
 
 
 def is_followup(question: str) -> bool:

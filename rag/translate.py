@@ -25,25 +25,12 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from .cite import REFUSAL_PATTERN
-
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
+from .zh import CJK_CHAR
 
 
 class Streamer(Protocol):
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
                stop: list[str] | None = None) -> Iterable[str]: ...
-
-
-def text_language(texts: Iterable[str]) -> str:
-    """'zh' when Chinese characters outnumber Latin letters in ``texts`` (a sample of the
-    corpus), else 'en'. One Chinese character carries about a word, so this is generous
-    to English, as it should be: cross-lingual answering is the detour, not the default."""
-    cjk = latin = 0
-    for t in texts:
-        cjk += len(_CJK.findall(t))
-        latin += len(_LATIN.findall(t)) / 5  # ~5 letters a word
-    return "zh" if cjk > latin else "en"
 
 
 # --------------------------------------------------------------- question -> Chinese
@@ -91,7 +78,7 @@ def to_chinese_question(question: str, generator: Streamer, keep: list[str]) -> 
     (SenseTime, in Chinese news that says 商汤) are left to the model to translate."""
     out = "".join(generator.stream(question_messages(question, keep), max_new_tokens=80)).strip()
     out = out.splitlines()[0].strip().strip("\"'“”「」") if out else ""
-    if len(_CJK.findall(out)) < 2 or len(out) > 3 * len(question) + 20 or REFUSAL_PATTERN.search(out):
+    if len(CJK_CHAR.findall(out)) < 2 or len(out) > 3 * len(question) + 20 or REFUSAL_PATTERN.search(out):
         return None
     if any(name.lower() not in out.lower() for name in keep):
         return None
@@ -193,7 +180,7 @@ def check_english(english: str, question: str, chinese_answer: str) -> str | Non
     english = english.strip()
     source = numbers_to_english(chinese_answer)
     # Chinese left in the rewrite: a name or two (曹旭东) is fine, half the answer is not.
-    if not english or len(_CJK.findall(english)) > max(4, len(_CJK.findall(source)) // 2):
+    if not english or len(CJK_CHAR.findall(english)) > max(4, len(CJK_CHAR.findall(source)) // 2):
         return None
     if set(_MARKERS.findall(english)) != set(_MARKERS.findall(source)):
         return None

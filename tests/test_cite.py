@@ -8,10 +8,10 @@ from rag.cite import (
     best_span,
     cite,
     parse_markers,
-    split_sentences,
     support_score,
 )
 from rag.records import Chunk, Hit
+from rag.zh import claim_sentences
 
 # Verbatim lines of seeds/000_6d9cd55ab9d6cbba.txt (note its ASCII commas), as one document.
 DOC = (
@@ -83,13 +83,13 @@ def test_labelled_markers_are_parsed():
 
 def test_sentences_never_split_inside_numbers():
     text = "Momenta搭载量41.44万辆,占比约61.06%。股价3.74港元！其次,亏损560亿元；完毕"
-    pieces = [text[s:e] for s, e in split_sentences(text)]
+    pieces = [text[s:e] for s, e in claim_sentences(text)]
     assert pieces == ["Momenta搭载量41.44万辆,占比约61.06%。", "股价3.74港元！", "其次,亏损560亿元；", "完毕"]
 
 
 def test_sentences_split_on_ascii_punctuation_and_newlines_but_keep_list_numbers():
     text = "It grew 3.74 times. Really?\n1. 第一项\n2. 第二项……结束"
-    pieces = [text[s:e] for s, e in split_sentences(text)]
+    pieces = [text[s:e] for s, e in claim_sentences(text)]
     assert pieces == ["It grew 3.74 times.", "Really?", "1. 第一项", "2. 第二项……", "结束"]
 
 

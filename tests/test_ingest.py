@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from rag.chunk import chunk_document, sentence_spans
+from rag.chunk import chunk_document
 from rag.clean import clean
 from rag.errors import DocumentError
 from rag.load import decode, discover, load_document
+from rag.zh import sentence_spans
 
 
 def _doc(path):

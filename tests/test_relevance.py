@@ -68,9 +68,9 @@ def test_the_subject_must_be_near_the_supporting_quote():
     ("How many chips?", "GPGPU[1]", False),  # English: not checked
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
-    from rag.prompt import language
+    from rag.zh import question_language
 
-    assert lacks_quantity(question, answer, language(question)) is lacks
+    assert lacks_quantity(question, answer, question_language(question)) is lacks
 
 
 def _pipeline(tmp_path, fake_embedder, reply: str) -> Pipeline:

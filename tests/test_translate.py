@@ -11,7 +11,8 @@ from rag.prompt import REFUSAL
 from rag.records import Chunk, Citation
 from rag.relevance import complete_from_quote
 from rag.retrieve import Retriever
-from rag.translate import FALLBACK_LEAD, check_english, latin_names, numbers_to_english, text_language
+from rag.translate import FALLBACK_LEAD, check_english, latin_names, numbers_to_english
+from rag.zh import corpus_language
 
 from conftest import FakeGenerator
 
@@ -71,8 +72,8 @@ def test_names_and_corpus_language():
     assert latin_names("Who founded Vivix AI?") == ["Vivix AI"]
     assert latin_names("When did MiniMax list on the Hong Kong Stock Exchange?") == [
         "MiniMax", "Hong Kong Stock Exchange"]
-    assert text_language(["商汤科技成立于2014年。", "MiniMax上市"]) == "zh"
-    assert text_language(["SenseTime was founded in 2014 in Hong Kong."]) == "en"
+    assert corpus_language(["商汤科技成立于2014年。", "MiniMax上市"]) == "zh"
+    assert corpus_language(["SenseTime was founded in 2014 in Hong Kong."]) == "en"
 
 
 def test_english_question_over_chinese_documents_is_answered_in_english(tmp_path, seeds_dir, fake_embedder):

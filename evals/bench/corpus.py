@@ -28,8 +28,8 @@ def base_documents() -> list:
 def _rotated(doc, r: int):
     """The document with its sentences rotated by r: new chunk boundaries and neighbours,
     same vocabulary -- a plausible "another document on the same topic" for BM25."""
-    from rag.chunk import sentence_spans
     from rag.records import Document
+    from rag.zh import sentence_spans
 
     spans = sentence_spans(doc.text)
     k = r % max(len(spans), 1)
@@ -76,6 +76,7 @@ class Placeholders(Sequence):
 def retriever(chunks, vectors: np.ndarray, faiss_index, bm25, embedder, config):
     """rag's Retriever over an index held in memory (no files)."""
     from rag.retrieve import Retriever
+    from rag.manifest import Manifest
     from rag.store import StoredIndex
 
-    return Retriever(StoredIndex(Path("(memory)"), {}, chunks, vectors, faiss_index, bm25), embedder, config)
+    return Retriever(StoredIndex(Path("(memory)"), Manifest.blank(), chunks, vectors, faiss_index, bm25), embedder, config)

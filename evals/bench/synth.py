@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,15 +151,13 @@ def query_stats(queries: np.ndarray, vectors: np.ndarray, k: int = 10) -> dict[s
 
 # ---------------------------------------------------------------------------- BM25
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.\-_][a-z0-9]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
-
-
 def jieba_vocabulary() -> tuple[list[str], np.ndarray]:
     """jieba's dictionary words that rag's tokenizer can emit (normalised, no stopwords),
     with their dictionary frequencies as probabilities."""
     import jieba
 
-    from rag.lexical import STOPWORDS, normalize
+    from rag.lexical import STOPWORDS, TOKEN
+    from rag.zh import normalize
 
     freq: dict[str, int] = {}
     path = Path(jieba.__file__).parent / "dict.txt"
@@ -170,7 +167,7 @@ def jieba_vocabulary() -> tuple[list[str], np.ndarray]:
             if len(parts) < 2:
                 continue
             word = normalize(parts[0])
-            if word not in STOPWORDS and _WORD.fullmatch(word):
+            if word not in STOPWORDS and TOKEN.fullmatch(word):
                 freq[word] = freq.get(word, 0) + int(parts[1])
     words = sorted(freq, key=lambda w: -freq[w])
     counts = np.array([freq[w] for w in words], dtype=np.float64)

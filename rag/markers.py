@@ -1,0 +1,55 @@
+"""Citation markers in a model's answer: which passages it cites, and the answer without them.
+
+Read by the cite stage (which verifies what the markers claim) and by the support score
+(which ignores markers when comparing a claim with a passage).
+"""
+from __future__ import annotations
+
+import re
+
+# [1] [1,2] [1，2] [1、2] [1-3] 【1】 ［1］, optionally labelled ([资料1], [Source 1]). Not [^1]
+# (footnote syntax) and not (1) (enumerations): both are too ambiguous in prose.
+_MARKER = re.compile(
+    r"[\[【［]\s*(?:(?:资料|段落|来源|文档|参考|passage|source|doc)\s*)?"
+    r"(\d+(?:\s*[,，、\-–—~～]\s*\d+)*)\s*[\]】］]",
+    re.IGNORECASE,
+)
+_RANGE = set("-–—~～")
+# Passages are few; a bracketed number above this is content ([2023]), not a marker.
+_MAX_MARKER = 99
+
+
+def _marker_numbers(inner: str) -> list[int] | None:
+    """Expand "1, 2" / "1-3" into [1, 2] / [1, 2, 3]; None if it is not a marker."""
+    parts = re.split(r"\s*([,，、\-–—~～])\s*", inner)
+    numbers: list[int] = []
+    for i in range(0, len(parts), 2):
+        n = int(parts[i])  # int() reads full-width digits too
+        if n > _MAX_MARKER:
+            return None
+        if i and parts[i - 1] in _RANGE and numbers:
+            lo, hi = sorted((numbers[-1], n))
+            numbers.extend(range(lo, hi + 1))
+        else:
+            numbers.append(n)
+    return list(dict.fromkeys(numbers))
+
+
+def parse_markers(answer: str) -> list[tuple[int, int, list[int]]]:
+    """(start, end, numbers) of every citation marker in ``answer``, in order."""
+    found = []
+    for m in _MARKER.finditer(answer):
+        numbers = _marker_numbers(m.group(1))
+        if numbers is not None:
+            found.append((m.start(), m.end(), numbers))
+    return found
+
+
+_SPACED_MARKER = re.compile(r"[ \t]*" + _MARKER.pattern, re.IGNORECASE)  # "company [1]."
+
+
+def strip_markers(text: str) -> str:
+    def strip(m: re.Match) -> str:
+        return m.group(0) if _marker_numbers(m.group(1)) is None else ""
+
+    return _SPACED_MARKER.sub(strip, text)

@@ -1,0 +1,184 @@
+"""Support score: how much of a claim a passage vouches for, by plain lexical overlap (no
+model, fast), used by the cite stage to verify every claim of an answer:
+
+* overlap: share of the claim's content units (CJK character bigrams, Latin word
+  unigrams, after dropping function words) that occur in the passage;
+* numbers are strict: every number in the claim must occur in the passage, or the pair
+  scores 0 whatever the overlap ("650亿" against a passage saying "560亿").
+
+Known limits: overlap cannot see a reversed relation built from the passage's own words,
+and Chinese numerals (两倍, 五百) are not checked as numbers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .markers import strip_markers
+from .records import Chunk
+from .zh import CJK, CJK_CHAR, claim_sentences, normalize
+
+_TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+_ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
+_EN_STOP = frozenset(
+    "a an the and or but of to in on at by for with from as is are was were be been being "
+    "it its this that these those which who whom what when where how has have had do does "
+    "did than then so such there their they them he she his her we our you your i also into "
+    "about over after before up out more most very can could will would should may might "
+    "all any some per".split()
+)
+
+
+def _stem(word: str) -> str:
+    """Crude English suffix stripping, so listed/listing/lists all meet as "list"."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _normalise(text: str) -> str:
+    """NFKC (full-width digits and punctuation), lower case, no thousands separators."""
+    text = normalize(strip_markers(text))
+    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+
+
+def _units(norm: str) -> list[str]:
+    """Distinct content units: CJK bigrams (function characters removed) and Latin words.
+    Pure digits are left to the number rule; a lone letter (the s of "SenseTime's") or a
+    lone CJK character is too common to count."""
+    units: list[str] = []
+    for token in _TOKEN.findall(norm):
+        if token[0].isascii():
+            if len(token) > 1 and not token.isdigit() and token not in _EN_STOP:
+                units.append(_stem(token))
+        else:
+            run = "".join(c for c in token if c not in _ZH_STOP)
+            units.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return list(dict.fromkeys(units))
+
+
+_MAGNITUDE = r"万亿|千亿|百亿|亿|千万|百万|万|千|百|%|‰"
+_NUMBER = re.compile(
+    rf"(?<![\d.])(\d+(?:\.\d+)?)"
+    rf"(?:\s*({_MAGNITUDE})|\s+(million|billion|trillion|thousand|percent)\b)?"
+)
+# 2023年4月, 2023年4月10日, 1月9日: one fact, so one token ("1月19日" must not pass because
+# the passage has "1月" and "19" somewhere).
+_DATE = re.compile(r"(?<!\d)(?:(\d{1,4})年)?(\d{1,2})月(?:(\d{1,2})[日号])?")
+
+
+def _canon(number: str) -> str:
+    """3.70 -> 3.7, 09 -> 9, so equal values compare equal."""
+    whole, _, frac = number.partition(".")
+    whole, frac = whole.lstrip("0") or "0", frac.rstrip("0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def _date_parts(m: re.Match) -> list[str]:
+    return [_canon(v) + unit for v, unit in zip(m.groups(), "年月日") if v]
+
+
+def _number(m: re.Match) -> tuple[str, str]:
+    unit = m.group(2) or m.group(3) or ""
+    return _canon(m.group(1)), "%" if unit == "percent" else unit
+
+
+# Counting words after a number say what is counted: "10名员工" is not vouched for by
+# "10月" (a model answered "裁掉了10名员工" from a passage about October). 名/人/位 count
+# people alike. Dates, money and percentages are judged by the rules above.
+_COUNTED = {**dict.fromkeys("名人位", "人"), **{c: c for c in "家个款颗轮次辆台件项倍岁篇条座所艘架"}}
+
+
+def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
+    """(value, unit×counted) when a counting word follows the number, else None."""
+    follow = norm[m.end():m.end() + 2].lstrip()
+    kind = _COUNTED.get(follow[:1])
+    if kind is None:
+        return None
+    value, unit = _number(m)
+    return value, f"{unit}×{kind}"
+
+
+def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
+    """What a text states -- (value, unit), whole dates as ("date", "1月9日") -- and what it
+    can vouch for: those, every part of its dates, and every value without its unit (a
+    claim's bare "560" is vouched for by "560亿", but its "560万" is not)."""
+    stated: list[tuple[str, str]] = []
+    offered: set[tuple[str, str]] = set()
+    for m in _DATE.finditer(norm):
+        parts = _date_parts(m)
+        if len(parts) > 1:
+            stated.append(("date", "".join(parts)))
+            offered.update(("date", "".join(parts[i:j]))
+                           for i in range(len(parts)) for j in range(i + 2, len(parts) + 1))
+    undated = _DATE.sub(lambda m: " " if len(_date_parts(m)) > 1 else m.group(0), norm)
+    stated += [_counted(undated, m) or _number(m) for m in _NUMBER.finditer(undated)]
+    for m in _NUMBER.finditer(norm):
+        value, unit = _number(m)
+        offered.update({(value, unit), (value, "")})
+        counted = _counted(norm, m)
+        if counted:
+            offered.add(counted)
+    return stated, offered
+
+
+@dataclass(frozen=True)
+class Profile:
+    units: tuple[str, ...]
+    numbers: tuple[tuple[str, str], ...]  # stated by the text
+    offers: frozenset[tuple[str, str]]  # vouched for by the text
+    content_chars: int
+
+
+# A number with the unit characters that cling to it ("1月9日", "2014年", "560亿"): cut out
+# before bigrams are taken, as the number rule judges it, and "日登" (from "1月9日登陆")
+# is not a word.
+_NUMERIC = re.compile(r"\d+(?:\.\d+)?\s*[年月日号万亿千百%‰]*")
+
+
+@lru_cache(maxsize=4096)  # passages are profiled once per claim otherwise
+def profile(text: str) -> Profile:
+    """What ``text`` says, as the support score compares it: content units and numbers."""
+    norm = _normalise(text)
+    stated, offered = _numbers(norm)
+    units = _units(_NUMERIC.sub(" ", norm))
+    chars = sum(len(u) for u in units if u.isascii())
+    chars += sum(c not in _ZH_STOP for c in CJK_CHAR.findall(norm))
+    return Profile(tuple(units), tuple(stated), frozenset(offered), chars)
+
+
+def _overlap(claim: Profile, passage: Profile) -> float:
+    vocab = set(passage.units)
+    if not claim.units:
+        return 1.0 if claim.numbers else 0.0  # a bare number is judged by the number rule
+    return sum(u in vocab for u in claim.units) / len(claim.units)
+
+
+def support_score(sentence: str, passage: str) -> float:
+    """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing."""
+    claim, source = profile(sentence), profile(passage)
+    if any(number not in source.offers for number in claim.numbers):
+        return 0.0
+    return _overlap(claim, source)
+
+
+def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
+    """Document offsets and score of the chunk sentence, or pair of adjacent sentences,
+    that best supports ``sentence``. Ties go to the shorter, earlier span; when nothing
+    supports it (a changed number) the span with the most overlap is still the one the
+    user should compare against."""
+    claim = profile(sentence)
+    spans = claim_sentences(chunk.text)
+    best, best_key = (0, 0, 0.0), (-1.0, -1.0)
+    for width in (1, 2):
+        for (start, _), (_, end) in zip(spans, spans[width - 1 :]):
+            text = chunk.text[start:end]
+            key = (support_score(sentence, text), _overlap(claim, profile(text)))
+            if key > best_key:
+                best, best_key = (start, end, key[0]), key
+    start, end, score = best
+    return chunk.start + start, chunk.start + end, score

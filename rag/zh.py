@@ -1,0 +1,149 @@
+"""Chinese text handling shared by the stages: which characters are Chinese, where
+sentences end, which language a text is in, and how text is normalised for matching.
+
+Every stage that needs one of these imports it from here, so a definition cannot drift
+between chunking, retrieval, prompting and verification.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Literal
+
+Lang = Literal["zh", "en"]
+
+# ------------------------------------------------------------------- characters
+
+# Chinese characters, for use inside a regex character class: CJK Unified Ideographs
+# (U+4E00-9FFF, nearly all of modern Chinese, simplified and traditional), Extension A
+# (U+3400-4DBF, rare characters that still turn up in names, e.g. 䶮) and the
+# Compatibility Ideographs (U+F900-FAFF, duplicates that some legacy encodings map to).
+# Not the Yijing hexagram symbols between Extension A and the Unified block (U+4DC0-4DFF),
+# nor the rarer extensions outside the Basic Multilingual Plane.
+CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_CHAR = re.compile(f"[{CJK}]")
+
+# Wider than CJK, for estimating the tokens of a text for a model without a local
+# tokenizer (about one token a character): also the CJK radicals, punctuation, kana and
+# symbols (U+2E80-33FF, 。 and 、 among them), the Yijing symbols, Hangul syllables
+# (U+AC00-D7AF) and the fullwidth and halfwidth forms (U+FF00-FFEF, e.g. ， and ：).
+# Not a test for "is this Chinese".
+WIDE_CJK = r"\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters, digits and punctuation become ASCII) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+# -------------------------------------------------------------------- sentences
+
+
+def trim_span(text: str, a: int, b: int) -> tuple[int, int]:
+    """``(a, b)`` moved inwards past the whitespace at both ends of ``text[a:b]``."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+# A sentence ends after terminal punctuation (plus closing quotes/brackets), or at a line
+# break. ASCII '.' ends a sentence only before whitespace and not after a digit (3.74).
+_SENT_END = re.compile(
+    r"(?:[。！？!?；;]|…+|(?<!\d)\.(?=\s|$))[”’」』）)\]\"']*|\n"
+)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text[start:end]``, whitespace trimmed, none empty.
+
+    For documents: chunking and focusing passages in the prompt. Documents are prose, so
+    the rule for '.' is simple (see ``_SENT_END``); every span keeps its exact offsets."""
+    end = len(text) if end is None else end
+    spans, pos = [], start
+    for m in _SENT_END.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [s for s in (trim_span(text, a, b) for a, b in spans) if s[1] > s[0]]
+
+
+_TERMINAL = set("。！？；…!?;")
+_CLOSERS = set("”’」』）)\"'")
+TRAILING = _TERMINAL | _CLOSERS | set(".．")  # what may follow a claim sentence's last word
+_ENUMERATOR = re.compile(r"\s*(?:\d{1,3}|[A-Za-z])")
+
+
+def _is_full_stop(text: str, start: int, i: int) -> bool:
+    """Whether the '.' at ``i`` ends the sentence begun at ``start``: not in 3.74, e.g. or
+    example.com, and not the "1." that opens a numbered list item."""
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    if nxt and (nxt.isascii() and nxt.isalnum() or nxt in "０１２３４５６７８９"):
+        return False
+    return not _ENUMERATOR.fullmatch(text, start, i)
+
+
+def claim_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of ``text`` (whitespace-trimmed, never empty).
+
+    For verification: the claims of a model's answer, and the sentences of a passage a
+    claim is compared with. Unlike ``sentence_spans`` it reads model output, so a
+    numbered list item ("1. 商汤……") is not split after its "1.", a '.' directly followed
+    by a letter or digit (3.74, example.com, the first of e.g.) never ends a sentence, the full-width
+    '．' is a full stop, and runs like "？！" or "。”" stay with their sentence."""
+    spans: list[tuple[int, int]] = []
+
+    def emit(start: int, end: int) -> None:
+        a, b = trim_span(text, start, end)
+        if b > a:
+            spans.append((a, b))
+
+    start = i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\n":
+            emit(start, i)
+            start = i = i + 1
+        elif ch in _TERMINAL or ch in ".．" and _is_full_stop(text, start, i):
+            j = i + 1  # swallow runs like "？！", "……", "。”"
+            while j < len(text) and text[j] in TRAILING:
+                j += 1
+            emit(start, j)
+            start = i = j
+        else:
+            i += 1
+    emit(start, len(text))
+    return spans
+
+
+# --------------------------------------------------------------------- language
+
+_EN_FUNCTION = frozenset(
+    "what who whom whose when where why how which is are was were did does do the of in on for "
+    "to and a an many much did has have had by from with its their".split()
+)
+
+
+def question_language(text: str) -> Lang:
+    """'zh' when the question is written in Chinese, else 'en'. English questions often
+    name Chinese entities ("Who founded 壁仞科技?"), so English function words decide."""
+    words = re.findall(r"[A-Za-z]+", text)
+    starts_english = bool(words) and text.lstrip().lower().startswith(words[0].lower()) \
+        and words[0].lower() in _EN_FUNCTION
+    if starts_english or sum(w.lower() in _EN_FUNCTION for w in words) >= 2:
+        return "en"
+    return "zh" if len(CJK_CHAR.findall(text)) >= 2 else "en"
+
+
+def corpus_language(texts: Iterable[str]) -> Lang:
+    """'zh' when Chinese characters outnumber Latin letters in ``texts`` (a sample of the
+    corpus), else 'en'. One Chinese character carries about a word, so this is generous
+    to English, as it should be: cross-lingual answering is the detour, not the default."""
+    cjk = latin = 0
+    for t in texts:
+        cjk += len(CJK_CHAR.findall(t))
+        latin += len(_LATIN_LETTER.findall(t)) / 5  # ~5 letters a word
+    return "zh" if cjk > latin else "en"

@@ -1,0 +1,107 @@
+"""rag.zh: Chinese characters, sentences, language and normalisation, on text of our own
+(encyclopedia-style sentences, traditional Chinese, English), not the seed articles."""
+import re
+
+import pytest
+
+from rag.zh import (
+    CJK_CHAR,
+    WIDE_CJK,
+    claim_sentences,
+    corpus_language,
+    normalize,
+    question_language,
+    sentence_spans,
+    trim_span,
+)
+
+
+def _pieces(split, text):
+    return [text[a:b] for a, b in split(text)]
+
+
+# ---------------------------------------------------------------------- characters
+
+@pytest.mark.parametrize("ch", ["中", "臺", "䶮", "\uf900", "\u3400", "\u9fff"])
+def test_cjk_char_matches_ideographs_including_extension_a_and_compatibility(ch):
+    assert CJK_CHAR.fullmatch(ch)
+
+
+@pytest.mark.parametrize("ch", ["。", "，", "\u4dc0", "あ", "한", "A", "1", "\u2f00"])
+def test_cjk_char_rejects_punctuation_symbols_kana_hangul_and_radicals(ch):
+    assert not CJK_CHAR.fullmatch(ch)
+
+
+def test_wide_cjk_also_counts_punctuation_hangul_and_fullwidth_forms():
+    wide = re.compile(f"[{WIDE_CJK}]")
+    assert wide.findall("서울，首爾。ab") == ["서", "울", "，", "首", "爾", "。"]
+    assert not wide.search("Seoul, 2024.")
+
+
+# ---------------------------------------------------------------------- normalise
+
+def test_normalize_folds_fullwidth_and_case():
+    assert normalize("ＩＳＢＮ　９７８－７，ＵＮＥＳＣＯ") == "isbn 978-7,unesco"
+    assert normalize("\uf900") == "\u8c48"  # a compatibility ideograph becomes the unified one
+
+
+def test_normalize_leaves_chinese_alone():
+    assert normalize("臺灣的首都是臺北。") == "臺灣的首都是臺北。"  # no traditional -> simplified
+
+
+def test_trim_span():
+    text = "  珠穆朗瑪峰 \n"
+    assert text[slice(*trim_span(text, 0, len(text)))] == "珠穆朗瑪峰"
+    assert trim_span(" \t ", 0, 3)[0] == trim_span(" \t ", 0, 3)[1]  # all blank: empty
+
+
+# ---------------------------------------------------------------------- sentences
+
+@pytest.mark.parametrize("split, text, expected", [
+    # both split on Chinese and ASCII terminal punctuation and on line breaks
+    (sentence_spans, "長江是亞洲第一長河！全長約6300公里。\nThe Nile flows north. Does it?",
+     ["長江是亞洲第一長河！", "全長約6300公里。", "The Nile flows north.", "Does it?"]),
+    (claim_sentences, "他問：「水在100°C沸騰嗎？」對！Water boils at 100 °C. Ice melts at 0 °C．冰",
+     ["他問：「水在100°C沸騰嗎？」", "對！", "Water boils at 100 °C.", "Ice melts at 0 °C．", "冰"]),
+    # neither splits decimals or domains; claim_sentences keeps "1." list numbers and initials
+    (sentence_spans, "圓周率約為3.14159，常寫作3.14。See wikipedia.org for 2.5 more.",
+     ["圓周率約為3.14159，常寫作3.14。", "See wikipedia.org for 2.5 more."]),
+    (claim_sentences, "1. 黃河長約5464公里。\n2. 流域面積約75.2萬平方公里\nB. Russell wrote it, e.g. in 1903.",
+     ["1. 黃河長約5464公里。", "2. 流域面積約75.2萬平方公里", "B. Russell wrote it, e.g.", "in 1903."]),
+])
+def test_sentences(split, text, expected):
+    assert _pieces(split, text) == expected
+
+
+def test_sentence_spans_respect_the_window_and_offsets():
+    text = "甲。乙。丙。"
+    assert sentence_spans(text, 2, 4) == [(2, 4)]
+
+
+def test_the_two_splitters_differ_where_documented():
+    text = "It cost 3. Then it rose．後來"
+    assert _pieces(sentence_spans, text) == ["It cost 3. Then it rose．後來"]  # '.' after a digit
+    assert _pieces(claim_sentences, text) == ["It cost 3.", "Then it rose．", "後來"]
+
+
+# ----------------------------------------------------------------------- language
+
+@pytest.mark.parametrize("question", ["珠穆朗瑪峰有多高？", "臺北101是哪一年落成的？", "GPU是什麼", "東京"])
+def test_question_language_chinese(question):
+    assert question_language(question) == "zh"
+
+
+@pytest.mark.parametrize("question", [
+    "Who designed 臺北101?",  # starts with an English function word
+    "Mount Everest: how tall is 珠峰?",  # two function words
+    "UNESCO 京",  # one CJK character is not enough
+    "",
+])
+def test_question_language_english(question):
+    assert question_language(question) == "en"
+
+
+def test_corpus_language():
+    assert corpus_language(["黃河是中國第二長河，發源於青海。", "Yellow River"]) == "zh"
+    assert corpus_language(["The Danube flows through ten countries.", "多瑙河"]) == "en"
+    assert corpus_language([]) == "en"
