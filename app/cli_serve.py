@@ -1,7 +1,5 @@
-"""``rag serve``: the click command, kept here so rag/cli.py only has to register it::
-
-    from app.cli_serve import serve_cmd
-    cli.add_command(serve_cmd)
+"""``rag serve``: the click command. It reaches ``rag`` as a plugin (entry point
+``rag.commands`` in pyproject.toml), so rag/cli.py never imports the web app.
 
 Also runnable on its own: ``python -m app.cli_serve --port 7860``.
 """
@@ -20,12 +18,13 @@ import click
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Interface language.")
 def serve_cmd(index_dir, host, port, auth, share, lang):
     """Start the chat web app (streamed answers, sources panel, document upload)."""
-    from rag.cli import _config, _index_dir
+    from rag.session import index_dir as resolve_index, load_config
 
     from .server import parse_auth, serve
 
-    serve(_index_dir(index_dir), host=host, port=port, auth=parse_auth(auth), share=share,
-          config=_config(), lang=lang)
+    config = load_config()
+    serve(resolve_index(index_dir, config), host=host, port=port, auth=parse_auth(auth), share=share,
+          config=config, lang=lang)
 
 
 def main() -> None:

@@ -16,7 +16,10 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from rag.manifest import DocEntry
 
 ALLOWED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 MAX_NAME = 120  # characters; long enough for real names, short of any file system limit
@@ -114,21 +117,20 @@ class KnowledgeBase:
     def index(self):
         return self.pipeline.retriever.index
 
-    def is_uploaded(self, info: dict) -> bool:
+    def is_uploaded(self, info: DocEntry) -> bool:
         try:
-            return Path(info.get("path", "")).resolve().is_relative_to(self.uploads.resolve())
+            return Path(info.path).resolve().is_relative_to(self.uploads.resolve())
         except (OSError, ValueError):
             return False
 
     def documents(self) -> list[DocRow]:
-        docs = self.index.manifest.get("documents", {})
-        return [DocRow(doc_id, str(info.get("title") or ""), int(info.get("n_chunks", 0)),
-                       self.is_uploaded(info), str(info.get("path", "")))
+        docs = self.index.manifest.documents
+        return [DocRow(doc_id, info.title, info.n_chunks, self.is_uploaded(info), info.path)
                 for doc_id, info in sorted(docs.items())]
 
     def sources(self) -> list[Path]:
         """What to index: the sources recorded in the index, plus the uploads folder."""
-        recorded = [Path(s) for s in self.index.manifest.get("sources") or []]
+        recorded = [Path(s) for s in self.index.manifest.sources]
         uploads = self.uploads.resolve()
         return [s for s in recorded if s.resolve() != uploads] + [uploads]
 
@@ -153,14 +155,14 @@ class KnowledgeBase:
         """Delete an uploaded document and re-index. Raises ``Rejected`` ("not_found",
         "not_uploaded" with the folder, or "last_doc")."""
         with self._lock:
-            info = self.index.manifest.get("documents", {}).get(doc_id)
+            info = self.index.manifest.documents.get(doc_id)
             if info is None:
                 raise Rejected("not_found", doc=doc_id)
             if not self.is_uploaded(info):
-                raise Rejected("not_uploaded", doc=doc_id, folder=str(Path(info.get("path", "")).parent))
-            if len(self.index.manifest["documents"]) <= 1:
+                raise Rejected("not_uploaded", doc=doc_id, folder=str(Path(info.path).parent))
+            if len(self.index.manifest.documents) <= 1:
                 raise Rejected("last_doc")
-            Path(info["path"]).unlink(missing_ok=True)
+            Path(info.path).unlink(missing_ok=True)
             return self._reindex(on_event)
 
     def _reindex(self, on_event):

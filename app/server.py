@@ -6,17 +6,12 @@ tunnel, and asks for a password when told to listen on the network.
 from __future__ import annotations
 
 import ipaddress
-import os
 import sys
 from pathlib import Path
 
-import rag.offline
+from rag.errors import UsageError
 
-rag.offline.enable()
-
-from rag.errors import UsageError  # noqa: E402
-
-AUTH_ENV = "RAG_AUTH"
+AUTH_ENV = "RAG_AUTH"  # read through rag.config.Config.auth
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -49,23 +44,25 @@ def _check(host: str, share: bool, auth: tuple[str, str] | None) -> None:
 
 def build_pipeline(index_root: Path, config):
     """The real pipeline: bundled embedder and generator; the index is built from ./seeds
-    on the first run (rag.cli.ensure_index)."""
-    from rag.cli import open_pipeline
+    on the first run (rag.session.ensure_index)."""
+    from rag.session import open_pipeline
 
-    return open_pipeline(str(index_root), config)
+    return open_pipeline(index_root, config)
 
 
 def serve(index_root: Path, host: str = "127.0.0.1", port: int = 7860,
           auth: tuple[str, str] | None = None, share: bool = False, config=None, lang: str = "zh") -> None:
     """Build the pipeline and serve the app until interrupted."""
-    auth = auth or parse_auth(os.environ.get(AUTH_ENV))
-    _check(host, share, auth)
+    from rag import offline
     from rag.config import Config
-    from rag.load import MAX_BYTES
+
+    offline.enable()  # before gradio (imported by .ui) reads its telemetry switches
+    config = config or Config.from_env()
+    auth = auth or parse_auth(config.auth or None)
+    _check(host, share, auth)
 
     from .ui import create_app, launch_options
 
-    config = config or Config.from_env()
     index_root = Path(index_root)
     demo = create_app(build_pipeline(index_root, config), index_root, lang)
     shown = f"[{host}]" if ":" in host else host
@@ -73,4 +70,4 @@ def serve(index_root: Path, host: str = "127.0.0.1", port: int = 7860,
     demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
                 quiet=True, show_error=False, ssr_mode=False, mcp_server=False,
                 footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
-                max_file_size=MAX_BYTES, **launch_options())
+                max_file_size=config.max_file_mb << 20, **launch_options())

@@ -1,7 +1,9 @@
 """Batch evaluation: `rag eval FILE` -> OUT/results.jsonl, OUT/summary.json, OUT/report.html.
 
-FILE is our JSONL question set (run against an existing index) or a SQuAD-format JSON file
-(CMRC2018, DRCD, SQuAD), whose paragraphs are indexed into a cache first (evals/squad.py).
+FILE is our JSONL question set (run against an existing index), a SQuAD-format JSON file
+(CMRC2018, DRCD, SQuAD), whose paragraphs are indexed into a cache first (evals/squad.py), or
+a development-set folder (questions.jsonl + docs/, evals/devsets.py), whose docs/ are indexed
+into the same cache and whose questions are scored like JSONL ones (by split and type).
 
 Runs are resumable: each answered question is appended to ``results.jsonl`` and flushed at
 once, and a re-run with the same ``--out`` skips the ids already there. The summary is always
@@ -43,7 +45,7 @@ def _stderr(msg: str) -> None:
 @dataclass
 class Dataset:
     path: Path
-    kind: str  # "jsonl" | "squad"
+    kind: str  # "jsonl" | "squad" | "devset"
     questions: list[Question]
     paragraphs: list[Paragraph] = field(default_factory=list)  # SQuAD input: what to index
     problems: list[str] = field(default_factory=list)  # bad entries, reported and skipped
@@ -115,6 +117,14 @@ def load_dataset(path: Path) -> Dataset:
     from .squad import parse_squad
 
     path = Path(path)
+    folder = path if path.is_dir() else None
+    if folder is not None:
+        from .devsets import QUESTIONS, is_devset
+
+        if not is_devset(folder):
+            raise UsageError(f"{folder} is not a development set (no {QUESTIONS} and docs/)",
+                             "build one with python -m evals.devsets build")
+        path = folder / QUESTIONS
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
@@ -128,6 +138,10 @@ def load_dataset(path: Path) -> Dataset:
             s = parse_squad(obj)
             return Dataset(path, "squad", s.questions, s.paragraphs, [f"{path.name}: {p}, skipped" for p in s.problems])
     questions, problems = parse_jsonl(text, path.name)
+    if folder is not None:
+        from .devsets import kb_paragraphs
+
+        return Dataset(path, "devset", questions, kb_paragraphs(folder), problems)
     return Dataset(path, "jsonl", questions, problems=problems)
 
 
@@ -182,11 +196,12 @@ def check_run(out: Path, settings: dict) -> None:
 
 def _standalone(q: Question) -> str:
     """What the pipeline retrieves with: the sanitised question, rewritten when a follow-up."""
-    from rag.prompt import language, sanitize_question
+    from rag.prompt import sanitize_question
     from rag.rewrite import rewrite
+    from rag.zh import question_language
 
     text = sanitize_question(q.question)
-    return rewrite(text, q.history, language(text))
+    return rewrite(text, q.history, question_language(text))
 
 
 def retrieval_row(retriever, q: Question, k: int, mode: str) -> dict:
@@ -215,13 +230,13 @@ def answer_row(pipeline, q: Question, k: int, mode: str) -> dict:
 # ---------------------------------------------------------------------------- summary
 
 def score_all(dataset: Dataset, questions: list[Question], rows: dict[str, dict]) -> list[Outcome]:
-    squad = dataset.kind == "squad"
+    squad = dataset.kind in ("squad", "devset")  # gold answers are spans: F1/EM apply
     return [score(q, rows[q.id], squad) for q in questions if q.id in rows]
 
 
 def summarize(dataset: Dataset, outcomes: list[Outcome], settings: dict, extra: dict | None = None) -> dict:
     summary = dict(settings, n_done=len(outcomes), overall=aggregate(outcomes).to_json())
-    if dataset.kind == "jsonl":
+    if dataset.kind != "squad":
         summary["by_split"] = {k: m.to_json() for k, m in group_by(outcomes, "split").items()}
         summary["by_type"] = {k: m.to_json() for k, m in group_by(outcomes, "type").items()}
     summary.update(extra or {})
@@ -247,11 +262,11 @@ def _runner(retrieval_only: bool, index_dir: str | None, config, pipeline_factor
     """One function question -> result row, opening the models it needs (once)."""
     if retrieval_only:
         if retriever_factory is None:
-            from rag.cli import open_retriever as retriever_factory
+            from rag.session import open_retriever as retriever_factory
         retriever = retriever_factory(index_dir, config)
         return lambda q: retrieval_row(retriever, q, config.top_k, config.mode)
     if pipeline_factory is None:
-        from rag.cli import open_pipeline as pipeline_factory
+        from rag.session import open_pipeline as pipeline_factory
     pipeline = pipeline_factory(index_dir, config)
     return lambda q: answer_row(pipeline, q, config.top_k, config.mode)
 
@@ -289,7 +304,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
     """Evaluate FILE; returns the summary (also written to OUT/summary.json with the report).
 
     ``pipeline_factory(index_dir, config) -> Pipeline`` and ``retriever_factory(index_dir,
-    config) -> Retriever`` default to the CLI's ``open_pipeline`` / ``open_retriever``."""
+    config) -> Retriever`` default to ``rag.session.open_pipeline`` / ``open_retriever``."""
     from rag.config import Config
     from rag.errors import UsageError
 
@@ -311,9 +326,9 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
                 "mode": config.mode, "retrieval_only": retrieval_only}
     check_run(out, settings)
     extra: dict = {}
-    if dataset.kind == "squad":
+    if dataset.kind in ("squad", "devset"):
         if index_dir:
-            say("note: --index is not used for SQuAD input (its paragraphs are indexed in the cache)")
+            say(f"note: --index is not used for {dataset.kind} input (its documents are indexed in the cache)")
         index_dir, extra = _open_squad_index(dataset, config, progress, say)
     results = out / RESULTS
     done = read_results(results, say)
@@ -334,7 +349,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 # ---------------------------------------------------------------------------- command
 
 @click.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--index", "index_dir", metavar="DIR", help="Index for JSONL questions (default: ./index or $RAG_INDEX).")
 @click.option("--out", "out_dir", metavar="DIR", type=click.Path(path_type=Path),
               help="Output folder (default: evals/out/<FILE stem>); re-running resumes it.")
@@ -344,15 +359,16 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 @click.option("--split", type=click.Choice(SPLITS), default="all", show_default=True, help="JSONL split to run.")
 @click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), help="Retrieval mode (default hybrid).")
 def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode):
-    """Evaluate retrieval and answers on FILE: our JSONL question set, or a SQuAD-format
-    JSON file (CMRC2018, DRCD, SQuAD) whose paragraphs are indexed first (cached).
+    """Evaluate retrieval and answers on FILE: our JSONL question set, a SQuAD-format
+    JSON file (CMRC2018, DRCD, SQuAD) whose paragraphs are indexed first (cached), or a
+    development-set folder (evals/devsets.py) whose docs/ are indexed first (cached).
 
     Writes OUT/results.jsonl (resumable), OUT/summary.json and OUT/report.html."""
-    from rag.cli import _config
+    from rag.session import load_config
 
     from .report import format_tables
 
-    config = _config(top_k=k, mode=mode)
+    config = load_config(top_k=k, mode=mode)
     out = out_dir or default_out(file)
     summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config)
     click.echo(format_tables(summary))

@@ -14,16 +14,18 @@ from typing import Iterator
 from .cite import REFUSAL_PATTERN, cite, drop_unstated_years
 from .config import Config
 from .generate import Generator
-from .prompt import REFUSAL, build_messages, language, sanitize_question
-from .records import Answer, Hit, Timings
+from .prompt import REFUSAL, build_messages, sanitize_question
+from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .relevance import complete_from_quote, evidence_windows, missing_event, missing_kind, missing_terms
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
 from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
+from .zh import question_language
+
 
 @dataclass
 class StreamEvent:
-    kind: str  # "status" | "token" | "done"
+    kind: EventKind
     text: str = ""
     answer: Answer | None = None
 
@@ -50,7 +52,7 @@ class Pipeline:
                mode: str | None = None, max_new_tokens: int | None = None) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
         question = sanitize_question(question)
-        lang = language(question)
+        lang = question_language(question)
         standalone = rewrite(question, history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
         if lang == "en" and self.config.cross_lingual and self.retriever.language == "zh":
@@ -70,7 +72,7 @@ class Pipeline:
         retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
         timings = Timings(retrieve_ms=retrieval.retrieve_ms)
 
-        def refuse(reason: str, raw: str | None = None) -> Iterator[StreamEvent]:
+        def refuse(reason: RefusalReason, raw: str | None = None) -> Iterator[StreamEvent]:
             return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw)
 
         if self._weak(retrieval):
@@ -155,12 +157,11 @@ class Pipeline:
         """Refuse before generating when retrieval evidence is below the threshold that
         was calibrated for this index (none recorded: let the model and the verifier judge)."""
         cal = self.retriever.index.calibration
-        t = cal.get("min_top_dense")
-        if t is None or not retrieval.hits:
+        if cal is None or not retrieval.hits:
             return not retrieval.hits
-        return retrieval.top_dense < t and retrieval.top_bm25 < cal.get("min_top_bm25", float("inf"))
+        return retrieval.top_dense < cal.min_top_dense and retrieval.top_bm25 < cal.min_top_bm25
 
-    def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: str,
+    def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: RefusalReason,
                 rewritten: str | None, lang: str, raw: str | None = None) -> Iterator[StreamEvent]:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(

@@ -11,12 +11,12 @@ do not answer are caught later, by the model's refusal and the citation verifier
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
 from .errors import UsageError
+from .manifest import Calibration, now
 from .retrieve import Retriever
 
 
@@ -34,7 +34,8 @@ def read_questions(path: Path, split: str | None = None) -> list[dict]:
     return out
 
 
-def calibrate(retriever: Retriever, questions: list[dict], max_false_refusal: float = 0.02) -> dict:
+def calibrate(retriever: Retriever, questions: list[dict], max_false_refusal: float = 0.02,
+              source: str = "") -> Calibration:
     ans, unans = [], []
     for q in questions:
         if q.get("history"):
@@ -50,14 +51,14 @@ def calibrate(retriever: Retriever, questions: list[dict], max_false_refusal: fl
     def refused(pairs):
         return [d < t_dense and b < t_bm25 for d, b in pairs]
 
-    return {
-        "min_top_dense": round(t_dense, 4),
-        "min_top_bm25": round(t_bm25, 4),
-        "max_false_refusal": max_false_refusal,
-        "n_answerable": len(ans),
-        "n_unanswerable": len(unans),
-        "false_refusal_rate": round(float(np.mean(refused(ans))), 4),
-        "refusal_rate_unanswerable": round(float(np.mean(refused(unans))), 4) if unans else None,
-        "calibrated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "stale": False,
-    }
+    return Calibration(
+        min_top_dense=round(t_dense, 4),
+        min_top_bm25=round(t_bm25, 4),
+        max_false_refusal=max_false_refusal,
+        n_answerable=len(ans),
+        n_unanswerable=len(unans),
+        false_refusal_rate=round(float(np.mean(refused(ans))), 4),
+        refusal_rate_unanswerable=round(float(np.mean(refused(unans))), 4) if unans else None,
+        calibrated_at=now(),
+        questions=source,
+    )

@@ -1,32 +1,22 @@
 """The `rag` command. Heavy libraries are imported inside commands so `rag --help` is instant.
 
 Errors the user can act on (``RagError``) print as one line and exit non-zero; no traceback.
+The core commands live here; commands from other packages (the web app's ``serve``, the
+evaluation's ``eval`` and ``bench``) register as plugins under the entry-point group
+``rag.commands`` (pyproject.toml), so this library never imports its consumers.
 """
 from __future__ import annotations
 
 import json
-import os
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
 
-from . import __version__, offline
+from . import __version__, offline, session
 from .errors import RagError
 
-offline.enable()
-
-DEFAULT_INDEX = "index"
-DEFAULT_DOCS = "seeds"
-
-
-def _index_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("RAG_INDEX") or DEFAULT_INDEX)
-
-
-def _config(**overrides):
-    from .config import Config
-
-    return Config.from_env().with_(**overrides)
+PLUGIN_GROUP = "rag.commands"
 
 
 def _err(msg: str) -> None:
@@ -37,7 +27,20 @@ index_option = click.option("--index", "index_dir", metavar="DIR", help="Index f
 
 
 class _Group(click.Group):
-    """Turns the errors a user can act on into one line on stderr and an exit code."""
+    """Turns the errors a user can act on into one line on stderr and an exit code, and
+    finds plugin commands (entry points) only when asked for them."""
+
+    def _plugins(self) -> dict:
+        return {ep.name: ep for ep in entry_points(group=PLUGIN_GROUP)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugins()))
+
+    def get_command(self, ctx: click.Context, name: str):
+        cmd = super().get_command(ctx, name)
+        if cmd is None and (ep := self._plugins().get(name)) is not None:
+            cmd = ep.load()  # the plugin's module imports its heavy dependencies inside the command
+        return cmd
 
     def invoke(self, ctx: click.Context):
         try:
@@ -54,6 +57,7 @@ class _Group(click.Group):
 @click.version_option(__version__, prog_name="rag")
 def cli() -> None:
     """Offline document Q&A: index your documents, then ask questions with verified citations."""
+    offline.enable()  # before any command loads a model library
 
 
 @cli.command("index")
@@ -69,13 +73,15 @@ def index_cmd(paths, index_dir, rebuild, chunk_size, chunk_overlap, index_type, 
     """Index documents (files or folders; default: the sources indexed last time, or ./seeds).
 
     Re-running only embeds new or changed documents and removes deleted ones."""
-    from .embed import load_embedder
+    from . import embed
     from .index import update_index
 
-    root = _index_dir(index_dir)
-    config = _config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type)
-    sources = list(paths) or (None if (root / "CURRENT").exists() else [Path(DEFAULT_DOCS)])
-    embedder = load_embedder(config)
+    config = session.load_config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type)
+    root = session.index_dir(index_dir, config)
+    if not rebuild:
+        config = session.resolve_backend(root, config)
+    sources = list(paths) or (None if (root / "CURRENT").exists() else [Path(session.DEFAULT_DOCS)])
+    embedder = embed.load_embedder(config)
     report = update_index(root, sources, config, embedder, rebuild=rebuild, progress=not as_json,
                           on_event=None if as_json else _err)
     if as_json:
@@ -99,54 +105,6 @@ def _report_json(report) -> dict:
             "n_chunks": report.n_chunks, "n_embedded": report.n_embedded, "seconds": round(report.seconds, 2)}
 
 
-def ensure_index(root: Path, config) -> None:
-    """Build the default index from ./seeds on first use, so the first `rag ask` works."""
-    if (root / "CURRENT").exists():
-        return
-    if not Path(DEFAULT_DOCS).is_dir():
-        from .errors import IndexMissingError
-
-        raise IndexMissingError(f"no index at {root}", "build one with `rag index PATH ...`")
-    from .embed import load_embedder
-    from .index import update_index
-
-    _err(f"no index at {root} yet: building it from {DEFAULT_DOCS}/ (once)")
-    embedder = load_embedder(config)
-    report = update_index(root, [Path(DEFAULT_DOCS)], config, embedder, progress=True, on_event=_err)
-    _err(report.summary())
-    if SEED_QUESTIONS.exists():
-        _calibrate(root, config, SEED_QUESTIONS, "dev")
-
-
-SEED_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
-
-
-def _calibrate(root: Path, config, questions: Path, split: str | None) -> dict:
-    from . import store
-    from .calibrate import calibrate, read_questions
-    from .embed import load_embedder
-    from .retrieve import Retriever
-
-    retriever = Retriever.open(root, load_embedder(config), config)
-    result = calibrate(retriever, read_questions(questions, split))
-    result["questions"] = f"{questions.name} (split {split or 'all'})"
-    with store.WriteLock(root):
-        store.update_manifest(root, calibration=result)
-    _err(f"calibrated refusal threshold: dense < {result['min_top_dense']} and bm25 < {result['min_top_bm25']} "
-         f"(false refusal {result['false_refusal_rate']:.0%} on {result['n_answerable']} answerable, "
-         f"refusal {result['refusal_rate_unanswerable'] or 0:.0%} on {result['n_unanswerable']} unanswerable)")
-    return result
-
-
-def open_retriever(index_dir: str | None, config):
-    from .embed import load_embedder
-    from .retrieve import Retriever
-
-    root = _index_dir(index_dir)
-    ensure_index(root, config)
-    return Retriever.open(root, load_embedder(config), config)
-
-
 def _question(q: str) -> str:
     from .prompt import sanitize_question
 
@@ -163,8 +121,8 @@ def _question(q: str) -> str:
 def search_cmd(question, index_dir, k, mode, fusion, as_json):
     """Show the passages retrieved for QUESTION (no generation)."""
     question = _question(question)
-    config = _config(top_k=k, mode=mode, fusion=fusion)
-    result = open_retriever(index_dir, config).search(question, config.top_k, config.mode)
+    config = session.load_config(top_k=k, mode=mode, fusion=fusion)
+    result = session.open_retriever(index_dir, config, say=_err).search(question, config.top_k, config.mode)
     if as_json:
         click.echo(json.dumps({"question": question, "retrieved": [h.to_json() for h in result.hits],
                                "timings": {"retrieve_ms": round(result.retrieve_ms, 1)}}, ensure_ascii=False))
@@ -177,14 +135,6 @@ def search_cmd(question, index_dir, k, mode, fusion, as_json):
         click.echo(click.style(f"{h.rank}. {h.score:.3f}  {c.title}  {where}", bold=True))
         click.echo("   " + c.text.replace("\n", "\n   "))
     _err(f"({result.retrieve_ms:.0f} ms)")
-
-
-def open_pipeline(index_dir: str | None, config):
-    from .answer import Pipeline
-    from .generate import load_generator
-
-    retriever = open_retriever(index_dir, config)
-    return Pipeline(retriever, load_generator(config), config)
 
 
 def _print_sources(answer) -> None:
@@ -245,8 +195,8 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
 def ask_cmd(question, index_dir, k, generator, as_json):
     """Answer QUESTION from the indexed documents, with numbered, verified citations."""
     question = _question(question)
-    config = _config(top_k=k, generator=generator)
-    _run_question(open_pipeline(index_dir, config), question, None, as_json, config.top_k)
+    config = session.load_config(top_k=k, generator=generator)
+    _run_question(session.open_pipeline(index_dir, config, _err), question, None, as_json, config.top_k)
 
 
 @cli.command("chat")
@@ -256,8 +206,8 @@ def ask_cmd(question, index_dir, k, generator, as_json):
 def chat_cmd(index_dir, k, generator):
     """Interactive multi-turn chat. /new starts over, /sources shows the last sources,
     Ctrl-C cancels an answer, Ctrl-D exits."""
-    config = _config(top_k=k, generator=generator)
-    pipeline = open_pipeline(index_dir, config)
+    config = session.load_config(top_k=k, generator=generator)
+    pipeline = session.open_pipeline(index_dir, config, _err)
     history: list[dict] = []
     last = None
     _err("ask a question (/new, /sources, Ctrl-D to quit)")
@@ -301,26 +251,11 @@ def chat_cmd(index_dir, k, generator):
 def calibrate_cmd(questions, index_dir, split):
     """Measure the weak-evidence refusal threshold on QUESTIONS (JSONL with `answerable`;
     default: the bundled seed questions) and record it in the index manifest."""
-    config = _config()
-    root = _index_dir(index_dir)
-    ensure_index(root, config)
-    result = _calibrate(root, config, questions or SEED_QUESTIONS, split)
-    click.echo(json.dumps(result, ensure_ascii=False))
-
-
-def _register_lazy() -> None:
-    """Commands that live outside rag/ (evaluation, web app); their modules import their
-    heavy dependencies inside the command, so registering them stays cheap."""
-    from app.cli_serve import serve_cmd
-    from evals.bench.__main__ import bench_cmd
-    from evals.run import eval_cmd
-
-    cli.add_command(eval_cmd, "eval")
-    cli.add_command(serve_cmd, "serve")
-    cli.add_command(bench_cmd, "bench")
-
-
-_register_lazy()
+    config = session.load_config()
+    root = session.index_dir(index_dir, config)
+    session.ensure_index(root, config, _err)
+    result = session.calibrate_index(root, config, questions or session.SEED_QUESTIONS, split, _err)
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False))
 
 
 def main() -> None:

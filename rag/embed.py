@@ -2,22 +2,23 @@
 
 Callers never add model-specific prefixes: the embedder knows whether it needs e5's
 ``query: `` / ``passage: `` and applies them itself. Two backends run the same model folder:
-PyTorch (sentence-transformers, float32) and ONNX Runtime with int8 weights (embed_onnx.py,
+PyTorch (sentence-transformers, float32) and ONNX Runtime with int8 weights (models/embed_onnx.py,
 faster indexing); ``Config.embed_backend`` chooses.
 """
 from __future__ import annotations
 
-import contextlib
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
 
+from . import offline
 from .config import BUNDLED, Config
 from .errors import ModelError
+from .models.cachefs import folder_checksum
+from .models.hardware import torch_threads
 
 
 class Embedder(Protocol):
@@ -28,19 +29,6 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-def _folder_checksum(folder: Path) -> str:
-    """A cheap, stable identity for a model folder: hash of file names, sizes and the
-    config. (Hashing gigabytes of weights on every start would cost seconds.)"""
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(str(p.relative_to(folder)).encode())
-            h.update(str(p.stat().st_size).encode())
-            if p.suffix == ".json":
-                h.update(p.read_bytes())
-    return h.hexdigest()[:16]
 
 
 class SentenceTransformerEmbedder:
@@ -62,7 +50,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         dim_of = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
-        self.checksum = checksum or _folder_checksum(folder)
+        self.checksum = checksum or folder_checksum(folder)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
@@ -92,19 +80,6 @@ class SentenceTransformerEmbedder:
             return self._encode([self.query_prefix + t for t in texts], False)
 
 
-@contextlib.contextmanager
-def torch_threads(n: int):
-    """torch limited to ``n`` intra-op threads inside the block, restored after it."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _auto_prefixes(config: Config, is_e5: bool) -> tuple[str, str]:
     q = config.query_prefix if config.query_prefix is not None else ("query: " if is_e5 else "")
     p = config.passage_prefix if config.passage_prefix is not None else ("passage: " if is_e5 else "")
@@ -115,8 +90,8 @@ _CACHE: dict[tuple, Embedder] = {}
 
 
 def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str | None) -> Embedder:
-    if config.embed_backend == "onnx-int8":
-        from .embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
+    if config.backend == "onnx-int8":
+        from .models.embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
 
         return OnnxEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
                             source_checksum=checksum)
@@ -127,11 +102,12 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 def load_embedder(config: Config) -> Embedder:
     """The embedder the config names, on the configured backend, loaded once per process."""
     key = (config.embedder, config.query_prefix, config.passage_prefix, config.max_seq_length,
-           config.embed_backend)
+           config.backend)
     if key in _CACHE:
         return _CACHE[key]
+    offline.enable()  # before sentence-transformers / transformers are first imported
     if config.embedder == BUNDLED:
-        from .e5convert import ensure_bundled_model
+        from .models.e5convert import ensure_bundled_model
 
         folder, checksum = ensure_bundled_model()
         q, p = _auto_prefixes(config, True)

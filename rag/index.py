@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +21,7 @@ from .embed import Embedder
 from .errors import IndexMissingError, RagError
 from .lexical import BM25Index
 from .load import Skipped, discover, iter_documents
+from .manifest import DocEntry, EmbedderInfo, Manifest
 from .records import Chunk, Document
 
 
@@ -76,7 +77,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
     with store.WriteLock(root):
         old = _previous(root, config, embedder, rebuild)
         if sources is None:
-            recorded = (old.manifest.get("sources") if old else None) or []
+            recorded = old.manifest.sources if old else []
             if not recorded:
                 raise RagError("no documents given and none recorded in the index",
                                "run `rag index PATH ...`")
@@ -85,7 +86,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
         report.skipped.extend(found.skipped)
         docs: list[Document] = []
         by_hash: dict[str, str] = {}
-        for doc_id, path, doc in iter_documents(found):
+        for doc_id, path, doc in iter_documents(found, config.max_file_mb << 20):
             if isinstance(doc, RagError):
                 report.skipped.append(Skipped(str(path), str(doc)))
                 continue
@@ -118,14 +119,14 @@ def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have
     if not failed:
         return []
     kept: list[Document] = []
-    for doc_id, entry in old.manifest["documents"].items():
+    for doc_id, entry in old.manifest.documents.items():
         doc = old.docs.get(doc_id)
         if doc_id in have or doc is None:
             continue
-        path = Path(entry["path"]).resolve()
+        path = Path(entry.path).resolve()
         for i, where in failed:
             if path == where or where in path.parents:
-                doc.content_hash = entry["hash"]  # unchanged as far as we know: rows reused
+                doc.content_hash = entry.hash  # unchanged as far as we know: rows reused
                 kept.append(doc)
                 if not skipped[i].reason.endswith(_KEPT):
                     skipped[i] = Skipped(skipped[i].path, skipped[i].reason + _KEPT)
@@ -151,33 +152,33 @@ def _update(root: Path, old: store.StoredIndex | None, docs: list[Document], sou
             config: Config, embedder: Embedder, report: IndexReport, rebuild: bool, progress: bool,
             on_event: Callable[[str], None] | None) -> None:
     say = on_event or (lambda msg: None)
-    old_docs = old.manifest["documents"] if old else {}
+    old_docs = old.manifest.documents if old else {}
     chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
     report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
     report.n_chunks = len(chunks)
-    same_recipe = old is not None and old.manifest.get("lexical") == LEXICAL
+    same_recipe = old is not None and old.manifest.lexical == LEXICAL
     if same_recipe and not report.changed and not rebuild:
         return  # nothing to write: keep the live generation as it is
     say(f"writing index ({len(chunks)} chunks)")
     per_doc = Counter(c.doc_id for c in chunks)
-    manifest = {
-        "config": config.index_settings(),
-        "embedder": {"name": embedder.name, "checksum": embedder.checksum, "dim": embedder.dim},
-        "lexical": LEXICAL,
-        "sources": sources,
-        "documents": {d.doc_id: {"hash": d.content_hash, "path": d.path, "title": d.title,
-                                 "n_chunks": per_doc[d.doc_id],
-                                 "dropped": len(d.dropped), "meta": d.meta} for d in docs},
+    calibration = old.calibration if old else None
+    manifest = Manifest(
+        config=config.index_settings(),
+        embedder=EmbedderInfo(embedder.name, embedder.checksum, embedder.dim),
+        lexical=LEXICAL,
+        sources=sources,
+        documents={d.doc_id: DocEntry(hash=d.content_hash, path=d.path, title=d.title, n_chunks=per_doc[d.doc_id],
+                                      dropped=len(d.dropped), meta=d.meta) for d in docs},
         # A calibration belongs to an embedder + corpus; keep it across updates of the
         # same index but say it was made on an earlier version of the corpus.
-        "calibration": dict(old.calibration, stale=report.changed) if old and old.calibration else {},
-    }
+        calibration=replace(calibration, stale=calibration.stale or report.changed) if calibration else None,
+    )
     bm25 = BM25Index.build([lexical_text(c) for c in chunks])
     faiss_index = store.build_faiss(vectors, config.index_type)
     store.write_generation(root, manifest, docs, chunks, vectors, bm25, faiss_index)
 
 
-def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dict, config: Config,
+def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dict[str, DocEntry], config: Config,
               embedder: Embedder, report: IndexReport, progress: bool,
               say: Callable[[str], None]) -> tuple[list[Chunk], np.ndarray]:
     """Chunks and vectors for the new generation: reused rows for unchanged documents,
@@ -190,7 +191,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
     to_embed: list[Chunk] = []
     for doc in docs:
         prev = old_docs.get(doc.doc_id)
-        if prev and prev["hash"] == doc.content_hash and doc.doc_id in old_rows:
+        if prev and prev.hash == doc.content_hash and doc.doc_id in old_rows:
             rows = old_rows[doc.doc_id]
             parts.append(([old.chunks[i] for i in rows], old.vectors[rows]))
             report.unchanged.append(doc.doc_id)

@@ -15,13 +15,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
+from .config import Config
 from .errors import DocumentError
 from .records import Document
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 # Larger files are refused, not read: a 500 MB "document" is almost always a mistake
 # (a log, a dump) and would need gigabytes of memory to embed.
-MAX_BYTES = int(os.environ.get("RAG_MAX_FILE_MB", "50")) * 1024 * 1024
+MAX_BYTES = Config.max_file_mb << 20  # the default limit; Config.max_file_mb (RAG_MAX_FILE_MB) sets another
 
 
 @dataclass
@@ -256,14 +257,15 @@ def tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def load_document(path: Path, doc_id: str | None = None) -> Document:
+def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None = None) -> Document:
     """Read one file. Raises DocumentError with a short reason when it can't."""
     path = Path(path)
     doc_id = doc_id or path.name
+    limit = max_bytes or MAX_BYTES
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DocumentError(f"too large ({size / 2**20:.0f} MB > {MAX_BYTES // 2**20} MB limit; "
+        if size > limit:
+            raise DocumentError(f"too large ({size / 2**20:.0f} MB > {limit // 2**20} MB limit; "
                                 "set RAG_MAX_FILE_MB to raise it)")
         data = path.read_bytes()
     except PermissionError:
@@ -310,9 +312,10 @@ def _first_heading(text: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-def iter_documents(discovery: Discovery) -> Iterator[tuple[str, Path, Document | DocumentError]]:
+def iter_documents(discovery: Discovery, max_bytes: int | None = None
+                   ) -> Iterator[tuple[str, Path, Document | DocumentError]]:
     for doc_id, path in discovery.files:
         try:
-            yield doc_id, path, load_document(path, doc_id)
+            yield doc_id, path, load_document(path, doc_id, max_bytes)
         except DocumentError as e:
             yield doc_id, path, e

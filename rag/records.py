@@ -10,7 +10,17 @@ doc.text[chunk.start:chunk.end]`` holds for every chunk.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+# Why an answer was refused:
+# weak_evidence - retrieval scores under the index's calibrated threshold (nothing generated)
+# model         - the model said the passages do not answer
+# unsupported   - nothing the model wrote is backed by a passage
+# off_question  - backed by a passage, but about something other than the question
+RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question"]
+REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
+# What a streamed answer emits: progress, a piece of the answer, the finished Answer.
+EventKind = Literal["status", "token", "done"]
 
 
 @dataclass
@@ -141,7 +151,7 @@ class Answer:
     standalone_question: str | None = None  # the rewritten follow-up, when rewritten
     unsupported: list[str] = field(default_factory=list)  # answer sentences with no support
     auto_cited: bool = False  # citations attached by verification, not by the model
-    refusal_reason: str | None = None  # "weak_evidence" | "unsupported" | "off_question" | "model"
+    refusal_reason: RefusalReason | None = None
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
 
     def to_json(self) -> dict[str, Any]:

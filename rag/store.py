@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,10 +29,8 @@ import numpy as np
 
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from .lexical import BM25Index
+from .manifest import FORMAT_VERSION, REBUILD, Calibration, Manifest, now
 from .records import Chunk, Document, Dropped
-
-FORMAT_VERSION = 1
-REBUILD = "run `rag index --rebuild` to build it again"
 
 
 @dataclass
@@ -41,7 +38,7 @@ class StoredIndex:
     """Everything a reader needs, loaded from one generation."""
 
     folder: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     chunks: list[Chunk]
     vectors: np.ndarray
     faiss_index: Any
@@ -49,8 +46,8 @@ class StoredIndex:
     docs: dict[str, Document] = field(default_factory=dict)
 
     @property
-    def calibration(self) -> dict[str, Any]:
-        return self.manifest.get("calibration") or {}
+    def calibration(self) -> Calibration | None:
+        return self.manifest.calibration
 
 
 # ---------------------------------------------------------------- reading
@@ -66,52 +63,38 @@ def current_generation(root: Path) -> Path:
     return gen
 
 
-def read_manifest(gen: Path) -> dict[str, Any]:
+def read_manifest(gen: Path) -> Manifest:
     try:
-        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        raw = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorruptError(f"manifest.json missing in {gen}", REBUILD) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise IndexCorruptError(f"manifest.json in {gen} is not valid JSON ({e.msg if hasattr(e, 'msg') else e})",
                                 REBUILD) from None
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise IndexCorruptError(f"manifest.json in {gen} is not an index manifest", REBUILD)
-    if manifest["format_version"] != FORMAT_VERSION:
-        raise IndexMismatchError(
-            f"index format version {manifest['format_version']} is not supported "
-            f"(this version reads {FORMAT_VERSION})", REBUILD)
-    for key in ("config", "embedder", "documents", "files", "n_chunks"):
-        if key not in manifest:
-            raise IndexCorruptError(f"manifest.json in {gen} lacks {key!r}", REBUILD)
-    return manifest
+    return Manifest.from_json(raw, str(gen))
 
 
-# Settings added to the manifest later, with the value older indexes were built with (so
-# they stay usable without a rebuild).
-LEGACY_SETTINGS = {"embed_backend": "torch"}
-
-
-def check_embedder(manifest: dict[str, Any], name: str, checksum: str, settings: dict) -> None:
-    built_config = {**LEGACY_SETTINGS, **manifest["config"]}
+def check_embedder(manifest: Manifest, name: str, checksum: str, settings: dict) -> None:
+    built_config = manifest.config
     # Checked first: the embedder checksum differs too, but this says what to change.
     backend = built_config.get("embed_backend")
     wanted = settings.get("embed_backend", backend)
     if backend != wanted:
         raise IndexMismatchError(f"index was built with the {backend} embedding backend, not {wanted}",
                                  f"set RAG_EMBED_BACKEND={backend} to use it, or {REBUILD}")
-    built = manifest["embedder"]
-    if built.get("name") != name or built.get("checksum") != checksum:
+    built = manifest.embedder
+    if built.name != name or built.checksum != checksum:
         raise IndexMismatchError(
-            f"index was built with embedder {built.get('name')} ({built.get('checksum')}), "
+            f"index was built with embedder {built.name} ({built.checksum}), "
             f"not {name} ({checksum})", REBUILD)
     diff = {k: v for k, v in settings.items() if built_config.get(k) != v and k != "index_type"}
     if diff:
         raise IndexMismatchError(f"index was built with other settings ({', '.join(sorted(diff))})", REBUILD)
 
 
-def _check_files(gen: Path, manifest: dict[str, Any]) -> None:
+def _check_files(gen: Path, manifest: Manifest) -> None:
     """Sizes recorded at write time catch truncated or replaced files cheaply."""
-    for rel, size in manifest["files"].items():
+    for rel, size in manifest.files.items():
         p = gen / rel
         if not p.exists():
             raise IndexCorruptError(f"index file {rel} is missing", REBUILD)
@@ -150,7 +133,7 @@ def open_index(root: Path) -> StoredIndex:
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         raise IndexCorruptError(f"index at {root} cannot be read ({str(e).splitlines()[0][:120]})",
                                 REBUILD) from None
-    n = manifest["n_chunks"]
+    n = manifest.n_chunks
     if not (len(chunks) == vectors.shape[0] == index.ntotal == n):
         raise IndexCorruptError(
             f"index at {root} is out of step: {len(chunks)} chunks, {vectors.shape[0]} vectors, "
@@ -250,7 +233,7 @@ def build_faiss(vectors: np.ndarray, index_type: str):
     return index
 
 
-def write_generation(root: Path, manifest: dict[str, Any], docs: list[Document], chunks: list[Chunk],
+def write_generation(root: Path, manifest: Manifest, docs: list[Document], chunks: list[Chunk],
                      vectors: np.ndarray, bm25: BM25Index, faiss_index) -> Path:
     import faiss
 
@@ -266,11 +249,9 @@ def write_generation(root: Path, manifest: dict[str, Any], docs: list[Document],
     np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     faiss.write_index(faiss_index, str(tmp / "faiss.index"))
     bm25.save(tmp / "bm25")
-    manifest = dict(manifest, format_version=FORMAT_VERSION, n_chunks=len(chunks),
-                    written_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-    manifest["files"] = {p.relative_to(tmp).as_posix(): p.stat().st_size
-                         for p in sorted(tmp.rglob("*")) if p.is_file()}
-    _write_json(tmp / "manifest.json", manifest)
+    files = {p.relative_to(tmp).as_posix(): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
+    manifest = manifest.with_(format_version=FORMAT_VERSION, n_chunks=len(chunks), written_at=now(), files=files)
+    _write_json(tmp / "manifest.json", manifest.to_json())
     _fsync_dir(tmp)
     os.rename(tmp, final)
     pointer_tmp = root / f"CURRENT.tmp{os.getpid()}"
@@ -287,10 +268,9 @@ def update_manifest(root: Path, **changes: Any) -> None:
     """Change manifest fields of the live generation in place, atomically (used to record
     a calibration); the file-size table is not affected since manifest.json is not in it."""
     gen = current_generation(Path(root))
-    manifest = read_manifest(gen)
-    manifest.update(changes)
+    manifest = read_manifest(gen).with_(**changes)
     tmp = gen / "manifest.json.tmp"
-    _write_json(tmp, manifest)
+    _write_json(tmp, manifest.to_json())
     os.replace(tmp, gen / "manifest.json")
 
 

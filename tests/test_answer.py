@@ -5,10 +5,12 @@ from rag.answer import Pipeline, is_refusal
 from rag.config import Config
 from rag.errors import UsageError
 from rag.index import update_index
-from rag.prompt import REFUSAL, build_messages, language, sanitize_question
+from rag.prompt import REFUSAL, build_messages, sanitize_question
 from rag.retrieve import Retriever
 from rag.rewrite import is_followup, rewrite
+from rag.manifest import Calibration
 from rag.store import update_manifest
+from rag.zh import question_language
 
 from conftest import FakeGenerator
 
@@ -60,7 +62,7 @@ def test_empty_index_refuses_without_generating(tmp_path, fake_embedder):
     (docs / "a.txt").write_text("完全无关的内容。", encoding="utf-8")
     gen = FakeGenerator()
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
-    update_manifest(tmp_path / "idx", calibration={"min_top_dense": 0.99, "min_top_bm25": 1e9})
+    update_manifest(tmp_path / "idx", calibration=Calibration(min_top_dense=0.99, min_top_bm25=1e9))
     p.retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
     a = p.ask("法国的首都是哪里？")
     assert a.refused and a.refusal_reason == "weak_evidence" and not gen.calls
@@ -106,9 +108,9 @@ def test_question_hygiene():
 
 
 def test_language_detection():
-    assert language("MiniMax是哪一天登陆港交所的？") == "zh"
-    assert language("When did MiniMax list in Hong Kong?") == "en"
-    assert language("Who founded 壁仞科技?") == "en"
+    assert question_language("MiniMax是哪一天登陆港交所的？") == "zh"
+    assert question_language("When did MiniMax list in Hong Kong?") == "en"
+    assert question_language("Who founded 壁仞科技?") == "en"
 
 
 def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fake_embedder):

@@ -88,11 +88,11 @@ def test_chat_session(tmp_path, seeds_dir, fakes):
 
 def test_calibrate_records_threshold(tmp_path, seeds_dir, fakes):
     from rag import store
-    from rag.cli import SEED_QUESTIONS
+    from rag.session import SEED_QUESTIONS
 
     idx = str(tmp_path / "idx")
     run("index", str(seeds_dir), "--index", idx)
     r = run("calibrate", str(SEED_QUESTIONS), "--index", idx)
     result = json.loads(r.output.strip().splitlines()[-1])
     assert result["false_refusal_rate"] <= 0.05 and result["n_unanswerable"] >= 10
-    assert store.open_index(tmp_path / "idx").calibration["min_top_dense"] == result["min_top_dense"]
+    assert store.open_index(tmp_path / "idx").calibration.min_top_dense == result["min_top_dense"]

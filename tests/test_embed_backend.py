@@ -17,12 +17,13 @@ from rag.retrieve import Retriever
 from conftest import FakeEmbedder
 
 INT8 = Config(embed_backend="onnx-int8")
+TORCH = Config(embed_backend="torch")
 
 
 # ---------------------------------------------------------------- config and manifest
 
 def test_config_accepts_known_backends_only():
-    assert Config().embed_backend == "torch"
+    assert Config().embed_backend == "auto" and Config().index_settings()["embed_backend"] == "onnx-int8"
     assert Config.from_env({"RAG_EMBED_BACKEND": "onnx-int8"}).embed_backend == "onnx-int8"
     with pytest.raises(UsageError, match="unknown embedding backend 'gpu'") as e:
         Config.from_env({"RAG_EMBED_BACKEND": "gpu"})
@@ -33,12 +34,12 @@ def test_config_accepts_known_backends_only():
 @pytest.fixture
 def torch_index(tmp_path, seeds_dir, fake_embedder):
     root = tmp_path / "idx"
-    update_index(root, [seeds_dir], Config(), fake_embedder)
+    update_index(root, [seeds_dir], TORCH, fake_embedder)
     return root
 
 
 def test_index_of_another_backend_is_refused_with_what_to_do(torch_index, seeds_dir, fake_embedder):
-    assert store.open_index(torch_index).manifest["config"]["embed_backend"] == "torch"
+    assert store.open_index(torch_index).manifest.config["embed_backend"] == "torch"
     for attempt in (lambda: Retriever.open(torch_index, fake_embedder, INT8),
                     lambda: update_index(torch_index, [seeds_dir], INT8, fake_embedder)):
         with pytest.raises(IndexMismatchError) as e:
@@ -50,7 +51,24 @@ def test_index_of_another_backend_is_refused_with_what_to_do(torch_index, seeds_
     update_index(torch_index, [seeds_dir], INT8, fake_embedder, rebuild=True)
     Retriever.open(torch_index, fake_embedder, INT8)
     with pytest.raises(IndexMismatchError, match="RAG_EMBED_BACKEND=onnx-int8"):
-        Retriever.open(torch_index, fake_embedder, Config())
+        Retriever.open(torch_index, fake_embedder, TORCH)
+
+
+def test_auto_backend_follows_the_index_and_picks_int8_for_a_new_one(torch_index, tmp_path, seeds_dir,
+                                                                      fake_embedder, monkeypatch):
+    from rag import session
+
+    loaded = []
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: loaded.append(config.backend) or fake_embedder)
+    r = session.open_retriever(torch_index, Config(), build=False)  # an index built with torch
+    assert loaded == ["torch"] and r.config.embed_backend == "torch"
+    update_index(tmp_path / "new", [seeds_dir], Config(), fake_embedder)  # a new index
+    assert store.open_index(tmp_path / "new").manifest.config["embed_backend"] == "onnx-int8"
+    session.open_retriever(tmp_path / "new", Config(), build=False)
+    assert loaded == ["torch", "onnx-int8"]
+    # An explicit choice is not overridden: the mismatch is reported instead.
+    with pytest.raises(IndexMismatchError, match="RAG_EMBED_BACKEND=torch"):
+        session.open_retriever(torch_index, INT8, build=False)
 
 
 def test_index_from_before_backends_counts_as_torch(torch_index, fake_embedder):
@@ -58,7 +76,7 @@ def test_index_from_before_backends_counts_as_torch(torch_index, fake_embedder):
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     del manifest["config"]["embed_backend"]
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
-    Retriever.open(torch_index, fake_embedder, Config())  # still usable without a rebuild
+    Retriever.open(torch_index, fake_embedder, TORCH)  # still usable without a rebuild
     with pytest.raises(IndexMismatchError, match="torch embedding backend"):
         Retriever.open(torch_index, fake_embedder, INT8)
 
@@ -105,7 +123,7 @@ class _Session:
 
 
 def _fake_onnx_embedder(batch_size=2):
-    from rag.embed_onnx import OnnxEmbedder
+    from rag.models.embed_onnx import OnnxEmbedder
 
     emb = OnnxEmbedder.__new__(OnnxEmbedder)  # the runtime part only: no export, no model
     emb.meta = {"pad_id": 0, "pooling": "mean", "do_lower_case": False}
@@ -173,7 +191,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def bundled():
-    from rag.e5convert import ensure_bundled_model
+    from rag.models.e5convert import ensure_bundled_model
 
     return ensure_bundled_model()
 
@@ -184,7 +202,7 @@ def onnx_cache(tmp_path_factory):
 
 
 def _load_int8(bundled, cache):
-    from rag.embed_onnx import OnnxEmbedder
+    from rag.models.embed_onnx import OnnxEmbedder
 
     folder, checksum = bundled
     return OnnxEmbedder(folder, "bundled:multilingual-e5-small", "query: ", "passage: ",
@@ -200,12 +218,12 @@ def int8(bundled, onnx_cache):
 def fp32():
     from rag.embed import load_embedder
 
-    return load_embedder(Config())
+    return load_embedder(TORCH)
 
 
 @pytest.mark.integration
 def test_int8_is_exported_once_and_reused(bundled, onnx_cache, int8):
-    from rag import embed_onnx
+    from rag.models import embed_onnx
 
     model = int8.folder / embed_onnx.MODEL
     assert int8.folder.parent == onnx_cache / "onnx" and int8.folder.name == bundled[1]
@@ -238,7 +256,7 @@ def test_int8_query_finds_its_passage(int8):
 
 @pytest.mark.integration
 def test_damaged_int8_file_is_detected_and_rebuilt(bundled, onnx_cache, int8, capfd):
-    from rag import embed_onnx
+    from rag.models import embed_onnx
 
     model = int8.folder / embed_onnx.MODEL
     size = model.stat().st_size
@@ -256,13 +274,13 @@ def test_damaged_int8_file_is_detected_and_rebuilt(bundled, onnx_cache, int8, ca
 @pytest.mark.integration
 def test_config_selects_int8_and_index_search_works(tmp_path, seeds_dir, int8, onnx_cache, monkeypatch):
     import rag.embed
-    import rag.embed_onnx
+    import rag.models.embed_onnx
     from rag.embed import load_embedder
 
-    monkeypatch.setattr(rag.embed_onnx, "cache_dir", lambda: onnx_cache)  # reuse the test's export
+    monkeypatch.setattr(rag.models.embed_onnx, "cache_dir", lambda: onnx_cache)  # reuse the test's export
     monkeypatch.setattr(rag.embed, "_CACHE", {})
     emb = load_embedder(INT8)
-    assert isinstance(emb, rag.embed_onnx.OnnxEmbedder) and emb.checksum == int8.checksum
+    assert isinstance(emb, rag.models.embed_onnx.OnnxEmbedder) and emb.checksum == int8.checksum
     update_index(tmp_path / "idx", [seeds_dir], INT8, emb)
     hits = Retriever.open(tmp_path / "idx", emb, INT8).search("VAST服务了多少专业建模师？", 3).hits
     assert any("500万专业建模师" in h.chunk.text for h in hits)

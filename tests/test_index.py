@@ -33,7 +33,7 @@ def test_incremental_add_change_remove(tmp_path, seeds_dir, fake_embedder, built
     assert r.updated == ["002_87ba7b168308daf7.txt"]
     assert r.removed == ["000_6d9cd55ab9d6cbba.txt"]
     idx = store.open_index(built)
-    assert set(idx.manifest["documents"]) == {"new.md", "002_87ba7b168308daf7.txt"}
+    assert set(idx.manifest.documents) == {"new.md", "002_87ba7b168308daf7.txt"}
     assert {c.doc_id for c in idx.chunks} == {"new.md", "002_87ba7b168308daf7.txt"}
     # only the new/changed documents were embedded
     assert r.n_embedded == sum(1 for c in idx.chunks)
@@ -50,10 +50,10 @@ def test_unchanged_rerun_writes_nothing(built, seeds_dir, fake_embedder):
 
 def test_manifest_records_config_and_hashes(built):
     m = store.open_index(built).manifest
-    assert m["format_version"] == store.FORMAT_VERSION
-    assert m["config"]["chunk_size"] == 300 and m["embedder"]["name"] == "fake:char-ngrams"
-    for d in m["documents"].values():
-        assert len(d["hash"]) == 64 and d["n_chunks"] > 0
+    assert m.format_version == store.FORMAT_VERSION
+    assert m.config["chunk_size"] == 300 and m.embedder.name == "fake:char-ngrams"
+    for d in m.documents.values():
+        assert len(d.hash) == 64 and d.n_chunks > 0
 
 
 def test_interrupted_write_leaves_old_index(built, seeds_dir, fake_embedder, monkeypatch):
@@ -68,7 +68,7 @@ def test_interrupted_write_leaves_old_index(built, seeds_dir, fake_embedder, mon
         update_index(built, [seeds_dir], Config(), fake_embedder)
     monkeypatch.undo()
     after = store.open_index(built)
-    assert after.manifest["documents"].keys() == before.manifest["documents"].keys()
+    assert after.manifest.documents.keys() == before.manifest.documents.keys()
     # the next run sweeps the half-written generation and completes
     r = update_index(built, [seeds_dir], Config(), fake_embedder)
     assert r.added == ["extra.txt"]

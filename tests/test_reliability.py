@@ -62,7 +62,7 @@ def test_kill_9_during_index_keeps_previous_index(tmp_path, delay):
     script, idx, docs = _writer(tmp_path), tmp_path / "idx", tmp_path / "docs"
     _docs(docs, 20, "旧")
     assert _run(script, idx, docs).returncode == 0
-    before = store.open_index(idx).manifest["documents"]
+    before = store.open_index(idx).manifest.documents
     _docs(docs, 120, "新")  # changes every document and adds 100
     proc = subprocess.Popen([sys.executable, str(script), str(idx), str(docs)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, cwd=REPO)
@@ -72,13 +72,13 @@ def test_kill_9_during_index_keeps_previous_index(tmp_path, delay):
     proc.wait(timeout=30)
     # The index opens and is either the old one or the complete new one, never a mix.
     after = store.open_index(idx)
-    assert len(after.manifest["documents"]) in (20, 120)
-    if len(after.manifest["documents"]) == 20:
-        assert after.manifest["documents"] == before
+    assert len(after.manifest.documents) in (20, 120)
+    if len(after.manifest.documents) == 20:
+        assert after.manifest.documents == before
     # Re-running completes the update (the dead writer's lock and partial files are gone).
     assert _run(script, idx, docs).returncode == 0
     final = store.open_index(idx)
-    assert len(final.manifest["documents"]) == 120
+    assert len(final.manifest.documents) == 120
     assert not list(idx.glob("*.tmp")) and len(list(idx.glob("gen-*"))) == 1
 
 
@@ -358,7 +358,7 @@ def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_pat
     assert "1 added, 0 updated, 0 removed, 0 unchanged, 2 skipped" in r.stdout, r.stdout
     # The readable document is indexed and found; nothing of the unreadable ones leaked in.
     index = store.open_index(idx)
-    assert set(index.manifest["documents"]) == {"readable.txt"}
+    assert set(index.manifest.documents) == {"readable.txt"}
     assert {c.doc_id for c in index.chunks} == {"readable.txt"}
     hits = Retriever.open(idx, FakeEmbedder(), Config()).search("曦望是哪家公司分拆的？", 3).hits
     assert hits and hits[0].chunk.doc_id == "readable.txt"
@@ -380,4 +380,4 @@ def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_pat
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stdout + r.stderr
     assert f"warning: skipped {docs / 'secret.txt'}: permission denied; the indexed version is kept" in r.stderr
     assert "0 added, 0 updated, 0 removed, 3 unchanged, 2 skipped" in r.stdout, r.stdout
-    assert set(store.open_index(idx).manifest["documents"]) == {"readable.txt", "secret.txt", "locked/inner.txt"}
+    assert set(store.open_index(idx).manifest.documents) == {"readable.txt", "secret.txt", "locked/inner.txt"}

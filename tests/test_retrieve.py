@@ -57,10 +57,11 @@ def test_ivf_searches_a_quarter_of_its_lists():
 
     from rag.config import Config
     from rag.retrieve import Retriever
+    from rag.manifest import Manifest
     from rag.store import StoredIndex, build_faiss
 
     vecs = np.random.default_rng(0).standard_normal((4000, 16)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     index = build_faiss(vecs, "ivf")
-    Retriever(StoredIndex(Path("."), {}, [], vecs, index, None), None, Config())
+    Retriever(StoredIndex(Path("."), Manifest.blank(), [], vecs, index, None), None, Config())
     assert index.nlist >= 64 and index.nprobe == index.nlist // 4

@@ -116,9 +116,10 @@ def rag_setting(index) -> str:
     """Apply the search-time settings rag.retrieve.Retriever applies, and name them."""
     from rag.config import Config
     from rag.retrieve import Retriever
+    from rag.manifest import Manifest
     from rag.store import StoredIndex
 
-    Retriever(StoredIndex(Path("."), {}, [], np.zeros((0, 0), np.float32), index, None), None, Config())
+    Retriever(StoredIndex(Path("."), Manifest.blank(), [], np.zeros((0, 0), np.float32), index, None), None, Config())
     return current_setting(index)
 
 

@@ -74,7 +74,7 @@ def embed_one_thread(embedder, qs: list[str]) -> list[float]:
     little to share, and on a busy machine a second thread is mostly waited for. Since
     embed_queries runs on one thread itself (rag/embed.py), this column now repeats the
     query-embedding one; it is kept so older BENCH.md tables compare."""
-    from rag.embed import torch_threads
+    from rag.models.hardware import torch_threads
 
     with torch_threads(1):
         embedder.embed_queries(qs[:1])

@@ -1,0 +1,83 @@
+"""The shape of the code that users and maintainers rely on: the library (rag/) never
+imports its consumers (app/, evals/), importing it changes nothing in the environment,
+and the data-path modules stay short enough to read."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGES = ("rag", "app", "evals")
+# Who may import whom: the library is at the bottom; the web app and the evaluation sit
+# on top of it and apart from each other.
+ALLOWED = {"rag": set(), "app": {"rag"}, "evals": {"rag"}}
+MAX_LINES = 450  # a data-path module longer than this is doing more than one stage
+
+
+def _modules(package: str) -> list[str]:
+    out = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        rel = path.relative_to(REPO).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__main__":
+            continue
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out.append(".".join(parts))
+    return out
+
+
+def _import_in_fresh_interpreter(modules: list[str]) -> dict:
+    """Import ``modules`` in a new Python; report which top-level packages got loaded and
+    which environment variables changed."""
+    code = (
+        "import importlib, json, os, sys\n"
+        "before = dict(os.environ)\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))\n"
+        "print(json.dumps({'loaded': sorted({m.split('.')[0] for m in sys.modules}), 'env': changed}))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_import_only_downward(package):
+    loaded = set(_import_in_fresh_interpreter(_modules(package))["loaded"])
+    forbidden = set(PACKAGES) - {package} - ALLOWED[package]
+    assert not loaded & forbidden, f"{package} imports {sorted(loaded & forbidden)}"
+
+
+def test_the_check_sees_an_upward_import(tmp_path):
+    """The probe above must be able to fail: a module importing app is caught."""
+    report = _import_in_fresh_interpreter(["rag", "app.strings"])
+    assert "app" in report["loaded"]
+
+
+def test_importing_the_library_changes_no_environment_variable():
+    # Switching the hub and telemetry off happens when a command runs or a model is loaded
+    # (rag.offline.enable), never as a side effect of an import.
+    assert _import_in_fresh_interpreter(_modules("rag"))["env"] == []
+
+
+def test_data_path_modules_stay_short():
+    long = {str(p.relative_to(REPO)): n for p in (REPO / "rag").glob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"split these modules: {long}"
+
+
+def test_plugin_commands_are_found_through_entry_points():
+    from click.testing import CliRunner
+
+    from rag.cli import cli
+
+    out = CliRunner().invoke(cli, ["--help"]).output
+    for name in ("index", "search", "ask", "chat", "calibrate", "serve", "eval", "bench"):
+        assert f"  {name} " in out, name
+    assert CliRunner().invoke(cli, ["no-such-command"]).exit_code == 2
