@@ -20,7 +20,7 @@ from .relevance import complete_from_quote, evidence_windows, missing_event, mis
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
 from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
-from .zh import question_language
+from .zh import Lang, question_language
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Pipeline:
         rewritten = standalone if standalone != question else None
         yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
 
-    def _answer(self, question: str, standalone: str, lang: str, out_lang: str, rewritten: str | None,
+    def _answer(self, question: str, standalone: str, lang: Lang, out_lang: Lang, rewritten: str | None,
                 t0: float, k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
         """Retrieve, generate and check an answer to ``standalone`` in ``lang``; refusals
         are worded in ``out_lang`` (the language the user asked in)."""
@@ -162,7 +162,7 @@ class Pipeline:
         return retrieval.top_dense < cal.min_top_dense and retrieval.top_bm25 < cal.min_top_bm25
 
     def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: RefusalReason,
-                rewritten: str | None, lang: str, raw: str | None = None) -> Iterator[StreamEvent]:
+                rewritten: str | None, lang: Lang, raw: str | None = None) -> Iterator[StreamEvent]:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
             question=question, answer=REFUSAL[lang], refused=True, citations=[], retrieved=hits,

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 from .errors import UsageError
 from .records import Hit, RefusalReason
-from .zh import question_language, sentence_spans
+from .zh import Lang, question_language, sentence_spans
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = {
@@ -105,7 +105,7 @@ _LABELS = {
 }
 
 
-def _passages_block(texts: list[tuple[str, str]], lang: str) -> str:
+def _passages_block(texts: list[tuple[str, str]], lang: Lang) -> str:
     head, _, title_label = _LABELS[lang]
     parts = [head]
     for n, (title, text) in enumerate(texts, 1):
@@ -122,12 +122,12 @@ _REMINDER = {
 }
 
 
-def _user(texts: list[tuple[str, str]], question: str, lang: str, remind: bool = True) -> str:
+def _user(texts: list[tuple[str, str]], question: str, lang: Lang, remind: bool = True) -> str:
     tail = f"\n{_REMINDER[lang]}" if remind else ""
     return f"{_passages_block(texts, lang)}\n\n{_LABELS[lang][1]}{question}{tail}"
 
 
-def fixed_prefix(lang: str) -> list[dict]:
+def fixed_prefix(lang: Lang) -> list[dict]:
     msgs = [{"role": "system", "content": SYSTEM[lang]}]
     ex = [("", t) for t in _EXAMPLE_PASSAGES[lang]]
     for q, a in _EXAMPLES[lang]:
@@ -173,7 +173,7 @@ def focus(text: str, question: str, max_chars: int) -> str:
     return ("…" if runs[0][0] > 0 else "") + body + ("…" if runs[-1][-1] < len(spans) - 1 else "")
 
 
-def build_messages(question: str, hits: list[Hit], lang: str, budget: TokenCounter,
+def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCounter,
                    max_new_tokens: int, focus_chars: int = 0,
                    focus_rest_chars: int | None = None) -> tuple[list[dict], list[Hit]]:
     """Messages for the generator, and the hits that fitted (passage n = hits[n-1]).

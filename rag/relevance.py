@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, normalize
+from .zh import CJK, Lang, normalize
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -85,7 +85,7 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document]) -> li
     return windows
 
 
-def missing_terms(question: str, cited_texts: list[str], lang: str,
+def missing_terms(question: str, cited_texts: list[str], lang: Lang,
                   evidence: list[str] | None = None) -> list[str]:
     """Terms of the question that none of the cited passages contains (empty = fine). With
     ``evidence`` (see evidence_windows), the subject's first word -- the name itself (言图 of
@@ -100,7 +100,7 @@ def missing_terms(question: str, cited_texts: list[str], lang: str,
     return missing
 
 
-def missing_event(question: str, evidence: list[str], lang: str) -> list[str]:
+def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
     near the quotes, the date found there belongs to another event ("2024年的观众…",
@@ -114,7 +114,7 @@ def missing_event(question: str, evidence: list[str], lang: str) -> list[str]:
     return [] if any(w in text for w in words) else words
 
 
-def missing_kind(question: str, answer: str, lang: str) -> str | None:
+def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a Chinese question asks when / how many and the answer
     names no date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
     if lang != "zh":
@@ -152,7 +152,7 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     return None
 
 
-def lacks_quantity(question: str, answer: str, lang: str) -> bool:
+def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     """True when the question asks how many / how much and the answer states no numeral."""
     if lang != "zh":
         return False

@@ -18,7 +18,7 @@ from .config import Config
 from .embed import Embedder
 from .records import Hit
 from .store import StoredIndex, check_embedder, open_index
-from .zh import corpus_language
+from .zh import Lang, corpus_language
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Retriever:
         return cls(index, embedder, config)
 
     @cached_property
-    def language(self) -> str:
+    def language(self) -> Lang:
         """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
         over the index (answer.py translates English questions for a Chinese index)."""
         chunks = self.index.chunks

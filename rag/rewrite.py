@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import CJK
+from .zh import CJK, Lang
 
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
@@ -51,7 +51,7 @@ def _swap_subject(question: str, previous: str) -> str | None:
     return m.group("x") + previous[subject.end(1):]
 
 
-def rewrite(question: str, history: list[dict] | None, lang: str = "zh") -> str:
+def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str:
     """The question to retrieve and answer with: unchanged unless it is a follow-up."""
     if not history or not is_followup(question):
         return question
