@@ -23,7 +23,7 @@ TORCH = Config(embed_backend="torch")
 # ---------------------------------------------------------------- config and manifest
 
 def test_config_accepts_known_backends_only():
-    assert Config().embed_backend == "auto" and Config().index_settings()["embed_backend"] == "onnx-int8"
+    assert Config().embed_backend == "auto" and Config().index_settings()["embed_backend"] == "torch"
     assert Config.from_env({"RAG_EMBED_BACKEND": "onnx-int8"}).embed_backend == "onnx-int8"
     with pytest.raises(UsageError, match="unknown embedding backend 'gpu'") as e:
         Config.from_env({"RAG_EMBED_BACKEND": "gpu"})
@@ -54,18 +54,20 @@ def test_index_of_another_backend_is_refused_with_what_to_do(torch_index, seeds_
         Retriever.open(torch_index, fake_embedder, TORCH)
 
 
-def test_auto_backend_follows_the_index_and_picks_int8_for_a_new_one(torch_index, tmp_path, seeds_dir,
+def test_auto_backend_follows_the_index_and_the_default_for_a_new_one(torch_index, tmp_path, seeds_dir,
                                                                       fake_embedder, monkeypatch):
     from rag import session
+    from rag.config import DEFAULT_EMBED_BACKEND
 
     loaded = []
     monkeypatch.setattr("rag.embed.load_embedder", lambda config: loaded.append(config.backend) or fake_embedder)
-    r = session.open_retriever(torch_index, Config(), build=False)  # an index built with torch
-    assert loaded == ["torch"] and r.config.embed_backend == "torch"
+    update_index(tmp_path / "int8", [seeds_dir], INT8, fake_embedder)  # an index built with int8
+    r = session.open_retriever(tmp_path / "int8", Config(), build=False)
+    assert loaded == ["onnx-int8"] and r.config.embed_backend == "onnx-int8"
+    session.open_retriever(torch_index, Config(), build=False)  # one built with torch
+    assert loaded == ["onnx-int8", "torch"]
     update_index(tmp_path / "new", [seeds_dir], Config(), fake_embedder)  # a new index
-    assert store.open_index(tmp_path / "new").manifest.config["embed_backend"] == "onnx-int8"
-    session.open_retriever(tmp_path / "new", Config(), build=False)
-    assert loaded == ["torch", "onnx-int8"]
+    assert store.open_index(tmp_path / "new").manifest.config["embed_backend"] == DEFAULT_EMBED_BACKEND
     # An explicit choice is not overridden: the mismatch is reported instead.
     with pytest.raises(IndexMismatchError, match="RAG_EMBED_BACKEND=torch"):
         session.open_retriever(torch_index, INT8, build=False)
