@@ -18,10 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from rag.load import SUFFIXES
+
 if TYPE_CHECKING:
     from rag.manifest import DocEntry
 
-ALLOWED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+# An upload may be what `rag index` reads, with the same size limit: the one list of types
+# is rag/load.py SUFFIXES (text, PDF, images read by OCR, the Office and e-book formats of
+# rag/formats PARSERS). Extend it there.
+ALLOWED: tuple[str, ...] = SUFFIXES
 MAX_NAME = 120  # characters; long enough for real names, short of any file system limit
 _UNSAFE = re.compile(r"[^\w.\-()（）]+")  # \w keeps CJK letters: Chinese file names stay readable
 
@@ -47,7 +52,7 @@ def safe_name(name: str) -> str:
         raise Rejected("bad_name")
     suffix = Path(name).suffix.lower()
     if suffix not in ALLOWED:
-        raise Rejected("bad_type", suffix=suffix or "(none)")
+        raise Rejected("bad_type", suffix=suffix or "(none)", supported=" ".join(ALLOWED))
     stem = _UNSAFE.sub("_", name[: -len(suffix)]).strip("_.") or "document"
     return stem[: MAX_NAME - len(suffix)] + suffix
 

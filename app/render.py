@@ -90,9 +90,19 @@ def answer_body(answer: Answer, ui: dict, turn: int) -> str:
     return body.replace(_CLOSE, "</span>")
 
 
-def _source_line(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], extra: str = "") -> str:
+def place(chunk: Chunk, ui: dict) -> str:
+    """Where the passage is in its file, in the interface's language: "第3页",
+    "工作表「销售」第12–40行", "slide 3 “Goals”"; "" when the file has no such structure."""
+    if chunk.location is not None:
+        return chunk.location.label(ui)
+    return ui["loc_page"].format(n=chunk.page) if chunk.page else ""  # indexes written before locations
+
+
+def _source_line(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], extra: str = "",
+                 ui: dict | None = None) -> str:
     date = short_date(_doc_meta(docs, chunk.doc_id).get("date"))
-    tail = f" · {md_safe(date)}" if date else ""
+    where = place(chunk, ui) if ui else ""
+    tail = "".join(f" · {md_safe(x)}" for x in (where, date) if x)
     return (f'<a class="cite" href="#{anchor(turn, n)}">&#91;{n}&#93;</a> '
             f"{md_safe(chunk.title or chunk.doc_id)}{tail}{extra}")
 
@@ -109,7 +119,7 @@ def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int)
         lines = [f"**{md_safe(answer.answer)}**"]
         if answer.retrieved:
             lines.append(f"<br>{md_safe(closest_label(answer))}")
-            lines += [_source_line(turn, h.rank, h.chunk, docs, " — " + md_safe(_snippet(h.chunk.text)))
+            lines += [_source_line(turn, h.rank, h.chunk, docs, " — " + md_safe(_snippet(h.chunk.text)), ui)
                       for h in answer.retrieved[:N_CLOSEST]]
         return "<br>".join(lines)
     lines = [answer_body(answer, ui, turn)]
@@ -120,7 +130,7 @@ def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int)
         lines.append(f"<br><b>{md_safe(ui['sources'])}</b>")
         for c in answer.citations:
             flag = f" ⚠ {md_safe(ui['unverified'])}" if not c.verified else ""
-            lines.append(_source_line(turn, c.n, c.chunk, docs, flag))
+            lines.append(_source_line(turn, c.n, c.chunk, docs, flag, ui))
     return "<br>".join(lines)
 
 
@@ -162,8 +172,9 @@ def _entry(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], ui: dict, b
     date = short_date(_doc_meta(docs, chunk.doc_id).get("date"))
     meta = [f"{esc(ui['date'])} {esc(date)}"] if date else []
     meta.append(f'<code>{esc(chunk.doc_id)}</code> {esc(ui["chars"])} {chunk.start}–{chunk.end}')
-    if chunk.page:
-        meta.append(esc(ui["page"].format(chunk.page)))
+    where = place(chunk, ui)
+    if where:
+        meta.append(esc(where))
     cls = "src closest" if closest else "src"
     return (f'<div class="{cls}" id="{anchor(turn, n)}" data-n="{n}">'
             f'<div class="src-head"><span class="src-n">[{n}]</span> '

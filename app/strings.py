@@ -5,6 +5,8 @@ only the app's own labels.
 """
 from __future__ import annotations
 
+from rag.records import LOCATION_LABELS
+
 UI: dict[str, dict[str, str]] = {
     "zh": {
         "title": "文档问答",
@@ -36,10 +38,11 @@ UI: dict[str, dict[str, str]] = {
         "t_retrieve": "检索",
         "t_first": "首字",
         "t_total": "总计",
-        "page": "第{}页",
+        **LOCATION_LABELS["zh"],  # 第3页, 工作表「销售」第12–40行, 第3张幻灯片 …
         "rewritten": "按上下文理解为：",
         "error": "出错了：",
-        "kb_intro": "上传 .txt / .md / .html / .pdf 文件（可多选），加入知识库后即可提问。",
+        "kb_intro": "上传文档（可多选），加入知识库后即可提问：文本 .txt .md .html、PDF、Word .docx、Excel .xlsx / .csv、"
+                    "PowerPoint .pptx、EPUB 电子书，以及图片（.png .jpg .tif 等，文字由 OCR 识别）。",
         "upload_label": "选择文件",
         "upload_btn": "加入知识库",
         "docs_label": "已索引的文档",
@@ -53,7 +56,7 @@ UI: dict[str, dict[str, str]] = {
         "remove_btn": "删除",
         "no_files": "请先选择要上传的文件。",
         "rejected": "未接受 {name}：{reason}",
-        "bad_type": "不支持的文件类型 {suffix}（支持 .txt .md .html .pdf）",
+        "bad_type": "不支持的文件类型 {suffix}（支持 {supported}）",
         "bad_name": "文件名不安全（不能包含路径、“..” 或以点开头）",
         "saved": "已保存 {n} 个文件，正在更新索引……",
         "indexed": "索引已更新：新增 {added}，更新 {updated}，删除 {removed}，未变 {unchanged}；共 {chunks} 个片段（用时 {seconds:.1f} 秒）。",
@@ -98,10 +101,11 @@ UI: dict[str, dict[str, str]] = {
         "t_retrieve": "retrieval",
         "t_first": "first token",
         "t_total": "total",
-        "page": "p. {}",
+        **LOCATION_LABELS["en"],  # p. 3, sheet 销售, rows 12–40, slide 3 …
         "rewritten": "Understood in context as: ",
         "error": "Error: ",
-        "kb_intro": "Upload .txt / .md / .html / .pdf files (several at once) to add them to the knowledge base.",
+        "kb_intro": "Upload documents (several at once) to add them to the knowledge base: text (.txt .md .html), PDF, "
+                    "Word .docx, Excel .xlsx / .csv, PowerPoint .pptx, EPUB e-books, and images (.png .jpg .tif …, read by OCR).",
         "upload_label": "Files",
         "upload_btn": "Add to knowledge base",
         "docs_label": "Indexed documents",
@@ -115,7 +119,7 @@ UI: dict[str, dict[str, str]] = {
         "remove_btn": "Remove",
         "no_files": "Choose files to upload first.",
         "rejected": "Rejected {name}: {reason}",
-        "bad_type": "unsupported file type {suffix} (supported: .txt .md .html .pdf)",
+        "bad_type": "unsupported file type {suffix} (supported: {supported})",
         "bad_name": "unsafe file name (no paths, no “..”, must not start with a dot)",
         "saved": "Saved {n} file(s), updating the index…",
         "indexed": "Index updated: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged; {chunks} chunks ({seconds:.1f}s).",

@@ -91,7 +91,7 @@ class Pipeline:
             # Nothing the model said is backed by a passage: do not pass it on as an answer.
             yield from refuse("unsupported", raw)
             return
-        cited_texts = [c.chunk.text for c in cited.citations if c.verified]
+        cited_texts = [c.chunk.with_context for c in cited.citations if c.verified]
         evidence = evidence_windows(cited.citations, self.retriever.index.docs)
         if missing_terms(standalone, cited_texts, lang, evidence) or missing_event(standalone, evidence, lang):
             # Backed by its passage, but about something else than the question asks.

@@ -187,7 +187,7 @@ def _verified(claim: _Judged, cited: list[int], hits: list[Hit], threshold: floa
         return alone
 
     def joined(ns: list[int]) -> float:
-        return support_score(claim.scored, "\n".join(hits[n - 1].chunk.text for n in ns))
+        return support_score(claim.scored, "\n".join(hits[n - 1].chunk.with_context for n in ns))
 
     joint = joined(cited)
     if joint < threshold:
@@ -249,7 +249,7 @@ def _apply(answer: str, edits: list[tuple[int, int, str]]) -> str:
 def _judge(text: str, hits: list[Hit]) -> _Judged:
     clean = _clean(text)
     scored = _FILLER.sub("", clean)
-    return _Judged(clean, scored, _kind(clean), [support_score(scored, h.chunk.text) for h in hits])
+    return _Judged(clean, scored, _kind(clean), [support_score(scored, h.chunk.with_context) for h in hits])
 
 
 def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) -> CitedAnswer:

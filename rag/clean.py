@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .records import Document, Dropped
+from .records import ROW_KINDS, Document, Dropped, Region
 from .zh import CJK
 
 # "文章来自网络，不代表本站观点" and friends: repost disclaimers. Optionally led by the
@@ -53,19 +53,39 @@ def _is_ad_run(line: str) -> list[str] | None:
 
 
 def clean(doc: Document) -> Document:
-    """Return a copy of ``doc`` with boilerplate removed and recorded. PDF pages are
-    cleaned one by one so page offsets stay right."""
+    """Return a copy of ``doc`` with boilerplate removed and recorded. Documents with
+    regions (PDF pages, slides, chapters, tables, sheets) are cleaned piece by piece, the
+    text between regions too, so region offsets stay right. Sheet and table rows are data,
+    never cleaned: a dropped line would renumber the rows after it."""
     dropped: list[Dropped] = list(doc.dropped)
-    if not doc.pages:
+    regions = doc.all_regions()
+    if not regions:
         return replace(doc, text=clean_text(doc.text, dropped), dropped=dropped)
-    bounds = [start for _, start in doc.pages[1:]] + [len(doc.text) + 2]
-    parts, pages, offset = [], [], 0
-    for (number, start), end in zip(doc.pages, bounds):
-        page = clean_text(doc.text[start:end - 2], dropped)
-        pages.append((number, offset))
-        parts.append(page)
-        offset += len(page) + 2
-    return replace(doc, text="\n\n".join(parts), pages=pages, dropped=dropped)
+    out: list[str] = []
+    pos = 0
+
+    def emit(piece: str, keep: bool) -> None:
+        nonlocal pos
+        if not keep:  # whitespace around the text kept: separators between regions stay
+            core = piece.strip()
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            piece = lead + clean_text(core, dropped) + piece[len(lead) + len(core):] if core else piece
+        out.append(piece)
+        pos += len(piece)
+
+    moved: list[Region] = []
+    cursor = 0
+    for r in regions:
+        emit(doc.text[cursor:r.start], False)
+        start = pos
+        emit(doc.text[r.start:r.end], r.location.kind in ROW_KINDS)
+        moved.append(Region(start, pos, r.location))
+        cursor = r.end
+    emit(doc.text[cursor:], False)
+    text = "".join(out)
+    if doc.regions:
+        return replace(doc, text=text, regions=moved, dropped=dropped)
+    return replace(doc, text=text, pages=[(r.location.number, r.start) for r in moved], dropped=dropped)
 
 
 def clean_text(text: str, dropped: list[Dropped]) -> str:

@@ -131,10 +131,17 @@ def search_cmd(question, index_dir, k, mode, fusion, as_json):
         click.echo("no passage matched")
     for h in result.hits:
         c = h.chunk
-        where = f"{c.doc_id} [{c.start}:{c.end}]" + (f" p.{c.page}" if c.page else "")
+        where = f"{c.doc_id} [{c.start}:{c.end}]{_place(c)}"
         click.echo(click.style(f"{h.rank}. {h.score:.3f}  {c.title}  {where}", bold=True))
         click.echo("   " + c.text.replace("\n", "\n   "))
     _err(f"({result.retrieve_ms:.0f} ms)")
+
+
+def _place(chunk) -> str:
+    """Where the passage is in its file (" sheet 销售, rows 12–40", " p. 3"), or ""."""
+    if chunk.location is not None:
+        return " " + chunk.location.label()
+    return f" p. {chunk.page}" if chunk.page else ""  # indexes written before locations
 
 
 def _print_sources(answer) -> None:
@@ -144,14 +151,15 @@ def _print_sources(answer) -> None:
 
             click.echo(click.style(closest_label(answer), dim=True))
             for h in answer.retrieved[:3]:
-                click.echo(click.style(f"  - {h.chunk.title} [{h.chunk.start}:{h.chunk.end}] "
+                click.echo(click.style(f"  - {h.chunk.title} [{h.chunk.start}:{h.chunk.end}]{_place(h.chunk)} "
                                        f"{h.chunk.text[:80].replace(chr(10), ' ')}…", dim=True))
         return
     if answer.auto_cited:
         click.echo(click.style("(citations attached by verification: the model gave none)", dim=True))
     for c in answer.citations:
         mark = "" if c.verified else "  (not verified)"
-        click.echo(click.style(f"[{c.n}] {c.chunk.title}  {c.chunk.doc_id} [{c.start}:{c.end}]{mark}", bold=True))
+        click.echo(click.style(f"[{c.n}] {c.chunk.title}  {c.chunk.doc_id} [{c.start}:{c.end}]{_place(c.chunk)}{mark}",
+                               bold=True))
         click.echo(f"    “{c.quote}”")
     for s in answer.unsupported:
         click.echo(click.style(f"unsupported by the documents: {s}", fg="yellow"))

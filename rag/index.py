@@ -20,7 +20,7 @@ from .config import Config
 from .embed import Embedder
 from .errors import IndexMissingError, RagError
 from .lexical import BM25Index
-from .load import Skipped, discover, iter_documents
+from .load import SUFFIXES, Skipped, discover, iter_documents
 from .manifest import DocEntry, EmbedderInfo, Manifest
 from .records import Chunk, Document
 
@@ -95,10 +95,12 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
                 continue
             by_hash[doc.content_hash] = doc_id
             docs.append(doc)
+            # what a parser left out (rows over the limit, empty sheets) is said like a skip
+            report.skipped.extend(Skipped(str(path), note) for note in doc.meta.get("notes", ()))
         docs.extend(_keep_unreadable(old, report.skipped, {d.doc_id for d in docs}))
         if not docs and not old:
             raise RagError(f"no readable documents in {', '.join(map(str, sources))}",
-                           "supported: .txt .md .html .pdf")
+                           "supported: " + " ".join(SUFFIXES))
         sources_json = [str(Path(s).resolve()) for s in sources]
         _update(root, old, docs, sources_json, config, embedder, report, rebuild, progress, on_event)
     report.seconds = time.perf_counter() - t0
@@ -198,9 +200,11 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
             stored = old.docs.get(doc.doc_id)
             if stored is not None:  # keep the cleaned text the stored offsets point into
                 doc.text, doc.dropped, doc.pages = stored.text, stored.dropped, stored.pages
+                doc.regions = stored.regions
             continue
         cleaned = clean(doc)
-        doc.text, doc.dropped, doc.pages = cleaned.text, cleaned.dropped, cleaned.pages
+        doc.text, doc.dropped = cleaned.text, cleaned.dropped
+        doc.pages, doc.regions = cleaned.pages, cleaned.regions
         (report.updated if prev else report.added).append(doc.doc_id)
         if doc.dropped:
             report.dropped[doc.doc_id] = [(x.rule, x.text) for x in doc.dropped]
@@ -226,13 +230,16 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
 
 def lexical_text(chunk: Chunk) -> str:
     """What BM25 sees: the document title (when it is more than a file name) and the
-    heading path count as words of every chunk; titles are strong topic words."""
-    return "\n".join(x for x in (chunk.context_title, " ".join(chunk.headings), chunk.text) if x)
+    heading path count as words of every chunk; titles are strong topic words. So does the
+    header row of a table the chunk continues (``chunk.context``)."""
+    parts = (chunk.context_title, " ".join(chunk.headings), chunk.context, chunk.text)
+    return "\n".join(x for x in parts if x)
 
 
 def embed_text(chunk: Chunk) -> str:
     """What the embedder sees for a chunk: its text, led by the section heading path when
-    there is one, so a passage under '## Momenta' is found for questions about Momenta."""
+    there is one, so a passage under '## Momenta' is found for questions about Momenta, and
+    by the header row of a table it continues."""
     if chunk.headings:
-        return " / ".join(chunk.headings) + "\n" + chunk.text
-    return chunk.text
+        return " / ".join(chunk.headings) + "\n" + chunk.with_context
+    return chunk.with_context

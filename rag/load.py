@@ -1,7 +1,8 @@
 """Load stage: files on disk -> Document records (plain text + metadata).
 
-Format handling lives here (encodings, YAML front matter, HTML, PDF pages); scraper
-boilerplate removal is the next stage (clean.py).
+Format handling lives here (encodings, YAML front matter, HTML, PDF pages; OCR of scanned
+pages and images in formats/ocr.py; Word, Excel/CSV, PowerPoint and EPUB in the other
+modules of formats/); scraper boilerplate removal is the next stage (clean.py).
 """
 from __future__ import annotations
 
@@ -17,9 +18,14 @@ from typing import Iterator
 
 from .config import Config
 from .errors import DocumentError
-from .records import Document
+from . import formats
+from .formats import ocr
+from .records import Document, Dropped
 
-SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
+# Every type `rag index` reads, and so every type the web app accepts for upload (app/kb.py
+# ALLOWED is this tuple): text and PDF here, images through OCR, the Office and e-book
+# formats of formats.PARSERS (suffix -> parser module). Add a type there, not elsewhere.
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", *ocr.IMAGE_SUFFIXES, *formats.PARSERS)
 # Larger files are refused, not read: a 500 MB "document" is almost always a mistake
 # (a log, a dump) and would need gigabytes of memory to embed.
 MAX_BYTES = Config.max_file_mb << 20  # the default limit; Config.max_file_mb (RAG_MAX_FILE_MB) sets another
@@ -238,13 +244,45 @@ def markdown_to_text(text: str) -> str:
 
 def pdf_pages(path: Path) -> list[tuple[int, str]]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(str(path))
+        # Most encrypted PDFs only restrict printing or editing: they open with the empty
+        # password. The others are skipped; we never guess passwords.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentError("encrypted PDF (a password is needed to open it)")
         return [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except (PdfReadError, OSError, ValueError) as e:
+    except (PyPdfError, OSError, ValueError) as e:
         raise DocumentError(f"unreadable PDF: {e}") from None
+
+
+def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
+               ) -> tuple[str, list[tuple[int, int]], list[Dropped]]:
+    """(text, pages, dropped) of a PDF (text layer, OCR on pages without one) or an image
+    (OCR; pages only for a multi-page TIFF). Low-confidence OCR text is not in the text:
+    it is recorded as dropped, so it is never cited and never lost silently."""
+    if path.suffix.lower() == ".pdf":
+        read = ocr.fill_pdf_pages(path, digest, pdf_pages(path), label)
+        meta["encoding"], empty = "pdf", "PDF has no text layer and OCR found no text"
+    else:
+        read = ocr.read_image(data, digest, label)
+        meta["encoding"], empty = "ocr", "no text found by OCR"
+    parts, pages, offset = [], [], 0
+    for number, page_text in read.pages:
+        page_text = tidy(page_text)
+        pages.append((number, offset))
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise DocumentError(empty)
+    if read.ocr_pages:
+        meta["ocr_pages"] = read.ocr_pages
+    if read.low:
+        meta["ocr_low_confidence"] = len(read.low)
+    keep_pages = meta["encoding"] == "pdf" or len(pages) > 1
+    return text, pages if keep_pages else [], [Dropped("ocr_low_confidence", t) for t in read.low]
 
 
 # ---------------------------------------------------------------- documents
@@ -274,20 +312,14 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
         raise DocumentError(f"cannot read: {e.strerror or e}") from None
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
+    if suffix in formats.PARSERS:
+        return _structured(path, doc_id, data, digest, limit)
     meta: dict = {}
     pages: list[tuple[int, int]] = []
+    dropped: list[Dropped] = []
     title = ""
-    if suffix == ".pdf":
-        parts, offset = [], 0
-        for number, page_text in pdf_pages(path):
-            page_text = tidy(page_text)
-            pages.append((number, offset))
-            parts.append(page_text)
-            offset += len(page_text) + 2
-        text = "\n\n".join(parts)
-        if not text.strip():
-            raise DocumentError("PDF has no text layer (scanned images need OCR first)")
-        meta["encoding"] = "pdf"
+    if suffix == ".pdf" or suffix in ocr.IMAGE_SUFFIXES:
+        text, pages, dropped = paged_text(path, data, digest, doc_id, meta)
     else:
         text, encoding = decode(data)
         meta["encoding"] = encoding
@@ -304,7 +336,22 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
         raise DocumentError("empty (no text)")
     title = str(meta.get("title") or title or _first_heading(text) or path.stem)
     return Document(doc_id=doc_id, path=str(path), text=text, title=title.strip(), meta=meta,
-                    pages=pages, content_hash=digest)
+                    pages=pages, dropped=dropped, content_hash=digest)
+
+
+def _structured(path: Path, doc_id: str, data: bytes, digest: str, limit: int) -> Document:
+    """A .docx .xlsx .csv .pptx .epub file, read by its parser in formats/. What the parser
+    left out (rows over the limit, empty sheets) is kept in ``meta["notes"]``; the index
+    reports it next to the skipped files."""
+    got = formats.parse(data, path, formats.Limits(limit, formats.MAX_ROWS))
+    if not got.text.strip():
+        raise DocumentError("empty (no text)")
+    meta = dict(got.meta)
+    if got.notes:
+        meta["notes"] = got.notes
+    title = str(got.title or _first_heading(got.text) or path.stem).strip()
+    return Document(doc_id=doc_id, path=str(path), text=got.text, title=title, meta=meta,
+                    regions=got.regions, content_hash=digest)
 
 
 def _first_heading(text: str) -> str:

@@ -192,6 +192,8 @@ def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCoun
         header = f"[{len(texts) + 1}] {_LABELS[lang][2]}{title}\n"
         limit = focus_chars if not texts or focus_rest_chars is None else focus_rest_chars
         text = focus(h.chunk.text, question, limit) if limit else h.chunk.text
+        if h.chunk.context:  # the header row of the table this passage continues
+            text = f"{h.chunk.context}\n{text}"
         cost = budget.count_tokens(header + text) + 4
         if cost <= room:
             texts.append((title, text))

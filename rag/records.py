@@ -9,8 +9,10 @@ doc.text[chunk.start:chunk.end]`` holds for every chunk.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable, Literal, Mapping, get_args
 
 # Why an answer was refused:
 # weak_evidence - retrieval scores under the index's calibrated threshold (nothing generated)
@@ -21,6 +23,80 @@ RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question"]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
 # What a streamed answer emits: progress, a piece of the answer, the finished Answer.
 EventKind = Literal["status", "token", "done"]
+
+
+# Where a passage sits in its source file. Sheet and table locations carry rows: one line
+# of text per row (blank rows are left out, so a region is a run of consecutive rows).
+LocationKind = Literal["page", "sheet", "slide", "chapter", "table"]
+ROW_KINDS = ("sheet", "table")
+# Label templates: ``Location.label`` for the command line and JSON (English), the web
+# app passes its language's (app/strings.py takes them from here).
+LOCATION_LABELS: dict[str, dict[str, str]] = {
+    "en": {"loc_page": "p. {n}", "loc_sheet": "sheet {name}", "loc_slide": "slide {n}",
+           "loc_chapter": "chapter {n}", "loc_table": "table {n}", "loc_titled": " “{name}”",
+           "loc_rows": ", rows {a}–{b}", "loc_row": ", row {a}"},
+    "zh": {"loc_page": "第{n}页", "loc_sheet": "工作表「{name}」", "loc_slide": "第{n}张幻灯片",
+           "loc_chapter": "第{n}章", "loc_table": "表{n}", "loc_titled": "「{name}」",
+           "loc_rows": "第{a}–{b}行", "loc_row": "第{a}行"},
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """A page, sheet rows, a slide, a chapter or a table rows range: what a citation names."""
+
+    kind: LocationKind
+    number: int | None = None  # page, slide, chapter or table number (1-based)
+    name: str = ""  # sheet name; slide or chapter title
+    rows: tuple[int, int] | None = None  # first and last row (sheet rows as the spreadsheet numbers them)
+
+    def label(self, templates: Mapping[str, str] | None = None) -> str:
+        """"sheet 销售, rows 12–40", "slide 3 “目标”"; ``templates`` from LOCATION_LABELS."""
+        t = templates or LOCATION_LABELS["en"]
+        out = t[f"loc_{self.kind}"].format(n=self.number, name=self.name)
+        if self.name and self.kind in ("slide", "chapter"):
+            out += t["loc_titled"].format(name=self.name)
+        if self.rows:
+            a, b = self.rows
+            out += (t["loc_row"] if a == b else t["loc_rows"]).format(a=a, b=b)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``--json`` output: ``{"kind": "sheet", "sheet": "销售", "rows": [12, 40], "label": ...}``."""
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.kind == "sheet":
+            out["sheet"] = self.name
+        else:
+            out[self.kind] = self.number
+            if self.name:
+                out["title"] = self.name
+        if self.rows:
+            out["rows"] = list(self.rows)
+        out["label"] = self.label()
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Location":
+        rows = d.get("rows")
+        return cls(kind=d["kind"], number=d.get("number"), name=d.get("name", ""),
+                   rows=(int(rows[0]), int(rows[1])) if rows else None)
+
+
+@dataclass(frozen=True)
+class Region:
+    """``Document.text[start:end]`` is the page, sheet rows, slide, chapter or table of
+    ``location``. For row kinds, line i of the region is row ``location.rows[0] + i``."""
+
+    start: int
+    end: int
+    location: Location
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "location": asdict(self.location)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Region":
+        return cls(d["start"], d["end"], Location.from_dict(d["location"]))
 
 
 @dataclass
@@ -38,10 +114,20 @@ class Document:
     text: str  # cleaned text; all chunk offsets point into this
     title: str = ""
     meta: dict[str, Any] = field(default_factory=dict)  # date, tags, encoding, ...
-    # For PDFs: (page_number, start_offset) for each page, in order.
+    # For PDFs: (page_number, start_offset) for each page, in order (as indexes before
+    # ``regions`` stored them). Other structured formats fill ``regions``.
     pages: list[tuple[int, int]] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
     content_hash: str = ""  # sha256 of the raw bytes, for incremental indexing
+    regions: list[Region] = field(default_factory=list)  # in text order, not overlapping
+
+    def all_regions(self) -> list[Region]:
+        """``regions``, or the PDF pages as page regions (pages are joined by a blank line)."""
+        if self.regions or not self.pages:
+            return self.regions
+        ends = [start - 2 for _, start in self.pages[1:]] + [len(self.text)]
+        return [Region(start, max(start, end), Location("page", number))
+                for (number, start), end in zip(self.pages, ends)]
 
     def page_at(self, offset: int) -> int | None:
         page = None
@@ -51,6 +137,40 @@ class Document:
             else:
                 break
         return page
+
+    def location_of(self, start: int, end: int) -> Location | None:
+        return self.locator()(start, end)
+
+    def locator(self) -> Callable[[int, int], Location | None]:
+        """``(start, end) -> Location | None`` for spans of this text: the first region the
+        span overlaps; for sheet and table rows, the rows it covers (across the runs of the
+        same sheet or table). Built once per document: chunking asks for every chunk."""
+        regions = self.all_regions()
+        ends = [r.end for r in regions]
+        newlines: list[int] = []
+        if any(r.location.rows for r in regions):
+            newlines = [m.start() for m in re.finditer("\n", self.text)]
+
+        def row(region: Region, offset: int) -> int:
+            return region.location.rows[0] + bisect_left(newlines, offset) - bisect_left(newlines, region.start)
+
+        def locate(start: int, end: int) -> Location | None:
+            i = bisect_right(ends, start)
+            hits = []
+            while i < len(regions) and regions[i].start < end:
+                hits.append(regions[i])
+                i += 1
+            if not hits:
+                return None
+            loc = hits[0].location
+            if loc.rows is None:
+                return loc
+            same = [r for r in hits if r.location.rows and r.location.kind == loc.kind
+                    and (r.location.number, r.location.name) == (loc.number, loc.name)]
+            first, last = same[0], same[-1]
+            return replace(loc, rows=(row(first, max(start, first.start)), row(last, min(end, last.end) - 1)))
+
+        return locate
 
 
 @dataclass
@@ -63,6 +183,11 @@ class Chunk:
     title: str = ""
     headings: list[str] = field(default_factory=list)  # markdown heading path
     page: int | None = None
+    location: Location | None = None  # page, sheet rows, slide, chapter or table rows
+    # Text the chunk needs to be understood but that sits before it in the document: the
+    # header row of a table the chunk continues. Shown to the model and to BM25 and the
+    # embedder with the chunk; not part of ``text`` (offsets stay exact).
+    context: str = ""
 
     @property
     def key(self) -> str:
@@ -79,7 +204,17 @@ class Chunk:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Chunk":
-        return cls(**d)
+        d = dict(d)  # chunks.jsonl written before locations has no "location"
+        loc = d.pop("location", None)
+        return cls(**d, location=Location.from_dict(loc) if loc else None)
+
+    @property
+    def with_context(self) -> str:
+        """The text as a reader needs it: led by ``context`` (a continued table's header row)."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def location_json(self) -> dict[str, Any] | None:
+        return self.location.to_json() if self.location else None
 
 
 @dataclass
@@ -101,6 +236,7 @@ class Hit:
             "start": self.chunk.start,
             "end": self.chunk.end,
             "page": self.chunk.page,
+            "location": self.chunk.location_json(),
             "text": self.chunk.text,
         }
 
@@ -123,6 +259,7 @@ class Citation:
             "start": self.start,
             "end": self.end,
             "page": self.chunk.page,
+            "location": self.chunk.location_json(),
             "quote": self.quote,
             "text": self.chunk.text,
             "verified": self.verified,

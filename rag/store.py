@@ -30,7 +30,7 @@ import numpy as np
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from .lexical import BM25Index
 from .manifest import FORMAT_VERSION, REBUILD, Calibration, Manifest, now
-from .records import Chunk, Document, Dropped
+from .records import Chunk, Document, Dropped, Region
 
 
 @dataclass
@@ -114,7 +114,8 @@ def doc_from_json(d: dict) -> Document:
     return Document(doc_id=d["doc_id"], path=d["path"], text=d["text"], title=d.get("title", ""),
                     meta=d.get("meta", {}), pages=[tuple(p) for p in d.get("pages", [])],
                     dropped=[Dropped(**x) for x in d.get("dropped", [])],
-                    content_hash=d.get("content_hash", ""))
+                    content_hash=d.get("content_hash", ""),
+                    regions=[Region.from_dict(r) for r in d.get("regions", [])])  # none before regions
 
 
 def open_index(root: Path) -> StoredIndex:
@@ -277,4 +278,4 @@ def update_manifest(root: Path, **changes: Any) -> None:
 def _doc_json(d: Document) -> dict:
     return {"doc_id": d.doc_id, "path": d.path, "title": d.title, "meta": d.meta, "text": d.text,
             "pages": d.pages, "dropped": [{"rule": x.rule, "text": x.text} for x in d.dropped],
-            "content_hash": d.content_hash}
+            "content_hash": d.content_hash, "regions": [r.to_dict() for r in d.regions]}

@@ -137,12 +137,12 @@ def test_duplicates_and_bad_files_skipped(tmp_path, fake_embedder):
     (docs / "a.txt").write_text("商汤科技成立于2014年。", encoding="utf-8")
     shutil.copy(docs / "a.txt", docs / "b.txt")
     (docs / "empty.txt").write_text("")
-    (docs / "x.docx").write_text("?")
+    (docs / "x.doc").write_text("?")  # legacy Word: not read (.docx is)
     r = update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
     assert r.added == ["a.txt"]
     reasons = {s.path.split("/")[-1]: s.reason for s in r.skipped}
     assert "duplicate" in reasons["b.txt"] and "empty" in reasons["empty.txt"]
-    assert "unsupported" in reasons["x.docx"]
+    assert "unsupported" in reasons["x.doc"]
 
 
 @pytest.mark.parametrize("index_type", ["flat", "hnsw", "ivf"])

@@ -117,7 +117,7 @@ def test_bad_files_give_reasons(tmp_path):
 def test_discover_recurses_skips_unsupported_and_loops(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("x")
-    (tmp_path / "b.docx").write_text("x")
+    (tmp_path / "b.doc").write_text("x")  # legacy Word: not read (.docx is)
     (tmp_path / "sub" / "loop").symlink_to(tmp_path)
     found = discover([tmp_path])
     assert [d for d, _ in found.files] == ["sub/a.md"]
@@ -173,10 +173,15 @@ def test_pdf_pages_are_kept(tmp_path):
     assert page_of[next(t for t in page_of if "Revenue" in t)] == 1
 
 
-def test_pdf_without_text_layer_says_ocr(tmp_path):
+def test_pdf_without_text_layer_says_ocr(tmp_path, monkeypatch):
+    # The page is OCR'd (tests/test_ocr.py); here the engine (stubbed) finds nothing.
+    import rag.formats.ocr
+
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(rag.formats.ocr, "run_engine", lambda image: [])
     p = tmp_path / "scan.pdf"
     _pdf(p, [None])
-    with pytest.raises(DocumentError, match="OCR"):
+    with pytest.raises(DocumentError, match="no text layer and OCR found no text"):
         load_document(p)
 
 

@@ -38,6 +38,20 @@ def folder_checksum(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write one cache file through a temporary sibling and a rename: a reader (or a
+    concurrent writer of the same content) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def install(tmp: Path, folder: Path, replace: bool) -> None:
     """Rename the finished folder into place. A broken folder being rebuilt (``replace``)
     is moved aside first and deleted after; a folder that appeared meanwhile comes from a

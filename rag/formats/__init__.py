@@ -1,0 +1,117 @@
+"""Structured document formats: one module per format, each parsed by the library made for it.
+
+``PARSERS`` maps a file suffix to the module that reads it; every module has
+``parse(data, path, limits) -> Extracted`` (``data``: the file's bytes, already read and
+hashed by load.py; ``path`` for its name). Modules are imported only when a file of their kind
+is read, so ``import rag`` stays light. rag/load.py dispatches here by suffix; plain text,
+markdown, HTML and PDF stay in load.py.
+
+Each parser returns the text to index plus ``Region``s (records.py): where in the text a
+page, sheet rows, a slide, a chapter or a table sits, so a citation can say "sheet 销售,
+rows 12–40". Parsers build their text with ``TextBuilder`` so region offsets are exact.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DocumentError
+from ..records import Location, Region
+
+# suffix -> module in this package. Add a format here: what `rag index` reads (rag/load.py
+# SUFFIXES) and what the web app accepts for upload (app/kb.py ALLOWED) follow.
+PARSERS: dict[str, str] = {
+    ".docx": "docx",
+    ".xlsx": "sheets",
+    ".xlsm": "sheets",  # a macro-enabled workbook: its values are read, its macros never run
+    ".csv": "sheets",
+    ".pptx": "slides",
+    ".epub": "epub",
+}
+
+# A spreadsheet is indexed up to this many rows (all sheets together); the rest is named in
+# a note. 100,000 rows of ~60 characters are ~20,000 chunks: minutes of embedding on a
+# laptop, and more rows than a question-answering index serves well (a 1,000,000-row CSV
+# is a database, not a document).
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a parser may read: ``max_bytes`` is the configured file size limit (RAG_MAX_FILE_MB)."""
+
+    max_bytes: int
+    max_rows: int = MAX_ROWS
+
+    @property
+    def max_unpacked(self) -> int:
+        """Total uncompressed size allowed inside a zip container (.docx .xlsx .pptx
+        .epub): 20x the file size limit, at most 500 MB. Real documents compress 3-10x;
+        a zip bomb compresses 1000x and more."""
+        return min(20 * self.max_bytes, 500 << 20)
+
+
+@dataclass
+class Extracted:
+    text: str
+    regions: list[Region] = field(default_factory=list)
+    title: str = ""
+    meta: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was left out, said to the user
+
+
+class TextBuilder:
+    """Appends pieces of text and records the regions they form, with exact offsets."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.pos = 0
+        self.regions: list[Region] = []
+
+    def add(self, text: str, sep: str = "\n\n", location: Location | None = None) -> None:
+        """Append ``text`` (after ``sep`` unless it is the first piece); with a location,
+        the text becomes a region. Empty text adds nothing."""
+        if not text:
+            return
+        if self.pos:
+            self.parts.append(sep)
+            self.pos += len(sep)
+        if location is not None:
+            self.regions.append(Region(self.pos, self.pos + len(text), location))
+        self.parts.append(text)
+        self.pos += len(text)
+
+    def heading(self, level: int, title: str) -> None:
+        title = " ".join(title.split())
+        if title:
+            self.add("#" * max(1, min(level, 6)) + " " + title)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def one_line(value: object) -> str:
+    """A cell or title as one line: whitespace runs (line breaks too) become one space."""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def table_row(cells: list[str]) -> str:
+    """A markdown-style table row ``| a | b |``; a ``|`` inside a cell is escaped."""
+    return "| " + " | ".join(one_line(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
+    """Read a structured document. Raises DocumentError with a one-line reason."""
+    from .container import check_container
+
+    suffix = path.suffix.lower()
+    module = importlib.import_module(f"{__name__}.{PARSERS[suffix]}")
+    check_container(data, suffix, limits)
+    try:
+        return module.parse(data, path, limits)
+    except (DocumentError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # noqa: BLE001 - third-party parsers on untrusted files raise anything
+        first = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise DocumentError(f"unreadable {suffix} file ({first})") from None

@@ -1,0 +1,203 @@
+""".xlsx (openpyxl) and .csv (the standard library): each sheet a section, each row a line.
+
+A row is written as ``header: value | header: value``, not as a bare markdown table row.
+Each row then reads on its own: BM25 and the embedder see a column's name next to its
+value in the same line, the prompt's focusing (which keeps only the lines that match the
+question) still tells the model which value is which, and the citation checker finds
+"金额" and its number in the quoted row. A markdown row needs its header repeated per
+chunk and still loses it once the prompt keeps only the matching line.
+
+A sheet is a ``# name`` heading followed by its rows; blank rows are left out, and each
+run of consecutive rows is a region whose line i is row ``first + i``, so a citation names
+the sheet and the rows as the spreadsheet numbers them (the header row is row 1 of a CSV).
+Rows are streamed (openpyxl read-only mode, ``csv.reader``) and the whole document stops at
+``limits.max_rows``; what is left out is said in a note. Formulas give their cached value
+(the value Excel last computed and saved; a formula never computed reads as empty). Merged
+cells hold their value in the first cell, as openpyxl reports them.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..errors import DocumentError
+from ..records import Location
+from . import Extracted, Limits, TextBuilder, one_line
+
+
+def _value(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.15g}"
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, (dt.date, dt.time)):
+        return v.isoformat()
+    return one_line(v)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell.replace(",", ""))
+        return True
+    except ValueError:
+        return False
+
+
+def _lines(rows: Iterator[tuple[int, Iterable[object]]], found: list) -> Iterator[tuple[int, str]]:
+    """``(row number, line)`` of the non-blank rows under the header. The first row is the
+    header unless all its cells are numbers. A first row with a single cell above a wider
+    row is a title ("2024年销售报表" merged across the top): kept as a line, and the next
+    row is the header; above a one-column table it is that column's header. ``found``
+    receives the header."""
+    header: list[str] | None = None
+    held: tuple[int, list[str]] | None = None
+    for number, values in rows:
+        cells = [_value(v) for v in values]
+        filled = sum(1 for c in cells if c)
+        if not filled:
+            continue
+        if header is None:
+            if held is None and filled == 1:
+                held = (number, cells)
+                continue
+            if held is not None and filled == 1:  # one column: the held row names it
+                header, held = held[1], None
+                found.append(header)
+            else:
+                if held is not None:
+                    yield held[0], _record([], held[1])
+                    held = None
+                header = cells if not all(_is_number(c) for c in cells if c) else []
+                found.append(header)
+                if header:
+                    continue
+        yield number, _record(header, cells)
+    if held is not None:
+        yield held[0], _record([], held[1])
+
+
+def _record(header: list[str], cells: list[str]) -> str:
+    if not header:
+        return " | ".join(c for c in cells if c)
+    parts = []
+    for i, c in enumerate(cells):
+        if c:
+            name = header[i] if i < len(header) and header[i] else _column(i)
+            parts.append(f"{name}: {c}")
+    return " | ".join(parts)
+
+
+def _column(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the spreadsheet's name of a column without a header."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+class _Sheets:
+    """Writes sheets into one text, counting rows against the document's limit."""
+
+    def __init__(self, limits: Limits):
+        self.out = TextBuilder()
+        self.limits = limits
+        self.rows = 0
+        self.notes: list[str] = []
+        self.full = False  # the row limit was reached
+
+    def sheet(self, name: str, rows: Iterable[tuple[int, Iterable[object]]]) -> Iterator[int]:
+        """Write one sheet from ``(row number, values)``; yields the row numbers left out
+        when the limit is reached (the caller counts or drops them)."""
+        run: list[str] = []
+        first = last = 0
+        wrote = False
+
+        def flush() -> None:
+            nonlocal run, wrote
+            if run:
+                if not wrote:
+                    self.out.heading(1, name)
+                    wrote = True
+                self.out.add("\n".join(run), sep="\n", location=Location("sheet", name=name, rows=(first, last)))
+                run = []
+
+        raw, header = iter(rows), []
+        for number, line in _lines(raw, header):
+            if self.rows >= self.limits.max_rows:
+                self.full = True
+                flush()
+                yield number
+                yield from (n for n, _ in raw)  # counted from the raw rows: nothing formatted
+                return
+            if run and number != last + 1:
+                flush()
+            if not run:
+                first = number
+            run.append(line)
+            last = number
+            self.rows += 1
+        flush()
+        if not wrote:
+            self.notes.append(f"sheet {name!r} has only a header row (left out)" if any(header)
+                              else f"sheet {name!r} is empty (left out)")
+
+    def done(self, title: str, encoding: str) -> Extracted:
+        if not self.out.pos:
+            raise DocumentError("empty (no rows in any sheet)")
+        return Extracted(self.out.text(), self.out.regions, title=title, meta={"encoding": encoding},
+                         notes=self.notes)
+
+
+def _limit_note(limits: Limits, name: str, first: int, count: int | None = None) -> str:
+    rest = f"{count:,} more rows" if count is not None else "the remaining rows"
+    return (f"partly indexed: only the first {limits.max_rows:,} rows; {rest} from sheet {name!r} "
+            f"row {first:,} on left out")
+
+
+def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
+    if path.suffix.lower() == ".csv":
+        return _csv(data, path, limits)
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheets = _Sheets(limits)
+    try:
+        for ws in book.worksheets:
+            if sheets.full:
+                sheets.notes.append(f"sheet {ws.title!r} left out (row limit reached)")
+                continue
+            ws.reset_dimensions()  # stored dimensions are often wrong; read what is there
+            left = sheets.sheet(ws.title, enumerate(ws.iter_rows(values_only=True), 1))
+            first = next(left, None)
+            if first is not None:  # read-only mode cannot count the rest without parsing it
+                sheets.notes.append(_limit_note(limits, ws.title, first))
+        title = (one_line(book.properties.title) if book.properties else "") or path.stem
+    finally:
+        book.close()
+    return sheets.done(title, "xlsx")
+
+
+def _csv(data: bytes, path: Path, limits: Limits) -> Extracted:
+    from ..load import decode
+
+    text, encoding = decode(data)
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+    except csv.Error:
+        dialect = csv.excel
+    sheets = _Sheets(limits)
+    left = sheets.sheet(path.stem, enumerate(csv.reader(io.StringIO(text), dialect), 1))
+    first = next(left, None)
+    if first is not None:  # counted, not kept: bounded memory
+        sheets.notes.append(_limit_note(limits, path.stem, first, 1 + sum(1 for _ in left)))
+    return sheets.done(path.stem, encoding)

@@ -1,0 +1,54 @@
+""".pptx (python-pptx): one region per slide, its title as a ``#`` heading, then the text of
+its shapes (in the slide's shape order, groups opened, tables as ``| a | b |`` rows) and
+its speaker notes. The chunker starts a new chunk at every slide, so a citation names one
+slide, and a slide without a title has no heading (not the previous slide's). A slide
+without text is left out.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Iterator
+
+from ..load import tidy
+from ..records import Location
+from . import Extracted, Limits, TextBuilder, one_line, table_row
+
+
+def _texts(shapes, skip: int | None) -> Iterator[str]:
+    for shape in shapes:
+        if shape.shape_id == skip:
+            continue
+        if getattr(shape, "shape_type", None) == 6:  # MSO_SHAPE_TYPE.GROUP
+            yield from _texts(shape.shapes, skip)
+        elif getattr(shape, "has_table", False) and shape.has_table:
+            rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
+            if any(any(c.strip() for c in r) for r in rows):
+                yield "\n".join(table_row(r) for r in rows)
+        elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
+            text = tidy(shape.text_frame.text)
+            if text:
+                yield text
+
+
+def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
+    import pptx
+
+    deck = pptx.Presentation(io.BytesIO(data))
+    out = TextBuilder()
+    first_title = ""
+    for number, slide in enumerate(deck.slides, 1):
+        title_shape = slide.shapes.title
+        title = one_line(title_shape.text_frame.text) if title_shape is not None and title_shape.has_text_frame else ""
+        parts = list(_texts(slide.shapes, title_shape.shape_id if title_shape is not None else None))
+        if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
+            notes = tidy(slide.notes_slide.notes_text_frame.text)
+            if notes:
+                parts.append(notes)
+        if not title and not parts:
+            continue
+        body = "\n\n".join(([f"# {title}"] if title else []) + parts)
+        out.add(body, location=Location("slide", number, name=title))
+        first_title = first_title or title
+    title = one_line(deck.core_properties.title) or first_title
+    return Extracted(out.text(), out.regions, title=title, meta={"encoding": "pptx"})
