@@ -162,6 +162,8 @@ class Handlers:
         lines = ["✓ " + render.md_safe(self.ui["indexed"].format(**self._counts(report)))]
         lines += ["⚠ " + render.md_safe(self.ui["skipped"].format(path=Path(s.path).name, reason=s.reason))
                   for s in report.skipped]
+        lines += ["ℹ " + render.md_safe(self.ui["note"].format(path=Path(s.path).name, note=s.reason))
+                  for s in report.notes]
         return "\n\n".join(lines)
 
 

@@ -87,6 +87,8 @@ def index_cmd(paths, index_dir, rebuild, chunk_size, chunk_overlap, index_type, 
     if as_json:
         click.echo(json.dumps(_report_json(report), ensure_ascii=False))
         return
+    for s in report.notes:
+        _err(f"note: {s.path}: {s.reason}")
     for s in report.skipped:
         _err(f"warning: skipped {s.path}: {s.reason}")
     for doc_id, drops in report.dropped.items():
@@ -101,6 +103,7 @@ def _report_json(report) -> dict:
     return {"index": report.folder, "added": report.added, "updated": report.updated,
             "removed": report.removed, "unchanged": report.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+            "notes": [{"path": s.path, "note": s.reason} for s in report.notes],
             "dropped": {k: [{"rule": r, "text": t} for r, t in v] for k, v in report.dropped.items()},
             "n_chunks": report.n_chunks, "n_embedded": report.n_embedded, "seconds": round(report.seconds, 2)}
 

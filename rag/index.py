@@ -32,6 +32,8 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Indexed, but not whole (rows over the limit, empty sheets left out): (path, note).
+    notes: list[Skipped] = field(default_factory=list)
     dropped: dict[str, list] = field(default_factory=dict)  # doc_id -> [(rule, text)]
     n_chunks: int = 0
     n_embedded: int = 0
@@ -96,7 +98,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
             by_hash[doc.content_hash] = doc_id
             docs.append(doc)
             # what a parser left out (rows over the limit, empty sheets) is said like a skip
-            report.skipped.extend(Skipped(str(path), note) for note in doc.meta.get("notes", ()))
+            report.notes.extend(Skipped(str(path), note) for note in doc.meta.get("notes", ()))
         docs.extend(_keep_unreadable(old, report.skipped, {d.doc_id for d in docs}))
         if not docs and not old:
             raise RagError(f"no readable documents in {', '.join(map(str, sources))}",

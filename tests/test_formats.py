@@ -392,7 +392,8 @@ def test_answers_found_with_their_location(tmp_path, folder, fake_embedder, ques
     config = Config(chunk_size=120, chunk_overlap=0)
     report = update_index(tmp_path / "idx", [folder], config, fake_embedder)
     assert len(report.added) == 5
-    assert [s.reason for s in report.skipped] == ["sheet '备用' is empty (left out)"]
+    assert report.skipped == []  # the workbook is indexed: its empty sheet is a note, not a skip
+    assert [s.reason for s in report.notes] == ["sheet '备用' is empty (left out)"]
     hits = Retriever.open(tmp_path / "idx", fake_embedder, config).search(question, 3).hits
     hit = next((h for h in hits if needle in h.chunk.text), None)
     assert hit is not None, [h.chunk.text[:30] for h in hits]
