@@ -3,7 +3,9 @@
 Callers never add model-specific prefixes: the embedder knows whether it needs e5's
 ``query: `` / ``passage: `` and applies them itself. Two backends run the same model folder:
 PyTorch (sentence-transformers, float32) and ONNX Runtime with int8 weights (models/embed_onnx.py,
-faster indexing); ``Config.embed_backend`` chooses.
+faster indexing); ``Config.embed_backend`` chooses. On the torch backend, queries run on a float32
+ONNX export checked against torch when it is made (models/query_fp32.py): the same vectors
+without importing torch, which a new ``rag search`` process would otherwise spend seconds on.
 """
 from __future__ import annotations
 
@@ -95,8 +97,18 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 
         return OnnxEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
                             source_checksum=checksum)
-    return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
-                                       checksum)
+    from .models.query_fp32 import query_embedder
+
+    checksum = checksum or folder_checksum(folder)
+
+    def torch() -> Embedder:
+        return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
+                                           checksum)
+
+    # Passages (indexing) on torch, loaded when first needed; torch for everything when the
+    # float32 export can't be made or doesn't match torch.
+    return query_embedder(folder, name, checksum, q, p, config.max_seq_length, config.embed_batch_size,
+                          torch) or torch()
 
 
 def load_embedder(config: Config) -> Embedder:

@@ -24,8 +24,9 @@ import json
 import logging
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -43,49 +44,75 @@ POOLINGS = ("mean", "cls")
 exports = 0  # how many exports this process ran (tests check that the cache is reused)
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of export: where it is cached, how it is made, what the messages call it.
+    This module's int8 export is ``INT8``; models/query_fp32.py adds a float32 one."""
+    subdir: str  # under cache_dir()
+    recipe: str  # recorded in meta.json: a folder of another recipe is rebuilt
+    label: str  # "ONNX int8"
+    export: Callable[[Path, Path], dict]  # (source folder, output folder) -> meta of the files written
+    # Record each file's size and mtime too, and hash only files whose stamp changed: for
+    # exports too large to hash on every load. Writing into a file changes its mtime.
+    stamps: bool = False
+
+
 # ---------------------------------------------------------------------------- cache
 
 
-def ensure_onnx(folder: Path, source_checksum: str, cache: Path | None = None) -> tuple[Path, dict]:
-    """(cache folder, meta) of the int8 export of the sentence-transformers ``folder``,
-    exporting it first when missing, of another recipe, or damaged."""
-    target = (cache or cache_dir()) / "onnx" / source_checksum
-    problem = _cache_problem(target)
+def ensure_onnx(folder: Path, source_checksum: str, cache: Path | None = None,
+                kind: Kind | None = None) -> tuple[Path, dict]:
+    """(cache folder, meta) of the ``kind`` (default int8) export of the sentence-transformers
+    ``folder``, exporting it first when missing, of another recipe, or damaged."""
+    kind = kind or INT8
+    target = (cache or cache_dir()) / kind.subdir / source_checksum
+    problem = _cache_problem(target, kind.recipe)
     if problem:
-        _build(folder, target, source_checksum, problem)
-        problem = _cache_problem(target)
+        _build(folder, target, source_checksum, problem, kind)
+        problem = _cache_problem(target, kind.recipe)
         if problem:  # e.g. a disk that corrupts what we just wrote
             raise ModelError(f"the ONNX export in {target} is unusable right after building it ({problem})",
                              USE_TORCH)
     return target, json.loads((target / META).read_text(encoding="utf-8"))
 
 
-def _cache_problem(target: Path) -> str | None:
+def _cache_problem(target: Path, recipe: str = RECIPE) -> str | None:
     """Why ``target`` can't be used (None: it can). Hashing the ~120 MB model costs ~0.2 s
-    per load, cheap next to loading it, and catches a damaged file before it runs."""
+    per load, cheap next to loading it, and catches a damaged file before it runs. A file
+    whose size and mtime are still those recorded in ``stamps`` (if any) is not hashed."""
     if not target.is_dir():
         return "not exported yet"
     try:
         meta = json.loads((target / META).read_text(encoding="utf-8"))
-        if meta.get("recipe") != RECIPE:
+        if meta.get("recipe") != recipe:
             return "made by another version"
-        bad = [n for n, sha in meta["files"].items() if _sha256_file(target / n) != sha]
+        stamps = meta.get("stamps", {})
+        bad = [n for n, sha in meta["files"].items()
+               if stamps.get(n) != _stamp(target / n) and _sha256_file(target / n) != sha]
         return f"checksum mismatch in {', '.join(sorted(bad))}" if bad else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         return f"unreadable ({e.__class__.__name__})"
 
 
-def _build(folder: Path, target: Path, source_checksum: str, reason: str) -> None:
+def _build(folder: Path, target: Path, source_checksum: str, reason: str, kind: Kind) -> None:
     def fill(tmp: Path) -> None:
         global exports
-        meta = _export(folder, tmp)
-        meta.update(recipe=RECIPE, source={"folder": str(folder), "checksum": source_checksum},
-                    files={n: _sha256_file(tmp / n) for n in (MODEL, TOKENIZER)})
+        meta = kind.export(folder, tmp)
+        written = sorted(tmp.iterdir())
+        meta.update(recipe=kind.recipe, source={"folder": str(folder), "checksum": source_checksum},
+                    files={p.name: _sha256_file(p) for p in written})
+        if kind.stamps:  # the folder is renamed into place: its files keep these
+            meta["stamps"] = {p.name: _stamp(p) for p in written}
         (tmp / META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         exports += 1
 
-    build_folder(target, lambda rebuild: "exporting the embedding model to ONNX int8 "
+    build_folder(target, lambda rebuild: f"exporting the embedding model to {kind.label} "
                  f"({f'rebuilding ({reason})' if rebuild else 'one time'})", fill)
+
+
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
 
 
 # ---------------------------------------------------------------------------- export
@@ -95,45 +122,14 @@ def _export(folder: Path, out: Path) -> dict:
     """Write MODEL and TOKENIZER into ``out``; return what the runtime needs to know."""
     try:
         import onnx  # noqa: F401 - the quantiser needs it; fail early with a clear message
-        import torch
         from onnxruntime.quantization import QuantType, quantize_dynamic
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
     except ImportError as e:
         raise ModelError(f"the onnx-int8 backend needs {e.name}, which is not installed",
                          f"pip install onnxruntime onnx, or {USE_TORCH}") from None
-    hf_logging.disable_progress_bar()  # as in embed.py: load bars are noise
-    hf_logging.set_verbosity_error()
-    try:
-        # Eager attention traces to plain MatMul/Softmax operators, which the quantiser handles.
-        st = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
-                                 model_kwargs={"attn_implementation": "eager"})
-    except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
-        raise ModelError(f"cannot load embedding model from {folder}: {e}".splitlines()[0], USE_TORCH) from e
-    meta = _describe(st, folder)
-
-    class Encoder(torch.nn.Module):  # the transformer alone; pooling is done in numpy
-        def __init__(self, model: torch.nn.Module):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    # The example batch has padding: tracing must not see an all-ones mask, which lets
-    # transformers drop the mask as a constant.
-    mask = torch.ones(2, 16, dtype=torch.long)
-    mask[1, 9:] = 0
-    ids = torch.where(mask.bool(), meta["pad_id"] + 1, meta["pad_id"])
-    axes = {0: "batch", 1: "sequence"}
+    st, meta = load_for_export(folder)
     fp32 = out / "model.fp32.onnx"
     try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer and deprecation warnings: noise for users
-            torch.onnx.export(Encoder(st[0].auto_model.eval()), (ids, mask), str(fp32),
-                              input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
-                              dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_embeddings": axes},
-                              opset_version=17, dynamo=False)
+        trace(st, meta["pad_id"], fp32)
         quiet = logging.getLogger().level
         logging.getLogger().setLevel(logging.ERROR)  # "consider pre-processing" advice
         try:
@@ -148,6 +144,56 @@ def _export(folder: Path, out: Path) -> dict:
         fp32.unlink(missing_ok=True)
     st.tokenizer.backend_tokenizer.save(str(out / TOKENIZER))
     return meta
+
+
+def load_for_export(folder: Path):
+    """(the sentence-transformers model of ``folder`` on torch, its ``_describe`` meta)."""
+    try:
+        import torch  # noqa: F401 - imported here so a missing torch gets the message below
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+    except ImportError as e:
+        raise ModelError(f"exporting to ONNX needs {e.name}, which is not installed",
+                         f"pip install onnxruntime onnx, or {USE_TORCH}") from None
+    hf_logging.disable_progress_bar()  # as in embed.py: load bars are noise
+    hf_logging.set_verbosity_error()
+    try:
+        # Eager attention traces to plain MatMul/Softmax operators, which the quantiser handles.
+        st = SentenceTransformer(str(folder), device="cpu", local_files_only=True,
+                                 model_kwargs={"attn_implementation": "eager"})
+    except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
+        raise ModelError(f"cannot load embedding model from {folder}: {e}".splitlines()[0], USE_TORCH) from e
+    return st, _describe(st, folder)
+
+
+def trace(st, pad_id: int, path: Path) -> None:
+    """Export the transformer of ``st`` (no pooling) to the float32 ONNX file ``path``:
+    (input_ids, attention_mask) -> token embeddings."""
+    import torch
+
+    class Encoder(torch.nn.Module):  # the transformer alone; pooling is done in numpy
+        def __init__(self, model: torch.nn.Module):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    # The example batch has padding: tracing must not see an all-ones mask, which lets
+    # transformers drop the mask as a constant.
+    mask = torch.ones(2, 16, dtype=torch.long)
+    mask[1, 9:] = 0
+    ids = torch.where(mask.bool(), pad_id + 1, pad_id)
+    axes = {0: "batch", 1: "sequence"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer and deprecation warnings: noise for users
+        torch.onnx.export(Encoder(st[0].auto_model.eval()), (ids, mask), str(path),
+                          input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
+                          dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_embeddings": axes},
+                          opset_version=17, dynamo=False)
+
+
+INT8 = Kind("onnx", RECIPE, "ONNX int8", _export)
 
 
 def _describe(st, folder: Path) -> dict:
@@ -173,41 +219,64 @@ def _describe(st, folder: Path) -> dict:
 # ---------------------------------------------------------------------------- runtime
 
 
+def runtime_modules():
+    """(onnxruntime, tokenizers.Tokenizer), imported lazily (heavy)."""
+    try:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+    except ImportError as e:
+        raise ModelError(f"the ONNX backends need {e.name}, which is not installed",
+                         f"pip install onnxruntime onnx, or {USE_TORCH}") from None
+    return ort, Tokenizer
+
+
+def load_tokenizer(folder: Path):
+    """The export's tokenizer (e5's 250k pieces: ~0.6-1.3 s here, holding the GIL)."""
+    _, Tokenizer = runtime_modules()
+    return Tokenizer.from_file(str(folder / TOKENIZER))
+
+
 class OnnxEmbedder:
     """Implements rag.embed.Embedder on the int8 export of a sentence-transformers folder."""
 
     def __init__(self, folder: Path, name: str, query_prefix: str, passage_prefix: str,
                  max_seq_length: int = 512, batch_size: int = 16, source_checksum: str | None = None,
                  threads: int = 0, cache: Path | None = None):
-        try:
-            import onnxruntime as ort  # heavy: imported lazily
-            from tokenizers import Tokenizer
-        except ImportError as e:
-            raise ModelError(f"the onnx-int8 backend needs {e.name}, which is not installed",
-                             f"pip install onnxruntime onnx, or {USE_TORCH}") from None
         from .hardware import default_threads
 
+        runtime_modules()  # a missing onnxruntime is reported before exporting
         self.folder, self.meta = ensure_onnx(folder, source_checksum or folder_checksum(folder), cache)
         self.name = name
-        self.dim = int(self.meta["dim"])
         # From the int8 weights: vectors of another backend (or export) never mix with these.
         self.checksum = self.meta["files"][MODEL][:16]
+        self.open(MODEL, query_prefix, passage_prefix, max_seq_length, batch_size, threads or default_threads())
+        self.tokenizer = self.configure(load_tokenizer(self.folder))
+
+    def open(self, model: str, query_prefix: str, passage_prefix: str, max_seq_length: int, batch_size: int,
+             threads: int) -> None:
+        """The settings and an ONNX Runtime session of ``self.folder / model`` (``self.folder``
+        and ``self.meta`` set by the caller, the tokenizer too: see ``configure``)."""
+        ort, _ = runtime_modules()
+        self.dim = int(self.meta["dim"])
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self.batch_size = batch_size
         self.max_len = min(max_seq_length, int(self.meta["max_seq_length"]))
-        self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER))
-        self.tokenizer.no_padding()  # batches are padded here, after sorting by length
-        self.tokenizer.enable_truncation(self.max_len)  # counts <s> </s>, like transformers
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or default_threads()
+        opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3  # errors only
         try:
-            self.session = ort.InferenceSession(str(self.folder / MODEL), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(self.folder / model), opts, providers=["CPUExecutionProvider"])
         except Exception as e:  # noqa: BLE001 - e.g. an onnxruntime too old for the file
-            raise ModelError(f"ONNX Runtime cannot load {self.folder / MODEL}: {e}".splitlines()[0],
+            raise ModelError(f"ONNX Runtime cannot load {self.folder / model}: {e}".splitlines()[0],
                              f"delete {self.folder} to export it again, or {USE_TORCH}") from e
+
+    def configure(self, tokenizer):
+        """``tokenizer`` (from ``load_tokenizer``) set up as ``_encode`` needs it."""
+        tokenizer.no_padding()  # batches are padded here, after sorting by length
+        tokenizer.enable_truncation(self.max_len)  # counts <s> </s>, like transformers
+        return tokenizer
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         return self._encode([self.passage_prefix + t for t in texts], progress)
