@@ -15,7 +15,7 @@ UI: dict[str, dict[str, str]] = {
         "tab_kb": "知识库",
         "chat_label": "对话",
         "chat_empty": "向知识库提问：回答只来自已索引的文档，每句话都标有出处 [n]。",
-        "placeholder": "输入问题，按回车发送，例如：MiniMax是哪一天登陆港交所的？",
+        "placeholder": "输入问题，按回车发送",
         "send": "发送",
         "new_chat": "新对话",
         "settings": "设置",

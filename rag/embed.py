@@ -9,7 +9,6 @@ without importing torch, which a new ``rag search`` process would otherwise spen
 """
 from __future__ import annotations
 
-
 import json
 from pathlib import Path
 from typing import Protocol, Sequence

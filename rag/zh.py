@@ -91,7 +91,7 @@ def claim_sentences(text: str) -> list[tuple[int, int]]:
 
     For verification: the claims of a model's answer, and the sentences of a passage a
     claim is compared with. Unlike ``sentence_spans`` it reads model output, so a
-    numbered list item ("1. 商汤……") is not split after its "1.", a '.' directly followed
+    numbered list item ("1. 青石港……") is not split after its "1.", a '.' directly followed
     by a letter or digit (3.74, example.com, the first of e.g.) never ends a sentence, the full-width
     '．' is a full stop, and runs like "？！" or "。”" stay with their sentence."""
     spans: list[tuple[int, int]] = []

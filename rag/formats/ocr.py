@@ -114,7 +114,7 @@ _WORD_START = re.compile(rf"^[{_LATIN}(\[$'\"]")
 
 def join_pieces(pieces: Iterable[str]) -> str:
     """Join text pieces read left to right (or wrapped lines of one paragraph): a space
-    between two Latin words ('AI' + 'start-up'), none next to Chinese ('商汤' + '科技')."""
+    between two Latin words ('AI' + 'start-up'), none next to Chinese ('青石' + '港务')."""
     out = ""
     for piece in pieces:
         piece = piece.strip()

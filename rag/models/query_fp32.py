@@ -38,7 +38,7 @@ from ..errors import ModelError
 from . import embed_onnx, query_tokenizer
 from .embed_onnx import TOKENIZER, OnnxEmbedder, load_tokenizer
 
-RECIPE = "st-onnx17-fp32-verified/1"  # bump when the export or the check changes
+RECIPE = "st-onnx17-fp32-verified/2"  # bump when the export or the check changes
 MODEL = "model.fp32.onnx"
 TOLERANCE = 1e-4  # max |torch - onnx| over the probes' normalised vectors
 # One thread, as torch's query embedding had (rag/embed.py). Measured on the seed questions:
@@ -47,17 +47,17 @@ TOLERANCE = 1e-4  # max |torch - onnx| over the probes' normalised vectors
 # but no reason to keep a second spinning pool beside llama.cpp's for 7 ms either.
 THREADS = 1
 
-_LONG_ZH = "商汤科技2018年至2025年上半年累计亏损约560亿元，研发投入持续增加。"
-_LONG_EN = "Momenta was founded by Cao Xudong in 2016 and builds software for self-driving cars. "
+_LONG_ZH = "青石港2018年至2025年上半年累计吞吐货物约560万吨，泊位数量持续增加。"
+_LONG_EN = "Harbor Nine was founded by Ilse Brandt in 2016 and builds software for container cranes. "
 # Chinese and English, short and long (past 512 tokens: truncated), with and without the e5
 # prefixes, numbers, other scripts, whitespace and the empty text; batched 16 at a time in
 # length order as at run time, so padding inside a batch is exercised too.
 PROBES = (
     "", "a", "短句", "的的的的", "query: ", "passage: ", "1234567890", "ABC xyz",
-    "query: VAST服务了多少专业建模师？", "MiniMax是哪一天登陆港交所的？",
-    "query: When did MiniMax list on the Hong Kong stock exchange?",
-    "passage: 商汤科技2018年至2025年上半年累计亏损约560亿元。",
-    "passage: Momenta was founded by Cao Xudong in 2016.",
+    "query: 青石港有多少个泊位？", "梁舟是哪一年担任港务局局长的？",
+    "query: When did Harbor Nine open its second terminal?",
+    "passage: 青石港2018年至2025年上半年累计吞吐货物约560万吨。",
+    "passage: Harbor Nine was founded by Ilse Brandt in 2016.",
     "The quick brown fox jumps over the lazy dog.",
     "2025年1月9日，股价上涨41.44%，市值达到1,234.5亿港元。",
     "臺灣的半導體產業在全球供應鏈中扮演關鍵角色。",
