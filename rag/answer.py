@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from .cite import REFUSAL_PATTERN, cite, drop_unstated_years
+from .cite import cite, drop_unstated_years, is_refusal_text
 from .config import Config
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, sanitize_question
@@ -20,7 +20,7 @@ from .relevance import complete_from_quote, evidence_windows, missing_event, mis
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
 from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
-from .zh import Lang, question_language
+from .zh import Lang, Script, in_script, question_language, script_of
 
 
 @dataclass
@@ -33,7 +33,15 @@ class StreamEvent:
 def is_refusal(text: str) -> bool:
     """The model declined: the verifier's refusal wording, in its first sentence."""
     first = re.split(r"(?<=[。！？.!?])", text.strip(), maxsplit=1)[0]
-    return bool(REFUSAL_PATTERN.search(first))
+    return is_refusal_text(first)
+
+
+def answer_script(question: str, hits: list[Hit]) -> Script | None:
+    """The script a Chinese answer is written in: the question's (a Taiwan user's 這家公司
+    gets 這家公司 back, whatever the documents use), or, when the question's characters are
+    the same in both (李白出生在哪), that of the passages found. The 1.5B model mixes
+    scripts when it reads traditional text; the answer is converted, not re-asked."""
+    return script_of(question) or script_of("".join(h.chunk.text for h in hits[:3]))
 
 
 class Pipeline:
@@ -71,9 +79,10 @@ class Pipeline:
         are worded in ``out_lang`` (the language the user asked in)."""
         retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
         timings = Timings(retrieve_ms=retrieval.retrieve_ms)
+        script = answer_script(question, retrieval.hits) if out_lang == "zh" else None
 
         def refuse(reason: RefusalReason, raw: str | None = None) -> Iterator[StreamEvent]:
-            return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw)
+            return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script)
 
         if self._weak(retrieval):
             yield from refuse("weak_evidence")
@@ -81,7 +90,7 @@ class Pipeline:
         messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
-        raw, first, end = yield from self._generate(messages, budget)
+        raw, first, end = yield from self._generate(messages, budget, script)
         timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
         if not raw or is_refusal(raw):
             yield from refuse("model", raw)
@@ -109,7 +118,7 @@ class Pipeline:
             cited = completed
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
-            question=question, answer=cited.text, refused=False, citations=cited.citations,
+            question=question, answer=in_script(cited.text, script), refused=False, citations=cited.citations,
             retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
             unsupported=cited.unsupported, auto_cited=cited.auto_cited,
             model_answer=raw if raw != cited.text else None))
@@ -136,15 +145,16 @@ class Pipeline:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=replace(answer, answer=english, model_answer=answer.answer))
 
-    def _generate(self, messages: list[dict], budget: int):
-        """Stream the generator's pieces as token events; returns (text, first, end) times."""
+    def _generate(self, messages: list[dict], budget: int, script: Script | None = None):
+        """Stream the generator's pieces as token events (shown in ``script``); returns the
+        raw text and the (first, end) times."""
         parts: list[str] = []
         first = None
         for piece in self.generator.stream(messages, max_new_tokens=budget):
             if first is None:
                 first = time.perf_counter()
             parts.append(piece)
-            yield StreamEvent("token", piece)
+            yield StreamEvent("token", in_script(piece, script))
         return "".join(parts).strip(), first, time.perf_counter()
 
     def _speed(self, raw: str, first: float | None, end: float, t0: float) -> tuple[float | None, float | None]:
@@ -162,9 +172,10 @@ class Pipeline:
         return retrieval.top_dense < cal.min_top_dense and retrieval.top_bm25 < cal.min_top_bm25
 
     def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: RefusalReason,
-                rewritten: str | None, lang: Lang, raw: str | None = None) -> Iterator[StreamEvent]:
+                rewritten: str | None, lang: Lang, raw: str | None = None,
+                script: Script | None = None) -> Iterator[StreamEvent]:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
-            question=question, answer=REFUSAL[lang], refused=True, citations=[], retrieved=hits,
+            question=question, answer=in_script(REFUSAL[lang], script), refused=True, citations=[], retrieved=hits,
             timings=timings, standalone_question=rewritten, refusal_reason=reason,
             model_answer=raw if raw and raw != REFUSAL[lang] else None))

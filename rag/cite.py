@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .markers import parse_markers, strip_markers
 from .records import Citation, Hit
 from .support import best_span, profile, support_score
-from .zh import TRAILING, claim_sentences
+from .zh import TRAILING, claim_sentences, to_simplified
 
 # Chosen on the seed articles (and pinned by tests/test_cite.py): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the
@@ -69,9 +69,15 @@ def _clean(text: str) -> str:
     return _LIST_PREFIX.sub("", strip_markers(text)).strip()
 
 
+def is_refusal_text(text: str) -> bool:
+    """Whether ``text`` declines to answer, in either script (無法回答 like 无法回答)."""
+    return bool(REFUSAL_PATTERN.search(to_simplified(text)))
+
+
 def _kind(clean: str) -> str:
     """'refusal', 'claim' (a number or >= 6 content characters), 'minor' or 'empty'.
-    A line ending in a colon introduces what follows ("主要有以下问题：") and claims nothing."""
+    A line ending in a colon introduces what follows ("主要有以下问题：") and claims nothing.
+    ``clean`` is in simplified characters (the patterns are written in them)."""
     if REFUSAL_PATTERN.search(clean):
         return "refusal"
     prof = profile(_FILLER.sub("", clean))
@@ -248,8 +254,9 @@ def _apply(answer: str, edits: list[tuple[int, int, str]]) -> str:
 
 def _judge(text: str, hits: list[Hit]) -> _Judged:
     clean = _clean(text)
-    scored = _FILLER.sub("", clean)
-    return _Judged(clean, scored, _kind(clean), [support_score(scored, h.chunk.with_context) for h in hits])
+    simple = to_simplified(clean)  # the framing and refusal patterns are simplified
+    scored = _FILLER.sub("", simple)
+    return _Judged(clean, scored, _kind(simple), [support_score(scored, h.chunk.with_context) for h in hits])
 
 
 def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) -> CitedAnswer:

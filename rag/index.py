@@ -19,7 +19,7 @@ from .clean import clean
 from .config import Config
 from .embed import Embedder
 from .errors import IndexMissingError, RagError
-from .lexical import BM25Index
+from .lexical import RECIPE, BM25Index
 from .load import SUFFIXES, Skipped, discover, iter_documents
 from .manifest import DocEntry, EmbedderInfo, Manifest
 from .records import Chunk, Document
@@ -61,9 +61,8 @@ def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> 
     return old
 
 
-# How the BM25 text of a chunk is made (see lexical_text). Recorded in the manifest: when
-# it changes, the next update re-derives BM25 from the stored chunks without re-embedding.
-LEXICAL = "title+headings+text/1"
+# How the BM25 text of a chunk is made (lexical_text) and tokenised (lexical.RECIPE).
+LEXICAL = RECIPE
 
 
 def update_index(root: Path, sources: list[Path] | None, config: Config, embedder: Embedder,

@@ -3,7 +3,9 @@
 BM25 over raw Chinese characters ("character soup") or an English-only tokenizer is a
 known failure of other tools. Here: NFKC + case folding, Latin words and numbers kept
 whole (MiniMax, 41.44, 2023), Chinese runs segmented by jieba in search mode (which also
-emits the sub-words of long words, so 商汤科技 matches 商汤).
+emits the sub-words of long words, so 商汤科技 matches 商汤). Since recipe 2 traditional
+characters are folded to simplified first (zh.fold): jieba's dictionary is simplified, and
+a question in one script then finds passages in the other.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .zh import CJK, CJK_CHAR, normalize
+from .zh import CJK, CJK_CHAR, fold, normalize
 
 # A token before segmentation: a Latin word or number (41.44, gpt-4), or a run of Chinese
 # characters for jieba. evals/bench/synth.py draws its synthetic vocabulary to match.
@@ -26,6 +28,18 @@ STOPWORDS = frozenset(
     "什么 哪 哪些 哪个 多少 怎么 如何 为什么 是否 谁 几 a an the of to in on for and or is are was were "
     "be by with what which who whom how when where why does did do".split()
 )
+
+# How the BM25 text of a chunk is made and tokenised, recorded in the manifest (index.py):
+# when it changes, the next update re-derives BM25 from the stored chunks without
+# re-embedding, and until then queries are tokenised the way the index was.
+RECIPE = "title+headings+text/2"
+
+
+def recipe_folds(recipe: str) -> bool:
+    """Whether an index built with ``recipe`` folded scripts (recipe version 2 on)."""
+    version = recipe.rpartition("/")[2]
+    return version.isdigit() and int(version) >= 2
+
 
 _jieba_lock = threading.Lock()
 _jieba = None
@@ -44,10 +58,10 @@ def _segmenter():
     return _jieba
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, fold_script: bool = True) -> list[str]:
     jieba = _segmenter()
     out: list[str] = []
-    for m in TOKEN.finditer(normalize(text)):
+    for m in TOKEN.finditer(fold(text) if fold_script else normalize(text)):
         tok = m.group(0)
         if CJK_CHAR.match(tok):
             out.extend(w for w in jieba.lcut_for_search(tok) if w not in STOPWORDS)
@@ -59,8 +73,9 @@ def tokenize(text: str) -> list[str]:
 class BM25Index:
     """bm25s over our tokens. Saved with bm25s's own numpy/JSON format (no pickle)."""
 
-    def __init__(self, model=None):
+    def __init__(self, model=None, fold_script: bool = True):
         self.model = model
+        self.fold_script = fold_script  # False for an index built before recipe 2
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> "BM25Index":
@@ -78,16 +93,17 @@ class BM25Index:
             self.model.save(str(folder), show_progress=False)
 
     @classmethod
-    def load(cls, folder: Path) -> "BM25Index":
+    def load(cls, folder: Path, recipe: str = RECIPE) -> "BM25Index":
         import bm25s
 
+        folds = recipe_folds(recipe)
         if not (folder / "params.index.json").exists():
-            return cls(None)
-        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0))
+            return cls(None, folds)
+        return cls(bm25s.BM25.load(str(folder), show_progress=False, verbosity=0), folds)
 
     def has_terms(self, text: str) -> bool:
         """True when every token of ``text`` occurs in the indexed documents."""
-        tokens = tokenize(text)
+        tokens = tokenize(text, self.fold_script)
         return bool(tokens) and self.model is not None and all(t in self.model.vocab_dict for t in tokens)
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +112,7 @@ class BM25Index:
         if self.model is None:
             return empty
         vocab = self.model.vocab_dict
-        tokens = [t for t in tokenize(query) if t in vocab]
+        tokens = [t for t in tokenize(query, self.fold_script) if t in vocab]
         if not tokens:
             return empty
         n = self.model.scores["num_docs"]

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 from .errors import UsageError
 from .records import Hit, RefusalReason
-from .zh import Lang, question_language, sentence_spans
+from .zh import Lang, in_script, question_language, script_of, sentence_spans
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = {
@@ -34,7 +34,8 @@ def closest_label(answer) -> str:
     """How to introduce the passages shown with a refusal: when the model answered but the
     verifier rejected it, the passages may well be relevant, so don't claim they are not."""
     lang = question_language(answer.question)
-    return (UNVERIFIED if answer.refusal_reason in REJECTED else CLOSEST)[lang]
+    label = (UNVERIFIED if answer.refusal_reason in REJECTED else CLOSEST)[lang]
+    return in_script(label, script_of(answer.question)) if lang == "zh" else label
 
 
 def sanitize_question(q: str, warn: Callable[[str], None] | None = None) -> str:

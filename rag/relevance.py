@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, Lang, normalize
+from .zh import CJK, Lang, fold
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -92,10 +92,10 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     言图智能; later words may be modifiers, 商汤自研) -- must also occur near a quote."""
     if lang != "zh" or not cited_texts:
         return []
-    text = normalize(" ".join(cited_texts))
+    text = fold(" ".join(cited_texts))
     latin, subject = question_terms(question)
-    missing = [t for t in latin if normalize(t) not in text] + [t for t in subject if t not in text]
-    if not missing and evidence is not None and subject and subject[0] not in normalize(" ".join(evidence)):
+    missing = [t for t in latin if fold(t) not in text] + [t for t in subject if t not in text]
+    if not missing and evidence is not None and subject and subject[0] not in fold(" ".join(evidence)):
         return [subject[0]]
     return missing
 
@@ -110,7 +110,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     if not m or not evidence:
         return []
     words = [t for t in dict.fromkeys(tokenize(question[m.end():])) if len(t) >= 2 and t not in STOPWORDS]
-    text = normalize(" ".join(evidence))
+    text = fold(" ".join(evidence))
     return [] if any(w in text for w in words) else words
 
 

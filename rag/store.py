@@ -130,7 +130,7 @@ def open_index(root: Path) -> StoredIndex:
         docs = {d["doc_id"]: doc_from_json(d) for d in read_jsonl(gen / "docs.jsonl")}
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
         index = faiss.read_index(str(gen / "faiss.index"))
-        bm25 = BM25Index.load(gen / "bm25")
+        bm25 = BM25Index.load(gen / "bm25", manifest.lexical)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         raise IndexCorruptError(f"index at {root} cannot be read ({str(e).splitlines()[0][:120]})",
                                 REBUILD) from None

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .markers import strip_markers
 from .records import Chunk
-from .zh import CJK, CJK_CHAR, claim_sentences, normalize
+from .zh import CJK, CJK_CHAR, claim_sentences, fold
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
@@ -41,8 +41,10 @@ def _stem(word: str) -> str:
 
 
 def _normalise(text: str) -> str:
-    """NFKC (full-width digits and punctuation), lower case, no thousands separators."""
-    text = normalize(strip_markers(text))
+    """NFKC (full-width digits and punctuation), lower case, simplified characters (an
+    answer in one script is checked against a passage in the other), no thousands
+    separators."""
+    text = fold(strip_markers(text))
     return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Literal
 
 Lang = Literal["zh", "en"]
+# Simplified (mainland) or traditional (Taiwan, Hong Kong) Chinese characters.
+Script = Literal["hans", "hant"]
 
 # ------------------------------------------------------------------- characters
 
@@ -36,6 +39,55 @@ _LATIN_LETTER = re.compile(r"[A-Za-z]")
 def normalize(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation become ASCII) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def fold(text: str) -> str:
+    """``normalize`` and simplified characters: the form texts are *matched* in (BM25 tokens,
+    citation support, relevance checks), so 物理化學 in a document meets 物理化学 in an answer
+    and a simplified question finds a traditional passage. Never shown to a user."""
+    return to_simplified(normalize(text))
+
+
+# ---------------------------------------------------------------------- scripts
+
+@lru_cache(maxsize=None)
+def _converter(config: str):
+    """An OpenCC converter ("t2s", or "s2tw": traditional in Taiwan's standard forms, 裡 not 裏): character and phrase tables, not a model."""
+    import opencc
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    return _converter("t2s").convert(text) if CJK_CHAR.search(text) else text
+
+
+def to_traditional(text: str) -> str:
+    return _converter("s2tw").convert(text) if CJK_CHAR.search(text) else text
+
+
+def script_of(text: str) -> Script | None:
+    """'hant' or 'hans' by the characters that exist in one script only (學 / 学), or None
+    when the text has none (李白出生在哪 is written the same in both). Counts characters
+    each conversion changes: converting to the script a text is already in changes few
+    (variant forms only), converting away from it changes every distinctive one."""
+    if not CJK_CHAR.search(text):
+        return None
+    to_s = sum(a != b for a, b in zip(text, to_simplified(text)))
+    to_t = sum(a != b for a, b in zip(text, to_traditional(text)))
+    if to_s == to_t:
+        return None
+    return "hant" if to_s > to_t else "hans"
+
+
+def in_script(text: str, script: Script | None) -> str:
+    """``text`` written in ``script`` (None: unchanged). For what the user reads: answers
+    and refusals follow the question's script, whatever mix the model produced."""
+    if script == "hant":
+        return to_traditional(text)
+    if script == "hans":
+        return to_simplified(text)
+    return text
 
 
 # -------------------------------------------------------------------- sentences

@@ -1,0 +1,111 @@
+"""Traditional and simplified Chinese: matched as one, answered in the question's script.
+
+Cases are invented or general knowledge, not from the seed documents.
+"""
+from rag.answer import Pipeline, answer_script
+from rag.cite import cite, is_refusal_text
+from rag.config import Config
+from rag.index import update_index
+from rag.lexical import BM25Index, recipe_folds, tokenize
+from rag.prompt import REFUSAL
+from rag.records import Chunk, Hit
+from rag.retrieve import Retriever
+from rag.support import support_score
+from rag.zh import fold, in_script, script_of
+
+from conftest import FakeGenerator
+
+TRAD_DOC = "台北車站\n台北車站位於台灣台北市中正區，是臺灣鐵路與高速鐵路的重要樞紐。車站大樓於1989年啟用，共有地下四層。"
+
+
+def test_script_of_tells_traditional_from_simplified_and_neither():
+    assert script_of("這座車站是哪一年啟用的？") == "hant"
+    assert script_of("这座车站是哪一年启用的？") == "hans"
+    # Same characters in both scripts, or no Chinese at all: no verdict.
+    assert script_of("李白出生在哪？") is None
+    assert script_of("When did it open?") is None
+
+
+def test_fold_matches_scripts_and_in_script_converts_for_reading():
+    assert fold("物理化學") == fold("物理化学") == "物理化学"
+    assert fold("ＡＢＣ１２") == "abc12"
+    assert in_script("车站大楼于1989年启用[1]。", "hant") == "車站大樓於1989年啟用[1]。"
+    assert in_script("車站大樓", "hans") == "车站大楼"
+    assert in_script("车站", None) == "车站"
+
+
+def test_bm25_tokens_fold_scripts_but_an_old_index_keeps_its_own():
+    assert tokenize("車站大樓") == tokenize("车站大楼")
+    assert tokenize("車站大樓", fold_script=False) != tokenize("车站大楼", fold_script=False)
+    assert recipe_folds("title+headings+text/2") and not recipe_folds("title+headings+text/1")
+    assert not recipe_folds("")  # manifests from before recipes were recorded
+
+
+def test_bm25_finds_a_traditional_passage_for_a_simplified_query(tmp_path):
+    index = BM25Index.build(["車站大樓於1989年啟用", "咖啡豆產自衣索比亞"])
+    ids, _ = index.search("车站大楼什么时候启用", 2)
+    assert ids.tolist()[:1] == [0]
+    index.save(tmp_path / "b")
+    old = BM25Index.load(tmp_path / "b", "title+headings+text/1")  # built unfolded: query likewise
+    assert not old.fold_script
+
+
+def _hit(text: str) -> Hit:
+    return Hit(Chunk("a.txt", 0, text, 0, len(text), title="a"), 1.0, 1)
+
+
+def test_a_simplified_claim_is_verified_against_a_traditional_passage():
+    passage = "車站大樓於1989年啟用，共有地下四層。"
+    assert support_score("车站大楼于1989年启用", passage) >= 0.9
+    assert support_score("车站大楼于1999年启用", passage) == 0.0  # numbers stay strict
+    cited = cite("车站大楼于1989年启用[1]。", [_hit(passage)])
+    assert cited.citations[0].verified
+
+
+def test_refusals_are_recognised_in_either_script():
+    assert is_refusal_text("根據現有資料無法回答該問題。")
+    assert is_refusal_text("根据现有资料无法回答该问题。")
+    assert not is_refusal_text("車站大樓於1989年啟用。")
+
+
+def test_answer_script_follows_the_question_then_the_passages():
+    trad = [_hit("車站大樓於1989年啟用。")]
+    assert answer_script("这座车站是哪一年启用的？", trad) == "hans"
+    assert answer_script("這座車站是哪一年啟用的？", trad) == "hant"
+    assert answer_script("李白出生在哪？", trad) == "hant"  # undecided question: the passages' script
+    assert answer_script("李白出生在哪？", [_hit("李白出生在西域。")]) is None
+
+
+def _pipeline(tmp_path, embedder, generator):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "station.txt").write_text(TRAD_DOC, encoding="utf-8")
+    update_index(tmp_path / "idx", [docs], Config(), embedder)
+    return Pipeline(Retriever.open(tmp_path / "idx", embedder, Config()), generator, Config())
+
+
+def test_traditional_question_gets_a_traditional_answer_from_a_mixed_script_model(tmp_path, fake_embedder):
+    # The small model often answers traditional documents in simplified characters.
+    gen = FakeGenerator(lambda m: "车站大楼于1989年启用[1]。")
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    events = list(p.stream("台北車站的車站大樓是哪一年啟用的？"))
+    a = events[-1].answer
+    assert not a.refused and a.citations[0].verified
+    assert a.answer == "車站大樓於1989年啟用[1]。"
+    assert "".join(e.text for e in events if e.kind == "token") == a.answer  # streamed as shown
+    assert a.citations[0].quote in TRAD_DOC  # the quote is the document's own text
+
+
+def test_simplified_question_over_traditional_documents_is_answered_in_simplified(tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "車站大樓於1989年啟用[1]。")
+    a = _pipeline(tmp_path, fake_embedder, gen).ask("台北车站的车站大楼是哪一年启用的？")
+    assert not a.refused and a.answer == "车站大楼于1989年启用[1]。"
+
+
+def test_refusal_is_worded_in_the_question_script(tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "根据现有资料无法回答该问题。")
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    trad = p.ask("台北車站每天有多少旅客？")
+    assert trad.refused and trad.answer == in_script(REFUSAL["zh"], "hant") != REFUSAL["zh"]
+    simp = p.ask("台北车站每天有多少旅客？")
+    assert simp.refused and simp.answer == REFUSAL["zh"]
