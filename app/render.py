@@ -22,6 +22,7 @@ N_CLOSEST = 3  # closest passages shown with a refusal
 # Private-use characters mark unsupported sentences while the text is escaped; they are
 # replaced by our own tags afterwards (escaping leaves them alone).
 _OPEN, _CLOSE = "\ue000", "\ue001"
+_BOLD, _UNBOLD = "\ue002", "\ue003"
 # Characters markdown gives meaning to; as numeric entities they display as themselves.
 _MD_SPECIAL = {c: f"&#{ord(c)};" for c in "\\`*_[]()#!~|$<>{}"}
 
@@ -76,18 +77,28 @@ def _flag_unsupported(text: str, sentences: list[str]) -> str:
     return text
 
 
+def _bold_short(text: str, short: str | None) -> str:
+    """The short answer in bold where the sentence says it, else in bold before it."""
+    if not short:
+        return text
+    at = text.find(short)
+    if at >= 0:
+        return text[:at] + _BOLD + short + _UNBOLD + text[at + len(short):]
+    return f"{_BOLD}{short}{_UNBOLD} — {text}"
+
+
 def answer_body(answer: Answer, ui: dict, turn: int) -> str:
     """The final answer text: [n] as links to the sources panel, unsupported sentences
-    flagged."""
+    flagged, the short answer in bold."""
     cited = {c.n: c for c in answer.citations}
-    text = _flag_unsupported(answer.answer, answer.unsupported)
+    text = _bold_short(_flag_unsupported(answer.answer, answer.unsupported), answer.short_answer)
     pieces = MARKER.split(text)  # text, n, text, n, ...
     out = []
     for i, piece in enumerate(pieces):
         out.append(_cite_link(int(piece), cited, ui, turn) if i % 2 else md_safe(piece))
     body = "".join(out)
     body = body.replace(_OPEN, f'<span class="unsupported" title="{esc(ui["unsupported"])}">⚠ ')
-    return body.replace(_CLOSE, "</span>")
+    return body.replace(_CLOSE, "</span>").replace(_BOLD, "<strong>").replace(_UNBOLD, "</strong>")
 
 
 def place(chunk: Chunk, ui: dict) -> str:

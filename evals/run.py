@@ -271,6 +271,20 @@ def _runner(retrieval_only: bool, index_dir: str | None, config, pipeline_factor
     return lambda q: answer_row(pipeline, q, config.top_k, config.mode)
 
 
+def _replaying(run_one, rec):
+    """Rows the earlier run cannot replay are copied from it; questions it lacks are skipped."""
+    from rag.errors import UsageError
+
+    def run(q: Question) -> dict:
+        if q.id in rec.copied:
+            return {k: v for k, v in rec.copied[q.id].items() if k not in ("id", "gold_sources")}
+        if q.question not in rec.answers:
+            raise UsageError("not in the replayed results")
+        return run_one(q)
+
+    return run
+
+
 def _run_todo(todo: list[Question], done: dict[str, dict], results: Path, run_one, gold: bool,
               total: int, progress: bool, say: Say) -> None:
     from tqdm import tqdm
@@ -300,7 +314,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
              k: int | None = None, retrieval_only: bool = False, limit: int | None = None,
              split: str = "all", mode: str | None = None, config=None,
              pipeline_factory: Callable | None = None, retriever_factory: Callable | None = None,
-             progress: bool = True, say: Say = _stderr) -> dict:
+             progress: bool = True, say: Say = _stderr, replay: Path | None = None) -> dict:
     """Evaluate FILE; returns the summary (also written to OUT/summary.json with the report).
 
     ``pipeline_factory(index_dir, config) -> Pipeline`` and ``retriever_factory(index_dir,
@@ -324,6 +338,10 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
     out = Path(out_dir) if out_dir else default_out(file)
     settings = {"file": str(Path(file).resolve()), "kind": dataset.kind, "k": config.top_k,
                 "mode": config.mode, "retrieval_only": retrieval_only}
+    if replay:
+        if retrieval_only:
+            raise UsageError("--replay re-checks answers; it does not combine with --retrieval-only")
+        settings["replay"] = str(Path(replay).resolve())
     check_run(out, settings)
     extra: dict = {}
     if dataset.kind in ("squad", "devset"):
@@ -334,8 +352,17 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
     done = read_results(results, say)
     todo = [q for q in questions if q.id not in done]
     if todo:
+        rec = None
+        if replay:
+            from .replay import recorded, replay_factory
+
+            rec = recorded(Path(replay))
+            pipeline_factory = replay_factory(rec, retriever_factory)
+            extra["replay"] = {"from": str(replay), "copied_unchanged": len(rec.copied)}
         run_one = _runner(retrieval_only, None if index_dir is None else str(index_dir), config,
                           pipeline_factory, retriever_factory)
+        if rec is not None:
+            run_one = _replaying(run_one, rec)
         _run_todo(todo, done, results, run_one, dataset.kind == "squad", len(questions), progress, say)
     outcomes = score_all(dataset, questions, done)
     summary = summarize(dataset, outcomes, dict(settings, split=split, limit=limit,
@@ -358,7 +385,10 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N (selected) questions.")
 @click.option("--split", type=click.Choice(SPLITS), default="all", show_default=True, help="JSONL split to run.")
 @click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), help="Retrieval mode (default hybrid).")
-def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode):
+@click.option("--replay", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULTS",
+              help="Re-check the model answers saved in an earlier run's results.jsonl instead of "
+                   "generating (measures answer-checking rules in seconds).")
+def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode, replay):
     """Evaluate retrieval and answers on FILE: our JSONL question set, a SQuAD-format
     JSON file (CMRC2018, DRCD, SQuAD) whose paragraphs are indexed first (cached), or a
     development-set folder (evals/devsets.py) whose docs/ are indexed first (cached).
@@ -370,7 +400,7 @@ def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode):
 
     config = load_config(top_k=k, mode=mode)
     out = out_dir or default_out(file)
-    summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config)
+    summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config, replay=replay)
     click.echo(format_tables(summary))
     click.echo(f"\n{summary['n_done']}/{summary['n_questions']} questions; "
                f"results in {out / RESULTS}, report {out / REPORT}", err=True)

@@ -19,6 +19,7 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .relevance import complete_from_quote, evidence_windows, missing_event, missing_kind, missing_terms
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
+from .short import short_answer
 from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
 from .zh import Lang, Script, in_script, question_language, script_of
 
@@ -116,12 +117,14 @@ class Pipeline:
                 yield from refuse("off_question", raw)
                 return
             cited = completed
+        short = short_answer(standalone, cited.text, cited.citations)
+        text = in_script(cited.text, script)
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
-            question=question, answer=in_script(cited.text, script), refused=False, citations=cited.citations,
+            question=question, answer=text, refused=False, citations=cited.citations,
             retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
             unsupported=cited.unsupported, auto_cited=cited.auto_cited,
-            model_answer=raw if raw != cited.text else None))
+            model_answer=raw if raw != text else None, short_answer=short))
 
     def _cross_lingual(self, question: str, standalone: str, chinese: str, t0: float,
                        k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:

@@ -189,6 +189,8 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
         click.echo(click.style(answer.answer, fg="cyan"))
     elif answer.answer.strip() != "".join(streamed).strip():
         click.echo(click.style("checked: ", dim=True) + answer.answer)
+    if answer.short_answer:
+        click.echo(click.style("short answer: ", dim=True) + click.style(answer.short_answer, bold=True))
     _print_sources(answer)
     t = answer.timings
     ttft = f", first token {t.first_token_ms / 1000:.1f}s" if t.first_token_ms else ""

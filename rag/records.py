@@ -290,11 +290,13 @@ class Answer:
     auto_cited: bool = False  # citations attached by verification, not by the model
     refusal_reason: RefusalReason | None = None
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
+    short_answer: str | None = None  # the exact words of a verified quote that answer it (short.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
+            "short_answer": self.short_answer,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
             "model_answer": self.model_answer,

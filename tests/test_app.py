@@ -176,6 +176,20 @@ def test_unverified_and_unsupported_are_flagged():
     assert ZH["unsupported"] in sources
 
 
+def test_short_answer_is_bold_where_the_sentence_says_it_else_before_it():
+    text = "大桥于1937年通车。"
+    chunk = Chunk("a.txt", 0, text, 0, len(text), title="桥")
+    cit = [Citation(1, chunk, text, 0, len(text), True)]
+    said = Answer("q", "大桥于1937年通车[1]。", False, cit, [], Timings(), short_answer="1937年")
+    assert "大桥于<strong>1937年</strong>通车" in render.final_markdown(said, {}, ZH, 1)
+    # Written in another script than the sentence: shown ahead of it, still escaped.
+    apart = Answer("q", "大橋於1937年通車[1]。", False, cit, [], Timings(), short_answer="1937年<b>")
+    chat = render.final_markdown(apart, {}, ZH, 1)
+    assert chat.startswith("<strong>1937年&#60;b&#62;</strong> — 大橋於1937年通車")
+    plain = Answer("q", "大桥于1937年通车[1]。", False, cit, [], Timings())
+    assert "<strong>" not in render.final_markdown(plain, {}, ZH, 1)
+
+
 def test_quote_is_highlighted_by_offsets():
     doc = "甲乙丙丁戊己庚辛壬癸" * 3
     chunk = Chunk("d", 0, doc[5:20], 5, 20)

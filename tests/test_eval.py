@@ -19,6 +19,8 @@ from rag.index import update_index
 from rag.retrieve import Retriever
 from rag.store import open_index
 
+from conftest import FakeGenerator
+
 DOCS = {
     "vast.txt": "VAST是一家AI 3D生成公司。VAST工具已经服务了全球近500万专业建模师和超过4万家企业。",
     "minimax.txt": "MiniMax由闫俊杰在2021年创立。MiniMax于1月9日登陆港交所。",
@@ -293,6 +295,33 @@ def test_full_run_writes_results_summary_and_report(tmp_path, qfile, index_dir, 
     assert "data:image/png;base64," in page
     assert "&lt;b&gt;商汤&lt;/b&gt;" in page and "<b>商汤</b>" not in page  # escaped
     assert "| hit@1 |" in format_tables(summary)
+
+
+def test_replay_rechecks_saved_answers_without_the_model(tmp_path, qfile, index_dir, fakes):
+    first = run_eval(qfile, index_dir, tmp_path / "a", config=Config(), **fakes.kw())
+
+    def no_model(messages):
+        raise AssertionError("a replay must not generate")
+
+    fakes.generator = FakeGenerator(no_model)
+    again = run_eval(qfile, index_dir, tmp_path / "b", config=Config(), replay=tmp_path / "a" / RESULTS, **fakes.kw())
+    old, new = _rows(tmp_path / "a"), _rows(tmp_path / "b")
+    assert [(r["id"], r["answer"], r["refused"]) for r in new] == [(r["id"], r["answer"], r["refused"]) for r in old]
+    assert again["overall"]["accuracy"] == first["overall"]["accuracy"]
+    assert again["replay"]["copied_unchanged"] == 0
+    with pytest.raises(UsageError, match="retrieval-only"):
+        run_eval(qfile, index_dir, tmp_path / "c", config=Config(), replay=tmp_path / "a" / RESULTS,
+                 retrieval_only=True, **fakes.kw())
+
+
+def test_span_scores_read_the_short_answer_and_long_gold_spans_count_by_f1():
+    q = _q(answers=["因为该市是著名的肉牛产地"], evidence=[], gold_sources=["P1"])
+    row = _answer_row("便当以牛肉为主，因该市是著名肉牛产地[1]。", retrieved=[_hit("...", "P1")])
+    plain = M.score(q, row, squad=True)
+    assert not plain.correct
+    row["short_answer"] = "该市是著名的肉牛产地"
+    short = M.score(q, row, squad=True)
+    assert short.f1 > plain.f1 and short.f1 >= M.LONG_SPAN_F1 and short.correct
 
 
 def test_retrieval_only_skips_generation(tmp_path, qfile, index_dir, fakes):

@@ -1,0 +1,90 @@
+"""Replay: re-check saved model answers without running the model.
+
+Everything after generation -- citation verification, the relevance checks, completing an
+answer from its quote, short answers, the answer's script -- is deterministic given what
+the model wrote. `rag eval FILE --replay OLD/results.jsonl` runs the pipeline with the
+real retriever and a generator that returns, for each question, the answer the model gave
+in that earlier run (``model_answer``, else ``answer``). A rule change is then measured on
+a whole development set in seconds instead of an hour, and the figures differ from a real
+run only where the rule changed what the model is shown.
+
+Limits, reported in the summary as ``replay``: a question the earlier run refused before
+generating (weak evidence) or answered cross-lingually (two model calls) has no single
+recorded answer; such rows are copied from the earlier run unchanged.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from rag.prompt import REFUSAL
+
+
+class ReplayGenerator:
+    """Returns the recorded answer of the current question, in one piece."""
+
+    n_ctx = 1 << 20  # every passage fits: the earlier run's prompt is not rebuilt
+    name = "replay"
+
+    def __init__(self, answers: dict[str, str]):
+        self.answers = answers
+        self.current: str | None = None
+
+    def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
+               stop: list[str] | None = None) -> Iterator[str]:
+        text = self.answers.get(self.current or "")
+        if text is None:
+            raise KeyError(self.current)
+        yield text
+
+    def count_tokens(self, text: str) -> int:
+        return len(text)
+
+
+@dataclass
+class Recorded:
+    """What an earlier run's rows offer a replay."""
+
+    answers: dict[str, str] = field(default_factory=dict)  # question -> what the model wrote
+    copied: dict[str, dict] = field(default_factory=dict)  # id -> row to copy unchanged
+
+
+def recorded(path: Path) -> Recorded:
+    """Read an earlier results.jsonl (see the module docstring for what cannot be replayed)."""
+    from rag.zh import question_language
+
+    out = Recorded()
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        reason = row.get("refusal_reason")
+        cross_lingual = question_language(row["question"]) == "en" and row.get("standalone_question")
+        if row.get("answer") is None or reason == "weak_evidence" or cross_lingual:
+            out.copied[row["id"]] = row
+            continue
+        lang = question_language(row["question"])
+        raw = row.get("model_answer") or (REFUSAL[lang] if reason == "model" else row["answer"])
+        out.answers[row["question"]] = raw
+    return out
+
+
+def replay_factory(rec: Recorded, retriever_factory=None):
+    """A pipeline factory for run_eval: the retriever (``rag.session.open_retriever`` unless
+    given), the recorded answers."""
+    from rag.answer import Pipeline
+
+    if retriever_factory is None:
+        from rag.session import open_retriever as retriever_factory
+
+    class ReplayPipeline(Pipeline):
+        def ask(self, question, history=None, **kw):
+            self.generator.current = question
+            return super().ask(question, history, **kw)
+
+    def factory(index_dir, config):
+        return ReplayPipeline(retriever_factory(index_dir, config), ReplayGenerator(rec.answers), config)
+
+    return factory

@@ -1,0 +1,195 @@
+"""Short answer: the exact words of a verified quote that answer the question.
+
+The chat answer is a sentence with citations ("哥连臣角火葬场于1962年启用[1]。"); a reader
+scoring answers, or a user skimming, wants the span itself ("1962年"). The model is not
+asked twice: the span is read off its own first sentence, which by construction restates
+the question and adds the answer. What the question already says is struck out; what
+remains, split at punctuation, are the candidates; the one that fits the question's type
+(a date for "when", a number for "how many", the words next to the thing asked for in
+"哪个家用主机") wins. It is then looked up in the verified quotes and returned as the
+document writes it, so a short answer is always a copy of the evidence, never the model's
+paraphrase: no span found, no short answer.
+
+Questions that ask why or how, or for a description, are answered by a clause, not a word:
+their short answer is the first clause of the answer with the question's echo removed.
+"""
+from __future__ import annotations
+
+import re
+
+from .markers import strip_markers
+from .records import Citation
+from .relevance import _NUMERAL, _QUANTITY, _TIME, _WHEN
+from .support import _EN_STOP, _stem
+from .rewrite import CONTEXT_NOTE
+from .zh import CJK, claim_sentences, fold
+
+# Question words: never part of what the answer restates.
+# A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
+_QUESTION_WORD = re.compile(
+    r"什么时候|什么时间|什么|(?:多少|哪一?|几)[年月日天岁个位名次种座家国米公里吨人元]?|哪些|哪里|哪儿"
+    r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
+    r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
+# Asked for a reason, a manner or a description: a clause answers it.
+_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|影响|过程|方式|是谁[？?]?$|^什么是"
+                      r"|\b(?:why|how)\b(?! many| much)", re.I)
+# What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
+# Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
+_CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
+_WORD = re.compile(r"[a-z0-9]+")
+_BREAK = re.compile(r"[，,。；;：:、（）()「」『』《》【】“”\"!！?？\s]+")
+# Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
+_EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则"
+_TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
+_CLAUSE_LEAD = re.compile(r"^(?:因为|由于|是因为|原因是|主要是)")
+
+
+def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
+    """The span of a verified quote that answers ``question``, or None."""
+    question = CONTEXT_NOTE.sub("", question).strip()
+    evidence = [c for c in citations if c.verified]
+    text = strip_markers(answer).strip()
+    if not evidence or not text:
+        return None
+    spans = claim_sentences(text)
+    first = text[spans[0][0]:spans[0][1]] if spans else text
+    for candidate in _candidates(question, first):
+        found = _locate(candidate, evidence)
+        if found:
+            return found
+    return None
+
+
+def _candidates(question: str, sentence: str) -> list[str]:
+    """Spans of ``sentence`` that may answer ``question``, best first."""
+    covered = _covered(_fold_chars(sentence), fold(_QUESTION_WORD.sub("□", question)))
+    if _CLAUSAL.search(question):
+        return [c for c in (_clause(sentence, covered),) if c]
+    runs = _runs(sentence, covered)
+    if not runs:
+        return []
+    category = _category(question, sentence)
+    wants_time = bool(_WHEN.search(question))
+    wants_number = bool(_QUANTITY.search(question))
+    scored = []
+    for i, (a, b) in enumerate(runs):
+        piece = sentence[a:b]
+        score = 0.0
+        if wants_time and _TIME.search(piece):
+            score += 3
+        elif wants_number and _NUMERAL.search(piece):
+            score += 3
+        if category:
+            at = sentence.find(category)
+            if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1):
+                score += 2
+                if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
+                    piece = sentence[a:at + len(category)]
+        score -= 0.1 * i  # the model states the answer early
+        scored.append((score, piece))
+    return [p for _, p in sorted(scored, key=lambda t: -t[0])]
+
+
+def _category(question: str, sentence: str) -> str | None:
+    """The thing the question asks for, as the answer names it: the longest start (2+
+    characters) of the words after 什么/哪个 that the sentence contains (哪个家用主机上被推出
+    -> 家用主机)."""
+    m = _CATEGORY.search(question)
+    if not m:
+        return None
+    words = fold(m.group(1))
+    folded = _fold_chars(sentence)
+    for end in range(len(words), 1, -1):
+        if words[:end] in folded:
+            return sentence[folded.find(words[:end]):][:end]
+    return None
+
+
+def _covered(sentence: str, question: str) -> list[bool]:
+    """Which characters of ``sentence`` (folded) restate ``question`` (folded): Chinese in
+    runs of 2+ characters the question also contains, Latin words whose stem it contains
+    (or function words: "in" of "in 1937" is not the answer)."""
+    marks = [False] * len(sentence)
+    asked = {_stem(w) for w in _WORD.findall(question)}
+    for m in _WORD.finditer(sentence):
+        if _stem(m.group(0)) in asked or m.group(0) in _EN_STOP:
+            marks[m.start():m.end()] = [True] * (m.end() - m.start())
+    for run in re.finditer(rf"[{CJK}]+", sentence):
+        for a in range(run.start(), run.end()):
+            b = a + 2
+            while b <= run.end() and sentence[a:b] in question:
+                b += 1
+            if b - 1 - a >= 2:
+                marks[a:b - 1] = [True] * (b - 1 - a)
+    return marks
+
+
+def _runs(sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
+    """Uncovered stretches of ``sentence``, split at punctuation, ends trimmed."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, ch in enumerate(sentence + "\n"):
+        gap = i == len(sentence) or covered[i] or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
+        if gap and start is not None:
+            runs.append(_trim(sentence, start, i))
+            start = None
+        elif not gap and start is None:
+            start = i
+    return [(a, b) for a, b in runs if b > a]
+
+
+def _in_number(text: str, i: int) -> bool:
+    """A separator inside a number: the comma of 1,500 or the point of 3.5."""
+    return text[i] in ",." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a] in _EDGE or text[a].isspace()):
+        a += 1
+    while b > a and (text[b - 1] in _EDGE + _TAIL or text[b - 1].isspace()):
+        b -= 1
+    return a, b
+
+
+def _clause(sentence: str, covered: list[bool]) -> str | None:
+    """For why/how/describe questions: the first clause that says something new, without
+    a restated lead ("猎骄靡是…" -> "…")."""
+    for m in re.finditer(r"[^，,；;。]+", sentence):
+        a, b = m.span()
+        while a < b and (covered[a] or sentence[a] in _EDGE or sentence[a].isspace()):
+            a += 1
+        piece = _CLAUSE_LEAD.sub("", sentence[a:b]).strip()
+        if len(piece) >= 2:
+            return piece
+    return None
+
+
+def _locate(candidate: str, evidence: list[Citation]) -> str | None:
+    """``candidate`` as a verified quote (then its passage) writes it: the longest part of
+    it found there, if that is most of it."""
+    target = fold(candidate)
+    if not target:
+        return None
+    for c in evidence:
+        for source in (c.quote, c.chunk.text):
+            a, b = _longest_common(target, _fold_chars(source))
+            if b - a and (b - a) >= max(1, 0.6 * len(target)):
+                return source[a:b].strip()
+    return None
+
+
+def _fold_chars(text: str) -> str:
+    """``fold`` one character at a time, so offsets in the result are offsets in ``text``."""
+    return "".join((fold(ch) or " ")[0] for ch in text)
+
+
+def _longest_common(target: str, source: str) -> tuple[int, int]:
+    """(start, end) in ``source`` of the longest substring of ``target`` it contains."""
+    best = (0, 0)
+    for a in range(len(target)):
+        for b in range(len(target), a + (best[1] - best[0]), -1):
+            at = source.find(target[a:b])
+            if at >= 0:
+                best = (at, at + b - a)
+                break
+    return best

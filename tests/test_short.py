@@ -1,0 +1,58 @@
+"""Short answers: the exact words of a verified quote that answer the question.
+
+Cases are general-knowledge sentences, not from the seed documents.
+"""
+from rag.records import Chunk, Citation
+from rag.short import short_answer
+
+
+def _cite(quote: str, passage: str | None = None, verified: bool = True) -> Citation:
+    passage = passage or quote
+    at = passage.find(quote)
+    return Citation(1, Chunk("d.txt", 0, passage, 0, len(passage)), quote, at, at + len(quote), verified, 1.0)
+
+
+def test_a_date_is_cut_from_the_restated_question():
+    quote = "该火葬场于1962年启用，是当地第二座火葬场。"
+    assert short_answer("这座火葬场在哪一年启用？", "这座火葬场于1962年启用[1]。", [_cite(quote)]) == "1962年"
+
+
+def test_a_name_next_to_the_thing_asked_for():
+    quote = "这款游戏由世嘉在其家用主机Dreamcast上推出。"
+    answer = "这款游戏是世嘉在其家用主机Dreamcast上推出的作品[1]。"
+    assert short_answer("这款游戏在哪个家用主机上被推出？", answer, [_cite(quote)]) == "Dreamcast"
+
+
+def test_the_thing_asked_for_heads_the_phrase():
+    quote = "当时欧洲处于热带性气候，森林广布。"
+    assert short_answer("当时的欧洲处于什么气候？", "当时欧洲处于热带性气候[1]。", [_cite(quote)]) == "热带性气候"
+
+
+def test_a_number_for_how_many():
+    quote = "大桥全长1,500米，共有主塔两座。"
+    assert short_answer("大桥全长多少米？", "大桥全长1,500米[1]。", [_cite(quote)]) == "1,500米"
+
+
+def test_why_questions_get_the_reason_clause():
+    quote = "因为该市是著名肉牛的产地，车站便当都以牛肉为主。"
+    answer = "因为该市是著名肉牛的产地，所以车站便当都以牛肉为主[1]。"
+    assert short_answer("为什么车站便当都以牛肉为主？", answer, [_cite(quote)]) == "该市是著名肉牛的产地"
+
+
+def test_the_span_is_copied_from_the_document_in_its_own_script():
+    quote = "車站大樓於1989年啟用。"
+    assert short_answer("车站大楼是哪一年启用的？", "车站大楼于1989年启用[1]。", [_cite(quote)]) == "1989年"
+    assert short_answer("黑陶是哪里的陶器？", "黑陶是古希臘陶器[1]。", [_cite("黑陶是古希腊陶器。")]) == "古希腊"
+
+
+def test_no_short_answer_without_verified_evidence_or_when_the_words_are_not_there():
+    quote = "该火葬场于1962年启用。"
+    assert short_answer("这座火葬场在哪一年启用？", "这座火葬场于1962年启用[1]。", [_cite(quote, verified=False)]) is None
+    assert short_answer("这座火葬场在哪一年启用？", "这座火葬场于1975年启用[1]。", [_cite(quote)]) is None
+    assert short_answer("这座火葬场在哪一年启用？", "", [_cite(quote)]) is None
+
+
+def test_english_questions_drop_the_restated_words():
+    quote = "The bridge opened to traffic in 1937 after four years of work."
+    answer = "The bridge opened to traffic in 1937 [1]."
+    assert short_answer("When did the bridge open to traffic?", answer, [_cite(quote)]) == "1937"
