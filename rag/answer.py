@@ -12,7 +12,9 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .cite import cite, drop_unstated_years, is_refusal_text
+from .calibrate import transferred
 from .config import Config
+from .manifest import Calibration
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
@@ -81,11 +83,14 @@ class Pipeline:
         retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
         timings = Timings(retrieve_ms=retrieval.retrieve_ms)
         script = answer_script(question, retrieval.hits) if out_lang == "zh" else None
+        cal = self.calibration(lang)
+        in_force = cal.describe() if cal else None
 
         def refuse(reason: RefusalReason, raw: str | None = None) -> Iterator[StreamEvent]:
-            return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script)
+            return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script,
+                                in_force)
 
-        if self._weak(retrieval):
+        if not retrieval.hits or cal is not None and cal.refuses(retrieval.top_dense, retrieval.top_bm25):
             yield from refuse("weak_evidence")
             return
         messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
@@ -101,9 +106,11 @@ class Pipeline:
             # Nothing the model said is backed by a passage: do not pass it on as an answer.
             yield from refuse("unsupported", raw)
             return
-        cited_texts = [c.chunk.with_context for c in cited.citations if c.verified]
-        evidence = evidence_windows(cited.citations, self.retriever.index.docs)
-        if missing_terms(standalone, cited_texts, lang, evidence) or missing_event(standalone, evidence, lang):
+        docs = self.retriever.index.docs
+        titled = evidence_windows(cited.citations, docs, titles=True)
+        cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
+        evidence = evidence_windows(cited.citations, docs)
+        if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang):
             # Backed by its passage, but about something else than the question asks.
             yield from refuse("off_question", raw)
             return
@@ -124,7 +131,7 @@ class Pipeline:
             question=question, answer=text, refused=False, citations=cited.citations,
             retrieved=retrieval.hits, timings=timings, standalone_question=rewritten,
             unsupported=cited.unsupported, auto_cited=cited.auto_cited,
-            model_answer=raw if raw != text else None, short_answer=short))
+            model_answer=raw if raw != text else None, short_answer=short, calibration=in_force))
 
     def _cross_lingual(self, question: str, standalone: str, chinese: str, t0: float,
                        k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
@@ -166,19 +173,24 @@ class Pipeline:
         rate = (n_tokens - 1) / (end - first) if first and n_tokens > 1 and end > first else None
         return ((first - t0) * 1000 if first else None), rate
 
-    def _weak(self, retrieval) -> bool:
-        """Refuse before generating when retrieval evidence is below the threshold that
-        was calibrated for this index (none recorded: let the model and the verifier judge)."""
-        cal = self.retriever.index.calibration
-        if cal is None or not retrieval.hits:
-            return not retrieval.hits
-        return retrieval.top_dense < cal.min_top_dense and retrieval.top_bm25 < cal.min_top_bm25
+    def calibration(self, lang: Lang) -> Calibration | None:
+        """The weak-evidence threshold in force for a question in ``lang``: the index's own,
+        else the one transferred from the general development sets for this embedder and
+        language (none: the model and the verifier judge alone)."""
+        own = self.retriever.index.calibration
+        if own is not None:
+            return own
+        if lang != self.retriever.language:
+            return None  # cross-lingual scores are lower: the transfer was measured within a language
+        return transferred(self.retriever.embedder.checksum, lang)
+
+
 
     def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: RefusalReason,
                 rewritten: str | None, lang: Lang, raw: str | None = None,
-                script: Script | None = None) -> Iterator[StreamEvent]:
+                script: Script | None = None, calibration: str | None = None) -> Iterator[StreamEvent]:
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
             question=question, answer=in_script(REFUSAL[lang], script), refused=True, citations=[], retrieved=hits,
             timings=timings, standalone_question=rewritten, refusal_reason=reason,
-            model_answer=raw if raw and raw != REFUSAL[lang] else None))
+            model_answer=raw if raw and raw != REFUSAL[lang] else None, calibration=calibration))

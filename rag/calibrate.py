@@ -18,6 +18,18 @@ import numpy as np
 from .errors import UsageError
 from .manifest import Calibration, now
 from .retrieve import Retriever
+from .zh import Lang, question_language
+
+# Thresholds transferred to every index that has no calibration of its own, by embedder
+# checksum and language: the dense threshold at which at most ~2% of the answerable
+# questions of the general development sets' dev splits (CMRC2018 simplified and DRCD
+# traditional Wikipedia articles, evals/devsets.py) were refused. Measured with
+# `python -m evals.transfer` (figures in evals/RESULTS.md).
+TRANSFERRED: dict[tuple[str, Lang], Calibration] = {}
+
+
+def transferred(embedder_checksum: str, lang: Lang) -> Calibration | None:
+    return TRANSFERRED.get((embedder_checksum, lang))
 
 
 def read_questions(path: Path, split: str | None = None) -> list[dict]:
@@ -40,6 +52,9 @@ def calibrate(retriever: Retriever, questions: list[dict], max_false_refusal: fl
     for q in questions:
         if q.get("history"):
             continue  # follow-ups are retrieved with rewritten questions; keep it simple
+        if question_language(q["question"]) != retriever.language:
+            # Answered through a translation (answer.py): its own scores never meet the threshold.
+            continue
         r = retriever.search(q["question"], retriever.config.top_k, "hybrid")
         (ans if q.get("answerable", True) else unans).append((r.top_dense, r.top_bm25))
     if len(ans) < 5:

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 from .errors import IndexCorruptError, IndexMismatchError
+
+# "index": measured on this knowledge base's own questions (`rag calibrate`); "transferred":
+# measured on the general development sets for the same embedder (calibrate.TRANSFERRED).
+CalibrationScope = Literal["index", "transferred"]
 
 FORMAT_VERSION = 1
 CALIBRATION_VERSION = 1
@@ -32,10 +36,13 @@ def now() -> str:
 @dataclass(frozen=True)
 class Calibration:
     """The weak-evidence refusal threshold measured for one index (calibrate.py): refuse
-    before generating when the best dense *and* the best BM25 score are both below it."""
+    before generating when the best dense *and* the best BM25 score are both below it.
+    A transferred calibration (calibrate.TRANSFERRED: measured on the general development
+    sets, used for an index without its own) has no BM25 threshold: BM25 scores grow with
+    the corpus, cosines do not."""
 
     min_top_dense: float
-    min_top_bm25: float
+    min_top_bm25: float | None  # None: the dense score alone decides
     max_false_refusal: float = 0.02
     n_answerable: int = 0
     n_unanswerable: int = 0
@@ -46,6 +53,7 @@ class Calibration:
     # The documents changed after it was measured: still applied (a threshold on score
     # scales moves little when a few documents change), but reported as such.
     stale: bool = False
+    scope: CalibrationScope = "index"
     version: int = CALIBRATION_VERSION
 
     @classmethod
@@ -63,10 +71,15 @@ class Calibration:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def refuses(self, top_dense: float, top_bm25: float) -> bool:
+        """Whether retrieval evidence this weak is refused before generating."""
+        return top_dense < self.min_top_dense and (self.min_top_bm25 is None or top_bm25 < self.min_top_bm25)
+
     def describe(self) -> str:
         """One line a user can read: what is in force and how good it was measured to be."""
         refused = f"{self.refusal_rate_unanswerable:.0%}" if self.refusal_rate_unanswerable is not None else "n/a"
-        return (f"dense < {self.min_top_dense} and bm25 < {self.min_top_bm25} "
+        bm25 = f" and bm25 < {self.min_top_bm25}" if self.min_top_bm25 is not None else ""
+        return (f"{self.scope}: dense < {self.min_top_dense}{bm25} "
                 f"(false refusal {self.false_refusal_rate:.0%} on {self.n_answerable} answerable, "
                 f"refusal {refused} on {self.n_unanswerable} unanswerable"
                 f"{', ' + self.questions if self.questions else ''}{'; documents changed since' if self.stale else ''})")

@@ -291,6 +291,7 @@ class Answer:
     refusal_reason: RefusalReason | None = None
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
     short_answer: str | None = None  # the exact words of a verified quote that answer it (short.py)
+    calibration: str | None = None  # the weak-evidence threshold in force (Calibration.describe)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -306,4 +307,5 @@ class Answer:
             "auto_cited": self.auto_cited,
             "retrieved": [h.to_json() for h in self.retrieved],
             "timings": self.timings.to_json(),
+            "calibration": self.calibration,
         }

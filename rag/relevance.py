@@ -72,16 +72,22 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
 CONTEXT_BEFORE = 120
 
 
-def evidence_windows(citations: list[Citation], docs: dict[str, Document]) -> list[str]:
+def evidence_windows(citations: list[Citation], docs: dict[str, Document], titles: bool = False) -> list[str]:
     """The text around each verified quote that the question's terms must occur in: the
     quote and the CONTEXT_BEFORE characters before it in its document. Checking the whole
-    chunk let a quote about VAST answer a question about 言图智能 named elsewhere in it."""
+    chunk let a quote about VAST answer a question about 言图智能 named elsewhere in it.
+    With ``titles``, each window is led by its document's title and section headings:
+    what a reference article or a manual section is about is named there, once, and its
+    sentences go on without it ("红钻鱼" is the title; "沿著侧线有条黄色纵带" its text)."""
     windows = []
     for c in citations:
         if not c.verified:
             continue
         doc = docs.get(c.chunk.doc_id)
-        windows.append(doc.text[max(0, c.start - CONTEXT_BEFORE): c.end] if doc else c.chunk.text)
+        text = doc.text[max(0, c.start - CONTEXT_BEFORE): c.end] if doc else c.chunk.text
+        if titles:
+            text = " ".join([c.chunk.context_title, *c.chunk.headings, text])
+        windows.append(text)
     return windows
 
 

@@ -37,9 +37,16 @@ _CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作�
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
 _CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
 _WORD = re.compile(r"[a-z0-9]+")
-_BREAK = re.compile(r"[，,。；;：:、（）()「」『』《》【】“”\"!！?？\s]+")
+_WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
+# Where a candidate ends: punctuation (not 、, which joins the items of a list answer), and
+# the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
+# ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
+_BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？\s]+")
+_PREPOSITIONS = frozenset("在于")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
-_EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则"
+_EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
+# Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达)(?=..)")
 _TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"^(?:因为|由于|是因为|原因是|主要是)")
 
@@ -69,6 +76,9 @@ def _candidates(question: str, sentence: str) -> list[str]:
     if not runs:
         return []
     category = _category(question, sentence)
+    # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
+    before, after = _slot(question) if category is None else ("", "")
+    folded = _fold_chars(sentence)
     wants_time = bool(_WHEN.search(question))
     wants_number = bool(_QUANTITY.search(question))
     scored = []
@@ -85,9 +95,27 @@ def _candidates(question: str, sentence: str) -> list[str]:
                 score += 2
                 if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
                     piece = sentence[a:at + len(category)]
+        # The answer stands where the question word stood: after what preceded it, before
+        # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
+        if before and folded[:a].rstrip(_EDGE).endswith(before):
+            score += 1.5
+        if after and folded[b:].lstrip(_EDGE).startswith(after):
+            score += 1.5
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
     return [p for _, p in sorted(scored, key=lambda t: -t[0])]
+
+
+def _slot(question: str) -> tuple[str, str]:
+    """The two characters just before and just after the question word (function characters
+    skipped): what the answer sentence should have on either side of the answer."""
+    folded = fold(question)
+    m = _QUESTION_WORD.search(folded)
+    if not m:
+        return "", ""
+    left = re.sub(r"[^\w]", "", folded[:m.start()]).rstrip(_EDGE)
+    right = re.sub(r"[^\w]", "", folded[m.end():]).lstrip(_EDGE)
+    return left[-2:] if len(left) >= 2 else "", right[:2] if len(right) >= 2 else ""
 
 
 def _category(question: str, sentence: str) -> str | None:
@@ -128,19 +156,33 @@ def _runs(sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
     """Uncovered stretches of ``sentence``, split at punctuation, ends trimmed."""
     runs: list[tuple[int, int]] = []
     start = None
+    stops = _prepositions(sentence)
     for i, ch in enumerate(sentence + "\n"):
-        gap = i == len(sentence) or covered[i] or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
+        gap = i == len(sentence) or covered[i] or i in stops or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
         if gap and start is not None:
             runs.append(_trim(sentence, start, i))
             start = None
         elif not gap and start is None:
             start = i
-    return [(a, b) for a, b in runs if b > a]
+    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
+    return [(a, b) for a, b in runs if b > a and _WORDISH.search(sentence[a:b])]
+
+
+def _prepositions(sentence: str) -> set[int]:
+    """Offsets of 在/于 that jieba segments as words of their own."""
+    from .lexical import _segmenter
+
+    stops, pos = set(), 0
+    for word in _segmenter().lcut(sentence):
+        if word in _PREPOSITIONS:
+            stops.add(pos)
+        pos += len(word)
+    return stops
 
 
 def _in_number(text: str, i: int) -> bool:
-    """A separator inside a number: the comma of 1,500 or the point of 3.5."""
-    return text[i] in ",." and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+    """A separator inside a number: the comma of 1,500, the point of 3.5, the colon of 1:5."""
+    return text[i] in ",.:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 
 
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:

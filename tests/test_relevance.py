@@ -106,3 +106,23 @@ def test_a_date_from_another_event_does_not_answer_when():
                          ["2025年5月,武伟告别了自己一手扶持起来的绝影,创办流形空间。"], "zh") == []
     assert missing_event("无问芯穹成立于什么时候？", ["无问芯穹成立于2023年5月。"], "zh") == []  # nothing after
     assert missing_event("商汤的创始人是谁？", [quote], "zh") == []  # not a "when" question
+
+
+def test_a_documents_title_names_the_subject_of_its_text():
+    """Reference articles and manual sections name their subject once, in the title or
+    heading; a quote far below it still answers a question about that subject, but not a
+    question about another subject."""
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import evidence_windows
+
+    text = "红钻鱼\n" + "这是一段很长的分类学介绍。" * 20 + "沿着侧线有条黄色纵带延伸到尾鳍基部。"
+    doc = Document(doc_id="fish.txt", path="fish.txt", text=text, title="红钻鱼")
+    quote = "沿着侧线有条黄色纵带延伸到尾鳍基部。"
+    start = text.index(quote)
+    chunk = Chunk("fish.txt", 3, text[start:], start, len(text), title="红钻鱼")
+    c = Citation(n=1, chunk=chunk, quote=quote, start=start, end=start + len(quote))
+    plain = evidence_windows([c], {"fish.txt": doc})
+    titled = evidence_windows([c], {"fish.txt": doc}, titles=True)
+    assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text], "zh", plain) == ["钻鱼"]
+    assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == []
+    assert missing_terms("蓝鳍鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == ["蓝鳍鱼"]

@@ -56,3 +56,24 @@ def test_english_questions_drop_the_restated_words():
     quote = "The bridge opened to traffic in 1937 after four years of work."
     answer = "The bridge opened to traffic in 1937 [1]."
     assert short_answer("When did the bridge open to traffic?", answer, [_cite(quote)]) == "1937"
+
+
+def test_the_answer_stands_where_the_question_word_stood():
+    # Two uncovered stretches; the one after "虹膜" (what preceded 什么) is the answer.
+    quote = "眼之虹膜黄绿色，体侧有一条银带。"
+    assert short_answer("这种鱼的虹膜是什么颜色？", "眼之虹膜黄绿色[1]", [_cite(quote)]) == "黄绿色"
+
+
+def test_lists_ratios_and_dates_before_a_place_stay_whole():
+    quote = "军队主要来自萨克森、黑森和汉诺威等地的雇佣兵。"
+    answer = "萨克森、黑森和汉诺威等地的雇佣兵[1]。"
+    assert short_answer("这支军队的主要来源是什么？", answer, [_cite(quote)]) == answer[:-4]
+    assert short_answer("这段路的斜度达到了多少？", "1:5[1]", [_cite("这段路的斜度达到1:5。")]) == "1:5"
+    quote = "他于2010年4月2日在北京逝世。"
+    assert short_answer("他在什么时候逝世？", "他于2010年4月2日在北京逝世[1]。", [_cite(quote)]) == "2010年4月2日"
+
+
+def test_a_lone_punctuation_mark_is_never_a_short_answer():
+    quote = "罗德·拉沃体育馆位于澳洲墨尔本。"
+    answer = "罗德·拉沃体育馆位于澳洲墨尔本[1]。"
+    assert short_answer("罗德·拉沃体育馆在什么地方？", answer, [_cite(quote)]) == "澳洲墨尔本"

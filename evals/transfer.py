@@ -1,0 +1,76 @@
+"""Fit the transferred weak-evidence threshold (rag/calibrate.py TRANSFERRED) on the general
+development sets, and report how it does on their held-out test splits.
+
+    python -m evals.transfer DEVSET [DEVSET ...] [--max-false-refusal 0.02]
+
+Each DEVSET is a folder built by ``python -m evals.devsets build`` (its docs/ are indexed
+into the eval cache, as `rag eval` does). The threshold is the ``max_false_refusal``
+quantile of the best dense score of the *dev* answerable questions, pooled over the sets of
+one language; the test split is only scored. Retrieval only: a few minutes on 2 cores.
+"""
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import click
+import numpy as np
+
+
+def _scores(folder: Path, config) -> tuple[str, str, list[tuple[str, bool, float]]]:
+    """(embedder checksum, corpus language, [(split, answerable, top dense)]) for one set."""
+    from rag.session import open_retriever
+    from rag.zh import question_language
+
+    from .run import _open_squad_index, load_dataset
+
+    dataset = load_dataset(folder)
+    index_dir, _ = _open_squad_index(dataset, config, False, lambda m: print(m, file=sys.stderr))
+    retriever = open_retriever(index_dir, config)
+    rows = []
+    for q in dataset.questions:
+        if q.history or question_language(q.question) != retriever.language:
+            continue
+        r = retriever.search(q.question, config.top_k, "hybrid")
+        rows.append((q.split, q.answerable, float(r.top_dense)))
+    return retriever.embedder.checksum, retriever.language, rows
+
+
+def _rates(rows, threshold: float, split: str) -> tuple[float, float, int, int]:
+    ans = [d for s, ok, d in rows if s == split and ok]
+    unans = [d for s, ok, d in rows if s == split and not ok]
+    fr = float(np.mean([d < threshold for d in ans])) if ans else float("nan")
+    rr = float(np.mean([d < threshold for d in unans])) if unans else float("nan")
+    return fr, rr, len(ans), len(unans)
+
+
+@click.command()
+@click.argument("devsets", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--max-false-refusal", default=0.02, show_default=True, type=float)
+def main(devsets, max_false_refusal):
+    from rag.session import load_config
+
+    config = load_config()
+    pooled: dict[tuple[str, str], list] = defaultdict(list)
+    per_set = []
+    for folder in devsets:
+        checksum, lang, rows = _scores(folder, config)
+        pooled[(checksum, lang)].extend(rows)
+        per_set.append((folder, checksum, lang, rows))
+    for (checksum, lang), rows in pooled.items():
+        dev = [d for s, ok, d in rows if s == "dev" and ok]
+        threshold = round(float(np.quantile(dev, max_false_refusal)), 4)
+        click.echo(f"embedder {checksum}, {lang}: dense < {threshold} "
+                   f"(the {max_false_refusal:.0%} quantile of {len(dev)} dev answerable questions)")
+        for folder, c, l, set_rows in per_set:
+            if (c, l) != (checksum, lang):
+                continue
+            for split in ("dev", "test"):
+                fr, rr, na, nu = _rates(set_rows, threshold, split)
+                click.echo(f"  {folder.name} {split}: false refusal {fr:.3f} ({na} answerable), "
+                           f"refusal {rr:.3f} ({nu} unanswerable)")
+
+
+if __name__ == "__main__":
+    main()
