@@ -126,3 +126,13 @@ def test_a_documents_title_names_the_subject_of_its_text():
     assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text], "zh", plain) == ["钻鱼"]
     assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == []
     assert missing_terms("蓝鳍鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == ["蓝鳍鱼"]
+
+
+def test_a_subject_phrase_is_missing_when_most_of_it_is():
+    """A long subject is a phrase the model and the documents word differently (纪录 for
+    记录); one word of it missing is a paraphrase, most of it missing is another subject."""
+    passage = "蝮蛇体长平均有30至50公分，最长纪录为70公分。"
+    assert question_terms("蝮蛇最长记录是多长？")[1] == ["蝮蛇", "最长", "记录"]
+    assert missing_terms("蝮蛇最长记录是多长？", [passage], "zh") == []  # only 记录 is paraphrased
+    assert missing_terms("海龟最长记录是多长？", [passage], "zh") == ["海龟", "记录"]
+    assert missing_terms("海龟的平均寿命是多少？", [passage], "zh") == ["海龟"]  # a one-word subject
