@@ -55,6 +55,12 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     """(Latin-script terms, subject words) that the cited passages must contain."""
     question = CONTEXT_NOTE.sub("", question).strip()
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
+    # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
+    # the clause that asks.
+    clauses = re.split(r"[，,]", question)
+    asking = next((c for c in clauses if _QUESTION_WORD.search(c)), question)
+    if asking is not clauses[0] and not _QUESTION_WORD.search(clauses[0]):
+        question = question[question.index(asking):].strip()
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question))
     if m:

@@ -136,3 +136,12 @@ def test_a_subject_phrase_is_missing_when_most_of_it_is():
     assert missing_terms("蝮蛇最长记录是多长？", [passage], "zh") == []  # only 记录 is paraphrased
     assert missing_terms("海龟最长记录是多长？", [passage], "zh") == ["海龟", "记录"]
     assert missing_terms("海龟的平均寿命是多少？", [passage], "zh") == ["海龟"]  # a one-word subject
+
+
+def test_a_leading_frame_clause_is_not_the_subject():
+    assert question_terms("以人口计算，西米德兰兹郡的第一大城市是什么？")[1] == ["米德", "德兰", "米德兰"]
+    # The question word in the first clause: that clause asks, and has no subject up front.
+    assert question_terms("什么动物在1960年代初，大量杀害了岛上的鸟类？")[1] == []
+    assert missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？", ["以人口计算，柴郡的第一大城市是沃灵顿。"], "zh")
+    assert not missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？",
+                             ["以人口计算，西米德兰兹郡的第一大城市是伯明翰。"], "zh")
