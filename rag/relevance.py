@@ -52,8 +52,23 @@ _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".s
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:
-    """(Latin-script terms, subject words) that the cited passages must contain."""
+    """(Latin-script terms, subject words) that the cited passages must contain. A follow-up
+    that names no subject ("这家公司是什么时候成立的？（接上文：…）", rewrite.py) takes the
+    previous question's: the answer must be about the company asked about before."""
+    note = CONTEXT_NOTE.search(question)
     question = CONTEXT_NOTE.sub("", question).strip()
+    latin, subject = _own_terms(question)
+    if note and not subject and _NO_SUBJECT.match(question):
+        previous = _NOTE_LEAD.sub("", note.group(0)).rstrip("）) ")
+        prev_latin, subject = _own_terms(previous)
+        latin = sorted(set(latin) | set(prev_latin))
+    return latin, subject
+
+
+_NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
+
+
+def _own_terms(question: str) -> tuple[list[str], list[str]]:
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.

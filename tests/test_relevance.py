@@ -20,7 +20,7 @@ PASSAGE = "右脑科技由史杰联合创立，史杰曾在商汤科技担任研
     ("言图智能累计拿到了多少融资？", [], ["言图", "智能"]),
     ("这次港股IPO一共募资了多少钱？", ["IPO"], []),  # no leading name, no 的/是/有: no subject
     ("根据中汽协的报告，Momenta的搭载量是多少？", ["Momenta"], []),  # opens with a preposition
-    ("它计划在哪个交易所上市？（接上文：Momenta现在估值多少？）", [], []),  # pronoun; context ignored
+    ("它计划在哪个交易所上市？（接上文：Momenta现在估值多少？）", ["Momenta"], []),  # pronoun: the context's subject
     ("商汤什么时候推出了自研的日日新大模型？", [], ["商汤"]),  # stops at the question word
     ("商汤这次降低裁员补偿的事发生在几月份？", [], []),  # a clause, not a name
 ])
@@ -145,3 +145,27 @@ def test_a_leading_frame_clause_is_not_the_subject():
     assert missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？", ["以人口计算，柴郡的第一大城市是沃灵顿。"], "zh")
     assert not missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？",
                              ["以人口计算，西米德兰兹郡的第一大城市是伯明翰。"], "zh")
+
+
+def test_a_followup_without_a_subject_inherits_the_previous_questions(tmp_path, fake_embedder):
+    """"这家公司是什么时候成立的？" after a question about one start-up is not answered
+    about another one."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("青禾科技由林舟创立，主营农业无人机。", encoding="utf-8")
+    (docs / "b.txt").write_text("蓝湾电子成立于2016年，总部位于宁波。", encoding="utf-8")
+    update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
+    def cite_the_2016_passage(messages):
+        import re
+
+        n = re.search(r"\[(\d)\][^\[]*2016", messages[-1]["content"]).group(1)
+        return f"蓝湾电子成立于2016年[{n}]。"
+
+    gen = FakeGenerator(cite_the_2016_passage)
+    p = Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, Config()), gen, Config())
+    history = [{"role": "user", "content": "青禾科技的创始人是谁？"}, {"role": "assistant", "content": "林舟[1]。"}]
+    a = p.ask("这家公司是什么时候成立的？", history)
+    assert a.standalone_question and a.refused and a.refusal_reason == "off_question"
+    history[0]["content"] = "蓝湾电子的总部在哪里？"
+    a = p.ask("这家公司是什么时候成立的？", history)
+    assert not a.refused and "2016年" in a.answer
