@@ -96,6 +96,9 @@ class Pipeline:
         messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
+        prepare = getattr(self.generator, "prepare", None)
+        if prepare is not None:  # the fixed prompt prefix, restored from disk when saved (llama.py)
+            prepare(messages[:-1])
         raw, first, end = yield from self._generate(messages, budget, script)
         timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
         if not raw or is_refusal(raw):

@@ -82,6 +82,41 @@ def test_prompt_states_are_restored_with_the_same_answer_and_without_logits(bund
     assert sum(st.llama_state_size for st in states) <= STATE_CACHE_BYTES
 
 
+def test_a_fixed_prefix_is_saved_once_and_restored_by_a_new_process(bundled, tmp_path):
+    """`rag ask` from a shell is a new process: the system prompt + examples state is read
+    from disk instead of being evaluated again, and the answer is the same."""
+    prefix = [{"role": "system", "content": "你是地理助手，只用中文简短回答。"},
+              {"role": "user", "content": "法国的首都是哪里？"}, {"role": "assistant", "content": "巴黎。"}]
+    bundled.prefix_dir = tmp_path
+    llm = bundled.llm
+    llm.__dict__.pop("_rag_prepared", None)
+    bundled.prepare(prefix)
+    saved = list(tmp_path.glob("*.state"))
+    assert len(saved) == 1 and saved[0].stat().st_size > 100_000
+    first = "".join(bundled.stream(prefix + [QUESTION], max_new_tokens=16))
+
+    # As a new process: nothing prepared, no state in memory; the prefix must come from disk.
+    llm.__dict__.pop("_rag_prepared", None)
+    llm.cache.cache_state.clear()
+    llm.reset()
+    evaluated = []
+    real_eval = llm.eval
+    llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]
+    try:
+        bundled.prepare(prefix)
+        assert not evaluated  # read, not computed
+        again = "".join(bundled.stream(prefix + [QUESTION], max_new_tokens=16))
+    finally:
+        del llm.eval
+    assert again == first and "北京" in again
+    assert max(evaluated) < 40  # only the question was evaluated, not the prefix before it
+
+    saved[0].write_bytes(b"damaged")  # a damaged file is ignored and written again
+    llm.__dict__.pop("_rag_prepared", None)
+    bundled.prepare(prefix)
+    assert saved[0].stat().st_size > 100_000
+
+
 def test_prompt_lookup_gives_the_same_answer_in_fewer_steps(bundled):
     """Prompt-lookup decoding drafts tokens from the passage: the greedy answer is the same
     as plain decoding, the model is run fewer times than it emits tokens, and prompts are

@@ -7,6 +7,7 @@ llama_cpp is imported only when a model is loaded.
 """
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -151,6 +152,9 @@ class LlamaCppGenerator:
         self.path = path
         self.temperature = temperature
         self.llm, self._lock = _load_llama(path, n_ctx, threads or default_threads(), lookup)
+        from ..config import cache_dir
+
+        self.prefix_dir = cache_dir() / "llama-prefix"  # saved prefix states (prepare)
 
     def _sampling(self) -> dict:
         if self.temperature <= 0:
@@ -182,6 +186,61 @@ class LlamaCppGenerator:
                 getattr(chunks, "close", lambda: None)()
 
         return run_exclusive(self._lock, work)
+
+    def prepare(self, messages: list[dict]) -> None:
+        """Make the state after ``messages`` -- the fixed start of later prompts -- ready for
+        them: read from disk, or evaluated once and saved there (prefix_store.py). Any
+        failure only means the prefix is evaluated with the prompt, as without this."""
+        text = self._prefix_text(messages)
+        prepared = self.llm.__dict__.setdefault("_rag_prepared", set())
+        if text is None or text in prepared:
+            return
+        prepared.add(text)
+        from . import prefix_store
+
+        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        path = self.prefix_dir / prefix_store.key(self.path, self.n_ctx, text)
+        with self._lock:
+            saved = prefix_store.read(path)
+            if saved is not None and saved[0] == tokens and saved[1] == len(tokens):
+                self.llm.cache[tokens] = self._state(tokens, saved[2], saved[3])
+                return
+            try:
+                self.llm.reset()
+                self.llm.eval(tokens)
+                state = self.llm.save_state()
+            except (RuntimeError, ValueError):
+                return
+            self.llm.cache[tokens] = state
+            try:
+                prefix_store.write(path, tokens, state.n_tokens, state.seed, state.llama_state)
+            except OSError:
+                pass  # a read-only cache folder: the next process evaluates the prefix again
+
+    def _prefix_text(self, messages: list[dict]) -> str | None:
+        """The prompt text ``messages`` open every later prompt with, rendered by the
+        model's own chat template: what two prompts continuing them differently share."""
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template or self.llm.chat_format != "chat_template.default":
+            return None
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model = self.llm._model  # the same token texts llama-cpp-python renders the template with
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()
+        fmt = Jinja2ChatFormatter(template=template, eos_token=model.token_get_text(eos) if eos != -1 else "",
+                                  bos_token=model.token_get_text(bos) if bos != -1 else "")
+        one, two = (fmt(messages=messages + [{"role": "user", "content": c}]).prompt for c in ("\x01", "\x02"))
+        common = os.path.commonprefix([one, two])
+        return common or None
+
+    def _state(self, tokens: list[int], seed: int, state: bytes):
+        import numpy as np
+        from llama_cpp.llama import LlamaState
+
+        ids = np.zeros(len(self.llm.input_ids), dtype=np.intc)
+        ids[:len(tokens)] = tokens  # llama-cpp-python keeps a context-sized id array
+        return LlamaState(input_ids=ids, scores=np.empty((0, 0), np.single),
+                          n_tokens=len(tokens), llama_state=state, llama_state_size=len(state), seed=seed)
 
     def count_tokens(self, text: str) -> int:
         # Tokenizing reads only the vocabulary, not the context: safe without the lock,
