@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, Lang, fold
+from .zh import CJK, Lang, fold, to_simplified
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -55,6 +55,7 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     """(Latin-script terms, subject words) that the cited passages must contain. A follow-up
     that names no subject ("这家公司是什么时候成立的？（接上文：…）", rewrite.py) takes the
     previous question's: the answer must be about the company asked about before."""
+    question = to_simplified(question)  # the patterns here are written in simplified characters
     note = CONTEXT_NOTE.search(question)
     question = CONTEXT_NOTE.sub("", question).strip()
     latin, subject = _own_terms(question)
@@ -137,7 +138,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
     near the quotes, the date found there belongs to another event ("2024年的观众…",
     "S3芯片在2025年5月正式立项"): returns those words; empty = fine."""
-    question = CONTEXT_NOTE.sub("", question)
+    question = to_simplified(CONTEXT_NOTE.sub("", question))
     m = _WHEN.search(question) if lang == "zh" else None
     if not m or not evidence:
         return []
@@ -151,6 +152,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     names no date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
     if lang != "zh":
         return None
+    question, answer = to_simplified(question), to_simplified(answer)
     if _WHEN.search(CONTEXT_NOTE.sub("", question)) and not _TIME.search(strip_markers(answer)):
         return "time"
     return "quantity" if lacks_quantity(question, answer, lang) else None
@@ -188,5 +190,5 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     """True when the question asks how many / how much and the answer states no numeral."""
     if lang != "zh":
         return False
-    question = CONTEXT_NOTE.sub("", question)
+    question, answer = to_simplified(CONTEXT_NOTE.sub("", question)), to_simplified(answer)
     return bool(_QUANTITY.search(question)) and not _NUMERAL.search(strip_markers(answer))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import CJK, Lang
+from .zh import CJK, Lang, to_simplified
 
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
@@ -21,7 +21,7 @@ _SUBJECT = re.compile(rf"[A-Za-z][A-Za-z0-9.\-]+|[{CJK}]{{2,}}(?:科技|公司|�
 
 
 def is_followup(question: str) -> bool:
-    q = question.strip()
+    q = to_simplified(question.strip())  # 這家公司 like 这家公司
     if _ANAPHORA.search(q):
         return True
     core = re.sub(r"[？?！!。.\s]", "", q)

@@ -22,7 +22,7 @@ from .records import Citation
 from .relevance import _NUMERAL, _QUANTITY, _TIME, _WHEN
 from .support import _EN_STOP, _stem
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, claim_sentences, fold
+from .zh import CJK, claim_sentences, fold, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -48,12 +48,12 @@ _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则�
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
 _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达)(?=..)")
 _TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
-_CLAUSE_LEAD = re.compile(r"^(?:因为|由于|是因为|原因是|主要是)")
+_CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
-    question = CONTEXT_NOTE.sub("", question).strip()
+    question = to_simplified(CONTEXT_NOTE.sub("", question).strip())  # patterns are simplified
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
     if not evidence or not text:
@@ -153,9 +153,11 @@ def _covered(sentence: str, question: str) -> list[bool]:
 
 
 def _runs(sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
-    """Uncovered stretches of ``sentence``, split at punctuation, ends trimmed."""
+    """Uncovered stretches of ``sentence``, split at punctuation, ends trimmed (judged on
+    its simplified form, offset for offset, so 於 is trimmed like 于)."""
     runs: list[tuple[int, int]] = []
     start = None
+    original, sentence = sentence, _fold_chars(sentence)
     stops = _prepositions(sentence)
     for i, ch in enumerate(sentence + "\n"):
         gap = i == len(sentence) or covered[i] or i in stops or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
@@ -165,7 +167,7 @@ def _runs(sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
         elif not gap and start is None:
             start = i
     runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
-    return [(a, b) for a, b in runs if b > a and _WORDISH.search(sentence[a:b])]
+    return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
 
 
 def _prepositions(sentence: str) -> set[int]:
@@ -196,11 +198,13 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 def _clause(sentence: str, covered: list[bool]) -> str | None:
     """For why/how/describe questions: the first clause that says something new, without
     a restated lead ("猎骄靡是…" -> "…")."""
+    folded = _fold_chars(sentence)
     for m in re.finditer(r"[^，,；;。]+", sentence):
         a, b = m.span()
-        while a < b and (covered[a] or sentence[a] in _EDGE or sentence[a].isspace()):
+        while a < b and (covered[a] or folded[a] in _EDGE or sentence[a].isspace()):
             a += 1
-        piece = _CLAUSE_LEAD.sub("", sentence[a:b]).strip()
+        lead = _CLAUSE_LEAD.match(folded, a, b)
+        piece = sentence[lead.end() if lead else a:b].strip()
         if len(piece) >= 2:
             return piece
     return None

@@ -109,3 +109,23 @@ def test_refusal_is_worded_in_the_question_script(tmp_path, fake_embedder):
     assert trad.refused and trad.answer == in_script(REFUSAL["zh"], "hant") != REFUSAL["zh"]
     simp = p.ask("台北车站每天有多少旅客？")
     assert simp.refused and simp.answer == REFUSAL["zh"]
+
+
+def test_question_rules_read_traditional_questions_as_simplified_ones():
+    from rag.relevance import lacks_quantity, missing_kind, question_terms
+    from rag.rewrite import is_followup
+    from rag.short import short_answer
+
+    assert question_terms("懷羌縣於中國的哪一個朝代時最先設置？") == question_terms("怀羌县于中国的哪一个朝代时最先设置？")
+    assert missing_kind("車站是哪一年啟用的？", "車站於春天啟用[1]。", "zh") == "time"
+    assert missing_kind("車站是哪一年啟用的？", "車站於1989年啟用[1]。", "zh") is None
+    assert lacks_quantity("車站有幾層？", "共有地下層[1]", "zh") and not lacks_quantity("車站有幾層？", "地下四層[1]", "zh")
+    assert is_followup("這家公司是什麼時候成立的？") and not is_followup("台北車站是哪一年啟用的？")
+    quote = "車站大樓於1989年啟用。"
+    assert short_answer("車站大樓是哪一年啟用的？", "車站大樓於1989年啟用[1]。", [_cite(quote)]) == "1989年"
+
+
+def _cite(quote: str):
+    from rag.records import Citation
+
+    return Citation(1, Chunk("a.txt", 0, quote, 0, len(quote)), quote, 0, len(quote), True, 1.0)
