@@ -212,6 +212,8 @@ def _timing(answer: Answer, ui: dict) -> str:
     if t.first_token_ms:
         parts.append(f"{ui['t_first']} {t.first_token_ms / 1000:.1f} s")
     parts.append(f"{ui['t_total']} {t.total_ms / 1000:.1f} s")
+    if answer.calibration:  # which weak-evidence threshold decided (calibrate.py)
+        parts.append(f"{ui['calibration']}: {answer.calibration}")
     return f'<div class="timing">{" · ".join(esc(p) for p in parts)}</div>'
 
 

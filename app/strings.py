@@ -38,6 +38,7 @@ UI: dict[str, dict[str, str]] = {
         "t_retrieve": "检索",
         "t_first": "首字",
         "t_total": "总计",
+        "calibration": "拒答阈值",
         **LOCATION_LABELS["zh"],  # 第3页, 工作表「销售」第12–40行, 第3张幻灯片 …
         "rewritten": "按上下文理解为：",
         "error": "出错了：",
@@ -102,6 +103,7 @@ UI: dict[str, dict[str, str]] = {
         "t_retrieve": "retrieval",
         "t_first": "first token",
         "t_total": "total",
+        "calibration": "weak-evidence refusal threshold",
         **LOCATION_LABELS["en"],  # p. 3, sheet 销售, rows 12–40, slide 3 …
         "rewritten": "Understood in context as: ",
         "error": "Error: ",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from rag.config import Config
 from rag.errors import UsageError
 from rag.index import update_index
 from rag.prompt import CLOSEST, REFUSAL
-from rag.records import Answer, Chunk, Citation, Document, Timings
+from rag.records import Answer, Chunk, Citation, Document, Hit, Timings
 from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
@@ -188,6 +189,16 @@ def test_short_answer_is_bold_where_the_sentence_says_it_else_before_it():
     assert chat.startswith("<strong>1937年&#60;b&#62;</strong> — 大橋於1937年通車")
     plain = Answer("q", "大桥于1937年通车[1]。", False, cit, [], Timings())
     assert "<strong>" not in render.final_markdown(plain, {}, ZH, 1)
+
+
+def test_sources_say_which_refusal_threshold_is_in_force():
+    text = "大桥于1937年通车。"
+    chunk = Chunk("a.txt", 0, text, 0, len(text), title="桥")
+    a = Answer("q", "根据现有资料无法回答该问题。", True, [], [Hit(chunk, 1.0, 1)], Timings(),
+               refusal_reason="weak_evidence", calibration="transferred: dense < 0.866 (…)")
+    html_out = render.sources_html(a, {}, ZH, 1)
+    assert f"{ZH['calibration']}: transferred: dense &lt; 0.866" in html_out
+    assert ZH["calibration"] not in render.sources_html(replace(a, calibration=None), {}, ZH, 1)
 
 
 def test_quote_is_highlighted_by_offsets():
