@@ -126,12 +126,25 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _content_sha256(path: Path) -> str:
+    """What the index is built from: the file, or for a development set (questions.jsonl
+    beside docs/) its documents only, so adding questions to a set does not re-index it."""
+    docs = path.parent / "docs"
+    if path.name != "questions.jsonl" or not docs.is_dir():
+        return file_sha256(path)
+    h = hashlib.sha256()
+    for doc in sorted(docs.iterdir()):
+        if doc.is_file():
+            h.update(doc.name.encode("utf-8") + b"\0" + file_sha256(doc).encode() + b"\n")
+    return h.hexdigest()
+
+
 def index_folder(path: Path, config, embedder) -> Path:
     """``cache_dir()/eval-indexes/<sha256[:16]>-<embedder checksum>``; non-default chunking or
     index type adds a settings hash, so switching settings back and forth never rebuilds."""
     from rag.config import Config, cache_dir
 
-    name = f"{file_sha256(path)[:16]}-{embedder.checksum}"
+    name = f"{_content_sha256(path)[:16]}-{embedder.checksum}"
     settings = {k: v for k, v in config.index_settings().items() if k != "embedder"}
     default = {k: v for k, v in Config().index_settings().items() if k != "embedder"}
     if settings != default:
