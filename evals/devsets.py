@@ -2,6 +2,7 @@
 
     python -m evals.devsets build --lang zh-hans|zh-hant --out DIR \
         [--articles 200 --answerable 80 --unanswerable 40 --seed 1 --source FILE]
+    python -m evals.devsets followups DIR    # a set built before follow-ups existed
     rag eval DIR --split dev [--retrieval-only] [--limit N]
 
 A set is built from a SQuAD-format reading-comprehension file, read from ``../shared/data``
@@ -26,6 +27,8 @@ questions (evals/metrics.py); and ``--unanswerable`` questions from held-out art
 paragraphs are not in the knowledge base. An unanswerable question one of whose gold answers
 occurs in a knowledge-base document (compared with ``metrics.normalize``) may be answerable
 from the knowledge base by accident: it is dropped (counted in ``accidental_answers_dropped``).
+Then conversational follow-ups ("它的…", with the first turn as ``history``; evals/followups.py),
+answerable and not, appended after the sampled questions.
 
 Questions that refer to their passage instead of naming their subject ("他司职什么位置？",
 "该频道每日以播放什么剧为主？", "文中提到的…") are kept, marked ``"subjectless": true`` and
@@ -39,7 +42,7 @@ line, then its paragraphs), ``DIR/questions.jsonl`` (the schema of evals/questio
 ``subjectless``, ``title``, ``origin`` and, for unanswerable questions, the held-out
 ``heldout_answers``) and ``DIR/README.txt`` (source, licence, split rule, counts).
 ``rag eval DIR`` indexes ``DIR/docs`` into the evaluation cache (evals/squad.py, keyed by the
-content of questions.jsonl, so a rebuild with the same arguments reuses it).
+documents, so a rebuild with the same arguments or added follow-ups reuse it).
 
 TODO(english slice): English questions over English documents are wanted as a third set, but
 there is no English reading-comprehension data in ../shared/data. When some is added (e.g.
@@ -198,6 +201,13 @@ def subjectless(question: str, title: str) -> bool:
     return not (bare and bare in normalize(question))
 
 
+def question_evidence(q: Question, paragraph: dict[str, Paragraph], starts: dict[str, dict[str, int]]) -> list[str]:
+    """The evidence sentences of ``q``'s gold answers in its paragraph, without repeats."""
+    ctx = paragraph[q.gold_sources[0]].context
+    found = (evidence_span(ctx, t, starts.get(q.id, {}).get(t)) for t in q.answers)
+    return list(dict.fromkeys(e for e in found if e))
+
+
 def _order(seed: Any, articles: Iterable[Article], role: str) -> list[Article]:
     return sorted(articles, key=lambda a: digest(seed, role, a.key))
 
@@ -252,9 +262,7 @@ def make_devset(articles: list[Article], starts: dict[str, dict[str, int]], n_ar
     paragraph = {p.id: p for a in articles for p in a.paragraphs}
 
     def evidence(q: Question) -> list[str]:
-        ctx = paragraph[q.gold_sources[0]].context
-        found = (evidence_span(ctx, t, starts.get(q.id, {}).get(t)) for t in q.answers)
-        return list(dict.fromkeys(e for e in found if e))
+        return question_evidence(q, paragraph, starts)
 
     rows: list[dict] = []
     counts: dict[str, dict[str, int]] = {}
@@ -300,7 +308,10 @@ sha256("{params['seed']}|split|<key>") even -> dev, odd -> test: all questions o
 one split. Answerable questions come from knowledge-base articles (evidence: the sentence
 holding the gold answer span); unanswerable ones from held-out articles, dropped when one of
 their gold answers occurs in a knowledge-base document. "subjectless": the question refers to
-its passage ("他…", "该…", "文中…") instead of naming its subject (a heuristic).
+its passage ("他…", "该…", "文中…") instead of naming its subject (a heuristic). Follow-ups
+(type "followup" / "followup_unanswerable", after the other rows): a question naming its
+subject ("X的…") asked as "它的…" after a first turn in "history" about X (answerable), or
+about another, knowledge-base article when X is held out (to be refused).
 
 Counts:
   knowledge base: {len(ds.kb)} documents
@@ -327,8 +338,10 @@ def write_devset(out: Path, ds: DevSet, readme: str) -> None:
 
 def build(lang: str, out: Path, source: Path | None = None, articles: int = DEFAULTS["articles"],
           answerable: int = DEFAULTS["answerable"], unanswerable: int = DEFAULTS["unanswerable"],
-          seed: Any = DEFAULTS["seed"]) -> DevSet:
+          seed: Any = DEFAULTS["seed"], followups: bool = True) -> DevSet:
     from rag.errors import UsageError
+
+    from .followups import counts as followup_counts, followup_rows, source_pool
 
     source = Path(source) if source else default_source(lang)
     if not source.is_file():
@@ -338,6 +351,10 @@ def build(lang: str, out: Path, source: Path | None = None, articles: int = DEFA
         raise UsageError(f"{source}: no usable articles" + (f" ({problems[0]})" if problems else ""),
                          "give a SQuAD-format file")
     ds = make_devset(arts, starts, articles, answerable, unanswerable, seed, problems)
+    if followups:  # what `followups DIR` adds to a set built without them, the same rows
+        ds.rows += followup_rows(ds.rows, source_pool(ds.rows, arts, starts))
+        for split, c in followup_counts(ds.rows).items():
+            ds.counts[split].update(c)
     params = {"articles": articles, "answerable": answerable, "unanswerable": unanswerable, "seed": seed}
     write_devset(out, ds, _readme(lang, source, params, ds))
     return ds
@@ -381,12 +398,14 @@ def cli() -> None:
 @click.option("--seed", type=int, default=DEFAULTS["seed"], show_default=True)
 @click.option("--source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Another SQuAD-format file (default: the --lang data in ../shared/data).")
-def build_cmd(lang, out, articles, answerable, unanswerable, seed, source) -> None:
+@click.option("--followups/--no-followups", default=True, show_default=True,
+              help="Add conversational follow-ups (evals/followups.py).")
+def build_cmd(lang, out, articles, answerable, unanswerable, seed, source, followups) -> None:
     """Write OUT/docs/*.txt, OUT/questions.jsonl and OUT/README.txt."""
     from rag.errors import RagError
 
     try:
-        ds = build(lang, out, source, articles, answerable, unanswerable, seed)
+        ds = build(lang, out, source, articles, answerable, unanswerable, seed, followups)
     except RagError as e:  # one line and an exit code, as the rag commands do
         click.echo(f"error: {e}", err=True)
         raise SystemExit(e.exit_code) from None
@@ -394,6 +413,29 @@ def build_cmd(lang, out, articles, answerable, unanswerable, seed, source) -> No
         click.echo(f"{len(ds.problems)} malformed entries of the source skipped", err=True)
     click.echo(f"{out}: {len(ds.kb)} knowledge-base documents, {len(ds.rows)} questions")
     for split, c in ds.counts.items():
+        click.echo(f"  {split}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
+
+
+@cli.command("followups")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(sorted(LANGS)), help="Default: the one its README.txt records.")
+@click.option("--source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The SQuAD-format file it was built from, when not the --lang default.")
+def followups_cmd(folder, lang, source) -> None:
+    """Replace the follow-up rows of FOLDER/questions.jsonl (a set built without them)."""
+    from rag.errors import RagError
+
+    from .followups import add_followups, counts
+
+    try:
+        rows = add_followups(folder, lang, source)
+    except RagError as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(e.exit_code) from None
+    got = counts(rows)
+    click.echo(f"{folder / QUESTIONS}: {len(rows)} questions, "
+               f"{sum(sum(c.values()) for c in got.values())} of them follow-ups")
+    for split, c in got.items():
         click.echo(f"  {split}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
 
 

@@ -46,7 +46,10 @@ _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
 _QUANTITY = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
 _WHEN = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|几月|几号|哪个月|哪一月")
-_TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年")
+# A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
+# 第三纪中新世, 1880年代, 清朝时期).
+_TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
+                   r"|世纪|年代|[朝纪]|时期|时代|年间")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 

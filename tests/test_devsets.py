@@ -1,5 +1,6 @@
 """General development sets (evals/devsets.py): split by article, determinism, the
-accidental-answer filter, the question loader, `rag eval DIR`, and the real shared data."""
+accidental-answer filter, the question loader, `rag eval DIR`, conversational follow-ups
+(evals/followups.py), and the real shared data."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from conftest import SHARED
 from evals import devsets as D
+from evals import followups as F
 from evals.metrics import normalize
 from evals.run import eval_cmd, load_dataset, parse_jsonl, run_eval
 from rag.config import Config
@@ -64,6 +66,11 @@ def _rows(out: Path) -> list[dict]:
     return [json.loads(x) for x in (out / D.QUESTIONS).read_text(encoding="utf-8").splitlines()]
 
 
+def _sample(rows: list[dict]) -> list[dict]:
+    """The sampled questions, without the follow-ups made from them."""
+    return [r for r in rows if not F.is_followup(r)]
+
+
 def _kb_titles(out: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8").split("\n", 1)[0] for p in (out / D.DOCS).glob("*.txt")}
 
@@ -84,11 +91,12 @@ def test_split_by_article_and_kb_vs_held_out(tmp_path, source):
             assert r["title"] not in kb.values() and r["source"] == "" and r["answers"] == []
     assert all(len(s) == 1 for s in splits.values())  # every question of an article in one split
     for split in D.SPLITS:
-        got = [r for r in rows if r["split"] == split]
+        got = [r for r in _sample(rows) if r["split"] == split]
         assert sum(r["answerable"] for r in got) <= SIZES["answerable"]
         assert sum(not r["answerable"] for r in got) <= SIZES["unanswerable"]
     assert {r["split"] for r in rows} == {"dev", "test"}
     assert sum(r["answerable"] for r in rows) > sum(not r["answerable"] for r in rows) > 0
+    assert [r["id"] for r in rows if r["type"] == "followup"] == ["Q0e_FU"]  # 青岚湖的湖水… (seed 7)
     # The two entries titled 青岚湖 are one article: one document with both paragraphs.
     if PLACES[0] in kb.values():
         doc = next(n for n, t in kb.items() if t == PLACES[0])
@@ -145,7 +153,9 @@ def test_questions_jsonl_reads_with_the_question_loader(tmp_path, source):
     _build(source, out)
     questions, problems = parse_jsonl((out / D.QUESTIONS).read_text(encoding="utf-8"), D.QUESTIONS)
     assert not problems and len(questions) == len(_rows(out))
-    assert {q.split for q in questions} <= {"dev", "test"} and {q.type for q in questions} <= {"named", "subjectless"}
+    assert {q.split for q in questions} <= {"dev", "test"}
+    assert {q.type for q in questions} <= {"named", "subjectless", F.FOLLOWUP, F.FOLLOWUP_UNANSWERABLE}
+    assert [q.history[0]["content"] for q in questions if q.type == F.FOLLOWUP] == [f"{PLACES[0]}建于哪一年？"]
     marked = [r for r in _rows(out) if r["subjectless"]]
     assert marked and all(r["question"] == "它的面积约为多少？" for r in marked)
     ds = load_dataset(out)
@@ -189,6 +199,98 @@ def test_build_command(tmp_path, source):
     refused = CliRunner().invoke(D.cli, ["build", "--lang", "zh-hans", "--out", str(other), "--source", str(source)])
     assert refused.exit_code == 2 and "not a development set" in refused.stderr
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+# ---------------------------------------------------------------------------- follow-ups
+
+def _q(qid: str, question: str, title: str, split: str = "dev", answerable: bool = True) -> dict:
+    """A questions.jsonl row as devsets.build writes it."""
+    answers = [f"答{qid}"]
+    return {"id": qid, "question": question, "answers": answers if answerable else [],
+            "evidence": [f"证{qid}"] if answerable else [], "answerable": answerable, "type": "named",
+            "split": split, "source": f"{title}.txt" if answerable else "", "subjectless": False,
+            "title": title, "origin": {"paragraph": f"P{qid}"}, **({} if answerable else {"heldout_answers": answers})}
+
+
+def _conversation_rows() -> list[dict]:
+    return [
+        _q("k1", "它生活在哪里？", "红钻鱼 (鱼类)"),  # smaller id, but not naming its subject
+        _q("k2", "红钻鱼生活在哪片海域？", "红钻鱼 (鱼类)"),
+        _q("k3", "红钻鱼的明显特征是什么？", "红钻鱼 (鱼类)"),
+        _q("k4", "红钻鱼的寿命有多长？", "红钻鱼 (鱼类)"),  # a second candidate: one follow-up an article
+        _q("b1", "蓝湖的水深是多少？", "蓝湖"),  # its article's only question: no conversation
+        _q("c1", "白塔建于哪一年？", "白塔", "test"),
+        _q("c2", "白塔的设计者和白塔的建造者是谁？", "白塔", "test"),  # the title twice: not rewritten
+        _q("h1", "金山寺的住持是谁？", "金山寺", "dev", answerable=False),
+        _q("h2", "黑河有多长？", "黑河", "dev", answerable=False),  # no "<title>的": no follow-up
+        _q("h3", "石桥的桥长是多少？", "石桥", "test", answerable=False),
+    ]
+
+
+def test_followup_replaces_the_title_and_carries_the_first_question():
+    got = [r for r in F.followup_rows(_conversation_rows()) if r["type"] == F.FOLLOWUP]
+    assert [r["id"] for r in got] == ["k3_FU"]
+    fu = got[0]
+    assert fu["question"] == "它的明显特征是什么？"  # the qualifier "(鱼类)" is not looked for
+    assert fu["history"] == [{"role": "user", "content": "红钻鱼生活在哪片海域？"},
+                             {"role": "assistant", "content": "答k2"}]
+    b = _conversation_rows()[2]
+    assert {k: fu[k] for k in ("answers", "evidence", "source", "split", "title")} == \
+        {k: b[k] for k in ("answers", "evidence", "source", "split", "title")}
+    assert fu["answerable"] and fu["origin"]["question"] == b["question"] and fu["origin"]["previous"] == "k2"
+    # The pool supplies the second question of an article the set asks about once.
+    more = F.followup_rows(_conversation_rows(), [_q("b0", "蓝湖的面积是多少？", "蓝湖")])
+    assert [(r["id"], r["question"], r["history"][0]["content"]) for r in more if r["type"] == F.FOLLOWUP] == \
+        [("b0_FU", "它的面积是多少？", "蓝湖的水深是多少？"), ("k3_FU", "它的明显特征是什么？", "红钻鱼生活在哪片海域？")]
+    assert F.pronoun_question("怎么定义圣训学的？", "圣训学") is None  # "它的？" is no question
+    assert F.pronoun_question("民主黨的創黨人是誰?", "民主黨_(美國)") == "它的創黨人是誰?"
+
+
+def test_unanswerable_followups_come_from_held_out_rows():
+    rows = _conversation_rows()
+    got = [r for r in F.followup_rows(rows) if r["type"] == F.FOLLOWUP_UNANSWERABLE]
+    assert [(r["id"], r["split"], r["question"]) for r in got] == \
+        [("h1_FU", "dev", "它的住持是谁？"), ("h3_FU", "test", "它的桥长是多少？")]
+    for r in got:
+        assert not r["answerable"] and r["answers"] == [] and r["evidence"] == [] and r["source"] == ""
+        assert r["heldout_answers"] == [f"答{r['id'][:-3]}"]
+        first = next(x for x in rows if x["question"] == r["history"][0]["content"])
+        # The first turn: an answerable question naming its (knowledge-base) article, same split.
+        assert first["answerable"] and first["split"] == r["split"] and F.names(first)
+        assert r["history"][1] == {"role": "assistant", "content": first["answers"][0]}
+    # Rows already made are not follow-up sources again.
+    assert F.followup_rows(rows + F.followup_rows(rows)) == F.followup_rows(rows)
+
+
+def test_followups_are_deterministic():
+    import random
+
+    rows = _conversation_rows()
+    want = F.followup_rows(rows)
+    assert [r["id"] for r in want] == ["h1_FU", "h3_FU", "k3_FU"]  # by id, whatever the type
+    for seed in range(5):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        assert F.followup_rows(shuffled) == want
+
+
+def test_followups_command_matches_build_and_does_not_duplicate(tmp_path, source):
+    fresh, old = tmp_path / "fresh", tmp_path / "old"
+    _build(source, fresh)
+    _build(source, old, followups=False)  # a set built before follow-ups
+    assert not any(F.is_followup(r) for r in _rows(old))
+    run = lambda: CliRunner().invoke(D.cli, ["followups", str(old), "--source", str(source)])  # noqa: E731
+    for _ in range(2):  # a rerun replaces the follow-ups, it does not add them again
+        result = run()
+        assert result.exit_code == 0, result.output
+        assert (old / D.QUESTIONS).read_bytes() == (fresh / D.QUESTIONS).read_bytes()
+    assert "test: followup 1, followup_unanswerable 0" in result.stdout
+    assert sorted(p.name for p in old.iterdir()) == sorted([D.DOCS, D.QUESTIONS, D.README])  # no temp file left
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"data": [_article(0, "别处")]}, ensure_ascii=False), encoding="utf-8")
+    wrong = CliRunner().invoke(D.cli, ["followups", str(old), "--source", str(other)])
+    assert wrong.exit_code == 2 and "not in" in wrong.stderr
+    assert (old / D.QUESTIONS).read_bytes() == (fresh / D.QUESTIONS).read_bytes()
 
 
 # ---------------------------------------------------------------------------- real data

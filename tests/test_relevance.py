@@ -169,3 +169,15 @@ def test_a_followup_without_a_subject_inherits_the_previous_questions(tmp_path, 
     history[0]["content"] = "蓝湾电子的总部在哪里？"
     a = p.ask("这家公司是什么时候成立的？", history)
     assert not a.refused and "2016年" in a.answer
+
+
+@pytest.mark.parametrize("answer, kind", [
+    ("这部译本直到8世纪以后才得到普遍承认[1]。", None),  # an era is a time
+    ("鸟类的全盛时期是第三纪中新世[1]。", None),
+    ("该县于北宋初年设置[1]。", None),
+    ("这部译本得到了教会的普遍承认[1]。", "time"),  # no time at all
+])
+def test_a_when_question_is_answered_by_a_date_or_an_era(answer, kind):
+    from rag.relevance import missing_kind
+
+    assert missing_kind("这部译本是什么时候得到普遍承认的？", answer, "zh") == kind
