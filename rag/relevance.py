@@ -49,7 +49,7 @@ _WHEN = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
 # 第三纪中新世, 1880年代, 清朝时期).
 _TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
-                   r"|世纪|年代|[朝纪]|时期|时代|年间")
+                   r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
 _NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 
