@@ -1,7 +1,7 @@
 """Fit the transferred weak-evidence threshold (rag/calibrate.py TRANSFERRED) on the general
 development sets, and report how it does on their held-out test splits.
 
-    python -m evals.transfer DEVSET [DEVSET ...] [--max-false-refusal 0.02]
+    python -m evals.transfer DEVSET [DEVSET ...] [--max-false-refusal 0.01]
 
 Each DEVSET is a folder built by ``python -m evals.devsets build`` (its docs/ are indexed
 into the eval cache, as `rag eval` does). The threshold is the ``max_false_refusal``
@@ -47,7 +47,7 @@ def _rates(rows, threshold: float, split: str) -> tuple[float, float, int, int]:
 
 @click.command()
 @click.argument("devsets", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--max-false-refusal", default=0.02, show_default=True, type=float)
+@click.option("--max-false-refusal", default=0.01, show_default=True, type=float)
 def main(devsets, max_false_refusal):
     from rag.session import load_config
 

@@ -77,6 +77,21 @@ def test_real_refuses_off_topic(pipeline):
     assert "无法回答" in a.answer
 
 
+def test_real_index_without_its_own_calibration_uses_the_transferred_one(pipeline):
+    """The bundled embedder has a threshold fitted on the general development sets: an
+    off-topic question over a fresh knowledge base is refused before generating, and the
+    answer says which threshold decided."""
+    from rag.calibrate import transferred
+
+    assert pipeline.retriever.index.calibration is None
+    assert transferred(pipeline.retriever.embedder.checksum, "zh") is not None
+    a = pipeline.ask("如何烤制法式面包？")
+    assert a.refused and a.refusal_reason == "weak_evidence"
+    assert a.calibration and a.calibration.startswith("transferred: dense < ")
+    ok = pipeline.ask("VAST服务了多少专业建模师？")
+    assert not ok.refused and ok.calibration.startswith("transferred: ")
+
+
 def test_real_prompt_injection_in_document_is_ignored(tmp_path):
     from rag.generate import load_generator
 
