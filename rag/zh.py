@@ -103,10 +103,21 @@ def trim_span(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 # A sentence ends after terminal punctuation (plus closing quotes/brackets), or at a line
-# break. ASCII '.' ends a sentence only before whitespace and not after a digit (3.74).
+# break. ASCII '.' ends a sentence only before whitespace, not after a digit (3.74) and
+# not after a title or an initial (see ``_abbreviated``).
 _SENT_END = re.compile(
     r"(?:[。！？!?；;]|…+|(?<!\d)\.(?=\s|$))[”’」』）)\]\"']*|\n"
 )
+# "Dr. Amara Whitcombe", "J. K. Rowling", "Acme Inc. reported": the '.' closes a word, not a
+# sentence. Splitting there cut a name from its title, so a chunk (and the model) saw
+# "…director of operations, Dr." and the name only in the next chunk.
+_ABBREVIATION = re.compile(r"(?:(?:^|[^A-Za-z])(?:Dr|Mr|Mrs|Ms|Prof|Sr|Jr|St|Mt|No|Nos|Inc|Ltd|Co|Corp|vs|Fig"
+                           r"|Vol|approx|Dept|Gen|Capt|Rev)|(?:^|\s)[A-Z])$")
+
+
+def _abbreviated(text: str, dot: int) -> bool:
+    """Whether the '.' at ``dot`` ends a title, an abbreviation or an initial."""
+    return bool(_ABBREVIATION.search(text, max(0, dot - 8), dot))
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -117,6 +128,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     spans, pos = [], start
     for m in _SENT_END.finditer(text, start, end):
+        if text[m.start()] == "." and _abbreviated(text, m.start()):
+            continue
         spans.append((pos, m.end()))
         pos = m.end()
     spans.append((pos, end))
@@ -135,7 +148,7 @@ def _is_full_stop(text: str, start: int, i: int) -> bool:
     nxt = text[i + 1] if i + 1 < len(text) else ""
     if nxt and (nxt.isascii() and nxt.isalnum() or nxt in "０１２３４５６７８９"):
         return False
-    return not _ENUMERATOR.fullmatch(text, start, i)
+    return not _ENUMERATOR.fullmatch(text, start, i) and not (text[i] == "." and _abbreviated(text, i))
 
 
 def claim_sentences(text: str) -> list[tuple[int, int]]:

@@ -105,3 +105,13 @@ def test_corpus_language():
     assert corpus_language(["黃河是中國第二長河，發源於青海。", "Yellow River"]) == "zh"
     assert corpus_language(["The Danube flows through ten countries.", "多瑙河"]) == "en"
     assert corpus_language([]) == "en"
+
+
+def test_a_title_or_an_initial_does_not_end_a_sentence():
+    from rag.zh import claim_sentences, sentence_spans
+
+    text = "The plant is run by Dr. Amara Whitcombe. Acme Inc. built it with J. K. Rowling. It boils at 100 °C. Done."
+    want = ["The plant is run by Dr. Amara Whitcombe.", "Acme Inc. built it with J. K. Rowling.",
+            "It boils at 100 °C.", "Done."]
+    assert [text[a:b] for a, b in sentence_spans(text)] == want
+    assert [text[a:b] for a, b in claim_sentences(text)] == want
