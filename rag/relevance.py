@@ -136,6 +136,20 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     return missing
 
 
+_YEAR = re.compile(r"(?<!\d)(?<!\d\.)(1[5-9]\d\d|20\d\d)(?!\d|\.\d)")
+
+
+def missing_years(question: str, cited_texts: list[str]) -> list[str]:
+    """Years the question names that no cited passage mentions: "What was the revenue in
+    2020?" is not answered by a passage that gives 2023's, however well it supports the
+    figure. Any language; empty = fine."""
+    asked = dict.fromkeys(_YEAR.findall(CONTEXT_NOTE.sub("", fold(question))))
+    if not asked or not cited_texts:
+        return []
+    stated = set(_YEAR.findall(fold(" ".join(cited_texts))))
+    return [y for y in asked if y not in stated]
+
+
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs

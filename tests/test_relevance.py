@@ -181,3 +181,15 @@ def test_a_when_question_is_answered_by_a_date_or_an_era(answer, kind):
     from rag.relevance import missing_kind
 
     assert missing_kind("这部译本是什么时候得到普遍承认的？", answer, "zh") == kind
+
+
+def test_a_year_the_question_names_must_be_in_the_cited_passage():
+    from rag.relevance import missing_years
+
+    passage = "Revenue rose to 18.4 million euros in 2023, compared with 15.1 million euros in 2022."
+    assert missing_years("What was the company's revenue in 2020?", [passage]) == ["2020"]
+    assert missing_years("What was the company's revenue in 2022?", [passage]) == []
+    assert missing_years("该公司2019年到2023年累计营收多少？", ["2019年到2023年累计营收40亿元"]) == []
+    assert missing_years("该公司2030年的营收是多少？", ["2023年营收18亿元"]) == ["2030"]
+    assert missing_years("What does the plan cost per 1000 litres?", [passage]) == []  # not a year
+    assert missing_years("Who founded it?", [passage]) == []
