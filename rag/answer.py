@@ -18,8 +18,8 @@ from .manifest import Calibration
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .relevance import (complete_from_quote, evidence_windows, missing_event, missing_kind, missing_terms,
-                        missing_years)
+from .relevance import (complete_from_quote, evidence_windows, missing_aspect, missing_event, missing_kind,
+                        missing_terms, missing_years)
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
 from .short import short_answer
@@ -115,7 +115,7 @@ class Pipeline:
         cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
-                or missing_years(standalone, cited_texts):
+                or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang):
             # Backed by its passage, but about something else than the question asks.
             yield from refuse("off_question", raw)
             return

@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, Lang, fold, to_simplified
+from .zh import CJK, CJK_CHAR, Lang, fold, to_simplified
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -150,6 +150,34 @@ def missing_years(question: str, cited_texts: list[str]) -> list[str]:
     return [y for y in asked if y not in stated]
 
 
+# Words of an English question that frame it rather than name what it asks about.
+_EN_FRAME = frozenset(
+    "who whom whose what when where which why how many much long far old does did do is are was were "
+    "the a an of in on at to for by with from and or its their his her it they this that these those "
+    "there has have had be been being can could will would should may might name named called "
+    "current currently according give tell please also time".split())
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
+    """For an English question: the words naming what it asks about ("head nurse" in "Who is
+    the head nurse at the clinic?"), when none of them occurs near the quotes (evidence:
+    quote, the text before it, title and headings). A true sentence about the clinic's
+    medical director does not answer it. Names (capitalised words) are left to the
+    retrieval and the verifier: they are what the passages were found by. Empty = fine."""
+    from .support import _stem
+
+    if lang != "en" or not evidence:
+        return []
+    question = CONTEXT_NOTE.sub("", question)
+    words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
+    aspect = list(dict.fromkeys(_stem(w.lower().strip("'-")) for w in words if len(w) > 2))
+    if not aspect:
+        return []
+    seen = {_stem(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
+    return [] if any(a in seen for a in aspect) else aspect
+
+
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
@@ -164,9 +192,26 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return [] if any(w in text for w in words) else words
 
 
+# English: asked when / how many, answered without a time / a number ("How much does the
+# utility charge per cubic metre?" -> "The utility charges per cubic metre of water [1].").
+_EN_WHEN = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I)
+_EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|centur|decade|spring"
+                      r"|summer|autumn|fall\b|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                      r"|today|yesterday|tomorrow|year|week|month", re.I)
+_EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|heavy|often|fast)\b"
+                          r"|\bwhat (?:percentage|share|proportion|number|amount|fraction)\b", re.I)
+_EN_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"forty|fifty|hundred|thousand|million|billion|dozen|half|twice|once|single|double)\b", re.I)
+
+
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
-    """'time' or 'quantity' when a Chinese question asks when / how many and the answer
-    names no date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
+    """'time' or 'quantity' when a question asks when / how many and the answer names no
+    date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
+    if lang == "en":
+        question, answer = CONTEXT_NOTE.sub("", question), strip_markers(answer)
+        if _EN_WHEN.search(question) and not _EN_TIME.search(answer):
+            return "time"
+        return "quantity" if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) else None
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)
@@ -199,7 +244,8 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
         echoed = max(range(len(clauses)), key=lambda i: (len(_bigrams(clauses[i].group(0)) & said), -abs(i - stating)))
         a, b = sorted((stating, echoed))
         text = c.quote[clauses[a].start():clauses[b].end()].strip()
-        return replace(cited, text=f"{text}[{c.n}]。", citations=[c], unsupported=[], auto_cited=False)
+        end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
+        return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
     return None
 
 

@@ -193,3 +193,29 @@ def test_a_year_the_question_names_must_be_in_the_cited_passage():
     assert missing_years("该公司2030年的营收是多少？", ["2023年营收18亿元"]) == ["2030"]
     assert missing_years("What does the plan cost per 1000 litres?", [passage]) == []  # not a year
     assert missing_years("Who founded it?", [passage]) == []
+
+
+@pytest.mark.parametrize("question, answer, kind", [
+    ("How much does the utility charge per cubic metre?", "The utility charges per cubic metre of water [1].", "quantity"),
+    ("How much does the utility charge per cubic metre?", "It charges 2.10 euros per cubic metre [1].", None),
+    ("How many instruments does the probe carry?", "It carries five instruments [1].", None),
+    ("When did the council approve the plan?", "The council approved the plan [1].", "time"),
+    ("When did the council approve the plan?", "On 9 November 2023 [1].", None),
+    ("What year did the clinic open?", "It opened in spring [1].", None),
+    ("Who founded the clinic?", "Dr. Marcus Feld [1].", None),
+])
+def test_english_when_and_how_many_need_a_time_and_a_number(question, answer, kind):
+    from rag.relevance import missing_kind
+
+    assert missing_kind(question, answer, "en") == kind
+
+
+def test_an_english_question_is_answered_near_what_it_asks_about():
+    from rag.relevance import missing_aspect
+
+    evidence = ["Harbor Clinic - Handbook The clinic was founded in 1998. Its medical director is Dr. Ana Ruiz."]
+    assert missing_aspect("Who is the head nurse at Harbor Clinic?", evidence, "en") == ["head", "nurse"]
+    assert missing_aspect("Who is the medical director of Harbor Clinic?", evidence, "en") == []
+    assert missing_aspect("When was Harbor Clinic founded?", evidence, "en") == []  # founded ~ founded
+    assert missing_aspect("Who runs Harbor Clinic?", evidence, "en") == ["run"]
+    assert missing_aspect("谁是诊所的护士长？", evidence, "zh") == []  # Chinese: the subject rules apply instead
