@@ -130,7 +130,7 @@ class Pipeline:
                 return
             cited = completed
         short = short_answer(standalone, cited.text, cited.citations)
-        text = in_script(cited.text, script)
+        text = in_script(cited.text, script, [h.chunk.text for h in used])
         timings.total_ms = (time.perf_counter() - t0) * 1000
         yield StreamEvent("done", answer=Answer(
             question=question, answer=text, refused=False, citations=cited.citations,

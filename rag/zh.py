@@ -80,14 +80,42 @@ def script_of(text: str) -> Script | None:
     return "hant" if to_s > to_t else "hans"
 
 
-def in_script(text: str, script: Script | None) -> str:
+def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> str:
     """``text`` written in ``script`` (None: unchanged). For what the user reads: answers
-    and refusals follow the question's script, whatever mix the model produced."""
-    if script == "hant":
-        return to_traditional(text)
-    if script == "hans":
-        return to_simplified(text)
-    return text
+    and refusals follow the question's script, whatever mix the model produced.
+
+    With ``sources`` (the passages the answer was drawn from), every stretch of 2+
+    characters the text copies from one written in ``script`` is taken as that source
+    writes it, and only the rest is converted: character conversion cannot tell 咸丰 (a
+    reign name, 咸豐) from 咸 (salty, 鹹); the document can."""
+    convert = to_traditional if script == "hant" else to_simplified if script == "hans" else None
+    if convert is None:
+        return text
+    copies = [(_fold_each(s), s) for s in sources if s and script_of(s) in (script, None)]
+    if not copies:
+        return convert(text)
+    folded = _fold_each(text)
+    out, pending, i = [], "", 0
+    while i < len(text):
+        size, piece = 1, None
+        for fs, s in copies:
+            n = size + 1
+            while i + n <= len(text) and (at := fs.find(folded[i:i + n])) >= 0:
+                size, piece = n, s[at:at + n]
+                n += 1
+        if piece is None:
+            pending += text[i]
+            i += 1
+            continue
+        out += [convert(pending), piece]
+        pending, i = "", i + size
+    out.append(convert(pending))
+    return "".join(out)
+
+
+def _fold_each(text: str) -> str:
+    """``fold`` character by character, so offsets stay offsets (for ``in_script``)."""
+    return "".join((fold(ch) or " ")[0] for ch in text)
 
 
 # -------------------------------------------------------------------- sentences

@@ -129,3 +129,13 @@ def _cite(quote: str):
     from rag.records import Citation
 
     return Citation(1, Chunk("a.txt", 0, quote, 0, len(quote)), quote, 0, len(quote), True, 1.0)
+
+
+def test_words_copied_from_a_passage_keep_the_passages_characters():
+    passage = "咸豐帝於9月6日正式向英國與法國宣戰。"
+    # Character conversion alone may pick the wrong traditional form of an ambiguous
+    # simplified character; a stretch the answer copies is taken as the passage writes it.
+    assert in_script("咸丰帝于9月6日[1]正式宣战。", "hant", [passage]) == "咸豐帝於9月6日[1]正式宣戰。"
+    # Sources in the other script are not copied from: the question's script wins.
+    assert in_script("咸豐帝於9月6日[1]。", "hans", [passage]) == "咸丰帝于9月6日[1]。"
+    assert in_script("答案[1]", None, [passage]) == "答案[1]"
