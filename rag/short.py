@@ -42,11 +42,11 @@ _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a
 # the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
 # ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
 _BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？\s]+")
-_PREPOSITIONS = frozenset("在于")
+_PREPOSITIONS = frozenset("在于由")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达)(?=..)")
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项])(?=..)")
 _TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 
@@ -204,9 +204,16 @@ def _clause(sentence: str, covered: list[bool]) -> str | None:
         while a < b and (covered[a] or folded[a] in _EDGE or sentence[a].isspace()):
             a += 1
         lead = _CLAUSE_LEAD.match(folded, a, b)
-        piece = sentence[lead.end() if lead else a:b].strip()
-        if len(piece) >= 2:
-            return piece
+        start = lead.end() if lead else a
+        if b - start < 2:
+            continue
+        # The answer runs to the end of the sentence (a reason or a description is often
+        # several clauses), but not into a conclusion that restates the question (因此…).
+        end = len(sentence)
+        for later in re.finditer(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)", folded[b:]):
+            end = b + later.start()
+            break
+        return sentence[start:end].strip().rstrip("，,；;。.！!")
     return None
 
 

@@ -77,3 +77,17 @@ def test_a_lone_punctuation_mark_is_never_a_short_answer():
     quote = "罗德·拉沃体育馆位于澳洲墨尔本。"
     answer = "罗德·拉沃体育馆位于澳洲墨尔本[1]。"
     assert short_answer("罗德·拉沃体育馆在什么地方？", answer, [_cite(quote)]) == "澳洲墨尔本"
+
+
+def test_a_reason_runs_to_the_end_of_its_sentence_but_not_into_the_conclusion():
+    quote = "由于该市是著名肉牛的产地，运输方便，因此车站便当都以牛肉为主。"
+    answer = "由于该市是著名肉牛的产地，运输方便，因此车站便当都以牛肉为主[1]。"
+    assert short_answer("为什么车站便当都以牛肉为主？", answer, [_cite(quote)]) == "该市是著名肉牛的产地，运输方便"
+
+
+def test_a_leading_quantifier_is_not_part_of_the_answer():
+    quote = "他的女友是一位古巴歌手。"
+    assert short_answer("他女友的职业是什么？", "他的女友是一位古巴歌手[1]。", [_cite(quote)]) == "古巴歌手"
+    quote = "该法在19世纪60年代由索尔维公司实现现代化生产。"
+    answer = "该法在19世纪60年代由索尔维公司实现现代化生产[1]。"
+    assert short_answer("该法在什么时候实现现代化生产？", answer, [_cite(quote)]) == "19世纪60年代"
