@@ -28,15 +28,14 @@ class ReplayGenerator:
     n_ctx = 1 << 20  # every passage fits: the earlier run's prompt is not rebuilt
     name = "replay"
 
-    def __init__(self, answers: dict[str, str]):
-        self.answers = answers
-        self.current: str | None = None
+    def __init__(self, rec: "Recorded"):
+        self.rec = rec
 
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
                stop: list[str] | None = None) -> Iterator[str]:
-        text = self.answers.get(self.current or "")
+        text = self.rec.answers.get(self.rec.current or "")
         if text is None:
-            raise KeyError(self.current)
+            raise KeyError(self.rec.current)
         yield text
 
     def count_tokens(self, text: str) -> int:
@@ -47,8 +46,11 @@ class ReplayGenerator:
 class Recorded:
     """What an earlier run's rows offer a replay."""
 
-    answers: dict[str, str] = field(default_factory=dict)  # question -> what the model wrote
+    answers: dict[str, str] = field(default_factory=dict)  # question id -> what the model wrote
     copied: dict[str, dict] = field(default_factory=dict)  # id -> row to copy unchanged
+    # The question being replayed, by id: two follow-ups may ask the same words ("它的首都
+    #是哪里？") after different conversations.
+    current: str | None = None
 
 
 def recorded(path: Path) -> Recorded:
@@ -67,7 +69,7 @@ def recorded(path: Path) -> Recorded:
             continue
         lang = question_language(row["question"])
         raw = row.get("model_answer") or (REFUSAL[lang] if reason == "model" else row["answer"])
-        out.answers[row["question"]] = raw
+        out.answers[row["id"]] = raw
     return out
 
 
@@ -79,12 +81,7 @@ def replay_factory(rec: Recorded, retriever_factory=None):
     if retriever_factory is None:
         from rag.session import open_retriever as retriever_factory
 
-    class ReplayPipeline(Pipeline):
-        def ask(self, question, history=None, **kw):
-            self.generator.current = question
-            return super().ask(question, history, **kw)
-
     def factory(index_dir, config):
-        return ReplayPipeline(retriever_factory(index_dir, config), ReplayGenerator(rec.answers), config)
+        return Pipeline(retriever_factory(index_dir, config), ReplayGenerator(rec), config)
 
     return factory

@@ -278,8 +278,9 @@ def _replaying(run_one, rec):
     def run(q: Question) -> dict:
         if q.id in rec.copied:
             return {k: v for k, v in rec.copied[q.id].items() if k not in ("id", "gold_sources")}
-        if q.question not in rec.answers:
+        if q.id not in rec.answers:
             raise UsageError("not in the replayed results")
+        rec.current = q.id
         return run_one(q)
 
     return run

@@ -89,8 +89,8 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
     writes it, and only the rest is converted: character conversion cannot tell 咸丰 (a
     reign name, 咸豐) from 咸 (salty, 鹹); the document can."""
     convert = to_traditional if script == "hant" else to_simplified if script == "hans" else None
-    if convert is None:
-        return text
+    if convert is None or script_of(text) in (script, None):
+        return text  # already written in it: nothing to convert, punctuation and all
     copies = [(_fold_each(s), s) for s in sources if s and script_of(s) in (script, None)]
     if not copies:
         return convert(text)
@@ -101,7 +101,8 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
         for fs, s in copies:
             n = size + 1
             while i + n <= len(text) and (at := fs.find(folded[i:i + n])) >= 0:
-                size, piece = n, s[at:at + n]
+                # The source's characters, the text's own punctuation and spacing.
+                size, piece = n, "".join(c if CJK_CHAR.match(c) else t for c, t in zip(s[at:at + n], text[i:i + n]))
                 n += 1
         if piece is None:
             pending += text[i]
