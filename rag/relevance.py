@@ -128,7 +128,7 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     absent = [t for t in subject if t not in text]
     # A subject of several words is a phrase (穴蝰最长记录, 建设大沙地站的想法), paraphrased
     # freely (纪录 for 记录): it is missing when most of it is, not when one word is.
-    if len(absent) * 2 <= len(subject) - 1:
+    if len(absent) * 2 <= len(subject) and len(subject) > 1:
         absent = []
     missing = [t for t in latin if fold(t) not in text] + absent
     if not missing and evidence is not None and subject and subject[0] not in fold(" ".join(evidence)):

@@ -219,3 +219,10 @@ def test_an_english_question_is_answered_near_what_it_asks_about():
     assert missing_aspect("When was Harbor Clinic founded?", evidence, "en") == []  # founded ~ founded
     assert missing_aspect("Who runs Harbor Clinic?", evidence, "en") == ["run"]
     assert missing_aspect("谁是诊所的护士长？", evidence, "zh") == []  # Chinese: the subject rules apply instead
+
+
+def test_half_of_a_two_word_subject_may_be_paraphrased_but_not_its_name():
+    passage = "怀羌县于北宋初年设置，属秦凤路。"
+    assert missing_terms("怀羌县于中国的哪一个朝代最先设置？", [passage], "zh") == []  # 中国 not said
+    # The name itself must still be near the quote.
+    assert missing_terms("平羌县于中国的哪一个朝代最先设置？", [passage], "zh", [passage]) != []
