@@ -11,7 +11,8 @@ document writes it, so a short answer is always a copy of the evidence, never th
 paraphrase: no span found, no short answer.
 
 Questions that ask why or how, or for a description, are answered by a clause, not a word:
-their short answer is the first clause of the answer with the question's echo removed.
+their short answer runs from the first clause that says something new to the end of the
+sentence (stopping before a 因此/所以 conclusion).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from .records import Citation
 from .relevance import _NUMERAL, _QUANTITY, _TIME, _WHEN
 from .support import _EN_STOP, _stem
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, claim_sentences, fold, to_simplified
+from .zh import CJK, claim_sentences, fold, fold_each, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -49,6 +50,7 @@ _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则�
 _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项])(?=..)")
 _TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
+_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)")
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -60,8 +62,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         return None
     spans = claim_sentences(text)
     first = text[spans[0][0]:spans[0][1]] if spans else text
+    # Where a candidate is looked up, in order: each verified quote, then its passage.
+    sources = [(source, fold_each(source)) for c in evidence for source in (c.quote, c.chunk.text)]
     for candidate in _candidates(question, first):
-        found = _locate(candidate, evidence)
+        found = _locate(candidate, sources)
         if found:
             return found
     return None
@@ -69,16 +73,17 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
 
 def _candidates(question: str, sentence: str) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
-    covered = _covered(_fold_chars(sentence), fold(_QUESTION_WORD.sub("□", question)))
+    folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
+    covered = _covered(folded, fold(_QUESTION_WORD.sub("□", question)))
     if _CLAUSAL.search(question):
-        return [c for c in (_clause(sentence, covered),) if c]
-    runs = _runs(sentence, covered)
+        return [c for c in (_clause(sentence, folded, covered),) if c]
+    runs = _runs(sentence, folded, covered)
     if not runs:
         return []
-    category = _category(question, sentence)
+    category = _category(question, sentence, folded)
+    at = sentence.find(category) if category else -1
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
-    folded = _fold_chars(sentence)
     wants_time = bool(_WHEN.search(question))
     wants_number = bool(_QUANTITY.search(question))
     scored = []
@@ -90,7 +95,6 @@ def _candidates(question: str, sentence: str) -> list[str]:
         elif wants_number and _NUMERAL.search(piece):
             score += 3
         if category:
-            at = sentence.find(category)
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1):
                 score += 2
                 if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
@@ -118,7 +122,7 @@ def _slot(question: str) -> tuple[str, str]:
     return left[-2:] if len(left) >= 2 else "", right[:2] if len(right) >= 2 else ""
 
 
-def _category(question: str, sentence: str) -> str | None:
+def _category(question: str, sentence: str, folded: str) -> str | None:
     """The thing the question asks for, as the answer names it: the longest start (2+
     characters) of the words after 什么/哪个 that the sentence contains (哪个家用主机上被推出
     -> 家用主机)."""
@@ -126,7 +130,6 @@ def _category(question: str, sentence: str) -> str | None:
     if not m:
         return None
     words = fold(m.group(1))
-    folded = _fold_chars(sentence)
     for end in range(len(words), 1, -1):
         if words[:end] in folded:
             return sentence[folded.find(words[:end]):][:end]
@@ -152,12 +155,11 @@ def _covered(sentence: str, question: str) -> list[bool]:
     return marks
 
 
-def _runs(sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
-    """Uncovered stretches of ``sentence``, split at punctuation, ends trimmed (judged on
-    its simplified form, offset for offset, so 於 is trimmed like 于)."""
+def _runs(original: str, sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
+    """Uncovered stretches of ``original``, split at punctuation, ends trimmed; judged on
+    ``sentence``, its folded form (``fold_each``)."""
     runs: list[tuple[int, int]] = []
     start = None
-    original, sentence = sentence, _fold_chars(sentence)
     stops = _prepositions(sentence)
     for i, ch in enumerate(sentence + "\n"):
         gap = i == len(sentence) or covered[i] or i in stops or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
@@ -195,10 +197,9 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _clause(sentence: str, covered: list[bool]) -> str | None:
-    """For why/how/describe questions: the first clause that says something new, without
-    a restated lead ("猎骄靡是…" -> "…")."""
-    folded = _fold_chars(sentence)
+def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
+    """For why/how/describe questions: from the first clause that says something new,
+    without a restated lead ("猎骄靡是…" -> "…"), to the end of the sentence."""
     for m in re.finditer(r"[^，,；;。]+", sentence):
         a, b = m.span()
         while a < b and (covered[a] or folded[a] in _EDGE or sentence[a].isspace()):
@@ -209,31 +210,23 @@ def _clause(sentence: str, covered: list[bool]) -> str | None:
             continue
         # The answer runs to the end of the sentence (a reason or a description is often
         # several clauses), but not into a conclusion that restates the question (因此…).
-        end = len(sentence)
-        for later in re.finditer(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)", folded[b:]):
-            end = b + later.start()
-            break
+        conclusion = _CONCLUSION.search(folded, b)
+        end = conclusion.start() if conclusion else len(sentence)
         return sentence[start:end].strip().rstrip("，,；;。.！!")
     return None
 
 
-def _locate(candidate: str, evidence: list[Citation]) -> str | None:
-    """``candidate`` as a verified quote (then its passage) writes it: the longest part of
-    it found there, if that is most of it."""
+def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+    """``candidate`` as the first of ``sources`` (text, folded text) that has it writes it:
+    the longest part of it found there, if that is most of it."""
     target = fold(candidate)
     if not target:
         return None
-    for c in evidence:
-        for source in (c.quote, c.chunk.text):
-            a, b = _longest_common(target, _fold_chars(source))
-            if b - a and (b - a) >= max(1, 0.6 * len(target)):
-                return source[a:b].strip()
+    for source, folded in sources:
+        a, b = _longest_common(target, folded)
+        if b - a and (b - a) >= max(1, 0.6 * len(target)):
+            return source[a:b].strip()
     return None
-
-
-def _fold_chars(text: str) -> str:
-    """``fold`` one character at a time, so offsets in the result are offsets in ``text``."""
-    return "".join((fold(ch) or " ")[0] for ch in text)
 
 
 def _longest_common(target: str, source: str) -> tuple[int, int]:

@@ -52,7 +52,8 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=None)
 def _converter(config: str):
-    """An OpenCC converter ("t2s", or "s2tw": traditional in Taiwan's standard forms, 裡 not 裏): character and phrase tables, not a model."""
+    """An OpenCC converter: "t2s", or "s2tw" (traditional in Taiwan's standard forms, 裡
+    not 裏). Character and phrase tables, not a model."""
     import opencc
 
     return opencc.OpenCC(config)
@@ -91,10 +92,10 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
     convert = to_traditional if script == "hant" else to_simplified if script == "hans" else None
     if convert is None or script_of(text) in (script, None):
         return text  # already written in it: nothing to convert, punctuation and all
-    copies = [(_fold_each(s), s) for s in sources if s and script_of(s) in (script, None)]
+    copies = [(fold_each(s), s) for s in sources if s and script_of(s) in (script, None)]
     if not copies:
         return convert(text)
-    folded = _fold_each(text)
+    folded = fold_each(text)
     out, pending, i = [], "", 0
     while i < len(text):
         size, piece = 1, None
@@ -114,9 +115,15 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
     return "".join(out)
 
 
-def _fold_each(text: str) -> str:
-    """``fold`` character by character, so offsets stay offsets (for ``in_script``)."""
-    return "".join((fold(ch) or " ")[0] for ch in text)
+def fold_each(text: str) -> str:
+    """``fold`` character by character, so offsets in the result are offsets in ``text``
+    (a character that folds to several, like ㎡, keeps the first)."""
+    return "".join(map(_fold_char, text))
+
+
+@lru_cache(maxsize=16384)  # a passage is folded per answer; its characters repeat
+def _fold_char(ch: str) -> str:
+    return (fold(ch) or " ")[0]
 
 
 # -------------------------------------------------------------------- sentences
