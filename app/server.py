@@ -50,24 +50,49 @@ def build_pipeline(index_root: Path, config):
     return open_pipeline(index_root, config)
 
 
+def create_server(pipeline, index_root: Path, config, lang: str = "zh", auth: tuple[str, str] | None = None,
+                  require_keys: bool = False, kb: str | None = None):
+    """The FastAPI app ``rag serve`` runs: the HTTP API (app/api.py) with the web app
+    mounted at ``/``. The web app shows knowledge base ``kb`` (default: the default one)."""
+    import gradio as gr
+    from rag import kbs
+
+    from .api import create_api
+    from .kb import KnowledgeBase
+    from .pool import Library
+    from .ui import create_app, launch_options
+
+    library = Library(KnowledgeBase(pipeline, Path(index_root)), config.with_(index=str(index_root), kb=""))
+    api = create_api(library, require_keys=require_keys)
+    shown = library.get(kb or kbs.DEFAULT)
+    demo = create_app(shown.pipeline, shown.root, lang, kb=shown, gate=library.gate)
+    return gr.mount_gradio_app(api, demo, path="/", auth=auth, show_error=False, ssr_mode=False, mcp_server=False,
+                               footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
+                               max_file_size=config.max_file_mb << 20, **launch_options())
+
+
 def serve(index_root: Path, host: str = "127.0.0.1", port: int = 7860,
           auth: tuple[str, str] | None = None, share: bool = False, config=None, lang: str = "zh") -> None:
-    """Build the pipeline and serve the app until interrupted."""
-    from rag import offline
+    """Build the pipeline and serve the web app and the API until interrupted."""
+    from rag import keys, offline
     from rag.config import Config
 
     offline.enable()  # before gradio (imported by .ui) reads its telemetry switches
     config = config or Config.from_env()
     auth = auth or parse_auth(config.auth or None)
     _check(host, share, auth)
+    require_keys = not is_loopback(host)
+    if require_keys and not keys.load(config):
+        print("warning: the HTTP API needs a key on this address and there is none yet: "
+              "create one with `rag keys create NAME`", file=sys.stderr)
 
-    from .ui import create_app, launch_options
+    import uvicorn
 
     index_root = Path(index_root)
-    demo = create_app(build_pipeline(index_root, config), index_root, lang)
+    # the default knowledge base's models serve every other one
+    app = create_server(build_pipeline(index_root, config.with_(kb="")), index_root, config, lang, auth,
+                        require_keys, config.kb or None)
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving on http://{shown}:{port}  (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    demo.launch(server_name=host, server_port=port, auth=auth, share=False, inbrowser=False,
-                quiet=True, show_error=False, ssr_mode=False, mcp_server=False,
-                footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
-                max_file_size=config.max_file_mb << 20, **launch_options())
+    print(f"serving on http://{shown}:{port}  (web app at /, API at /v1 and /api; Ctrl-C to stop)",
+          file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)

@@ -41,9 +41,11 @@ def _new_state() -> dict:
 class Handlers:
     """Event handlers, independent of the layout."""
 
-    def __init__(self, pipeline, index_root: Path, lang: str = "zh"):
-        self.kb = KnowledgeBase(pipeline, Path(index_root))
+    def __init__(self, pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None, gate=None):
+        self.kb = kb or KnowledgeBase(pipeline, Path(index_root))
         self.ui = strings(lang)
+        # the server's queue in front of the model (app/pool.py), shared with the API
+        self.gate = gate
 
     # ------------------------------------------------------------ chat
 
@@ -66,7 +68,7 @@ class Handlers:
                       "max_new_tokens": int(max_new_tokens) if max_new_tokens else None}
             # closing(): when the browser goes away Gradio closes this generator, and the
             # model stops generating instead of finishing an answer nobody reads.
-            with contextlib.closing(pipeline.stream(question, state["convo"] or None, **kwargs)) as events:
+            with self._turn(), contextlib.closing(pipeline.stream(question, state["convo"] or None, **kwargs)) as events:
                 for event in events:
                     if event.kind == "token":
                         parts.append(event.text)
@@ -94,6 +96,20 @@ class Handlers:
         kept = (earlier + [(turn, answer.question, render.sources_section(answer, docs, ui, turn))])[-EARLIER_KEPT:]
         new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept}
         yield "", display, panel, new_state
+
+    @contextlib.contextmanager
+    def _turn(self):
+        """Wait for the model in line with the API's requests (Gradio's own queue already
+        bounds the browsers, so they are never turned away)."""
+        if self.gate is None:
+            yield
+            return
+        ticket = self.gate.enter(force=True)
+        try:
+            self.gate.wait(ticket)
+            yield
+        finally:
+            self.gate.leave(ticket)
 
     def _failed(self, message: str, display: list, state: dict, turn: int):
         display[-1] = {"role": "assistant", "content": render.error_markdown(message, self.ui)}
@@ -243,8 +259,9 @@ def launch_options() -> dict:
     return {"css": CSS, "head": HEAD, "theme": theme()}
 
 
-def create_app(pipeline, index_root: Path, lang: str = "zh") -> gr.Blocks:
-    h = Handlers(pipeline, index_root, lang)
+def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None,
+               gate=None) -> gr.Blocks:
+    h = Handlers(pipeline, index_root, lang, kb, gate)
     ui, config = h.ui, pipeline.config
     with gr.Blocks(title=ui["title"], analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown(f"# {ui['title']}\n{ui['subtitle']}", elem_id="app-title")

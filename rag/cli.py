@@ -23,7 +23,14 @@ def _err(msg: str) -> None:
     click.echo(msg, err=True)
 
 
-index_option = click.option("--index", "index_dir", metavar="DIR", help="Index folder (default: ./index or $RAG_INDEX).")
+_index_flag = click.option("--index", "index_dir", metavar="DIR", help="Index folder (default: ./index or $RAG_INDEX).")
+_kb_flag = click.option("--kb", metavar="NAME", help="A named knowledge base (`rag kb list`; default: $RAG_KB, "
+                        "else the default one).")
+
+
+def index_option(f):
+    """``--index DIR`` and ``--kb NAME``: which knowledge base a command works on."""
+    return _index_flag(_kb_flag(f))
 
 
 class _Group(click.Group):
@@ -69,18 +76,18 @@ def cli() -> None:
 @click.option("--index-type", type=click.Choice(["flat", "hnsw", "ivf"]), help="FAISS index type (default flat = exact).")
 @click.option("-v", "--verbose", is_flag=True, help="List what the cleaner removed from each document.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def index_cmd(paths, index_dir, rebuild, chunk_size, chunk_overlap, index_type, verbose, as_json):
+def index_cmd(paths, index_dir, kb, rebuild, chunk_size, chunk_overlap, index_type, verbose, as_json):
     """Index documents (files or folders; default: the sources indexed last time, or ./seeds).
 
     Re-running only embeds new or changed documents and removes deleted ones."""
     from . import embed
     from .index import update_index
 
-    config = session.load_config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type)
-    root = session.index_dir(index_dir, config)
+    config = session.load_config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type, kb=kb)
+    root = session.index_dir(index_dir, config, must_exist=False)  # `--kb NEW PATH...` creates it
     if not rebuild:
         config = session.resolve_backend(root, config)
-    sources = list(paths) or (None if (root / "CURRENT").exists() else [Path(session.DEFAULT_DOCS)])
+    sources = list(paths) or (None if (root / "CURRENT").exists() else session.default_sources(config, index_dir))
     embedder = embed.load_embedder(config)
     report = update_index(root, sources, config, embedder, rebuild=rebuild, progress=not as_json,
                           on_event=None if as_json else _err)
@@ -121,10 +128,10 @@ def _question(q: str) -> str:
 @click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), help="Retrieval mode (default hybrid).")
 @click.option("--fusion", type=click.Choice(["weighted", "rrf"]), help="Hybrid fusion (default weighted scores).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def search_cmd(question, index_dir, k, mode, fusion, as_json):
+def search_cmd(question, index_dir, kb, k, mode, fusion, as_json):
     """Show the passages retrieved for QUESTION (no generation)."""
     question = _question(question)
-    config = session.load_config(top_k=k, mode=mode, fusion=fusion)
+    config = session.load_config(top_k=k, mode=mode, fusion=fusion, kb=kb)
     result = session.open_retriever(index_dir, config, say=_err).search(question, config.top_k, config.mode)
     if as_json:
         click.echo(json.dumps({"question": question, "retrieved": [h.to_json() for h in result.hits],
@@ -205,10 +212,10 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
 @click.option("-k", type=int, help="How many passages to give the model (default 5).")
 @click.option("--model", "generator", help="Generator: 'bundled', a .gguf file, a model folder, or an http(s) URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of streaming.")
-def ask_cmd(question, index_dir, k, generator, as_json):
+def ask_cmd(question, index_dir, kb, k, generator, as_json):
     """Answer QUESTION from the indexed documents, with numbered, verified citations."""
     question = _question(question)
-    config = session.load_config(top_k=k, generator=generator)
+    config = session.load_config(top_k=k, generator=generator, kb=kb)
     _run_question(session.open_pipeline(index_dir, config, _err), question, None, as_json, config.top_k)
 
 
@@ -216,10 +223,10 @@ def ask_cmd(question, index_dir, k, generator, as_json):
 @index_option
 @click.option("-k", type=int, help="How many passages to give the model (default 5).")
 @click.option("--model", "generator", help="Generator: 'bundled', a .gguf file, a model folder, or an http(s) URL.")
-def chat_cmd(index_dir, k, generator):
+def chat_cmd(index_dir, kb, k, generator):
     """Interactive multi-turn chat. /new starts over, /sources shows the last sources,
     Ctrl-C cancels an answer, Ctrl-D exits."""
-    config = session.load_config(top_k=k, generator=generator)
+    config = session.load_config(top_k=k, generator=generator, kb=kb)
     pipeline = session.open_pipeline(index_dir, config, _err)
     history: list[dict] = []
     last = None
@@ -261,14 +268,115 @@ def chat_cmd(index_dir, k, generator):
 @click.argument("questions", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @index_option
 @click.option("--split", default="dev", show_default=True, help="Which split of the questions to use (dev/test/all).")
-def calibrate_cmd(questions, index_dir, split):
+def calibrate_cmd(questions, index_dir, kb, split):
     """Measure the weak-evidence refusal threshold on QUESTIONS (JSONL with `answerable`;
     default: the bundled seed questions) and record it in the index manifest."""
-    config = session.load_config()
+    config = session.load_config(kb=kb)
     root = session.index_dir(index_dir, config)
     session.ensure_index(root, config, _err)
     result = session.calibrate_index(root, config, questions or session.SEED_QUESTIONS, split, _err)
     click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+
+
+@cli.group("kb")
+def kb_group() -> None:
+    """Named knowledge bases: one index each (its own documents, manifest and calibration).
+
+    Every command takes --kb NAME; the HTTP API calls them models."""
+
+
+@kb_group.command("create")
+@click.argument("name")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def kb_create_cmd(name, paths):
+    """Create knowledge base NAME from PATHS (files or folders, indexed where they are)."""
+    import shutil
+
+    from . import embed, kbs
+    from .index import update_index
+
+    config = session.load_config(kb=kbs.check_name(name))
+    root = kbs.claim(name, config)
+    fresh = not root.exists()
+    config = session.resolve_backend(root, config)
+    try:
+        report = update_index(root, list(paths), config, embed.load_embedder(config), progress=True, on_event=_err)
+    except BaseException:
+        if fresh and not (root / "CURRENT").exists():
+            shutil.rmtree(root, ignore_errors=True)  # nothing half-made is left under the name
+        raise
+    for s in report.skipped:
+        _err(f"warning: skipped {s.path}: {s.reason}")
+    click.echo(f"created knowledge base {name!r} at {root}: {report.summary()}")
+
+
+@kb_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def kb_list_cmd(as_json):
+    """List the knowledge bases with their document and chunk counts."""
+    from . import kbs
+
+    config = session.load_config()
+    rows = kbs.listing(config)
+    if as_json:
+        click.echo(json.dumps({"knowledge_bases": [r.to_json() for r in rows]}, ensure_ascii=False))
+        return
+    for r in rows:
+        state = f"{r.documents} documents, {r.chunks} chunks" if r.exists else "not built yet (first use builds it)"
+        click.echo(f"{r.name}\t{state}\t{r.path}")
+
+
+@kb_group.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def kb_delete_cmd(name, yes):
+    """Delete knowledge base NAME: its index and uploaded files (documents indexed from
+    elsewhere stay where they are)."""
+    from . import kbs
+
+    config = session.load_config()
+    root = kbs.require(kbs.check_name(name), config) if name != kbs.DEFAULT else kbs.path_of(name, config)
+    if name != kbs.DEFAULT and not yes:
+        click.confirm(f"delete knowledge base {name!r} ({root})?", abort=True, err=True)
+    kbs.delete(name, config)
+    click.echo(f"deleted knowledge base {name!r}")
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """API keys for `rag serve`'s HTTP API (required when it listens beyond this machine)."""
+
+
+@keys_group.command("create")
+@click.argument("name")
+@click.option("--kb", "kb_names", multiple=True, metavar="NAME", help="Knowledge base it opens (repeat; default: all).")
+@click.option("--write", is_flag=True, help="Also upload and remove documents (default: read only).")
+def keys_create_cmd(name, kb_names, write):
+    """Create an API key NAME and print it (shown once: only its hash is kept)."""
+    from . import keys
+
+    key, token = keys.create(session.load_config(), name, list(kb_names) or None, "write" if write else "read")
+    _err(f"key {key.name!r}: {key.access}, knowledge bases {', '.join(key.kbs)}; store it now, it is not shown again")
+    click.echo(token)
+
+
+@keys_group.command("list")
+def keys_list_cmd():
+    """List the API keys (names and rights, never the keys)."""
+    from . import keys
+
+    for k in keys.load(session.load_config()):
+        click.echo(f"{k.name}\t{k.shown}…\t{k.access}\t{','.join(k.kbs)}")
+
+
+@keys_group.command("revoke")
+@click.argument("name")
+def keys_revoke_cmd(name):
+    """Revoke the API key NAME (a running server refuses it from the next request)."""
+    from . import keys
+
+    keys.revoke(session.load_config(), name)
+    click.echo(f"revoked key {name!r}")
 
 
 def main() -> None:

@@ -39,7 +39,11 @@ def cache_dir() -> Path:
 @dataclass(frozen=True)
 class Config:
     # --- where (runtime) ---
-    index: str = "index"  # the index folder (--index)
+    index: str = "index"  # the index folder (--index): the default knowledge base
+    kb: str = ""  # a named knowledge base (--kb, rag/kbs.py); "" = the default one
+    # The server's own files: named knowledge bases (data/kbs/NAME, one index folder each),
+    # API keys (data/keys.json, hashed), saved conversations.
+    data: str = "data"
     max_file_mb: int = 50  # larger documents are refused with a message (indexing, uploads)
 
     # --- embedding (saved in the manifest) ---
@@ -99,6 +103,9 @@ class Config:
 
     # --- web app (runtime) ---
     auth: str = field(default="", repr=False)  # USER:PASSWORD asked by the web app (--auth)
+    # Answers the HTTP API lets wait for the model before it says 429 (one runs at a time
+    # on a laptop; at ~10 s an answer, 8 waiting is over a minute's wait for the last).
+    queue: int = 8
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -120,6 +127,8 @@ class Config:
             )
         if self.top_k < 1:
             raise UsageError(f"-k must be at least 1, got {self.top_k}")
+        if self.queue < 0:
+            raise UsageError(f"RAG_QUEUE must be 0 or more, got {self.queue}")
 
     # Keys that shape the index; changing any of them needs `rag index --rebuild`.
     INDEX_KEYS = (

@@ -38,9 +38,21 @@ def load_config(**overrides) -> Config:
     return Config.from_env().with_(**overrides)
 
 
-def index_dir(value: str | Path | None, config: Config | None = None) -> Path:
-    """The index folder: ``value`` (a flag) if given, else the config's (``RAG_INDEX``)."""
-    return Path(value or (config or Config.from_env()).index)
+def index_dir(value: str | Path | None, config: Config | None = None, *, must_exist: bool = True) -> Path:
+    """The index folder: ``value`` (``--index``) if given, else the named knowledge base of
+    ``--kb`` / ``RAG_KB`` (which must exist unless ``must_exist`` is off), else the
+    default one (``RAG_INDEX``)."""
+    from . import kbs
+
+    config = config or Config.from_env()
+    if value and config.kb:
+        from .errors import UsageError
+
+        raise UsageError("--index and --kb name two knowledge bases", "give one of them")
+    if value:
+        return Path(value)
+    name = kbs.selected(config)
+    return kbs.require(name, config) if must_exist else kbs.path_of(name, config)
 
 
 def resolve_backend(root: Path, config: Config) -> Config:
@@ -57,6 +69,17 @@ def resolve_backend(root: Path, config: Config) -> Config:
     except RagError:  # no index yet (or a damaged one: opening it will say so)
         return config
     return config.with_(embed_backend=built)
+
+
+def default_sources(config: Config, index_flag: str | Path | None = None) -> list[Path]:
+    """What ``rag index`` with no PATH builds a new index from: ``seeds/`` for the default
+    knowledge base (or an ``--index`` folder); a named one needs its documents given."""
+    if config.kb and not index_flag:
+        from .errors import UsageError
+
+        raise UsageError(f"knowledge base {config.kb!r} has no index yet", f"give its documents: "
+                         f"`rag kb create {config.kb} PATH...`")
+    return [Path(DEFAULT_DOCS)]
 
 
 def ensure_index(root: Path, config: Config, say: Say = stderr) -> None:
