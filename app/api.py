@@ -28,10 +28,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import keys as keymod
 from rag import kbs
+from rag.conversations import UnknownConversationError
 from rag.errors import (DocumentError, IndexLockedError, IndexMissingError, ModelError, RagError,
                         UsageError)
 
-from . import chat_api
+from . import chat_api, conversations_api
 from .kb import Rejected
 from .pool import Busy, Library
 from .strings import strings
@@ -58,6 +59,8 @@ def rag_status(e: RagError) -> tuple[int, str]:
         return e.status, "unauthorized" if e.status == 401 else "forbidden"
     if isinstance(e, kbs.UnknownKBError):
         return 404, "unknown_knowledge_base"
+    if isinstance(e, UnknownConversationError):
+        return 404, "unknown_conversation"
     if isinstance(e, UsageError):
         return 400, "invalid_request"
     if isinstance(e, IndexLockedError):
@@ -122,8 +125,8 @@ class SearchRequest(BaseModel):
 
 
 def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
-    """The API over ``library``. With ``require_keys`` every request needs an API key
-    (``rag keys create``); without, a key that is sent is still checked."""
+    """The API over ``library``. With ``require_keys`` (a server reachable from other
+    machines) every request needs an API key (``rag keys create``); on loopback none does."""
     api = FastAPI(title="rag-chat API", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     api.state.library = library
     config = library.config
@@ -166,10 +169,10 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
     # ------------------------------------------------------------ access
 
     def authorize(request: Request, kb: str, need: keymod.Access = "read") -> None:
+        if not require_keys:  # loopback: OpenAI clients send some key whatever happens; it is not checked
+            return
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else None
-        if not require_keys and not token:
-            return
         keymod.check(keymod.load(config), token, kb, need)
 
     def open_kb(request: Request, name: str, need: keymod.Access = "read"):
@@ -278,7 +281,8 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
     async def _rejected(request, e: Rejected):
         return error_response(400, en[e.key].format(**e.fields), e.key)
 
-    chat_api.add_routes(api, library, open_kb)
+    chat_api.add_routes(api, library, authorize, open_kb)
+    conversations_api.add_routes(api, library, authorize, open_kb)
 
     # Everything else under /v1 and /api is ours too: a JSON 404, not the web app's page.
     @api.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

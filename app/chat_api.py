@@ -63,6 +63,9 @@ class ChatRequest(BaseModel):
     # ours (OpenAI clients send them with extra_body=...)
     k: int | None = Field(None, ge=1, le=20)
     mode: Literal["dense", "bm25", "hybrid"] | None = None
+    # a saved conversation (GET /api/conversations) to continue, or "new" to start one:
+    # its stored turns are the history, and this turn is saved once answered
+    conversation_id: str | None = Field(None, max_length=64)
 
     def question_and_history(self) -> tuple[str, list[dict]]:
         from rag.errors import UsageError
@@ -110,13 +113,20 @@ async def relay(request: Request, work: Callable[[threading.Event], Iterator]) -
             put(end)
 
     threading.Thread(target=run, name="rag-api-answer", daemon=True).start()
+    checked = loop.time()
     try:
         while True:
             try:
                 item = await asyncio.wait_for(queue.get(), 0.5)
             except asyncio.TimeoutError:
+                item = None
+            # Asked twice a second, tokens or not: uvicorn drops writes to a closed
+            # connection without an error, so a stream never learns it by sending.
+            if loop.time() - checked >= 0.5:
+                checked = loop.time()
                 if await request.is_disconnected():
                     return
+            if item is None:
                 continue
             if item is end:
                 return
@@ -127,15 +137,26 @@ async def relay(request: Request, work: Callable[[threading.Event], Iterator]) -
         cancel.set()
 
 
-def add_routes(api: FastAPI, library: Library, open_kb: Callable) -> None:
-    from .api import busy_error, error_response, new_id, now, rag_status
-    from .pool import Busy
+def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Callable) -> None:
+    from rag.conversations import UnknownConversationError
     from rag.errors import RagError
+
+    from .api import busy_error, error_response, new_id, now, rag_status
+    from .conversations_api import visible
+    from .pool import Busy
 
     @api.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request):
         kb = open_kb(request, body.model)
         question, history = body.question_and_history()
+        conv = None
+        if body.conversation_id == "new":
+            conv = library.conversations.create(body.model, question)
+        elif body.conversation_id:
+            conv = visible(library, request, body.conversation_id, authorize)
+            if conv.kb != body.model:  # as if absent: no hint about other knowledge bases
+                raise UnknownConversationError(f"no conversation {body.conversation_id!r} in {body.model!r}")
+            history = conv.history()[-MAX_HISTORY_TURNS:]
         pipeline = kb.snapshot()
         try:
             ticket = library.gate.enter()
@@ -149,12 +170,19 @@ def add_routes(api: FastAPI, library: Library, open_kb: Callable) -> None:
                     return
                 with contextlib.closing(pipeline.stream(question, history or None, k=body.k, mode=body.mode,
                                                         max_new_tokens=budget)) as events:
-                    yield from events
+                    for event in events:
+                        if event.kind == "done" and conv is not None:
+                            # saved before the client hears it is done: a crash after
+                            # this loses nothing, one before it loses only this turn
+                            library.conversations.add_turn(conv.id, question, event.answer.to_json())
+                        yield event
             finally:
                 library.gate.leave(ticket)
 
         cid, created = new_id("chatcmpl"), now()
         head = {"id": cid, "created": created, "model": body.model}
+        if conv is not None:
+            head["conversation_id"] = conv.id
         if not body.stream:
             answer = None
             async for event in relay(request, work):

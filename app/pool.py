@@ -80,6 +80,9 @@ class Library:
         self.default = default
         self.gate = Gate(config.queue)
         self._open: dict[str, KnowledgeBase] = {kbs.DEFAULT: default}
+        from rag.conversations import Store
+
+        self.conversations = Store.for_config(config)
         self._lock = threading.Lock()  # opening, creating and deleting; answers never wait on it
 
     @property
@@ -154,3 +157,4 @@ class Library:
             else:
                 kbs.delete(name, self.config)
             self._open.pop(name, None)
+            self.conversations.delete_kb(name)

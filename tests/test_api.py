@@ -374,3 +374,61 @@ def test_a_client_that_goes_away_stops_the_answer():
 
     assert asyncio.run(consume()) == 3
     assert closed.wait(5)  # the worker noticed and closed the pipeline's generator
+
+
+# ------------------------------------------------------------ saved conversations
+
+def test_conversations_are_saved_continued_renamed_and_deleted(server, config):
+    client, _ = server()
+    first = ask(client, "北岬灯塔建于哪一年？", conversation_id="new").json()
+    cid = first["conversation_id"]
+    # the follow-up sends only the new question: the stored turns are the history
+    second = ask(client, "它有多高？", conversation_id=cid).json()
+    assert "北岬灯塔" in second["standalone_question"] and second["conversation_id"] == cid
+    conv = client.get(f"/api/conversations/{cid}").json()
+    assert conv["kb"] == "default" and conv["title"] == "北岬灯塔建于哪一年？"
+    assert [t["question"] for t in conv["turns"]] == ["北岬灯塔建于哪一年？", "它有多高？"]
+    assert conv["turns"][0]["citations"][0]["source"] == "lighthouse.txt"
+    title = "灯塔'); DROP TABLE conversations;--"
+    assert client.patch(f"/api/conversations/{cid}", json={"title": title}).json()["title"] == title
+    assert [c["title"] for c in client.get("/api/conversations").json()["conversations"]] == [title]
+    assert client.patch(f"/api/conversations/{cid}", json={"title": ""}).status_code == 400
+    assert ask(client, "x", conversation_id="no-such-id").status_code == 404
+    assert client.delete(f"/api/conversations/{cid}").status_code == 200
+    assert client.get(f"/api/conversations/{cid}").status_code == 404
+    assert client.get("/api/conversations").json()["conversations"] == []
+
+
+def test_a_conversation_stays_in_its_knowledge_base_and_with_its_keys(server, tmp_path, config):
+    client, _ = server(require_keys=True)
+    _, admin = keys.create(config, "admin", None, "write")
+    _, only_default = keys.create(config, "reader", ["default"])
+    h_admin, h_reader = {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {only_default}"}
+    src = _write(tmp_path / "ferry", OTHER) / "ferry.txt"
+    assert client.post("/api/kb/ferries/documents?create=true", headers=h_admin,
+                       files=[("files", ("ferry.txt", src.read_bytes()))]).status_code == 201
+    made = client.post("/api/conversations", headers=h_admin, json={"kb": "ferries", "title": "ferry times"})
+    assert made.status_code == 201
+    cid = made.json()["id"]
+    # the reader cannot see it, nor learn it exists; nobody can continue it in another knowledge base
+    assert client.get(f"/api/conversations/{cid}", headers=h_reader).status_code == 404
+    assert client.get("/api/conversations", headers=h_reader).json()["conversations"] == []
+    r = client.post("/v1/chat/completions", headers=h_admin, json={
+        "model": "default", "conversation_id": cid, "messages": [{"role": "user", "content": "北岬灯塔建于哪一年？"}]})
+    assert r.status_code == 404
+    assert client.post("/api/conversations", headers=h_reader, json={"kb": "ferries"}).status_code == 403
+
+
+def test_the_store_keeps_whole_turns_only(tmp_path):
+    from rag.conversations import Store
+
+    store = Store(tmp_path / "c.db")
+    conv = store.create("default", "  many   spaces  ")
+    assert conv.title == "many spaces"
+    store.add_turn(conv.id, "q1", {"answer": "a1", "citations": []})
+    with pytest.raises(RuntimeError):
+        with store._db() as db:  # a failure inside a write leaves nothing behind
+            db.execute("INSERT INTO turns VALUES (?, 2, 'q2', 'a2', '{}', '{}', 0)", (conv.id,))
+            raise RuntimeError("crash mid-write")
+    again = Store(tmp_path / "c.db").get(conv.id)
+    assert [t.question for t in again.turns] == ["q1"] and again.history()[1] == {"role": "assistant", "content": "a1"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -112,6 +113,41 @@ def _llama_class(lookup: bool):
     return LookupLlama
 
 
+def _amx_build() -> bool:
+    """llama.cpp was compiled with its AMX matrix kernels (pip builds for the CPU it runs on,
+    so any Xeon since Sapphire Rapids). Those kernels crash the process on some machines
+    (SIGSEGV at the first tile instruction: llama.cpp issue 20824; the per-thread XTILEDATA
+    permission is missing, fix pending upstream): on the 2-core Xeon this was found on,
+    `rag ask` died at its first answer with no message."""
+    import llama_cpp
+
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
+
+
+@contextmanager
+def _plain_cpu_buffers(active: bool):
+    """While loading a model: weights in plain CPU buffers (``use_extra_bufts`` off), so no
+    AMX kernel ever runs. llama-cpp-python 0.3 has no argument for it: its constructor
+    reads ``llama_model_default_params()``, which is wrapped for the duration."""
+    if not active:
+        yield
+        return
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def params():
+        p = original()
+        p.use_extra_bufts = False
+        return p
+
+    lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
+
+
 def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[object, threading.Lock]:
     """One Llama per (file, n_ctx, threads, lookup) per process, with the lock that guards
     it: a llama context is not thread-safe, and loading costs seconds and ~1.2 GB.
@@ -126,8 +162,9 @@ def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[
         raise ModelError(f"llama-cpp-python is not installed ({_first_line(e)})",
                          "pip install 'llama-cpp-python>=0.3.36,<0.4'") from e
     try:
-        llm = _llama_class(bool(lookup))(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
-                                         n_threads_batch=threads, n_batch=512, verbose=False)
+        with _plain_cpu_buffers(_amx_build()):
+            llm = _llama_class(bool(lookup))(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
+                                             n_threads_batch=threads, n_batch=512, verbose=False)
     except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
         raise ModelError(f"cannot load GGUF model {path}: {_first_line(e)}",
                          "check the file is a complete GGUF for llama.cpp, or lower RAG_N_CTX") from e
