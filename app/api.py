@@ -53,25 +53,23 @@ def error_response(status: int, message: str, code: str, headers: dict | None = 
     return JSONResponse({"error": {"message": message, "type": kind, "code": code}}, status, headers=headers)
 
 
+# Library errors by HTTP status, most specific first (UnknownKBError is an IndexMissingError).
+_STATUS: tuple[tuple[type, int, str], ...] = (
+    (kbs.UnknownKBError, 404, "unknown_knowledge_base"),
+    (UnknownConversationError, 404, "unknown_conversation"),
+    (UsageError, 400, "invalid_request"),
+    (IndexLockedError, 409, "index_busy"),
+    (IndexMissingError, 404, "not_found"),
+    (ModelError, 503, "model_unavailable"),
+    (DocumentError, 400, "bad_document"),
+)
+
+
 def rag_status(e: RagError) -> tuple[int, str]:
     """The HTTP status (and error code) of a library error."""
     if isinstance(e, keymod.KeyDenied):
         return e.status, "unauthorized" if e.status == 401 else "forbidden"
-    if isinstance(e, kbs.UnknownKBError):
-        return 404, "unknown_knowledge_base"
-    if isinstance(e, UnknownConversationError):
-        return 404, "unknown_conversation"
-    if isinstance(e, UsageError):
-        return 400, "invalid_request"
-    if isinstance(e, IndexLockedError):
-        return 409, "index_busy"
-    if isinstance(e, IndexMissingError):
-        return 404, "not_found"
-    if isinstance(e, ModelError):
-        return 503, "model_unavailable"
-    if isinstance(e, DocumentError):
-        return 400, "bad_document"
-    return 500, "server_error"
+    return next(((status, code) for kind, status, code in _STATUS if isinstance(e, kind)), (500, "server_error"))
 
 
 def busy_error(e: Busy) -> ApiError:
@@ -127,7 +125,8 @@ class SearchRequest(BaseModel):
 def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
     """The API over ``library``. With ``require_keys`` (a server reachable from other
     machines) every request needs an API key (``rag keys create``); on loopback none does."""
-    api = FastAPI(title="rag-chat API", docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    # No Swagger page: it loads its scripts from a CDN, and this app makes no outside requests.
+    api = FastAPI(title="rag-chat API", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     api.state.library = library
     config = library.config
     en = strings("en")

@@ -81,7 +81,7 @@ class ChatRequest(BaseModel):
 def extras(answer) -> dict[str, Any]:
     """What an OpenAI response lacks: the checked answer's citations and verdict."""
     j = answer.to_json()
-    return {key: j[key] for key in ("citations", "refused", "refusal_reason", "short_answer",
+    return {key: j[key] for key in ("question", "citations", "refused", "refusal_reason", "short_answer",
                                     "standalone_question", "calibration", "timings")}
 
 

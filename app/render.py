@@ -244,8 +244,14 @@ def sources_html(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int,
     """The sources panel after an answer: its sources, then the earlier answers' sources
     folded away (``earlier``: (turn, question, sources_section) pairs, newest last).
     ``data-state="done"`` and ``data-turn`` let a test tell when an answer is complete."""
+    return panel_html(sources_section(answer, docs, ui, turn), ui, turn, answer.refused, earlier)
+
+
+def panel_html(section: str, ui: dict, turn: int, refused: bool, earlier: Sequence[tuple[int, str, str]] = ()) -> str:
+    """The panel around one answer's ``section`` (also for a reopened conversation, whose
+    sections were saved as shown)."""
     parts = [f'<div class="rag-sources" data-state="done" data-turn="{turn}" '
-             f'data-refused="{str(answer.refused).lower()}">', sources_section(answer, docs, ui, turn)]
+             f'data-refused="{str(bool(refused)).lower()}">', section]
     for t, question, section in reversed(earlier):
         label = esc(ui["earlier"].format(n=t, q=_snippet(question, 30)))
         parts.append(f'<details class="earlier"><summary>{label}</summary>{section}</details>')

@@ -65,7 +65,8 @@ def create_server(pipeline, index_root: Path, config, lang: str = "zh", auth: tu
     library = Library(KnowledgeBase(pipeline, Path(index_root)), config.with_(index=str(index_root), kb=""))
     api = create_api(library, require_keys=require_keys)
     shown = library.get(kb or kbs.DEFAULT)
-    demo = create_app(shown.pipeline, shown.root, lang, kb=shown, gate=library.gate)
+    demo = create_app(shown.pipeline, shown.root, lang, kb=shown, gate=library.gate,
+                      conversations=library.conversations, kb_name=kb or kbs.DEFAULT)
     return gr.mount_gradio_app(api, demo, path="/", auth=auth, show_error=False, ssr_mode=False, mcp_server=False,
                                footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
                                max_file_size=config.max_file_mb << 20, **launch_options())

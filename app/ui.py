@@ -34,16 +34,20 @@ EARLIER_KEPT = 10  # earlier answers whose sources stay in the panel
 
 def _new_state() -> dict:
     # display: chat messages as shown (HTML); convo: plain text turns for the pipeline;
-    # sources: (turn, question, sources HTML) of earlier answers, so their [n] still work
-    return {"display": [], "convo": [], "turn": 0, "sources": []}
+    # sources: (turn, question, sources HTML) of earlier answers, so their [n] still work;
+    # cid: the saved conversation these turns go to (created with the first answer)
+    return {"display": [], "convo": [], "turn": 0, "sources": [], "cid": None}
 
 
 class Handlers:
     """Event handlers, independent of the layout."""
 
-    def __init__(self, pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None, gate=None):
+    def __init__(self, pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None, gate=None,
+                 conversations=None, kb_name: str = "default"):
         self.kb = kb or KnowledgeBase(pipeline, Path(index_root))
         self.ui = strings(lang)
+        # saved conversations (rag/conversations.py Store), None: chats are not kept
+        self.conversations, self.kb_name = conversations, kb_name
         # the server's queue in front of the model (app/pool.py), shared with the API
         self.gate = gate
 
@@ -92,10 +96,69 @@ class Handlers:
         convo = state["convo"] + [{"role": "user", "content": answer.question},
                                   {"role": "assistant", "content": answer.answer}]
         earlier = state.get("sources", [])
-        panel = render.sources_html(answer, docs, ui, turn, earlier)
-        kept = (earlier + [(turn, answer.question, render.sources_section(answer, docs, ui, turn))])[-EARLIER_KEPT:]
-        new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept}
+        section = render.sources_section(answer, docs, ui, turn)
+        panel = render.panel_html(section, ui, turn, answer.refused, earlier)
+        kept = (earlier + [(turn, answer.question, section)])[-EARLIER_KEPT:]
+        cid = self._save(state.get("cid"), answer, display[-1]["content"], section)
+        new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept, "cid": cid}
         yield "", display, panel, new_state
+
+    def _save(self, cid: str | None, answer, shown: str, section: str) -> str | None:
+        """Keep the turn as shown; a store that fails costs the history, never the answer."""
+        if self.conversations is None:
+            return cid
+        try:
+            if cid is None:
+                cid = self.conversations.create(self.kb_name, answer.question).id
+            self.conversations.add_turn(cid, answer.question, answer.to_json(),
+                                        {"display": shown, "sources": section})
+        except Exception:  # noqa: BLE001 -- logged; the chat goes on
+            log.exception("saving the conversation failed")
+        return cid
+
+    # ------------------------------------------------------------ saved conversations
+
+    def conversation_choices(self):
+        rows = self.conversations.list(self.kb_name) if self.conversations else []
+        return gr.update(choices=[(c.title, c.id) for c in rows], value=None)
+
+    def open_conversation(self, cid: str | None):
+        """Outputs (textbox, chat, sources panel, state): the conversation as it was shown."""
+        if not cid or self.conversations is None:
+            return "", gr.skip(), gr.skip(), gr.skip()
+        try:
+            conv = self.conversations.get(cid)
+        except RagError:
+            return "", gr.skip(), render.error_html(self.ui["conv_none"], self.ui, 0), gr.skip()
+        display, sections = [], []
+        for t in conv.turns:
+            display += [{"role": "user", "content": render.md_safe(t.question)},
+                        {"role": "assistant", "content": t.view.get("display") or render.md_safe(t.answer)}]
+            sections.append((t.n, t.question, t.view.get("sources", "")))
+        if not conv.turns:
+            panel = render.empty_html(self.ui)
+        else:
+            panel = render.panel_html(sections[-1][2], self.ui, conv.turns[-1].n, conv.turns[-1].record.get("refused"),
+                                      sections[:-1][-EARLIER_KEPT:])
+        state = {"display": display, "convo": conv.history(), "turn": len(conv.turns),
+                 "sources": sections[-EARLIER_KEPT:], "cid": conv.id}
+        return "", display, panel, state
+
+    def rename_conversation(self, cid: str | None, title: str):
+        if cid and self.conversations is not None and (title or "").strip():
+            with contextlib.suppress(RagError):
+                self.conversations.rename(cid, title)
+        return self.conversation_choices(), ""
+
+    def delete_conversation(self, cid: str | None, state: dict | None):
+        """Outputs (picker, textbox, chat, sources panel, state); the open chat is cleared
+        when it is the one deleted."""
+        if cid and self.conversations is not None:
+            with contextlib.suppress(RagError):
+                self.conversations.delete(cid)
+        if state and state.get("cid") == cid:
+            return self.conversation_choices(), *self.new_chat()
+        return self.conversation_choices(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     @contextlib.contextmanager
     def _turn(self):
@@ -260,8 +323,8 @@ def launch_options() -> dict:
 
 
 def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None,
-               gate=None) -> gr.Blocks:
-    h = Handlers(pipeline, index_root, lang, kb, gate)
+               gate=None, conversations=None, kb_name: str = "default") -> gr.Blocks:
+    h = Handlers(pipeline, index_root, lang, kb, gate, conversations, kb_name)
     ui, config = h.ui, pipeline.config
     with gr.Blocks(title=ui["title"], analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown(f"# {ui['title']}\n{ui['subtitle']}", elem_id="app-title")
@@ -278,6 +341,8 @@ def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase |
                                              lines=1, max_lines=4, autofocus=True, elem_id="question")
                             send = gr.Button(ui["send"], variant="primary", scale=0, min_width=90, elem_id="send")
                             new = gr.Button(ui["new_chat"], scale=0, min_width=90, elem_id="new-chat")
+                        if h.conversations is not None:
+                            conv = _conversations(h, ui)
                         with gr.Accordion(ui["settings"], open=False):
                             k = gr.Slider(1, 10, value=config.top_k, step=1, label=ui["top_k"])
                             mode = gr.Radio(list(MODES), value=config.mode, label=ui["mode"])
@@ -290,8 +355,16 @@ def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase |
         outputs = [box, chatbot, sources, state]
         for trigger in (box.submit, send.click):
             # Our own "searching / writing" text shows progress; Gradio's overlay would hide it.
-            trigger(h.respond, [box, state, k, mode, length], outputs, concurrency_id="chat",
-                    show_progress="hidden")
+            answered = trigger(h.respond, [box, state, k, mode, length], outputs, concurrency_id="chat",
+                               show_progress="hidden")
+            if h.conversations is not None:
+                answered.then(h.conversation_choices, None, conv["pick"], queue=False)
+        if h.conversations is not None:
+            conv["open"].click(h.open_conversation, [conv["pick"]], outputs, queue=False)
+            conv["rename"].click(h.rename_conversation, [conv["pick"], conv["title"]], [conv["pick"], conv["title"]],
+                                 queue=False)
+            conv["delete"].click(h.delete_conversation, [conv["pick"], state], [conv["pick"], *outputs], queue=False)
+            demo.load(h.conversation_choices, None, conv["pick"], queue=False)
         new.click(h.new_chat, None, outputs, queue=False)
         chatbot.clear(h.new_chat, None, outputs, queue=False)  # the chat's own bin button: forget it all
         # Another user may have changed the index: show the current list on every page load.
@@ -299,6 +372,19 @@ def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase |
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.rag_handlers = h
     return demo
+
+
+def _conversations(h: Handlers, ui: dict) -> dict:
+    """Saved conversations: pick, open, rename, delete."""
+    with gr.Accordion(ui["conversations"], open=False, elem_id="conversations"):
+        pick = gr.Dropdown(choices=[], label=ui["conv_pick"], elem_id="conv-pick")
+        with gr.Row():
+            open_ = gr.Button(ui["conv_open"], size="sm", elem_id="conv-open")
+            delete = gr.Button(ui["conv_delete"], size="sm", variant="stop", elem_id="conv-delete")
+        with gr.Row():
+            title = gr.Textbox(placeholder=ui["conv_title"], show_label=False, scale=3, elem_id="conv-title")
+            rename = gr.Button(ui["conv_rename"], size="sm", scale=1, elem_id="conv-rename")
+    return {"pick": pick, "open": open_, "delete": delete, "title": title, "rename": rename}
 
 
 def _kb_tab(h: Handlers, ui: dict):

@@ -1,12 +1,15 @@
 """A bounded local load test of `rag serve`: concurrent chat sessions, loopback only.
 
     .venv/bin/python -m evals.load_test [--sessions 8] [--questions 2] [--index DIR]
+    .venv/bin/python -m evals.load_test --sessions 2 --api-clients 8 --duration 120
 
-Starts the real server on a free 127.0.0.1 port, opens one Gradio client session per user,
-and has every session ask its own questions (seed questions with a known answer) at the same
-time. Checks that each reply belongs to the question that session asked (no answers mixed
-between sessions) and contains the expected answer; samples the server's memory every
-second; stops the server at the end. Every wait is bounded.
+Starts the real server on a free 127.0.0.1 port, opens one Gradio client session per
+browser user and (``--api-clients``) HTTP API clients on /v1/chat/completions, and has each
+ask its own questions (seed questions with a known answer) at the same time; with
+``--duration`` every client keeps asking until the time is up. Checks that each reply
+belongs to the question that client asked (no answers mixed between clients) and contains
+the expected answer; an API client told 429 waits its Retry-After and asks again (counted).
+Samples the server's memory every second; stops the server at the end. Every wait is bounded.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 @dataclass
 class Reply:
-    session: int
+    session: int  # browser sessions count from 0, API clients from 100
     question: str
     expected: list[str]
     answer: str
@@ -84,12 +87,15 @@ def _norm(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).lower().split())
 
 
-def _session(url: str, i: int, todo: list[tuple[str, list[str]]], timeout: float) -> list[Reply]:
+def _session(url: str, i: int, todo: list[tuple[str, list[str]]], timeout: float, until: float = 0) -> list[Reply]:
     from gradio_client import Client
 
     client = Client(url, verbose=False)
     out = []
-    for question, expected in todo:
+    rounds = [todo] if not until else iter(lambda: todo, None)
+    for question, expected in (q for batch in rounds for q in batch):
+        if until and time.time() > until:
+            break
         t0 = time.perf_counter()
         job = client.submit(question, 5, "hybrid", 256, api_name="/respond")
         result = job.result(timeout=timeout)
@@ -101,6 +107,39 @@ def _session(url: str, i: int, todo: list[tuple[str, list[str]]], timeout: float
                          own_question=_norm(question) in _norm(_text(last_user.get("content"))),
                          correct=any(_norm(a) in _norm(text) for a in expected)))
     return out
+
+
+def _api_client(url: str, i: int, todo: list[tuple[str, list[str]]], timeout: float, until: float,
+                busy: list[int]) -> list[Reply]:
+    """One program on the OpenAI-compatible API, asking its questions in turn."""
+    import urllib.error
+
+    out, n = [], 0
+    while True:
+        question, expected = todo[n % len(todo)]
+        n += 1
+        t0 = time.perf_counter()
+        body = json.dumps({"model": "default", "messages": [{"role": "user", "content": question}]}).encode()
+        req = urllib.request.Request(url + "v1/chat/completions", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                data = json.load(r)
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            busy[0] += 1
+            time.sleep(min(float(e.headers.get("Retry-After") or 5), 10))
+            n -= 1  # the same question again
+            if time.time() > until:
+                return out
+            continue
+        text = data["choices"][0]["message"]["content"]
+        out.append(Reply(100 + i, question, expected, text, time.perf_counter() - t0,
+                         own_question=data.get("question") == question,
+                         correct=any(_norm(a) in _norm(text) for a in expected)))
+        if time.time() > until or (until == 0 and n >= len(todo)):
+            return out
 
 
 def _text(content) -> str:
@@ -118,9 +157,14 @@ def _text(content) -> str:
 @click.option("--questions", "per_session", default=2, show_default=True, type=click.IntRange(1, 10))
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index to serve (built from seeds/ if missing).")
 @click.option("--timeout", default=900.0, show_default=True, help="Seconds allowed per request.")
+@click.option("--api-clients", default=0, show_default=True, type=click.IntRange(0, 64),
+              help="Programs on the HTTP API (/v1/chat/completions) besides the browser sessions.")
+@click.option("--duration", default=0.0, show_default=True,
+              help="Seconds every client keeps asking (0: each asks its questions once).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as JSON.")
-def main(sessions, per_session, index_dir, timeout, json_out):
-    todo = _questions(sessions * per_session)
+def main(sessions, per_session, index_dir, timeout, api_clients, duration, json_out):
+    todo = _questions((sessions + api_clients) * per_session)
+    busy = [0]
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ)
@@ -129,11 +173,15 @@ def main(sessions, per_session, index_dir, timeout, json_out):
     server = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=REPO, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
+    t0 = time.perf_counter()
     stop = threading.Event()
+
+    samples: list[tuple[float, float]] = []  # (seconds since start, MB): is memory flat?
 
     def sample():
         while not stop.wait(1.0):
-            peak[0] = max(peak[0], _rss_mb(server.pid))
+            samples.append((time.perf_counter() - t0, _rss_mb(server.pid)))
+            peak[0] = max(peak[0], samples[-1][1])
 
     try:
         deadline = time.time() + 600
@@ -146,12 +194,17 @@ def main(sessions, per_session, index_dir, timeout, json_out):
                     raise click.ClickException(f"server did not start: {server.stderr.read()[-500:]}")
                 time.sleep(2)
         idle_mb = _rss_mb(server.pid)
-        threading.Thread(target=sample, daemon=True).start()
         t0 = time.perf_counter()
-        with ThreadPoolExecutor(sessions) as pool:
-            futures = [pool.submit(_session, url, i, todo[i * per_session:(i + 1) * per_session], timeout)
+        threading.Thread(target=sample, daemon=True).start()
+        until = time.time() + duration if duration else 0
+        bound = (duration or timeout * per_session) + timeout + 60
+        with ThreadPoolExecutor(sessions + api_clients) as pool:
+            futures = [pool.submit(_session, url, i, todo[i * per_session:(i + 1) * per_session], timeout, until)
                        for i in range(sessions)]
-            replies = [r for f in futures for r in f.result(timeout=timeout * per_session + 60)]
+            futures += [pool.submit(_api_client, url, i, todo[(sessions + i) * per_session:(sessions + i + 1) * per_session],
+                                    timeout, until, busy) for i in range(api_clients)]
+            replies = [r for f in futures for r in f.result(timeout=bound)]
+            mid_mb = _rss_mb(server.pid)
         wall = time.perf_counter() - t0
     finally:
         stop.set()
@@ -162,13 +215,16 @@ def main(sessions, per_session, index_dir, timeout, json_out):
             server.kill()
     lat = sorted(r.seconds for r in replies)
     summary = {
-        "sessions": sessions, "requests": len(replies),
+        "sessions": sessions, "api_clients": api_clients, "requests": len(replies), "told_429": busy[0],
         "answered": sum(bool(r.answer.strip()) for r in replies),
         "correct": sum(r.correct for r in replies),
         "mixed_up": sum(not r.own_question for r in replies),
         "latency_p50_s": round(statistics.median(lat), 1),
         "latency_p95_s": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1),
         "wall_s": round(wall, 1), "server_rss_idle_mb": round(idle_mb), "server_rss_peak_mb": round(peak[0]),
+        # after the first quarter (every allocation made once) and at the end: flat means equal
+        "server_rss_q1_mb": round(next((mb for t, mb in samples if t >= wall / 4), mid_mb)),
+        "server_rss_end_mb": round(mid_mb),
     }
     click.echo("| " + " | ".join(summary) + " |")
     click.echo("|" + "---|" * len(summary))
@@ -177,7 +233,8 @@ def main(sessions, per_session, index_dir, timeout, json_out):
         if not r.correct or not r.own_question:
             click.echo(f"session {r.session}: {r.question} -> {r.answer[:80]!r}", err=True)
     if json_out:
-        json_out.write_text(json.dumps({"summary": summary, "replies": [asdict(r) for r in replies]},
+        json_out.write_text(json.dumps({"summary": summary, "replies": [asdict(r) for r in replies],
+                                        "rss_mb": [(round(t, 1), round(mb)) for t, mb in samples]},
                                        ensure_ascii=False, indent=1))
 
 

@@ -339,6 +339,10 @@ def kb_delete_cmd(name, yes):
     if name != kbs.DEFAULT and not yes:
         click.confirm(f"delete knowledge base {name!r} ({root})?", abort=True, err=True)
     kbs.delete(name, config)
+    from .conversations import Store
+
+    if (Path(config.data) / "conversations.db").exists():
+        Store.for_config(config).delete_kb(name)  # its saved conversations go with it
     click.echo(f"deleted knowledge base {name!r}")
 
 

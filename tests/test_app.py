@@ -384,3 +384,42 @@ def test_serve_command_help_and_share():
     assert result.exit_code == 0 and "--auth" in result.output and "--port" in result.output
     result = CliRunner().invoke(serve_cmd, ["--share"])
     assert isinstance(result.exception, UsageError)
+
+
+# ---------------------------------------------------------------- saved conversations
+
+
+def test_conversations_are_kept_reopened_renamed_and_deleted(pipeline, index_root, tmp_path):
+    from rag.conversations import Store
+
+    store = Store(tmp_path / "data" / "conversations.db")
+    demo = create_app(pipeline, index_root, conversations=store)
+    h = demo.rag_handlers
+    labels = {getattr(b, "value", None) for b in demo.blocks.values() if type(b).__name__ == "Button"}
+    assert {"打开", "重命名", "删除对话"} <= labels
+    first = ask(h, MINIMAX_Q)[-1][3]
+    second = ask(h, XSS_Q, first)[-1]
+    assert second[3]["cid"] == first["cid"]  # one conversation, two turns
+    choices = h.conversation_choices()["choices"]
+    assert choices == [(MINIMAX_Q, first["cid"])]
+    shown, panel = second[1], second[2]
+
+    h.new_chat()
+    _, display, reopened_panel, state = h.open_conversation(first["cid"])
+    assert display == shown  # exactly as it was shown, escaped HTML included
+    assert 'data-turn="2"' in reopened_panel and "<script>" not in reopened_panel
+    assert reopened_panel == panel
+    assert state["turn"] == 2 and len(state["convo"]) == 4 and state["cid"] == first["cid"]
+    third = ask(h, "那它叫什么？", state)[-1][3]  # continues the reopened conversation
+    assert third["turn"] == 3 and len(store.get(first["cid"]).turns) == 3
+
+    h.rename_conversation(first["cid"], "吉祥物 <b>x</b>")
+    assert store.get(first["cid"]).title == "吉祥物 <b>x</b>"
+    pick, box, chat, panel, state = h.delete_conversation(first["cid"], third)
+    assert chat == [] and state["cid"] is None and pick["choices"] == []
+    assert store.list() == []
+
+
+def test_without_a_store_nothing_is_saved(handlers):
+    out = ask(handlers, MINIMAX_Q)[-1][3]
+    assert out["cid"] is None and handlers.conversation_choices()["choices"] == []
