@@ -66,7 +66,7 @@ def create_server(pipeline, index_root: Path, config, lang: str = "zh", auth: tu
     api = create_api(library, require_keys=require_keys)
     shown = library.get(kb or kbs.DEFAULT)
     demo = create_app(shown.pipeline, shown.root, lang, kb=shown, gate=library.gate,
-                      conversations=library.conversations, kb_name=kb or kbs.DEFAULT)
+                      conversations=library.conversations, kb_name=kb or kbs.DEFAULT, library=library)
     return gr.mount_gradio_app(api, demo, path="/", auth=auth, show_error=False, ssr_mode=False, mcp_server=False,
                                footer_links=["settings"],  # Gradio 6's show_api=False: no API page link
                                max_file_size=config.max_file_mb << 20, **launch_options())

@@ -32,19 +32,22 @@ CONCURRENCY = 4  # chats at once; the generator serialises model calls itself, r
 EARLIER_KEPT = 10  # earlier answers whose sources stay in the panel
 
 
-def _new_state() -> dict:
+def _new_state(kb: str | None = None) -> dict:
     # display: chat messages as shown (HTML); convo: plain text turns for the pipeline;
     # sources: (turn, question, sources HTML) of earlier answers, so their [n] still work;
-    # cid: the saved conversation these turns go to (created with the first answer)
-    return {"display": [], "convo": [], "turn": 0, "sources": [], "cid": None}
+    # cid: the saved conversation these turns go to (created with the first answer);
+    # kb: the knowledge base this chat asks (None: the app's)
+    return {"display": [], "convo": [], "turn": 0, "sources": [], "cid": None, "kb": kb}
 
 
 class Handlers:
     """Event handlers, independent of the layout."""
 
     def __init__(self, pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None, gate=None,
-                 conversations=None, kb_name: str = "default"):
+                 conversations=None, kb_name: str = "default", library=None):
         self.kb = kb or KnowledgeBase(pipeline, Path(index_root))
+        # the server's knowledge bases (app/pool.py Library): a selector switches between them
+        self.library = library
         self.ui = strings(lang)
         # saved conversations (rag/conversations.py Store), None: chats are not kept
         self.conversations, self.kb_name = conversations, kb_name
@@ -65,7 +68,12 @@ class Handlers:
         display = state["display"] + [{"role": "user", "content": render.md_safe(question)},
                                       {"role": "assistant", "content": render.md_safe(ui["searching"])}]
         yield "", list(display), render.pending_html(ui["searching"], turn), state
-        pipeline = self.kb.snapshot()  # one index generation for the whole answer
+        kb_name = state.get("kb") or self.kb_name
+        try:
+            pipeline = self._kb(kb_name).snapshot()  # one index generation for the whole answer
+        except RagError as e:  # deleted since the page loaded
+            yield from self._failed(str(e), display, state, turn)
+            return
         answer, parts = None, []
         try:
             kwargs = {"k": int(k) if k else None, "mode": mode or None,
@@ -99,17 +107,31 @@ class Handlers:
         section = render.sources_section(answer, docs, ui, turn)
         panel = render.panel_html(section, ui, turn, answer.refused, earlier)
         kept = (earlier + [(turn, answer.question, section)])[-EARLIER_KEPT:]
-        cid = self._save(state.get("cid"), answer, display[-1]["content"], section)
-        new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept, "cid": cid}
+        cid = self._save(state.get("cid"), answer, display[-1]["content"], section, kb_name)
+        new_state = {"display": display, "convo": convo, "turn": turn, "sources": kept, "cid": cid, "kb": kb_name}
         yield "", display, panel, new_state
 
-    def _save(self, cid: str | None, answer, shown: str, section: str) -> str | None:
+    def _kb(self, name: str | None = None) -> KnowledgeBase:
+        name = name or self.kb_name
+        return self.library.get(name) if self.library is not None and name != self.kb_name else self.kb
+
+    def kb_choices(self):
+        return gr.update(choices=self.library.names()) if self.library is not None else gr.skip()
+
+    def switch_kb(self, name: str | None):
+        """Selector handler: a new chat on ``name``; outputs (textbox, chat, sources panel,
+        state, documents table, remove-dropdown, conversations)."""
+        name = name or self.kb_name
+        box, chat, panel, state = self.new_chat()
+        return box, chat, panel, dict(state, kb=name), *self.refresh(name), self.conversation_choices(name)
+
+    def _save(self, cid: str | None, answer, shown: str, section: str, kb_name: str | None = None) -> str | None:
         """Keep the turn as shown; a store that fails costs the history, never the answer."""
         if self.conversations is None:
             return cid
         try:
             if cid is None:
-                cid = self.conversations.create(self.kb_name, answer.question).id
+                cid = self.conversations.create(kb_name or self.kb_name, answer.question).id
             self.conversations.add_turn(cid, answer.question, answer.to_json(),
                                         {"display": shown, "sources": section})
         except Exception:  # noqa: BLE001 -- logged; the chat goes on
@@ -118,8 +140,8 @@ class Handlers:
 
     # ------------------------------------------------------------ saved conversations
 
-    def conversation_choices(self):
-        rows = self.conversations.list(self.kb_name) if self.conversations else []
+    def conversation_choices(self, kb_name: str | None = None):
+        rows = self.conversations.list(kb_name or self.kb_name) if self.conversations else []
         return gr.update(choices=[(c.title, c.id) for c in rows], value=None)
 
     def open_conversation(self, cid: str | None):
@@ -141,14 +163,14 @@ class Handlers:
             panel = render.panel_html(sections[-1][2], self.ui, conv.turns[-1].n, conv.turns[-1].record.get("refused"),
                                       sections[:-1][-EARLIER_KEPT:])
         state = {"display": display, "convo": conv.history(), "turn": len(conv.turns),
-                 "sources": sections[-EARLIER_KEPT:], "cid": conv.id}
+                 "sources": sections[-EARLIER_KEPT:], "cid": conv.id, "kb": conv.kb}
         return "", display, panel, state
 
-    def rename_conversation(self, cid: str | None, title: str):
+    def rename_conversation(self, cid: str | None, title: str, kb_name: str | None = None):
         if cid and self.conversations is not None and (title or "").strip():
             with contextlib.suppress(RagError):
                 self.conversations.rename(cid, title)
-        return self.conversation_choices(), ""
+        return self.conversation_choices(kb_name), ""
 
     def delete_conversation(self, cid: str | None, state: dict | None):
         """Outputs (picker, textbox, chat, sources panel, state); the open chat is cleared
@@ -156,9 +178,10 @@ class Handlers:
         if cid and self.conversations is not None:
             with contextlib.suppress(RagError):
                 self.conversations.delete(cid)
+        kb_name = (state or {}).get("kb")
         if state and state.get("cid") == cid:
-            return self.conversation_choices(), *self.new_chat()
-        return self.conversation_choices(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return self.conversation_choices(kb_name), *self.new_chat(state)
+        return self.conversation_choices(kb_name), gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
     @contextlib.contextmanager
     def _turn(self):
@@ -178,54 +201,58 @@ class Handlers:
         display[-1] = {"role": "assistant", "content": render.error_markdown(message, self.ui)}
         yield "", display, render.error_html(message, self.ui, turn), dict(state, display=display, turn=turn)
 
-    def new_chat(self):
-        return "", [], render.empty_html(self.ui), _new_state()
+    def new_chat(self, state: dict | None = None):
+        """A fresh chat on the same knowledge base."""
+        return "", [], render.empty_html(self.ui), _new_state((state or {}).get("kb"))
 
     # ------------------------------------------------------------ knowledge base
 
-    def table(self) -> list[list]:
+    def table(self, kb_name: str | None = None) -> list[list]:
         ui = self.ui
         return [[r.doc_id, r.title, r.n_chunks, ui["origin_upload"] if r.uploaded else ui["origin_folder"]]
-                for r in self.kb.documents()]
+                for r in self._kb(kb_name).documents()]
 
-    def choices(self) -> list[tuple[str, str]]:
-        return [(f"{r.title} ({r.doc_id})" if r.title else r.doc_id, r.doc_id) for r in self.kb.documents()]
+    def choices(self, kb_name: str | None = None) -> list[tuple[str, str]]:
+        return [(f"{r.title} ({r.doc_id})" if r.title else r.doc_id, r.doc_id) for r in self._kb(kb_name).documents()]
 
-    def refresh(self):
-        return self.table(), gr.update(choices=self.choices(), value=None)
+    def refresh(self, kb_name: str | None = None):
+        try:
+            return self.table(kb_name), gr.update(choices=self.choices(kb_name), value=None)
+        except RagError:  # that knowledge base is gone: show the app's own
+            return self.table(), gr.update(choices=self.choices(), value=None)
 
-    def add_files(self, files, progress=gr.Progress(track_tqdm=True)):
+    def add_files(self, files, kb_name: str | None = None, progress=gr.Progress(track_tqdm=True)):
         """Upload handler: returns (status markdown, table, remove-dropdown, file input)."""
         ui = self.ui
         paths = [Path(getattr(f, "name", f)) for f in (files or [])]
         if not paths:
-            return render.md_safe(ui["no_files"]), *self.refresh(), None
+            return render.md_safe(ui["no_files"]), *self.refresh(kb_name), None
         progress(0.05, desc=ui["progress_save"])
         try:
-            stored, rejected, report = self.kb.add(
+            stored, rejected, report = self._kb(kb_name).add(
                 [(p, p.name) for p in paths],
                 on_event=lambda msg: progress(0.5, desc=f"{ui['progress_index']}: {msg}"))
         except RagError as e:
-            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh(), None
+            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh(kb_name), None
         lines = [self._rejected(e) for e in rejected]
         if report is not None:
             lines.append(self._report(report))
-        return "\n\n".join(lines), *self.refresh(), None
+        return "\n\n".join(lines), *self.refresh(kb_name), None
 
-    def remove_doc(self, doc_id: str | None, progress=gr.Progress()):
+    def remove_doc(self, doc_id: str | None, kb_name: str | None = None, progress=gr.Progress()):
         """Remove handler: returns (status markdown, table, remove-dropdown)."""
         ui = self.ui
         if not doc_id:
-            return render.md_safe(ui["pick_doc"]), *self.refresh()
+            return render.md_safe(ui["pick_doc"]), *self.refresh(kb_name)
         progress(0.1, desc=ui["progress_index"])
         try:
-            report = self.kb.remove(doc_id, on_event=lambda msg: progress(0.5, desc=msg))
+            report = self._kb(kb_name).remove(doc_id, on_event=lambda msg: progress(0.5, desc=msg))
         except Rejected as e:
-            return render.md_safe(ui[e.key].format(**e.fields)), *self.refresh()
+            return render.md_safe(ui[e.key].format(**e.fields)), *self.refresh(kb_name)
         except RagError as e:
-            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh()
+            return render.md_safe(ui["index_failed"].format(error=e)), *self.refresh(kb_name)
         message = ui["removed"].format(doc=doc_id) + " " + ui["indexed"].format(**self._counts(report))
-        return render.md_safe(message), *self.refresh()
+        return render.md_safe(message), *self.refresh(kb_name)
 
     def _rejected(self, e: Rejected) -> str:
         fields = dict(e.fields)
@@ -323,12 +350,16 @@ def launch_options() -> dict:
 
 
 def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase | None = None,
-               gate=None, conversations=None, kb_name: str = "default") -> gr.Blocks:
-    h = Handlers(pipeline, index_root, lang, kb, gate, conversations, kb_name)
+               gate=None, conversations=None, kb_name: str = "default", library=None) -> gr.Blocks:
+    h = Handlers(pipeline, index_root, lang, kb, gate, conversations, kb_name, library)
     ui, config = h.ui, pipeline.config
     with gr.Blocks(title=ui["title"], analytics_enabled=False, fill_width=True) as demo:
         gr.Markdown(f"# {ui['title']}\n{ui['subtitle']}", elem_id="app-title")
-        state = gr.State(_new_state())
+        state = gr.State(_new_state(kb_name))
+        if library is not None:  # which knowledge base the chat and the 知识库 tab work on
+            kb_in = gr.Dropdown(choices=library.names(), value=kb_name, label=ui["kb_pick"], elem_id="kb-pick")
+        else:
+            kb_in = gr.State(kb_name)
         with gr.Tabs():
             with gr.Tab(ui["tab_chat"], id="chat-tab"):
                 with gr.Row(equal_height=False):
@@ -351,24 +382,28 @@ def create_app(pipeline, index_root: Path, lang: str = "zh", kb: KnowledgeBase |
                     with gr.Column(scale=2):
                         sources = gr.HTML(render.empty_html(ui), elem_id="sources-panel")
             with gr.Tab(ui["tab_kb"], id="kb-tab"):
-                table, remove_pick = _kb_tab(h, ui)
+                table, remove_pick = _kb_tab(h, ui, kb_in)
         outputs = [box, chatbot, sources, state]
         for trigger in (box.submit, send.click):
             # Our own "searching / writing" text shows progress; Gradio's overlay would hide it.
             answered = trigger(h.respond, [box, state, k, mode, length], outputs, concurrency_id="chat",
                                show_progress="hidden")
             if h.conversations is not None:
-                answered.then(h.conversation_choices, None, conv["pick"], queue=False)
+                answered.then(h.conversation_choices, [kb_in], conv["pick"], queue=False)
         if h.conversations is not None:
             conv["open"].click(h.open_conversation, [conv["pick"]], outputs, queue=False)
-            conv["rename"].click(h.rename_conversation, [conv["pick"], conv["title"]], [conv["pick"], conv["title"]],
-                                 queue=False)
+            conv["rename"].click(h.rename_conversation, [conv["pick"], conv["title"], kb_in],
+                                 [conv["pick"], conv["title"]], queue=False)
             conv["delete"].click(h.delete_conversation, [conv["pick"], state], [conv["pick"], *outputs], queue=False)
-            demo.load(h.conversation_choices, None, conv["pick"], queue=False)
-        new.click(h.new_chat, None, outputs, queue=False)
-        chatbot.clear(h.new_chat, None, outputs, queue=False)  # the chat's own bin button: forget it all
+            demo.load(h.conversation_choices, [kb_in], conv["pick"], queue=False)
+        if library is not None:
+            kb_in.change(h.switch_kb, [kb_in], [*outputs, table, remove_pick]
+                         + ([conv["pick"]] if h.conversations is not None else []), queue=False)
+            demo.load(h.kb_choices, None, kb_in, queue=False)  # made since the page was served
+        new.click(h.new_chat, [state], outputs, queue=False)
+        chatbot.clear(h.new_chat, [state], outputs, queue=False)  # the chat's own bin button: forget it all
         # Another user may have changed the index: show the current list on every page load.
-        demo.load(h.refresh, None, [table, remove_pick], queue=False)
+        demo.load(h.refresh, [kb_in], [table, remove_pick], queue=False)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.rag_handlers = h
     return demo
@@ -387,7 +422,7 @@ def _conversations(h: Handlers, ui: dict) -> dict:
     return {"pick": pick, "open": open_, "delete": delete, "title": title, "rename": rename}
 
 
-def _kb_tab(h: Handlers, ui: dict):
+def _kb_tab(h: Handlers, ui: dict, kb_in):
     gr.Markdown(ui["kb_intro"])
     with gr.Row():
         files = gr.File(label=ui["upload_label"], file_count="multiple", file_types=list(ALLOWED),
@@ -401,6 +436,8 @@ def _kb_tab(h: Handlers, ui: dict):
                          datatype=["str", "str", "number", "str"], interactive=False,
                          label=ui["docs_label"], elem_id="doc-table", wrap=True)
     # Index writes one at a time: the index folder has a single writer.
-    add.click(h.add_files, [files], [status, table, remove_pick, files], concurrency_limit=1, concurrency_id="index")
-    remove.click(h.remove_doc, [remove_pick], [status, table, remove_pick], concurrency_limit=1, concurrency_id="index")
+    add.click(h.add_files, [files, kb_in], [status, table, remove_pick, files], concurrency_limit=1,
+              concurrency_id="index")
+    remove.click(h.remove_doc, [remove_pick, kb_in], [status, table, remove_pick], concurrency_limit=1,
+                 concurrency_id="index")
     return table, remove_pick

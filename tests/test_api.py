@@ -432,3 +432,25 @@ def test_the_store_keeps_whole_turns_only(tmp_path):
             raise RuntimeError("crash mid-write")
     again = Store(tmp_path / "c.db").get(conv.id)
     assert [t.question for t in again.turns] == ["q1"] and again.history()[1] == {"role": "assistant", "content": "a1"}
+
+
+def test_the_web_app_switches_knowledge_bases(server, tmp_path):
+    from app.ui import create_app
+
+    _, app = server()
+    library = app.state.library
+    src = _write(tmp_path / "ferry", OTHER) / "ferry.txt"
+    library.create("ferries", [(src, "ferry.txt")])
+    default = library.get("default")
+    demo = create_app(default.pipeline, default.root, "en", kb=default, conversations=library.conversations,
+                      library=library)
+    h = demo.rag_handlers
+    assert "Knowledge base" in {getattr(b, "label", None) for b in demo.blocks.values()}
+    box, chat, panel, state, table, remove_pick, convs = h.switch_kb("ferries")
+    assert state["kb"] == "ferries" and [row[0] for row in table] == ["ferry.txt"]
+    out = list(h.respond("How often does the Holloway ferry cross?", state, 5, "hybrid", 256))[-1]
+    assert "forty minutes" in out[1][-1]["content"] and out[3]["kb"] == "ferries"
+    assert [c[0] for c in h.conversation_choices("ferries")["choices"]] == ["How often does the Holloway ferry cross?"]
+    assert h.conversation_choices("default")["choices"] == []
+    assert h.new_chat(out[3])[3]["kb"] == "ferries"  # a new chat stays on the chosen knowledge base
+    assert [row[0] for row in h.table()] == ["lighthouse.txt", "orchard.txt"]  # the app's own is untouched
