@@ -379,6 +379,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 @click.command("eval")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--index", "index_dir", metavar="DIR", help="Index for JSONL questions (default: ./index or $RAG_INDEX).")
+@click.option("--kb", metavar="NAME", help="A named knowledge base for JSONL questions (`rag kb list`).")
 @click.option("--out", "out_dir", metavar="DIR", type=click.Path(path_type=Path),
               help="Output folder (default: evals/out/<FILE stem>); re-running resumes it.")
 @click.option("-k", type=int, help="Passages given to the model (default 5); retrieval is scored to depth 10.")
@@ -389,7 +390,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 @click.option("--replay", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULTS",
               help="Re-check the model answers saved in an earlier run's results.jsonl instead of "
                    "generating (measures answer-checking rules in seconds).")
-def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode, replay):
+def eval_cmd(file, index_dir, kb, out_dir, k, retrieval_only, limit, split, mode, replay):
     """Evaluate retrieval and answers on FILE: our JSONL question set, a SQuAD-format
     JSON file (CMRC2018, DRCD, SQuAD) whose paragraphs are indexed first (cached), or a
     development-set folder (evals/devsets.py) whose docs/ are indexed first (cached).
@@ -399,7 +400,11 @@ def eval_cmd(file, index_dir, out_dir, k, retrieval_only, limit, split, mode, re
 
     from .report import format_tables
 
-    config = load_config(top_k=k, mode=mode)
+    config = load_config(top_k=k, mode=mode, kb=kb)
+    if config.kb:  # resolved here, so the evaluation opens it like --index DIR
+        from rag.session import index_dir as resolve
+
+        index_dir, config = resolve(index_dir, config), config.with_(kb="")
     out = out_dir or default_out(file)
     summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config, replay=replay)
     click.echo(format_tables(summary))

@@ -369,3 +369,73 @@ def test_closing_the_page_mid_answer_leaves_the_app_working(chromium, slow_serve
     # handler), and the next one ran to the end.
     assert "generation 1: stopped" in server_log, server_log
     assert "generation 2: finished" in server_log, server_log
+
+
+# --- saved conversations and the knowledge-base selector (fake models, seconds) ------------
+
+FAKE_SERVER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from conftest import FakeEmbedder, FakeGenerator
+import app.server
+from rag.answer import Pipeline
+from rag.config import Config
+from rag.retrieve import Retriever
+
+app.server.build_pipeline = lambda root, config: Pipeline(
+    Retriever.open(root, FakeEmbedder(), config), FakeGenerator(), config)
+app.server.serve(Path(sys.argv[1]), port=int(sys.argv[2]), config=Config())
+"""
+
+
+def test_conversations_reopen_and_the_knowledge_base_selector(chromium, tmp_path: Path):
+    from conftest import FakeEmbedder
+    from rag.config import Config
+    from rag.index import update_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lighthouse.txt").write_text("北岬灯塔位于青湾港北侧，建于1898年，塔身高三十二米。\n", encoding="utf-8")
+    update_index(tmp_path / "index", [docs], Config(), FakeEmbedder())
+    script = tmp_path / "serve_fake.py"
+    script.write_text(FAKE_SERVER.format(tests=str(REPO / "tests")))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "index"), str(port)], cwd=tmp_path,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_http(url, proc, log, 60)
+        body = ("--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"library.txt\"\r\n\r\n"
+                "南街社区图书馆于2015年开馆，周一闭馆。\r\n--b--\r\n").encode()
+        req = urllib.request.Request(url + "api/kb/community/documents?create=true", data=body, method="POST",
+                                     headers={"Content-Type": "multipart/form-data; boundary=b"})
+        assert urllib.request.urlopen(req, timeout=60).status == 201
+        page = Page(chromium, url, tmp_path)
+        p = page.page
+        try:
+            page.ask("北岬灯塔建于哪一年？", 1)
+            page.ask("它有多高？", 2)
+            p.click("#new-chat")
+            expect(p.locator('#chat [data-testid="user"]')).to_have_count(0)
+            p.click("#conversations")
+            p.click("#conv-pick input")
+            p.get_by_role("option", name="北岬灯塔建于哪一年？").click()
+            p.click("#conv-open")
+            p.wait_for_selector('#sources-panel .rag-sources[data-state="done"][data-turn="2"]', timeout=10_000)
+            expect(p.locator('#chat [data-testid="user"]')).to_have_count(2)  # reopened as it was
+            p.click("#kb-pick input")
+            p.get_by_role("option", name="community").click()
+            expect(p.locator('#chat [data-testid="user"]')).to_have_count(0)  # a new chat on that one
+            page.ask("南街社区图书馆哪天闭馆？", 1)
+            assert "周一闭馆" in page.last_answer()
+            assert page.dialogs == [] and page.outside_requests() == []
+        finally:
+            page.shot("end")
+            page.context.close()
+    finally:
+        _stop(proc)
