@@ -63,7 +63,8 @@ def _units(norm: str) -> list[str]:
     return list(dict.fromkeys(units))
 
 
-_MAGNITUDE = r"万亿|千亿|百亿|亿|千万|百万|万|千|百|%|‰"
+# 千克, 千米, 千瓦, 百分 are units, not thousands or hundreds: "83千克" is 83, not 83,000.
+_MAGNITUDE = r"万亿|千亿|百亿|亿|千万|百万|万|千(?![克米瓦卡焦帕赫])|百(?!分)|%|‰"
 _NUMBER = re.compile(
     rf"(?<![\d.])(\d+(?:\.\d+)?)"
     rf"(?:\s*({_MAGNITUDE})|\s+(million|billion|trillion|thousand|percent)\b)?"
@@ -95,6 +96,11 @@ def _number(m: re.Match) -> tuple[str, str]:
 _COUNTED = {**dict.fromkeys("名人位", "人"), **{c: c for c in "家个款颗轮次辆台件项倍岁篇条座所艘架"}}
 
 
+# A spreadsheet row or form field: "件数: 23", "职工人数：140". The label says what the
+# number counts, as a counting word after it would ("23件", "140人").
+_LABEL = re.compile(r"([^\s|:：,，;；。]{1,8})\s*[:：]\s*$")
+
+
 def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
     """(value, unit×counted) when a counting word follows the number, else None."""
     follow = norm[m.end():m.end() + 2].lstrip()
@@ -103,6 +109,15 @@ def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
         return None
     value, unit = _number(m)
     return value, f"{unit}×{kind}"
+
+
+def _labelled(norm: str, m: re.Match) -> set[tuple[str, str]]:
+    """What a labelled value counts: "件数: 23" vouches for "23件"."""
+    label = _LABEL.search(norm, max(0, m.start() - 12), m.start())
+    if label is None:
+        return set()
+    value, unit = _number(m)
+    return {(value, f"{unit}×{_COUNTED[c]}") for c in label.group(1) if c in _COUNTED}
 
 
 def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
@@ -125,6 +140,7 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
         counted = _counted(norm, m)
         if counted:
             offered.add(counted)
+        offered |= _labelled(norm, m)
     return stated, offered
 
 
@@ -139,7 +155,7 @@ class Profile:
 # A number with the unit characters that cling to it ("1月9日", "2014年", "560亿"): cut out
 # before bigrams are taken, as the number rule judges it, and "日登" (from "1月9日登陆")
 # is not a word.
-_NUMERIC = re.compile(r"\d+(?:\.\d+)?\s*[年月日号万亿千百%‰]*")
+_NUMERIC = re.compile(r"\d+(?:\.\d+)?\s*(?:[年月日号万亿%‰]|千(?![克米瓦卡焦帕赫])|百(?!分))*")
 
 
 @lru_cache(maxsize=4096)  # passages are profiled once per claim otherwise

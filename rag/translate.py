@@ -37,15 +37,17 @@ class Streamer(Protocol):
 
 _QUESTION_SYSTEM = (
     "把用户的英文问题翻译成中文问题，只输出译文，不回答问题。公司和机构有通用中文名的用中文名"
-    "（如SenseTime译为商汤，Alibaba译为阿里巴巴），没有的保留英文原文。H1、H2译为上半年、下半年，"
+    "（如Sony译为索尼，Coca-Cola译为可口可乐），没有的保留英文原文。H1、H2译为上半年、下半年，"
     "Q1至Q4译为第一至第四季度。"
 )
-# Invented names, so the examples cannot leak into a real question.
+# Invented names, or well-known ones no document we ship mentions, so the examples cannot
+# leak into a real question.
 _QUESTION_EXAMPLES = [
     ("Who founded Starriver Tech, and when did it list?", "星河科技是谁创立的？什么时候上市的？"),
-    ("What was Tencent's revenue in 2023?\n（保留原文：无）", "腾讯2023年的营收是多少？"),
+    ("What was Xiaomi's revenue in 2023?\n（保留原文：无）", "小米2023年的营收是多少？"),
     ("When did Vortexa AI open its Shanghai office?\n（保留原文：Vortexa AI）", "Vortexa AI什么时候开设了上海办公室？"),
 ]
+
 _NAMES = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*(?:\s+(?:[A-Z][A-Za-z0-9.\-]*|AI|\d+))*")
 
 

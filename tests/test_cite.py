@@ -331,6 +331,25 @@ def test_bare_answers_are_verified_and_repointed():
         assert not out.unsupported
 
 
+def test_a_labelled_field_says_what_its_number_counts():
+    from rag.cite import support_score
+
+    row = "运单号: YD103000 | 始发仓: 青石仓 | 件数: 23 | 重量（千克）: 83"
+    assert support_score("运单YD103000有23件", row) == 1.0  # the label 件数 counts pieces
+    assert support_score("运单YD103000有23人", row) == 0.0  # ... not people
+    assert support_score("运单YD103000有83件", row) == 0.0  # 83 is the weight, labelled 重量
+    assert support_score("北岸仓职工有140人", "仓库：北岸仓；职工人数：140") > 0.5
+    assert support_score("共有140辆车", "仓库：北岸仓；职工人数：140") == 0.0
+
+
+def test_kilograms_and_kilometres_are_units_not_thousands():
+    from rag.cite import support_score
+
+    assert support_score("这批货共83千克", "这批货共83千克，已装车。") == 1.0
+    assert support_score("这批货重量为83千克", "批号: A7 | 重量（千克）: 83") >= 0.5  # 重量 and 千克 of 4 units
+    assert support_score("产量为83千吨", "产量为83吨") == 0.0  # 千吨 is still a thousand tonnes
+
+
 def test_counted_numbers_must_count_the_same_thing():
     from rag.cite import support_score
 

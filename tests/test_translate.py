@@ -154,3 +154,4 @@ def test_an_answer_that_misses_the_asked_date_with_nothing_to_complete_it_is_ref
     gen = FakeGenerator(lambda m: "VAST工具已经服务了全球近500万专业建模师[1]。")
     a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask("VAST是什么时候开始服务专业建模师的？")
     assert a.refused and a.refusal_reason == "off_question"
+
