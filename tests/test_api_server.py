@@ -9,30 +9,20 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from test_browser import REPO, SLOW_SERVER, _free_port, _stop, _tail, _wait_http
+from test_browser import REPO, SLOW_SERVER, _free_port, _stop, _tail, start_script_server
 
 DOC = "北岬灯塔建于1898年，塔身高三十二米，由港务局管理。灯塔在1952年改用电力照明。\n"
 ANSWER = "北岬灯塔建于1898年，塔身高三十二米，由港务局管理。[1]"
 
 
 def _start(base: Path, port: int, delay: float) -> subprocess.Popen:
-    script = base / "serve_slow.py"
-    script.write_text(SLOW_SERVER.format(tests=str(REPO / "tests"), answer=ANSWER, delay=delay))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(base / "gradio"),
-               RAG_DATA=str(base / "data"))
-    log = open(base / "server.log", "ab")
-    proc = subprocess.Popen([sys.executable, str(script), str(base / "index"), str(port)], cwd=base, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    _wait_http(f"http://127.0.0.1:{port}/api/health", proc, base / "server.log", 60)
-    return proc
+    return start_script_server(base, SLOW_SERVER.format(tests=str(REPO / "tests"), answer=ANSWER, delay=delay), port)
 
 
 def _post(url: str, body: dict, timeout: float = 60):

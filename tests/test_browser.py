@@ -311,21 +311,32 @@ def slow_server(tmp_path: Path):
     base.mkdir()
     shutil.copytree(SEEDS, base / "seeds")
     update_index(base / "index", [base / "seeds"], Config(), FakeEmbedder())
-    script = base / "serve_slow.py"
-    script.write_text(SLOW_SERVER.format(tests=str(REPO / "tests"), answer=SLOW_ANSWER, delay=0.3))
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(base / "gradio"))
-    log = base / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(script), str(base / "index"), str(port)], cwd=base,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    proc = start_script_server(base, SLOW_SERVER.format(tests=str(REPO / "tests"), answer=SLOW_ANSWER, delay=0.3),
+                               port)
     try:
-        _wait_http(url, proc, log, 60)
-        yield url, log
+        yield f"http://127.0.0.1:{port}/", base / "server.log"
     finally:
         _stop(proc)
+
+
+def start_script_server(base: Path, source: str, port: int, **env_extra: str) -> subprocess.Popen:
+    """Run ``source`` (a script that serves ``base/index`` on ``port`` with fake models) and
+    wait until it answers; its output goes to ``base/server.log``. No RAG_* setting leaks in."""
+    script = base / "serve_script.py"
+    script.write_text(source)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(base / "gradio"), **env_extra)
+    log = base / "server.log"
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, str(script), str(base / "index"), str(port)], cwd=base,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/api/health", proc, log, 60)
+    except BaseException:
+        _stop(proc)
+        raise
+    return proc
 
 
 def test_closing_the_page_mid_answer_leaves_the_app_working(chromium, slow_server, tmp_path: Path):
@@ -398,18 +409,10 @@ def test_conversations_reopen_and_the_knowledge_base_selector(chromium, tmp_path
     docs.mkdir()
     (docs / "lighthouse.txt").write_text("北岬灯塔位于青湾港北侧，建于1898年，塔身高三十二米。\n", encoding="utf-8")
     update_index(tmp_path / "index", [docs], Config(), FakeEmbedder())
-    script = tmp_path / "serve_fake.py"
-    script.write_text(FAKE_SERVER.format(tests=str(REPO / "tests")))
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", GRADIO_TEMP_DIR=str(tmp_path / "gradio"))
-    log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(script), str(tmp_path / "index"), str(port)], cwd=tmp_path,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = start_script_server(tmp_path, FAKE_SERVER.format(tests=str(REPO / "tests")), port)
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_http(url, proc, log, 60)
         body = ("--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"library.txt\"\r\n\r\n"
                 "南街社区图书馆于2015年开馆，周一闭馆。\r\n--b--\r\n").encode()
         req = urllib.request.Request(url + "api/kb/community/documents?create=true", data=body, method="POST",
