@@ -266,6 +266,14 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
                      "chunks": report.n_chunks}
         return JSONResponse(body, status)
 
+    @api.delete("/api/kb/{name}")
+    def delete_kb(name: str, request: Request):
+        """The knowledge base, its uploads and its saved conversations (documents indexed
+        from a folder stay where they are)."""
+        open_kb(request, name, "write")
+        library.delete(name)
+        return {"deleted": name}
+
     @api.delete("/api/kb/{name}/documents/{doc_id:path}")
     def remove(name: str, doc_id: str, request: Request):
         kb = open_kb(request, name, "write")

@@ -154,6 +154,14 @@ def test_each_knowledge_base_answers_only_from_its_documents(server, tmp_path, c
     assert all(c["source"] != "ferry.txt" for c in b["citations"])
     assert {d["id"] for d in client.get("/api/kb/ferries/documents").json()["documents"]} == {"ferry.txt"}
     assert kbs.exists("ferries", config) and (Path(config.data) / "kbs" / "ferries" / "uploads" / "ferry.txt").exists()
+    assert ask(client, "How often does the Holloway ferry cross?", model="ferries", conversation_id="new").status_code == 200
+    assert client.delete("/api/kb/default").status_code == 400  # the built-in one stays
+    assert client.delete("/api/kb/ferries").json() == {"deleted": "ferries"}
+    assert not (Path(config.data) / "kbs" / "ferries").exists() and src.exists()
+    assert [m["id"] for m in client.get("/v1/models").json()["data"]] == ["default"]
+    assert ask(client, "How often?", model="ferries").status_code == 404
+    assert client.get("/api/conversations").json()["conversations"] == []  # its conversation went with it
+    assert client.delete("/api/kb/ferries").status_code == 404
 
 
 # ------------------------------------------------------------ search and documents
@@ -266,6 +274,7 @@ def test_keys_guard_the_api_per_knowledge_base_and_right(server, tmp_path, confi
     r = client.post("/api/kb/other/documents?create=true", headers={"Authorization": f"Bearer {writer}"}, files=up)
     assert r.status_code == 403
     assert client.get("/api/kb/secret/documents", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
+    assert client.delete("/api/kb/default", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
     keys.revoke(config, "reader")
     assert client.get("/v1/models", headers={"Authorization": f"Bearer {reader}"}).status_code == 401
     stored = (Path(config.data) / "keys.json").read_text()
