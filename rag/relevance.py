@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, CJK_CHAR, Lang, fold, to_simplified
+from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, stem_en, to_simplified
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -44,13 +44,6 @@ _NAMED = re.compile(rf"^([{CJK}]{{2,6}}(?:科技|公司|智能|空间|集团|资
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
-_QUANTITY = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
-_WHEN = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|几月|几号|哪个月|哪一月")
-# A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
-# 第三纪中新世, 1880年代, 清朝时期).
-_TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
-                   r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
-_NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
 
 
@@ -165,16 +158,14 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     quote, the text before it, title and headings). A true sentence about the clinic's
     medical director does not answer it. Names (capitalised words) are left to the
     retrieval and the verifier: they are what the passages were found by. Empty = fine."""
-    from .support import _stem
-
     if lang != "en" or not evidence:
         return []
     question = CONTEXT_NOTE.sub("", question)
     words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
-    aspect = list(dict.fromkeys(_stem(w.lower().strip("'-")) for w in words if len(w) > 2))
+    aspect = list(dict.fromkeys(stem_en(w.lower().strip("'-")) for w in words if len(w) > 2))
     if not aspect:
         return []
-    seen = {_stem(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
+    seen = {stem_en(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
     return [] if any(a in seen for a in aspect) else aspect
 
 
@@ -184,7 +175,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     near the quotes, the date found there belongs to another event ("2024年的观众…",
     "S3芯片在2025年5月正式立项"): returns those words; empty = fine."""
     question = to_simplified(CONTEXT_NOTE.sub("", question))
-    m = _WHEN.search(question) if lang == "zh" else None
+    m = WHEN_Q.search(question) if lang == "zh" else None
     if not m or not evidence:
         return []
     words = [t for t in dict.fromkeys(tokenize(question[m.end():])) if len(t) >= 2 and t not in STOPWORDS]
@@ -215,7 +206,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)
-    if _WHEN.search(CONTEXT_NOTE.sub("", question)) and not _TIME.search(strip_markers(answer)):
+    if WHEN_Q.search(CONTEXT_NOTE.sub("", question)) and not TIME.search(strip_markers(answer)):
         return "time"
     return "quantity" if lacks_quantity(question, answer, lang) else None
 
@@ -254,4 +245,4 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     if lang != "zh":
         return False
     question, answer = to_simplified(CONTEXT_NOTE.sub("", question)), to_simplified(answer)
-    return bool(_QUANTITY.search(question)) and not _NUMERAL.search(strip_markers(answer))
+    return bool(QUANTITY_Q.search(question)) and not NUMERAL.search(strip_markers(answer))

@@ -20,10 +20,8 @@ import re
 
 from .markers import strip_markers
 from .records import Citation
-from .relevance import _NUMERAL, _QUANTITY, _TIME, _WHEN
-from .support import _EN_STOP, _stem
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, claim_sentences, fold, fold_each, to_simplified
+from .zh import CJK, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold, fold_each, stem_en, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -84,15 +82,15 @@ def _candidates(question: str, sentence: str) -> list[str]:
     at = sentence.find(category) if category else -1
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
-    wants_time = bool(_WHEN.search(question))
-    wants_number = bool(_QUANTITY.search(question))
+    wants_time = bool(WHEN_Q.search(question))
+    wants_number = bool(QUANTITY_Q.search(question))
     scored = []
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
         score = 0.0
-        if wants_time and _TIME.search(piece):
+        if wants_time and TIME.search(piece):
             score += 3
-        elif wants_number and _NUMERAL.search(piece):
+        elif wants_number and NUMERAL.search(piece):
             score += 3
         if category:
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1):
@@ -141,9 +139,9 @@ def _covered(sentence: str, question: str) -> list[bool]:
     runs of 2+ characters the question also contains, Latin words whose stem it contains
     (or function words: "in" of "in 1937" is not the answer)."""
     marks = [False] * len(sentence)
-    asked = {_stem(w) for w in _WORD.findall(question)}
+    asked = {stem_en(w) for w in _WORD.findall(question)}
     for m in _WORD.finditer(sentence):
-        if _stem(m.group(0)) in asked or m.group(0) in _EN_STOP:
+        if stem_en(m.group(0)) in asked or m.group(0) in EN_STOP:
             marks[m.start():m.end()] = [True] * (m.end() - m.start())
     for run in re.finditer(rf"[{CJK}]+", sentence):
         for a in range(run.start(), run.end()):

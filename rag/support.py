@@ -17,29 +17,10 @@ from functools import lru_cache
 
 from .markers import strip_markers
 from .records import Chunk
-from .zh import CJK, CJK_CHAR, claim_sentences, fold
+from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
-_EN_STOP = frozenset(
-    "a an the and or but of to in on at by for with from as is are was were be been being "
-    "it its this that these those which who whom what when where how has have had do does "
-    "did than then so such there their they them he she his her we our you your i also into "
-    "about over after before up out more most very can could will would should may might "
-    "all any some per".split()
-)
-
-
-def _stem(word: str) -> str:
-    """Crude English suffix stripping, so listed/listing/lists all meet as "list"."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
 def _normalise(text: str) -> str:
     """NFKC (full-width digits and punctuation), lower case, simplified characters (an
     answer in one script is checked against a passage in the other), no thousands
@@ -55,8 +36,8 @@ def _units(norm: str) -> list[str]:
     units: list[str] = []
     for token in _TOKEN.findall(norm):
         if token[0].isascii():
-            if len(token) > 1 and not token.isdigit() and token not in _EN_STOP:
-                units.append(_stem(token))
+            if len(token) > 1 and not token.isdigit() and token not in EN_STOP:
+                units.append(stem_en(token))
         else:
             run = "".join(c for c in token if c not in _ZH_STOP)
             units.extend(run[i : i + 2] for i in range(len(run) - 1))

@@ -248,3 +248,34 @@ def corpus_language(texts: Iterable[str]) -> Lang:
         cjk += len(CJK_CHAR.findall(t))
         latin += len(_LATIN_LETTER.findall(t)) / 5  # ~5 letters a word
     return "zh" if cjk > latin else "en"
+
+
+# ---------------------------------------------------------------- question words and numbers
+# What a question asks for and what an answer must then hold (relevance.py checks, short.py
+# picks the span). Chinese unless named English.
+
+QUANTITY_Q = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
+WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|几月|几号|哪个月|哪一月")
+# A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
+# 第三纪中新世, 1880年代, 清朝时期).
+TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
+                   r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
+NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
+
+EN_STOP = frozenset(
+    "a an the and or but of to in on at by for with from as is are was were be been being "
+    "it its this that these those which who whom what when where how has have had do does "
+    "did than then so such there their they them he she his her we our you your i also into "
+    "about over after before up out more most very can could will would should may might "
+    "all any some per".split()
+)
+
+
+def stem_en(word: str) -> str:
+    """Crude English suffix stripping, so listed/listing/lists all meet as "list"."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
