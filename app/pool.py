@@ -6,7 +6,7 @@ in memory); each has its own index, uploads and update lock (app/kb.py ``Knowled
 """
 from __future__ import annotations
 
-import shutil
+import contextlib
 import threading
 from collections import deque
 from pathlib import Path
@@ -124,10 +124,8 @@ class Library:
         from .kb import Rejected
 
         with self._lock:
-            root = kbs.claim(kbs.check_name(name), self.config)
-            fresh = not root.exists()
-            uploads = root / "uploads"
-            try:
+            with kbs.creating(name, self.config) as root:
+                uploads = root / "uploads"
                 stored, rejected = [], []
                 for src, fname in files:
                     try:
@@ -140,21 +138,14 @@ class Library:
                 # embedded by the shared embedder, so recorded as its backend
                 config = self.config.with_(kb="", embed_backend=self.default.pipeline.config.backend)
                 report = update_index(root, [uploads], config, self.embedder, progress=False, on_event=on_event)
-            except BaseException:
-                if fresh:
-                    shutil.rmtree(root, ignore_errors=True)
-                raise
             kb = KnowledgeBase(self._pipeline(root), root)
             self._open[name] = kb
             return kb, rejected, report
 
     def delete(self, name: str) -> None:
+        """The knowledge base, its uploads and its conversations (rag/kbs.py ``delete``)."""
         with self._lock:
             kb = self._open.get(name)
-            if kb is not None:
-                with kb._lock:  # not in the middle of an upload
-                    kbs.delete(name, self.config)
-            else:
+            with kb._lock if kb is not None else contextlib.nullcontext():  # not in the middle of an upload
                 kbs.delete(name, self.config)
             self._open.pop(name, None)
-            self.conversations.delete_kb(name)

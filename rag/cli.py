@@ -290,21 +290,13 @@ def kb_group() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def kb_create_cmd(name, paths):
     """Create knowledge base NAME from PATHS (files or folders, indexed where they are)."""
-    import shutil
-
     from . import embed, kbs
     from .index import update_index
 
     config = session.load_config(kb=kbs.check_name(name))
-    root = kbs.claim(name, config)
-    fresh = not root.exists()
-    config = session.resolve_backend(root, config)
-    try:
+    with kbs.creating(name, config) as root:
+        config = session.resolve_backend(root, config)
         report = update_index(root, list(paths), config, embed.load_embedder(config), progress=True, on_event=_err)
-    except BaseException:
-        if fresh and not (root / "CURRENT").exists():
-            shutil.rmtree(root, ignore_errors=True)  # nothing half-made is left under the name
-        raise
     for s in report.skipped:
         _err(f"warning: skipped {s.path}: {s.reason}")
     click.echo(f"created knowledge base {name!r} at {root}: {report.summary()}")
@@ -339,10 +331,6 @@ def kb_delete_cmd(name, yes):
     if name != kbs.DEFAULT and not yes:
         click.confirm(f"delete knowledge base {name!r} ({root})?", abort=True, err=True)
     kbs.delete(name, config)
-    from .conversations import Store
-
-    if (Path(config.data) / "conversations.db").exists():
-        Store.for_config(config).delete_kb(name)  # its saved conversations go with it
     click.echo(f"deleted knowledge base {name!r}")
 
 

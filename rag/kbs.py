@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .config import Config
 from .errors import IndexMissingError, RagError, UsageError
@@ -116,9 +118,24 @@ def claim(name: str, config: Config) -> Path:
     return root
 
 
+@contextmanager
+def creating(name: str, config: Config) -> Iterator[Path]:
+    """The folder for the new knowledge base ``name`` (``claim``), removed again if the
+    block fails before an index is written there: nothing half-made stays under the name."""
+    root = claim(check_name(name), config)
+    fresh = not root.exists()
+    try:
+        yield root
+    except BaseException:
+        if fresh and not (root / "CURRENT").exists():
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+
+
 def delete(name: str, config: Config) -> Path:
     """Remove a named knowledge base's folder (its index and uploaded files; the documents
-    it was built from elsewhere are not touched). The default one cannot be deleted."""
+    it was built from elsewhere are not touched) and its saved conversations. The default
+    one cannot be deleted."""
     from . import store
 
     if name == DEFAULT:
@@ -133,4 +150,8 @@ def delete(name: str, config: Config) -> Path:
         shutil.rmtree(trash, ignore_errors=True)
         root.rename(trash)  # atomic: a crash leaves the name free, not half an index
     shutil.rmtree(trash, ignore_errors=True)
+    if (Path(config.data) / "conversations.db").exists():
+        from .conversations import Store
+
+        Store.for_config(config).delete_kb(name)  # its saved conversations go with it
     return root

@@ -21,6 +21,8 @@ from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
+
+
 def _normalise(text: str) -> str:
     """NFKC (full-width digits and punctuation), lower case, simplified characters (an
     answer in one script is checked against a passage in the other), no thousands
