@@ -22,7 +22,7 @@ from typing import Literal
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -48,9 +48,14 @@ class ApiError(Exception):
         self.status, self.message, self.code, self.headers = status, message, code, headers
 
 
-def error_response(status: int, message: str, code: str, headers: dict | None = None) -> JSONResponse:
+def error_json(status: int, message: str, code: str) -> dict:
+    """OpenAI's error shape; also sent inside a stream that fails after it started."""
     kind = "invalid_request_error" if status < 500 else "server_error"
-    return JSONResponse({"error": {"message": message, "type": kind, "code": code}}, status, headers=headers)
+    return {"error": {"message": message, "type": kind, "code": code}}
+
+
+def error_response(status: int, message: str, code: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_json(status, message, code), status, headers=headers)
 
 
 # Library errors by HTTP status, most specific first (UnknownKBError is an IndexMissingError).
@@ -70,11 +75,6 @@ def rag_status(e: RagError) -> tuple[int, str]:
     if isinstance(e, keymod.KeyDenied):
         return e.status, "unauthorized" if e.status == 401 else "forbidden"
     return next(((status, code) for kind, status, code in _STATUS if isinstance(e, kind)), (500, "server_error"))
-
-
-def busy_error(e: Busy) -> ApiError:
-    # An answer takes ~10 s on a laptop: by then the queue has moved.
-    return ApiError(429, f"busy: {e}; try again shortly", "busy", {"Retry-After": "10"})
 
 
 class BodyLimit:
@@ -114,6 +114,41 @@ class _TooLarge(Exception):
     pass
 
 
+class Access:
+    """Who may read or change which knowledge base. On loopback (``required`` off) anyone;
+    otherwise the request's API key decides (rag/keys.py), read from disk per request so a
+    revoked key stops working at once."""
+
+    def __init__(self, config, required: bool):
+        self.config, self.required = config, required
+
+    def check(self, request: Request, kb: str, need: keymod.Access = "read") -> None:
+        """``KeyDenied`` (401/403) unless the request may ``need`` ``kb``."""
+        if self.required:  # loopback: OpenAI clients send some key whatever happens; it is not checked
+            keymod.check(keymod.load(self.config), _token(request), kb, need)
+
+    def readable(self, request: Request, names: list[str]) -> list[str]:
+        """Those of ``names`` the request may read (a key sees only its own); the key file
+        is read once for all of them."""
+        if not self.required:
+            return list(names)
+        keys, token = keymod.load(self.config), _token(request)
+        return [name for name in names if _allows(keys, token, name)]
+
+
+def _allows(keys: list, token: str | None, kb: str) -> bool:
+    try:
+        keymod.check(keys, token, kb, "read")
+    except keymod.KeyDenied:
+        return False
+    return True
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     query: str = Field(min_length=1, max_length=4000)
@@ -144,8 +179,8 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
 
     @api.exception_handler(Busy)
     async def _busy(request, e: Busy):
-        err = busy_error(e)
-        return error_response(err.status, err.message, err.code, err.headers)
+        # An answer takes ~10 s on a laptop: by then the queue has moved.
+        return error_response(429, f"busy: {e}; try again shortly", "busy", {"Retry-After": "10"})
 
     @api.exception_handler(RequestValidationError)
     async def _invalid(request, e: RequestValidationError):
@@ -167,17 +202,15 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
 
     # ------------------------------------------------------------ access
 
-    def authorize(request: Request, kb: str, need: keymod.Access = "read") -> None:
-        if not require_keys:  # loopback: OpenAI clients send some key whatever happens; it is not checked
-            return
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else None
-        keymod.check(keymod.load(config), token, kb, need)
+    access = Access(config, require_keys)
 
     def open_kb(request: Request, name: str, need: keymod.Access = "read"):
         kbs.check_name(name)
-        authorize(request, name, need)  # before saying whether the knowledge base exists
+        access.check(request, name, need)  # before saying whether the knowledge base exists
         return library.get(name)
+
+    def reason(e: Rejected) -> str:
+        return en[e.key].format(**e.fields)
 
     # ------------------------------------------------------------ routes
 
@@ -188,27 +221,16 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
 
     @api.get("/v1/models")
     def models(request: Request):
-        authorize(request, kbs.DEFAULT)
-        out = []
-        for name in library.names():
-            try:
-                authorize(request, name)
-            except keymod.KeyDenied:
-                continue  # a key sees only the knowledge bases it opens
-            out.append({"id": name, "object": "model", "created": 0, "owned_by": "rag-chat"})
-        return {"object": "list", "data": out}
+        access.check(request, kbs.DEFAULT)
+        return {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "rag-chat"}
+                                           for name in access.readable(request, library.names())]}
 
     @api.get("/api/kb")
     def list_kbs(request: Request):
-        authorize(request, kbs.DEFAULT)
-        rows = []
-        for row in kbs.listing(config):
-            try:
-                authorize(request, row.name)
-            except keymod.KeyDenied:
-                continue
-            rows.append({k: v for k, v in row.to_json().items() if k != "path"})
-        return {"knowledge_bases": rows}
+        access.check(request, kbs.DEFAULT)
+        names = set(access.readable(request, library.names()))
+        return {"knowledge_bases": [{k: v for k, v in row.to_json().items() if k != "path"}
+                                    for row in kbs.listing(config) if row.name in names]}
 
     @api.post("/api/search")
     def search(body: SearchRequest, request: Request):
@@ -230,7 +252,7 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
     def upload(name: str, request: Request, files: list[UploadFile] = File(...),
                create: bool = Query(False, description="Create the knowledge base if it does not exist")):
         kbs.check_name(name)
-        authorize(request, name, "write")
+        access.check(request, name, "write")
         limit = config.max_file_mb << 20
         for f in files:
             if f.size is not None and f.size > limit:
@@ -254,12 +276,10 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
                         raise Rejected("no_files", rejected=rejected)
             except Rejected as e:
                 if e.key == "no_files":
-                    reasons = "; ".join(f"{r.fields.get('name')}: {en[r.key].format(**r.fields)}"
-                                        for r in e.fields.get("rejected", []))
+                    reasons = "; ".join(f"{r.fields.get('name')}: {reason(r)}" for r in e.fields.get("rejected", []))
                     raise ApiError(400, f"no document stored ({reasons or 'no files'})", "bad_document") from None
                 raise
-        body = {"kb": name, "rejected": [{"name": r.fields.get("name"), "reason": en[r.key].format(**r.fields)}
-                                         for r in rejected]}
+        body = {"kb": name, "rejected": [{"name": r.fields.get("name"), "reason": reason(r)} for r in rejected]}
         if report is not None:
             body |= {"added": report.added, "updated": report.updated, "removed": report.removed,
                      "skipped": [{"name": Path(s.path).name, "reason": s.reason} for s in report.skipped],
@@ -281,15 +301,15 @@ def create_api(library: Library, *, require_keys: bool = False) -> FastAPI:
             report = kb.remove(doc_id)
         except Rejected as e:
             status = 404 if e.key == "not_found" else 409
-            raise ApiError(status, en[e.key].format(**e.fields), e.key) from None
+            raise ApiError(status, reason(e), e.key) from None
         return {"kb": name, "removed": doc_id, "chunks": report.n_chunks}
 
     @api.exception_handler(Rejected)
     async def _rejected(request, e: Rejected):
-        return error_response(400, en[e.key].format(**e.fields), e.key)
+        return error_response(400, reason(e), e.key)
 
-    chat_api.add_routes(api, library, authorize, open_kb)
-    conversations_api.add_routes(api, library, authorize, open_kb)
+    chat_api.add_routes(api, library, access, open_kb)
+    conversations_api.add_routes(api, library, access, open_kb)
 
     # Everything else under /v1 and /api is ours too: a JSON 404, not the web app's page.
     @api.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

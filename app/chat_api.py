@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import threading
 from typing import Any, AsyncIterator, Callable, Iterator, Literal
 
@@ -27,6 +28,8 @@ from rag.prompt import sanitize_question
 from rag.zh import question_language
 
 from .pool import Library
+
+log = logging.getLogger("rag.api")
 
 MAX_HISTORY_TURNS = 20  # earlier messages kept for the rewrite; older ones cannot matter to a follow-up
 CHECKED = {"zh": "\n\n（核对后的回答）", "en": "\n\n(Checked answer)"}
@@ -137,13 +140,12 @@ async def relay(request: Request, work: Callable[[threading.Event], Iterator]) -
         cancel.set()
 
 
-def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Callable) -> None:
+def add_routes(api: FastAPI, library: Library, access, open_kb: Callable) -> None:
     from rag.conversations import UnknownConversationError
     from rag.errors import RagError
 
-    from .api import busy_error, error_response, new_id, now, rag_status
+    from .api import error_json, error_response, new_id, now, rag_status
     from .conversations_api import visible
-    from .pool import Busy
 
     @api.post("/v1/chat/completions")
     async def chat(body: ChatRequest, request: Request):
@@ -153,15 +155,12 @@ def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Cal
         if body.conversation_id == "new":
             conv = library.conversations.create(body.model, question)
         elif body.conversation_id:
-            conv = visible(library, request, body.conversation_id, authorize)
+            conv = visible(library, request, body.conversation_id, access)
             if conv.kb != body.model:  # as if absent: no hint about other knowledge bases
                 raise UnknownConversationError(f"no conversation {body.conversation_id!r} in {body.model!r}")
             history = conv.history()[-MAX_HISTORY_TURNS:]
         pipeline = kb.snapshot()
-        try:
-            ticket = library.gate.enter()
-        except Busy as e:
-            raise busy_error(e) from None
+        ticket = library.gate.enter()  # Busy: 429, app/api.py
         budget = body.max_completion_tokens or body.max_tokens
 
         def work(cancel: threading.Event):
@@ -218,14 +217,15 @@ def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Cal
                         elif said != answer.answer.strip():
                             yield chunk({"content": f"{CHECKED[lang]}\n{answer.answer}"})
                         yield chunk({}, "stop", answer=answer.answer, **extras(answer))
-            except RagError as e:
-                status, code = rag_status(e)
-                yield f"data: {json.dumps({'error': {'message': str(e), 'code': code, 'status': status}}, ensure_ascii=False)}\n\n"
-            except Exception:  # noqa: BLE001 -- the stream has started: report in-band
-                import logging
-
-                logging.getLogger("rag.api").exception("streamed answer failed")
-                yield 'data: {"error": {"message": "internal error (see the server log)", "code": "server_error"}}\n\n'
+            except Exception as e:  # noqa: BLE001 -- the stream has started: report in-band
+                if isinstance(e, RagError):
+                    (status, code), message = rag_status(e), str(e)
+                else:
+                    log.exception("streamed answer failed")
+                    status, code, message = 500, "server_error", "internal error (see the server log)"
+                error = error_json(status, message, code)
+                error["error"]["status"] = status
+                yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n"
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(sse(), media_type="text/event-stream",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag import kbs
 from rag.conversations import Conversation, UnknownConversationError
+from rag.keys import KeyDenied
 
 from .pool import Library
 
@@ -28,29 +29,24 @@ class Rename(BaseModel):
     title: str = Field(min_length=1, max_length=200)
 
 
-def visible(library: Library, request: Request, cid: str, authorize: Callable) -> Conversation:
+def visible(library: Library, request: Request, cid: str, access) -> Conversation:
     """The conversation ``cid`` if the caller may read its knowledge base, else 404."""
     conv = library.conversations.get(cid)
     try:
-        authorize(request, conv.kb)
-    except Exception:  # noqa: BLE001 -- any refusal looks like absence
+        access.check(request, conv.kb)
+    except KeyDenied:  # a refusal looks like absence
         raise UnknownConversationError(f"no conversation {cid[:80]!r}") from None
     return conv
 
 
-def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Callable) -> None:
+def add_routes(api: FastAPI, library: Library, access, open_kb: Callable) -> None:
     store = library.conversations
 
     @api.get("/api/conversations")
     def list_conversations(request: Request, kb: str | None = None, limit: int = 100):
-        rows = []
-        for conv in store.list(kbs.check_name(kb) if kb else None, max(1, min(limit, 1000))):
-            try:
-                authorize(request, conv.kb)
-            except Exception:  # noqa: BLE001 -- not this caller's
-                continue
-            rows.append(conv.to_json(turns=False))
-        return {"conversations": rows}
+        rows = store.list(kbs.check_name(kb) if kb else None, max(1, min(limit, 1000)))
+        mine = set(access.readable(request, sorted({c.kb for c in rows})))
+        return {"conversations": [c.to_json(turns=False) for c in rows if c.kb in mine]}
 
     @api.post("/api/conversations")
     def create(body: NewConversation, request: Request):
@@ -59,16 +55,16 @@ def add_routes(api: FastAPI, library: Library, authorize: Callable, open_kb: Cal
 
     @api.get("/api/conversations/{cid}")
     def get(cid: str, request: Request):
-        return visible(library, request, cid, authorize).to_json()
+        return visible(library, request, cid, access).to_json()
 
     @api.patch("/api/conversations/{cid}")
     def rename(cid: str, body: Rename, request: Request):
-        visible(library, request, cid, authorize)
+        visible(library, request, cid, access)
         store.rename(cid, body.title)
         return store.get(cid).to_json(turns=False)
 
     @api.delete("/api/conversations/{cid}")
     def delete(cid: str, request: Request):
-        visible(library, request, cid, authorize)
+        visible(library, request, cid, access)
         store.delete(cid)
         return {"deleted": cid}
