@@ -61,6 +61,14 @@ def _sentences(f: dict) -> list[str]:
 
 # ---------------------------------------------------------------- one writer per format
 
+def add_table(document, header: list[str], rows: list[tuple[str, ...]]) -> None:
+    """A Word table: the header row, then ``rows`` (python-docx ``Document``)."""
+    table = document.add_table(rows=1 + len(rows), cols=len(header))
+    for r, values in enumerate([header, *rows]):
+        for j, v in enumerate(values):
+            table.cell(r, j).text = v
+
+
 def write_docx(path: Path, i: int) -> Question:
     import docx
 
@@ -72,12 +80,7 @@ def write_docx(path: Path, i: int) -> Question:
     d.add_heading(f"{f['depot']}各班组", 1)
     rows = [(f"{name}班", str(random.Random(i * 31 + k).randint(3, 40)), person(i * 6 + k + 1))
             for k, name in enumerate(["收货", "分拣", "包装", "发运", "退货", "盘点"])]
-    t = d.add_table(rows=1 + len(rows), cols=3)
-    for j, h in enumerate(["班组", "人数", "班组长"]):
-        t.cell(0, j).text = h
-    for r, row in enumerate(rows, 1):
-        for j, v in enumerate(row):
-            t.cell(r, j).text = v
+    add_table(d, ["班组", "人数", "班组长"], rows)
     d.save(path)
     team, n, lead = rows[3]
     return Question(f"{f['depot']}{team}的班组长是谁？", [lead], path.name, {"kind": "table", "table": 1, "row": 5})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from evals.mixed_folder import add_table
 from rag import store
 from rag.chunk import chunk_document
 from rag.clean import clean
@@ -43,12 +44,7 @@ def make_docx(path: Path) -> Path:
     d.add_heading("海鸥航运年报", 0)
     d.add_heading("码头运营", 1)
     d.add_paragraph("本年度共有十个码头投入运营。下表列出各码头的年吞吐量与负责人。")
-    table = d.add_table(rows=1 + len(PIERS), cols=3)
-    for j, h in enumerate(["码头", "年吞吐量（万吨）", "负责人"]):
-        table.cell(0, j).text = h
-    for i, row in enumerate(PIERS, 1):
-        for j, v in enumerate(row):
-            table.cell(i, j).text = v
+    add_table(d, ["码头", "年吞吐量（万吨）", "负责人"], PIERS)
     d.add_heading("Fleet", 1)
     d.add_paragraph("Bluegull Ferries runs twelve vessels. The newest one, Sea Lark, entered service in May.")
     d.save(path)
