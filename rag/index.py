@@ -50,11 +50,11 @@ class IndexReport:
                 f"{self.n_chunks} chunks ({self.n_embedded} embedded) in {self.seconds:.1f}s")
 
 
-def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> store.StoredIndex | None:
+def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> store.Store | None:
     if rebuild:
         return None
     try:
-        old = store.open_index(root)
+        old = store.open_store(root, config)
     except IndexMissingError:
         return None
     store.check_embedder(old.manifest, embedder.name, embedder.checksum, config.index_settings())
@@ -75,10 +75,11 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
     t0 = time.perf_counter()
     root = Path(root)
     report = IndexReport(folder=str(root))
+    config = config.with_(store=store.chosen(root, config))
     with store.WriteLock(root):
         old = _previous(root, config, embedder, rebuild)
         if sources is None:
-            recorded = old.manifest.sources if old else []
+            recorded = _recorded_sources(root, config, old)
             if not recorded:
                 raise RagError("no documents given and none recorded in the index",
                                "run `rag index PATH ...`")
@@ -109,15 +110,29 @@ def update_index(root: Path, sources: list[Path] | None, config: Config, embedde
                            "supported: " + " ".join(SUFFIXES))
         sources_json = [str(Path(s).resolve()) for s in sources]
         _update(root, old, docs, sources_json, config, embedder, report, rebuild, progress, on_event)
+        store.remember(root, config.store)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _recorded_sources(root: Path, config: Config, old: store.Store | None) -> list[str]:
+    """What the last run indexed: from the index being updated, or (a rebuild, or a first
+    write to another store: `rag index --store milvus`) from the store it was in before."""
+    if old is not None:
+        return old.manifest.sources
+    for value in dict.fromkeys((config.store, store.chosen(root, config.with_(store="")), "folder")):
+        try:
+            return store.built_manifest(root, config.with_(store=value)).sources
+        except RagError:
+            continue
+    return []
 
 
 _READ_FAILURES = ("permission denied", "cannot read")  # Skipped reasons of files that exist
 _KEPT = "; the indexed version is kept"
 
 
-def _keep_unreadable(old: store.StoredIndex | None, skipped: list[Skipped], have: set[str]) -> list[Document]:
+def _keep_unreadable(old: store.Store | None, skipped: list[Skipped], have: set[str]) -> list[Document]:
     """Indexed documents whose file (or folder) could not be read this time stay as they
     were indexed: a passing permission or I/O problem must not delete what the user had.
     Their skip message says so. (A deleted file is not skipped: it is removed.)"""
@@ -149,17 +164,23 @@ def index_documents(root: Path, docs: list[Document], config: Config, embedder: 
     the same incremental path as files. Each needs a unique ``doc_id`` and ``content_hash``."""
     t0 = time.perf_counter()
     report = IndexReport(folder=str(root))
+    config = config.with_(store=store.chosen(Path(root), config))
     with store.WriteLock(Path(root)):
         old = _previous(Path(root), config, embedder, rebuild)
         _update(Path(root), old, docs, [], config, embedder, report, rebuild, progress, on_event)
+        store.remember(Path(root), config.store)
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def _update(root: Path, old: store.StoredIndex | None, docs: list[Document], sources: list[str],
+def _update(root: Path, old: store.Store | None, docs: list[Document], sources: list[str],
             config: Config, embedder: Embedder, report: IndexReport, rebuild: bool, progress: bool,
             on_event: Callable[[str], None] | None) -> None:
     say = on_event or (lambda msg: None)
+    if config.store != "folder":
+        from .index_milvus import update_milvus
+
+        return update_milvus(root, old, docs, sources, config, embedder, report, rebuild, progress, say)
     old_docs = old.manifest.documents if old else {}
     chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
     report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
@@ -175,8 +196,7 @@ def _update(root: Path, old: store.StoredIndex | None, docs: list[Document], sou
         embedder=EmbedderInfo(embedder.name, embedder.checksum, embedder.dim),
         lexical=LEXICAL,
         sources=sources,
-        documents={d.doc_id: DocEntry(hash=d.content_hash, path=d.path, title=d.title, n_chunks=per_doc[d.doc_id],
-                                      dropped=len(d.dropped), meta=d.meta) for d in docs},
+        documents={d.doc_id: doc_entry(d, per_doc[d.doc_id]) for d in docs},
         # A calibration belongs to an embedder + corpus; keep it across updates of the
         # same index but say it was made on an earlier version of the corpus.
         calibration=replace(calibration, stale=calibration.stale or report.changed) if calibration else None,
@@ -208,13 +228,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
                 doc.text, doc.dropped, doc.pages = stored.text, stored.dropped, stored.pages
                 doc.regions = stored.regions
             continue
-        cleaned = clean(doc)
-        doc.text, doc.dropped = cleaned.text, cleaned.dropped
-        doc.pages, doc.regions = cleaned.pages, cleaned.regions
-        (report.updated if prev else report.added).append(doc.doc_id)
-        if doc.dropped:
-            report.dropped[doc.doc_id] = [(x.rule, x.text) for x in doc.dropped]
-        new = chunk_document(doc, config.chunk_size, config.chunk_overlap)
+        new = prepare(doc, config, report, prev is not None)
         parts.append((new, None))
         to_embed.extend(new)
     if to_embed:
@@ -232,6 +246,22 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
         blocks.append(vecs)
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
     return chunks, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def prepare(doc: Document, config: Config, report: IndexReport, known: bool) -> list[Chunk]:
+    """A new or changed document cleaned (in place) and chunked, and counted in the report."""
+    cleaned = clean(doc)
+    doc.text, doc.dropped = cleaned.text, cleaned.dropped
+    doc.pages, doc.regions = cleaned.pages, cleaned.regions
+    (report.updated if known else report.added).append(doc.doc_id)
+    if doc.dropped:
+        report.dropped[doc.doc_id] = [(x.rule, x.text) for x in doc.dropped]
+    return chunk_document(doc, config.chunk_size, config.chunk_overlap)
+
+
+def doc_entry(doc: Document, n_chunks: int) -> DocEntry:
+    return DocEntry(hash=doc.content_hash, path=doc.path, title=doc.title, n_chunks=n_chunks,
+                    dropped=len(doc.dropped), meta=doc.meta)
 
 
 def lexical_text(chunk: Chunk) -> str:

@@ -67,14 +67,20 @@ def selected(config: Config) -> str:
 
 
 def exists(name: str, config: Config) -> bool:
-    return (path_of(name, config) / "CURRENT").exists()
+    return _built(path_of(name, config), config)
+
+
+def _built(root: Path, config: Config) -> bool:
+    from . import store
+
+    return root.is_dir() and store.exists(root, config)
 
 
 def require(name: str, config: Config) -> Path:
     """The folder of an existing named knowledge base, or ``UnknownKBError``. The default
     one may be missing: it is built from ``seeds/`` on first use (rag.session)."""
     root = path_of(name, config)
-    if name != DEFAULT and not (root / "CURRENT").exists():
+    if name != DEFAULT and not _built(root, config):
         raise UnknownKBError(f"no knowledge base named {name!r}",
                              f"create it with `rag kb create {name} PATH...`, or see `rag kb list`")
     return root
@@ -84,10 +90,10 @@ def info(name: str, config: Config) -> KBInfo:
     from . import store
 
     root = path_of(name, config)
-    if not (root / "CURRENT").exists():
+    if not _built(root, config):
         return KBInfo(name, root, False)
     try:
-        manifest = store.read_manifest(store.current_generation(root))
+        manifest = store.built_manifest(root, config)
     except RagError:  # damaged: listed, so the user can see it and delete it
         return KBInfo(name, root, True)
     docs = manifest.documents
@@ -99,7 +105,7 @@ def names(config: Config) -> list[str]:
     folder = home(config)
     found = sorted(p.name for p in folder.iterdir()
                    if p.is_dir() and _NAME.fullmatch(p.name) and p.name != DEFAULT
-                   and (p / "CURRENT").exists()) if folder.is_dir() else []
+                   and _built(p, config)) if folder.is_dir() else []
     return [DEFAULT] + found
 
 
@@ -112,7 +118,7 @@ def claim(name: str, config: Config) -> Path:
     if name == DEFAULT:
         raise UsageError(f"{DEFAULT!r} is the built-in knowledge base", "choose another name")
     root = path_of(name, config)
-    if (root / "CURRENT").exists():
+    if _built(root, config):
         raise UsageError(f"knowledge base {name!r} already exists",
                          f"add documents with `rag index PATH... --kb {name}`, or delete it first")
     return root
@@ -127,7 +133,7 @@ def creating(name: str, config: Config) -> Iterator[Path]:
     try:
         yield root
     except BaseException:
-        if fresh and not (root / "CURRENT").exists():
+        if fresh and not _built(root, config):
             shutil.rmtree(root, ignore_errors=True)
         raise
 
@@ -146,6 +152,7 @@ def delete(name: str, config: Config) -> Path:
     if root.is_symlink() or root.resolve().parent != folder:  # only ever a direct child of the home folder
         raise UsageError(f"{root} is not a knowledge-base folder of {folder}", "remove it by hand")
     with store.WriteLock(root):  # not while another process writes it
+        store.drop(root, config)  # a Milvus store's collections (the folder store is the folder)
         trash = root.with_name(f".deleting-{name}")
         shutil.rmtree(trash, ignore_errors=True)
         root.rename(trash)  # atomic: a crash leaves the name free, not half an index

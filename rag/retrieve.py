@@ -1,4 +1,4 @@
-"""Retrieve stage: dense (FAISS) + lexical (BM25 over jieba tokens), fused.
+"""Retrieve stage: dense + lexical (BM25 over jieba tokens) from the store, fused.
 
 Fusion (hybrid mode) is a weighted sum of min-max normalised scores over the union of both
 candidate lists (``dense_weight`` for dense, the rest for BM25). Reciprocal-rank fusion is
@@ -17,7 +17,7 @@ import numpy as np
 from .config import Config
 from .embed import Embedder
 from .records import Hit
-from .store import StoredIndex, check_embedder, open_index
+from .store import Store, check_embedder, open_store
 from .zh import Lang, corpus_language
 
 
@@ -32,22 +32,15 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: StoredIndex, embedder: Embedder, config: Config):
+    def __init__(self, index: Store, embedder: Embedder, config: Config):
         self.index = index
         self.embedder = embedder
         self.config = config
-        if index.faiss_index is not None and hasattr(index.faiss_index, "hnsw"):
-            # `rag bench` (full): recall@10 0.986 / 0.998 / 0.748 at 10k / 100k / 1M chunks with
-            # efSearch 64; 256 reached 0.960 at 1M for 1.0 ms a query.
-            index.faiss_index.hnsw.efSearch = max(256, config.candidates)
-        if hasattr(index.faiss_index, "nprobe"):
-            # A quarter of the lists: `rag bench` measured recall@10 0.63-0.70 at nprobe 16
-            # and >= 0.95 only from about nlist/4 (10k, 100k and 1M chunks).
-            index.faiss_index.nprobe = max(16, index.faiss_index.nlist // 4)
+        index.tune(config.candidates)
 
     @classmethod
     def open(cls, root: Path, embedder: Embedder, config: Config) -> "Retriever":
-        index = open_index(root)
+        index = open_store(root, config)
         check_embedder(index.manifest, embedder.name, embedder.checksum, config.index_settings())
         return cls(index, embedder, config)
 
@@ -55,20 +48,16 @@ class Retriever:
     def language(self) -> Lang:
         """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
         over the index (answer.py translates English questions for a Chinese index)."""
-        chunks = self.index.chunks
-        return corpus_language(c.text for c in chunks[:: max(1, len(chunks) // 500)])
+        return corpus_language(self.index.sample_texts(500))
 
     def uses_term(self, term: str) -> bool:
         """Does the indexed text use ``term`` (a name such as "Vivix AI") as written?"""
-        return self.index.bm25.has_terms(term)
+        return self.index.has_terms(term)
 
     def dense(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if self.index.faiss_index.ntotal == 0:
+        if self.index.size == 0:  # nothing to embed the question for
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        q = self.embedder.embed_queries([query])
-        scores, ids = self.index.faiss_index.search(q, min(n, self.index.faiss_index.ntotal))
-        keep = ids[0] >= 0
-        return ids[0][keep].astype(np.int64), scores[0][keep]
+        return self.index.dense(self.embedder.embed_queries([query]), n)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
                fusion: str | None = None) -> Retrieval:
@@ -78,7 +67,7 @@ class Retriever:
         fusion = fusion or self.config.fusion
         n = max(self.config.candidates, k)
         d_ids, d_scores = self.dense(query, n) if mode in ("dense", "hybrid") else (np.zeros(0, np.int64),) * 2
-        b_ids, b_scores = self.index.bm25.search(query, n) if mode in ("bm25", "hybrid") else (np.zeros(0, np.int64),) * 2
+        b_ids, b_scores = self.index.lexical(query, n) if mode in ("bm25", "hybrid") else (np.zeros(0, np.int64),) * 2
         dense = dict(zip(d_ids.tolist(), d_scores.tolist()))
         bm25 = dict(zip(b_ids.tolist(), b_scores.tolist()))
         if mode == "dense":
@@ -90,7 +79,7 @@ class Retriever:
         else:
             fused = _weighted(dense, bm25, self.config.dense_weight)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-        hits = [Hit(self.index.chunks[i], float(fused[i]), r + 1, dense.get(i), bm25.get(i))
+        hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,

@@ -65,7 +65,7 @@ def resolve_backend(root: Path, config: Config) -> Config:
     from .errors import RagError
 
     try:
-        built = store.read_manifest(store.current_generation(root)).config["embed_backend"]
+        built = store.built_manifest(root, config).config["embed_backend"]
     except RagError:  # no index yet (or a damaged one: opening it will say so)
         return config
     return config.with_(embed_backend=built)
@@ -84,7 +84,9 @@ def default_sources(config: Config, index_flag: str | Path | None = None) -> lis
 
 def ensure_index(root: Path, config: Config, say: Say = stderr) -> None:
     """Build the default index from ./seeds on first use, so the first `rag ask` works."""
-    if (root / "CURRENT").exists():
+    from . import store
+
+    if store.exists(root, config):
         return
     if not Path(DEFAULT_DOCS).is_dir():
         from .errors import IndexMissingError
@@ -112,7 +114,7 @@ def calibrate_index(root: Path, config: Config, questions: Path, split: str | No
     result = calibrate(open_retriever(root, config, build=False), read_questions(questions, split),
                        source=f"{questions.name} (split {split or 'all'})")
     with store.WriteLock(root):
-        store.update_manifest(root, calibration=result)
+        store.record_calibration(root, config, result)
     say(f"calibrated refusal threshold: {result.describe()}")
     return result
 

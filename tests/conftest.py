@@ -88,3 +88,15 @@ def seeds_dir(tmp_path: Path) -> Path:
     d = tmp_path / "seeds"
     shutil.copytree(SEEDS, d)
     return d
+
+
+@pytest.fixture(params=["folder", "milvus"])
+def any_store(request, monkeypatch) -> str:
+    """Runs a test once on each store: the index folder (FAISS + bm25s) and embedded Milvus
+    Lite (a milvus.db in the test's index folder). Code under test reads it through
+    ``Config.from_env()`` (RAG_STORE) or the ``store`` value returned here."""
+    monkeypatch.setenv("RAG_STORE", request.param)
+    yield request.param
+    from rag.store_milvus import close_all
+
+    close_all()  # each test's Milvus Lite file is its own; do not keep them open

@@ -9,13 +9,17 @@ from rag.prompt import REFUSAL, build_messages, sanitize_question
 from rag.retrieve import Retriever
 from rag.rewrite import is_followup, rewrite
 from rag.manifest import Calibration
-from rag.store import update_manifest
+from rag.store import record_calibration
 from rag.zh import question_language
 
 from conftest import FakeGenerator
 
+# Every answering test runs on both stores (conftest.any_store sets RAG_STORE).
+pytestmark = pytest.mark.usefixtures("any_store")
 
-def _pipeline(tmp_path, docs, embedder, generator, config=Config()):
+
+def _pipeline(tmp_path, docs, embedder, generator, config=None):
+    config = config or Config.from_env()
     update_index(tmp_path / "idx", [docs], config, embedder)
     return Pipeline(Retriever.open(tmp_path / "idx", embedder, config), generator, config)
 
@@ -62,8 +66,8 @@ def test_empty_index_refuses_without_generating(tmp_path, fake_embedder):
     (docs / "a.txt").write_text("完全无关的内容。", encoding="utf-8")
     gen = FakeGenerator()
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
-    update_manifest(tmp_path / "idx", calibration=Calibration(min_top_dense=0.99, min_top_bm25=1e9))
-    p.retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    record_calibration(tmp_path / "idx", Config.from_env(), Calibration(min_top_dense=0.99, min_top_bm25=1e9))
+    p.retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config.from_env())
     a = p.ask("法国的首都是哪里？")
     assert a.refused and a.refusal_reason == "weak_evidence" and not gen.calls
 

@@ -8,9 +8,10 @@ from rag.retrieve import Retriever, _rrf, _weighted
 
 
 @pytest.fixture
-def retriever(tmp_path, seeds_dir, fake_embedder):
-    update_index(tmp_path / "idx", [seeds_dir], Config(), fake_embedder)
-    return Retriever.open(tmp_path / "idx", fake_embedder, Config())
+def retriever(tmp_path, seeds_dir, fake_embedder, any_store):
+    """The seeds indexed into each store in turn: every test below runs on both."""
+    update_index(tmp_path / "idx", [seeds_dir], Config(store=any_store), fake_embedder)
+    return Retriever.open(tmp_path / "idx", fake_embedder, Config(store=any_store))
 
 
 def test_tokens_keep_latin_words_and_numbers_whole():

@@ -1,0 +1,85 @@
+"""Index stage for the Milvus store: the same incremental update as index.py, written in place.
+
+The folder store writes a whole new generation and swaps it in; Milvus is updated a
+document at a time instead (store_milvus.MilvusWriter.put), so a knowledge base of millions
+of chunks is never copied, and a run killed half-way is resumed by the next one: documents
+already written are unchanged, the one in flight is pending and written again.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from .config import Config
+from .embed import Embedder
+from .errors import IndexMismatchError
+from .manifest import REBUILD, EmbedderInfo, Manifest
+from .records import Chunk, Document
+from .store_milvus import MilvusWriter, target
+
+# Chunks embedded per round before they are written: large enough to keep the embedder's
+# batches full, small enough that a kill loses little (a round is ~15 s on 2 cores).
+ROUND = 256
+
+
+def update_milvus(root: Path, old, docs: list[Document], sources: list[str], config: Config, embedder: Embedder,
+                  report, rebuild: bool, progress: bool, say: Callable[[str], None]) -> None:
+    from .index import LEXICAL, doc_entry, embed_text, prepare
+
+    writer = MilvusWriter(target(config.store, root, config.store_token))
+    if old is not None and old.manifest.lexical != LEXICAL:
+        raise IndexMismatchError(f"the Milvus index was built with BM25 recipe {old.manifest.lexical!r}, "
+                                 f"not {LEXICAL!r}", REBUILD)
+    old_docs = old.manifest.documents if old else {}
+    pending = old.pending if old else set()
+    todo: list[tuple[Document, list[Chunk]]] = []
+    for doc in docs:
+        prev = old_docs.get(doc.doc_id)
+        if prev and prev.hash == doc.content_hash and doc.doc_id not in pending:
+            report.unchanged.append(doc.doc_id)
+            continue
+        todo.append((doc, prepare(doc, config, report, prev is not None)))
+    present = {d.doc_id for d in docs}
+    report.removed = sorted(set(old_docs) - present)
+    leftovers = sorted(pending - present)  # half-written by a killed run, and gone from the sources since
+    if old is not None and not report.changed and not leftovers and not rebuild and old.manifest.sources == sources:
+        report.n_chunks = old.size
+        return
+    if rebuild:
+        say("dropping the old collections")
+        writer.drop()
+    writer.create(embedder.dim, config.index_type)
+    calibration = old.calibration if old else None
+    # The header first: it names the embedder and settings every row below is written with.
+    writer.write_header(Manifest(
+        config=config.index_settings(), embedder=EmbedderInfo(embedder.name, embedder.checksum, embedder.dim),
+        lexical=LEXICAL, sources=sources, documents={},
+        calibration=replace(calibration, stale=calibration.stale or report.changed) if calibration else None))
+    for doc_id in report.removed + leftovers:
+        writer.remove(doc_id)
+    total = sum(len(chunks) for _, chunks in todo)
+    if total:
+        say(f"embedding and writing {total} chunks")
+    bar = None
+    if progress and total:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc="embed+write", unit="chunk", leave=False)
+    batch: list[tuple[Document, list[Chunk]]] = []
+    for i, item in enumerate(todo):
+        batch.append(item)
+        if sum(len(c) for _, c in batch) >= ROUND or i == len(todo) - 1:
+            texts = [embed_text(c) for _, chunks in batch for c in chunks]
+            vectors = embedder.embed_passages(texts)
+            pos = 0
+            for doc, chunks in batch:
+                writer.put(doc, doc_entry(doc, len(chunks)), chunks, vectors[pos:pos + len(chunks)])
+                pos += len(chunks)
+            report.n_embedded += len(texts)
+            if bar is not None:
+                bar.update(len(texts))
+            batch = []
+    if bar is not None:
+        bar.close()
+    report.n_chunks = writer.count()
