@@ -30,7 +30,7 @@ from rag import keys as keymod
 from rag import kbs
 from rag.conversations import UnknownConversationError
 from rag.errors import (DocumentError, IndexLockedError, IndexMissingError, ModelError, RagError,
-                        UsageError)
+                        StoreUnavailableError, UsageError)
 
 from . import chat_api, conversations_api
 from .kb import Rejected
@@ -66,6 +66,7 @@ _STATUS: tuple[tuple[type, int, str], ...] = (
     (IndexLockedError, 409, "index_busy"),
     (IndexMissingError, 404, "not_found"),
     (ModelError, 503, "model_unavailable"),
+    (StoreUnavailableError, 503, "store_unavailable"),
     (DocumentError, 400, "bad_document"),
 )
 

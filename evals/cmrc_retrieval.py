@@ -1,7 +1,7 @@
 """Retrieval benchmark on CMRC2018 dev: every question, each retrieval mode, one markdown table.
 
     .venv/bin/python -m evals.cmrc_retrieval [--data PATH] [--modes dense,bm25,hybrid] [--json OUT]
-                                             [--embed-backend torch|onnx-int8]
+                                             [--embed-backend torch|onnx-int8] [--store folder|milvus|URL]
 
 The 848 paragraphs are indexed once per embedder and backend (cached under
 ``cache_dir()/eval-indexes/``, named by the embedder checksum, which differs per backend; see
@@ -68,8 +68,11 @@ def markdown(results: list[ModeResult], chunks_per_s: float, cached: bool) -> st
 @click.option("--dense-weight", type=float, help="Dense weight of hybrid fusion (default: the app's).")
 @click.option("--embed-backend", type=click.Choice(EMBED_BACKENDS),
               help="Embedding backend (default: the app's, RAG_EMBED_BACKEND).")
+@click.option("--store", "store_value", default="folder", show_default=True,
+              help="Where the index is kept: folder, milvus (Milvus Lite in the cached index folder, "
+                   "its vectors copied from the folder index), milvus:///FILE.db or http://HOST:19530.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as JSON.")
-def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, embed_backend, json_out):
+def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, embed_backend, store_value, json_out):
     """Hit@1/5/10, MRR@10, indexing throughput and query latency per retrieval mode."""
     from rag import offline
 
@@ -85,7 +88,7 @@ def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, e
     if bad:
         raise click.BadParameter(f"unknown mode(s) {', '.join(bad)}", param_hint="--modes")
     config = Config.from_env().with_(chunk_size=chunk_size, chunk_overlap=chunk_overlap, dense_weight=dense_weight,
-                                     embed_backend=embed_backend)
+                                     embed_backend=embed_backend, store=store_value)
     squad = load_squad(data)
     for p in squad.problems:
         click.echo(f"warning: {p}, skipped", err=True)
@@ -94,7 +97,8 @@ def main(data, modes, limit, rebuild, chunk_size, chunk_overlap, dense_weight, e
     index = ensure_squad_index(data, squad.paragraphs, config, embedder, progress=True, rebuild=rebuild,
                                say=lambda m: click.echo(m, err=True))
     click.echo(f"{len(questions)} questions, {index.stats.n_docs} paragraphs -> {index.stats.n_chunks} chunks "
-               f"(chunk size {config.chunk_size}, {config.embed_backend} embeddings); index {index.root}", err=True)
+               f"(chunk size {config.chunk_size}, {config.embed_backend} embeddings); index {index.root}, "
+               f"store {config.store}", err=True)
     retriever = Retriever.open(index.root, embedder, config)
     results = [evaluate_mode(retriever, questions, mode) for mode in wanted]
     click.echo(markdown(results, index.stats.chunks_per_s, not index.built))

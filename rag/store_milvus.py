@@ -307,6 +307,13 @@ class MilvusWriter:
             self._do(self.c.insert, self.where.docs, parts[i:i + 64])
         self._entry(doc.doc_id, entry, DONE, len(pieces))
 
+    def flush(self) -> None:
+        """Seal what was written: until then Milvus Lite keeps rows in its memtable and
+        builds a BM25 index over them for every query (CMRC2018 dev, 2,065 chunks: BM25
+        250 ms a query before, 7.8 ms after; dense 59 -> 7 ms)."""
+        for name in (self.where.chunks, self.where.docs, self.where.meta):
+            self._do(self.c.flush, name)
+
     def count(self) -> int:
         rows = self._do(self.c.query, self.where.chunks, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])

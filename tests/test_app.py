@@ -423,3 +423,20 @@ def test_conversations_are_kept_reopened_renamed_and_deleted(pipeline, index_roo
 def test_without_a_store_nothing_is_saved(handlers):
     out = ask(handlers, MINIMAX_Q)[-1][3]
     assert out["cid"] is None and handlers.conversation_choices()["choices"] == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_withheld_answer_is_headed_as_withheld_and_a_weak_one_as_closest(lang):
+    """Two different refusals, two different headings: the model answered but nothing backs
+    it (its answer is withheld), or retrieval found nothing close enough."""
+    ui = strings(lang)
+    chunk = Chunk(doc_id="a.txt", chunk_id=0, text="湖边有一座灯塔。", start=0, end=8)
+    docs = {"a.txt": Document(doc_id="a.txt", path="a.txt", text="湖边有一座灯塔。")}
+
+    def heading(reason):
+        a = Answer(question="灯塔多高？", answer=REFUSAL["zh"], refused=True, citations=[],
+                   retrieved=[Hit(chunk, 0.5, 1)], timings=Timings(), refusal_reason=reason)
+        return re.search(r'<h3 class="closest-head">(.*?)</h3>', render.sources_section(a, docs, ui, 1)).group(1)
+
+    assert heading("unsupported") == render.esc(ui["withheld"]) != heading("weak_evidence")
+    assert len(ui["withheld"]) > len(ui["unverified"])  # the sentence, not the badge word

@@ -184,8 +184,9 @@ def test_switching_stores_keeps_everything_and_is_remembered(tmp_path, monkeypat
     run = lambda *a: CliRunner().invoke(cli, list(a), catch_exceptions=False)  # noqa: E731
     assert run("index", str(_docs(tmp_path / "docs")), "--index", idx).exit_code == 0
     before = json.loads(run("search", "青海湖面积", "--index", idx, "--json").output)
-    r = run("index", "--index", idx, "--store", "milvus")  # no paths: the documents indexed last time
-    assert r.exit_code == 0 and "3 added" in r.output
+    r = run("index", "--index", idx, "--store", "milvus", "--json")  # no paths: the documents indexed last time
+    switched = json.loads(r.output)
+    assert len(switched["added"]) == 3 and switched["n_embedded"] == 0  # vectors copied, not embedded again
     assert (tmp_path / "idx" / "STORE").read_text().strip() == "milvus"
     after = json.loads(run("search", "青海湖面积", "--index", idx, "--json").output)  # no --store: remembered
     assert [h["source"] for h in after["retrieved"]] == [h["source"] for h in before["retrieved"]]

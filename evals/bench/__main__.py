@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 SECTIONS: dict[str, str] = {
     "ingestion": "evals.bench.ingest",
     "retrieval": "evals.bench.retrieval",
+    "stores": "evals.bench.stores",
     "generation": "evals.bench.generation",
     "coldstart": "evals.bench.coldstart",
 }
