@@ -72,8 +72,9 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
         writer.remove(doc_id)
     if copied:
         say(f"copying {len(copied)} documents' chunks and vectors from the folder index")
-    for doc, chunks, vectors in copied:
-        writer.put(doc, doc_entry(doc, len(chunks)), chunks, vectors)
+    known = set(old_docs) | pending  # documents with rows to replace
+    for i in range(0, len(copied), ROUND):
+        writer.put([(d, doc_entry(d, len(c)), c, v) for d, c, v in copied[i:i + ROUND]], known)
     total = sum(len(chunks) for _, chunks in todo)
     if total:
         say(f"embedding and writing {total} chunks")
@@ -88,10 +89,11 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
         if sum(len(c) for _, c in batch) >= ROUND or i == len(todo) - 1:
             texts = [embed_text(c) for _, chunks in batch for c in chunks]
             vectors = embedder.embed_passages(texts)
-            pos = 0
+            items, pos = [], 0
             for doc, chunks in batch:
-                writer.put(doc, doc_entry(doc, len(chunks)), chunks, vectors[pos:pos + len(chunks)])
+                items.append((doc, doc_entry(doc, len(chunks)), chunks, vectors[pos:pos + len(chunks)]))
                 pos += len(chunks)
+            writer.put(items, known)
             report.n_embedded += len(texts)
             if bar is not None:
                 bar.update(len(texts))

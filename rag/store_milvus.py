@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -53,6 +54,8 @@ PIECE = 16_000  # characters per VARCHAR piece: 4 bytes a character at most, und
 CONTEXT_CAP = 4_000  # a chunk's table-header context is cut to this so its JSON fits one VARCHAR
 BATCH = 512  # rows per insert request
 DONE, PENDING = "done", "pending"
+# How stale a replica's document list may be on a shared server (searches are always live).
+REFRESH_S = 10.0
 # bm25s's defaults (lexical.BM25Index), so both stores score alike
 BM25 = {"bm25_k1": 1.5, "bm25_b": 0.75}
 
@@ -100,22 +103,29 @@ class Documents(Mapping):
         self.cache: dict[str, Document] = {}
 
     def __getitem__(self, doc_id: str) -> Document:
-        if doc_id not in self.ids:
-            raise KeyError(doc_id)
-        if doc_id not in self.cache:
-            from .store import doc_from_json
+        from .store import doc_from_json
 
-            entry = call(self.where, self.c.get, self.where.meta, ids=[key(doc_id)], output_fields=["body"])
-            n = json.loads(entry[0]["body"]).get("pieces", 0) if entry else 0
-            rows = call(self.where, self.c.get, self.where.docs, ids=[key(doc_id, str(i)) for i in range(n)],
-                         output_fields=["part", "body"])
-            if len(rows) != n or n == 0:
-                raise IndexCorruptError(f"document {doc_id} is incomplete in Milvus at {self.where.uri}", REBUILD)
-            body = "".join(r["body"] for r in sorted(rows, key=lambda r: r["part"]))
-            if len(self.cache) > 256:
-                self.cache.clear()
-            self.cache[doc_id] = doc_from_json(json.loads(body))
-        return self.cache[doc_id]
+        cached = self.cache.get(doc_id)
+        if cached is not None and self.where.lite:
+            return cached  # one process writes a Lite file, and it reopens its store after writing
+        # A server may have been written by another replica since: its entry says which version is live.
+        entry = call(self.where, self.c.get, self.where.meta, ids=[key(doc_id)], output_fields=["body"])
+        head = json.loads(entry[0]["body"]) if entry else {}
+        if head.get("state") != DONE:
+            raise KeyError(doc_id)
+        if cached is not None and cached.content_hash == head.get("hash"):
+            return cached
+        n = head.get("pieces", 0)
+        rows = call(self.where, self.c.get, self.where.docs, ids=[key(doc_id, str(i)) for i in range(n)],
+                    output_fields=["part", "body"])
+        if len(rows) != n or n == 0:
+            raise IndexCorruptError(f"document {doc_id} is incomplete in Milvus at {self.where.uri}", REBUILD)
+        body = "".join(r["body"] for r in sorted(rows, key=lambda r: r["part"]))
+        if len(self.cache) > 256:
+            self.cache.clear()
+        self.cache[doc_id] = doc = doc_from_json(json.loads(body))
+        self.ids.add(doc_id)
+        return doc
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self.ids))
@@ -131,13 +141,26 @@ class MilvusIndex:
         self.where = where
         self.pending = pending or set()  # documents a killed run left half written
         self.folder = Path(where.uri)
-        self.manifest = manifest
+        self._manifest = manifest
+        self._read_at = time.monotonic()
         self.c = client(where)
         self.docs = Documents(where, self.c, list(manifest.documents))
         self.fold_script = True
         self._chunks: dict[int, Chunk] = {}
         self._params: dict[str, Any] = {}
-        self.size = manifest.n_chunks
+
+    @property
+    def manifest(self) -> Manifest:
+        """On a server, re-read every REFRESH_S: other replicas add and remove documents."""
+        if not self.where.lite and time.monotonic() - self._read_at > REFRESH_S:
+            self._manifest, self.pending = read_manifest(self.where)
+            self._read_at = time.monotonic()
+            self.docs.ids = set(self._manifest.documents)
+        return self._manifest
+
+    @property
+    def size(self) -> int:
+        return self.manifest.n_chunks
 
     @property
     def calibration(self):
@@ -168,15 +191,14 @@ class MilvusIndex:
         return np.asarray(ids, np.int64), np.asarray(scores, np.float32)
 
     def dense(self, q: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if not self.size:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        return self._search("vec", [np.asarray(q, np.float32).ravel().tolist()], "IP", min(n, self.size))
+        # no limit from self.size: on a shared server other replicas may have added rows since
+        return self._search("vec", [np.asarray(q, np.float32).ravel().tolist()], "IP", n)
 
     def lexical(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         words = lex_words(query, self.fold_script)
-        if not words or not self.size:
+        if not words:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        ids, scores = self._search("sparse", [words], "BM25", min(n, self.size))
+        ids, scores = self._search("sparse", [words], "BM25", n)
         keep = scores > 0
         return ids[keep], scores[keep]
 
@@ -272,9 +294,12 @@ class MilvusWriter:
             raise IndexCorruptError("the manifest is too large for the Milvus store", "index fewer source folders")
         self._do(self.c.upsert, self.where.meta, [{"id": 0, "kind": "manifest", "body": body, "v": [0.0, 0.0]}])
 
-    def _entry(self, doc_id: str, entry: DocEntry, state: str, pieces: int = 0) -> None:
-        body = json.dumps({**asdict(entry), "doc_id": doc_id, "state": state, "pieces": pieces}, ensure_ascii=False)
-        self._do(self.c.upsert, self.where.meta, [{"id": key(doc_id), "kind": "doc", "body": body, "v": [0.0, 0.0]}])
+    def _entries(self, items: list[tuple[str, DocEntry, str, int]]) -> None:
+        rows = [{"id": key(doc_id), "kind": "doc", "v": [0.0, 0.0],
+                 "body": json.dumps({**asdict(e), "doc_id": doc_id, "state": state, "pieces": pieces},
+                                    ensure_ascii=False)} for doc_id, e, state, pieces in items]
+        for i in range(0, len(rows), BATCH):
+            self._do(self.c.upsert, self.where.meta, rows[i:i + BATCH])
 
     def remove(self, doc_id: str) -> None:
         k = key(doc_id)
@@ -282,30 +307,37 @@ class MilvusWriter:
         self._do(self.c.delete, self.where.docs, filter=f"doc_key == {k}")
         self._do(self.c.delete, self.where.meta, ids=[k])
 
-    def put(self, doc: Document, entry: DocEntry, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Replace one document: its chunks, its text, its entry (last: the commit point)."""
+    def put(self, items: list[tuple[Document, DocEntry, list[Chunk], np.ndarray]], known: set[str]) -> None:
+        """Replace documents: their chunks, their text, then their entries (the commit point).
+        Old rows are deleted only for documents in ``known`` (stored before, or pending):
+        a delete by filter scans the collection, which for a bulk load of new documents is
+        quadratic work for nothing."""
         from .index import lexical_text
         from .store import doc_json
 
-        k = key(doc.doc_id)
-        self._entry(doc.doc_id, entry, PENDING)
-        self._do(self.c.delete, self.where.chunks, filter=f"doc_key == {k}")
-        self._do(self.c.delete, self.where.docs, filter=f"doc_key == {k}")
-        rows = []
-        for c, v in zip(chunks, vectors):
-            if len(c.context) > CONTEXT_CAP:
-                c = replace(c, context=c.context[:CONTEXT_CAP])
-            rows.append({"id": key(doc.doc_id, str(c.chunk_id)), "doc_key": k, "vec": v.tolist(),
-                         "chunk": json.dumps(c.to_dict(), ensure_ascii=False), "lex": lex_words(lexical_text(c))})
+        self._entries([(d.doc_id, e, PENDING, 0) for d, e, _, _ in items])
+        rows, parts, pieces_of = [], [], {}
+        for doc, _, chunks, vectors in items:
+            k = key(doc.doc_id)
+            if doc.doc_id in known:
+                self._do(self.c.delete, self.where.chunks, filter=f"doc_key == {k}")
+                self._do(self.c.delete, self.where.docs, filter=f"doc_key == {k}")
+            for c, v in zip(chunks, vectors):
+                if len(c.context) > CONTEXT_CAP:
+                    c = replace(c, context=c.context[:CONTEXT_CAP])
+                rows.append({"id": key(doc.doc_id, str(c.chunk_id)), "doc_key": k, "vec": v.tolist(),
+                             "chunk": json.dumps(c.to_dict(), ensure_ascii=False),
+                             "lex": lex_words(lexical_text(c))})
+            body = json.dumps(doc_json(doc), ensure_ascii=False)
+            pieces = [body[i:i + PIECE] for i in range(0, len(body), PIECE)]
+            pieces_of[doc.doc_id] = len(pieces)
+            parts += [{"id": key(doc.doc_id, str(i)), "doc_key": k, "part": i, "body": p, "v": [0.0, 0.0]}
+                      for i, p in enumerate(pieces)]
         for i in range(0, len(rows), BATCH):
             self._do(self.c.insert, self.where.chunks, rows[i:i + BATCH])
-        body = json.dumps(doc_json(doc), ensure_ascii=False)
-        pieces = [body[i:i + PIECE] for i in range(0, len(body), PIECE)]
-        parts = [{"id": key(doc.doc_id, str(i)), "doc_key": k, "part": i, "body": p, "v": [0.0, 0.0]}
-                 for i, p in enumerate(pieces)]
         for i in range(0, len(parts), 64):
             self._do(self.c.insert, self.where.docs, parts[i:i + 64])
-        self._entry(doc.doc_id, entry, DONE, len(pieces))
+        self._entries([(d.doc_id, e, DONE, pieces_of[d.doc_id]) for d, e, _, _ in items])
 
     def flush(self) -> None:
         """Seal what was written: until then Milvus Lite keeps rows in its memtable and

@@ -65,9 +65,10 @@ def insert_milvus(root: Path, docs, chunks, vectors, config) -> float:
     w = MilvusWriter(target("milvus", root))
     w.create(vectors.shape[1], config.index_type)
     w.write_header(_manifest(vectors.shape[1], config))
-    for d in docs:
-        take = rows[d.doc_id]
-        w.put(d, doc_entry(d, len(take)), [chunks[i] for i in take], vectors[take])
+    items = [(d, doc_entry(d, len(rows[d.doc_id])), [chunks[i] for i in rows[d.doc_id]], vectors[rows[d.doc_id]])
+             for d in docs]
+    for i in range(0, len(items), 256):  # as rag index writes them: a round of documents at a time
+        w.put(items[i:i + 256], set())
     w.flush()
     assert w.count() == len(chunks)
     return time.perf_counter() - t0
