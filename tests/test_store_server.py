@@ -146,3 +146,26 @@ def test_replicas_share_one_knowledge_base_through_a_milvus_server(tmp_path, mil
         for proc in replicas:
             proc.kill()
             proc.wait()
+
+
+def test_the_deployment_file_configures_settings_that_exist():
+    """app/deploy/compose.yaml is not run here (no container runtime): at least every RAG_*
+    it sets must be a setting, the replicas must reach Milvus and the LLM by service name,
+    and nginx must point at the replicas' port."""
+    import dataclasses
+
+    import yaml
+
+    from rag.config import Config
+
+    deploy = REPO / "app" / "deploy"
+    compose = yaml.safe_load((deploy / "compose.yaml").read_text(encoding="utf-8"))
+    rag = compose["services"]["rag"]
+    fields = {f"RAG_{f.name.upper()}" for f in dataclasses.fields(Config)}
+    assert set(rag["environment"]) <= fields
+    assert rag["environment"]["RAG_STORE"] == "http://milvus:19530" and "milvus" in compose["services"]
+    assert rag["environment"]["RAG_GENERATOR"].startswith("http://llm:")
+    Config.from_env({k: str(v) for k, v in rag["environment"].items()})  # valid values
+    port = rag["command"][rag["command"].index("--port") + 1]
+    assert f"server rag:{port}" in (deploy / "nginx.conf").read_text(encoding="utf-8")
+    assert (deploy / "Dockerfile").read_text(encoding="utf-8").count("[milvus]") == 1
