@@ -19,6 +19,7 @@ from .clean import clean
 from .config import Config
 from .embed import Embedder
 from .errors import IndexMissingError, RagError
+from .journal import Journal, text_key
 from .lexical import RECIPE, BM25Index
 from .load import SUFFIXES, Skipped, discover, iter_documents
 from .manifest import DocEntry, EmbedderInfo, Manifest
@@ -182,11 +183,13 @@ def _update(root: Path, old: store.Store | None, docs: list[Document], sources: 
 
         return update_milvus(root, old, docs, sources, config, embedder, report, rebuild, progress, say)
     old_docs = old.manifest.documents if old else {}
-    chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say)
+    journal = Journal(root, config.index_settings(), embedder.checksum)
+    chunks, vectors = _assemble(docs, old, old_docs, config, embedder, report, progress, say, journal)
     report.removed = sorted(set(old_docs) - {d.doc_id for d in docs})
     report.n_chunks = len(chunks)
     same_recipe = old is not None and old.manifest.lexical == LEXICAL
     if same_recipe and not report.changed and not rebuild:
+        journal.clear()  # a killed run's vectors for documents that are gone again
         return  # nothing to write: keep the live generation as it is
     say(f"writing index ({len(chunks)} chunks)")
     per_doc = Counter(c.doc_id for c in chunks)
@@ -204,11 +207,46 @@ def _update(root: Path, old: store.Store | None, docs: list[Document], sources: 
     bm25 = BM25Index.build([lexical_text(c) for c in chunks])
     faiss_index = store.build_faiss(vectors, config.index_type)
     store.write_generation(root, manifest, docs, chunks, vectors, bm25, faiss_index)
+    journal.clear()  # everything it held is in the generation now
+
+
+# Chunks embedded per round before the round's vectors are saved to the journal (a kill loses
+# at most one round: ~30 s on 2 cores with the bundled embedder).
+ROUND = 512
+
+
+def _embed(chunks: list[Chunk], embedder: Embedder, journal: Journal, progress: bool,
+           say: Callable[[str], None]) -> np.ndarray:
+    """Vectors for ``chunks``: those a killed run saved, the rest embedded a round at a time."""
+    texts = [embed_text(c) for c in chunks]
+    keys = [text_key(t) for t in texts]
+    saved = journal.load() if chunks else {}
+    todo = [i for i, k in enumerate(keys) if k not in saved]
+    if chunks:
+        resumed = f" ({len(chunks) - len(todo)} saved by an unfinished run)" if len(todo) < len(chunks) else ""
+        say(f"embedding {len(todo)} chunks{resumed}")
+    bar = None
+    if progress and len(todo) > ROUND:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="embed", unit="chunk", leave=False)
+    for a in range(0, len(todo), ROUND):
+        part = todo[a:a + ROUND]
+        vecs = embedder.embed_passages([texts[i] for i in part], progress=progress and bar is None)
+        journal.save([keys[i] for i in part], vecs)
+        saved.update(zip((keys[i] for i in part), vecs))
+        if bar is not None:
+            bar.update(len(part))
+    if bar is not None:
+        bar.close()
+    if not chunks:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.ascontiguousarray(np.stack([saved[k] for k in keys]), dtype=np.float32)
 
 
 def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dict[str, DocEntry], config: Config,
               embedder: Embedder, report: IndexReport, progress: bool,
-              say: Callable[[str], None]) -> tuple[list[Chunk], np.ndarray]:
+              say: Callable[[str], None], journal: Journal) -> tuple[list[Chunk], np.ndarray]:
     """Chunks and vectors for the new generation: reused rows for unchanged documents,
     freshly embedded rows for new and changed ones."""
     old_rows: dict[str, list[int]] = {}
@@ -231,9 +269,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
         new = prepare(doc, config, report, prev is not None)
         parts.append((new, None))
         to_embed.extend(new)
-    if to_embed:
-        say(f"embedding {len(to_embed)} chunks")
-    fresh = embedder.embed_passages([embed_text(c) for c in to_embed], progress=progress)
+    fresh = _embed(to_embed, embedder, journal, progress, say)
     report.n_embedded = len(to_embed)
     chunks: list[Chunk] = []
     blocks: list[np.ndarray] = []

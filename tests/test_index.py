@@ -1,6 +1,7 @@
 """The index: incremental, atomic, self-checking."""
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,8 @@ from rag.config import Config
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from rag.index import embed_text, update_index
 from rag.retrieve import Retriever
+
+from conftest import FakeEmbedder
 
 
 @pytest.fixture
@@ -151,3 +154,63 @@ def test_index_types_retrieve(tmp_path, seeds_dir, fake_embedder, index_type):
     update_index(tmp_path / "i", [seeds_dir], cfg, fake_embedder)
     hits = Retriever.open(tmp_path / "i", fake_embedder, cfg).search("VAST服务了多少专业建模师？", 3).hits
     assert any("建模师" in h.chunk.text for h in hits)
+
+
+def test_a_run_killed_while_embedding_resumes_without_embedding_again(tmp_path):
+    """kill -9 in the middle of embedding: the next run embeds only what was not saved,
+    and the index it writes is the one an uninterrupted run writes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    from rag.journal import FOLDER
+
+    src = tmp_path / "docs"
+    src.mkdir()
+    for i in range(30):
+        (src / f"doc{i:02d}.txt").write_text(f"第{i}份年报。" + "本年度的产量、价格与库存变化如下。" * 30, encoding="utf-8")
+    root = tmp_path / "idx"
+    tests = Path(__file__).resolve().parent
+    script = textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(tests)!r})
+        from pathlib import Path
+        from conftest import FakeEmbedder
+        import rag.index
+        from rag.config import Config
+        rag.index.ROUND = 4
+
+        class Slow(FakeEmbedder):
+            def embed_passages(self, texts, progress=False):
+                time.sleep(0.3)
+                return super().embed_passages(texts, progress)
+
+        rag.index.update_index(Path({str(root)!r}), [Path({str(src)!r})], Config(), Slow())
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=tests.parent, stderr=subprocess.PIPE)
+    journal = root / FOLDER
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None and len(list(journal.glob("*.keys.npy"))) < 3:
+        time.sleep(0.2)
+    assert proc.poll() is None, proc.stderr.read().decode()[-1500:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (root / "CURRENT").exists()  # nothing was written: the kill came first
+
+    class Counting(FakeEmbedder):
+        n = 0
+
+        def embed_passages(self, texts, progress=False):
+            Counting.n += len(texts)
+            return super().embed_passages(texts, progress)
+
+    report = update_index(root, [src], Config(), Counting())
+    assert 0 < report.n_embedded == report.n_chunks and Counting.n < report.n_chunks  # resumed
+    assert not journal.exists()
+    clean = update_index(tmp_path / "clean", [src], Config(), FakeEmbedder())
+    a, b = store.open_index(root), store.open_index(tmp_path / "clean")
+    assert [c.key for c in a.chunks] == [c.key for c in b.chunks] and clean.n_chunks == report.n_chunks
+    assert np.allclose(a.vectors, b.vectors)
