@@ -86,8 +86,9 @@ def test_chat_session(tmp_path, seeds_dir, fakes):
     assert "new conversation" in r.output
 
 
-def test_calibrate_records_threshold(tmp_path, seeds_dir, fakes):
+def test_calibrate_records_threshold(tmp_path, seeds_dir, fakes, any_store):
     from rag import store
+    from rag.config import Config
     from rag.session import SEED_QUESTIONS
 
     idx = str(tmp_path / "idx")
@@ -95,4 +96,8 @@ def test_calibrate_records_threshold(tmp_path, seeds_dir, fakes):
     r = run("calibrate", str(SEED_QUESTIONS), "--index", idx)
     result = json.loads(r.output.strip().splitlines()[-1])
     assert result["false_refusal_rate"] <= 0.05 and result["n_unanswerable"] >= 10
-    assert store.open_index(tmp_path / "idx").calibration.min_top_dense == result["min_top_dense"]
+    kept = store.open_store(tmp_path / "idx", Config(store=any_store)).calibration
+    assert kept.min_top_dense == result["min_top_dense"] and not kept.stale
+    (seeds_dir / "extra.txt").write_text("另一份与问题无关的说明文字。", encoding="utf-8")
+    run("index", "--index", idx)  # the documents changed since: kept, and said to be stale
+    assert store.open_store(tmp_path / "idx", Config(store=any_store)).calibration.stale
