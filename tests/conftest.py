@@ -100,3 +100,15 @@ def any_store(request, monkeypatch) -> str:
     from rag.store_milvus import close_all
 
     close_all()  # each test's Milvus Lite file is its own; do not keep them open
+
+
+def send_json(handler, code: int, body: dict) -> None:
+    """Answer an http.server request with ``body`` as JSON (the loopback test servers)."""
+    import json
+
+    data = json.dumps(body).encode()
+    handler.send_response(code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -15,7 +15,7 @@ from rag.embed import _CACHE
 from rag.errors import ModelError
 from rag.models.embed_http import HttpEmbedder, endpoint
 
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, send_json
 
 
 class Server:
@@ -55,12 +55,7 @@ class Server:
                         outer.in_flight -= 1
 
             def _send(self, status, obj):
-                raw = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                send_json(self, status, obj)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"

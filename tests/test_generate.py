@@ -21,6 +21,8 @@ from rag.generate import llama as llama_backend
 from rag.generate import (LlamaCppGenerator, OpenAIGenerator, cut_at_stops, estimate_tokens,
                           load_generator, run_exclusive)
 
+from conftest import send_json
+
 MESSAGES = [{"role": "system", "content": "只用中文简短回答。"},
             {"role": "user", "content": "中国的首都是哪里？"}]
 
@@ -44,12 +46,7 @@ def sse(*pieces: str, extra: list[str] = ()) -> Callable[[BaseHTTPRequestHandler
 
 def status(code: int, body: dict) -> Callable[[BaseHTTPRequestHandler], None]:
     def respond(h: BaseHTTPRequestHandler) -> None:
-        data = json.dumps(body).encode()
-        h.send_response(code)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        send_json(h, code, body)
     return respond
 
 
