@@ -116,16 +116,22 @@ def revoke(config: Config, name: str) -> None:
     _save(config, [k for k in keys if k.name != name])
 
 
-def check(keys: list[ApiKey], token: str | None, kb: str, need: Access) -> ApiKey:
-    """The key ``token`` belongs to, if it opens ``kb`` for ``need``; else ``KeyDenied``
-    (401: no or unknown key; 403: a real key without that right)."""
+def identify(keys: list[ApiKey], token: str | None) -> ApiKey:
+    """The key ``token`` belongs to, whatever it may open; else ``KeyDenied`` (401)."""
     if not token:
         raise KeyDenied("an API key is required: send 'Authorization: Bearer KEY'", 401)
     digest = _digest(token)
     for key in keys:
         if hmac.compare_digest(key.sha256, digest):
-            if not key.allows(kb, need):
-                raise KeyDenied(f"key {key.name!r} may not {'change' if need == 'write' else 'read'} "
-                                f"knowledge base {kb!r}", 403)
             return key
     raise KeyDenied("unknown API key", 401)
+
+
+def check(keys: list[ApiKey], token: str | None, kb: str, need: Access) -> ApiKey:
+    """The key ``token`` belongs to, if it opens ``kb`` for ``need``; else ``KeyDenied``
+    (401: no or unknown key; 403: a real key without that right)."""
+    key = identify(keys, token)
+    if not key.allows(kb, need):
+        raise KeyDenied(f"key {key.name!r} may not {'change' if need == 'write' else 'read'} "
+                        f"knowledge base {kb!r}", 403)
+    return key

@@ -275,6 +275,13 @@ def test_keys_guard_the_api_per_knowledge_base_and_right(server, tmp_path, confi
     assert r.status_code == 403
     assert client.get("/api/kb/secret/documents", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
     assert client.delete("/api/kb/default", headers={"Authorization": f"Bearer {reader}"}).status_code == 403
+    # a key for another knowledge base only lists what it may read (it used to get 403)
+    _, other = keys.create(config, "other", ["ferries"])
+    for path in ("/v1/models", "/api/kb"):
+        r = client.get(path, headers={"Authorization": f"Bearer {other}"})
+        assert r.status_code == 200 and "default" not in r.text
+        assert client.get(path, headers={"Authorization": f"Bearer {reader}"}).json() != r.json()
+        assert client.get(path).status_code == 401
     keys.revoke(config, "reader")
     assert client.get("/v1/models", headers={"Authorization": f"Bearer {reader}"}).status_code == 401
     stored = (Path(config.data) / "keys.json").read_text()
