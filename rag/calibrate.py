@@ -26,12 +26,17 @@ from .zh import Lang, question_language
 # simplified and DRCD traditional Wikipedia articles, evals/devsets.py). Printed by
 # `python -m evals.transfer /tmp/devset-zh-hans /tmp/devset-zh-hant`; end to end on the dev
 # splits it refuses 0.925 / 0.900 of the unanswerable questions (0.775 / 0.775 without),
-# on the held-out test splits see evals/RESULTS.md. Only the bundled e5-small on the
-# default (torch) backend was measured; other embedders get none.
+# on the held-out test splits see evals/RESULTS.md. Measured for the bundled e5-small on
+# the torch backend (8520…) and on the onnx-int8 backend (452f…, `RAG_EMBED_BACKEND=onnx-int8
+# python -m evals.transfer …`, 2026-12-03); other embedders get none.
 TRANSFERRED: dict[tuple[str, Lang], Calibration] = {
     ("8520eedb7ea5147f", "zh"): Calibration(
         min_top_dense=0.8654, min_top_bm25=None, max_false_refusal=0.01, n_answerable=160, n_unanswerable=80,
         false_refusal_rate=0.0125, refusal_rate_unanswerable=0.525, calibrated_at="2026-12-02",
+        questions="general dev sets (CMRC2018 + DRCD dev splits)", scope="transferred"),
+    ("452fbaecf730fbc2", "zh"): Calibration(
+        min_top_dense=0.8637, min_top_bm25=None, max_false_refusal=0.01, n_answerable=160, n_unanswerable=80,
+        false_refusal_rate=0.0125, refusal_rate_unanswerable=0.5125, calibrated_at="2026-12-03",
         questions="general dev sets (CMRC2018 + DRCD dev splits)", scope="transferred"),
 }
 
