@@ -171,13 +171,15 @@ class KnowledgeBase:
             return self._reindex(on_event)
 
     def _reindex(self, on_event):
+        from rag import progress
         from rag.index import update_index
         from rag.retrieve import Retriever
 
         retriever = self.pipeline.retriever
         self.uploads.mkdir(parents=True, exist_ok=True)
-        report = update_index(self.root, self.sources(), self.pipeline.config, retriever.embedder,
-                              progress=True, on_event=on_event)
+        with progress.reporting(on_event):  # OCR says which page it is on
+            report = update_index(self.root, self.sources(), self.pipeline.config, retriever.embedder,
+                                  progress=True, on_event=on_event)
         if report.changed:
             # Opened outside the swap lock (it reads files); answers already running keep
             # their snapshot of the old retriever, whose index is fully loaded in memory.

@@ -340,3 +340,24 @@ def update_index_quietly(root, folder, embedder, rebuild=False):
     from rag.index import update_index
 
     return update_index(root, [folder], SMALL_CHUNKS, embedder, rebuild=rebuild)
+
+
+def test_ocr_says_which_page_it_is_on_to_whoever_listens(tmp_path, monkeypatch):
+    """The web app's upload bar shows "OCR scan.pdf: page 2 of 3" (app/kb.py sets the sink);
+    pages read from the cache are not announced, and with no listener nothing is said."""
+    from rag import progress
+    from rag.formats import ocr
+
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(ocr, "run_engine", lambda image: [(0.0, 0.0, 1.0, 1.0, "字", 0.99)])
+    jobs = [(f"page-key-{i}", lambda: object()) for i in range(3)]
+    heard: list[str] = []
+    with progress.reporting(heard.append):
+        boxes = ocr.ocr_pages(jobs, "scan.pdf")
+    assert heard == ["OCR scan.pdf: page 1 of 3", "OCR scan.pdf: page 2 of 3", "OCR scan.pdf: page 3 of 3"]
+    assert [b[0][4] for b in boxes] == ["字"] * 3
+    heard.clear()
+    with progress.reporting(heard.append):
+        ocr.ocr_pages(jobs + [("page-key-new", lambda: object())], "scan.pdf")
+    assert heard == ["OCR scan.pdf: page 1 of 1"]  # only the page not in the cache
+    ocr.ocr_pages([("page-key-other", lambda: object())], "x.png")  # no listener: silent

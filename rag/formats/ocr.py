@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from .. import progress
 from ..config import cache_dir
 from ..errors import DocumentError
 from ..models.cachefs import write_file_atomic
@@ -213,12 +214,15 @@ def ocr_pages(jobs: Sequence[tuple[str, Callable[[], object]]], label: str) -> l
 
     found = [_cached(key) for key, _ in jobs]
     todo = sum(b is None for b in found)
+    done = 0
     with tqdm(total=todo, desc=f"OCR {label}", unit="page", file=sys.stderr, leave=False,
               disable=todo == 0) as bar:
         for i, (key, render) in enumerate(jobs):
             if found[i] is None:
+                progress.say(f"OCR {label}: page {done + 1} of {todo}")  # a page takes seconds on 2 cores
                 found[i] = run_engine(render())
                 _store(key, found[i])
+                done += 1
                 bar.update()
     return found  # type: ignore[return-value]
 
