@@ -22,8 +22,10 @@ INDEX_TYPES = ("flat", "hnsw", "ivf")
 # indexing, CMRC2018 dev hit@5 0.998 vs 0.997, and a process that never imports torch
 # starts in a fraction of the time. "auto": the backend an existing index was built with,
 # DEFAULT_EMBED_BACKEND for a new one (rag.session.resolve_backend). The default stays
-# torch: on the seed questions int8 answered 0.837 / refused 0.864 against torch's 0.859 /
-# 0.909 (evals/RESULTS.md, "Embedding backend"), which the general sets must settle first.
+# torch: measured end to end on the general dev splits and the seed questions (each with
+# its transferred or own threshold), int8 refuses more but answers fewer answerable
+# questions on two of the three (traditional 0.667 vs 0.688, seeds 0.793 vs 0.804;
+# evals/RESULTS.md, "The int8 embedder as the default?").
 EMBED_BACKENDS = ("auto", "torch", "onnx-int8")
 DEFAULT_EMBED_BACKEND = "torch"
 
