@@ -1,0 +1,52 @@
+"""Passage embedding in bfloat16 (torch autocast) against float32, on real chunks.
+
+    python -m evals.bench.bf16_probe [N_CHUNKS]     # default 256 CMRC2018 chunks
+
+Prints chunks/s of the bundled embedder's passage path (sentence-transformers, batches of
+16) in float32 and under ``torch.autocast("cpu", dtype=torch.bfloat16)``, and the cosine
+between the two vectors of each chunk. On CPUs with bfloat16 units (AMX, AVX512-BF16) the
+matrix products run there; elsewhere autocast may be slower. A probe for issue #14
+(faster ingestion by default): nothing in rag/ uses bfloat16 yet.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+
+def main() -> None:
+    import torch
+
+    from rag import offline
+
+    offline.enable()
+    from rag.config import Config
+    from rag.embed import load_embedder
+    from rag.index import embed_text
+
+    from .corpus import corpus_chunks
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 256
+    config = Config(embed_backend="torch")
+    embedder = load_embedder(config)
+    passages = getattr(embedder, "passage_embedder", embedder)  # the torch model behind the query export
+    texts = [embed_text(c) for c in corpus_chunks(n, config)]
+    passages.embed_passages(texts[:16])  # warm-up
+    t0 = time.perf_counter()
+    fp32 = passages.embed_passages(texts)
+    t_fp32 = time.perf_counter() - t0
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        passages.embed_passages(texts[:16])
+        t0 = time.perf_counter()
+        bf16 = passages.embed_passages(texts)
+        t_bf16 = time.perf_counter() - t0
+    cos = (fp32 * bf16).sum(axis=1)
+    flags = open("/proc/cpuinfo").read() if sys.platform.startswith("linux") else ""
+    units = [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
+    print(f"{len(texts)} chunks; bf16 units: {', '.join(units) or 'none'}")
+    print(f"float32 {len(texts) / t_fp32:.1f} chunks/s, bfloat16 {len(texts) / t_bf16:.1f} chunks/s "
+          f"({t_fp32 / t_bf16:.2f}x); cosine to float32: min {cos.min():.5f}, mean {cos.mean():.5f}")
+
+
+if __name__ == "__main__":
+    main()
