@@ -17,7 +17,7 @@ import numpy as np
 
 from . import offline
 from .config import BUNDLED, Config
-from .errors import ModelError
+from .errors import ModelError, UsageError
 from .models.cachefs import folder_checksum
 from .models.hardware import torch_threads
 
@@ -36,7 +36,8 @@ class SentenceTransformerEmbedder:
     """Any sentence-transformers model folder; the bundled e5 is one of them."""
 
     def __init__(self, folder: Path, name: str, query_prefix: str, passage_prefix: str,
-                 max_seq_length: int = 512, batch_size: int = 16, checksum: str | None = None):
+                 max_seq_length: int = 512, batch_size: int = 16, checksum: str | None = None,
+                 precision: str = "fp32"):
         from sentence_transformers import SentenceTransformer  # heavy: imported lazily
         from transformers.utils import logging as hf_logging
 
@@ -55,6 +56,7 @@ class SentenceTransformerEmbedder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
+        self.precision = precision
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         if not texts:
@@ -69,6 +71,11 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        if self.precision == "bf16":  # Config.embed_precision: the matrix products on bfloat16 units
+            import torch
+
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return self._encode([self.passage_prefix + t for t in texts], progress)
         return self._encode([self.passage_prefix + t for t in texts], progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -91,6 +98,9 @@ _CACHE: dict[tuple, Embedder] = {}
 
 
 def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str | None) -> Embedder:
+    if config.embed_precision != "fp32" and config.backend != "torch":
+        raise UsageError(f"embedding precision {config.embed_precision} applies to the torch backend only",
+                         "unset RAG_EMBED_PRECISION, or set RAG_EMBED_BACKEND=torch")
     if config.backend == "onnx-int8":
         from .models.embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
 
@@ -102,7 +112,7 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 
     def torch() -> Embedder:
         return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
-                                           checksum)
+                                           checksum, config.embed_precision)
 
     # Passages (indexing) on torch, loaded when first needed; torch for everything when the
     # float32 export can't be made or doesn't match torch.
@@ -113,7 +123,7 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 def load_embedder(config: Config) -> Embedder:
     """The embedder the config names, on the configured backend, loaded once per process."""
     key = (config.embedder, config.embedder_model, config.query_prefix, config.passage_prefix,
-           config.max_seq_length, config.backend)
+           config.max_seq_length, config.backend, config.embed_precision)
     if key in _CACHE:
         return _CACHE[key]
     offline.enable()  # before sentence-transformers / transformers are first imported

@@ -26,7 +26,7 @@ REBUILD = "run `rag index --rebuild` to build it again"
 
 # Settings added to the manifest later, with the value older indexes were built with (so
 # they stay usable without a rebuild).
-LEGACY_SETTINGS = {"embed_backend": "torch"}
+LEGACY_SETTINGS = {"embed_backend": "torch", "embed_precision": "fp32"}
 
 
 def now() -> str:
