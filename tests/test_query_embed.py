@@ -120,7 +120,7 @@ class _FakeTorch:
 
     loads = 0
 
-    def __init__(self, folder, name, q, p, max_seq_length, batch_size, checksum):
+    def __init__(self, folder, name, q, p, max_seq_length, batch_size, checksum, precision="fp32"):
         type(self).loads += 1
         self.name, self.checksum, self.dim = name, checksum, DIM
 
