@@ -249,10 +249,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
               say: Callable[[str], None], journal: Journal) -> tuple[list[Chunk], np.ndarray]:
     """Chunks and vectors for the new generation: reused rows for unchanged documents,
     freshly embedded rows for new and changed ones."""
-    old_rows: dict[str, list[int]] = {}
-    if old is not None:
-        for i, c in enumerate(old.chunks):
-            old_rows.setdefault(c.doc_id, []).append(i)
+    old_rows = old.rows_by_doc() if old is not None else {}
     parts: list[tuple[list[Chunk], np.ndarray | None]] = []
     to_embed: list[Chunk] = []
     for doc in docs:

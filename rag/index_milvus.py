@@ -114,9 +114,7 @@ def _folder_rows(root: Path, config: Config, embedder: Embedder) -> dict[str, tu
         store.check_embedder(index.manifest, embedder.name, embedder.checksum, config.index_settings())
     except RagError:
         return {}
-    rows: dict[str, list[int]] = {}
-    for i, c in enumerate(index.chunks):
-        rows.setdefault(c.doc_id, []).append(i)
+    rows = index.rows_by_doc()
     out = {}
     for doc_id, doc in index.docs.items():
         doc.content_hash = index.manifest.documents[doc_id].hash if doc_id in index.manifest.documents else ""

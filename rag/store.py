@@ -115,6 +115,13 @@ class StoredIndex:
     def sample_texts(self, n: int = 500) -> list[str]:
         return [c.text for c in self.chunks[:: max(1, len(self.chunks) // n)]]
 
+    def rows_by_doc(self) -> dict[str, list[int]]:
+        """doc_id -> its chunks' row numbers (into ``chunks`` and ``vectors``), in order."""
+        rows: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            rows.setdefault(c.doc_id, []).append(i)
+        return rows
+
 
 # ---------------------------------------------------------------- reading
 
