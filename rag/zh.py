@@ -90,7 +90,9 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
     writes it, and only the rest is converted: character conversion cannot tell 咸丰 (a
     reign name, 咸豐) from 咸 (salty, 鹹); the document can."""
     convert = to_traditional if script == "hant" else to_simplified if script == "hans" else None
-    if convert is None or script_of(text) in (script, None):
+    # Not "is it mostly in the script": a 1.5B model writes 東德經歷了一段稳定的时期, mostly
+    # traditional with a few simplified characters, and those must be converted too.
+    if convert is None or convert(text) == text:
         return text  # already written in it: nothing to convert, punctuation and all
     copies = [(fold_each(s), s) for s in sources if s and script_of(s) in (script, None)]
     if not copies:

@@ -139,3 +139,11 @@ def test_words_copied_from_a_passage_keep_the_passages_characters():
     # Sources in the other script are not copied from: the question's script wins.
     assert in_script("咸豐帝於9月6日[1]。", "hans", [passage]) == "咸丰帝于9月6日[1]。"
     assert in_script("答案[1]", None, [passage]) == "答案[1]"
+
+
+def test_an_answer_mostly_in_the_questions_script_has_its_stray_characters_converted():
+    # A small model drifts into the other script mid-sentence; the user reads one script.
+    assert in_script("東德經歷了一段稳定的时期[1]。", "hant") == "東德經歷了一段穩定的時期[1]。"
+    assert in_script("东德经历了一段穩定的時期[1]。", "hans") == "东德经历了一段稳定的时期[1]。"
+    # Text already in the script is returned as it is (variant forms and all).
+    assert in_script("皇后在後宮裡[1]。", "hant") == "皇后在後宮裡[1]。"
