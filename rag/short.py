@@ -16,6 +16,7 @@ sentence (stopping before a 因此/所以 conclusion).
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from .markers import strip_markers
@@ -45,7 +46,8 @@ _PREPOSITIONS = frozenset("在于由")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项])(?=..)")
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项]|[自从至到](?=\d))(?=..)")
+_UNIT = "年月日号岁"
 _TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)")
@@ -62,20 +64,24 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     first = text[spans[0][0]:spans[0][1]] if spans else text
     # Where a candidate is looked up, in order: each verified quote, then its passage.
     sources = [(source, fold_each(source)) for c in evidence for source in (c.quote, c.chunk.text)]
-    for candidate in _candidates(question, first):
+    # The subject of a document (its title) is what a question without one (它的原名是什么)
+    # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
+    titles = {fold(c.chunk.context_title) for c in evidence if c.chunk.context_title}
+    for candidate in _candidates(question, first, titles):
         found = _locate(candidate, sources)
         if found:
             return found
     return None
 
 
-def _candidates(question: str, sentence: str) -> list[str]:
+def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
     covered = _covered(folded, fold(_QUESTION_WORD.sub("□", question)))
     if _CLAUSAL.search(question):
         return [c for c in (_clause(sentence, folded, covered),) if c]
-    runs = _runs(sentence, folded, covered)
+    stops, bounds = _words(folded)
+    runs = _runs(sentence, folded, covered, stops, bounds)
     if not runs:
         return []
     category = _category(question, sentence, folded)
@@ -93,16 +99,22 @@ def _candidates(question: str, sentence: str) -> list[str]:
         elif wants_number and NUMERAL.search(piece):
             score += 3
         if category:
-            if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1):
+            # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
+            # to the whole word).
+            if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1
+                            or a <= at and at + len(category) == b):
                 score += 2
                 if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
-                    piece = sentence[a:at + len(category)]
+                    end = at + len(category)
+                    piece = sentence[a:bounds[min(bisect.bisect_left(bounds, end), len(bounds) - 1)]]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
         if before and folded[:a].rstrip(_EDGE).endswith(before):
             score += 1.5
         if after and folded[b:].lstrip(_EDGE).startswith(after):
             score += 1.5
+        if fold(piece) in titles:
+            score -= 2
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
     return [p for _, p in sorted(scored, key=lambda t: -t[0])]
@@ -142,7 +154,9 @@ def _covered(sentence: str, question: str) -> list[bool]:
     asked = {stem_en(w) for w in _WORD.findall(question)}
     for m in _WORD.finditer(sentence):
         if stem_en(m.group(0)) in asked or m.group(0) in EN_STOP:
-            marks[m.start():m.end()] = [True] * (m.end() - m.start())
+            # With its unit: the 年 of a restated 1682年 is not the start of an answer.
+            end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
+            marks[m.start():end] = [True] * (end - m.start())
     for run in re.finditer(rf"[{CJK}]+", sentence):
         for a in range(run.start(), run.end()):
             b = a + 2
@@ -153,12 +167,13 @@ def _covered(sentence: str, question: str) -> list[bool]:
     return marks
 
 
-def _runs(original: str, sentence: str, covered: list[bool]) -> list[tuple[int, int]]:
-    """Uncovered stretches of ``original``, split at punctuation, ends trimmed; judged on
-    ``sentence``, its folded form (``fold_each``)."""
+def _runs(original: str, sentence: str, covered: list[bool], stops: set[int],
+          bounds: list[int]) -> list[tuple[int, int]]:
+    """Uncovered stretches of ``original``, split at punctuation and at ``stops``, ends
+    trimmed, widened to the whole words of ``bounds``; judged on ``sentence``, its folded
+    form (``fold_each``)."""
     runs: list[tuple[int, int]] = []
     start = None
-    stops = _prepositions(sentence)
     for i, ch in enumerate(sentence + "\n"):
         gap = i == len(sentence) or covered[i] or i in stops or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
         if gap and start is not None:
@@ -167,19 +182,38 @@ def _runs(original: str, sentence: str, covered: list[bool]) -> list[tuple[int, 
         elif not gap and start is None:
             start = i
     runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
+    runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
 
 
-def _prepositions(sentence: str) -> set[int]:
-    """Offsets of 在/于 that jieba segments as words of their own."""
+def _words(sentence: str) -> tuple[set[int], list[int]]:
+    """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
+    own, and every word boundary (sorted)."""
     from .lexical import _segmenter
 
-    stops, pos = set(), 0
+    stops, pos, bounds = set(), 0, [0]
     for word in _segmenter().lcut(sentence):
         if word in _PREPOSITIONS:
             stops.add(pos)
         pos += len(word)
-    return stops
+        bounds.append(pos)
+    return stops, bounds
+
+
+def _whole_words(a: int, b: int, bounds: list[int], covered: list[bool]) -> tuple[int, int]:
+    """``(a, b)`` widened to whole words over what the question restates. The answer often
+    shares its last word with the question (哪一个大学 -> 莫斯科中山大学; 哪种细胞分裂 ->
+    有丝分裂), and striking out what the question says would leave half a word. Only
+    restated characters are taken back, never a trimmed 的 or a 在 that starts a phrase."""
+    if a >= b:
+        return a, b
+    start = bounds[bisect.bisect_right(bounds, a) - 1]
+    end = bounds[min(bisect.bisect_left(bounds, b), len(bounds) - 1)]
+    if all(covered[start:a]):
+        a = start
+    if all(covered[b:end]):
+        b = end
+    return a, b
 
 
 def _in_number(text: str, i: int) -> bool:
@@ -191,6 +225,9 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     while a < b and (text[a] in _EDGE or text[a].isspace()):
         a += 1
     while b > a and (text[b - 1] in _EDGE + _TAIL or text[b - 1].isspace()):
+        b -= 1
+    # The 至 of a range whose other end the question named: "1682年至" -> 1682年.
+    if b - a > 2 and text[b - 1] in "至到" and (text[b - 2].isdigit() or text[b - 2] in _UNIT):
         b -= 1
     return a, b
 

@@ -28,6 +28,45 @@ def test_the_thing_asked_for_heads_the_phrase():
     assert short_answer("当时的欧洲处于什么气候？", "当时欧洲处于热带性气候[1]。", [_cite(quote)]) == "热带性气候"
 
 
+def test_an_answer_that_ends_in_a_word_of_the_question_is_kept_whole():
+    # 分裂 and 研究 are in the question; striking them out would leave half a word.
+    quote = "在真核生物中以有丝分裂尤其重要。"
+    assert short_answer("在真核生物中以哪一种类型的细胞分裂尤其重要？", "在真核生物中以有丝分裂尤其重要[1]。",
+                        [_cite(quote)]) == "有丝分裂"
+    quote = "同年，成为荷兰皇家研究所的通讯员，在1827年成为其成员。"
+    assert short_answer("居维叶在1827年时成为哪一个研究机构的成员？", "居维叶在1827年时成为荷兰皇家研究所的成员[1]。",
+                        [_cite(quote)]) == "荷兰皇家研究所"
+    # Only what the question restates is taken back: not a trimmed 的 or a 在 that starts
+    # a new phrase (the Dreamcast case above), and not a word the question does not have.
+    quote = "该桥由詹天佑主持设计。"
+    assert short_answer("该桥由谁主持设计？", "该桥由詹天佑主持设计[1]。", [_cite(quote)]) == "詹天佑"
+
+
+def test_a_name_that_ends_in_the_thing_asked_for():
+    quote = "涿州市位于华北平原西北部，地势平坦。"
+    # 华北平原 is one word: it is the answer, not the 西北部 that follows the 平原 in it.
+    assert short_answer("涿州市位于哪一个平原上？", "涿州市位于华北平原西北部[1]。", [_cite(quote)]) == "华北平原"
+    # A part that merely follows the thing named is taken when nothing names it.
+    assert short_answer("涿州市位于华北平原的哪个部分？", "涿州市位于华北平原西北部[1]。", [_cite(quote)]) == "西北部"
+
+
+def test_a_restated_year_keeps_its_unit_out_of_the_answer():
+    quote = "凡尔赛宫自1682年至1789年为法国的王宫及政治中心。"
+    answer = "凡尔赛宫自1682年至1789年为法国的王宫及政治中心[1]。"
+    assert short_answer("凡尔赛宫自1682年到哪一年时为法国的王宫？", answer, [_cite(quote)]) == "1789年"
+    # A year the question does not name is the answer, unit and all.
+    assert short_answer("凡尔赛宫从哪一年到1789年为法国的王宫？", answer, [_cite(quote)]) == "1682年"
+
+
+def test_the_documents_own_subject_is_not_the_answer_to_a_question_without_one():
+    quote = "青石镇旧称白水驿，清代设驿站。"
+    cite = Citation(1, Chunk("d.txt", 0, quote, 0, len(quote), title="青石镇"), quote, 0, len(quote), True, 1.0)
+    # "它" stands for the document's subject: the answer is the other name.
+    assert short_answer("它的旧称叫什么？", "青石镇旧称白水驿[1]。", [cite]) == "白水驿"
+    # Without a title to tell the subject, the first new words are taken.
+    assert short_answer("它的旧称叫什么？", "青石镇旧称白水驿[1]。", [_cite(quote)]) == "青石镇"
+
+
 def test_a_number_for_how_many():
     quote = "大桥全长1,500米，共有主塔两座。"
     assert short_answer("大桥全长多少米？", "大桥全长1,500米[1]。", [_cite(quote)]) == "1,500米"
