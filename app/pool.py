@@ -112,7 +112,7 @@ class Library:
 
         base = self.default.pipeline
         config = session.resolve_backend(root, self.config.with_(kb=""))
-        same = config.backend == base.config.backend
+        same = (config.backend, config.precision) == (base.config.backend, base.config.precision)
         embedder = self.embedder if same else embed.load_embedder(config)
         return Pipeline(Retriever.open(root, embedder, config), base.generator, config)
 
@@ -136,7 +136,8 @@ class Library:
                 if not stored:
                     raise Rejected("no_files", rejected=rejected)
                 # embedded by the shared embedder, so recorded as its backend
-                config = self.config.with_(kb="", embed_backend=self.default.pipeline.config.backend)
+                base = self.default.pipeline.config
+                config = self.config.with_(kb="", embed_backend=base.backend, embed_precision=base.precision)
                 report = update_index(root, [uploads], config, self.embedder, progress=False, on_event=on_event)
             kb = KnowledgeBase(self._pipeline(root), root)
             self._open[name] = kb

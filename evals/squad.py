@@ -146,7 +146,8 @@ def index_folder(path: Path, config, embedder) -> Path:
 
     name = f"{_content_sha256(path)[:16]}-{embedder.checksum}"
     settings = {k: v for k, v in config.index_settings().items() if k != "embedder"}
-    default = {k: v for k, v in Config().index_settings().items() if k != "embedder"}
+    # Against fixed defaults, not this machine's (the precision "auto" picks differs by CPU).
+    default = {k: v for k, v in Config(embed_precision="fp32").index_settings().items() if k != "embedder"}
     if settings != default:
         name += "-" + hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
     return cache_dir() / "eval-indexes" / name

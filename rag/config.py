@@ -7,7 +7,9 @@ Values come from defaults, then ``RAG_*`` environment variables, then CLI flags.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import UsageError
@@ -27,8 +29,21 @@ INDEX_TYPES = ("flat", "hnsw", "ivf")
 # questions on two of the three (traditional 0.667 vs 0.688, seeds 0.793 vs 0.804;
 # evals/RESULTS.md, "The int8 embedder as the default?").
 EMBED_BACKENDS = ("auto", "torch", "onnx-int8")
-EMBED_PRECISIONS = ("fp32", "bf16")
+# "auto": the precision an existing index was built with; for a new one bf16 on the torch
+# backend where the CPU has bfloat16 units (bf16_units), fp32 elsewhere (Config.precision).
+EMBED_PRECISIONS = ("auto", "fp32", "bf16")
 DEFAULT_EMBED_BACKEND = "torch"
+
+
+@lru_cache(maxsize=1)
+def bf16_units() -> bool:
+    """The CPU multiplies bfloat16 matrices in hardware (AMX or AVX512-BF16). Elsewhere
+    torch emulates bfloat16 and autocast makes embedding slower, not faster."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:  # not Linux: no way to tell cheaply, so no
+        return False
+    return bool(re.search(r"\b(?:amx_bf16|avx512_bf16)\b", flags))
 
 
 def cache_dir() -> Path:
@@ -73,10 +88,13 @@ class Config:
     embed_batch_size: int = 16
     # Vectors of the two backends differ slightly, so the backend is part of the index.
     embed_backend: str = "auto"
-    # Passages on the torch backend in "fp32" or "bf16" (torch.autocast): on CPUs with
-    # bfloat16 units (AMX, AVX512-BF16) 2.56x faster indexing with vectors at cosine 0.99999
-    # to float32 (`python -m evals.bench.bf16_probe`); opt-in until measured end to end.
-    embed_precision: str = "fp32"
+    # Passages on the torch backend in "fp32" or "bf16" (torch.autocast; queries stay
+    # float32). On CPUs with bfloat16 units (AMX, AVX512-BF16): 2.56x faster passage
+    # embedding at cosine 0.99999 to float32 (`python -m evals.bench.bf16_probe`), the
+    # CMRC2018 dev index built at 52.6 against 26.2 chunks/s with the same hit@k and MRR,
+    # and the same answers end to end on both dev splits and the seed questions
+    # (evals/RESULTS.md, "bf16 passages"). "auto" (see EMBED_PRECISIONS) picks it there.
+    embed_precision: str = "auto"
 
     # --- chunking (saved in the manifest) ---
     # ~1 token per Chinese character for e5's tokenizer: 300 characters stay well inside
@@ -175,12 +193,21 @@ class Config:
         a new index, so the default."""
         return DEFAULT_EMBED_BACKEND if self.embed_backend == "auto" else self.embed_backend
 
+    @property
+    def precision(self) -> str:
+        """The passage precision to embed in: "auto" not yet resolved against an index means
+        a new index, so bf16 where it pays (torch backend, bfloat16 units), else fp32."""
+        if self.embed_precision != "auto":
+            return self.embed_precision
+        remote = self.embedder.startswith(("http://", "https://"))
+        return "bf16" if self.backend == "torch" and not remote and bf16_units() else "fp32"
+
     def index_settings(self) -> dict:
         d = asdict(self)
         if self.embedder.startswith(("http://", "https://")):
             # the server's address may change, its model may not
             d["embedder"] = f"http:{self.embedder_model or 'default'}"
-        return {k: d[k] for k in self.INDEX_KEYS} | {"embed_backend": self.backend}
+        return {k: d[k] for k in self.INDEX_KEYS} | {"embed_backend": self.backend, "embed_precision": self.precision}
 
     def to_dict(self) -> dict:
         """Every setting, secrets left out (this goes into reports and logs)."""

@@ -98,8 +98,8 @@ _CACHE: dict[tuple, Embedder] = {}
 
 
 def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str | None) -> Embedder:
-    if config.embed_precision != "fp32" and config.backend != "torch":
-        raise UsageError(f"embedding precision {config.embed_precision} applies to the torch backend only",
+    if config.precision != "fp32" and config.backend != "torch":
+        raise UsageError(f"embedding precision {config.precision} applies to the torch backend only",
                          "unset RAG_EMBED_PRECISION, or set RAG_EMBED_BACKEND=torch")
     if config.backend == "onnx-int8":
         from .models.embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
@@ -112,7 +112,7 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 
     def torch() -> Embedder:
         return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
-                                           checksum, config.embed_precision)
+                                           checksum, config.precision)
 
     # Passages (indexing) on torch, loaded when first needed; torch for everything when the
     # float32 export can't be made or doesn't match torch.
@@ -123,7 +123,7 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
 def load_embedder(config: Config) -> Embedder:
     """The embedder the config names, on the configured backend, loaded once per process."""
     key = (config.embedder, config.embedder_model, config.query_prefix, config.passage_prefix,
-           config.max_seq_length, config.backend, config.embed_precision)
+           config.max_seq_length, config.backend, config.precision)
     if key in _CACHE:
         return _CACHE[key]
     offline.enable()  # before sentence-transformers / transformers are first imported

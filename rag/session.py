@@ -56,19 +56,21 @@ def index_dir(value: str | Path | None, config: Config | None = None, *, must_ex
 
 
 def resolve_backend(root: Path, config: Config) -> Config:
-    """``embed_backend = "auto"`` made concrete: the backend the index at ``root`` was
-    built with (its vectors only match queries embedded the same way), or the default for
-    a new index. An explicit choice is left as it is (a mismatch is then reported)."""
-    if config.embed_backend != "auto":
+    """``embed_backend`` and ``embed_precision`` "auto" made concrete: what the index at
+    ``root`` was built with (its vectors only match queries embedded the same way, and its
+    passages are added to in the same precision), or the defaults for a new index. An
+    explicit choice is left as it is (a mismatch is then reported)."""
+    if "auto" not in (config.embed_backend, config.embed_precision):
         return config
     from . import store
     from .errors import RagError
 
     try:
-        built = store.built_manifest(root, config).config["embed_backend"]
+        built = store.built_manifest(root, config).config
     except RagError:  # no index yet (or a damaged one: opening it will say so)
         return config
-    return config.with_(embed_backend=built)
+    return config.with_(embed_backend=built["embed_backend"] if config.embed_backend == "auto" else None,
+                        embed_precision=built["embed_precision"] if config.embed_precision == "auto" else None)
 
 
 def default_sources(config: Config, index_flag: str | Path | None = None) -> list[Path]:

@@ -16,6 +16,15 @@ SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _no_bf16_units(request, monkeypatch):
+    """Unit tests see a CPU without bfloat16 units, so a new index's "auto" precision is
+    fp32 on every machine (tests of the choice set it themselves). Integration tests run on
+    the machine as it is."""
+    if request.node.get_closest_marker("integration") is None:
+        monkeypatch.setattr("rag.config.bf16_units", lambda: False)
+
+
 class FakeEmbedder:
     """Hashes character unigrams and bigrams into a fixed-size vector: texts that share
     characters get similar vectors, so retrieval behaves plausibly, deterministically."""

@@ -17,7 +17,7 @@ from rag.retrieve import Retriever
 from conftest import FakeEmbedder
 
 INT8 = Config(embed_backend="onnx-int8")
-TORCH = Config(embed_backend="torch")
+TORCH = Config(embed_backend="torch", embed_precision="fp32")  # float32 whatever the CPU has
 
 
 # ---------------------------------------------------------------- config and manifest
@@ -306,6 +306,37 @@ def test_precision_is_part_of_the_index_and_checked(tmp_path, fake_embedder):
     with pytest.raises(UsageError, match="precision"):
         Config(embed_precision="fp16")
     assert Config.from_env({"RAG_EMBED_PRECISION": "bf16"}).embed_precision == "bf16"
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_bfloat16_units(tmp_path, fake_embedder, monkeypatch):
+    """A new index embeds passages in bf16 on the torch backend when the CPU multiplies
+    bfloat16 in hardware; an existing index keeps the precision it was built with."""
+    from rag import session
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+
+    assert Config().precision == "fp32"  # no bfloat16 units (conftest)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("钟楼建于1907年，高三十米。", encoding="utf-8")
+    update_index(tmp_path / "old", [docs], Config(), fake_embedder)
+
+    monkeypatch.setattr("rag.config.bf16_units", lambda: True)
+    assert Config().precision == "bf16"
+    assert Config(embed_backend="onnx-int8").precision == "fp32"  # int8 has no bf16 path
+    assert Config(embedder="http://127.0.0.1:9/v1").precision == "fp32"  # the server decides
+    assert Config(embed_precision="fp32").precision == "fp32"  # an explicit choice stands
+    # The float32 index is still opened and added to in float32 on this CPU.
+    config = session.resolve_backend(tmp_path / "old", Config())
+    assert config.precision == "fp32"
+    (docs / "b.txt").write_text("图书馆藏书十万册。", encoding="utf-8")
+    update_index(tmp_path / "old", [docs], config, fake_embedder)
+    Retriever.open(tmp_path / "old", fake_embedder, config)
+    assert store.open_index(tmp_path / "old").manifest.config["embed_precision"] == "fp32"
+    # A new index is built in bf16, and says so.
+    assert session.resolve_backend(tmp_path / "new", Config()).precision == "bf16"
+    update_index(tmp_path / "new", [docs], Config(), fake_embedder)
+    assert store.open_index(tmp_path / "new").manifest.config["embed_precision"] == "bf16"
 
 
 @pytest.mark.integration

@@ -273,7 +273,7 @@ def fast():
     """The torch backend's embedder as `rag search` loads it (exports once into the cache)."""
     from rag.embed import load_embedder
 
-    return load_embedder(Config(embed_backend="torch"))
+    return load_embedder(Config(embed_backend="torch", embed_precision="fp32"))  # float32 whatever the CPU
 
 
 @pytest.fixture(scope="module")
@@ -307,7 +307,7 @@ def test_torch_built_index_searched_through_the_fast_path_gives_the_same_hits(fa
     from rag.index import update_index
     from rag.retrieve import Retriever
 
-    config = Config(embed_backend="torch")
+    config = Config(embed_backend="torch", embed_precision="fp32")
     update_index(tmp_path / "idx", [SEEDS], config, reference)  # built by sentence-transformers alone
     ours, theirs = (Retriever.open(tmp_path / "idx", e, config) for e in (fast, reference))
     for mode in ("dense", "hybrid"):
