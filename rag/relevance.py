@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, stem_en, to_simplified
+from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -88,11 +88,16 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
 # once and goes on about it ("MiniMax是由…创立。创始人、CEO闫俊杰…"), so the subject may sit
 # in the sentence before the quote, but not a whole passage away.
 CONTEXT_BEFORE = 120
+# And after it, to the end of the quote's own sentence (at most this far): a bare answer
+# ("1897年[1]") is verified on a quote of a few characters, while the sentence goes on to
+# say what happened then ("1897年，早田受其同乡之邀首度来台").
+CONTEXT_AFTER = 80
 
 
 def evidence_windows(citations: list[Citation], docs: dict[str, Document], titles: bool = False) -> list[str]:
     """The text around each verified quote that the question's terms must occur in: the
-    quote and the CONTEXT_BEFORE characters before it in its document. Checking the whole
+    quote, the CONTEXT_BEFORE characters before it in its document and the rest of its
+    sentence (CONTEXT_AFTER). Checking the whole
     chunk let a quote about VAST answer a question about 言图智能 named elsewhere in it.
     With ``titles``, each window is led by its document's title and section headings:
     what a reference article or a manual section is about is named there, once, and its
@@ -102,7 +107,8 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
         if not c.verified:
             continue
         doc = docs.get(c.chunk.doc_id)
-        text = doc.text[max(0, c.start - CONTEXT_BEFORE): c.end] if doc else c.chunk.text
+        text = doc.text[max(0, c.start - CONTEXT_BEFORE): sentence_end(doc.text, c.end, CONTEXT_AFTER)] \
+            if doc else c.chunk.text
         if titles:
             text = " ".join([c.chunk.context_title, *c.chunk.headings, text])
         windows.append(text)

@@ -158,6 +158,16 @@ def _abbreviated(text: str, dot: int) -> bool:
     return bool(_ABBREVIATION.search(text, max(0, dot - 8), dot))
 
 
+def sentence_end(text: str, at: int, within: int) -> int:
+    """Where the sentence holding offset ``at`` ends (after its stop), looked for in the
+    next ``within`` characters; ``at`` itself when no stop is that near."""
+    for m in _SENT_END.finditer(text, at, min(len(text), at + within)):
+        if text[m.start()] == "." and _abbreviated(text, m.start()):
+            continue
+        return m.end()
+    return at
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of the sentences of ``text[start:end]``, whitespace trimmed, none empty.
 

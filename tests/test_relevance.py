@@ -108,6 +108,25 @@ def test_a_date_from_another_event_does_not_answer_when():
     assert missing_event("商汤的创始人是谁？", [quote], "zh") == []  # not a "when" question
 
 
+def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
+    """"1897年[1]" is verified on a quote of five characters; the event it dates is named
+    after it, in the same sentence. A later sentence is not read: its event is another one."""
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import evidence_windows, missing_event
+
+    def windows(text: str) -> list[str]:
+        doc = Document(doc_id="d", path="d", text=text)
+        start = text.index("1897年")
+        c = Citation(n=1, chunk=Chunk("d", 0, text, 0, len(text)), quote="1897年", start=start, end=start + 5)
+        return evidence_windows([c], {"d": doc})
+
+    question = "早田在哪一年受同乡邀请首度到台湾？"
+    assert windows("他早年在东京求学。1897年，早田受同乡邀请首度到台湾，开始调查植物。") == [
+        "他早年在东京求学。1897年，早田受同乡邀请首度到台湾，开始调查植物。"]
+    assert missing_event(question, windows("他早年在东京求学。1897年，早田受同乡邀请首度到台湾。"), "zh") == []
+    assert missing_event(question, windows("1897年，早田自东京大学毕业。次年首度到台湾。"), "zh") != []
+
+
 def test_a_documents_title_names_the_subject_of_its_text():
     """Reference articles and manual sections name their subject once, in the title or
     heading; a quote far below it still answers a question about that subject, but not a
