@@ -3,6 +3,7 @@ milliseconds; integration tests (marked) use the real bundled models."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from pathlib import Path
@@ -11,18 +12,19 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import pytest
 
+import rag.config
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 
 
-@pytest.fixture(autouse=True)
-def _no_bf16_units(request, monkeypatch):
-    """Unit tests see a CPU without bfloat16 units, so a new index's "auto" precision is
-    fp32 on every machine (tests of the choice set it themselves). Integration tests run on
-    the machine as it is."""
-    if request.node.get_closest_marker("integration") is None:
-        monkeypatch.setattr("rag.config.bf16_units", lambda: False)
+# Tests embed passages in float32 whatever the CPU, so an index built by a fixture, by the
+# test itself or by a `rag` child process is built alike on every machine: the environment
+# for children, the CPU check for Config() made in this process. The "auto" choice has its
+# own tests (test_embed_backend.py), and bf16 its integration test with the real model.
+os.environ["RAG_EMBED_PRECISION"] = "fp32"
+rag.config.bf16_units = lambda: False
 
 
 class FakeEmbedder:
