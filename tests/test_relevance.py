@@ -127,6 +127,21 @@ def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
     assert missing_event(question, windows("1897年，早田自东京大学毕业。次年首度到台湾。"), "zh") != []
 
 
+def test_the_name_in_a_subject_is_not_an_everyday_word():
+    """The subject's name must be near the quote. It is its first word unless that word is
+    an everyday one (建设, 无法) and a rarer one follows."""
+    quote = ["大沙地站最初在2003年方案中出现，规划时曾命名为港湾路站。"]
+    q = "建设大沙地站的想法最初是在什么时候出现的？"
+    assert missing_terms(q, quote, "zh", quote) == []  # 兴建 or 建设: the station is what matters
+    # The rarer word is then the name: a quote about another station does not answer.
+    assert missing_terms("建设白云站的想法最初是在什么时候出现的？", ["白云站的站厅在地下一层。"], "zh",
+                         ["大沙地站最初在2003年方案中出现。"]) == ["白云"]
+    # A rare first word is the name, whatever follows it: a quote about another city's
+    # wall does not answer, though 城墙 is near it.
+    assert missing_terms("涿州古城的长度是多少？", ["涿州古城周长九里。"], "zh", ["保定古城周长十二里。"]) == ["涿州"]
+    assert missing_terms("涿州古城的长度是多少？", ["涿州古城周长九里。"], "zh", ["涿州的城墙周长九里。"]) == []
+
+
 def test_a_documents_title_names_the_subject_of_its_text():
     """Reference articles and manual sections name their subject once, in the title or
     heading; a quote far below it still answers a question about that subject, but not a

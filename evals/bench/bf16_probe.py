@@ -5,8 +5,8 @@
 Prints chunks/s of the bundled embedder's passage path (sentence-transformers, batches of
 16) in float32 and under ``torch.autocast("cpu", dtype=torch.bfloat16)``, and the cosine
 between the two vectors of each chunk. On CPUs with bfloat16 units (AMX, AVX512-BF16) the
-matrix products run there; elsewhere autocast may be slower. A probe for issue #14
-(faster ingestion by default): nothing in rag/ uses bfloat16 yet.
+matrix products run there; elsewhere autocast may be slower. The measurement behind
+``RAG_EMBED_PRECISION=auto`` (rag/config.py): bf16 by default on such CPUs.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def main() -> None:
     from .corpus import corpus_chunks
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 256
-    config = Config(embed_backend="torch")
+    config = Config(embed_backend="torch", embed_precision="fp32")  # autocast is applied here
     embedder = load_embedder(config)
     passages = getattr(embedder, "passage_embedder", embedder)  # the torch model behind the query export
     texts = [embed_text(c) for c in corpus_chunks(n, config)]
