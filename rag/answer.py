@@ -23,7 +23,8 @@ from .relevance import (complete_from_quote, evidence_windows, missing_aspect, m
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
 from .short import short_answer
-from .translate import answer_messages, check_english, fallback, latin_names, to_chinese_question
+from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
+                        fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .zh import Lang, Script, in_script, question_language, script_of
 
 
@@ -67,12 +68,15 @@ class Pipeline:
         lang = question_language(question)
         standalone = rewrite(question, history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
-        if lang == "en" and self.config.cross_lingual and self.retriever.language == "zh":
+        if self.config.cross_lingual and {lang, self.retriever.language} == {"en", "zh"}:
             yield StreamEvent("status", "translating the question")
-            keep = [n for n in latin_names(CONTEXT_NOTE.sub("", standalone)) if self.retriever.uses_term(n)]
-            chinese = to_chinese_question(standalone, self.generator, keep)
-            if chinese:
-                yield from self._cross_lingual(question, standalone, chinese, t0, k, mode, budget)
+            if lang == "en":
+                keep = [n for n in latin_names(CONTEXT_NOTE.sub("", standalone)) if self.retriever.uses_term(n)]
+                translated = to_chinese_question(standalone, self.generator, keep)
+            else:
+                translated = to_english_question(standalone, self.generator)
+            if translated:
+                yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
                 return
         rewritten = standalone if standalone != question else None
         yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
@@ -138,13 +142,15 @@ class Pipeline:
             unsupported=cited.unsupported, auto_cited=cited.auto_cited,
             model_answer=raw if raw != text else None, short_answer=short, calibration=in_force))
 
-    def _cross_lingual(self, question: str, standalone: str, chinese: str, t0: float,
+    def _cross_lingual(self, question: str, standalone: str, translated: str, lang: Lang, t0: float,
                        k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
-        """An English question over Chinese documents: answer its Chinese translation with
-        every check of the Chinese path, then stream an English rewrite of the verified
-        answer (see translate.py). The Chinese tokens are not shown: they are a draft."""
+        """A question in ``lang`` over documents in the other language: answer its
+        translation with every check of the documents' language, then stream a rewrite of
+        the verified answer in ``lang`` (see translate.py). The draft's tokens are not
+        shown."""
         answer = None
-        for event in self._answer(question, chinese, "zh", "en", chinese, t0, k, mode, budget):
+        doc_lang: Lang = "zh" if lang == "en" else "en"
+        for event in self._answer(question, translated, doc_lang, lang, translated, t0, k, mode, budget):
             if event.kind == "done":
                 answer = event.answer
             elif event.kind == "status":
@@ -152,13 +158,19 @@ class Pipeline:
         if answer.refused:
             yield StreamEvent("done", answer=answer)
             return
-        yield StreamEvent("status", "writing the answer in English")
-        raw, first, end = yield from self._generate(answer_messages(standalone, answer.answer), budget)
-        english = check_english(raw, standalone, answer.answer) or fallback(answer.answer)
+        if lang == "en":
+            yield StreamEvent("status", "writing the answer in English")
+            messages, check, fall_back, script = answer_messages(standalone, answer.answer), check_english, fallback, None
+        else:
+            yield StreamEvent("status", "writing the answer in Chinese")
+            messages, check, fall_back = chinese_answer_messages(standalone, answer.answer), check_chinese, fallback_zh
+            script = script_of(question)  # a traditional question gets a traditional answer
+        raw, first, end = yield from self._generate(messages, budget, script)
+        text = in_script(check(raw, standalone, answer.answer) or fall_back(answer.answer), script)
         timings = answer.timings
         timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
         timings.total_ms = (time.perf_counter() - t0) * 1000
-        yield StreamEvent("done", answer=replace(answer, answer=english, model_answer=answer.answer))
+        yield StreamEvent("done", answer=replace(answer, answer=text, model_answer=answer.answer))
 
     def _generate(self, messages: list[dict], budget: int, script: Script | None = None):
         """Stream the generator's pieces as token events (shown in ``script``); returns the

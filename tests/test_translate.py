@@ -1,5 +1,6 @@
-"""English questions over Chinese documents (rag/translate.py), and answers that leave out
-the date or number the question asks for (rag/relevance.py)."""
+"""English questions over Chinese documents and Chinese questions over English ones
+(rag/translate.py), and answers that leave out the date or number the question asks for
+(rag/relevance.py)."""
 import pytest
 
 from rag.answer import Pipeline
@@ -155,3 +156,89 @@ def test_an_answer_that_misses_the_asked_date_with_nothing_to_complete_it_is_ref
     a = _pipeline(tmp_path, seeds_dir, fake_embedder, gen).ask("VAST是什么时候开始服务专业建模师的？")
     assert a.refused and a.refusal_reason == "off_question"
 
+
+
+# ------------------------------------------------- Chinese questions over English documents
+
+EN_DOC = ("Harbour Lane Clinic: patient handbook.\n\nRepeat prescriptions are ready for collection "
+          "two working days after the request. Appointments must be cancelled at least 24 hours "
+          "in advance, or a fee of 15 dollars applies.\n")
+ZH_QUESTION = "在Harbour Lane诊所，取消预约至少需要提前多久？"
+EN_ANSWER = "Appointments must be cancelled at least 24 hours in advance [1]."
+
+
+def _en_docs(tmp_path):
+    docs = tmp_path / "en-docs"
+    docs.mkdir()
+    (docs / "handbook.txt").write_text(EN_DOC, encoding="utf-8")
+    return docs
+
+
+def _en_script(translation="How far in advance must an appointment at Harbour Lane be cancelled?",
+               answer=EN_ANSWER, chinese="取消预约至少需要提前24小时[1]。"):
+    def reply(messages):
+        system = messages[0]["content"]
+        if system.startswith("Translate the user's Chinese question"):
+            return translation
+        if system.startswith("把英文答案改写成中文"):
+            return chinese
+        return answer
+    return reply
+
+
+def test_chinese_question_over_english_documents_is_answered_in_chinese(tmp_path, fake_embedder):
+    gen = FakeGenerator(_en_script())
+    p = _pipeline(tmp_path, _en_docs(tmp_path), fake_embedder, gen)
+    assert p.retriever.language == "en"
+    events = list(p.stream(ZH_QUESTION))
+    a = events[-1].answer
+    assert not a.refused and a.answer == "取消预约至少需要提前24小时[1]。"
+    assert a.standalone_question.startswith("How far in advance")  # what was searched
+    assert a.model_answer == EN_ANSWER  # the verified English draft behind it
+    assert a.citations[0].verified and "24 hours" in a.citations[0].quote
+    assert "Appointments" not in "".join(e.text for e in events if e.kind == "token")  # the draft is not streamed
+    # A traditional question is answered in traditional characters.
+    (tmp_path / "t").mkdir()
+    trad = _pipeline(tmp_path / "t", _en_docs(tmp_path / "t"), fake_embedder, FakeGenerator(_en_script()))
+    assert trad.ask("在Harbour Lane診所，取消預約至少需要提前多久？").answer == "取消預約至少需要提前24小時[1]。"
+
+
+def test_a_chinese_rewrite_that_changes_a_number_or_adds_a_name_is_not_shown(tmp_path, fake_embedder):
+    from rag.translate import FALLBACK_LEAD_ZH, check_chinese
+
+    assert check_chinese("取消预约至少需要提前24小时[1]。", ZH_QUESTION, EN_ANSWER) is not None
+    assert check_chinese("取消预约至少需要提前12小时[1]。", ZH_QUESTION, EN_ANSWER) is None  # number changed
+    assert check_chinese("取消预约至少需要提前24小时。", ZH_QUESTION, EN_ANSWER) is None  # citation dropped
+    assert check_chinese("Greenfield诊所要求提前24小时取消[1]。", ZH_QUESTION, EN_ANSWER) is None  # a name from nowhere
+    assert check_chinese(EN_ANSWER, ZH_QUESTION, EN_ANSWER) is None  # not rewritten
+    # Numbers the English spells out may come back as digits ("two working days" -> 2个工作日).
+    assert check_chinese("处方在申请后2个工作日可取[1]。", "重复处方多久可以取？",
+                         "Repeat prescriptions are ready two working days after the request [1].") is not None
+    gen = FakeGenerator(_en_script(chinese="取消预约至少需要提前12小时[1]。"))
+    a = _pipeline(tmp_path, _en_docs(tmp_path), fake_embedder, gen).ask(ZH_QUESTION)
+    assert not a.refused and a.answer == FALLBACK_LEAD_ZH + EN_ANSWER
+
+
+def test_a_chinese_question_whose_english_draft_is_unsupported_is_refused_in_chinese(tmp_path, fake_embedder):
+    gen = FakeGenerator(_en_script(answer="Appointments must be cancelled 72 hours in advance [1]."))
+    a = _pipeline(tmp_path, _en_docs(tmp_path), fake_embedder, gen).ask(ZH_QUESTION)
+    assert a.refused and a.answer == REFUSAL["zh"]
+
+
+def test_a_translation_that_drops_a_latin_name_is_not_used(tmp_path, fake_embedder):
+    from rag.translate import to_english_question
+
+    assert to_english_question(ZH_QUESTION, FakeGenerator(lambda m: "How early must one cancel at the clinic?")) is None
+    assert to_english_question(ZH_QUESTION, FakeGenerator(lambda m: "在诊所要提前多久取消？")) is None
+    good = "How far in advance must an appointment at Harbour Lane be cancelled?"
+    assert to_english_question(ZH_QUESTION, FakeGenerator(lambda m: good)) == good
+
+
+def test_latin_names_are_spaced_off_the_chinese_for_translation():
+    """"通到Holloway Ferry镇" was translated "reach Holloway Ferry镇": the model sees the
+    name apart from the Chinese around it."""
+    from rag.translate import to_english_question
+
+    gen = FakeGenerator(lambda m: "When did the railway reach Holloway Ferry?")
+    assert to_english_question("铁路是哪一年通到Holloway Ferry镇的？", gen) == "When did the railway reach Holloway Ferry?"
+    assert gen.calls[0][-1]["content"] == "铁路是哪一年通到 Holloway Ferry 镇的？"
