@@ -33,14 +33,14 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, _segmenter, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified
+from .zh import CJK_CHAR, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
 # the question word.
 # A question that opens with an organisation's name and no 的/是/有 ("言图智能累计拿到了
 #多少融资？"): the name is the subject.
-_NAMED = re.compile(rf"^([{CJK}]{{2,6}}(?:科技|公司|智能|空间|集团|资本|汽车|芯片))")
+_NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")

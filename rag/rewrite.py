@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import CJK, Lang, to_simplified
+from .zh import ORG_NAME, Lang, to_simplified
 
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
@@ -17,7 +17,8 @@ _ANAPHORA = re.compile(
     r"\bthat (?:company|one)\b|\bthe (?:company|founder|second|first)\b|^what about\b|^how about\b",
     re.I,
 )
-_SUBJECT = re.compile(rf"[A-Za-z][A-Za-z0-9.\-]+|[{CJK}]{{2,}}(?:科技|公司|智能|空间|集团|资本)")
+# A name a question can stand on: a Latin-script one, or an organisation's (zh.ORG_NAME).
+_SUBJECT = re.compile(rf"[A-Za-z][A-Za-z0-9.\-]+|{ORG_NAME.pattern}")
 
 
 def is_followup(question: str) -> bool:

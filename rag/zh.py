@@ -262,6 +262,18 @@ def corpus_language(texts: Iterable[str]) -> Lang:
     return "zh" if cjk > latin else "en"
 
 
+# ---------------------------------------------------------------- names
+
+# How Chinese names an organisation: a name of 2-6 characters and a word for its kind
+# (华为技术有限公司, 招商银行, 复旦大学, 协和医院). The kinds are the common ones of any
+# register (companies, banks, schools, hospitals, institutes, public bodies), not the
+# words of one set of documents.
+ORG_KIND = ("有限公司|股份公司|公司|集团|控股|科技|技术|智能|银行|证券|保险|基金会|基金|资本|投资|汽车|电子|电器"
+            "|通信|网络|传媒|航空|能源|制药|药业|医疗|工业|实验室|研究院|研究所|研究中心|大学|学院|医院|协会"
+            "|委员会|政府|工作室|事务所")
+ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
+
+
 # ---------------------------------------------------------------- question words and numbers
 # What a question asks for and what an answer must then hold (relevance.py checks, short.py
 # picks the span). Chinese unless named English.

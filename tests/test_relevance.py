@@ -260,3 +260,19 @@ def test_half_of_a_two_word_subject_may_be_paraphrased_but_not_its_name():
     assert missing_terms("怀羌县于中国的哪一个朝代最先设置？", [passage], "zh") == []  # 中国 not said
     # The name itself must still be near the quote.
     assert missing_terms("平羌县于中国的哪一个朝代最先设置？", [passage], "zh", [passage]) != []
+
+
+def test_an_organisation_named_at_the_start_is_the_subject():
+    """No 的/是/有 to end the subject: a leading organisation's name is it, whatever its
+    kind (a university, a hospital, a holding company), and must be in the cited text."""
+    from rag.relevance import question_terms
+    from rag.rewrite import is_followup
+
+    assert question_terms("复旦大学累计培养了多少博士？")[1][:2] == ["复旦", "大学"]
+    assert question_terms("协和医院每年接诊多少病人？")[1][:2] == ["协和", "医院"]
+    assert "协和" in missing_terms("协和医院每年接诊多少病人？", ["华山医院每年接诊三百万人次。"], "zh")
+    assert question_terms("每年接诊多少病人？")[1] == []  # no name: nothing to require
+    # A short question that names an organisation stands on its own; one that names none
+    # continues the conversation.
+    assert not is_followup("复旦大学在哪？") and is_followup("成立于哪年？")
+
