@@ -26,17 +26,18 @@ def _pipeline(tmp_path, docs, embedder, generator, config=Config()):
     return Pipeline(Retriever.open(tmp_path / "idx", embedder, config), generator, config)
 
 
-def _script(translation="VAST服务了多少专业建模师？", answer=ZH_ANSWER,
-            english="VAST serves nearly 5 million professional 3D modelers [1]."):
-    """A fake model that plays the three roles by the system prompt it is given."""
+def _roles(answer: str, **by_prompt: str):
+    """A fake model that plays the three roles (translate, answer, rewrite) by the system
+    prompt it is given: ``by_prompt`` maps a prompt's opening words to the reply."""
     def reply(messages):
         system = messages[0]["content"]
-        if system.startswith("把用户的英文问题"):
-            return translation
-        if system.startswith("Rewrite the Chinese answer"):
-            return english
-        return answer
+        return next((r for opening, r in by_prompt.items() if system.startswith(opening)), answer)
     return reply
+
+
+def _script(translation="VAST服务了多少专业建模师？", answer=ZH_ANSWER,
+            english="VAST serves nearly 5 million professional 3D modelers [1]."):
+    return _roles(answer, 把用户的英文问题=translation, **{"Rewrite the Chinese answer": english})
 
 
 @pytest.mark.parametrize("zh, en", [
@@ -176,14 +177,7 @@ def _en_docs(tmp_path):
 
 def _en_script(translation="How far in advance must an appointment at Harbour Lane be cancelled?",
                answer=EN_ANSWER, chinese="取消预约至少需要提前24小时[1]。"):
-    def reply(messages):
-        system = messages[0]["content"]
-        if system.startswith("Translate the user's Chinese question"):
-            return translation
-        if system.startswith("把英文答案改写成中文"):
-            return chinese
-        return answer
-    return reply
+    return _roles(answer, 把英文答案改写成中文=chinese, **{"Translate the user's Chinese question": translation})
 
 
 def test_chinese_question_over_english_documents_is_answered_in_chinese(tmp_path, fake_embedder):
