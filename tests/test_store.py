@@ -110,19 +110,25 @@ def test_a_bulk_insert_killed_with_sigkill_is_completed_by_the_next_run(tmp_path
         im.ROUND = 4  # small rounds: many commit points to be killed between
 
         class Slow(FakeEmbedder):
+            calls = 0
+
             def embed_passages(self, texts, progress=False):
+                # A round is embedded, then written: at the start of call n, n - 1 are in.
+                Slow.calls += 1
+                Path({str(tmp_path / "calls")!r}).write_text(str(Slow.calls))
                 time.sleep(0.3)
                 return super().embed_passages(texts, progress)
 
         update_index(Path({str(root)!r}), [Path({str(src)!r})], Config(store="milvus"), Slow())
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=TESTS.parent, stderr=subprocess.PIPE)
-    meta = root / "milvus.db"
+    calls = tmp_path / "calls"
     deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:  # wait until some documents are in
-        time.sleep(0.5)
-        if meta.exists() and sum(1 for _ in meta.rglob("*")) > 12:
-            time.sleep(1.5)
+    # Until two rounds are written. The count of the database's files used before is only a
+    # proxy for that, and the test failed once on a loaded machine.
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+        if calls.exists() and calls.read_text() not in ("", "1", "2"):
             break
     assert proc.poll() is None, proc.stderr.read().decode()[-1500:]
     os.kill(proc.pid, signal.SIGKILL)
