@@ -48,7 +48,11 @@ _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则�
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
 _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项]|[自从至到](?=\d))(?=..)")
 _UNIT = "年月日号岁"
-_TAIL = "上"  # "Dreamcast上(推出)": a place word left over from the restated verb phrase
+# A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
+_DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
+# Characters that start a verb phrase or a clause, not the noun a category names.
+_NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
+_TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)")
 
@@ -96,6 +100,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         score = 0.0
         if wants_time and TIME.search(piece):
             score += 3
+            # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
+            if (m := _DATE.match(piece)) and m.end() < len(piece):
+                piece = piece[:m.end()]
         elif wants_number and NUMERAL.search(piece):
             score += 3
         if category:
@@ -137,7 +144,7 @@ def _category(question: str, sentence: str, folded: str) -> str | None:
     characters) of the words after 什么/哪个 that the sentence contains (哪个家用主机上被推出
     -> 家用主机)."""
     m = _CATEGORY.search(question)
-    if not m:
+    if not m or m.group(1)[0] in _NOT_A_NOUN:  # 使用什么来帮助: a verb phrase follows, not a noun
         return None
     words = fold(m.group(1))
     for end in range(len(words), 1, -1):

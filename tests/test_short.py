@@ -130,3 +130,22 @@ def test_a_leading_quantifier_is_not_part_of_the_answer():
     quote = "该法在19世纪60年代由索尔维公司实现现代化生产。"
     answer = "该法在19世纪60年代由索尔维公司实现现代化生产[1]。"
     assert short_answer("该法在什么时候实现现代化生产？", answer, [_cite(quote)]) == "19世纪60年代"
+
+
+def test_a_date_that_opens_a_phrase_is_cut_from_it():
+    quote = "该站最初在2003年方案中出现，2007年正式开工。"
+    answer = "该站最初在2003年方案中出现[1]。"
+    assert short_answer("该站最初是在什么时候出现的？", answer, [_cite(quote)]) == "2003年"
+    # A decade or a part of a year is kept whole: it is the date.
+    quote = "气炉在1880年代才走向商业化。"
+    assert short_answer("气炉在什么时候走向商业化？", "气炉在1880年代才走向商业化[1]。", [_cite(quote)]) == "1880年代"
+
+
+def test_no_category_after_a_question_word_followed_by_a_verb():
+    quote = "国王鼓励使用现代工具来帮助本地农民。"
+    answer = "国王鼓励使用现代工具来帮助本地农民[1]。"
+    # 什么来帮助: 来帮助 is what the thing does, not a kind of thing to append.
+    assert short_answer("国王鼓励使用什么来帮助本地农民？", answer, [_cite(quote)]) == "现代工具"
+    # A noun after 什么 is still the thing asked for (热带性 + 气候, above).
+    quote = "当时欧洲处于热带性气候，森林广布。"
+    assert short_answer("当时的欧洲处于什么气候？", "当时欧洲处于热带性气候[1]。", [_cite(quote)]) == "热带性气候"
