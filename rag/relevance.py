@@ -202,7 +202,17 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     words = [t for t in dict.fromkeys(tokenize(question[m.end():])) if len(t) >= 2 and t not in STOPWORDS]
     text = fold(" ".join(evidence))
-    return [] if any(w in text for w in words) else words
+    if any(w in text for w in words):
+        return []
+    # The same event in another verb: 举办 / 举行, 去世 / 逝世, 成立 / 建立 (two-character
+    # verbs sharing a character in the same place; jieba tags the evidence's words).
+    _segmenter()  # jieba's dictionary, loaded once
+    from jieba import posseg
+
+    verbs = {v.word for v in posseg.cut(text) if len(v.word) == 2 and v.flag.startswith("v")}
+    if any(len(w) == 2 and (v[0] == w[0] or v[1] == w[1]) for w in words for v in verbs):
+        return []
+    return words
 
 
 # English: asked when / how many, answered without a time / a number ("How much does the

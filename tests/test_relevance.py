@@ -108,6 +108,16 @@ def test_a_date_from_another_event_does_not_answer_when():
     assert missing_event("商汤的创始人是谁？", [quote], "zh") == []  # not a "when" question
 
 
+def test_the_event_asked_about_may_be_named_by_another_verb():
+    """举办 / 举行 and 去世 / 逝世 name one event; a date of another event still does not answer."""
+    from rag.relevance import missing_event
+
+    assert missing_event("第一届颁奖典礼在哪一年举办？", ["第一届颁奖典礼于1929年5月16日举行。"], "zh") == []
+    assert missing_event("这位诗人是哪一年去世的？", ["诗人于1926年在北平逝世。"], "zh") == []
+    assert missing_event("第一届颁奖典礼在哪一年举办？", ["颁奖典礼的奖座于1928年设计完成。"], "zh") == ["举办"]
+    assert missing_event("这座桥是什么时候通车的？", ["这座桥于1957年开工建设。"], "zh") != []
+
+
 def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
     """"1897年[1]" is verified on a quote of five characters; the event it dates is named
     after it, in the same sentence. A later sentence is not read: its event is another one."""
