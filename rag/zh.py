@@ -279,7 +279,7 @@ ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
 # picks the span). Chinese unless named English.
 
 QUANTITY_Q = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
-WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|几月|几号|哪个月|哪一月")
+WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
 # 第三纪中新世, 1880年代, 清朝时期).
 TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"

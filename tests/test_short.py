@@ -141,6 +141,17 @@ def test_a_date_that_opens_a_phrase_is_cut_from_it():
     assert short_answer("气炉在什么时候走向商业化？", "气炉在1880年代才走向商业化[1]。", [_cite(quote)]) == "1880年代"
 
 
+def test_he_nian_asks_when():
+    from rag.zh import WHEN_Q
+
+    quote = "1945年1月17日维斯瓦河-奥得河攻势后，红军解放了华沙。"
+    answer = "1945年1月17日维斯瓦河-奥得河攻势后红军解放了华沙[1]。"
+    # 何年 is "which year", like 哪一年: the date is the answer, not the phrase it opens.
+    assert WHEN_Q.search("红军于何年解放了华沙？")
+    assert short_answer("红军于何年解放了华沙？", answer, [_cite(quote)]) == "1945年1月17日"
+    assert not WHEN_Q.search("红军用了几年才解放华沙？")  # how many years: a quantity
+
+
 def test_no_category_after_a_question_word_followed_by_a_verb():
     quote = "国王鼓励使用现代工具来帮助本地农民。"
     answer = "国王鼓励使用现代工具来帮助本地农民[1]。"
