@@ -73,12 +73,17 @@ def latin_names(question: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if n]
 
 
+def _few_shot(system: str, examples: list[tuple[str, str]], user: str) -> list[dict]:
+    """Chat messages: the instruction, each example as a user turn and its reply, the task."""
+    messages = [{"role": "system", "content": system}]
+    for asked, reply in examples:
+        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": reply}]
+    return messages + [{"role": "user", "content": user}]
+
+
 def question_messages(question: str, keep: list[str]) -> list[dict]:
-    messages = [{"role": "system", "content": _QUESTION_SYSTEM}]
-    for en, zh in _QUESTION_EXAMPLES:
-        messages += [{"role": "user", "content": en}, {"role": "assistant", "content": zh}]
     note = "、".join(keep) or "无"
-    return messages + [{"role": "user", "content": f"{question}\n（保留原文：{note}）"}]
+    return _few_shot(_QUESTION_SYSTEM, _QUESTION_EXAMPLES, f"{question}\n（保留原文：{note}）")
 
 
 def to_chinese_question(question: str, generator: Streamer, keep: list[str]) -> str | None:
@@ -114,10 +119,7 @@ _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*(?:[ ·][A-Za-z0-9][A-Za-z0-9.\
 
 
 def english_question_messages(question: str) -> list[dict]:
-    messages = [{"role": "system", "content": _EN_QUESTION_SYSTEM}]
-    for zh, en in _EN_QUESTION_EXAMPLES:
-        messages += [{"role": "user", "content": zh}, {"role": "assistant", "content": en}]
-    return messages + [{"role": "user", "content": question}]
+    return _few_shot(_EN_QUESTION_SYSTEM, _EN_QUESTION_EXAMPLES, question)
 
 
 def to_english_question(question: str, generator: Streamer) -> str | None:
@@ -217,11 +219,8 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def answer_messages(question: str, chinese_answer: str) -> list[dict]:
-    messages = [{"role": "system", "content": _ANSWER_SYSTEM}]
-    for user, reply in _ANSWER_EXAMPLES:
-        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
-    return messages + [{"role": "user", "content": f"Question: {question}\n"
-                                                  f"Chinese answer: {numbers_to_english(chinese_answer)}"}]
+    return _few_shot(_ANSWER_SYSTEM, _ANSWER_EXAMPLES,
+                     f"Question: {question}\nChinese answer: {numbers_to_english(chinese_answer)}")
 
 
 def _numbers(text: str) -> set[str]:
@@ -281,10 +280,7 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
 
 
 def chinese_answer_messages(question: str, english_answer: str) -> list[dict]:
-    messages = [{"role": "system", "content": _ZH_ANSWER_SYSTEM}]
-    for user, reply in _ZH_ANSWER_EXAMPLES:
-        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
-    return messages + [{"role": "user", "content": f"问题：{question}\n英文答案：{english_answer}"}]
+    return _few_shot(_ZH_ANSWER_SYSTEM, _ZH_ANSWER_EXAMPLES, f"问题：{question}\n英文答案：{english_answer}")
 
 
 def check_chinese(chinese: str, question: str, english_answer: str) -> str | None:
