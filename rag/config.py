@@ -199,12 +199,16 @@ class Config:
         a new index, so bf16 where it pays (torch backend, bfloat16 units), else fp32."""
         if self.embed_precision != "auto":
             return self.embed_precision
-        remote = self.embedder.startswith(("http://", "https://"))
-        return "bf16" if self.backend == "torch" and not remote and bf16_units() else "fp32"
+        return "bf16" if self.backend == "torch" and not self.remote_embedder and bf16_units() else "fp32"
+
+    @property
+    def remote_embedder(self) -> bool:
+        """Embeddings come from a server (models/embed_http.py), not a model loaded here."""
+        return self.embedder.startswith(("http://", "https://"))
 
     def index_settings(self) -> dict:
         d = asdict(self)
-        if self.embedder.startswith(("http://", "https://")):
+        if self.remote_embedder:
             # the server's address may change, its model may not
             d["embedder"] = f"http:{self.embedder_model or 'default'}"
         return {k: d[k] for k in self.INDEX_KEYS} | {"embed_backend": self.backend, "embed_precision": self.precision}

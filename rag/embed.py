@@ -127,7 +127,7 @@ def load_embedder(config: Config) -> Embedder:
     if key in _CACHE:
         return _CACHE[key]
     offline.enable()  # before sentence-transformers / transformers are first imported
-    if config.embedder.startswith(("http://", "https://")):
+    if config.remote_embedder:
         from .models.embed_http import HttpEmbedder
 
         q, p = _auto_prefixes(config, "e5" in config.embedder_model.lower())

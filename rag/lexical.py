@@ -58,6 +58,20 @@ def _segmenter():
     return _jieba
 
 
+def dictionary_count(word: str) -> int:
+    """How often jieba's dictionary (counts from a general corpus) has ``word``: 0 for a word
+    it does not know, as most names."""
+    return _segmenter().dt.FREQ.get(word, 0)
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech tag) pairs of ``text`` by jieba (v... for verbs, n... for nouns)."""
+    _segmenter()  # the dictionary, loaded once
+    from jieba import posseg
+
+    return [(p.word, p.flag) for p in posseg.cut(text)]
+
+
 def tokenize(text: str, fold_script: bool = True) -> list[str]:
     jieba = _segmenter()
     out: list[str] = []

@@ -31,7 +31,7 @@ from dataclasses import replace
 from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
-from .lexical import STOPWORDS, _segmenter, tokenize
+from .lexical import STOPWORDS, dictionary_count, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
 from .zh import CJK_CHAR, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified
 
@@ -145,10 +145,9 @@ def _name(subject: list[str]) -> str:
     """The word of the subject that names it: the first, as names lead (言图 of 言图智能, not
     the modifier 自研 of 商汤自研), unless it is an everyday word (建设 of 建设大沙地站的想法)
     and a rarer one follows."""
-    freq = _segmenter().dt.FREQ
-    if freq.get(subject[0], 0) < COMMON_WORD:
+    if dictionary_count(subject[0]) < COMMON_WORD:
         return subject[0]
-    return min(subject, key=lambda w: freq.get(w, 0))
+    return min(subject, key=dictionary_count)
 
 
 _YEAR = re.compile(r"(?<!\d)(?<!\d\.)(1[5-9]\d\d|20\d\d)(?!\d|\.\d)")
@@ -206,10 +205,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     # The same event in another verb: 举办 / 举行, 去世 / 逝世, 成立 / 建立 (two-character
     # verbs sharing a character in the same place; jieba tags the evidence's words).
-    _segmenter()  # jieba's dictionary, loaded once
-    from jieba import posseg
-
-    verbs = {v.word for v in posseg.cut(text) if len(v.word) == 2 and v.flag.startswith("v")}
+    verbs = {word for word, tag in tagged(text) if len(word) == 2 and tag.startswith("v")}
     if any(len(w) == 2 and (v[0] == w[0] or v[1] == w[1]) for w in words for v in verbs):
         return []
     return words

@@ -112,8 +112,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                             or a <= at and at + len(category) == b):
                 score += 2
                 if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
-                    end = at + len(category)
-                    piece = sentence[a:bounds[min(bisect.bisect_left(bounds, end), len(bounds) - 1)]]
+                    piece = sentence[a:_word_end(bounds, at + len(category))]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
         if before and folded[:a].rstrip(_EDGE).endswith(before):
@@ -214,13 +213,17 @@ def _whole_words(a: int, b: int, bounds: list[int], covered: list[bool]) -> tupl
     restated characters are taken back, never a trimmed 的 or a 在 that starts a phrase."""
     if a >= b:
         return a, b
-    start = bounds[bisect.bisect_right(bounds, a) - 1]
-    end = bounds[min(bisect.bisect_left(bounds, b), len(bounds) - 1)]
+    start, end = bounds[bisect.bisect_right(bounds, a) - 1], _word_end(bounds, b)
     if all(covered[start:a]):
         a = start
     if all(covered[b:end]):
         b = end
     return a, b
+
+
+def _word_end(bounds: list[int], i: int) -> int:
+    """The end of the word holding offset ``i`` (``i`` itself when a word ends there)."""
+    return bounds[min(bisect.bisect_left(bounds, i), len(bounds) - 1)]
 
 
 def _in_number(text: str, i: int) -> bool:
