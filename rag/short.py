@@ -2,8 +2,8 @@
 
 The chat answer is a sentence with citations ("哥连臣角火葬场于1962年启用[1]。"); a reader
 scoring answers, or a user skimming, wants the span itself ("1962年"). The model is not
-asked twice: the span is read off its own first sentence, which by construction restates
-the question and adds the answer. What the question already says is struck out; what
+asked twice: the span is read off the sentence of its answer that restates the question
+(usually the first), which adds the answer to it. What the question already says is struck out; what
 remains, split at punctuation, are the candidates; the one that fits the question's type
 (a date for "when", a number for "how many", the words next to the thing asked for in
 "哪个家用主机") wins. It is then looked up in the verified quotes and returned as the
@@ -31,7 +31,8 @@ _QUESTION_WORD = re.compile(
     r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
-_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|影响|过程|方式|是谁[？?]?$|^什么是"
+# "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
+_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|影响|过程|方式|^[^的]*是谁[？?]?$|^什么是"
                       r"|\b(?:why|how)\b(?! many| much)", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -64,18 +65,32 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     text = strip_markers(answer).strip()
     if not evidence or not text:
         return None
-    spans = claim_sentences(text)
-    first = text[spans[0][0]:spans[0][1]] if spans else text
+    sentence = _answering_sentence(question, text)
     # Where a candidate is looked up, in order: each verified quote, then its passage.
     sources = [(source, fold_each(source)) for c in evidence for source in (c.quote, c.chunk.text)]
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold(c.chunk.context_title) for c in evidence if c.chunk.context_title}
-    for candidate in _candidates(question, first, titles):
+    candidates = _candidates(question, sentence, titles)
+    for candidate in candidates:
         found = _locate(candidate, sources)
         if found:
             return found
+    if candidates and not _CLAUSAL.search(question):  # a clause has no head to cut
+        return _head(candidates[0], sources)
     return None
+
+
+def _answering_sentence(question: str, text: str) -> str:
+    """The sentence of the answer that restates the question most (the first on a tie).
+    The model usually answers first, but not always: after a follow-up it may open with
+    what it said before ("铁锈的主要成因是……。铁锈的化学式是FeO。" for 它的化学式是什么)."""
+    sentences = [text[a:b] for a, b in claim_sentences(text)] or [text]
+    if len(sentences) == 1:
+        return sentences[0]
+    asked = fold(_QUESTION_WORD.sub("□", question))
+    restated = [sum(_covered(fold_each(s), asked)) for s in sentences]
+    return sentences[restated.index(max(restated))]
 
 
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
@@ -145,11 +160,24 @@ def _category(question: str, sentence: str, folded: str) -> str | None:
     m = _CATEGORY.search(question)
     if not m or m.group(1)[0] in _NOT_A_NOUN:  # 使用什么来帮助: a verb phrase follows, not a noun
         return None
-    words = fold(m.group(1))
+    words = _nouns(fold(m.group(1)))
     for end in range(len(words), 1, -1):
         if words[:end] in folded:
             return sentence[folded.find(words[:end]):][:end]
     return None
+
+
+def _nouns(words: str) -> str:
+    """The nouns that open ``words`` (jieba's tags): 讯号 of 讯号可以取得, where the
+    sentence restates the whole phrase and the thing asked for would swallow its verb."""
+    from .lexical import tagged
+
+    out = ""
+    for word, tag in tagged(words):
+        if not tag.startswith(("n", "b")):
+            break
+        out += word
+    return out or words
 
 
 def _covered(sentence: str, question: str) -> list[bool]:
@@ -271,6 +299,17 @@ def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             return source[a:b].strip()
+    return None
+
+
+def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+    """The start of ``candidate`` (half of it at least) as a source writes it: the model
+    ran the answer into words the document keeps apart ("北宋初置" for "北宋，初置")."""
+    target = fold(candidate)
+    for source, folded in sources:
+        a, b = _longest_common(target, folded)
+        if b - a >= max(2, 0.5 * len(target)) and folded[a:b] == target[:b - a]:
+            return source[a:b].strip().rstrip(_EDGE) or None
     return None
 
 

@@ -160,3 +160,39 @@ def test_no_category_after_a_question_word_followed_by_a_verb():
     # A noun after 什么 is still the thing asked for (热带性 + 气候, above).
     quote = "当时欧洲处于热带性气候，森林广布。"
     assert short_answer("当时的欧洲处于什么气候？", "当时欧洲处于热带性气候[1]。", [_cite(quote)]) == "热带性气候"
+
+
+def test_the_sentence_that_restates_the_question_answers_it():
+    # After a follow-up the model may open with what it said before.
+    quote = "二氧化碳是一种碳氧化合物，化学式为CO2，常温下是一种无色无味的气体。"
+    answer = "二氧化碳常温下是一种无色无味的气体[1]。二氧化碳的化学式为CO2[1]。"
+    assert short_answer("它的化学式是什么？", answer, [_cite(quote)]) == "CO2"
+    # A tie keeps the first sentence: the model states the answer early.
+    answer = "二氧化碳的化学式为CO2[1]。它常温下是无色无味的气体[1]。"
+    assert short_answer("二氧化碳的化学式是什么？", answer, [_cite(quote)]) == "CO2"
+
+
+def test_a_role_asked_with_shi_shui_is_answered_by_a_name():
+    quote = "《悲情城市》是1989年由侯孝贤执导的电影作品，改编自真实事件。"
+    answer = "《悲情城市》的导演是侯孝贤[1]。"
+    assert short_answer("这部电影的导演是谁？", answer, [_cite(quote)]) == "侯孝贤"
+    # "X是谁" asks who X is: a clause answers it.
+    quote = "冒顿单于是匈奴的第一位大单于，他统一了草原各部。"
+    assert short_answer("冒顿单于是谁？", "冒顿单于是匈奴的第一位大单于[1]。", [_cite(quote)]) == "匈奴的第一位大单于"
+
+
+def test_the_thing_asked_for_is_a_noun_not_the_verb_after_it():
+    # 哪一种讯号可以取得连续值: the sentence restates 讯号可以取得…, the answer heads 讯号.
+    quote = "与类比讯号对应的是数位讯号，后者采取分立的逻辑值，而前者可以取得连续值。"
+    assert short_answer("哪一种讯号可以取得连续值？", "类比讯号可以取得连续值[1]。", [_cite(quote)]) == "类比讯号"
+    quote = "这款游戏由世嘉在其家用主机Dreamcast上推出。"
+    assert short_answer("这款游戏在哪个家用主机上被推出？", "这款游戏在家用主机Dreamcast上推出[1]。",
+                        [_cite(quote)]) == "Dreamcast"
+
+
+def test_the_head_of_an_answer_the_document_writes_apart():
+    quote = "北宋，初置怀远县，后为蕃人辖领。"
+    assert short_answer("怀远县在哪一个朝代最先设置？", "怀远县在北宋初置[1]。", [_cite(quote)]) == "北宋"
+    # Less than half of it found: no short answer rather than a fragment.
+    quote = "北宋年间，此地设县。"
+    assert short_answer("怀远县在哪一个朝代最先设置？", "怀远县在南宋初年置县[1]。", [_cite(quote)]) is None
