@@ -8,7 +8,9 @@ remains, split at punctuation, are the candidates; the one that fits the questio
 (a date for "when", a number for "how many", the words next to the thing asked for in
 "哪个家用主机") wins. It is then looked up in the verified quotes and returned as the
 document writes it, so a short answer is always a copy of the evidence, never the model's
-paraphrase: no span found, no short answer.
+paraphrase: no span found, no short answer. Everything is matched folded character by
+character (``fold_each``) on both sides: a phrase table would fold 乾隆 in a question
+and 乾 in a passage differently.
 
 Questions that ask why or how, or for a description, are answered by a clause, not a word:
 their short answer runs from the first clause that says something new to the end of the
@@ -22,7 +24,7 @@ import re
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold, fold_each, stem_en, to_simplified
+from .zh import CJK, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, stem_en, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -43,7 +45,7 @@ _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a
 # the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
 # ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
 _BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？\s]+")
-_PREPOSITIONS = frozenset("在于由")
+_PREPOSITIONS = frozenset("在于由是")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
@@ -51,6 +53,8 @@ _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|
 _UNIT = "年月日号岁"
 # A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
 _DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
+_ASKS_YEAR = re.compile(r"哪一?年|何年")
+_YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
@@ -70,7 +74,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     sources = [(source, fold_each(source)) for c in evidence for source in (c.quote, c.chunk.text)]
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
-    titles = {fold(c.chunk.context_title) for c in evidence if c.chunk.context_title}
+    titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
     candidates = _candidates(question, sentence, titles)
     for candidate in candidates:
         found = _locate(candidate, sources)
@@ -88,7 +92,7 @@ def _answering_sentence(question: str, text: str) -> str:
     sentences = [text[a:b] for a, b in claim_sentences(text)] or [text]
     if len(sentences) == 1:
         return sentences[0]
-    asked = fold(_QUESTION_WORD.sub("□", question))
+    asked = fold_each(_QUESTION_WORD.sub("□", question))
     restated = [sum(_covered(fold_each(s), asked)) for s in sentences]
     return sentences[restated.index(max(restated))]
 
@@ -96,8 +100,13 @@ def _answering_sentence(question: str, text: str) -> str:
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
-    covered = _covered(folded, fold(_QUESTION_WORD.sub("□", question)))
+    covered = _covered(folded, fold_each(_QUESTION_WORD.sub("□", question)))
     if _CLAUSAL.search(question):
+        # A clause may open with the document's subject, which a follow-up's 它 stood for
+        # ("大冠鹫鸣叫声是…" for 它的鸣叫声是怎样的): restated too.
+        for title in titles:
+            for m in re.finditer(re.escape(title), folded) if len(title) >= 2 else ():
+                covered[m.start():m.end()] = [True] * (m.end() - m.start())
         return [c for c in (_clause(sentence, folded, covered),) if c]
     stops, bounds = _words(folded)
     runs = _runs(sentence, folded, covered, stops, bounds)
@@ -108,6 +117,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
     wants_time = bool(WHEN_Q.search(question))
+    asks_year = bool(_ASKS_YEAR.search(question))
     wants_number = bool(QUANTITY_Q.search(question))
     scored = []
     for i, (a, b) in enumerate(runs):
@@ -118,6 +128,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
             if (m := _DATE.match(piece)) and m.end() < len(piece):
                 piece = piece[:m.end()]
+            # Asked for the year: the year answers it, not the full date (1945年1月17日).
+            if asks_year and (m := _YEAR.match(piece)):
+                piece = m.group(0)
         elif wants_number and NUMERAL.search(piece):
             score += 3
         if category:
@@ -128,13 +141,17 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 score += 2
                 if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
                     piece = sentence[a:_word_end(bounds, at + len(category))]
+                # What the thing is called, not what is said of it: 1924年由某人创立的|广东大学.
+                head = piece.rfind("的", 0, len(piece) - len(category))
+                if head > 0 and piece.endswith(category) and len(piece) - head - 1 > len(category):
+                    piece = piece[head + 1:]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
         if before and folded[:a].rstrip(_EDGE).endswith(before):
             score += 1.5
         if after and folded[b:].lstrip(_EDGE).startswith(after):
             score += 1.5
-        if fold(piece) in titles:
+        if fold_each(piece) in titles:
             score -= 2
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
@@ -144,7 +161,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
 def _slot(question: str) -> tuple[str, str]:
     """The two characters just before and just after the question word (function characters
     skipped): what the answer sentence should have on either side of the answer."""
-    folded = fold(question)
+    folded = fold_each(question)
     m = _QUESTION_WORD.search(folded)
     if not m:
         return "", ""
@@ -160,7 +177,7 @@ def _category(question: str, sentence: str, folded: str) -> str | None:
     m = _CATEGORY.search(question)
     if not m or m.group(1)[0] in _NOT_A_NOUN:  # 使用什么来帮助: a verb phrase follows, not a noun
         return None
-    words = _nouns(fold(m.group(1)))
+    words = _nouns(fold_each(m.group(1)))
     for end in range(len(words), 1, -1):
         if words[:end] in folded:
             return sentence[folded.find(words[:end]):][:end]
@@ -285,14 +302,17 @@ def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
         # several clauses), but not into a conclusion that restates the question (因此…).
         conclusion = _CONCLUSION.search(folded, b)
         end = conclusion.start() if conclusion else len(sentence)
-        return sentence[start:end].strip().rstrip("，,；;。.！!")
+        clause = sentence[start:end].strip().rstrip("，,；;。.！!")
+        # Quoted whole, the quote is the answer: 「呼、呼、悠悠阿」.
+        quoted = re.fullmatch(r"[「『“\"](.+)[」』”\"]", clause)
+        return quoted.group(1) if quoted else clause
     return None
 
 
 def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     """``candidate`` as the first of ``sources`` (text, folded text) that has it writes it:
     the longest part of it found there, if that is most of it."""
-    target = fold(candidate)
+    target = fold_each(candidate)
     if not target:
         return None
     for source, folded in sources:
@@ -305,7 +325,7 @@ def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
 def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     """The start of ``candidate`` (half of it at least) as a source writes it: the model
     ran the answer into words the document keeps apart ("北宋初置" for "北宋，初置")."""
-    target = fold(candidate)
+    target = fold_each(candidate)
     for source, folded in sources:
         a, b = _longest_common(target, folded)
         if b - a >= max(2, 0.5 * len(target)) and folded[a:b] == target[:b - a]:

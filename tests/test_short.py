@@ -146,9 +146,9 @@ def test_he_nian_asks_when():
 
     quote = "1945年1月17日维斯瓦河-奥得河攻势后，红军解放了华沙。"
     answer = "1945年1月17日维斯瓦河-奥得河攻势后红军解放了华沙[1]。"
-    # 何年 is "which year", like 哪一年: the date is the answer, not the phrase it opens.
+    # 何年 is "which year", like 哪一年: the year is the answer, not the phrase it opens.
     assert WHEN_Q.search("红军于何年解放了华沙？")
-    assert short_answer("红军于何年解放了华沙？", answer, [_cite(quote)]) == "1945年1月17日"
+    assert short_answer("红军于何年解放了华沙？", answer, [_cite(quote)]) == "1945年"
     assert not WHEN_Q.search("红军用了几年才解放华沙？")  # how many years: a quantity
 
 
@@ -196,3 +196,42 @@ def test_the_head_of_an_answer_the_document_writes_apart():
     # Less than half of it found: no short answer rather than a fragment.
     quote = "北宋年间，此地设县。"
     assert short_answer("怀远县在哪一个朝代最先设置？", "怀远县在南宋初年置县[1]。", [_cite(quote)]) is None
+
+
+def test_shi_separates_the_subject_from_the_answer():
+    # "某地是乾隆皇帝命名为…" : 是 ends the subject; 乾 folds alike on both sides (乾隆, not 干隆).
+    quote = "此城古称范阳。曾被乾隆皇帝命名为「天下第一州」。"
+    answer = "此城是乾隆皇帝命名为「天下第一州」的[1]。"
+    assert short_answer("「天下第一州」是哪一位皇帝赐与的名称？", answer, [_cite(quote)]) == "乾隆皇帝"
+    # The answer before 是 is still an answer: the stop only ends a phrase.
+    quote = "杭州是浙江省的省会，也是其最大的城市。"
+    assert short_answer("哪座城市是浙江省的省会？", "杭州是浙江省的省会[1]。", [_cite(quote)]) == "杭州"
+
+
+def test_asked_for_the_year_the_year_answers():
+    quote = "1945年1月17日，苏军攻入华沙，结束了德军的占领。"
+    answer = "1945年1月17日苏军攻入华沙[1]。"
+    assert short_answer("苏军于何年攻入华沙？", answer, [_cite(quote)]) == "1945年"
+    # Asked for the day, the date stays whole.
+    assert short_answer("苏军在哪一天攻入华沙？", answer, [_cite(quote)]) == "1945年1月17日"
+
+
+def test_the_name_of_the_thing_not_what_is_said_of_it():
+    quote = "该校的前身为1924年由孙中山创立的国立广东大学。"
+    answer = "它的前身为1924年由孙中山创立的国立广东大学[1]。"
+    assert short_answer("它的前身为哪一所大学？", answer, [_cite(quote)]) == "国立广东大学"
+    # No 的 before the thing named: the whole name stays.
+    quote = "他曾就读于莫斯科中山大学。"
+    assert short_answer("他曾就读于哪一所大学？", "他曾就读于莫斯科中山大学[1]。", [_cite(quote)]) == "莫斯科中山大学"
+
+
+def test_a_description_skips_the_documents_subject_and_its_quotes():
+    passage = "黑枕黄鹂的鸣叫声是「嘀咕、嘀咕」，清脆悦耳。"
+    chunk = Chunk("d.txt", 0, passage, 0, len(passage), title="黑枕黄鹂")
+    citation = Citation(1, chunk, passage, 0, len(passage), True, 1.0)
+    answer = "黑枕黄鹂的鸣叫声是「嘀咕、嘀咕」[1]。"
+    assert short_answer("它的鸣叫声是怎样的？", answer, [citation]) == "嘀咕、嘀咕"
+    # Without a title to skip, the clause keeps its subject.
+    chunk = Chunk("d.txt", 0, passage, 0, len(passage))
+    citation = Citation(1, chunk, passage, 0, len(passage), True, 1.0)
+    assert short_answer("它的鸣叫声是怎样的？", answer, [citation]) == "黑枕黄鹂的鸣叫声是「嘀咕、嘀咕」"
