@@ -10,7 +10,8 @@ run only where the rule changed what the model is shown.
 
 Limits, reported in the summary as ``replay``: a question the earlier run refused before
 generating (weak evidence) or answered cross-lingually (two model calls) has no single
-recorded answer; such rows are copied from the earlier run unchanged.
+recorded answer; such rows are copied from the earlier run unchanged. (A translated answer
+is known by its standalone question, which is in the other language.)
 """
 from __future__ import annotations
 
@@ -63,7 +64,10 @@ def recorded(path: Path) -> Recorded:
             continue
         row = json.loads(line)
         reason = row.get("refusal_reason")
-        cross_lingual = question_language(row["question"]) == "en" and row.get("standalone_question")
+        # Answered through a translation (either direction): the question it was answered
+        # under is in the other language.
+        standalone = row.get("standalone_question")
+        cross_lingual = bool(standalone) and question_language(standalone) != question_language(row["question"])
         if row.get("answer") is None or reason == "weak_evidence" or cross_lingual:
             out.copied[row["id"]] = row
             continue

@@ -398,3 +398,26 @@ def test_eval_command(tmp_path, qfile, index_dir, monkeypatch, fake_embedder, fa
     again = CliRunner().invoke(eval_cmd, [str(bad), "--index", str(index_dir), "--out", str(out), "-k", "3",
                                           "--retrieval-only"])
     assert again.exit_code != 0 and "another run" in str(again.exception)
+
+
+def test_replay_copies_answers_made_through_a_translation(tmp_path):
+    from evals.replay import recorded
+
+    rows = [
+        # Asked in Chinese over English documents: answered under an English translation.
+        {"id": "x1", "question": "这家诊所周六几点关门？", "standalone_question": "When does the clinic close on Saturdays?",
+         "answer": "12点30分关门[1]。", "model_answer": "It closes at 12:30 [1].", "refusal_reason": None},
+        {"id": "x2", "question": "Who founded the company?", "standalone_question": "谁创立了这家公司？",
+         "answer": "Ann Lee [1].", "model_answer": "李安[1]。", "refusal_reason": None},
+        # Follow-ups rewritten in their own language replay like any answer.
+        {"id": "f1", "question": "它在哪一年成立？", "standalone_question": "它在哪一年成立？（接上文：这家公司是谁创立的？）",
+         "answer": "2009年[1]。", "model_answer": None, "refusal_reason": None},
+        {"id": "f2", "question": "When was it founded?",
+         "standalone_question": "When was it founded? (following up on: Who founded the company?)",
+         "answer": "In 2009 [1].", "model_answer": None, "refusal_reason": None},
+    ]
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    rec = recorded(path)
+    assert set(rec.copied) == {"x1", "x2"}
+    assert rec.answers == {"f1": "2009年[1]。", "f2": "In 2009 [1]."}
