@@ -183,11 +183,11 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     question = CONTEXT_NOTE.sub("", question)
     words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
-    aspect = list(dict.fromkeys(stem_en(w.lower().strip("'-")) for w in words if len(w) > 2))
+    aspect = list(dict.fromkeys(w.lower().strip("'-") for w in words if len(w) > 2))  # as asked, for the log
     if not aspect:
         return []
     seen = {stem_en(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
-    return [] if any(a in seen for a in aspect) else aspect
+    return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:

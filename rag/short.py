@@ -200,11 +200,12 @@ def _nouns(words: str) -> str:
 def _covered(sentence: str, question: str) -> list[bool]:
     """Which characters of ``sentence`` (folded) restate ``question`` (folded): Chinese in
     runs of 2+ characters the question also contains, Latin words whose stem it contains
-    (or function words: "in" of "in 1937" is not the answer)."""
+    (not function words: "and" of "Odile and Tobias Brannock" is part of the answer; at
+    its ends, "in" of "in 1937", they are trimmed)."""
     marks = [False] * len(sentence)
-    asked = {stem_en(w) for w in _WORD.findall(question)}
+    asked = {stem_en(w) for w in _WORD.findall(question)} - EN_STOP
     for m in _WORD.finditer(sentence):
-        if stem_en(m.group(0)) in asked or m.group(0) in EN_STOP:
+        if stem_en(m.group(0)) in asked:
             # With its unit: the 年 of a restated 1682年 is not the start of an answer.
             end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
             marks[m.start():end] = [True] * (end - m.start())
@@ -226,12 +227,14 @@ def _runs(original: str, sentence: str, covered: list[bool], stops: set[int],
     runs: list[tuple[int, int]] = []
     start = None
     for i, ch in enumerate(sentence + "\n"):
-        gap = i == len(sentence) or covered[i] or i in stops or (_BREAK.fullmatch(ch) and not _in_number(sentence, i))
+        gap = i == len(sentence) or covered[i] or i in stops \
+            or (_BREAK.fullmatch(ch) and not _in_number(sentence, i) and not _in_phrase(sentence, i))
         if gap and start is not None:
             runs.append(_trim(sentence, start, i))
             start = None
         elif not gap and start is None:
             start = i
+    runs = [_trim_function_words(sentence, a, b) for a, b in runs]
     runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
     runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
@@ -269,6 +272,31 @@ def _whole_words(a: int, b: int, bounds: list[int], covered: list[bool]) -> tupl
 def _word_end(bounds: list[int], i: int) -> int:
     """The end of the word holding offset ``i`` (``i`` itself when a word ends there)."""
     return bounds[min(bisect.bisect_left(bounds, i), len(bounds) - 1)]
+
+
+def _in_phrase(text: str, i: int) -> bool:
+    """A space between two English words ("Odile and Tobias", "30 dollars", "17 August
+    2027") joins them; between Chinese characters a space separates. So does the point of an
+    abbreviation before a name ("Dr. Amara Whitcombe")."""
+    if not 0 < i < len(text) - 1:
+        return False
+    left, right = text[i - 1], text[i + 1]
+    if text[i] == " ":
+        return (left.isascii() and (left.isalnum() or left in ".%")) and right.isascii() and right.isalnum()
+    return text[i] == "." and left.isascii() and left.isalpha() and right == " "
+
+
+def _trim_function_words(text: str, a: int, b: int) -> tuple[int, int]:
+    """English function words off both ends of a run: "on 9 November" -> "9 November"."""
+    while (m := _EDGE_WORD.match(text, a, b)) and m.group(1) in EN_STOP:
+        a = m.end()
+    while (m := _LAST_WORD.search(text, a, b)) and m.group(1) in EN_STOP:
+        b = m.start()
+    return a, b
+
+
+_EDGE_WORD = re.compile(r"([a-z]+)(?:\s+|$)")
+_LAST_WORD = re.compile(r"(?:^|\s+)([a-z]+)$")
 
 
 def _in_number(text: str, i: int) -> bool:

@@ -296,10 +296,11 @@ EN_STOP = frozenset(
 
 
 def stem_en(word: str) -> str:
-    """Crude English suffix stripping, so listed/listing/lists all meet as "list"."""
+    """Crude English suffix stripping, so listed/listing/lists all meet as "list", and
+    approve/approved/approving as "approv" (a final e goes too)."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     for suffix in ("ing", "ed", "es", "s"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
-    return word
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word

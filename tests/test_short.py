@@ -235,3 +235,24 @@ def test_a_description_skips_the_documents_subject_and_its_quotes():
     chunk = Chunk("d.txt", 0, passage, 0, len(passage))
     citation = Citation(1, chunk, passage, 0, len(passage), True, 1.0)
     assert short_answer("它的鸣叫声是怎样的？", answer, [citation]) == "黑枕黄鹂的鸣叫声是「嘀咕、嘀咕」"
+
+
+def test_english_answers_keep_their_words_together():
+    quote = "The bridge was designed by Anna and Piet de Vries in 1931 and opened in 1934."
+    assert short_answer("Who designed the bridge?", "Anna and Piet de Vries designed the bridge [1].",
+                        [_cite(quote)]) == "Anna and Piet de Vries"
+    quote = "The observatory is led by Dr. Ines Carvalho, who joined in 2019."
+    assert short_answer("Who leads the observatory?", "Dr. Ines Carvalho [1]", [_cite(quote)]) == "Dr. Ines Carvalho"
+    quote = "The museum charges 12 dollars for an adult ticket."
+    assert short_answer("How much does the museum charge for an adult ticket?", "12 dollars [1]",
+                        [_cite(quote)]) == "12 dollars"
+    # Function words at the ends go; a restated verb in another form is still restated.
+    quote = "The council approved the budget on 3 March 2021 after a long debate."
+    assert short_answer("When did the council approve the budget?",
+                        "The council approved the budget on 3 March 2021 [1].", [_cite(quote)]) == "3 March 2021"
+
+
+def test_chinese_spaces_and_points_still_separate():
+    # Between Chinese characters a space is a break, and a sentence's full stop ends it.
+    quote = "该桥由 李春 设计，建于隋朝。"
+    assert short_answer("该桥由谁设计？", "该桥由 李春 设计[1]。", [_cite(quote)]) == "李春"

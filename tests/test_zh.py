@@ -115,3 +115,13 @@ def test_a_title_or_an_initial_does_not_end_a_sentence():
             "It boils at 100 °C.", "Done."]
     assert [text[a:b] for a, b in sentence_spans(text)] == want
     assert [text[a:b] for a, b in claim_sentences(text)] == want
+
+
+def test_english_stems_meet_across_forms():
+    from rag.zh import stem_en
+
+    assert stem_en("approved") == stem_en("approve") == stem_en("approves") == stem_en("approving")
+    assert stem_en("closed") == stem_en("close")
+    # Short words keep their e, and different words stay apart.
+    assert stem_en("the") == "the" and stem_en("one") == "one"
+    assert stem_en("note") != stem_en("not")
