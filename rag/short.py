@@ -53,6 +53,7 @@ _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|
 _UNIT = "年月日号岁"
 # A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
 _DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
+_ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
 _ASKS_YEAR = re.compile(r"哪一?年|何年")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
@@ -75,6 +76,9 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
+    bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
+    if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
+        return found
     candidates = _candidates(question, sentence, titles)
     for candidate in candidates:
         found = _locate(candidate, sources)
@@ -83,6 +87,26 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if candidates and not _CLAUSAL.search(question):  # a clause has no head to cut
         return _head(candidates[0], sources)
     return None
+
+
+def _bare(question: str, sentence: str) -> str | None:
+    """The answer when the model gave nothing but it: a short noun phrase, no verb
+    ("河北省文物管理委员会", not "1962年启用"), and not the question's predicate either
+    ("青石镇旧称白水驿" restates 旧称 of 它的旧称叫什么). Striking out what the question
+    restates would cut a name that repeats its words (河北省文物|管理委员会)."""
+    text = sentence.strip().rstrip("。.！!")
+    if not text or len(text) > 12 or _BREAK.search(text) or _CLAUSE_LEAD.search(text):
+        return None
+    from .lexical import _segmenter, tagged
+
+    m = _QUESTION_WORD.search(question)
+    asked = [w for w in _segmenter().lcut(question[:m.start()] if m else question) if len(w) >= 2]
+    if asked and fold_each(asked[-1]) in fold_each(text):
+        return None
+
+    if any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
+        return None
+    return text
 
 
 def _answering_sentence(question: str, text: str) -> str:
@@ -136,15 +160,22 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).
+            # Or with only restated words between: 琉球国 + 舜天 + 王朝 for 舜天是哪个王朝的.
+            named = 0 < at - b <= 4 and all(covered[b:at]) and not re.search(r"[的之]", folded[b:at]) \
+                and not _BREAK.search(sentence[b:at])
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1
-                            or a <= at and at + len(category) == b):
+                            or a <= at and at + len(category) == b or named):
                 score += 2
-                if at == b:  # 热带性 + 气候: the thing asked for heads the phrase
+                if at == b or named:  # 热带性 + 气候: the thing asked for heads the phrase
                     piece = sentence[a:_word_end(bounds, at + len(category))]
                 # What the thing is called, not what is said of it: 1924年由某人创立的|广东大学.
                 head = piece.rfind("的", 0, len(piece) - len(category))
                 if head > 0 and piece.endswith(category) and len(piece) - head - 1 > len(category):
                     piece = piece[head + 1:]
+        # An ordinal left over from the restated phrase is not who or what: 玛丽莲·曼森|第二张
+        # (个人专辑), unless the question asks which one (第几).
+        if (m := _ORDINAL.search(piece)) and m.start() > 0 and "第几" not in question:
+            piece = piece[:m.start()]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
         if before and folded[:a].rstrip(_EDGE).endswith(before):
@@ -243,7 +274,7 @@ def _runs(original: str, sentence: str, covered: list[bool], stops: set[int],
 def _words(sentence: str) -> tuple[set[int], list[int]]:
     """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
     own, and every word boundary (sorted)."""
-    from .lexical import _segmenter
+    from .lexical import _segmenter, tagged
 
     stops, pos, bounds = set(), 0, [0]
     for word in _segmenter().lcut(sentence):
@@ -251,6 +282,12 @@ def _words(sentence: str) -> tuple[set[int], list[int]]:
             stops.add(pos)
         pos += len(word)
         bounds.append(pos)
+    if stops:  # after a verb, 在 belongs to its phrase: 争取在对方的龙门入球 is one answer
+        pos = 0
+        for word, tag in tagged(sentence):
+            if tag.startswith("v") and tag != "vn" and word != "是":
+                stops.discard(pos + len(word))
+            pos += len(word)
     return stops, bounds
 
 

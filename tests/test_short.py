@@ -256,3 +256,40 @@ def test_chinese_spaces_and_points_still_separate():
     # Between Chinese characters a space is a break, and a sentence's full stop ends it.
     quote = "该桥由 李春 设计，建于隋朝。"
     assert short_answer("该桥由谁设计？", "该桥由 李春 设计[1]。", [_cite(quote)]) == "李春"
+
+
+def test_zai_after_a_verb_stays_in_the_answer():
+    quote = "这项运动以争取在对方的球门得分为目标。"
+    answer = "这项运动的目标是争取在对方的球门得分[1]。"
+    assert short_answer("这项运动的目标是什么？", answer, [_cite(quote)]) == "争取在对方的球门得分"
+    # After a date, 在 starts the next phrase (the place), as before.
+    quote = "他于2010年4月2日在北京逝世，享年71岁。"
+    assert short_answer("他在什么时候逝世？", "他在2010年4月2日在北京逝世[1]。", [_cite(quote)]) == "2010年4月2日"
+
+
+def test_the_thing_asked_for_named_with_restated_words_between():
+    # The dynasty is named after its founder, whom the question names.
+    quote = "尚巴志是琉球国尚巴志王朝的建立者。"
+    answer = "尚巴志是琉球国尚巴志王朝建立者[1]。"
+    assert short_answer("尚巴志是哪个王朝的建立者？", answer, [_cite(quote)]) == "琉球国尚巴志王朝"
+    # A 的 between: the words before are the owner, not the name.
+    quote = "人民币的主管机关是中国人民银行。"
+    answer = "人民币的主管机关是中国人民银行[1]。"
+    assert short_answer("它的主管机关是哪一个机关？", answer, [_cite(quote)]) == "中国人民银行"
+
+
+def test_an_ordinal_left_over_is_not_the_answer():
+    quote = "《海上钢琴》是歌手林青第二张个人专辑的主打歌曲。"
+    answer = "《海上钢琴》是林青第二张个人专辑[1]。"
+    assert short_answer("《海上钢琴》是谁的个人专辑？", answer, [_cite(quote)]) == "林青"
+    # Asked which one, the ordinal is the answer.
+    assert short_answer("《海上钢琴》是林青的第几张个人专辑？", answer, [_cite(quote)]) == "第二张"
+
+
+def test_a_bare_name_is_taken_whole():
+    # The model answered with the name alone; it repeats words of the question.
+    quote = "河北省文物研究所的前身为河北省文物管理委员会，成立于1953年。"
+    assert short_answer("河北省文物研究所的前身是什么？", "河北省文物管理委员会[1]", [_cite(quote)]) == "河北省文物管理委员会"
+    # Not a phrase with a verb: the restated words still go.
+    quote = "该馆于1962年启用，是当地第一座博物馆。"
+    assert short_answer("该馆在哪一年启用？", "1962年启用[1]", [_cite(quote)]) == "1962年"
