@@ -24,7 +24,7 @@ import re
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, stem_en, to_simplified
+from .zh import CJK, CJK_CHAR, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, stem_en, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -34,7 +34,7 @@ _QUESTION_WORD = re.compile(
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
-_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|影响|过程|方式|^[^的]*是谁[？?]?$|^什么是"
+_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的|职责|用途|功能|不同|区别|宗旨|含义|^[^的]*是谁[？?]?$|^什么是"
                       r"|\b(?:why|how)\b(?! many| much)", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -44,23 +44,28 @@ _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a
 # Where a candidate ends: punctuation (not 、, which joins the items of a list answer), and
 # the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
 # ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
-_BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？\s]+")
+_BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？—…\s]+")
 _PREPOSITIONS = frozenset("在于由是")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 _EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|达到|达|一[位个种名座家部项]|[自从至到](?=\d))(?=..)")
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
 _UNIT = "年月日号岁"
 # A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
 _DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
+_NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
+_MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
+_ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
+_PLURAL = re.compile(r"哪些|哪几|有几[个种类]|分为几")
+_LIST_JOIN = re.compile(r"\s*(?:[，,、]|和|及|与|以及|、以及)\s*")
 _ASKS_YEAR = re.compile(r"哪一?年|何年")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
-_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而)")
+_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土]))")
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -136,12 +141,16 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     runs = _runs(sentence, folded, covered, stops, bounds)
     if not runs:
         return []
+    # Asked for several (哪些, 哪几个部分): the items the answer lists, together.
+    listed = _listed(sentence, runs) if _PLURAL.search(question) else None
     category = _category(question, sentence, folded)
-    at = sentence.find(category) if category else -1
+    ats = [m.start() for m in re.finditer(re.escape(category), sentence)] if category else []
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
     wants_time = bool(WHEN_Q.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
+    asks_who = "谁" in question  # a person, not a work
+    ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
     wants_number = bool(QUANTITY_Q.search(question))
     scored = []
     for i, (a, b) in enumerate(runs):
@@ -151,6 +160,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
             if (m := _DATE.match(piece)) and m.end() < len(piece):
+                # ...and a second date joined to it: 分别在1753年和1762年(发现).
+                if (more := _MORE_DATE.match(piece, m.end())) and (m2 := _DATE.match(piece, more.end())):
+                    m = m2
                 piece = piece[:m.end()]
             # Asked for the year: the year answers it, not the full date (1945年1月17日).
             if asks_year and (m := _YEAR.match(piece)):
@@ -161,6 +173,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).
             # Or with only restated words between: 琉球国 + 舜天 + 王朝 for 舜天是哪个王朝的.
+            # The mention of it next to the run, when it is named twice (…上的化石…鱼龙目化石).
+            at = next((i for i in ats if 0 <= i - b <= 4 or 0 <= a - (i + len(category)) <= 1
+                       or a <= i and i + len(category) == b), ats[0]) if ats else -1
             named = 0 < at - b <= 4 and all(covered[b:at]) and not re.search(r"[的之]", folded[b:at]) \
                 and not _BREAK.search(sentence[b:at])
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1
@@ -172,6 +187,12 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 head = piece.rfind("的", 0, len(piece) - len(category))
                 if head > 0 and piece.endswith(category) and len(piece) - head - 1 > len(category):
                     piece = piece[head + 1:]
+        # "是研究什么的": what comes before the 的 answers (干扰素与感染免疫|的知名学者).
+        if ends_in_de and "的" in piece[1:]:
+            piece = piece[:piece.index("的", 1)]
+        # Asked which one, the ordinal answers: 第八届(全国政协常委).
+        if "第几" in question and (m := _ORDINAL_HEAD.match(piece)):
+            piece = m.group(0)
         # An ordinal left over from the restated phrase is not who or what: 玛丽莲·曼森|第二张
         # (个人专辑), unless the question asks which one (第几).
         if (m := _ORDINAL.search(piece)) and m.start() > 0 and "第几" not in question:
@@ -184,9 +205,27 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 1.5
         if fold_each(piece) in titles:
             score -= 2
+        # A title in 《》 is a name the text gives whole (《超级科学故事》杂志, 电影《武松》);
+        # not the work a sentence opens with (its subject), nor the answer to "who".
+        elif a > 1 and sentence[a - 1] == "《" and sentence[b:b + 1] == "》" and not asks_who:
+            score += 1.5
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
-    return [p for _, p in sorted(scored, key=lambda t: -t[0])]
+    ranked = [p for _, p in sorted(scored, key=lambda t: -t[0])]
+    return [listed, *ranked] if listed else ranked
+
+
+def _listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
+    """The longest chain of runs joined only by list separators (自我，本我，超我), or None."""
+    best, chain = None, [runs[0]]
+    for run in runs[1:] + [None]:
+        if run is not None and _LIST_JOIN.fullmatch(sentence[chain[-1][1]:run[0]]):
+            chain.append(run)
+            continue
+        if len(chain) >= 2 and (best is None or chain[-1][1] - chain[0][0] > len(best)):
+            best = sentence[chain[0][0]:chain[-1][1]]
+        chain = [run] if run else []
+    return best
 
 
 def _slot(question: str) -> tuple[str, str]:
@@ -222,9 +261,11 @@ def _nouns(words: str) -> str:
 
     out = ""
     for word, tag in tagged(words):
-        if not tag.startswith(("n", "b")):
+        if not tag.startswith(("n", "b")) and tag != "vn":  # 研究/vn 机构/n is a noun phrase
             break
         out += word
+    if not out and "的" in words[:-1]:  # 完整的化石: the noun the description leads to
+        return _nouns(words[words.index("的") + 1:])
     return out or words
 
 
@@ -235,11 +276,17 @@ def _covered(sentence: str, question: str) -> list[bool]:
     its ends, "in" of "in 1937", they are trimmed)."""
     marks = [False] * len(sentence)
     asked = {stem_en(w) for w in _WORD.findall(question)} - EN_STOP
+    # A number is restated with its unit: the 4 of 2009年4月 does not restate 4个.
+    numbers = {m.group(0) for m in _NUMBER_UNIT.finditer(question)}
     for m in _WORD.finditer(sentence):
-        if stem_en(m.group(0)) in asked:
-            # With its unit: the 年 of a restated 1682年 is not the start of an answer.
-            end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
-            marks[m.start():end] = [True] * (end - m.start())
+        if m.group(0).isdigit():
+            if _NUMBER_UNIT.match(sentence, m.start()).group(0) not in numbers:
+                continue
+        elif stem_en(m.group(0)) not in asked:
+            continue
+        # With its unit: the 年 of a restated 1682年 is not the start of an answer.
+        end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
+        marks[m.start():end] = [True] * (end - m.start())
     for run in re.finditer(rf"[{CJK}]+", sentence):
         for a in range(run.start(), run.end()):
             b = a + 2
@@ -354,11 +401,16 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
     """For why/how/describe questions: from the first clause that says something new,
-    without a restated lead ("猎骄靡是…" -> "…"), to the end of the sentence."""
-    for m in re.finditer(r"[^，,；;。]+", sentence):
-        a, b = m.span()
-        while a < b and (covered[a] or folded[a] in _EDGE or sentence[a].isspace()):
-            a += 1
+    without a restated lead ("猎骄靡是…" -> "…"), or from the clause that gives a reason
+    (因为/由于…) when there is one, to the end of the sentence or the clause that restates
+    the question ("…，改名镜宇" after 为什么改名)."""
+    clauses = [m.span() for m in re.finditer(r"[^，,；;。]+", sentence)]
+    reason = next((i for i, (a, b) in enumerate(clauses) if _CLAUSE_LEAD.match(folded, _skip(folded, covered, a, b), b)),
+                  None)
+    for i, (a, b) in enumerate(clauses):
+        if reason is not None and i < reason:
+            continue
+        a = _skip(folded, covered, a, b)
         lead = _CLAUSE_LEAD.match(folded, a, b)
         start = lead.end() if lead else a
         if b - start < 2:
@@ -367,11 +419,28 @@ def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
         # several clauses), but not into a conclusion that restates the question (因此…).
         conclusion = _CONCLUSION.search(folded, b)
         end = conclusion.start() if conclusion else len(sentence)
+        for c, d in clauses[i + 1:]:
+            if c < end and _restates(folded, covered, c, d):
+                end = c
+                break
         clause = sentence[start:end].strip().rstrip("，,；;。.！!")
         # Quoted whole, the quote is the answer: 「呼、呼、悠悠阿」.
         quoted = re.fullmatch(r"[「『“\"](.+)[」』”\"]", clause)
         return quoted.group(1) if quoted else clause
     return None
+
+
+def _skip(folded: str, covered: list[bool], a: int, b: int) -> int:
+    """Past what a clause restates and the function characters that lead it."""
+    while a < b and (covered[a] or folded[a] in _EDGE or folded[a].isspace()):
+        a += 1
+    return a
+
+
+def _restates(folded: str, covered: list[bool], a: int, b: int) -> bool:
+    """The clause is mostly the question again (花瓶会变成红橙色 for 为什么会变成红橙色)."""
+    chars = [i for i in range(a, b) if CJK_CHAR.match(folded[i])]
+    return len(chars) >= 2 and sum(covered[i] for i in chars) >= 0.6 * len(chars)
 
 
 def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:

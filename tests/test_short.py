@@ -293,3 +293,71 @@ def test_a_bare_name_is_taken_whole():
     # Not a phrase with a verb: the restated words still go.
     quote = "该馆于1962年启用，是当地第一座博物馆。"
     assert short_answer("该馆在哪一年启用？", "1962年启用[1]", [_cite(quote)]) == "1962年"
+
+
+def test_a_number_is_restated_only_with_its_unit():
+    quote = "2015年4月，该郡改制为4个单一管理区。"
+    answer = "2015年4月，该郡改制为4个单一管理区[1]。"
+    assert short_answer("2015年4月，该郡改制为几个单一管理区？", answer, [_cite(quote)]) == "4个"
+    # The year the question names is still struck out, unit and all.
+    assert short_answer("2015年4月，该郡改制为几个单一管理区？", "2015年该郡改制为4个单一管理区[1]。",
+                        [_cite(quote)]) == "4个"
+
+
+def test_a_reason_runs_from_its_because_to_the_restated_result():
+    quote = "他原名李一，因为祖父认为他命中缺水，改名李澍。"
+    answer = "他原名李一，因为祖父认为他命中缺水，改名李澍[1]。"
+    assert short_answer("李一为什么改名成李澍？", answer, [_cite(quote)]) == "祖父认为他命中缺水"
+    # 故 ends a reason as 因此 does.
+    quote = "唐代佛教盛行，故该寺多有经文石刻。"
+    assert short_answer("为什么该寺多有经文石刻？", "唐代佛教盛行，故该寺多有经文石刻[1]。",
+                        [_cite(quote)]) == "唐代佛教盛行"
+
+
+def test_a_definition_purpose_or_duty_is_answered_by_its_clause():
+    quote = "挑夫是指以肩挑货物，靠付出体力维生的劳工。"
+    answer = "挑夫是指以肩挑货物，靠付出体力维生的劳工[1]。"
+    assert short_answer("挑夫的定义是什么？", answer, [_cite(quote)]) == "指以肩挑货物，靠付出体力维生的劳工"
+    # 项目的 is not 目的: a name answers "什么项目的继承人".
+    quote = "他是国家级非物质文化遗产昆曲项目的代表性传承人。"
+    answer = "他是昆曲项目的代表性传承人[1]。"
+    assert short_answer("他是什么项目的继承人？", answer, [_cite(quote)]) == "昆曲项目"
+
+
+def test_a_title_in_book_quotes_is_preferred():
+    quote = "该小说首次刊登在1950年三月的《银河科幻》杂志上。"
+    answer = "该小说首次刊登在1950年三月的《银河科幻》杂志上[1]。"
+    assert short_answer("该小说首次刊登在什么杂志上？", answer, [_cite(quote)]) == "银河科幻"
+    # No title in the sentence: the first fitting words, as before.
+    quote = "该小说首次刊登在一本科幻杂志上。"
+    assert short_answer("该小说首次刊登在什么杂志上？", "该小说首次刊登在一本科幻杂志上[1]。",
+                        [_cite(quote)]) == "科幻杂志"
+
+
+def test_two_dates_joined_are_one_answer_and_which_one_is_an_ordinal():
+    quote = "这两种现象分别在1801年和1822年被发现。"
+    answer = "这两种现象分别在1801年和1822年被发现[1]。"
+    assert short_answer("这两种现象是什么时候被发现的？", answer, [_cite(quote)]) == "1801年和1822年"
+    quote = "他于1998年当选第九届市政协委员。"
+    assert short_answer("他1998年当选了第几届市政协委员？", "他1998年当选了第九届市政协委员[1]。",
+                        [_cite(quote)]) == "第九届"
+
+
+def test_about_what_and_a_list_of_parts():
+    quote = "她是研究古代纺织与印染技术的知名学者。"
+    answer = "她是研究古代纺织与印染技术的知名学者[1]。"
+    assert short_answer("她是研究什么的？", answer, [_cite(quote)]) == "古代纺织与印染技术"
+    quote = "该理论把心灵分为意识、前意识、潜意识三个层次。"
+    answer = "意识[1]，前意识[1]，潜意识[1]"
+    # Written with 、 there, the list is not a copy of the evidence: one item, as before.
+    assert short_answer("该理论把心灵分为哪几个层次？", answer, [_cite(quote)]) == "意识"
+    quote = "该理论把心灵分为意识，前意识，潜意识三个层次。"
+    assert short_answer("该理论把心灵分为哪几个层次？", answer, [_cite(quote)]) == "意识，前意识，潜意识"
+
+
+def test_the_thing_asked_for_named_twice():
+    quote = "她在研究海边的化石时发现了第一具完整的蛇颈龙化石。"
+    answer = "她在研究海边的化石时发现了第一具完整的蛇颈龙化石[1]。"
+    assert short_answer("她在研究海边的化石时发现了哪个完整的化石？", answer, [_cite(quote)]) == "蛇颈龙化石"
+    quote = "每年吸引大约200万名游客。"
+    assert short_answer("该馆每年吸引了多少游客？", "该馆每年吸引大约200万名游客[1]。", [_cite(quote)]) == "200万名"
