@@ -65,13 +65,19 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
 _NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
 
 
+_CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是)")
+
+
 def _own_terms(question: str) -> tuple[list[str], list[str]]:
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.
     clauses = re.split(r"[，,]", question)
     asking = next((c for c in clauses if _QUESTION_WORD.search(c)), question)
-    if asking is not clauses[0] and not _QUESTION_WORD.search(clauses[0]):
+    # ...unless it goes on from them ("…，但却不愿意其拥有哪项权利"): then it has no subject
+    # of its own.
+    if asking is not clauses[0] and not _QUESTION_WORD.search(clauses[0]) \
+            and not _CONTINUES.match(to_simplified(asking)):
         question = question[question.index(asking):].strip()
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question))
@@ -190,6 +196,9 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
+_ASKING = re.compile(r"[几哪何]|多少|什么")
+
+
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
@@ -199,14 +208,16 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     m = WHEN_Q.search(question) if lang == "zh" else None
     if not m or not evidence:
         return []
-    words = [t for t in dict.fromkeys(tokenize(question[m.end():])) if len(t) >= 2 and t not in STOPWORDS]
+    # Not another question word: "几月几日" asks for one date, its 几日 is no event.
+    words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
+             if len(t) >= 2 and t not in STOPWORDS and not _ASKING.search(t)]
     text = fold(" ".join(evidence))
     if any(w in text for w in words):
         return []
     # The same event in another verb: 举办 / 举行, 去世 / 逝世, 成立 / 建立 (two-character
     # verbs sharing a character in the same place; jieba tags the evidence's words).
     verbs = {word for word, tag in tagged(text) if len(word) == 2 and tag.startswith("v")}
-    if any(len(w) == 2 and (v[0] == w[0] or v[1] == w[1]) for w in words for v in verbs):
+    if any(len(w) == 2 and set(v) & set(w) for w in words for v in verbs):
         return []
     return words
 

@@ -18,13 +18,13 @@ sentence (stopping before a 因此/所以 conclusion).
 """
 from __future__ import annotations
 
-import bisect
 import re
 
+from . import restated as rs
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, CJK_CHAR, EN_STOP, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, stem_en, to_simplified
+from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -39,22 +39,9 @@ _CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作�
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
 _CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
-_WORD = re.compile(r"[a-z0-9]+")
-_WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
-# Where a candidate ends: punctuation (not 、, which joins the items of a list answer), and
-# the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
-# ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
-_BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？—…\s]+")
-_PREPOSITIONS = frozenset("在于由是")
-# Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
-_EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
-# Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
-_UNIT = "年月日号岁"
 # A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
 _DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
-_NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
 _PLURAL = re.compile(r"哪些|哪几|有几[个种类]|分为几")
@@ -63,7 +50,6 @@ _ASKS_YEAR = re.compile(r"哪一?年|何年")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
-_TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土]))")
 
@@ -100,7 +86,7 @@ def _bare(question: str, sentence: str) -> str | None:
     ("青石镇旧称白水驿" restates 旧称 of 它的旧称叫什么). Striking out what the question
     restates would cut a name that repeats its words (河北省文物|管理委员会)."""
     text = sentence.strip().rstrip("。.！!")
-    if not text or len(text) > 12 or _BREAK.search(text) or _CLAUSE_LEAD.search(text):
+    if not text or len(text) > 12 or rs.BREAK.search(text) or _CLAUSE_LEAD.search(text):
         return None
     from .lexical import _segmenter, tagged
 
@@ -122,14 +108,14 @@ def _answering_sentence(question: str, text: str) -> str:
     if len(sentences) == 1:
         return sentences[0]
     asked = fold_each(_QUESTION_WORD.sub("□", question))
-    restated = [sum(_covered(fold_each(s), asked)) for s in sentences]
+    restated = [sum(rs.covered(fold_each(s), asked)) for s in sentences]
     return sentences[restated.index(max(restated))]
 
 
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
-    covered = _covered(folded, fold_each(_QUESTION_WORD.sub("□", question)))
+    covered = rs.covered(folded, fold_each(_QUESTION_WORD.sub("□", question)))
     if _CLAUSAL.search(question):
         # A clause may open with the document's subject, which a follow-up's 它 stood for
         # ("大冠鹫鸣叫声是…" for 它的鸣叫声是怎样的): restated too.
@@ -137,8 +123,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             for m in re.finditer(re.escape(title), folded) if len(title) >= 2 else ():
                 covered[m.start():m.end()] = [True] * (m.end() - m.start())
         return [c for c in (_clause(sentence, folded, covered),) if c]
-    stops, bounds = _words(folded)
-    runs = _runs(sentence, folded, covered, stops, bounds)
+    stops, bounds = rs.words(folded)
+    runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.
@@ -177,12 +163,12 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             at = next((i for i in ats if 0 <= i - b <= 4 or 0 <= a - (i + len(category)) <= 1
                        or a <= i and i + len(category) == b), ats[0]) if ats else -1
             named = 0 < at - b <= 4 and all(covered[b:at]) and not re.search(r"[的之]", folded[b:at]) \
-                and not _BREAK.search(sentence[b:at])
+                and not rs.BREAK.search(sentence[b:at])
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1
                             or a <= at and at + len(category) == b or named):
                 score += 2
                 if at == b or named:  # 热带性 + 气候: the thing asked for heads the phrase
-                    piece = sentence[a:_word_end(bounds, at + len(category))]
+                    piece = sentence[a:rs.word_end(bounds, at + len(category))]
                 # What the thing is called, not what is said of it: 1924年由某人创立的|广东大学.
                 head = piece.rfind("的", 0, len(piece) - len(category))
                 if head > 0 and piece.endswith(category) and len(piece) - head - 1 > len(category):
@@ -199,9 +185,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             piece = piece[:m.start()]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
-        if before and folded[:a].rstrip(_EDGE).endswith(before):
+        if before and folded[:a].rstrip(rs.EDGE).endswith(before):
             score += 1.5
-        if after and folded[b:].lstrip(_EDGE).startswith(after):
+        if after and folded[b:].lstrip(rs.EDGE).startswith(after):
             score += 1.5
         if fold_each(piece) in titles:
             score -= 2
@@ -235,8 +221,8 @@ def _slot(question: str) -> tuple[str, str]:
     m = _QUESTION_WORD.search(folded)
     if not m:
         return "", ""
-    left = re.sub(r"[^\w]", "", folded[:m.start()]).rstrip(_EDGE)
-    right = re.sub(r"[^\w]", "", folded[m.end():]).lstrip(_EDGE)
+    left = re.sub(r"[^\w]", "", folded[:m.start()]).rstrip(rs.EDGE)
+    right = re.sub(r"[^\w]", "", folded[m.end():]).lstrip(rs.EDGE)
     return left[-2:] if len(left) >= 2 else "", right[:2] if len(right) >= 2 else ""
 
 
@@ -267,136 +253,6 @@ def _nouns(words: str) -> str:
     if not out and "的" in words[:-1]:  # 完整的化石: the noun the description leads to
         return _nouns(words[words.index("的") + 1:])
     return out or words
-
-
-def _covered(sentence: str, question: str) -> list[bool]:
-    """Which characters of ``sentence`` (folded) restate ``question`` (folded): Chinese in
-    runs of 2+ characters the question also contains, Latin words whose stem it contains
-    (not function words: "and" of "Odile and Tobias Brannock" is part of the answer; at
-    its ends, "in" of "in 1937", they are trimmed)."""
-    marks = [False] * len(sentence)
-    asked = {stem_en(w) for w in _WORD.findall(question)} - EN_STOP
-    # A number is restated with its unit: the 4 of 2009年4月 does not restate 4个.
-    numbers = {m.group(0) for m in _NUMBER_UNIT.finditer(question)}
-    for m in _WORD.finditer(sentence):
-        if m.group(0).isdigit():
-            if _NUMBER_UNIT.match(sentence, m.start()).group(0) not in numbers:
-                continue
-        elif stem_en(m.group(0)) not in asked:
-            continue
-        # With its unit: the 年 of a restated 1682年 is not the start of an answer.
-        end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
-        marks[m.start():end] = [True] * (end - m.start())
-    for run in re.finditer(rf"[{CJK}]+", sentence):
-        for a in range(run.start(), run.end()):
-            b = a + 2
-            while b <= run.end() and sentence[a:b] in question:
-                b += 1
-            if b - 1 - a >= 2:
-                marks[a:b - 1] = [True] * (b - 1 - a)
-    return marks
-
-
-def _runs(original: str, sentence: str, covered: list[bool], stops: set[int],
-          bounds: list[int]) -> list[tuple[int, int]]:
-    """Uncovered stretches of ``original``, split at punctuation and at ``stops``, ends
-    trimmed, widened to the whole words of ``bounds``; judged on ``sentence``, its folded
-    form (``fold_each``)."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, ch in enumerate(sentence + "\n"):
-        gap = i == len(sentence) or covered[i] or i in stops \
-            or (_BREAK.fullmatch(ch) and not _in_number(sentence, i) and not _in_phrase(sentence, i))
-        if gap and start is not None:
-            runs.append(_trim(sentence, start, i))
-            start = None
-        elif not gap and start is None:
-            start = i
-    runs = [_trim_function_words(sentence, a, b) for a, b in runs]
-    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
-    runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
-    return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
-
-
-def _words(sentence: str) -> tuple[set[int], list[int]]:
-    """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
-    own, and every word boundary (sorted)."""
-    from .lexical import _segmenter, tagged
-
-    stops, pos, bounds = set(), 0, [0]
-    for word in _segmenter().lcut(sentence):
-        if word in _PREPOSITIONS:
-            stops.add(pos)
-        pos += len(word)
-        bounds.append(pos)
-    if stops:  # after a verb, 在 belongs to its phrase: 争取在对方的龙门入球 is one answer
-        pos = 0
-        for word, tag in tagged(sentence):
-            if tag.startswith("v") and tag != "vn" and word != "是":
-                stops.discard(pos + len(word))
-            pos += len(word)
-    return stops, bounds
-
-
-def _whole_words(a: int, b: int, bounds: list[int], covered: list[bool]) -> tuple[int, int]:
-    """``(a, b)`` widened to whole words over what the question restates. The answer often
-    shares its last word with the question (哪一个大学 -> 莫斯科中山大学; 哪种细胞分裂 ->
-    有丝分裂), and striking out what the question says would leave half a word. Only
-    restated characters are taken back, never a trimmed 的 or a 在 that starts a phrase."""
-    if a >= b:
-        return a, b
-    start, end = bounds[bisect.bisect_right(bounds, a) - 1], _word_end(bounds, b)
-    if all(covered[start:a]):
-        a = start
-    if all(covered[b:end]):
-        b = end
-    return a, b
-
-
-def _word_end(bounds: list[int], i: int) -> int:
-    """The end of the word holding offset ``i`` (``i`` itself when a word ends there)."""
-    return bounds[min(bisect.bisect_left(bounds, i), len(bounds) - 1)]
-
-
-def _in_phrase(text: str, i: int) -> bool:
-    """A space between two English words ("Odile and Tobias", "30 dollars", "17 August
-    2027") joins them; between Chinese characters a space separates. So does the point of an
-    abbreviation before a name ("Dr. Amara Whitcombe")."""
-    if not 0 < i < len(text) - 1:
-        return False
-    left, right = text[i - 1], text[i + 1]
-    if text[i] == " ":
-        return (left.isascii() and (left.isalnum() or left in ".%")) and right.isascii() and right.isalnum()
-    return text[i] == "." and left.isascii() and left.isalpha() and right == " "
-
-
-def _trim_function_words(text: str, a: int, b: int) -> tuple[int, int]:
-    """English function words off both ends of a run: "on 9 November" -> "9 November"."""
-    while (m := _EDGE_WORD.match(text, a, b)) and m.group(1) in EN_STOP:
-        a = m.end()
-    while (m := _LAST_WORD.search(text, a, b)) and m.group(1) in EN_STOP:
-        b = m.start()
-    return a, b
-
-
-_EDGE_WORD = re.compile(r"([a-z]+)(?:\s+|$)")
-_LAST_WORD = re.compile(r"(?:^|\s+)([a-z]+)$")
-
-
-def _in_number(text: str, i: int) -> bool:
-    """A separator inside a number: the comma of 1,500, the point of 3.5, the colon of 1:5."""
-    return text[i] in ",.:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and (text[a] in _EDGE or text[a].isspace()):
-        a += 1
-    while b > a and (text[b - 1] in _EDGE + _TAIL or text[b - 1].isspace()):
-        b -= 1
-    # The 至 of a range whose other end the question named: "1682年至" -> 1682年.
-    if b - a > 2 and text[b - 1] in "至到" and (text[b - 2].isdigit() or text[b - 2] in _UNIT):
-        b -= 1
-    return a, b
 
 
 def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
@@ -432,7 +288,7 @@ def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
 
 def _skip(folded: str, covered: list[bool], a: int, b: int) -> int:
     """Past what a clause restates and the function characters that lead it."""
-    while a < b and (covered[a] or folded[a] in _EDGE or folded[a].isspace()):
+    while a < b and (covered[a] or folded[a] in rs.EDGE or folded[a].isspace()):
         a += 1
     return a
 
@@ -463,7 +319,7 @@ def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     for source, folded in sources:
         a, b = _longest_common(target, folded)
         if b - a >= max(2, 0.5 * len(target)) and folded[a:b] == target[:b - a]:
-            return source[a:b].strip().rstrip(_EDGE) or None
+            return source[a:b].strip().rstrip(rs.EDGE) or None
     return None
 
 

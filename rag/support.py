@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .markers import strip_markers
 from .records import Chunk
-from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
+from .zh import CJK, CJK_CHAR, CN_NUMBER, EN_STOP, claim_sentences, cn_number, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
@@ -124,6 +124,14 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
         if counted:
             offered.add(counted)
         offered |= _labelled(norm, m)
+    # A count in Chinese characters vouches for the same count in digits: "五名队员" for
+    # "5名队员" (the model often writes digits). Only before a counting word: 一些, 十分 are
+    # not numbers.
+    for m in CN_NUMBER.finditer(norm):
+        kind = _COUNTED.get(norm[m.end():m.end() + 1])
+        value = cn_number(m.group(0)) if kind else None
+        if value is not None:
+            offered.update({(str(value), ""), (str(value), f"×{kind}")})
     return stated, offered
 
 

@@ -285,6 +285,33 @@ WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一�
 TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
                    r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
+# A number written in Chinese characters (五, 十二, 一百零五, 两千, 一九四五).
+CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_POWER = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_number(text: str) -> int | None:
+    """The value of a number in Chinese characters: 五 -> 5, 十二 -> 12, 二十五 -> 25,
+    一百零五 -> 105, 两千 -> 2000, and digit by digit as years are written (一九四五 ->
+    1945). None when ``text`` is not one (十十, 五五十)."""
+    if not text or any(ch not in _CN_DIGIT and ch not in _CN_POWER for ch in text):
+        return None
+    if len(text) > 1 and all(ch in _CN_DIGIT for ch in text):
+        return int("".join(str(_CN_DIGIT[ch]) for ch in text))
+    total, digit, last = 0, None, 10_000
+    for ch in text:
+        if ch in _CN_DIGIT:
+            if digit is not None and digit != 0:
+                return None
+            digit = _CN_DIGIT[ch]
+        else:
+            power = _CN_POWER[ch]
+            if power >= last:
+                return None
+            total += (1 if digit is None else digit) * power
+            digit, last = None, power
+    return total + (digit or 0)
 
 EN_STOP = frozenset(
     "a an the and or but of to in on at by for with from as is are was were be been being "

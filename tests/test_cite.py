@@ -358,3 +358,12 @@ def test_counted_numbers_must_count_the_same_thing():
     assert support_score("裁掉了10人", "裁掉了10名员工") == 1.0
     assert support_score("服务了超过4万家企业", "服务了超过4万家企业") == 1.0
     assert support_score("超过4万", "服务了超过4万家企业") == 1.0
+
+
+def test_a_count_in_chinese_characters_vouches_for_the_same_count_in_digits():
+    passage = "水球比赛每队中有五名队员，另有两名替补。"
+    assert support_score("每队中有5名队员", passage) == 1.0
+    assert support_score("每队中有2名替补", passage) == 1.0
+    # Another count is still unsupported, and 一些 / 十分 are not numbers.
+    assert support_score("每队中有6名队员", passage) == 0.0
+    assert support_score("这种鱼有10种颜色", "这种鱼十分艳丽，有一些颜色。") == 0.0

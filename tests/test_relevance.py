@@ -116,6 +116,17 @@ def test_the_event_asked_about_may_be_named_by_another_verb():
     assert missing_event("这位诗人是哪一年去世的？", ["诗人于1926年在北平逝世。"], "zh") == []
     assert missing_event("第一届颁奖典礼在哪一年举办？", ["颁奖典礼的奖座于1928年设计完成。"], "zh") == ["举办"]
     assert missing_event("这座桥是什么时候通车的？", ["这座桥于1957年开工建设。"], "zh") != []
+    # The shared character may sit elsewhere: 爆发 / 发生.
+    assert missing_event("这场战役在什么时候爆发？", ["这场战役发生于1525年5月15日。"], "zh") == []
+    assert missing_event("这场战役在什么时候结束？", ["这场战役发生于1525年5月15日。"], "zh") == ["结束"]
+
+
+def test_a_second_question_word_is_not_an_event():
+    from rag.relevance import missing_event
+
+    # 几月几日 asks for one date: 几日 names no event the evidence must hold.
+    assert missing_event("世界读书日指的是几月几日？", ["每年的4月23日定为世界读书日。"], "zh") == []
+    assert missing_event("世界读书日是哪一年设立的？", ["每年的4月23日定为世界读书日。"], "zh") == ["设立"]
 
 
 def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
@@ -186,6 +197,9 @@ def test_a_leading_frame_clause_is_not_the_subject():
     assert question_terms("以人口计算，西米德兰兹郡的第一大城市是什么？")[1] == ["米德", "德兰", "米德兰"]
     # The question word in the first clause: that clause asks, and has no subject up front.
     assert question_terms("什么动物在1960年代初，大量杀害了岛上的鸟类？")[1] == []
+    # An asking clause that goes on from the one before (但/而/其中…) has no subject of its own.
+    assert question_terms("2004年多国争取成为理事国，其中甲国虽赞成，但却不愿意其拥有哪项权利？")[1] == []
+    assert question_terms("以面积计算，青海湖的深度是多少？")[1] == ["青海", "青海湖"]
     assert missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？", ["以人口计算，柴郡的第一大城市是沃灵顿。"], "zh")
     assert not missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？",
                              ["以人口计算，西米德兰兹郡的第一大城市是伯明翰。"], "zh")

@@ -125,3 +125,10 @@ def test_english_stems_meet_across_forms():
     # Short words keep their e, and different words stay apart.
     assert stem_en("the") == "the" and stem_en("one") == "one"
     assert stem_en("note") != stem_en("not")
+
+
+def test_numbers_written_in_chinese_characters():
+    from rag.zh import cn_number
+
+    assert [cn_number(t) for t in ["五", "十二", "二十五", "一百零五", "两千", "一九四五"]] == [5, 12, 25, 105, 2000, 1945]
+    assert cn_number("十十") is None and cn_number("五五十") is None and cn_number("五名") is None

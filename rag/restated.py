@@ -1,0 +1,159 @@
+"""What an answer sentence restates of its question, and the stretches left over.
+
+short.py reads a short answer off the model's sentence: the characters that restate the
+question are struck out (``covered``), and the uncovered stretches between punctuation and
+standalone prepositions (``runs``), trimmed of function characters and widened to whole
+words, are the candidates it picks from. Everything here is judged on text folded
+character by character (``zh.fold_each``), so offsets stay offsets in the original.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from .zh import CJK, EN_STOP, stem_en
+
+_WORD = re.compile(r"[a-z0-9]+")
+_WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
+# Where a candidate ends: punctuation (not 、, which joins the items of a list answer), and
+# the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
+# ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
+BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？—…\s]+")
+_PREPOSITIONS = frozenset("在于由是")
+# Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
+EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
+# Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+_UNIT = "年月日号岁"
+_NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
+_TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
+
+
+def covered(sentence: str, question: str) -> list[bool]:
+    """Which characters of ``sentence`` (folded) restate ``question`` (folded): Chinese in
+    runs of 2+ characters the question also contains, Latin words whose stem it contains
+    (not function words: "and" of "Odile and Tobias Brannock" is part of the answer; at
+    its ends, "in" of "in 1937", they are trimmed)."""
+    marks = [False] * len(sentence)
+    asked = {stem_en(w) for w in _WORD.findall(question)} - EN_STOP
+    # A number is restated with its unit: the 4 of 2009年4月 does not restate 4个.
+    numbers = {m.group(0) for m in _NUMBER_UNIT.finditer(question)}
+    for m in _WORD.finditer(sentence):
+        if m.group(0).isdigit():
+            if _NUMBER_UNIT.match(sentence, m.start()).group(0) not in numbers:
+                continue
+        elif stem_en(m.group(0)) not in asked:
+            continue
+        # With its unit: the 年 of a restated 1682年 is not the start of an answer.
+        end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
+        marks[m.start():end] = [True] * (end - m.start())
+    for run in re.finditer(rf"[{CJK}]+", sentence):
+        for a in range(run.start(), run.end()):
+            b = a + 2
+            while b <= run.end() and sentence[a:b] in question:
+                b += 1
+            if b - 1 - a >= 2:
+                marks[a:b - 1] = [True] * (b - 1 - a)
+    return marks
+
+
+def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
+          bounds: list[int]) -> list[tuple[int, int]]:
+    """Uncovered stretches of ``original``, split at punctuation and at ``stops``, ends
+    trimmed, widened to the whole words of ``bounds``; judged on ``sentence``, its folded
+    form (``fold_each``)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, ch in enumerate(sentence + "\n"):
+        gap = i == len(sentence) or covered[i] or i in stops \
+            or (BREAK.fullmatch(ch) and not _in_number(sentence, i) and not _in_phrase(sentence, i))
+        if gap and start is not None:
+            runs.append(_trim(sentence, start, i))
+            start = None
+        elif not gap and start is None:
+            start = i
+    runs = [_trim_function_words(sentence, a, b) for a, b in runs]
+    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
+    runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
+    return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
+
+
+def words(sentence: str) -> tuple[set[int], list[int]]:
+    """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
+    own, and every word boundary (sorted)."""
+    from .lexical import _segmenter, tagged
+
+    stops, pos, bounds = set(), 0, [0]
+    for word in _segmenter().lcut(sentence):
+        if word in _PREPOSITIONS:
+            stops.add(pos)
+        pos += len(word)
+        bounds.append(pos)
+    if stops:  # after a verb, 在 belongs to its phrase: 争取在对方的龙门入球 is one answer
+        pos = 0
+        for word, tag in tagged(sentence):
+            if tag.startswith("v") and tag != "vn" and word != "是":
+                stops.discard(pos + len(word))
+            pos += len(word)
+    return stops, bounds
+
+
+def _whole_words(a: int, b: int, bounds: list[int], covered: list[bool]) -> tuple[int, int]:
+    """``(a, b)`` widened to whole words over what the question restates. The answer often
+    shares its last word with the question (哪一个大学 -> 莫斯科中山大学; 哪种细胞分裂 ->
+    有丝分裂), and striking out what the question says would leave half a word. Only
+    restated characters are taken back, never a trimmed 的 or a 在 that starts a phrase."""
+    if a >= b:
+        return a, b
+    start, end = bounds[bisect.bisect_right(bounds, a) - 1], word_end(bounds, b)
+    if all(covered[start:a]):
+        a = start
+    if all(covered[b:end]):
+        b = end
+    return a, b
+
+
+def word_end(bounds: list[int], i: int) -> int:
+    """The end of the word holding offset ``i`` (``i`` itself when a word ends there)."""
+    return bounds[min(bisect.bisect_left(bounds, i), len(bounds) - 1)]
+
+
+def _in_phrase(text: str, i: int) -> bool:
+    """A space between two English words ("Odile and Tobias", "30 dollars", "17 August
+    2027") joins them; between Chinese characters a space separates. So does the point of an
+    abbreviation before a name ("Dr. Amara Whitcombe")."""
+    if not 0 < i < len(text) - 1:
+        return False
+    left, right = text[i - 1], text[i + 1]
+    if text[i] == " ":
+        return (left.isascii() and (left.isalnum() or left in ".%")) and right.isascii() and right.isalnum()
+    return text[i] == "." and left.isascii() and left.isalpha() and right == " "
+
+
+def _trim_function_words(text: str, a: int, b: int) -> tuple[int, int]:
+    """English function words off both ends of a run: "on 9 November" -> "9 November"."""
+    while (m := _EDGE_WORD.match(text, a, b)) and m.group(1) in EN_STOP:
+        a = m.end()
+    while (m := _LAST_WORD.search(text, a, b)) and m.group(1) in EN_STOP:
+        b = m.start()
+    return a, b
+
+
+_EDGE_WORD = re.compile(r"([a-z]+)(?:\s+|$)")
+_LAST_WORD = re.compile(r"(?:^|\s+)([a-z]+)$")
+
+
+def _in_number(text: str, i: int) -> bool:
+    """A separator inside a number: the comma of 1,500, the point of 3.5, the colon of 1:5."""
+    return text[i] in ",.:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and (text[a] in EDGE or text[a].isspace()):
+        a += 1
+    while b > a and (text[b - 1] in EDGE + _TAIL or text[b - 1].isspace()):
+        b -= 1
+    # The 至 of a range whose other end the question named: "1682年至" -> 1682年.
+    if b - a > 2 and text[b - 1] in "至到" and (text[b - 2].isdigit() or text[b - 2] in _UNIT):
+        b -= 1
+    return a, b
