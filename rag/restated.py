@@ -23,7 +23,7 @@ _PREPOSITIONS = frozenset("在于由是")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
 _TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
@@ -73,7 +73,9 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
         elif not gap and start is None:
             start = i
     runs = [_trim_function_words(sentence, a, b) for a, b in runs]
-    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) else a, b) for a, b in runs]
+    # (Not inside a title: 《一种美味》 keeps its 一种.)
+    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) and original[a - 1:a] != "《" else a, b)
+            for a, b in runs]
     runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
 

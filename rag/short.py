@@ -24,7 +24,7 @@ from . import restated as rs
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, CJK_CHAR, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -34,7 +34,7 @@ _QUESTION_WORD = re.compile(
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
-_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的|职责|用途|功能|不同|区别|宗旨|含义|^[^的]*是谁[？?]?$|^什么是"
+_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|^[^的]*是谁[？?]?$|^什么是"
                       r"|\b(?:why|how)\b(?! many| much)", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -155,13 +155,20 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 piece = m.group(0)
         elif wants_number and NUMERAL.search(piece):
             score += 3
+            # The count, not what leads to it: 时只拿到了|一分, 满分|1600分.
+            m = re.search(r"\d", piece) or CN_NUMBER.search(piece)
+            if m and m.start() > 0 and "第几" not in question:
+                piece = piece[m.start():]
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).
             # Or with only restated words between: 琉球国 + 舜天 + 王朝 for 舜天是哪个王朝的.
             # The mention of it next to the run, when it is named twice (…上的化石…鱼龙目化石).
-            at = next((i for i in ats if 0 <= i - b <= 4 or 0 <= a - (i + len(category)) <= 1
-                       or a <= i and i + len(category) == b), ats[0]) if ats else -1
+            # The one after it first: it heads the phrase (黄河流域和海河|流域).
+            at = next((i for i in ats if 0 <= i - b <= 4), None) if ats else -1
+            if at is None:
+                at = next((i for i in ats if 0 <= a - (i + len(category)) <= 1
+                           or a <= i and i + len(category) == b), ats[0])
             named = 0 < at - b <= 4 and all(covered[b:at]) and not re.search(r"[的之]", folded[b:at]) \
                 and not rs.BREAK.search(sentence[b:at])
             if at >= 0 and (0 <= at - b <= 1 or 0 <= a - (at + len(category)) <= 1

@@ -361,3 +361,32 @@ def test_the_thing_asked_for_named_twice():
     assert short_answer("她在研究海边的化石时发现了哪个完整的化石？", answer, [_cite(quote)]) == "蛇颈龙化石"
     quote = "每年吸引大约200万名游客。"
     assert short_answer("该馆每年吸引了多少游客？", "该馆每年吸引大约200万名游客[1]。", [_cite(quote)]) == "200万名"
+
+
+def test_a_count_without_what_leads_to_it():
+    quote = "她在那次考试中只拿到了一分，成绩单至今还在。"
+    answer = "她在那次考试时只拿到了一分[1]。"
+    assert short_answer("她那次考试得到几分？", answer, [_cite(quote)]) == "一分"
+    quote = "他在测验中拿到了满分1600分。"
+    assert short_answer("他在测验中拿到多少分数？", "他在测验中拿到了满分1600分[1]。", [_cite(quote)]) == "1600分"
+    # Asked which one, the ordinal stays whole.
+    quote = "他于1998年当选第九届市政协委员。"
+    assert short_answer("他1998年当选了第几届市政协委员？", "他1998年当选了第九届市政协委员[1]。",
+                        [_cite(quote)]) == "第九届"
+
+
+def test_the_thing_asked_for_after_the_run_heads_it():
+    quote = "境内河流分属长江流域和珠江流域。"
+    answer = "境内河流分属长江流域和珠江流域[1]。"
+    assert short_answer("境内河流分属长江流域以及哪一个流域？", answer, [_cite(quote)]) == "珠江流域"
+
+
+def test_a_title_keeps_its_leading_words_and_a_reaction_is_a_clause():
+    quote = "这段话出自散文《一种怀念》，作于1983年。"
+    assert short_answer("这段话出自哪一篇文章？", "《一种怀念》[1]", [_cite(quote)]) == "一种怀念"
+    # Outside a title, 一种 still leads into the answer.
+    quote = "这是一种淡水鱼，分布于湖泊。"
+    assert short_answer("这是什么鱼？", "这是一种淡水鱼[1]。", [_cite(quote)]) == "淡水鱼"
+    quote = "敌军攻城时，守将「端坐城楼，面不改色」。"
+    assert short_answer("敌军攻城时，守将有何反应？", "守将「端坐城楼，面不改色」[1]。",
+                        [_cite(quote)]) == "端坐城楼，面不改色"
