@@ -376,9 +376,9 @@ def test_a_count_without_what_leads_to_it():
 
 
 def test_the_thing_asked_for_after_the_run_heads_it():
-    quote = "境内河流分属长江流域和珠江流域。"
-    answer = "境内河流分属长江流域和珠江流域[1]。"
-    assert short_answer("境内河流分属长江流域以及哪一个流域？", answer, [_cite(quote)]) == "珠江流域"
+    quote = "境内河流分属辽河流域和滦河流域。"
+    answer = "境内河流分属辽河流域和滦河流域[1]。"
+    assert short_answer("境内河流分属辽河流域以及哪一个流域？", answer, [_cite(quote)]) == "滦河流域"
 
 
 def test_a_title_keeps_its_leading_words_and_a_reaction_is_a_clause():
