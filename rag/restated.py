@@ -26,6 +26,7 @@ EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他
 _LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
+_COUNTING = "个名人位家种项条座所件次届艘辆台只头匹本部张"
 _TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
 
 
@@ -36,11 +37,14 @@ def covered(sentence: str, question: str) -> list[bool]:
     its ends, "in" of "in 1937", they are trimmed)."""
     marks = [False] * len(sentence)
     asked = {stem_en(w) for w in _WORD.findall(question)} - EN_STOP
-    # A number is restated with its unit: the 4 of 2009年4月 does not restate 4个.
+    # A number is restated with its unit: the 4 of 2009年4月 does not restate 4个 (a count),
+    # while 2014年 is restated by "2014下半赛季".
     numbers = {m.group(0) for m in _NUMBER_UNIT.finditer(question)}
+    bare = set(re.findall(r"\d+", question))
     for m in _WORD.finditer(sentence):
         if m.group(0).isdigit():
-            if _NUMBER_UNIT.match(sentence, m.start()).group(0) not in numbers:
+            unit = _NUMBER_UNIT.match(sentence, m.start()).group(0)
+            if unit not in numbers and (m.group(0) not in bare or unit[-1:] in _COUNTING):
                 continue
         elif stem_en(m.group(0)) not in asked:
             continue

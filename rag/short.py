@@ -44,13 +44,14 @@ _DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
-_PLURAL = re.compile(r"哪些|哪几|有几[个种类]|分为几")
+_PLURAL = re.compile(r"哪些|哪几")  # 有几个 asks a count, not for the items
 _LIST_JOIN = re.compile(r"\s*(?:[，,、]|和|及|与|以及|、以及)\s*")
 _ASKS_YEAR = re.compile(r"哪一?年|何年")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
+_INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words that lead into a description
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土]))")
 
 
@@ -75,9 +76,9 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         found = _locate(candidate, sources)
         if found:
             return found
-    if candidates and not _CLAUSAL.search(question):  # a clause has no head to cut
-        return _head(candidates[0], sources)
-    return None
+    # The answer's head, as the document writes it: a name the model ran into other words
+    # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
+    return _head(candidates[0], sources) if candidates else None
 
 
 def _bare(question: str, sentence: str) -> str | None:
@@ -138,7 +139,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     asks_who = "谁" in question  # a person, not a work
     ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
     wants_number = bool(QUANTITY_Q.search(question))
-    scored = []
+    scored, alone = [], []
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
         score = 0.0
@@ -175,6 +176,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                             or a <= at and at + len(category) == b or named):
                 score += 2
                 if at == b or named:  # 热带性 + 气候: the thing asked for heads the phrase
+                    # (the run alone last, when the document names it apart: 天主教|的主教座堂)
+                    alone.append(piece)
                     piece = sentence[a:rs.word_end(bounds, at + len(category))]
                 # What the thing is called, not what is said of it: 1924年由某人创立的|广东大学.
                 head = piece.rfind("的", 0, len(piece) - len(category))
@@ -204,7 +207,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 1.5
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
-    ranked = [p for _, p in sorted(scored, key=lambda t: -t[0])]
+    ranked = [p for _, p in sorted(scored, key=lambda t: -t[0])] + alone
     return [listed, *ranked] if listed else ranked
 
 
@@ -273,9 +276,15 @@ def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
     for i, (a, b) in enumerate(clauses):
         if reason is not None and i < reason:
             continue
-        a = _skip(folded, covered, a, b)
-        lead = _CLAUSE_LEAD.match(folded, a, b)
-        start = lead.end() if lead else a
+        start = a = _skip(folded, covered, a, b)
+        # Past a lead, and past what it restates only when another lead follows (主要|用途|
+        # 包括|制造甘油…; but 因为|米泽市是… keeps its restated subject).
+        while lead := _CLAUSE_LEAD.match(folded, start, b) or _INTO.match(folded, start, b):
+            start = lead.end()
+            after = _skip(folded, covered, start, b)
+            if not (_CLAUSE_LEAD.match(folded, after, b) or _INTO.match(folded, after, b)):
+                break
+            start = after
         if b - start < 2:
             continue
         # The answer runs to the end of the sentence (a reason or a description is often
@@ -320,13 +329,17 @@ def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
 
 
 def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
-    """The start of ``candidate`` (half of it at least) as a source writes it: the model
-    ran the answer into words the document keeps apart ("北宋初置" for "北宋，初置")."""
+    """The start of ``candidate`` as a source writes it: half of it at least (the model ran
+    the answer into words the document keeps apart: "北宋初置" for "北宋，初置"), or its
+    first clauses (a description the model joined from two places)."""
     target = fold_each(candidate)
     for source, folded in sources:
         a, b = _longest_common(target, folded)
-        if b - a >= max(2, 0.5 * len(target)) and folded[a:b] == target[:b - a]:
-            return source[a:b].strip().rstrip(rs.EDGE) or None
+        n = b - a
+        if folded[a:b] != target[:n] or n < 2:
+            continue
+        if n >= 0.5 * len(target) or n >= 4 and target[n:n + 1] in ("，", ",", "；", ";"):
+            return source[a:b].strip().rstrip(rs.EDGE + "，,；;、") or None
     return None
 
 

@@ -390,3 +390,30 @@ def test_a_title_keeps_its_leading_words_and_a_reaction_is_a_clause():
     quote = "敌军攻城时，守将「端坐城楼，面不改色」。"
     assert short_answer("敌军攻城时，守将有何反应？", "守将「端坐城楼，面不改色」[1]。",
                         [_cite(quote)]) == "端坐城楼，面不改色"
+
+
+def test_a_year_is_restated_without_its_unit_but_a_count_is_not():
+    quote = "不过由于伤病困扰，他在2014下半赛季并没有得到出场机会。"
+    answer = "他在2014下半赛季没有出场的原因是伤病困扰[1]。"
+    assert short_answer("他在2014年下半赛季没有出场的原因是什么？", answer, [_cite(quote)]) == "伤病困扰"
+    # 有几个 asks a count: the count answers, not a list of what follows.
+    quote = "该台共有三个地区版本，香港版本在香港收看，澳洲版本在澳洲收看。"
+    answer = "三个地区版本[1]，香港版本在香港收看[1]，澳洲版本在澳洲收看[1]。"
+    assert short_answer("该台共分为几个地区版本？", answer, [_cite(quote)]) == "三个"
+
+
+def test_a_description_the_model_joined_from_two_places_keeps_the_first():
+    quotes = ["该化合物活性很强，被用于制造甘油、塑料和人造橡胶。", "它也是合成很多有机化合物的重要试剂。"]
+    answer = "该化合物的主要用途包括制造甘油、塑料和人造橡胶[1]，以及用于合成许多有机化合物[2]。"
+    cites = [_cite(q) for q in quotes]
+    assert short_answer("该化合物有什么用途？", answer, cites) == "制造甘油、塑料和人造橡胶"
+    # A lead keeps the restated subject after it: 因为|该市是….
+    quote = "因为该市是著名的肉牛产地，车站便当都以牛肉为主。"
+    answer = "因为该市是著名的肉牛产地，因此车站便当都以牛肉为主[1]。"
+    assert short_answer("为什么该市车站的便当都以牛肉为主？", answer, [_cite(quote)]) == "该市是著名的肉牛产地"
+
+
+def test_the_run_alone_when_the_document_names_it_apart_from_the_category():
+    quote = "圣彼得主教座堂是天主教某总教区的主教座堂，位于市中心。"
+    answer = "圣彼得主教座堂是天主教主教座堂[1]。"
+    assert short_answer("圣彼得主教座堂是什么教的主教座堂？", answer, [_cite(quote)]) == "天主教"
