@@ -18,7 +18,7 @@ from .manifest import Calibration
 from .generate import Generator
 from .prompt import REFUSAL, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .relevance import (complete_from_quote, evidence_windows, missing_aspect, missing_event, missing_kind,
+from .relevance import (complete_from_quote, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
                         missing_terms, missing_years)
 from .retrieve import Retriever
 from .rewrite import CONTEXT_NOTE, rewrite
@@ -119,7 +119,8 @@ class Pipeline:
         cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
-                or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang):
+                or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
+                or missing_context(standalone, titled, lang):
             # Backed by its passage, but about something else than the question asks.
             yield from refuse("off_question", raw)
             return

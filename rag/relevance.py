@@ -199,6 +199,26 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
 _ASKING = re.compile(r"[几哪何]|多少|什么")
 
 
+_ASKS_FIRST = re.compile(r"^(?:哪|什么|何)")
+
+
+def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]:
+    """For a question that names no subject, only what it says about the thing it asks for
+    ("哪一物质虽然没有金属元素但是有金属特性…？"): most of its words must occur near the
+    quotes. A bare "生物质[1]" backed by a passage that only names 生物质 does not answer it.
+    Returns the words missing when most are; empty = fine."""
+    if lang != "zh" or not evidence or question_terms(question)[1]:
+        return []
+    question = to_simplified(CONTEXT_NOTE.sub("", question))
+    if not _ASKS_FIRST.match(question):
+        return []  # a question that opens with its subject has it checked (missing_terms)
+    words = [t for t in dict.fromkeys(tokenize(question)) if len(t) >= 2 and t not in STOPWORDS
+             and not _ASKING.search(t)]
+    text = fold(" ".join(evidence))
+    absent = [w for w in words if w not in text]
+    return absent if len(words) >= 3 and len(absent) * 2 > len(words) else []
+
+
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs

@@ -300,3 +300,15 @@ def test_an_organisation_named_at_the_start_is_the_subject():
     # continues the conversation.
     assert not is_followup("复旦大学在哪？") and is_followup("成立于哪年？")
 
+
+
+def test_a_which_question_needs_what_it_says_near_the_quote():
+    """"哪一种金属…" names no subject: its answer is one. A bare name backed by a passage that
+    says nothing of what the question says is not its answer."""
+    from rag.relevance import missing_context
+
+    question = "哪一种金属在常温下是液体并且可以导电？"
+    assert missing_context(question, ["青铜 青铜是铜与锡的合金，古代用来铸造礼器。"], "zh")
+    assert missing_context(question, ["汞 汞在常温下是液体，能够导电，旧称水银。"], "zh") == []
+    # A question that opens with its subject is left to missing_terms.
+    assert missing_context("汞在常温下是什么状态？", ["青铜是铜与锡的合金。"], "zh") == []
