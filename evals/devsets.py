@@ -286,6 +286,14 @@ def make_devset(articles: list[Article], starts: dict[str, dict[str, int]], n_ar
 
 # ---------------------------------------------------------------------------- files
 
+def _left_out(params: dict) -> str:
+    if not params.get("without"):
+        return ""
+    path, n = params["without"].rsplit(":", 1)
+    return (f"\n{n} questions that {path} already asks are left out: a second, fresh sample of the "
+            "same knowledge base and splits (the counts below are before leaving them out).")
+
+
 def _readme(lang: str, source: Path, params: dict, ds: DevSet) -> str:
     src = LANGS.get(lang)
     default = source.resolve() == default_source(lang).resolve() if src else False
@@ -293,7 +301,7 @@ def _readme(lang: str, source: Path, params: dict, ds: DevSet) -> str:
     figures = "\n".join(f"  {split}: " + ", ".join(f"{k} {v}" for k, v in c.items()) for split, c in ds.counts.items())
     return f"""Development set {lang}: built by `python -m evals.devsets build --lang {lang} \
 --articles {params['articles']} --answerable {params['answerable']} --unanswerable {params['unanswerable']} \
---seed {params['seed']}{'' if default else ' --source ' + source.name}`.
+--seed {params['seed']}{'' if default else ' --source ' + source.name}{' --without ' + params['without'].rsplit(':', 1)[0] if params.get('without') else ''}`.{_left_out(params)}
 
 Source: {src.name if default else 'SQuAD-format file'} {where}
   sha256 {file_sha256(source)}
@@ -338,7 +346,7 @@ def write_devset(out: Path, ds: DevSet, readme: str) -> None:
 
 def build(lang: str, out: Path, source: Path | None = None, articles: int = DEFAULTS["articles"],
           answerable: int = DEFAULTS["answerable"], unanswerable: int = DEFAULTS["unanswerable"],
-          seed: Any = DEFAULTS["seed"], followups: bool = True) -> DevSet:
+          seed: Any = DEFAULTS["seed"], followups: bool = True, without: Path | None = None) -> DevSet:
     from rag.errors import UsageError
 
     from .followups import counts as followup_counts, followup_rows, source_pool
@@ -356,8 +364,25 @@ def build(lang: str, out: Path, source: Path | None = None, articles: int = DEFA
         for split, c in followup_counts(ds.rows).items():
             ds.counts[split].update(c)
     params = {"articles": articles, "answerable": answerable, "unanswerable": unanswerable, "seed": seed}
+    if without is not None:
+        ds.rows, params["without"] = _without(ds.rows, Path(without))
     write_devset(out, ds, _readme(lang, source, params, ds))
     return ds
+
+
+def _without(rows: list[dict], earlier: Path) -> tuple[list[dict], str]:
+    """``rows`` less those an earlier set (its questions.jsonl) already asks: a second, fresh
+    sample of the same knowledge base and splits. A larger build samples the same questions
+    first (round robin in hash order), so what is left is new."""
+    from rag.errors import UsageError
+
+    try:
+        seen = [json.loads(line) for line in earlier.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read {earlier}: {e}", "give the questions.jsonl of an earlier set") from None
+    asked = {r.get("id") for r in seen} | {r.get("question") for r in seen}
+    kept = [r for r in rows if r["id"] not in asked and r["question"] not in asked]
+    return kept, f"{earlier}:{len(rows) - len(kept)}"
 
 
 # ---------------------------------------------------------------------------- reading a set
@@ -400,12 +425,15 @@ def cli() -> None:
               help="Another SQuAD-format file (default: the --lang data in ../shared/data).")
 @click.option("--followups/--no-followups", default=True, show_default=True,
               help="Add conversational follow-ups (evals/followups.py).")
-def build_cmd(lang, out, articles, answerable, unanswerable, seed, source, followups) -> None:
+@click.option("--without", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="QUESTIONS",
+              help="Leave out the questions of an earlier set (its questions.jsonl): a second, fresh sample "
+                   "of the same knowledge base when built with larger --answerable/--unanswerable.")
+def build_cmd(lang, out, articles, answerable, unanswerable, seed, source, followups, without) -> None:
     """Write OUT/docs/*.txt, OUT/questions.jsonl and OUT/README.txt."""
     from rag.errors import RagError
 
     try:
-        ds = build(lang, out, source, articles, answerable, unanswerable, seed, followups)
+        ds = build(lang, out, source, articles, answerable, unanswerable, seed, followups, without)
     except RagError as e:  # one line and an exit code, as the rag commands do
         click.echo(f"error: {e}", err=True)
         raise SystemExit(e.exit_code) from None

@@ -323,3 +323,20 @@ def test_real_shared_data(tmp_path, lang):
         assert traditional > 10 * max(simplified, 1)
     assert "CC BY-SA" in (out / D.README).read_text(encoding="utf-8")
     assert "../shared/data/" in (out / D.README).read_text(encoding="utf-8")
+
+
+def test_a_second_fresh_sample_leaves_out_what_an_earlier_set_asks(tmp_path, source):
+    first = tmp_path / "first"
+    _build(source, first, answerable=2, unanswerable=1)
+    second = tmp_path / "second"
+    _build(source, second, answerable=4, unanswerable=2, without=first / D.QUESTIONS)
+    asked = {r["question"] for r in _rows(first)}
+    rows = _rows(second)
+    assert rows and not any(r["question"] in asked for r in rows)
+    # Same knowledge base, so `rag eval` reuses its index; the README says what was left out.
+    assert _kb_titles(first) == _kb_titles(second)
+    assert "already asks are left out" in (second / D.README).read_text(encoding="utf-8")
+    from rag.errors import UsageError
+
+    with pytest.raises(UsageError, match="cannot read"):
+        _build(source, tmp_path / "third", without=tmp_path / "nothing.jsonl")
