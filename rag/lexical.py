@@ -58,6 +58,11 @@ def _segmenter():
     return _jieba
 
 
+def segment(text: str) -> list[str]:
+    """jieba's words of ``text``, in order and covering it (no search-mode overlaps)."""
+    return _segmenter().lcut(text)
+
+
 def dictionary_count(word: str) -> int:
     """How often jieba's dictionary (counts from a general corpus) has ``word``: 0 for a word
     it does not know, as most names."""

@@ -16,7 +16,7 @@ from .zh import CJK, EN_STOP, stem_en
 _WORD = re.compile(r"[a-z0-9]+")
 _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
 # Where a candidate ends: punctuation (not 、, which joins the items of a list answer), and
-# the prepositions 在/于 when they stand as words of their own (jieba), starting a new phrase
+# 在/于/由/是 when they stand as words of their own (jieba), starting a new phrase
 # ("2010年4月2日在北京逝世": the date, then the place; 位于 is one word).
 BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!！?？—…\s]+")
 _PREPOSITIONS = frozenset("在于由是")
@@ -87,10 +87,10 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
 def words(sentence: str) -> tuple[set[int], list[int]]:
     """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
     own, and every word boundary (sorted)."""
-    from .lexical import _segmenter, tagged
+    from .lexical import segment, tagged
 
     stops, pos, bounds = set(), 0, [0]
-    for word in _segmenter().lcut(sentence):
+    for word in segment(sentence):
         if word in _PREPOSITIONS:
             stops.add(pos)
         pos += len(word)

@@ -3,8 +3,8 @@
 The chat answer is a sentence with citations ("哥连臣角火葬场于1962年启用[1]。"); a reader
 scoring answers, or a user skimming, wants the span itself ("1962年"). The model is not
 asked twice: the span is read off the sentence of its answer that restates the question
-(usually the first), which adds the answer to it. What the question already says is struck out; what
-remains, split at punctuation, are the candidates; the one that fits the question's type
+(usually the first), which adds the answer to it. What the question already says is
+struck out; what remains, split at punctuation, are the candidates; the one that fits the question's type
 (a date for "when", a number for "how many", the words next to the thing asked for in
 "哪个家用主机") wins. It is then looked up in the verified quotes and returned as the
 document writes it, so a short answer is always a copy of the evidence, never the model's
@@ -89,13 +89,12 @@ def _bare(question: str, sentence: str) -> str | None:
     text = sentence.strip().rstrip("。.！!")
     if not text or len(text) > 12 or rs.BREAK.search(text) or _CLAUSE_LEAD.search(text):
         return None
-    from .lexical import _segmenter, tagged
+    from .lexical import segment, tagged
 
     m = _QUESTION_WORD.search(question)
-    asked = [w for w in _segmenter().lcut(question[:m.start()] if m else question) if len(w) >= 2]
+    asked = [w for w in segment(question[:m.start()] if m else question) if len(w) >= 2]
     if asked and fold_each(asked[-1]) in fold_each(text):
         return None
-
     if any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
         return None
     return text
@@ -108,15 +107,21 @@ def _answering_sentence(question: str, text: str) -> str:
     sentences = [text[a:b] for a, b in claim_sentences(text)] or [text]
     if len(sentences) == 1:
         return sentences[0]
-    asked = fold_each(_QUESTION_WORD.sub("□", question))
+    asked = _asked(question)
     restated = [sum(rs.covered(fold_each(s), asked)) for s in sentences]
     return sentences[restated.index(max(restated))]
+
+
+def _asked(question: str) -> str:
+    """The question as an answer sentence is compared with: folded, its question word
+    blanked (it is never part of what the answer restates)."""
+    return fold_each(_QUESTION_WORD.sub("□", question))
 
 
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
-    covered = rs.covered(folded, fold_each(_QUESTION_WORD.sub("□", question)))
+    covered = rs.covered(folded, _asked(question))
     if _CLAUSAL.search(question):
         # A clause may open with the document's subject, which a follow-up's 它 stood for
         # ("大冠鹫鸣叫声是…" for 它的鸣叫声是怎样的): restated too.
@@ -136,6 +141,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     before, after = _slot(question) if category is None else ("", "")
     wants_time = bool(WHEN_Q.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
+    asks_which = "第几" in question  # which one of a series: the ordinal is the answer
     asks_who = "谁" in question  # a person, not a work
     ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
     wants_number = bool(QUANTITY_Q.search(question))
@@ -158,7 +164,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # The count, not what leads to it: 时只拿到了|一分, 满分|1600分.
             m = re.search(r"\d", piece) or CN_NUMBER.search(piece)
-            if m and m.start() > 0 and "第几" not in question:
+            if m and m.start() > 0 and not asks_which:
                 piece = piece[m.start():]
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
@@ -187,11 +193,11 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         if ends_in_de and "的" in piece[1:]:
             piece = piece[:piece.index("的", 1)]
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
-        if "第几" in question and (m := _ORDINAL_HEAD.match(piece)):
+        if asks_which and (m := _ORDINAL_HEAD.match(piece)):
             piece = m.group(0)
         # An ordinal left over from the restated phrase is not who or what: 玛丽莲·曼森|第二张
         # (个人专辑), unless the question asks which one (第几).
-        if (m := _ORDINAL.search(piece)) and m.start() > 0 and "第几" not in question:
+        if (m := _ORDINAL.search(piece)) and m.start() > 0 and not asks_which:
             piece = piece[:m.start()]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
