@@ -32,6 +32,12 @@ EMBED_BACKENDS = ("auto", "torch", "onnx-int8")
 # "auto": the precision an existing index was built with; for a new one bf16 on the torch
 # backend where the CPU has bfloat16 units (bf16_units), fp32 elsewhere (Config.precision).
 EMBED_PRECISIONS = ("auto", "fp32", "bf16")
+# What runs the torch backend's passages: "openvino" (the verified float32 export compiled by
+# OpenVINO, rag/models/embed_openvino.py: 3.7x torch float32 in bf16 on this CPU, 1.5x torch's
+# own bf16) or "torch" (sentence-transformers, autocast for bf16). "auto": OpenVINO when it
+# is installed and passes its check, else torch. Not part of the index: the vectors agree to
+# rounding (cosine >= 0.9999 checked per export).
+EMBED_RUNTIMES = ("auto", "openvino", "torch")
 DEFAULT_EMBED_BACKEND = "torch"
 
 
@@ -95,6 +101,7 @@ class Config:
     # and the same answers end to end on both dev splits and the seed questions
     # (evals/RESULTS.md, "bf16 passages"). "auto" (see EMBED_PRECISIONS) picks it there.
     embed_precision: str = "auto"
+    embed_runtime: str = "auto"  # see EMBED_RUNTIMES
 
     # --- chunking (saved in the manifest) ---
     # ~1 token per Chinese character for e5's tokenizer: 300 characters stay well inside
@@ -153,6 +160,9 @@ class Config:
         if self.embed_precision not in EMBED_PRECISIONS:
             raise UsageError(f"unknown embedding precision {self.embed_precision!r}",
                              f"choose one of {', '.join(EMBED_PRECISIONS)}")
+        if self.embed_runtime not in EMBED_RUNTIMES:
+            raise UsageError(f"unknown embedding runtime {self.embed_runtime!r}",
+                             f"choose one of {', '.join(EMBED_RUNTIMES)}")
         if self.embed_backend not in EMBED_BACKENDS:
             raise UsageError(f"unknown embedding backend {self.embed_backend!r}",
                              f"choose one of {', '.join(EMBED_BACKENDS)}")

@@ -5,7 +5,9 @@ Callers never add model-specific prefixes: the embedder knows whether it needs e
 PyTorch (sentence-transformers, float32) and ONNX Runtime with int8 weights (models/embed_onnx.py,
 faster indexing); ``Config.embed_backend`` chooses. On the torch backend, queries run on a float32
 ONNX export checked against torch when it is made (models/query_fp32.py): the same vectors
-without importing torch, which a new ``rag search`` process would otherwise spend seconds on.
+without importing torch, which a new ``rag search`` process would otherwise spend seconds on,
+and passages (indexing) run that same export on OpenVINO where it is installed
+(models/embed_openvino.py, ``Config.embed_runtime``): bf16 matrix products, 1.5x torch's own.
 """
 from __future__ import annotations
 
@@ -101,6 +103,9 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
     if config.precision != "fp32" and config.backend != "torch":
         raise UsageError(f"embedding precision {config.precision} applies to the torch backend only",
                          "unset RAG_EMBED_PRECISION, or set RAG_EMBED_BACKEND=torch")
+    if config.embed_runtime == "openvino" and config.backend != "torch":
+        raise UsageError("RAG_EMBED_RUNTIME=openvino applies to the torch backend only",
+                         "unset RAG_EMBED_RUNTIME, or set RAG_EMBED_BACKEND=torch")
     if config.backend == "onnx-int8":
         from .models.embed_onnx import OnnxEmbedder  # imports onnxruntime only when chosen
 
@@ -114,16 +119,31 @@ def _make(config: Config, folder: Path, name: str, q: str, p: str, checksum: str
         return SentenceTransformerEmbedder(folder, name, q, p, config.max_seq_length, config.embed_batch_size,
                                            checksum, config.precision)
 
-    # Passages (indexing) on torch, loaded when first needed; torch for everything when the
-    # float32 export can't be made or doesn't match torch.
-    return query_embedder(folder, name, checksum, q, p, config.max_seq_length, config.embed_batch_size,
-                          torch) or torch()
+    def passages() -> Embedder:  # called at the first passage, when ``export`` is bound
+        if config.embed_runtime != "torch":
+            from .models.embed_openvino import openvino_passages
+            from .models.hardware import default_threads
+
+            ov = openvino_passages(export, config.precision, default_threads(),
+                                   required=config.embed_runtime == "openvino")
+            if ov is not None:
+                return ov
+        return torch()
+
+    # Passages (indexing) loaded when first needed, on OpenVINO or torch (passages());
+    # torch for everything when the float32 export can't be made or doesn't match torch.
+    export = query_embedder(folder, name, checksum, q, p, config.max_seq_length, config.embed_batch_size,
+                            passages)
+    if export is None and config.embed_runtime == "openvino":
+        raise ModelError("RAG_EMBED_RUNTIME=openvino needs the verified float32 ONNX export, which this "
+                         "model does not have", "set RAG_EMBED_RUNTIME=auto")
+    return export or torch()
 
 
 def load_embedder(config: Config) -> Embedder:
     """The embedder the config names, on the configured backend, loaded once per process."""
     key = (config.embedder, config.embedder_model, config.query_prefix, config.passage_prefix,
-           config.max_seq_length, config.backend, config.precision)
+           config.max_seq_length, config.backend, config.precision, config.embed_runtime)
     if key in _CACHE:
         return _CACHE[key]
     offline.enable()  # before sentence-transformers / transformers are first imported

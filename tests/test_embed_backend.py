@@ -161,7 +161,8 @@ def test_ingest_bench_section_from_measured_variants(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     ref = rng.normal(size=(4, 8)).astype(np.float32)
     ref /= np.linalg.norm(ref, axis=1, keepdims=True)
-    measured = {"raw": (2.0, ref), "torch": (2.0, ref), "onnx-int8": (8.0, ref * 0.995)}  # cosine 0.995
+    measured = {"raw": (2.0, ref), "torch": (6.0, ref), "torch-runtime": (4.0, ref),
+                "onnx-int8": (8.0, ref * 0.995)}  # cosine 0.995
 
     def fake_run(variant, texts_file, vectors):
         rate, vecs = measured[variant]
@@ -173,8 +174,10 @@ def test_ingest_bench_section_from_measured_variants(tmp_path, monkeypatch):
     section = ingest.run(True, tmp_path, lambda m: None)
     assert section.name == "ingestion" and section.plot == "ingest.png" and (tmp_path / "ingest.png").is_file()
     assert section.figures == {"ingest_speedup_vs_raw": 4.0, "ingest_chunks_per_s": 8.0,
-                               "ingest_raw_chunks_per_s": 2.0, "ingest_peak_rss_mb": 500}
-    assert [r[0] for r in section.rows] == [ingest.LABELS[v] for v in ("raw", "torch", "onnx-int8")]
+                               "ingest_raw_chunks_per_s": 2.0, "ingest_default_speedup_vs_raw": 3.0,
+                               "ingest_peak_rss_mb": 500}
+    assert [r[0] for r in section.rows] == [ingest.LABELS[v] for v in ("raw", "torch", "torch-runtime", "onnx-int8")]
+    assert "By default (no setting) indexing embeds at 3.00x raw" in section.note
     assert all(len(r) == len(section.headers) for r in section.rows)
 
 
@@ -340,16 +343,127 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_bfloat16_units(tmp_path, 
 
 
 @pytest.mark.integration
-def test_bf16_passages_agree_with_float32(fp32):
+def test_bf16_passages_agree_with_float32():
     """RAG_EMBED_PRECISION=bf16 runs the same model's passages under bfloat16 autocast: the
     vectors stay at cosine >= 0.9995 to float32 (0.99999 measured on CMRC2018 chunks), where
     int8's stay above 0.98 only; queries are unchanged."""
     from rag.embed import load_embedder
 
-    bf16 = load_embedder(TORCH.with_(embed_precision="bf16"))
+    fp32 = load_embedder(TORCH.with_(embed_runtime="torch"))  # autocast is torch's: its own path
+    bf16 = load_embedder(TORCH.with_(embed_precision="bf16", embed_runtime="torch"))
     assert bf16 is not fp32 and bf16.checksum == fp32.checksum  # the same model, recorded apart by the setting
     a, b = bf16.embed_passages(SENTENCES), fp32.embed_passages(SENTENCES)
     assert np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-3)
     assert (a * b).sum(axis=1).min() > 0.9995
     assert not np.array_equal(a, b)  # bfloat16 really ran (its rounding shows)
     assert np.array_equal(bf16.embed_queries(SENTENCES), fp32.embed_queries(SENTENCES))
+
+
+# ---------------------------------------------------------------- passages on OpenVINO
+
+def test_embed_runtime_is_a_checked_setting_and_not_part_of_the_index(tmp_path):
+    """RAG_EMBED_RUNTIME picks what runs the torch backend's passages; the vectors agree to
+    rounding, so an index does not record it and either runtime may update it."""
+    from rag.embed import _make
+
+    assert Config().embed_runtime == "auto"
+    assert Config.from_env({"RAG_EMBED_RUNTIME": "torch"}).embed_runtime == "torch"
+    with pytest.raises(UsageError, match="unknown embedding runtime 'tpu'") as e:
+        Config.from_env({"RAG_EMBED_RUNTIME": "tpu"})
+    assert "openvino" in str(e.value)
+    assert "embed_runtime" not in Config().index_settings()
+    assert Config(embed_runtime="torch").index_settings() == Config(embed_runtime="openvino").index_settings()
+    with pytest.raises(UsageError, match="torch backend only"):  # int8 runs on ONNX Runtime
+        _make(INT8.with_(embed_runtime="openvino"), tmp_path, "x", "", "", "c")
+
+
+class _Export:
+    """Stands for the verified float32 export: unit vectors per text, counting its calls."""
+
+    def __init__(self, folder):
+        self.folder, self.meta, self.calls = folder, {"recipe": "test"}, 0
+
+    def _encode(self, texts, progress):
+        self.calls += 1
+        rng = np.random.default_rng(7)
+        v = rng.normal(size=(len(texts), 16)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _fake_openvino(monkeypatch, noise: float):
+    from rag.models import embed_openvino
+
+    class Compiled:
+        version, precision = "test", "bf16"
+
+        def __init__(self, export, precision, threads):
+            self.export = export
+
+        def _encode(self, texts, progress):
+            v = self.export._encode(texts, progress)
+            v = v + noise * np.random.default_rng(1).normal(size=v.shape).astype(np.float32)
+            return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    monkeypatch.setitem(sys.modules, "openvino", object())  # "installed"
+    monkeypatch.setattr(embed_openvino, "OpenVinoPassages", Compiled)
+    return embed_openvino
+
+
+def test_openvino_passages_are_used_once_checked_against_the_float32_export(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    ov = _fake_openvino(monkeypatch, noise=1e-4)  # bfloat16-sized rounding
+    export = _Export(tmp_path / "export-a")
+    assert ov.openvino_passages(export, "bf16", 2, required=False) is not None
+    assert export.calls == 2  # the probes, once for the reference and once through the fake
+    verdicts = list((tmp_path / "cache" / "openvino").iterdir())
+    assert len(verdicts) == 1 and json.loads(verdicts[0].read_text())["ok"] is True
+    # The verdict is kept: the next process does not run the probes again.
+    assert ov.openvino_passages(export, "bf16", 2, required=False) is not None
+    assert export.calls == 2 and capsys.readouterr().err == ""
+
+
+def test_openvino_that_disagrees_with_float32_leaves_passages_to_torch(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    ov = _fake_openvino(monkeypatch, noise=0.5)  # not rounding: something is wrong
+    export = _Export(tmp_path / "export-b")
+    assert ov.openvino_passages(export, "bf16", 2, required=False) is None
+    err = capsys.readouterr().err
+    assert err.startswith("rag: passages are embedded by torch: OpenVINO bf16 differs") and err.count("\n") == 1
+    from rag.errors import ModelError
+
+    with pytest.raises(ModelError, match="RAG_EMBED_RUNTIME=torch"):  # asked for by name: an error
+        ov.openvino_passages(export, "bf16", 2, required=True)
+
+
+def test_without_openvino_passages_stay_on_torch_unless_it_was_asked_for(monkeypatch, tmp_path):
+    from rag.errors import ModelError
+    from rag.models.embed_openvino import openvino_passages
+
+    monkeypatch.setitem(sys.modules, "openvino", None)  # `import openvino` raises ImportError
+    assert openvino_passages(_Export(tmp_path), "bf16", 2, required=False) is None
+    with pytest.raises(ModelError, match="OpenVINO is not installed") as e:
+        openvino_passages(_Export(tmp_path), "bf16", 2, required=True)
+    assert "RAG_EMBED_RUNTIME=auto" in str(e.value)
+
+
+@pytest.mark.integration
+def test_default_passages_run_on_openvino_and_agree_with_torch(fp32):
+    """The default passage path is the verified float32 export on OpenVINO (bf16 where the
+    CPU has bfloat16 units): vectors at cosine >= 0.9999 to torch's float32, the same
+    model name and checksum (so an index built either way is updated either way), and the
+    queries of the export unchanged. RAG_EMBED_RUNTIME=torch keeps sentence-transformers."""
+    from rag.embed import SentenceTransformerEmbedder, load_embedder
+    from rag.models.embed_openvino import OpenVinoPassages
+
+    torch32 = load_embedder(TORCH.with_(embed_runtime="torch"))
+    assert isinstance(torch32.passage_embedder, SentenceTransformerEmbedder)
+    for precision in ("fp32", "bf16"):
+        ov = load_embedder(TORCH.with_(embed_precision=precision, embed_runtime="openvino"))
+        assert isinstance(ov.passage_embedder, OpenVinoPassages)
+        assert (ov.name, ov.checksum, ov.dim) == (torch32.name, torch32.checksum, torch32.dim)
+        a, b = ov.embed_passages(SENTENCES), torch32.embed_passages(SENTENCES)
+        assert np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-3)
+        assert (a * b).sum(axis=1).min() > 0.9999
+        if precision == "bf16" and "amx_bf16" in open("/proc/cpuinfo").read():  # conftest hides the units
+            assert not np.allclose(a, b, atol=1e-6)  # bfloat16 really ran (its rounding shows)
+        assert np.array_equal(ov.embed_queries(SENTENCES), torch32.embed_queries(SENTENCES))
