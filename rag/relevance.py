@@ -239,7 +239,21 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     verbs = {word for word, tag in tagged(text) if len(word) == 2 and tag.startswith("v")}
     if any(len(w) == 2 and set(v) & set(w) for w in words for v in verbs):
         return []
+    # A beginning: "始于1910年" (jieba tags it an adverb) dates what 开始 / 起始 ask about.
+    if any("始" in w for w in words) and _BEGAN.search(text):
+        return []
+    # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
+    # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
+    if all(w in _HELD for w in words):
+        subject = question[:m.start()]
+        if any(len(subject) >= 4 and text[d.end():d.end() + 4] in subject for d in _DATED.finditer(text)):
+            return []
     return words
+
+
+_BEGAN = re.compile(r"[始起][于自]|始建")
+_HELD = frozenset({"举办", "举行", "召开"})
+_DATED = re.compile(r"\d{1,4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?的?")
 
 
 # English: asked when / how many, answered without a time / a number ("How much does the

@@ -151,6 +151,10 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         score = 0.0
         if wants_time and TIME.search(piece):
             score += 3
+            # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
+            # 民国|18年, 公元|前…: an era is).
+            if (m := _DATE.search(piece)) and 0 < m.start() <= 2 and piece[m.start() - 1] in "于在自从到至":
+                piece = piece[m.start():]
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
             if (m := _DATE.match(piece)) and m.end() < len(piece):
                 # ...and a second date joined to it: 分别在1753年和1762年(发现).

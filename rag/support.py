@@ -125,10 +125,12 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
             offered.add(counted)
         offered |= _labelled(norm, m)
     # A count in Chinese characters vouches for the same count in digits: "五名队员" for
-    # "5名队员" (the model often writes digits). Only before a counting word: 一些, 十分 are
-    # not numbers.
+    # "5名队员" (the model often writes digits). Only before a counting word or 年, maybe
+    # after 多/余 ("一百多年" for "100多年", "一九四五年" for "1945年"): 一些, 十分 are not numbers.
     for m in CN_NUMBER.finditer(norm):
-        kind = _COUNTED.get(norm[m.end():m.end() + 1])
+        after = norm[m.end():m.end() + 2]
+        after = after[1:] if after[:1] in "多余" else after[:1]
+        kind = _COUNTED.get(after) or ("年" if after == "年" else None)
         value = cn_number(m.group(0)) if kind else None
         if value is not None:
             offered.update({(str(value), ""), (str(value), f"×{kind}")})

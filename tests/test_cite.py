@@ -367,3 +367,12 @@ def test_a_count_in_chinese_characters_vouches_for_the_same_count_in_digits():
     # Another count is still unsupported, and 一些 / 十分 are not numbers.
     assert support_score("每队中有6名队员", passage) == 0.0
     assert support_score("这种鱼有10种颜色", "这种鱼十分艳丽，有一些颜色。") == 0.0
+
+
+def test_years_and_approximate_counts_in_chinese_characters_vouch_for_digits():
+    """"一百多年" for the model's "100多年", "一九四五年" for "1945年"; another figure not."""
+    passage = "这座钟楼建于一九二五年，至今已有一百多年历史，钟声可传三千余米。"
+    assert support_score("钟楼至今已有100多年历史", passage) > 0.8
+    assert support_score("钟楼建于1925年", passage) == 1.0
+    assert support_score("钟楼至今已有200多年历史", passage) == 0.0
+    assert support_score("钟楼建于1926年", passage) == 0.0

@@ -121,6 +121,19 @@ def test_the_event_asked_about_may_be_named_by_another_verb():
     assert missing_event("这场战役在什么时候结束？", ["这场战役发生于1525年5月15日。"], "zh") == ["结束"]
 
 
+def test_a_beginning_dates_what_started_and_a_dated_event_was_held_then():
+    """"始于1910年" answers 何时开始发展; "1929年的第一届颁奖典礼" answers when it was held
+    (举办 / 举行 / 召开 name no event of their own). A date of something else still does not."""
+    from rag.relevance import missing_event
+
+    assert missing_event("这家钟表厂是从何时开始发展的？", ["这家钟表厂始于1910年，历史悠久。"], "zh") == []
+    assert missing_event("这家钟表厂是从何时开始衰落的？", ["这家钟表厂于1910年兴起。"], "zh") == ["开始", "衰落"]
+    held = "该奖项于1929年的第一届颁奖典礼上首度颁发。"
+    assert missing_event("第一届颁奖典礼在哪一年举办？", [held], "zh") == []
+    assert missing_event("第一届颁奖典礼在哪一年举办？", ["颁奖典礼的奖座于1928年的夏天设计完成。"], "zh") == ["举办"]
+    assert missing_event("第一届颁奖典礼在哪一年取消？", [held], "zh") == ["取消"]  # only light verbs
+
+
 def test_a_second_question_word_is_not_an_event():
     from rag.relevance import missing_event
 

@@ -17,6 +17,15 @@ def test_a_date_is_cut_from_the_restated_question():
     assert short_answer("这座火葬场在哪一年启用？", "这座火葬场于1962年启用[1]。", [_cite(quote)]) == "1962年"
 
 
+def test_a_preposition_before_the_date_is_not_part_of_it_but_an_era_is():
+    quote = "这家钟表厂的制表业始于1910年，历史悠久。"
+    assert short_answer("这家钟表厂的制表业是从何时开始发展的？", "这家钟表厂的制表业始于1910年[1]。",
+                        [_cite(quote)]) == "1910年"
+    quote = "该县于民国18年开始实行新制度。"
+    assert short_answer("该县是从什么时候开始实行新制度的？", "该县于民国18年开始实行新制度[1]。",
+                        [_cite(quote)]) == "民国18年"
+
+
 def test_a_name_next_to_the_thing_asked_for():
     quote = "这款游戏由世嘉在其家用主机Dreamcast上推出。"
     answer = "这款游戏是世嘉在其家用主机Dreamcast上推出的作品[1]。"
