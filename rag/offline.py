@@ -1,6 +1,7 @@
 """No network at run time: switch off the libraries' telemetry, analytics and hub look-ups
 inside the program, not in the user's shell. Called before any of them is imported."""
 import os
+import sys
 
 _OFFLINE = {
     "HF_HUB_OFFLINE": "1",
@@ -19,3 +20,7 @@ _OFFLINE = {
 def enable() -> None:
     for key, value in _OFFLINE.items():
         os.environ[key] = value
+    # `import openvino` imports its model converter, which starts Google Analytics telemetry
+    # (events sent from a forked process while a model is read) unless the openvino_telemetry
+    # package cannot be imported; then it uses its own no-op stub. No switch turns it off.
+    sys.modules.setdefault("openvino_telemetry", None)

@@ -82,6 +82,18 @@ def test_kill_9_during_index_keeps_previous_index(tmp_path, delay):
     assert not list(idx.glob("*.tmp")) and len(list(idx.glob("gen-*"))) == 1
 
 
+def test_openvino_is_imported_with_its_telemetry_stub():
+    """`import openvino` starts Google Analytics telemetry through its converter unless the
+    openvino_telemetry package cannot be imported; rag's offline switch makes it so."""
+    code = ("from rag import offline; offline.enable()\n"
+            "import openvino.tools.ovc.telemetry_utils as t; print(t.tm.__name__)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "openvino.tools.ovc.telemetry_stub"
+    plain = subprocess.run([sys.executable, "-c", code.split("\n")[1]], capture_output=True, text=True, timeout=120)
+    assert plain.stdout.strip() != "openvino.tools.ovc.telemetry_stub"  # without it, the real one
+
+
 @pytest.mark.integration
 def test_no_connection_attempts_outside_loopback(tmp_path):
     """index, ask and serve with every non-loopback connection refused and recorded."""
