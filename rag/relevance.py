@@ -196,9 +196,6 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
-_ASKING = re.compile(r"[几哪何]|多少|什么")
-
-
 _ASKS_FIRST = re.compile(r"^(?:哪|什么|何)")
 
 
@@ -213,7 +210,7 @@ def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]
     if not _ASKS_FIRST.match(question):
         return []  # a question that opens with its subject has it checked (missing_terms)
     words = [t for t in dict.fromkeys(tokenize(question)) if len(t) >= 2 and t not in STOPWORDS
-             and not _ASKING.search(t)]
+             and not _QUESTION_WORD.search(t)]
     text = fold(" ".join(evidence))
     absent = [w for w in words if w not in text]
     return absent if len(words) >= 3 and len(absent) * 2 > len(words) else []
@@ -230,7 +227,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     # Not another question word: "几月几日" asks for one date, its 几日 is no event.
     words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
-             if len(t) >= 2 and t not in STOPWORDS and not _ASKING.search(t)]
+             if len(t) >= 2 and t not in STOPWORDS and not _QUESTION_WORD.search(t)]
     text = fold(" ".join(evidence))
     if any(w in text for w in words):
         return []
