@@ -166,6 +166,21 @@ def test_queries_run_on_the_export_and_passages_load_torch_once_on_first_use(mod
     assert verified["probes"] == len(query_fp32.PROBES) == 32
 
 
+def test_passages_of_any_model_run_on_openvino_by_default_and_torch_is_never_loaded(model, fake_torch):
+    """A sentence-transformers folder of the user's own: its verified export, compiled by
+    OpenVINO (float32 here: conftest hides bfloat16 units), embeds the passages as torch
+    would; the check's verdict is cached beside the other exports."""
+    from rag.models.embed_openvino import OpenVinoPassages
+
+    emb = embed.load_embedder(Config(embedder=str(model.folder), embed_backend="torch"))
+    texts = ["abc 中文", "ab", "c中文abc", ""]
+    np.testing.assert_allclose(emb.embed_passages(texts), _reference(["passage: " + t for t in texts], emb.folder),
+                               atol=1e-5)
+    assert isinstance(emb.passage_embedder, OpenVinoPassages) and fake_torch.loads == 0
+    verdicts = list((Path(os.environ["RAG_CACHE"]) / "openvino").glob("*.json"))
+    assert len(verdicts) == 1 and '"ok": true' in verdicts[0].read_text()
+
+
 def test_embedding_queries_imports_no_torch(model):
     embed.load_embedder(Config(embedder=str(model.folder), embed_backend="torch"))  # exports into RAG_CACHE
     code = ("import sys\nfrom rag.config import Config\nfrom rag.embed import load_embedder\n"
