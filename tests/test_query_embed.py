@@ -179,6 +179,14 @@ def test_passages_of_any_model_run_on_openvino_by_default_and_torch_is_never_loa
     assert isinstance(emb.passage_embedder, OpenVinoPassages) and fake_torch.loads == 0
     verdicts = list((Path(os.environ["RAG_CACHE"]) / "openvino").glob("*.json"))
     assert len(verdicts) == 1 and '"ok": true' in verdicts[0].read_text()
+    # Two uploads indexed at once (the web app) share the compiled model: the same vectors.
+    from concurrent.futures import ThreadPoolExecutor
+
+    many = [t * n for t in texts for n in range(1, 9)]
+    alone = emb.embed_passages(many)
+    with ThreadPoolExecutor(4) as pool:
+        for got in pool.map(lambda _: emb.embed_passages(many), range(8)):
+            np.testing.assert_array_equal(got, alone)
 
 
 def test_embedding_queries_imports_no_torch(model):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -36,14 +37,18 @@ HINTS = {"bf16": "bf16", "fp32": "f32"}
 
 class _Request:
     """ONNX Runtime's ``session.run`` over an OpenVINO compiled model, so OnnxEmbedder's
-    batching, padding and pooling are reused unchanged."""
+    batching, padding and pooling are reused unchanged. An infer request is not thread-safe
+    (ONNX Runtime's session is), and the web app may index two uploads at once: one batch
+    at a time, each on all the threads anyway."""
 
     def __init__(self, compiled):
         self.compiled, self.request = compiled, compiled.create_infer_request()
         self.output = compiled.output(0)
+        self.lock = threading.Lock()
 
     def run(self, _names, feeds: dict) -> list[np.ndarray]:
-        return [self.request.infer(feeds)[self.output]]
+        with self.lock:
+            return [self.request.infer(feeds)[self.output].copy()]  # the request reuses its buffer
 
 
 class OpenVinoPassages(OnnxEmbedder):
