@@ -29,6 +29,7 @@ import numpy as np
 from ..config import cache_dir
 from ..errors import ModelError
 from .embed_onnx import OnnxEmbedder, load_tokenizer
+from .query_fp32 import MODEL, PROBES
 
 MIN_COSINE = 0.9999  # to the float32 export, per probe; bf16 measured 0.99999 on real chunks
 RECIPE = "openvino-passages/1"  # bump when the compile settings or the check change
@@ -65,7 +66,7 @@ class OpenVinoPassages(OnnxEmbedder):
         self.precision = precision
         core = ov.Core()
         try:
-            model = core.read_model(str(self.folder / "model.fp32.onnx"))
+            model = core.read_model(str(self.folder / MODEL))
             compiled = core.compile_model(model, "CPU", {
                 "INFERENCE_PRECISION_HINT": HINTS[precision],
                 "PERFORMANCE_HINT": "LATENCY",  # one request at a time, all threads on it
@@ -92,8 +93,6 @@ def verdict_path(export: OnnxEmbedder, version: str, precision: str) -> Path:
 def check(ov_emb: OpenVinoPassages, export: OnnxEmbedder) -> dict:
     """OpenVINO's vectors of the probes against ONNX Runtime's float32 ones, from the cache
     when this export, version and precision were checked before."""
-    from .query_fp32 import PROBES
-
     path = verdict_path(export, ov_emb.version, ov_emb.precision)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
