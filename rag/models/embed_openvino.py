@@ -17,6 +17,7 @@ or is not installed, leaves passages to torch, as before this existed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -85,8 +86,6 @@ class OpenVinoPassages(OnnxEmbedder):
 
 def verdict_path(export: OnnxEmbedder, version: str, precision: str) -> Path:
     tag = f"{RECIPE}|{version}|{precision}|{export.folder.name}|{export.meta.get('recipe', '')}"
-    import hashlib
-
     return cache_dir() / "openvino" / (hashlib.sha256(tag.encode()).hexdigest()[:16] + ".json")
 
 
