@@ -27,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .. import offline
 from ..config import cache_dir
 from ..errors import ModelError
 from .embed_onnx import OnnxEmbedder, load_tokenizer
@@ -58,6 +59,7 @@ class OpenVinoPassages(OnnxEmbedder):
     Runtime session (``export``), which is what the index is searched with anyway."""
 
     def __init__(self, export: OnnxEmbedder, precision: str, threads: int):
+        offline.enable()  # before the import: it switches OpenVINO's telemetry off
         import openvino as ov  # imported only when chosen: ~0.2 s and 180 MB of libraries
 
         self.folder, self.meta, self.export = export.folder, export.meta, export
