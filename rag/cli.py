@@ -8,6 +8,7 @@ evaluation's ``eval`` and ``bench``) register as plugins under the entry-point g
 from __future__ import annotations
 
 import json
+import signal
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -236,6 +237,9 @@ def chat_cmd(index_dir, kb, k, generator):
     pipeline = session.open_pipeline(index_dir, config, _err)
     history: list[dict] = []
     last = None
+    # Ctrl-C cancels an answer even when we were started with SIGINT ignored (a launcher,
+    # nohup, a parent that ignored it while forking): Python then keeps ignoring it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _err("ask a question (/new, /sources, Ctrl-D to quit)")
     while True:
         try:

@@ -251,7 +251,8 @@ class _Pipe:
             time.sleep(0.05)
 
 
-def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, seeds_dir):
+@pytest.mark.parametrize("parent", ["default", "ignores Ctrl-C"])
+def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, seeds_dir, parent):
     from conftest import FakeEmbedder
     from rag.config import Config
     from rag.index import update_index
@@ -263,9 +264,11 @@ def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, see
     llm = _SlowSSE()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(PYTHONPATH=os.pathsep.join([str(site), str(REPO)]), RAG_GENERATOR=llm.url)
+    # Started with SIGINT ignored (a launcher, nohup): Python would keep ignoring it.
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if parent != "default" else None
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "chat", "--index", str(tmp_path / "idx")],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=tmp_path, env=env)
+                            cwd=tmp_path, env=env, preexec_fn=ignore)
     out, err = _Pipe(proc.stdout), _Pipe(proc.stderr)
     try:
         err.wait_for(lambda t: "ask a question" in t, proc, "the chat prompt", timeout=40)
