@@ -241,10 +241,10 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
     # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
-    if all(w in _HELD for w in words):
-        subject = question[:m.start()]
-        if any(len(subject) >= 4 and text[d.end():d.end() + 4] in subject for d in _DATED.finditer(text)):
-            return []
+    subject = question[:m.start()]
+    if all(w in _HELD for w in words) and len(subject) >= 4 \
+            and any(text[d.end():d.end() + 4] in subject for d in _DATED.finditer(text)):
+        return []
     return words
 
 

@@ -404,7 +404,12 @@ def _fake_openvino(monkeypatch, noise: float):
             v = v + noise * np.random.default_rng(1).normal(size=v.shape).astype(np.float32)
             return v / np.linalg.norm(v, axis=1, keepdims=True)
 
-    monkeypatch.setitem(sys.modules, "openvino", object())  # "installed"
+    import importlib.machinery
+    import types
+
+    installed = types.ModuleType("openvino")
+    installed.__spec__ = importlib.machinery.ModuleSpec("openvino", None)
+    monkeypatch.setitem(sys.modules, "openvino", installed)  # "installed"
     monkeypatch.setattr(embed_openvino, "OpenVinoPassages", Compiled)
     return embed_openvino
 
@@ -439,7 +444,7 @@ def test_without_openvino_passages_stay_on_torch_unless_it_was_asked_for(monkeyp
     from rag.errors import ModelError
     from rag.models.embed_openvino import openvino_passages
 
-    monkeypatch.setitem(sys.modules, "openvino", None)  # `import openvino` raises ImportError
+    monkeypatch.setitem(sys.modules, "openvino", None)  # not installed: the lookup finds no openvino
     assert openvino_passages(_Export(tmp_path), "bf16", 2, required=False) is None
     with pytest.raises(ModelError, match="OpenVINO is not installed") as e:
         openvino_passages(_Export(tmp_path), "bf16", 2, required=True)

@@ -18,6 +18,7 @@ or is not installed, leaves passages to torch, as before this existed.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import sys
@@ -117,12 +118,11 @@ def openvino_passages(export: OnnxEmbedder, precision: str, threads: int, requir
     """Passages on OpenVINO for ``export`` (a verified float32 export), or None when OpenVINO
     is not installed, cannot compile it or fails the check (then torch embeds them, and
     stderr says why). ``required`` (RAG_EMBED_RUNTIME=openvino): raise instead."""
-    try:
-        import openvino  # noqa: F401
-    except ImportError as e:
+    # Looked up, not imported: the one import is OpenVinoPassages', after offline.enable().
+    if importlib.util.find_spec("openvino") is None:
         if required:
             raise ModelError("RAG_EMBED_RUNTIME=openvino, but OpenVINO is not installed",
-                             "pip install openvino, or set RAG_EMBED_RUNTIME=auto") from e
+                             "pip install openvino, or set RAG_EMBED_RUNTIME=auto")
         return None
     try:
         emb = OpenVinoPassages(export, precision, threads)
