@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
 import shutil
+import socket
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -123,3 +125,29 @@ def send_json(handler, code: int, body: dict) -> None:
     handler.send_header("Content-Length", str(len(data)))
     handler.end_headers()
     handler.wfile.write(data)
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        lo, hi = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(lo), int(hi)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+def free_port() -> int:
+    """A loopback port for a server a test starts in another process. Not one the kernel
+    hands out itself (port 0): between this call and the server's bind, any outgoing
+    connection (a gRPC client, the test's own requests) may be given that very port, and
+    the server then fails to bind (a replica exited with 1 in CI so). Below the ephemeral
+    range only another explicit bind can collide."""
+    lo, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randint(max(1024, lo - 12000), lo - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")

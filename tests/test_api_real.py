@@ -12,8 +12,9 @@ import sys
 import urllib.request
 
 import pytest
+from conftest import free_port
 
-from test_browser import REPO, _free_port, _stop, _wait_http
+from test_browser import REPO, _stop, _wait_http
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ def base_url(tmp_path_factory):
     env.pop("RAG_KB", None)
     subprocess.run([sys.executable, "-m", "rag.cli", "index", str(docs)], cwd=base, env=env, check=True,
                    capture_output=True, timeout=START_TIMEOUT)
-    port = _free_port()
+    port = free_port()
     log = base / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=base, env=env,

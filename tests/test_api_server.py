@@ -14,8 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
-from test_browser import REPO, SLOW_SERVER, _free_port, _stop, _tail, start_script_server
+from test_browser import REPO, SLOW_SERVER, _stop, _tail, start_script_server
 
 DOC = "北岬灯塔建于1898年，塔身高三十二米，由港务局管理。灯塔在1952年改用电力照明。\n"
 ANSWER = "北岬灯塔建于1898年，塔身高三十二米，由港务局管理。[1]"
@@ -44,7 +45,7 @@ def base(tmp_path):
 
 
 def test_a_conversation_survives_kill_9_mid_answer(base):
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start(base, port, 0.02)
     try:
@@ -76,7 +77,7 @@ def test_a_conversation_survives_kill_9_mid_answer(base):
 
 
 def test_a_client_that_hangs_up_stops_its_answer(base):
-    port = _free_port()
+    port = free_port()
     proc = _start(base, port, 0.3)
     try:
         body = json.dumps({"model": "default", "stream": True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 from playwright.sync_api import expect
 
 from rag.prompt import CLOSEST, REFUSAL, UNVERIFIED
@@ -42,12 +42,6 @@ date: 2025-01-02
 星河测试公司的吉祥物是一只橘猫，它的名字叫 &lt;script&gt;alert(1)&lt;/script&gt; 喵喵，
 官方头像文件是 &lt;img src=x onerror=alert(2)&gt;。
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve_command(port: int) -> list[str]:
@@ -100,7 +94,7 @@ def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("server")
     work = base / "work"
     shutil.copytree(SEEDS, work / "seeds")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, RAG_INDEX=str(work / "index"), PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1",
                GRADIO_TEMP_DIR=str(base / "gradio"))
     env.pop("RAG_AUTH", None)
@@ -311,7 +305,7 @@ def slow_server(tmp_path: Path):
     base.mkdir()
     shutil.copytree(SEEDS, base / "seeds")
     update_index(base / "index", [base / "seeds"], Config(), FakeEmbedder())
-    port = _free_port()
+    port = free_port()
     proc = start_script_server(base, SLOW_SERVER.format(tests=str(REPO / "tests"), answer=SLOW_ANSWER, delay=0.3),
                                port)
     try:
@@ -409,7 +403,7 @@ def test_conversations_reopen_and_the_knowledge_base_selector(chromium, tmp_path
     docs.mkdir()
     (docs / "lighthouse.txt").write_text("北岬灯塔位于青湾港北侧，建于1898年，塔身高三十二米。\n", encoding="utf-8")
     update_index(tmp_path / "index", [docs], Config(), FakeEmbedder())
-    port = _free_port()
+    port = free_port()
     proc = start_script_server(tmp_path, FAKE_SERVER.format(tests=str(REPO / "tests")), port)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -16,22 +16,18 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode}")
+            err = proc.stderr.read().decode(errors="replace")[-3000:] if proc.stderr else ""
+            raise RuntimeError(f"process exited with {proc.returncode}: {err}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -41,7 +37,7 @@ def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 @pytest.fixture
 def milvus(tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "milvus-data"),
                              "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,7 +111,7 @@ def test_replicas_share_one_knowledge_base_through_a_milvus_server(tmp_path, mil
     assert _index([docs], index, env)["added"] == ["lake.txt"]
     assert not (index / "CURRENT").exists() and not list(index.glob("*.db"))
 
-    ports, replicas = [_free_port(), _free_port()], []
+    ports, replicas = [free_port(), free_port()], []
     try:
         for port in ports:
             script = REPLICA.format(tests=str(TESTS), index=str(index), port=port)
