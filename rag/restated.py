@@ -23,7 +23,7 @@ _PREPOSITIONS = frozenset("在于由是")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-_LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
 _COUNTING = "个名人位家种项条座所件次届艘辆台只头匹本部张"
@@ -70,7 +70,7 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
     start = None
     for i, ch in enumerate(sentence + "\n"):
         gap = i == len(sentence) or covered[i] or i in stops \
-            or (BREAK.fullmatch(ch) and not _in_number(sentence, i) and not _in_phrase(sentence, i))
+            or (BREAK.fullmatch(ch) and not in_number(sentence, i) and not _in_phrase(sentence, i))
         if gap and start is not None:
             runs.append(_trim(sentence, start, i))
             start = None
@@ -78,7 +78,7 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
             start = i
     runs = [_trim_function_words(sentence, a, b) for a, b in runs]
     # (Not inside a title: 《一种美味》 keeps its 一种.)
-    runs = [(m.end() if (m := _LEAD.match(sentence, a, b)) and original[a - 1:a] != "《" else a, b)
+    runs = [(m.end() if (m := LEAD.match(sentence, a, b)) and original[a - 1:a] != "《" else a, b)
             for a, b in runs]
     runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
@@ -149,7 +149,7 @@ _EDGE_WORD = re.compile(r"([a-z]+)(?:\s+|$)")
 _LAST_WORD = re.compile(r"(?:^|\s+)([a-z]+)$")
 
 
-def _in_number(text: str, i: int) -> bool:
+def in_number(text: str, i: int) -> bool:
     """A separator inside a number: the comma of 1,500, the point of 3.5, the colon of 1:5."""
     return text[i] in ",.:：" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 

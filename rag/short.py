@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
+from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
@@ -29,7 +30,7 @@ from .zh import CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, cla
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
 _QUESTION_WORD = re.compile(
-    r"什么时候|什么时间|什么|(?:多少|哪一?|几)[年月日天岁个位名次种座家国米公里吨人元]?|哪些|哪里|哪儿"
+    r"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?"
     r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
@@ -71,6 +72,9 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
+    if not _CLAUSAL.search(question) and (filled := cloze(question, sentence, _QUESTION_WORD)):
+        if (found := _locate(filled, sources)) and len(found) == len(filled):
+            return found
     candidates = _candidates(question, sentence, titles)
     for candidate in candidates:
         found = _locate(candidate, sources)

@@ -426,3 +426,76 @@ def test_the_run_alone_when_the_document_names_it_apart_from_the_category():
     quote = "圣彼得主教座堂是天主教某总教区的主教座堂，位于市中心。"
     answer = "圣彼得主教座堂是天主教主教座堂[1]。"
     assert short_answer("圣彼得主教座堂是什么教的主教座堂？", answer, [_cite(quote)]) == "天主教"
+
+
+# ---------------------------------------------------------------- the question's slot
+# The sentence restates the question around the answer: what fills the question word's
+# place between the two anchors is the answer (rag/cloze.py).
+
+def test_the_slot_between_what_precedes_and_follows_the_question_word():
+    quote = "长江大桥由华东工程设计有限公司设计建造，1968年通车。"
+    answer = "长江大桥由华东工程设计有限公司设计建造[1]。"
+    # The company's name repeats 公司 of the question: one span, not the fragments around it.
+    assert short_answer("长江大桥由哪家公司设计建造？", answer, [_cite(quote)]) == "华东工程设计有限公司"
+    quote = "青石镇，又称青石堡、青石村，是一座古镇。"
+    assert short_answer("青石镇又称什么？", "青石镇，又称青石堡、青石村[1]。", [_cite(quote)]) == "青石堡、青石村"
+    # No anchor in the sentence (it does not restate the question): no slot, the other
+    # rules answer.
+    from rag.cloze import cloze
+    from rag.short import _QUESTION_WORD
+
+    assert cloze("那座桥什么时候通车？", "1968年10月，大桥正式通车。", _QUESTION_WORD) is None
+
+
+def test_a_count_keeps_its_measure_but_not_what_was_counted():
+    quote = "这个车站每天有26趟列车停靠，是区内的枢纽。"
+    assert short_answer("这个车站每天有多少趟列车停靠？", "这个车站每天有26趟列车停靠[1]。", [_cite(quote)]) == "26趟"
+    quote = "该线路全长364.6公里，共设7座车站。"
+    assert short_answer("该线路全长多少公里？", "该线路全长364.6公里[1]。", [_cite(quote)]) == "364.6公里"
+    assert short_answer("该线路共设置了几座车站？", "该线路共设置了7座车站[1]。", [_cite(quote)]) == "7座"
+    quote = "博物馆每年吸引大约300万的游客参观。"
+    assert short_answer("博物馆每年吸引了多少游客参观？", "博物馆每年吸引大约300万的游客参观[1]。",
+                        [_cite(quote)]) == "300万"
+
+
+def test_a_date_in_the_slot_without_the_phrase_around_it():
+    quote = "氨碱法在19世纪60年代由一家比利时公司实现现代化生产。"
+    answer = "氨碱法在19世纪60年代由一家比利时公司实现现代化生产[1]。"
+    assert short_answer("氨碱法在什么时候实现现代化生产？", answer, [_cite(quote)]) == "19世纪60年代"
+    # A date written out whole: 五月初九 is part of it; so is a range.
+    quote = "这位将军在396年五月初九被任命为太傅，次年去世。"
+    assert short_answer("这位将军在什么时候被任命为太傅？", "这位将军在396年五月初九被任命为太傅[1]。",
+                        [_cite(quote)]) == "396年五月初九"
+    quote = "这起案件发生在1969年至1970年间，震动全城。"
+    assert short_answer("这起案件发生在什么时候？", "这起案件发生在1969年至1970年间[1]。",
+                        [_cite(quote)]) == "1969年至1970年间"
+
+
+def test_what_the_slot_names_against_what_is_said_of_it():
+    # The thing asked for closes the answer: what it is called, after the last 的.
+    quote = "这所学校的前身是1950年由省政府创办的省立师范学院。"
+    answer = "这所学校的前身是1950年由省政府创办的省立师范学院[1]。"
+    assert short_answer("这所学校的前身是哪一所学院？", answer, [_cite(quote)]) == "省立师范学院"
+    # ...but "X的手法" for 什么手法: X, the 的 and the thing asked for restate the question.
+    quote = "作者对那只猫的描写使用了拟人化的手法。"
+    assert short_answer("作者对那只猫的描写使用了什么手法？", "作者对那只猫的描写使用了拟人化的手法[1]。",
+                        [_cite(quote)]) == "拟人化"
+    # The question's subject repeated after the answer closes it; a name ending in the
+    # question's words keeps them.
+    quote = "天山山脉自古生代晚期天山山脉开始隆起。"
+    assert short_answer("天山山脉自什么时候开始隆起？", "天山山脉自古生代晚期天山山脉开始隆起[1]。",
+                        [_cite(quote)]) == "古生代晚期"
+    quote = "该校由原师范学院和北方工业大学的教师共同创办。"
+    answer = "该校由原师范学院和北方工业大学的教师共同创办[1]。"
+    assert short_answer("该校由原师范学院和哪一个大学的教师共同创办？", answer, [_cite(quote)]) == "北方工业大学"
+
+
+def test_a_verb_after_the_name_is_not_part_of_it_nor_is_an_ordinal_a_name():
+    quote = "法国曾与卡斯蒂利亚王国达成协议划定边界。"
+    answer = "法国曾与卡斯蒂利亚王国达成协议划定边界[1]。"
+    assert short_answer("法国曾与哪一个王国协议划定边界？", answer, [_cite(quote)]) == "卡斯蒂利亚王国"
+    from rag.cloze import cloze
+    from rag.short import _QUESTION_WORD
+
+    assert cloze("她发现了哪个完整的化石？", "她发现了第一具完整的恐龙化石。", _QUESTION_WORD) is None
+    assert cloze("他在1993年当选了第几届人大代表？", "他在1993年当选了第八届人大代表。", _QUESTION_WORD) == "第八届"

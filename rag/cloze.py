@@ -1,0 +1,159 @@
+"""The words that fill a question's slot, when the answer sentence restates the question
+around them: "广茂铁路由|哪家公司|管理运营？" -> "广茂铁路由|三茂铁路股份有限公司|管理运营。"
+
+short.py tries this first: where the model echoed the question (it usually does), the
+slot's two anchors bound the answer more exactly than picking among the leftover stretches
+does (a name that repeats the question's words, 五羊邨、五羊新村 for 五羊新城又称什么, is
+one span here and three fragments there). No anchor found, no slot: short.py goes on.
+"""
+from __future__ import annotations
+
+import re
+
+from . import restated as rs
+from .zh import CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, fold_each
+
+# Where a clause ends (not at 、: it joins the items of a list answer).
+_CLAUSE_END = re.compile(r"[，,。；;：:！!？?（(]")
+# A classifier after 哪 is part of the question word: 哪支|球队, 哪种|窗口.
+_CLASSIFIER = re.compile(r"^[个些种类位家座所条部本支只件项]")
+# Nouns (jieba's tags): of things, places (窗口/s), times (年代/t); not verbal nouns (管理/vn).
+_NOUN_TAGS = ("n", "s", "t")
+_ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
+_LONGEST_ANCHOR = 8
+# A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
+_COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
+
+
+def cloze(question: str, sentence: str, question_word: re.Pattern) -> str | None:
+    """The span of ``sentence`` standing where ``question_word`` stands in ``question``."""
+    from .lexical import tagged
+
+    q, folded = fold_each(question), fold_each(sentence)
+    m = question_word.search(q)
+    if not m:
+        return None
+    begin = m.start()
+    while more := question_word.match(q, m.end()):  # 哪|几个
+        m = more
+    left = re.sub(r"[^\w]", "", q[:begin]).rstrip(rs.EDGE)
+    right = re.sub(r"[^\w]", "", q[m.end():])
+    if q[m.end() - 1] in "哪一":
+        right = _CLASSIFIER.sub("", right)
+    start = _after(folded, left)
+    if start is None:
+        return None
+    # The thing asked for opens what follows (哪家|公司, 哪种|窗口, 什么|年代): the answer
+    # names it itself (三茂铁路股份有限公司), so the anchor is what comes after it. So is
+    # the measure of a count (多少|趟 -> 18趟, 几|号 -> 10号).
+    words = tagged(right) if right else []
+    n_head = 0
+    for word, tag in words:
+        if not (tag.startswith(_NOUN_TAGS) and tag != "vn"):
+            break
+        n_head += 1
+    if not n_head and words and QUANTITY_Q.search(q, begin, m.end()) and len(words[0][0]) <= 2 \
+            and (len(words[0][0]) == 1 or words[0][1] in ("q", "m")):
+        n_head = 1
+    head = "".join(w for w, _ in words[:n_head])
+    rest = right[len(head):]
+    end = _clause_end(folded, start)
+    if rest:
+        at = _find_anchor(folded, rest, start, end)
+        if at is None:
+            return None
+        end = at
+    if left and q[begin - 1:begin] == "第" and folded[start - 1:start] == "第":
+        start -= 1  # 第几届: the ordinal answers, 第 and all
+    while start < end and (folded[start] in rs.EDGE or folded[start].isspace()):
+        start += 1
+    if lead := rs.LEAD.match(folded, start, end):
+        start = lead.end()
+    start, end = _trim(q, folded, start, end, head, words[0][0] if n_head else "")
+    span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·")
+    # (One character is an answer when it counts or names: 三, X; not 中 of 从[1]中得证.)
+    if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \
+            or len(span) == 1 and not (NUMERAL.match(span) or span.isascii()):
+        return None
+    if _ORDINAL_ONLY.fullmatch(span) and not QUANTITY_Q.search(q):
+        return None  # 第一个(完整的化石): a count is not what 哪个 asks
+    return span
+
+
+def _after(folded: str, left: str) -> int | None:
+    """Just after the longest end (2+ characters) of ``left`` that the sentence contains."""
+    for n in range(min(len(left), _LONGEST_ANCHOR), 1, -1):
+        if (at := folded.find(left[-n:])) >= 0:
+            return at + n
+    return None
+
+
+def _clause_end(folded: str, start: int) -> int:
+    for m in _CLAUSE_END.finditer(folded, start):
+        if not rs.in_number(folded, m.start()):  # 46,600m²
+            return m.start()
+    return len(folded)
+
+
+def _find_anchor(folded: str, rest: str, start: int, end: int) -> int | None:
+    """Where what follows the question word resumes: its first three characters (two, if
+    that is all there is), within the clause."""
+    key = rest[:3] if len(rest) >= 3 else rest
+    at = folded.find(key, start, end) if len(key) >= 2 else -1
+    return at if at >= 0 else None
+
+
+def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tuple[int, int]:
+    """The slot's words (``folded[start:end]``) without what only surrounds the answer;
+    ``q`` is the question, folded."""
+    span = folded[start:end]
+    if WHEN_Q.search(q):
+        # A date, not the phrase it opens (2003年|方案中) or what leads to it
+        # (英国科学家…分别在|1753年和1762年).
+        if (m := DATE_RUN.search(span)) and TIME.search(m.group(0)):
+            # (民国|18年, 公元前|200年: an era is part of the date.)
+            a = m.start() if m.start() == 0 or span[m.start() - 1] in "在于自从到至" else 0
+            return start + a, start + m.start() + len(m.group(0).rstrip("至到和、-"))
+    covered = rs.covered(span, q)
+    # The question's words again close the slot: 白垩纪中期|冈底斯山脉(开始隆起); but an
+    # answer may end in them (莫斯科|中山大学 for 哪一个大学).
+    if not (head and span.endswith(head)):
+        for i in range(2, len(span) - 2):
+            if covered[i] and not covered[i - 1] and all(covered[i:i + 3]) and span[i - 1] not in "、和及与":
+                end, span = start + i, span[:i]
+                break
+    if QUANTITY_Q.search(q) and "第" not in q:
+        # The count, not what leads to it: (满分)1600分, (只拿到了)一分.
+        if (n := re.search(r"[0-9０-９]", span) or CN_NUMBER.search(span)) and n.start() > 0:
+            start, span = start + n.start(), span[n.start():]
+        if m := _COUNT.match(span):
+            return start, start + m.end()  # 1500万(的游客): the count and its measure
+        # 200万名(游客), but 33|话 and 364.6|公里 keep their measure.
+        if head and span.endswith(head) and len(span) > len(head) and not NUMERAL.match(span[-len(head) - 1]):
+            return start, start + len(span[:-len(head)].rstrip("的"))
+        return start, end
+    # 《中华人民共和国宪法》(规定): a title is given whole.
+    if (m := re.match(r"《[^》]+》", span)) and m.end() < len(span):
+        return start, start + m.end()
+    # "拟人化的手法", "1500万的游客": the 的 and the noun after it restate what was asked.
+    if head and span.endswith("的" + head) and len(span) > len(head) + 2:
+        return start, end - len(head) - 1
+    if head and (i := span.rfind(head)) > 0 and i + len(head) == len(span) and (de := span.rfind("的", 0, i)) > 0:
+        return start + de + 1, end  # 由孙中山创立的|国立广东大学: what it is called
+    if noun and (i := span.find(noun)) > 0 and _verb_follows(span[i + len(noun):]):
+        return start, start + i + len(noun)  # 阿拉贡王国|达成(协议)
+    # What the question restates closes the slot: (争取在对方的龙门入球)为目标.
+    j = len(span)
+    while j > 0 and covered[j - 1]:
+        j -= 1
+    if j < len(span) - 1 and j > 1 and span[j - 1] in rs.EDGE and span[j - 1] not in "和与及" and span[j:] != head:
+        return start, start + j - 1
+    return start, end
+
+
+def _verb_follows(text: str) -> bool:
+    """Does ``text`` open with a verb (达成, also where jieba reads 达成协议 as one name)?"""
+    from .lexical import tagged
+
+    return any(words and words[0][1].startswith("v") and words[0][1] != "vn"
+               for words in (tagged(text), tagged(text[:2])))
