@@ -13,14 +13,16 @@ import re
 from . import restated as rs
 from .zh import CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, fold_each
 
-# Where a clause ends (not at 、: it joins the items of a list answer).
-_CLAUSE_END = re.compile(r"[，,。；;：:！!？?（(]")
+# Where a clause ends (not at 、: it joins the items of a list answer; nor at a bracket,
+# which may stand inside a name: 日本四国（地区）联赛球队).
+_CLAUSE_END = re.compile(r"[，,。；;：:！!？?]")
 # A classifier after 哪 is part of the question word: 哪支|球队, 哪种|窗口.
 _CLASSIFIER = re.compile(r"^[个些种类位家座所条部本支只件项]")
 # Nouns (jieba's tags): of things, places (窗口/s), times (年代/t); not verbal nouns (管理/vn).
 _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
 _LONGEST_ANCHOR = 8
+_ASKS_YEAR = re.compile(r"哪一?年|何年")
 # A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
 _COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
 
@@ -75,7 +77,7 @@ def cloze(question: str, sentence: str, question_word: re.Pattern) -> str | None
     if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \
             or len(span) == 1 and not (NUMERAL.match(span) or span.isascii()):
         return None
-    if _ORDINAL_ONLY.fullmatch(span) and not QUANTITY_Q.search(q):
+    if _ORDINAL_ONLY.fullmatch(span) and not QUANTITY_Q.search(q) and not TIME.search(span):
         return None  # 第一个(完整的化石): a count is not what 哪个 asks
     return span
 
@@ -113,7 +115,10 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
         if (m := DATE_RUN.search(span)) and TIME.search(m.group(0)):
             # (民国|18年, 公元前|200年: an era is part of the date.)
             a = m.start() if m.start() == 0 or span[m.start() - 1] in "在于自从到至" else 0
-            return start + a, start + m.start() + len(m.group(0).rstrip("至到和、-"))
+            date = m.group(0).rstrip("至到和、-")
+            if _ASKS_YEAR.search(q) and (y := re.match(r"[0-9０-９]{1,4}年(?!代)", date)):
+                date = y.group(0)  # 哪一年: 2010年, not 2010年10月26日
+            return start + a, start + m.start() + len(date)
     covered = rs.covered(span, q)
     # The question's words again close the slot: 白垩纪中期|冈底斯山脉(开始隆起); but an
     # answer may end in them (莫斯科|中山大学 for 哪一个大学).
