@@ -394,10 +394,11 @@ def _fake_openvino(monkeypatch, noise: float):
     from rag.models import embed_openvino
 
     class Compiled:
-        version, precision = "test", "bf16"
+        built = 0  # compiles, counted
 
         def __init__(self, export, precision, threads):
             self.export = export
+            Compiled.built += 1
 
         def _encode(self, texts, progress):
             v = self.export._encode(texts, progress)
@@ -438,6 +439,14 @@ def test_openvino_that_disagrees_with_float32_leaves_passages_to_torch(tmp_path,
 
     with pytest.raises(ModelError, match="RAG_EMBED_RUNTIME=torch"):  # asked for by name: an error
         ov.openvino_passages(export, "bf16", 2, required=True)
+    # The failed verdict is kept: later processes go to torch without compiling again.
+    assert ov.OpenVinoPassages.built == 1
+    assert ov.openvino_passages(export, "bf16", 2, required=False) is None
+    assert ov.OpenVinoPassages.built == 1 and "differs" in capsys.readouterr().err
+    # A verdict belongs to the CPU it was reached on: another CPU checks again.
+    monkeypatch.setattr(ov, "cpu", lambda: "x86_64|another CPU|")
+    assert ov.openvino_passages(export, "bf16", 2, required=False) is None
+    assert ov.OpenVinoPassages.built == 2
 
 
 def test_without_openvino_passages_stay_on_torch_unless_it_was_asked_for(monkeypatch, tmp_path):

@@ -10,7 +10,7 @@ cosine >= 0.99999 to float32. On a CPU without bfloat16 units OpenVINO runs floa
 torch's float32 here). The vectors are the torch model's up to rounding, so an index keeps
 the torch embedder's name and checksum and can be updated by either runtime.
 
-Each (export, OpenVINO version, precision) is checked once against ONNX Runtime's float32 run
+Each (export, OpenVINO version, precision, CPU) is checked once against ONNX Runtime's float32 run
 of the same export on query_fp32's ``PROBES`` (Chinese, English, empty, truncated, padded in
 batches); the verdict is cached in ``cache_dir()/openvino/``. A runtime that fails the check,
 or is not installed, leaves passages to torch, as before this existed.
@@ -18,9 +18,11 @@ or is not installed, leaves passages to torch, as before this existed.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
+import platform
 import sys
 import threading
 from pathlib import Path
@@ -80,26 +82,50 @@ class OpenVinoPassages(OnnxEmbedder):
             raise ModelError(f"OpenVINO cannot compile {self.folder}: {e}".splitlines()[0],
                              "set RAG_EMBED_RUNTIME=torch") from e
         self.session = _Request(compiled)
-        self.version = ov.__version__
         self.tokenizer = self.configure(load_tokenizer(self.folder))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.export.embed_queries(texts)
 
 
+def installed_version() -> str | None:
+    """OpenVINO's version from its package metadata: known without importing it."""
+    try:
+        return importlib.metadata.version("openvino")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cpu() -> str:
+    """The CPU a verdict was reached on: its model and whether it has bfloat16 units (a
+    cache copied to another machine must not carry a verdict over; OpenVINO computes bf16
+    in float32 where there are none)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.machine() + "|" + platform.processor()
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    units = sorted({f for f in ("amx_bf16", "avx512_bf16") if f in info})
+    return f"{platform.machine()}|{model}|{','.join(units)}"
+
+
 def verdict_path(export: OnnxEmbedder, version: str, precision: str) -> Path:
-    tag = f"{RECIPE}|{version}|{precision}|{export.folder.name}|{export.meta.get('recipe', '')}"
+    tag = f"{RECIPE}|{version}|{precision}|{export.folder.name}|{export.meta.get('recipe', '')}|{cpu()}"
     return cache_dir() / "openvino" / (hashlib.sha256(tag.encode()).hexdigest()[:16] + ".json")
 
 
-def check(ov_emb: OpenVinoPassages, export: OnnxEmbedder) -> dict:
-    """OpenVINO's vectors of the probes against ONNX Runtime's float32 ones, from the cache
-    when this export, version and precision were checked before."""
-    path = verdict_path(export, ov_emb.version, ov_emb.precision)
+def cached_verdict(path: Path) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
+        return None
+
+
+def check(ov_emb: OpenVinoPassages, export: OnnxEmbedder, path: Path) -> dict:
+    """OpenVINO's vectors of the probes against ONNX Runtime's float32 ones, from ``path``
+    when this export, version, precision and CPU were checked before."""
+    if (verdict := cached_verdict(path)) is not None:
+        return verdict
     theirs = export._encode(list(PROBES), False)  # the verified float32 export on ONNX Runtime
     ours = ov_emb._encode(list(PROBES), False)
     cos = float((ours * theirs).sum(axis=1).min())
@@ -124,14 +150,18 @@ def openvino_passages(export: OnnxEmbedder, precision: str, threads: int, requir
             raise ModelError("RAG_EMBED_RUNTIME=openvino, but OpenVINO is not installed",
                              "pip install openvino, or set RAG_EMBED_RUNTIME=auto")
         return None
-    try:
-        emb = OpenVinoPassages(export, precision, threads)
-    except ModelError as e:
-        if required:
-            raise
-        print(f"rag: passages are embedded by torch: {e}", file=sys.stderr, flush=True)
-        return None
-    verdict = check(emb, export)
+    path = verdict_path(export, installed_version() or "", precision)
+    verdict = cached_verdict(path)
+    emb = None
+    if verdict is None or verdict.get("ok"):  # a failed check is not compiled for again (~1 s)
+        try:
+            emb = OpenVinoPassages(export, precision, threads)
+        except ModelError as e:
+            if required:
+                raise
+            print(f"rag: passages are embedded by torch: {e}", file=sys.stderr, flush=True)
+            return None
+        verdict = check(emb, export, path)
     if verdict["ok"]:
         return emb
     problem = (f"OpenVINO {precision} differs from the float32 export (cosine {verdict['min_cosine']:.5f} "
