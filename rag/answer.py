@@ -98,7 +98,10 @@ class Pipeline:
         if not retrieval.hits or cal is not None and cal.refuses(retrieval.top_dense, retrieval.top_bm25):
             yield from refuse("weak_evidence")
             return
-        messages, used = build_messages(standalone, retrieval.hits, lang, self.generator, budget,
+        # A follow-up's context note finds the passages; the model is asked the question
+        # itself, else it answers the previous question too ("…[4]。如果遊客要登上…").
+        asked = CONTEXT_NOTE.sub("", standalone).strip() or standalone
+        messages, used = build_messages(asked, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
         prepare = getattr(self.generator, "prepare", None)

@@ -82,6 +82,25 @@ def test_followup_is_rewritten_for_retrieval(tmp_path, seeds_dir, fake_embedder)
     assert any("闫俊杰" in h.chunk.text for h in a.retrieved)
 
 
+def test_a_followup_finds_passages_with_the_previous_question_but_the_model_is_asked_it_alone(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lake.txt").write_text("青海湖是中国最大的内陆咸水湖，面积约4400平方公里。湖中有鸟岛和海心山。",
+                                   encoding="utf-8")
+    (docs / "river.txt").write_text("黄河是中国第二长河，全长约5464公里，流经九个省区。", encoding="utf-8")
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    history = [{"role": "user", "content": "青海湖的面积有多大？"},
+               {"role": "assistant", "content": "约4400平方公里[1]。"}]
+    a = p.ask("它的湖中有什么岛？", history)
+    assert "青海湖的面积有多大" in a.standalone_question  # what retrieval searched with
+    assert a.retrieved[0].chunk.doc_id == "lake.txt"
+    prompt = gen.calls[-1][-1]["content"]
+    # Shown the previous question, the model answered it too ("…[4]。如果遊客要登上…").
+    assert "问题：它的湖中有什么岛？" in prompt and "青海湖的面积有多大" not in prompt
+    assert "青海湖是中国最大的内陆咸水湖" in prompt  # the passage names what 它 stands for
+
+
 def test_rewrite_rules():
     h = [{"role": "user", "content": "MiniMax是哪一天上市的？"}]
     assert is_followup("它的CTO是谁？") and is_followup("那Momenta呢？") and is_followup("第二个呢")
