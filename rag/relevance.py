@@ -33,7 +33,8 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
-from .zh import CJK_CHAR, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified
+from .zh import (CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
+                 stem_en, to_simplified)
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
@@ -243,14 +244,13 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
     subject = question[:m.start()]
     if all(w in _HELD for w in words) and len(subject) >= 4 \
-            and any(text[d.end():d.end() + 4] in subject for d in _DATED.finditer(text)):
+            and any(text[d.end():d.end() + 4] in subject for d in DATED.finditer(text)):
         return []
     return words
 
 
 _BEGAN = re.compile(r"[始起][于自]|始建")
 _HELD = frozenset({"举办", "举行", "召开"})
-_DATED = re.compile(r"\d{1,4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?的?")
 
 
 # English: asked when / how many, answered without a time / a number ("How much does the
@@ -281,7 +281,6 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     return "quantity" if lacks_quantity(question, answer, lang) else None
 
 
-_DATE_EXPR = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]|\d{1,2}月份?")
 _AMOUNT_EXPR = re.compile(r"\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+")
 
@@ -295,7 +294,7 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     asked for: the clauses of the supporting quote from the one stating the (single) date or
     number to the one the model's answer paraphrased, cited as before. None when no quote
     states exactly one: then nothing grounded can fill the gap."""
-    expr = _DATE_EXPR if kind == "time" else _AMOUNT_EXPR
+    expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))
     for c in cited.citations:
         if not c.verified or len(set(expr.findall(c.quote))) != 1:

@@ -25,7 +25,7 @@ from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Question words: never part of what the answer restates.
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
@@ -40,8 +40,6 @@ _CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作�
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
 _CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
-# A date by the calendar, not a decade or a part of a year (1880年代, 2003年底).
-_DATE = re.compile(r"\d{1,4}年(?![代间間底初末中])(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月(?:\d{1,2}[日号])?")
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
@@ -157,12 +155,12 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
             # 民国|18年, 公元|前…: an era is).
-            if (m := _DATE.search(piece)) and 0 < m.start() <= 2 and piece[m.start() - 1] in "于在自从到至":
+            if (m := CALENDAR_DATE.search(piece)) and 0 < m.start() <= 2 and piece[m.start() - 1] in "于在自从到至":
                 piece = piece[m.start():]
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
-            if (m := _DATE.match(piece)) and m.end() < len(piece):
+            if (m := CALENDAR_DATE.match(piece)) and m.end() < len(piece):
                 # ...and a second date joined to it: 分别在1753年和1762年(发现).
-                if (more := _MORE_DATE.match(piece, m.end())) and (m2 := _DATE.match(piece, more.end())):
+                if (more := _MORE_DATE.match(piece, m.end())) and (m2 := CALENDAR_DATE.match(piece, more.end())):
                     m = m2
                 piece = piece[:m.end()]
             # Asked for the year: the year answers it, not the full date (1945年1月17日).

@@ -284,6 +284,19 @@ WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一�
 # 第三纪中新世, 1880年代, 清朝时期).
 TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
                    r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
+# Dates as Chinese writes them with 年/月/日, built from one set of parts. Each check wants a
+# different cut of them, named here so none re-spells them:
+_YEAR = r"\d{1,4}年"  # 396年, 1945年
+_MONTH_DAY = r"\d{1,2}月(?:\d{1,2}[日号])?"  # 9月, 9月6日
+# A date by the calendar, as a short answer is cut to it: not a decade or a part of a year
+# (1880年代, 2003年底).
+CALENDAR_DATE = re.compile(rf"{_YEAR}(?![代间間底初末中])(?:{_MONTH_DAY})?|{_MONTH_DAY}")
+# A year, with its month and day if given, and a 的 after it: what a date is given *to*
+# follows ("1929年的第1届颁奖典礼").
+DATED = re.compile(rf"{_YEAR}(?:{_MONTH_DAY})?的?")
+# A date that answers "when" when a quote is read for one: a 4-digit year (a bare 18年 is a
+# duration as often as a date), a day of a month, or a month.
+DATE_ANSWER = re.compile(rf"\d{{4}}年(?:{_MONTH_DAY})?|\d{{1,2}}月\d{{1,2}}[日号]|\d{{1,2}}月份?")
 # A date written out, as far as it runs: 2003年, 396年五月初九, 1969年至1970年间, 19世纪60年代.
 DATE_RUN = re.compile(r"(?:[0-9０-９]{1,4}\s*(?:年代|年|月|日|号|世纪)|[一二三四五六七八九十]{1,3}月|初[一二三四五六七八九十]+"
                       r"|[上中下]旬|[初中末]期|年?间|[至到和、-](?=[0-9０-９]))+")
