@@ -66,10 +66,11 @@ def batch_costs(gguf: Path, threads: int, sizes=(1, 2, 4, 8), reps: int = 5) -> 
     Prompt lookup pays only when a batch of n costs well under n single steps."""
     import llama_cpp
 
-    from rag.generate.llama import _llama_class
+    from rag.generate.llama import _llama_class, amx_build, plain_cpu_buffers
 
-    llm = _llama_class(lookup=True)(model_path=str(gguf), n_ctx=2048, n_threads=threads,
-                                    n_threads_batch=threads, n_batch=512, verbose=False)
+    with plain_cpu_buffers(amx_build()):  # as run_raw: no AMX kernels (they may segfault)
+        llm = _llama_class(lookup=True)(model_path=str(gguf), n_ctx=2048, n_threads=threads,
+                                        n_threads_batch=threads, n_batch=512, verbose=False)
     llm.verify_window = max(sizes) + 1  # logits for every position, as in verification
     text = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").iterdir()) if p.is_file())
     tokens = llm.tokenize(text.encode(), add_bos=False)[: 500 + max(sizes)]
@@ -121,7 +122,13 @@ def raw_prompt(question: str, texts: list[str]) -> list[dict]:
 def run_raw(gguf: Path, threads: int, items: list[tuple[dict, list[str]]], check: Callable) -> Run:
     from llama_cpp import Llama
 
-    llm = Llama(model_path=str(gguf), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False)
+    from rag.generate.llama import amx_build, plain_cpu_buffers
+
+    # Raw, but not crashing: where llama.cpp was built with its AMX kernels, they segfault at
+    # the first tile instruction on some machines (see rag/generate/llama.py); the baseline
+    # loads its weights into plain CPU buffers as our generator does, or it measures nothing.
+    with plain_cpu_buffers(amx_build()):
+        llm = Llama(model_path=str(gguf), n_ctx=4096, n_threads=threads, n_threads_batch=threads, verbose=False)
     run = Run("raw llama_cpp.Llama, whole chunks")
     for i, (q, texts) in enumerate(items):
         messages = raw_prompt(q["question"], texts)

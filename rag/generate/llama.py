@@ -113,7 +113,7 @@ def _llama_class(lookup: bool):
     return LookupLlama
 
 
-def _amx_build() -> bool:
+def amx_build() -> bool:
     """llama.cpp was compiled with its AMX matrix kernels (pip builds for the CPU it runs on,
     so any Xeon since Sapphire Rapids). Those kernels crash the process on some machines
     (SIGSEGV at the first tile instruction: llama.cpp issue 20824; the per-thread XTILEDATA
@@ -125,7 +125,7 @@ def _amx_build() -> bool:
 
 
 @contextmanager
-def _plain_cpu_buffers(active: bool):
+def plain_cpu_buffers(active: bool):
     """While loading a model: weights in plain CPU buffers (``use_extra_bufts`` off), so no
     AMX kernel ever runs. llama-cpp-python 0.3 has no argument for it: its constructor
     reads ``llama_model_default_params()``, which is wrapped for the duration."""
@@ -162,7 +162,7 @@ def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[
         raise ModelError(f"llama-cpp-python is not installed ({_first_line(e)})",
                          "pip install 'llama-cpp-python>=0.3.36,<0.4'") from e
     try:
-        with _plain_cpu_buffers(_amx_build()):
+        with plain_cpu_buffers(amx_build()):
             llm = _llama_class(bool(lookup))(model_path=str(path), n_ctx=n_ctx, n_threads=threads,
                                              n_threads_batch=threads, n_batch=512, verbose=False)
     except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
