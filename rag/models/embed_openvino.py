@@ -122,10 +122,8 @@ def cached_verdict(path: Path) -> dict | None:
 
 
 def check(ov_emb: OpenVinoPassages, export: OnnxEmbedder, path: Path) -> dict:
-    """OpenVINO's vectors of the probes against ONNX Runtime's float32 ones, from ``path``
-    when this export, version, precision and CPU were checked before."""
-    if (verdict := cached_verdict(path)) is not None:
-        return verdict
+    """OpenVINO's vectors of the probes against ONNX Runtime's float32 ones; the verdict is
+    saved at ``path`` for the next process (openvino_passages reads it first)."""
     theirs = export._encode(list(PROBES), False)  # the verified float32 export on ONNX Runtime
     ours = ov_emb._encode(list(PROBES), False)
     cos = float((ours * theirs).sum(axis=1).min())
@@ -161,7 +159,7 @@ def openvino_passages(export: OnnxEmbedder, precision: str, threads: int, requir
                 raise
             print(f"rag: passages are embedded by torch: {e}", file=sys.stderr, flush=True)
             return None
-        verdict = check(emb, export, path)
+        verdict = verdict or check(emb, export, path)
     if verdict["ok"]:
         return emb
     problem = (f"OpenVINO {precision} differs from the float32 export (cosine {verdict['min_cosine']:.5f} "
