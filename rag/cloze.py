@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, fold_each
+from .zh import ASKS_YEAR, CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, fold_each
 
 # Where a clause ends (not at 、: it joins the items of a list answer; nor at a bracket,
 # which may stand inside a name: 日本四国（地区）联赛球队).
@@ -22,21 +22,20 @@ _CLASSIFIER = re.compile(r"^[个些种类位家座所条部本支只件项]")
 _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
 _LONGEST_ANCHOR = 8
-_ASKS_YEAR = re.compile(r"哪一?年|何年")
 # A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
 _COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
 
 
-def cloze(question: str, sentence: str, question_word: re.Pattern) -> str | None:
-    """The span of ``sentence`` standing where ``question_word`` stands in ``question``."""
+def cloze(question: str, sentence: str) -> str | None:
+    """The span of ``sentence`` standing where the question word stands in ``question``."""
     from .lexical import tagged
 
     q, folded = fold_each(question), fold_each(sentence)
-    m = question_word.search(q)
+    m = QUESTION_WORD.search(q)
     if not m:
         return None
     begin = m.start()
-    while more := question_word.match(q, m.end()):  # 哪|几个
+    while more := QUESTION_WORD.match(q, m.end()):  # 哪|几个
         m = more
     left = re.sub(r"[^\w]", "", q[:begin]).rstrip(rs.EDGE)
     right = re.sub(r"[^\w]", "", q[m.end():])
@@ -116,7 +115,7 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
             # (民国|18年, 公元前|200年: an era is part of the date.)
             a = m.start() if m.start() == 0 or span[m.start() - 1] in "在于自从到至" else 0
             date = m.group(0).rstrip("至到和、-")
-            if _ASKS_YEAR.search(q) and (y := re.match(r"[0-9０-９]{1,4}年(?!代)", date)):
+            if ASKS_YEAR.search(q) and (y := re.match(r"[0-9０-９]{1,4}年(?!代)", date)):
                 date = y.group(0)  # 哪一年: 2010年, not 2010年10月26日
             return start + a, start + m.start() + len(date)
     covered = rs.covered(span, q)

@@ -25,14 +25,8 @@ from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import CONTEXT_NOTE
-from .zh import CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
-# Question words: never part of what the answer restates.
-# A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
-_QUESTION_WORD = re.compile(
-    r"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?"
-    r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
-    r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
 _CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|^[^的]*是谁[？?]?$|^什么是"
@@ -45,7 +39,6 @@ _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
 _PLURAL = re.compile(r"哪些|哪几")  # 有几个 asks a count, not for the items
 _LIST_JOIN = re.compile(r"\s*(?:[，,、]|和|及|与|以及|、以及)\s*")
-_ASKS_YEAR = re.compile(r"哪一?年|何年")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
@@ -70,7 +63,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
-    if not _CLAUSAL.search(question) and (filled := cloze(question, sentence, _QUESTION_WORD)):
+    if not _CLAUSAL.search(question) and (filled := cloze(question, sentence)):
         if (found := _locate(filled, sources)) and len(found) == len(filled):
             return found
     candidates = _candidates(question, sentence, titles)
@@ -93,7 +86,7 @@ def _bare(question: str, sentence: str) -> str | None:
         return None
     from .lexical import segment, tagged
 
-    m = _QUESTION_WORD.search(question)
+    m = QUESTION_WORD.search(question)
     asked = [w for w in segment(question[:m.start()] if m else question) if len(w) >= 2]
     if asked and fold_each(asked[-1]) in fold_each(text):
         return None
@@ -117,7 +110,7 @@ def _answering_sentence(question: str, text: str) -> str:
 def _asked(question: str) -> str:
     """The question as an answer sentence is compared with: folded, its question word
     blanked (it is never part of what the answer restates)."""
-    return fold_each(_QUESTION_WORD.sub("□", question))
+    return fold_each(QUESTION_WORD.sub("□", question))
 
 
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
@@ -142,7 +135,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
     wants_time = bool(WHEN_Q.search(question))
-    asks_year = bool(_ASKS_YEAR.search(question))
+    asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
     asks_who = "谁" in question  # a person, not a work
     ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
@@ -240,7 +233,7 @@ def _slot(question: str) -> tuple[str, str]:
     """The two characters just before and just after the question word (function characters
     skipped): what the answer sentence should have on either side of the answer."""
     folded = fold_each(question)
-    m = _QUESTION_WORD.search(folded)
+    m = QUESTION_WORD.search(folded)
     if not m:
         return "", ""
     left = re.sub(r"[^\w]", "", folded[:m.start()]).rstrip(rs.EDGE)

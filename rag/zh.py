@@ -280,6 +280,13 @@ ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
 
 QUANTITY_Q = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
+ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
+# Question words, whole (short answers: never part of what the answer restates).
+# A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
+QUESTION_WORD = re.compile(
+    r"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?"
+    r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
+    r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
 # 第三纪中新世, 1880年代, 清朝时期).
 TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"

@@ -442,9 +442,8 @@ def test_the_slot_between_what_precedes_and_follows_the_question_word():
     # No anchor in the sentence (it does not restate the question): no slot, the other
     # rules answer.
     from rag.cloze import cloze
-    from rag.short import _QUESTION_WORD
 
-    assert cloze("那座桥什么时候通车？", "1968年10月，大桥正式通车。", _QUESTION_WORD) is None
+    assert cloze("那座桥什么时候通车？", "1968年10月，大桥正式通车。") is None
 
 
 def test_a_count_keeps_its_measure_but_not_what_was_counted():
@@ -495,21 +494,17 @@ def test_a_verb_after_the_name_is_not_part_of_it_nor_is_an_ordinal_a_name():
     answer = "法国曾与卡斯蒂利亚王国达成协议划定边界[1]。"
     assert short_answer("法国曾与哪一个王国协议划定边界？", answer, [_cite(quote)]) == "卡斯蒂利亚王国"
     from rag.cloze import cloze
-    from rag.short import _QUESTION_WORD
 
-    assert cloze("她发现了哪个完整的化石？", "她发现了第一具完整的恐龙化石。", _QUESTION_WORD) is None
-    assert cloze("他在1993年当选了第几届人大代表？", "他在1993年当选了第八届人大代表。", _QUESTION_WORD) == "第八届"
+    assert cloze("她发现了哪个完整的化石？", "她发现了第一具完整的恐龙化石。") is None
+    assert cloze("他在1993年当选了第几届人大代表？", "他在1993年当选了第八届人大代表。") == "第八届"
 
 
 def test_a_bracket_inside_the_slot_and_the_year_when_the_year_is_asked():
     from rag.cloze import cloze
-    from rag.short import _QUESTION_WORD
 
     # A bracket stands inside a name; a comma ends the clause.
-    assert cloze("这名球员现在效力于哪个球队？", "这名球员现效力于日本四国（地区）联赛球队。",
-                 _QUESTION_WORD) == "日本四国（地区）联赛球队"
-    assert cloze("这名球员现在效力于哪个球队？", "这名球员现效力于北方联赛球队，担任队长。",
-                 _QUESTION_WORD) == "北方联赛球队"
+    assert cloze("这名球员现在效力于哪个球队？", "这名球员现效力于日本四国（地区）联赛球队。") == "日本四国（地区）联赛球队"
+    assert cloze("这名球员现在效力于哪个球队？", "这名球员现效力于北方联赛球队，担任队长。") == "北方联赛球队"
     # 哪一年 is answered by the year; 什么时候 by the whole date.
-    assert cloze("这座车站哪一年启用？", "这座车站于2010年10月26日启用。", _QUESTION_WORD) == "2010年"
-    assert cloze("这座车站什么时候启用？", "这座车站于2010年10月26日启用。", _QUESTION_WORD) == "2010年10月26日"
+    assert cloze("这座车站哪一年启用？", "这座车站于2010年10月26日启用。") == "2010年"
+    assert cloze("这座车站什么时候启用？", "这座车站于2010年10月26日启用。") == "2010年10月26日"
