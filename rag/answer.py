@@ -21,7 +21,7 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .relevance import (complete_from_quote, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
                         missing_terms, missing_years)
 from .retrieve import Retriever
-from .rewrite import CONTEXT_NOTE, rewrite
+from .rewrite import rewrite, without_note
 from .short import short_answer
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
@@ -71,7 +71,7 @@ class Pipeline:
         if self.config.cross_lingual and {lang, self.retriever.language} == {"en", "zh"}:
             yield StreamEvent("status", "translating the question")
             if lang == "en":
-                keep = [n for n in latin_names(CONTEXT_NOTE.sub("", standalone)) if self.retriever.uses_term(n)]
+                keep = [n for n in latin_names(without_note(standalone)) if self.retriever.uses_term(n)]
                 translated = to_chinese_question(standalone, self.generator, keep)
             else:
                 translated = to_english_question(standalone, self.generator)
@@ -100,7 +100,7 @@ class Pipeline:
             return
         # A follow-up's context note finds the passages; the model is asked the question
         # itself, else it answers the previous question too ("…[4]。如果遊客要登上…").
-        asked = CONTEXT_NOTE.sub("", standalone).strip() or standalone
+        asked = without_note(standalone) or standalone
         messages, used = build_messages(asked, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")

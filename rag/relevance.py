@@ -32,7 +32,7 @@ from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, tagged, tokenize
-from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT
+from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .zh import (CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
                  stem_en, to_simplified)
 
@@ -54,7 +54,7 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     previous question's: the answer must be about the company asked about before."""
     question = to_simplified(question)  # the patterns here are written in simplified characters
     note = CONTEXT_NOTE.search(question)
-    question = CONTEXT_NOTE.sub("", question).strip()
+    question = without_note(question)
     latin, subject = _own_terms(question)
     if note and not subject and _NO_SUBJECT.match(question):
         previous = _NOTE_LEAD.sub("", note.group(0)).rstrip("）) ")
@@ -164,7 +164,7 @@ def missing_years(question: str, cited_texts: list[str]) -> list[str]:
     """Years the question names that no cited passage mentions: "What was the revenue in
     2020?" is not answered by a passage that gives 2023's, however well it supports the
     figure. Any language; empty = fine."""
-    asked = dict.fromkeys(_YEAR.findall(CONTEXT_NOTE.sub("", fold(question))))
+    asked = dict.fromkeys(_YEAR.findall(fold(without_note(question))))
     if not asked or not cited_texts:
         return []
     stated = set(_YEAR.findall(fold(" ".join(cited_texts))))
@@ -188,7 +188,7 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     retrieval and the verifier: they are what the passages were found by. Empty = fine."""
     if lang != "en" or not evidence:
         return []
-    question = CONTEXT_NOTE.sub("", question)
+    question = without_note(question)
     words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
     aspect = list(dict.fromkeys(w.lower().strip("'-") for w in words if len(w) > 2))  # as asked, for the log
     if not aspect:
@@ -207,7 +207,7 @@ def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]
     Returns the words missing when most are; empty = fine."""
     if lang != "zh" or not evidence or question_terms(question)[1]:
         return []
-    question = to_simplified(CONTEXT_NOTE.sub("", question))
+    question = to_simplified(without_note(question))
     if not _ASKS_FIRST.match(question):
         return []  # a question that opens with its subject has it checked (missing_terms)
     words = [t for t in dict.fromkeys(tokenize(question)) if len(t) >= 2 and t not in STOPWORDS
@@ -222,7 +222,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
     near the quotes, the date found there belongs to another event ("2024年的观众…",
     "S3芯片在2025年5月正式立项"): returns those words; empty = fine."""
-    question = to_simplified(CONTEXT_NOTE.sub("", question))
+    question = to_simplified(without_note(question))
     m = WHEN_Q.search(question) if lang == "zh" else None
     if not m or not evidence:
         return []
@@ -269,14 +269,14 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
     date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
     if lang == "en":
-        question, answer = CONTEXT_NOTE.sub("", question), strip_markers(answer)
+        question, answer = without_note(question), strip_markers(answer)
         if _EN_WHEN.search(question) and not _EN_TIME.search(answer):
             return "time"
         return "quantity" if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) else None
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)
-    if WHEN_Q.search(CONTEXT_NOTE.sub("", question)) and not TIME.search(strip_markers(answer)):
+    if WHEN_Q.search(without_note(question)) and not TIME.search(strip_markers(answer)):
         return "time"
     return "quantity" if lacks_quantity(question, answer, lang) else None
 
@@ -313,5 +313,5 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     """True when the question asks how many / how much and the answer states no numeral."""
     if lang != "zh":
         return False
-    question, answer = to_simplified(CONTEXT_NOTE.sub("", question)), to_simplified(answer)
+    question, answer = to_simplified(without_note(question)), to_simplified(answer)
     return bool(QUANTITY_Q.search(question)) and not NUMERAL.search(strip_markers(answer))

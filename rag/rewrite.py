@@ -33,6 +33,12 @@ def is_followup(question: str) -> bool:
 CONTEXT_NOTE = re.compile(r"(?:（接上文| \(following up on).*$", re.S)
 
 
+def without_note(question: str) -> str:
+    """The question a user asked, without the context note a rewrite appended. Strip it
+    before folding: fold turns （ into ( and the note would no longer be found."""
+    return CONTEXT_NOTE.sub("", question).strip()
+
+
 # "那Momenta呢？" after "MiniMax的创始人是谁？": the same question about another subject.
 _WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
 # The subject of a question: what comes before its first 的/是/有 (relevance.py uses it too).
@@ -60,7 +66,7 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
     if not last_user:
         return question
     # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
-    last_user = CONTEXT_NOTE.sub("", last_user).strip()
+    last_user = without_note(last_user)
     if lang == "zh" and (swapped := _swap_subject(question, last_user)):
         return swapped
     if lang == "en":

@@ -24,7 +24,7 @@ from . import restated as rs
 from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
-from .rewrite import CONTEXT_NOTE
+from .rewrite import without_note
 from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Asked for a reason, a manner or a description: a clause answers it.
@@ -49,7 +49,7 @@ _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|�
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
-    question = to_simplified(CONTEXT_NOTE.sub("", question).strip())  # patterns are simplified
+    question = to_simplified(without_note(question))  # patterns are simplified
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
     if not evidence or not text:

@@ -266,6 +266,16 @@ def test_a_year_the_question_names_must_be_in_the_cited_passage():
     assert missing_years("Who founded it?", [passage]) == []
 
 
+def test_a_year_only_the_previous_question_named_is_not_asked_for():
+    # A follow-up carries the previous question as a note; its years were asked before,
+    # not now. The note is "（接上文…" and folding would turn its bracket into "(".
+    from rag.relevance import missing_years
+
+    passage = ["该桥于2001年竣工，全长3.2公里。"]
+    assert missing_years("它哪一年竣工？（接上文：1990年开工的那座桥叫什么？）", passage) == []
+    assert missing_years("它2008年的车流量是多少？（接上文：那座桥叫什么？）", passage) == ["2008"]
+
+
 @pytest.mark.parametrize("question, answer, kind", [
     ("How much does the utility charge per cubic metre?", "The utility charges per cubic metre of water [1].", "quantity"),
     ("How much does the utility charge per cubic metre?", "It charges 2.10 euros per cubic metre [1].", None),
