@@ -61,9 +61,9 @@ def cloze(question: str, sentence: str) -> str | None:
     end = _clause_end(folded, start)
     if rest:
         at = _find_anchor(folded, rest, start, end)
-        if at is None:
+        if at is None and not (head and _names_kind(words[n_head:]) and folded[start:end].rstrip(rs.EDGE).endswith(head[-1])):
             return None
-        end = at
+        end = end if at is None else at
     if left and q[begin - 1:begin] == "第" and folded[start - 1:start] == "第":
         start -= 1  # 第几届: the ordinal answers, 第 and all
     while start < end and (folded[start] in rs.EDGE or folded[start].isspace()):
@@ -82,10 +82,14 @@ def cloze(question: str, sentence: str) -> str | None:
 
 
 def _after(folded: str, left: str) -> int | None:
-    """Just after the longest end (2+ characters) of ``left`` that the sentence contains."""
+    """Just after the longest end (2+ characters) of ``left`` that the sentence contains.
+    ``left`` has no punctuation, so neither has the text searched: "《某书》以" restates
+    "某书以"."""
+    kept = [i for i, c in enumerate(folded) if re.match(r"\w", c)]
+    plain = "".join(folded[i] for i in kept)
     for n in range(min(len(left), _LONGEST_ANCHOR), 1, -1):
-        if (at := folded.find(left[-n:])) >= 0:
-            return at + n
+        if (at := plain.find(left[-n:])) >= 0:
+            return kept[at + n - 1] + 1
     return None
 
 
@@ -99,9 +103,22 @@ def _clause_end(folded: str, start: int) -> int:
 def _find_anchor(folded: str, rest: str, start: int, end: int) -> int | None:
     """Where what follows the question word resumes: its first three characters (two, if
     that is all there is), within the clause."""
-    key = rest[:3] if len(rest) >= 3 else rest
-    at = folded.find(key, start, end) if len(key) >= 2 else -1
-    return at if at >= 0 else None
+    # (来)庆祝该节日: a linking character the sentence leaves out; not 的 (哪国|的人 is
+    # 波兰人, and "的个人专辑" is not "第二张个人专辑").
+    for skip in (0, 1) if rest[0] not in "的之" else (0,):
+        key = rest[skip:skip + 3] if len(rest) >= skip + 3 else rest[skip:]
+        at = folded.find(key, start, end) if len(key) >= 2 else -1
+        if at >= 0:
+            return at
+    return None
+
+
+def _names_kind(words: list[tuple[str, str]]) -> bool:
+    """Is what follows the thing asked for only "的" and nouns (什么科|的鱼类)? It names the
+    kind of thing the subject is, and the sentence may say so without repeating it
+    ("…属于银汉鱼目银汉鱼科"): the slot then runs to the clause's end, if that ends in
+    the thing asked for (科)."""
+    return len(words) >= 2 and words[0][0] == "的" and all(t.startswith(_NOUN_TAGS) and t != "vn" for _, t in words[1:])
 
 
 def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tuple[int, int]:

@@ -508,3 +508,23 @@ def test_a_bracket_inside_the_slot_and_the_year_when_the_year_is_asked():
     # 哪一年 is answered by the year; 什么时候 by the whole date.
     assert cloze("这座车站哪一年启用？", "这座车站于2010年10月26日启用。") == "2010年"
     assert cloze("这座车站什么时候启用？", "这座车站于2010年10月26日启用。") == "2010年10月26日"
+
+
+def test_the_slot_when_the_sentence_drops_a_linking_word_or_punctuation():
+    from rag.cloze import cloze
+
+    # (来)庆祝: the sentence leaves out a linking character after the slot; not 的.
+    assert cloze("村民要穿上什么来庆祝丰收？", "每年秋天村民都会穿上红衣庆祝丰收。") == "红衣"
+    assert cloze("许多瑞典人以及哪一个国家的人到过那里？", "瑞典人以及挪威人都到过那里。") is None
+    # The question's title marks are not in the anchor: 《晨歌》以 restates 《晨歌》以.
+    assert cloze("《晨歌》以哪座城市为背景？", "《晨歌》以里斯本为背景，讲述一对姐妹的故事。") == "里斯本"
+    assert cloze("《晨歌》以哪座城市为背景？", "这部小说出版于1990年。") is None
+
+
+def test_the_kind_asked_for_ends_the_slot_when_the_sentence_does_not_restate_the_rest():
+    from rag.cloze import cloze
+
+    # 什么科|的鱼类: "属于…鲈形目鮨科" names the family and stops there.
+    assert cloze("这种鱼是什么科的鱼类？", "这种鱼属于辐鳍鱼纲鲈形目鮨科。") == "辐鳍鱼纲鲈形目鮨科"
+    # What fills the clause does not end in the kind asked for (色): no slot.
+    assert cloze("这种鸟是什么颜色的鸟？", "这种鸟体型很小，常在水边活动。") is None
