@@ -4,7 +4,8 @@ Everything after generation -- citation verification, the relevance checks, comp
 answer from its quote, short answers, the answer's script -- is deterministic given what
 the model wrote. `rag eval FILE --replay OLD/results.jsonl` runs the pipeline with the
 real retriever and a generator that returns, for each question, the answer the model gave
-in that earlier run (``model_answer``, else ``answer``). A rule change is then measured on
+in that earlier run (``model_answer``, else ``answer``; both ``attempts`` when it was
+asked twice). A rule change is then measured on
 a whole development set in seconds instead of an hour, and the figures differ from a real
 run only where the rule changed what the model is shown.
 
@@ -31,13 +32,20 @@ class ReplayGenerator:
 
     def __init__(self, rec: "Recorded"):
         self.rec = rec
+        self._question: str | None = None
+        self._calls = 0
 
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
                stop: list[str] | None = None) -> Iterator[str]:
-        text = self.rec.answers.get(self.rec.current or "")
-        if text is None:
+        texts = self.rec.answers.get(self.rec.current or "")
+        if texts is None:
             raise KeyError(self.rec.current)
-        yield text
+        if self._question != self.rec.current:
+            self._question, self._calls = self.rec.current, 0
+        # The n-th call of a question gets its n-th recorded attempt; an earlier run that
+        # asked once is asked the same again (its second look is not known).
+        yield texts[min(self._calls, len(texts) - 1)]
+        self._calls += 1
 
     def count_tokens(self, text: str) -> int:
         return len(text)
@@ -47,7 +55,7 @@ class ReplayGenerator:
 class Recorded:
     """What an earlier run's rows offer a replay."""
 
-    answers: dict[str, str] = field(default_factory=dict)  # question id -> what the model wrote
+    answers: dict[str, list[str]] = field(default_factory=dict)  # question id -> what the model wrote, per call
     copied: dict[str, dict] = field(default_factory=dict)  # id -> row to copy unchanged
     # The question being replayed, by id: two follow-ups may ask the same words ("它的首都
     #是哪里？") after different conversations.
@@ -73,7 +81,7 @@ def recorded(path: Path) -> Recorded:
             continue
         lang = question_language(row["question"])
         raw = row.get("model_answer") or (REFUSAL[lang] if reason == "model" else row["answer"])
-        out.answers[row["id"]] = raw
+        out.answers[row["id"]] = row.get("attempts") or [raw]
     return out
 
 

@@ -292,6 +292,9 @@ class Answer:
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
     short_answer: str | None = None  # the exact words of a verified quote that answer it (short.py)
     calibration: str | None = None  # the weak-evidence threshold in force (Calibration.describe)
+    # What the model wrote, in order, when it was asked twice: the checks rejected its
+    # answer from all the passages, and it read the top passage alone (answer.py).
+    attempts: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -308,4 +311,5 @@ class Answer:
             "retrieved": [h.to_json() for h in self.retrieved],
             "timings": self.timings.to_json(),
             "calibration": self.calibration,
+            "attempts": self.attempts,
         }

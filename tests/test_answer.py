@@ -181,3 +181,59 @@ def test_is_refusal():
     assert is_refusal("根据现有资料无法回答该问题。")
     assert is_refusal("The documents do not contain the answer to this question.")
     assert not is_refusal("MiniMax于1月9日登陆港交所[1]。")
+
+
+def _three_docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bridge.md").write_text("# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n", encoding="utf-8")
+    (docs / "lake.md").write_text("# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n", encoding="utf-8")
+    (docs / "tower.md").write_text("# 古塔\n\n城北古塔建于明代，塔高四十米。\n", encoding="utf-8")
+    return docs
+
+
+def _by_passages(many: str, alone: str):
+    """A scripted model that answers ``many`` when shown several passages, ``alone`` when
+    shown one (the second look at the top passage)."""
+    def script(messages):
+        return alone if messages[-1]["content"].count("标题：") == 1 else many
+    return script
+
+
+def test_a_rejected_answer_gets_a_second_look_at_the_top_passage_alone(tmp_path, fake_embedder):
+    # From all the passages the model took a fact from a passage it should not have
+    # (unsupported as cited); alone with the top passage it reads it right.
+    gen = FakeGenerator(_by_passages("江桥于1958年竣工[3]。", "江桥于2001年竣工[1]。"))
+    p = _pipeline(tmp_path, _three_docs(tmp_path), fake_embedder, gen)
+    events = list(p.stream("江桥是哪一年竣工的？", k=3))
+    a = events[-1].answer
+    assert not a.refused and "2001年" in a.answer and a.citations[0].chunk.doc_id == "bridge.md"
+    assert a.attempts == ["江桥于1958年竣工[3]。", "江桥于2001年竣工[1]。"]
+    assert len(gen.calls) == 2 and gen.calls[-1][-1]["content"].count("标题：") == 1
+    # Only the first attempt was streamed; the second is announced, then given checked.
+    streamed = "".join(e.text for e in events if e.kind == "token")
+    assert streamed == "江桥于1958年竣工[3]。"
+    assert any(e.kind == "status" and "alone" in e.text for e in events)
+
+
+def test_no_second_look_for_an_accepted_answer_a_refusal_or_an_answer_from_the_top_passage(tmp_path, fake_embedder):
+    docs = _three_docs(tmp_path)
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "不该被问到"))
+    a = _pipeline(tmp_path / "a", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    assert not a.refused and a.attempts == [] and len(gen.calls) == 1
+    gen = FakeGenerator(_by_passages("根据现有资料无法回答该问题。", "江桥于2001年竣工[1]。"))
+    a = _pipeline(tmp_path / "b", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    assert a.refused and a.refusal_reason == "model" and len(gen.calls) == 1
+    # Rejected, but taken from the top passage already: reading it again only gives a
+    # wrong answer a second chance to pass.
+    gen = FakeGenerator(_by_passages("江桥于1990年竣工[1]。", "江桥于2001年竣工[1]。"))
+    a = _pipeline(tmp_path / "c", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    assert a.refused and a.refusal_reason == "unsupported" and len(gen.calls) == 1
+
+
+def test_a_second_look_that_is_rejected_too_leaves_the_question_refused(tmp_path, fake_embedder):
+    gen = FakeGenerator(_by_passages("江桥于1958年竣工[3]。", "江桥于1990年竣工[1]。"))
+    a = _pipeline(tmp_path, _three_docs(tmp_path), fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    assert a.refused and a.refusal_reason == "unsupported"
+    assert a.attempts == ["江桥于1958年竣工[3]。", "江桥于1990年竣工[1]。"]
+    assert a.to_json()["attempts"] == a.attempts

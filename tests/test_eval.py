@@ -420,4 +420,4 @@ def test_replay_copies_answers_made_through_a_translation(tmp_path):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     rec = recorded(path)
     assert set(rec.copied) == {"x1", "x2"}
-    assert rec.answers == {"f1": "2009年[1]。", "f2": "In 2009 [1]."}
+    assert rec.answers == {"f1": ["2009年[1]。"], "f2": ["In 2009 [1]."]}
