@@ -297,6 +297,31 @@ def test_full_run_writes_results_summary_and_report(tmp_path, qfile, index_dir, 
     assert "| hit@1 |" in format_tables(summary)
 
 
+def test_second_looks_are_counted_and_replayed_in_order(tmp_path, qfile, index_dir, fakes):
+    import re
+
+    def script(messages):  # strays to another passage when shown several, reads right alone
+        user = messages[-1]["content"]
+        if "问题：MiniMax是谁创立的" not in user:
+            return FakeGenerator._default(messages)
+        alone = len(re.findall(r"^\[\d+\]", user, re.M)) == 1
+        return "MiniMax由闫俊杰创立[1]。" if alone else "MiniMax由商汤创立[3]。"
+
+    fakes.generator = FakeGenerator(script)
+    first = run_eval(qfile, index_dir, tmp_path / "a", config=Config(), **fakes.kw())
+    assert first["second_looks"] == {"asked": 1, "kept": 1}
+    row = next(r for r in _rows(tmp_path / "a") if r["id"] == "a2")
+    assert row["attempts"] == ["MiniMax由商汤创立[3]。", "MiniMax由闫俊杰创立[1]。"] and not row["refused"]
+
+    def no_model(messages):
+        raise AssertionError("a replay must not generate")
+
+    fakes.generator = FakeGenerator(no_model)
+    again = run_eval(qfile, index_dir, tmp_path / "b", config=Config(), replay=tmp_path / "a" / RESULTS, **fakes.kw())
+    assert [(r["id"], r["answer"]) for r in _rows(tmp_path / "b")] == [(r["id"], r["answer"]) for r in _rows(tmp_path / "a")]
+    assert again["second_looks"] == {"asked": 1, "kept": 1}
+
+
 def test_replay_rechecks_saved_answers_without_the_model(tmp_path, qfile, index_dir, fakes):
     first = run_eval(qfile, index_dir, tmp_path / "a", config=Config(), **fakes.kw())
 
