@@ -1,8 +1,10 @@
-"""The answering pipeline: retrieve -> prompt -> generate (streamed) -> cite -> refuse.
+"""The answering pipeline: retrieve -> prompt -> generate (streamed) -> cite -> check ->
+(a rejected answer: one second look at the top passage alone) -> answer or refuse.
 
 ``Pipeline.stream`` yields events so the CLI and the web app show tokens as they arrive;
 the last event carries the finished ``Answer`` (whose text may differ from the streamed
-one: markers normalised, or replaced by a refusal when nothing in it is supported).
+one: markers normalised, the second look's answer, or a refusal when nothing in it is
+supported).
 """
 from __future__ import annotations
 
@@ -159,7 +161,7 @@ class Pipeline:
             model_answer=raw if raw != text else None, short_answer=short, calibration=in_force,
             attempts=attempts))
 
-    def _check(self, standalone: str, raw: str, used: list[Hit], lang: Lang) -> "Verdict":
+    def _check(self, standalone: str, raw: str, used: list[Hit], lang: Lang) -> Verdict:
         """Is ``raw`` backed by the passages ``used`` (its [n] = used[n-1]) and about what
         ``standalone`` asks? The cited answer, or why it is refused."""
         cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
