@@ -107,9 +107,10 @@ class Pipeline:
         cal = self.calibration(lang)
         in_force = cal.describe() if cal else None
 
-        def refuse(reason: RefusalReason, raw: str | None = None) -> Iterator[StreamEvent]:
+        def refuse(reason: RefusalReason, raw: str | None = None,
+                   attempts: list[str] | None = None) -> Iterator[StreamEvent]:
             return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script,
-                                in_force)
+                                in_force, attempts)
 
         if not retrieval.hits or cal is not None and cal.refuses(retrieval.top_dense, retrieval.top_bm25):
             yield from refuse("weak_evidence")
@@ -147,8 +148,7 @@ class Pipeline:
                 if second.reason is None:
                     raw, used, verdict = again, alone, second
         if verdict.reason is not None:
-            yield from self._refuse(question, retrieval.hits, timings, t0, verdict.reason, rewritten, out_lang, raw,
-                                    script, in_force, attempts)
+            yield from refuse(verdict.reason, raw, attempts)
             return
         cited = verdict.cited
         short = short_answer(standalone, cited.text, cited.citations)

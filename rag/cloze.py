@@ -61,7 +61,7 @@ def cloze(question: str, sentence: str) -> str | None:
     end = _clause_end(folded, start)
     if rest:
         at = _find_anchor(folded, rest, start, end)
-        if at is None and not (head and _names_kind(words[n_head:]) and folded[start:end].rstrip(rs.EDGE).endswith(head[-1])):
+        if at is None and not _kind_ends_clause(words[n_head:], head, folded[start:end]):
             return None
         end = end if at is None else at
     if left and q[begin - 1:begin] == "第" and folded[start - 1:start] == "第":
@@ -113,12 +113,14 @@ def _find_anchor(folded: str, rest: str, start: int, end: int) -> int | None:
     return None
 
 
-def _names_kind(words: list[tuple[str, str]]) -> bool:
-    """Is what follows the thing asked for only "的" and nouns (什么科|的鱼类)? It names the
-    kind of thing the subject is, and the sentence may say so without repeating it
-    ("…属于银汉鱼目银汉鱼科"): the slot then runs to the clause's end, if that ends in
-    the thing asked for (科)."""
-    return len(words) >= 2 and words[0][0] == "的" and all(t.startswith(_NOUN_TAGS) and t != "vn" for _, t in words[1:])
+def _kind_ends_clause(words: list[tuple[str, str]], head: str, clause: str) -> bool:
+    """Does the slot run to the clause's end? When what follows the thing asked for
+    (``head``) is only "的" and nouns (什么科|的鱼类), it names the kind of thing the subject
+    is, and the sentence may say so without repeating it ("…属于银汉鱼目银汉鱼科"): then
+    the clause answers, if it ends in the thing asked for (科)."""
+    names_kind = len(words) >= 2 and words[0][0] == "的" \
+        and all(t.startswith(_NOUN_TAGS) and t != "vn" for _, t in words[1:])
+    return bool(head) and names_kind and clause.rstrip(rs.EDGE).endswith(head[-1])
 
 
 def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tuple[int, int]:
