@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .markers import parse_markers, strip_markers
 from .records import Citation, Hit
 from .support import best_span, profile, support_score
-from .zh import TRAILING, claim_sentences, to_simplified
+from .zh import TRAILING, claim_sentences, dates, to_simplified
 
 # Chosen on the seed articles (and pinned by tests/test_cite.py): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the
@@ -283,18 +283,16 @@ def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) 
     )
 
 
-_YEAR_ON_DATE = re.compile(r"(\d{4})\s*年\s*(?=(\d{1,2})\s*月)")
-
-
 def drop_unstated_years(answer: str, passages: list[str]) -> str:
     """Remove a year the passages never attach to that month ("2021年1月9日" when the
     passage says "1月9日"). Small models "complete" dates from their own knowledge; the
     date itself is supported, the year is not, and a wrong year is worse than none."""
     norm = [unicodedata.normalize("NFKC", p).replace(" ", "") for p in passages]
 
-    def fix(m: re.Match) -> str:
-        year, month = m.group(1), m.group(2)
-        stated = any(f"{year}年{month}月" in p or f"{year}年{int(month):02d}月" in p for p in norm)
-        return m.group(0) if stated else ""
-
-    return _YEAR_ON_DATE.sub(fix, answer)
+    for d in reversed(dates(answer)):
+        if d.year is None or len(d.year) != 4:
+            continue
+        stated = any(f"{d.year}年{d.month}月" in p or f"{d.year}年{d.month:02d}月" in p for p in norm)
+        if not stated:
+            answer = answer[:d.start] + answer[d.month_start:]
+    return answer

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .markers import strip_markers
 from .records import Chunk
-from .zh import CJK, CJK_CHAR, CN_NUMBER, EN_STOP, claim_sentences, cn_number, fold, stem_en
+from .zh import CJK, CJK_CHAR, CN_NUMBER, EN_STOP, DateParts, claim_sentences, cn_number, dates, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
@@ -52,9 +52,6 @@ _NUMBER = re.compile(
     rf"(?<![\d.])(\d+(?:\.\d+)?)"
     rf"(?:\s*({_MAGNITUDE})|\s+(million|billion|trillion|thousand|percent)\b)?"
 )
-# 2023年4月, 2023年4月10日, 1月9日: one fact, so one token ("1月19日" must not pass because
-# the passage has "1月" and "19" somewhere).
-_DATE = re.compile(r"(?<!\d)(?:(\d{1,4})年)?(\d{1,2})月(?:(\d{1,2})[日号])?")
 
 
 def _canon(number: str) -> str:
@@ -64,8 +61,8 @@ def _canon(number: str) -> str:
     return f"{whole}.{frac}" if frac else whole
 
 
-def _date_parts(m: re.Match) -> list[str]:
-    return [_canon(v) + unit for v, unit in zip(m.groups(), "年月日") if v]
+def _date_parts(d: DateParts) -> list[str]:
+    return [_canon(str(v)) + unit for v, unit in zip((d.year, d.month, d.day), "年月日") if v]
 
 
 def _number(m: re.Match) -> tuple[str, str]:
@@ -109,13 +106,17 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     claim's bare "560" is vouched for by "560亿", but its "560万" is not)."""
     stated: list[tuple[str, str]] = []
     offered: set[tuple[str, str]] = set()
-    for m in _DATE.finditer(norm):
-        parts = _date_parts(m)
+    # 2023年4月, 2023年4月10日, 1月9日: one fact, so one token ("1月19日" must not pass
+    # because the passage has "1月" and "19" somewhere).
+    undated = norm
+    for d in reversed(dates(norm)):
+        parts = _date_parts(d)
         if len(parts) > 1:
             stated.append(("date", "".join(parts)))
             offered.update(("date", "".join(parts[i:j]))
                            for i in range(len(parts)) for j in range(i + 2, len(parts) + 1))
-    undated = _DATE.sub(lambda m: " " if len(_date_parts(m)) > 1 else m.group(0), norm)
+            undated = undated[:d.start] + " " + undated[d.end:]
+    stated.reverse()
     stated += [_counted(undated, m) or _number(m) for m in _NUMBER.finditer(undated)]
     for m in _NUMBER.finditer(norm):
         value, unit = _number(m)

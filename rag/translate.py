@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from .cite import REFUSAL_PATTERN
-from .zh import CJK, CJK_CHAR
+from .zh import CJK, CJK_CHAR, DateParts, dates
 
 
 class Streamer(Protocol):
@@ -149,10 +149,6 @@ _CURRENCY = {"美元": "US dollars", "美金": "US dollars", "港元": "HK dolla
              "人民币": "yuan", "元": "yuan"}
 _SCALE = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 _AMOUNT = re.compile(r"(近|约)?(\d+(?:\.\d+)?)(多)?(万亿|亿|万)(多)?(美元|美金|港元|港币|人民币|元)?")
-_FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})[日号]")
-_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})[日号]")
-_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![\d日号])")
-_BARE_MONTH = re.compile(r"(?<![\d年\-–~～])(\d{1,2})月份?(?![\d日号])")
 
 
 def _plain(value: Decimal) -> str:
@@ -180,13 +176,27 @@ def _amount(m: re.Match) -> str:
     return f"{text} {_CURRENCY[currency]}" if currency else text
 
 
+def _english_date(text: str, d: DateParts) -> str | None:
+    """The date as English writes it, or None to leave it as written: a year that is not
+    four digits (民国18年), a month that is none, the end of a range (3-5月), a month
+    with a number running on after it (4月15, no 日)."""
+    if not 1 <= d.month <= 12 or (d.year is not None and len(d.year) != 4):
+        return None
+    month = _MONTHS[d.month - 1]
+    if d.day is not None:
+        return f"{month} {d.day}, {d.year}" if d.year else f"{month} {d.day}"
+    if text[d.end:d.end + 1].isdigit() or (d.year is None and d.start and text[d.start - 1] in "-–~～"):
+        return None
+    return f"{month} {d.year}" if d.year else month
+
+
 def numbers_to_english(text: str) -> str:
     """Chinese amounts and dates in ``text`` written the English way; the rest unchanged."""
-    text = _FULL_DATE.sub(lambda m: f"{_MONTHS[int(m[2]) - 1]} {int(m[3])}, {m[1]}"
-                          if 1 <= int(m[2]) <= 12 else m[0], text)
-    text = _DAY.sub(lambda m: f"{_MONTHS[int(m[1]) - 1]} {int(m[2])}" if 1 <= int(m[1]) <= 12 else m[0], text)
-    text = _MONTH.sub(lambda m: f"{_MONTHS[int(m[2]) - 1]} {m[1]}" if 1 <= int(m[2]) <= 12 else m[0], text)
-    text = _BARE_MONTH.sub(lambda m: _MONTHS[int(m[1]) - 1] if 1 <= int(m[1]) <= 12 else m[0], text)
+    for d in reversed(dates(text)):
+        english = _english_date(text, d)
+        if english is not None:
+            end = d.end + (d.day is None and text[d.end:d.end + 1] == "份")  # 3月份
+            text = text[:d.start] + english + text[end:]
     return _AMOUNT.sub(_amount, text)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Literal
 
@@ -307,6 +308,32 @@ DATE_ANSWER = re.compile(rf"\d{{4}}年(?:{_MONTH_DAY})?|\d{{1,2}}月\d{{1,2}}[�
 # A date written out, as far as it runs: 2003年, 396年五月初九, 1969年至1970年间, 19世纪60年代.
 DATE_RUN = re.compile(r"(?:[0-9０-９]{1,4}\s*(?:年代|年|月|日|号|世纪)|[一二三四五六七八九十]{1,3}月|初[一二三四五六七八九十]+"
                       r"|[上中下]旬|[初中末]期|年?间|[至到和、-](?=[0-9０-９]))+")
+
+
+@dataclass(frozen=True)
+class DateParts:
+    """A date with a month, its parts as written ("2021年1月9日", "4月", "1月9号"):
+    for the checks that compare dates and the rewrite that writes them in English."""
+    start: int
+    end: int
+    month_start: int  # where the month begins (the year, if any, is text[start:month_start])
+    year: str | None  # digits as written: 396, 2021
+    month: int
+    day: int | None
+
+
+# Spaces allowed: text taken out of PDFs often reads "2021 年 1 月 9 日".
+_DATE_PARTS = re.compile(r"(?<!\d)(?:(\d{1,4})\s*年\s*)?(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
+
+
+def dates(text: str) -> list[DateParts]:
+    """Every date of ``text`` that names a month, with its year and day when written next
+    to it. A bare year (2014年) is not one: it is a number to the checks."""
+    return [DateParts(m.start(), m.end(), m.start(2), m.group(1), int(m.group(2)),
+                      int(m.group(3)) if m.group(3) else None)
+            for m in _DATE_PARTS.finditer(text)]
+
+
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
 # A number written in Chinese characters (五, 十二, 一百零五, 两千, 一九四五).
 CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+")

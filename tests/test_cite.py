@@ -315,6 +315,9 @@ def test_unstated_year_dropped_from_a_stated_date():
     # a year the passage does state with that month stays
     assert drop_unstated_years("商汤于2023年4月推出日日新[1]。", [passage]) == "商汤于2023年4月推出日日新[1]。"
     assert drop_unstated_years("成立于2014年。", [passage]) == "成立于2014年。"  # not a date with month
+    # a month written 01 is the same month; a spaced date in the answer is a date too
+    assert drop_unstated_years("商汤于2023年04月推出日日新[1]。", [passage]) == "商汤于2023年04月推出日日新[1]。"
+    assert drop_unstated_years("于2021 年 1 月 9 日登陆", [passage]) == "于1 月 9 日登陆"
 
 
 def test_bare_answers_are_verified_and_repointed():
@@ -376,3 +379,10 @@ def test_years_and_approximate_counts_in_chinese_characters_vouch_for_digits():
     assert support_score("钟楼建于1925年", passage) == 1.0
     assert support_score("钟楼至今已有200多年历史", passage) == 0.0
     assert support_score("钟楼建于1926年", passage) == 0.0
+
+
+def test_a_spaced_date_in_a_passage_is_one_date():
+    # PDF text often comes out spaced; the date is still one fact, checked whole.
+    passage = "南京长江大桥于 1968 年 12 月 29 日 全面建成通车。"
+    assert support_score("南京长江大桥于1968年12月29日全面建成通车", passage) == 1.0
+    assert support_score("南京长江大桥于1968年12月9日全面建成通车", passage) == 0.0

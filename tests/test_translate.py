@@ -52,6 +52,10 @@ def _script(translation="VAST服务了多少专业建模师？", answer=ZH_ANSWE
     ("2025年5月立项", "May 2025立项"),
     ("在10月份裁员", "在October裁员"),
     ("2025年1-9月收入", "2025年1-9月收入"),  # a range is left as written
+    ("1957年10月份通车", "October 1957通车"),
+    ("1957 年 10 月 15 日", "October 15, 1957"),  # spaced, as PDF text often is
+    ("民国46年10月", "民国46年10月"),  # a year of another calendar is left as written
+    ("10月15开工", "10月15开工"),  # no 日: not sure it is a day
     ("份额为8.1%", "份额为8.1%"),
 ])
 def test_chinese_amounts_and_dates_are_written_the_english_way(zh, en):

@@ -132,3 +132,18 @@ def test_numbers_written_in_chinese_characters():
 
     assert [cn_number(t) for t in ["五", "十二", "二十五", "一百零五", "两千", "一九四五"]] == [5, 12, 25, 105, 2000, 1945]
     assert cn_number("十十") is None and cn_number("五五十") is None and cn_number("五名") is None
+
+
+def test_dates_name_a_month_with_the_year_and_day_written_next_to_it():
+    from rag.zh import dates
+
+    [d] = dates("大桥于1957年10月15日通车")
+    assert (d.year, d.month, d.day) == ("1957", 10, 15)
+    assert "大桥于1957年10月15日通车"[d.start:d.end] == "1957年10月15日"
+    assert "大桥于1957年10月15日通车"[d.month_start:d.end] == "10月15日"
+    # spaced as PDF text often is, a day written with 号, a month alone
+    assert [(d.year, d.month, d.day) for d in dates("1 9 5 7 年，1957 年 10 月 15 日；3月2号；到了8月")] == [
+        ("1957", 10, 15), (None, 3, 2), (None, 8, None)]
+    # a bare year, a number of months, a month inside a longer number are not dates
+    assert dates("建于1957年，历时14个月") == []
+    assert [(d.month, d.day) for d in dates("编号123月")] == []
