@@ -33,7 +33,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
+from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
                  stem_en, to_simplified)
 
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
@@ -281,7 +281,8 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     return "quantity" if lacks_quantity(question, answer, lang) else None
 
 
-_AMOUNT_EXPR = re.compile(r"\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
+# Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.
+_AMOUNT_EXPR = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+")
 
 
@@ -297,10 +298,12 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))
     for c in cited.citations:
-        if not c.verified or len(set(expr.findall(c.quote))) != 1:
+        # A date is not the number asked for (按2020年的收入计算 states no count).
+        quote = c.quote if kind == "time" else CALENDAR_DATE.sub(lambda m: " " * len(m.group(0)), c.quote)
+        if not c.verified or len(set(expr.findall(quote))) != 1:
             continue
         clauses = list(_CLAUSE.finditer(c.quote))
-        stating = next(i for i, m in enumerate(clauses) if expr.search(m.group(0)))
+        stating = next(i for i, m in enumerate(clauses) if expr.search(quote, m.start(), m.end()))
         echoed = max(range(len(clauses)), key=lambda i: (len(_bigrams(clauses[i].group(0)) & said), -abs(i - stating)))
         a, b = sorted((stating, echoed))
         text = c.quote[clauses[a].start():clauses[b].end()].strip()
@@ -310,8 +313,19 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
 
 
 def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
-    """True when the question asks how many / how much and the answer states no numeral."""
+    """True when the question asks how many / how much and the answer states no numeral.
+    A date is no count: "有多少家客户" answered "按2020年的收入计算…" states none, unless a
+    span of time is what is asked (多少年, 几个月, 几天)."""
     if lang != "zh":
         return False
-    question, answer = to_simplified(without_note(question)), to_simplified(answer)
-    return bool(QUANTITY_Q.search(question)) and not NUMERAL.search(strip_markers(answer))
+    question, answer = to_simplified(without_note(question)), strip_markers(to_simplified(answer))
+    m = QUANTITY_Q.search(question)
+    if not m:
+        return False
+    if not _TIME_UNIT.match(question, m.end()):
+        answer = CALENDAR_DATE.sub(" ", answer)
+    return not NUMERAL.search(answer)
+
+
+# What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.
+_TIME_UNIT = re.compile(r"个?[年月日天号周世]")

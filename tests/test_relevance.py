@@ -66,6 +66,11 @@ def test_the_subject_must_be_near_the_supporting_quote():
     ("壁仞科技的创始人是谁？", "张文[1]", False),  # not a quantity question
     ("哪几家公司上市了？", "MiniMax和壁仞科技[1]", False),  # 哪几 asks which, not how many
     ("How many chips?", "GPGPU[1]", False),  # English: not checked
+    # a date is no count, unless a span of time is asked for
+    ("这座桥有多少个桥墩？", "按1957年的设计，大桥是当时最长的桥[1]", True),
+    ("这座桥有多少个桥墩？", "1957年建成，有8个桥墩[1]", False),
+    ("这座桥建了多少年？", "从1955年建到1957年[1]", False),
+    ("他在伦敦住了几个月？", "他于1890年5月到达伦敦，9月离开[1]", False),
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
     from rag.zh import question_language

@@ -154,6 +154,11 @@ def test_completion_needs_exactly_one_date_or_number_in_the_quote():
     assert complete_from_quote(none, "time", none.text) is None
     amount = _cited("截至目前,VAST工具已经服务了全球近500万专业建模师。", "VAST服务了专业建模师[2]。")
     assert complete_from_quote(amount, "quantity", amount.text).text == "VAST工具已经服务了全球近500万专业建模师[2]。"
+    # a date is no count, nor is the digit of a name: the one count of the quote is
+    dated = _cited("按1957年的统计，A3号线全长约4.5万米。", "A3号线全长[2]。")
+    assert complete_from_quote(dated, "quantity", dated.text).text == "A3号线全长约4.5万米[2]。"
+    no_count = _cited("第二代B7机型随后投入使用。", "B7机型投入使用[2]。")
+    assert complete_from_quote(no_count, "quantity", no_count.text) is None
 
 
 def test_an_answer_that_misses_the_asked_date_with_nothing_to_complete_it_is_refused(tmp_path, seeds_dir, fake_embedder):
