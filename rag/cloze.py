@@ -53,9 +53,9 @@ def cloze(question: str, sentence: str) -> str | None:
         if not (tag.startswith(_NOUN_TAGS) and tag != "vn"):
             break
         n_head += 1
-    if not n_head and words and QUANTITY_Q.search(q, begin, m.end()) and len(words[0][0]) <= 2 \
-            and (len(words[0][0]) == 1 or words[0][1] in ("q", "m")):
-        n_head = 1
+    if not n_head and words and QUANTITY_Q.search(q, begin, m.end()) and (words[0][1] == "q" or len(words[0][0]) <= 2
+                                                                          and (len(words[0][0]) == 1 or words[0][1] == "m")):
+        n_head = 1  # (a measure word of any length: 多少|平方米 -> 5.6万平方米)
     head = "".join(w for w, _ in words[:n_head])
     rest = right[len(head):]
     end = _clause_end(folded, start)

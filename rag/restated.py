@@ -22,8 +22,10 @@ BREAK = re.compile(r"[，,。；;：:（）()「」『』《》【】“”\"!�
 _PREPOSITIONS = frozenset("在于由是")
 # Function characters trimmed from the ends of a candidate: "于1962年" -> "1962年".
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
-# Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本.
-LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+# Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本;
+# and the words that give another name (又名|泽鹿 for 又叫什么: the question may use another).
+LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+LEAD_WORD = re.compile(LEAD.pattern.removesuffix("(?=..)"))
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
 _COUNTING = "个名人位家种项条座所件次届艘辆台只头匹本部张"
@@ -81,6 +83,9 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
     runs = [(m.end() if (m := LEAD.match(sentence, a, b)) and original[a - 1:a] != "《" else a, b)
             for a, b in runs]
     runs = [_whole_words(a, b, bounds, covered) for a, b in runs]
+    # A lead word taken back whole (沼鹿又|名泽鹿 -> 又名泽鹿): it still only leads in.
+    runs = [(w, b) if (w := word_end(bounds, a + 1)) < b and LEAD_WORD.fullmatch(sentence, a, w)
+            and original[a - 1:a] != "《" else (a, b) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
 
 

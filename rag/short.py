@@ -38,7 +38,8 @@ _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
 _PLURAL = re.compile(r"哪些|哪几")  # 有几个 asks a count, not for the items
-_LIST_JOIN = re.compile(r"\s*(?:[，,、]|和|及|与|以及|、以及)\s*")
+# (Titles listed keep their brackets: 《甲》、《乙》.)
+_LIST_JOIN = re.compile(r"\s*(?:》\s*(?:[，,、]|和|及|与|以及|、以及)\s*《|[，,、]|和|及|与|以及|、以及)\s*")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
@@ -63,10 +64,14 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
+    candidates = _candidates(question, sentence, titles)
     if not _CLAUSAL.search(question) and (filled := cloze(question, sentence)):
+        # Asked for several, the slot holds the first of a list (《边城》|和《长河》): the list.
+        items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
+        if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
+            filled = candidates[0]
         if (found := _locate(filled, sources)) and len(found) == len(filled):
             return found
-    candidates = _candidates(question, sentence, titles)
     for candidate in candidates:
         found = _locate(candidate, sources)
         if found:
@@ -140,6 +145,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     asks_who = "谁" in question  # a person, not a work
     ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
     wants_number = bool(QUANTITY_Q.search(question))
+    measure = _measure(question) if wants_number else ""
     scored, alone = [], []
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
@@ -165,6 +171,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             m = re.search(r"\d", piece) or CN_NUMBER.search(piece)
             if m and m.start() > 0 and not asks_which:
                 piece = piece[m.start():]
+            # ...with the measure the question names, which it restates: 12000|平方米.
+            if measure and folded.startswith(measure, b) and NUMERAL.search(piece[-1:]):
+                piece += sentence[b:b + len(measure)]
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).
@@ -216,6 +225,15 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     return [listed, *ranked] if listed else ranked
 
 
+def _measure(question: str) -> str:
+    """The measure word after "how many", folded (多少|平方米, 几|座), or ""."""
+    from .lexical import tagged
+
+    m = QUANTITY_Q.search(question)
+    words = tagged(question[m.end():m.end() + 6]) if m else []
+    return fold_each(words[0][0]) if words and words[0][1] == "q" else ""
+
+
 def _listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
     """The longest chain of runs joined only by list separators (自我，本我，超我), or None."""
     best, chain = None, [runs[0]]
@@ -224,7 +242,10 @@ def _listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
             chain.append(run)
             continue
         if len(chain) >= 2 and (best is None or chain[-1][1] - chain[0][0] > len(best)):
-            best = sentence[chain[0][0]:chain[-1][1]]
+            a, b = chain[0][0], chain[-1][1]
+            if sentence[a - 1:a] == "《" and sentence[b:b + 1] == "》":
+                a, b = a - 1, b + 1
+            best = sentence[a:b]
         chain = [run] if run else []
     return best
 
@@ -329,8 +350,35 @@ def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     for source, folded in sources:
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
-            return source[a:b].strip()
+            a, b = _bridge(target, folded, a, b)
+            return source[a:b].strip().lstrip("，,、；;：:") or None
     return None
+
+
+# Where the model left words out of a name or a place ("浙江省嘉兴市|许村镇…" for the
+# document's "浙江省嘉兴市海宁市许村镇…"), the part it copied is only the longest common
+# stretch. The span runs on to where the candidate's own first and last two characters
+# stand in the document, when they stand close by in the same sentence.
+_BRIDGE_SLACK = 4
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
+    """``folded[a:b]`` (the longest part of ``target`` found) widened to the document's
+    words for what ``target`` says before and after it."""
+    t0 = target.find(folded[a:b])
+    before, after = target[:t0], target[t0 + b - a:]
+    if len(before) >= 2:
+        lo = max(0, a - len(before) - _BRIDGE_SLACK)
+        at = folded.rfind(before[:2], lo, a)
+        if at >= 0 and not _SENTENCE_END.search(folded, at, a):
+            a = at
+    if len(after) >= 2:
+        hi = min(len(folded), b + len(after) + _BRIDGE_SLACK)
+        at = folded.find(after[-2:], b, hi)
+        if at >= 0 and not _SENTENCE_END.search(folded, b, at):
+            b = at + 2
+    return a, b
 
 
 def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:

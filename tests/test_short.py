@@ -528,3 +528,39 @@ def test_the_kind_asked_for_ends_the_slot_when_the_sentence_does_not_restate_the
     assert cloze("这种鱼是什么科的鱼类？", "这种鱼属于辐鳍鱼纲鲈形目鮨科。") == "辐鳍鱼纲鲈形目鮨科"
     # What fills the clause does not end in the kind asked for (色): no slot.
     assert cloze("这种鸟是什么颜色的鸟？", "这种鸟体型很小，常在水边活动。") is None
+
+
+# ------------------------------------------------ the document's words, the question's measure
+
+def test_a_place_the_model_shortened_is_given_as_the_document_writes_it():
+    quote = "该车站位于浙江省宁波市余姚市梁弄镇东山村以北，2015年启用。"
+    answer = "该车站位于浙江省宁波市梁弄镇东山村以北[1]。"
+    assert short_answer("该车站位于哪里？", answer, [_cite(quote)]) == "浙江省宁波市余姚市梁弄镇东山村以北"
+    # not across a sentence end: the model's words that the document says elsewhere stay out
+    quote = "镇上有一座古桥。东山村以北是一片农田。"
+    assert short_answer("该车站位于哪里？", "该车站位于古桥东山村以北[1]。", [_cite(quote)]) == "东山村以北"
+
+
+def test_a_count_keeps_the_measure_the_question_names():
+    quote = "新站房的面积为12000平方米，是旧站的三倍。"
+    assert short_answer("新站房的面积有多少平方米？", "新站房面积为12000平方米[1]。", [_cite(quote)]) == "12000平方米"
+    # a measure the sentence does not put after the number is not added
+    quote = "新站房的面积为12000，单位是平方米。"
+    assert short_answer("新站房的面积有多少平方米？", "新站房面积为12000[1]。", [_cite(quote)]) == "12000"
+
+
+def test_a_word_that_gives_another_name_leads_into_the_name():
+    quote = "沙狐又名草狐，生活在草原和半荒漠。"
+    assert short_answer("沙狐又叫什么？", "沙狐又名草狐[1]。", [_cite(quote)]) == "草狐"
+    # a name that only begins like such a word keeps its characters
+    quote = "这座城市的旧名为原田，后来改称新港。"
+    assert short_answer("这座城市的旧名是什么？", "这座城市的旧名为原田[1]。", [_cite(quote)]) == "原田"
+
+
+def test_several_titles_asked_for_are_listed_with_their_brackets():
+    quote = "他的主要著作有《山居笔记》、《海上文谈》、《旧城记》等。"
+    answer = "他的主要著作有《山居笔记》、《海上文谈》、《旧城记》[1]。"
+    assert short_answer("他的主要著作有哪些？", answer, [_cite(quote)]) == "《山居笔记》、《海上文谈》、《旧城记》"
+    # one title, then something else: the title alone
+    quote = "他写过《山居笔记》，后来转向散文。"
+    assert short_answer("他写过哪些书？", "他写过《山居笔记》，后来转向散文[1]。", [_cite(quote)]) == "《山居笔记》"
