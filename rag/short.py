@@ -143,7 +143,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
     asks_who = "谁" in question  # a person, not a work
-    ends_in_de = bool(re.search(r"(?:什么|谁)的[？?]?$", question))
+    de_after_slot = bool(re.search(r"(?:什么|谁)的", question))
     wants_number = bool(QUANTITY_Q.search(question))
     measure = _measure(question) if wants_number else ""
     scored, alone = [], []
@@ -197,8 +197,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 head = piece.rfind("的", 0, len(piece) - len(category))
                 if head > 0 and piece.endswith(category) and len(piece) - head - 1 > len(category):
                     piece = piece[head + 1:]
-        # "是研究什么的": what comes before the 的 answers (干扰素与感染免疫|的知名学者).
-        if ends_in_de and "的" in piece[1:]:
+        # "是研究什么的", "是制造什么的原料": what comes before the 的 answers (干扰素与感染免疫|的知名学者).
+        if de_after_slot and "的" in piece[1:]:
             piece = piece[:piece.index("的", 1)]
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
         if asks_which and (m := _ORDINAL_HEAD.match(piece)):

@@ -564,3 +564,11 @@ def test_several_titles_asked_for_are_listed_with_their_brackets():
     # one title, then something else: the title alone
     quote = "他写过《山居笔记》，后来转向散文。"
     assert short_answer("他写过哪些书？", "他写过《山居笔记》，后来转向散文[1]。", [_cite(quote)]) == "《山居笔记》"
+
+
+def test_what_a_de_after_the_question_word_names_is_not_the_answer():
+    quote = "甘蔗是制造蔗糖的一种重要原料。"
+    assert short_answer("甘蔗是制造什么的重要原料？", "甘蔗是制造蔗糖的一种重要原料[1]。", [_cite(quote)]) == "蔗糖"
+    # no 的 after the question word: a 的 inside the answer stays
+    quote = "这首歌的名字是我的家乡。"
+    assert short_answer("这首歌的名字是什么？", "这首歌的名字是我的家乡[1]。", [_cite(quote)]) == "我的家乡"
