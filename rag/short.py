@@ -25,7 +25,7 @@ from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
@@ -87,7 +87,8 @@ def _bare(question: str, sentence: str) -> str | None:
     ("青石镇旧称白水驿" restates 旧称 of 它的旧称叫什么). Striking out what the question
     restates would cut a name that repeats its words (河北省文物|管理委员会)."""
     text = sentence.strip().rstrip("。.！!")
-    if not text or len(text) > 12 or rs.BREAK.search(text) or _CLAUSE_LEAD.search(text):
+    org = bool(_ORG_NAME.fullmatch(text))
+    if not text or len(text) > (20 if org else 12) or rs.BREAK.search(text) or _CLAUSE_LEAD.search(text):
         return None
     from .lexical import segment, tagged
 
@@ -95,9 +96,13 @@ def _bare(question: str, sentence: str) -> str | None:
     asked = [w for w in segment(question[:m.start()] if m else question) if len(w) >= 2]
     if asked and fold_each(asked[-1]) in fold_each(text):
         return None
-    if any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
+    # (An organisation's name may hold a verb: 浙江省一建建设集团有限公司.)
+    if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
         return None
     return text
+
+
+_ORG_NAME = re.compile(rf"[^了的是在和与把被将，,。]{{2,10}}?(?:{ORG_KIND})")
 
 
 def _answering_sentence(question: str, text: str) -> str:

@@ -572,3 +572,13 @@ def test_what_a_de_after_the_question_word_names_is_not_the_answer():
     # no 的 after the question word: a 的 inside the answer stays
     quote = "这首歌的名字是我的家乡。"
     assert short_answer("这首歌的名字是什么？", "这首歌的名字是我的家乡[1]。", [_cite(quote)]) == "我的家乡"
+
+
+def test_an_organisation_named_alone_is_given_whole_though_it_holds_a_verb():
+    quote = "该大桥由江苏省二建建设集团有限公司承建，2001年通车。"
+    assert short_answer("该大桥由哪个公司承建？", "江苏省二建建设集团有限公司[1]", [_cite(quote)]) == "江苏省二建建设集团有限公司"
+    # a verb phrase that ends in 集团 is no name: it is not taken as the whole answer
+    from rag.short import _bare
+
+    assert _bare("该大桥由哪个公司承建？", "江苏省二建建设集团有限公司") == "江苏省二建建设集团有限公司"
+    assert _bare("该大桥由哪个公司承建？", "后来成立了江苏二建集团") is None
