@@ -347,6 +347,12 @@ def test_span_scores_read_the_short_answer_and_long_gold_spans_count_by_f1():
     row["short_answer"] = "该市是著名的肉牛产地"
     short = M.score(q, row, squad=True)
     assert short.f1 > plain.f1 and short.f1 >= M.LONG_SPAN_F1 and short.correct
+    # a short gold span is held or not: F1 0.6 from the right unit is no answer
+    q = _q(answers=["4998平方米"], evidence=[], gold_sources=["P1"])
+    row = _answer_row("站房面积为12000平方米[1]。", retrieved=[_hit("...", "P1")])
+    row["short_answer"] = "12000平方米"
+    wrong = M.score(q, row, squad=True)
+    assert wrong.f1 >= M.LONG_SPAN_F1 and not wrong.correct
 
 
 def test_retrieval_only_skips_generation(tmp_path, qfile, index_dir, fakes):
