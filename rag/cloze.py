@@ -71,6 +71,12 @@ def cloze(question: str, sentence: str) -> str | None:
     if lead := rs.LEAD.match(folded, start, end):
         start = lead.end()
     start, end = _trim(q, folded, start, end, head, words[0][0] if n_head else "")
+    # The question word's own noun ends the answer, not the thing after it: 哪国|国王 ->
+    # 扶余国(国王).
+    if head and folded.endswith(head, start, end) and end - len(head) > start + 1 \
+            and folded[end - len(head) - 1] == q[m.end() - 1] and re.match(rf"[{CJK}]", q[m.end() - 1]) \
+            and q[m.end() - 1] not in "哪几么少谁":
+        end -= len(head)
     span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·")
     # (One character is an answer when it counts or names: 三, X; not 中 of 从[1]中得证.)
     if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \

@@ -582,3 +582,11 @@ def test_an_organisation_named_alone_is_given_whole_though_it_holds_a_verb():
 
     assert _bare("该大桥由哪个公司承建？", "江苏省二建建设集团有限公司") == "江苏省二建建设集团有限公司"
     assert _bare("该大桥由哪个公司承建？", "后来成立了江苏二建集团") is None
+
+
+def test_the_question_words_own_noun_ends_the_answer():
+    quote = "阿达是中世纪时期的卡斯蒂利亚国国王。"
+    assert short_answer("阿达是哪国国王？", "阿达是中世纪时期的卡斯蒂利亚国国王[1]。", [_cite(quote)]) == "卡斯蒂利亚国"
+    # a thing asked for that the answer's last word does not repeat stays: 波兰人
+    quote = "他是波兰人，生于华沙。"
+    assert short_answer("他是哪国人？", "他是波兰人[1]。", [_cite(quote)]) == "波兰人"
