@@ -99,6 +99,12 @@ def _bare(question: str, sentence: str) -> str | None:
     # (An organisation's name may hold a verb: 浙江省一建建设集团有限公司.)
     if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
         return None
+    # A list that repeats what the question names (分为甲和乙以及哪一个 -> 甲、乙、丙): the one
+    # item the question leaves open.
+    items = [i for i in _LIST_JOIN.split(text) if i]
+    left = [i for i in items if fold_each(i) not in fold_each(question)]
+    if len(items) >= 2 and len(left) == 1 and len(left[0]) >= 2:
+        return left[0]
     return text
 
 

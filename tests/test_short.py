@@ -590,3 +590,11 @@ def test_the_question_words_own_noun_ends_the_answer():
     # a thing asked for that the answer's last word does not repeat stays: 波兰人
     quote = "他是波兰人，生于华沙。"
     assert short_answer("他是哪国人？", "他是波兰人[1]。", [_cite(quote)]) == "波兰人"
+
+
+def test_a_list_that_repeats_the_questions_items_answers_with_the_item_left_open():
+    quote = "这道汤用了三种材料：鸡蛋、番茄和紫菜。"
+    assert short_answer("这道汤用了鸡蛋和番茄以及哪一种材料？", "鸡蛋[1]、番茄[1]、紫菜[1]",
+                        [_cite(quote)]) == "紫菜"
+    # asked for them all, the list stays whole
+    assert short_answer("这道汤用了哪些材料？", "鸡蛋、番茄和紫菜[1]", [_cite(quote)]) == "鸡蛋、番茄和紫菜"
