@@ -45,7 +45,8 @@ _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
-_GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年".split())
+# Words of time and of quantity (整个美国的经济中心): they frame the subject, they never name it.
+_GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年 整个 所有 全部 各个 每个 一些 许多 大部分".split())
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:

@@ -342,3 +342,12 @@ def test_a_which_question_needs_what_it_says_near_the_quote():
     assert missing_context(question, ["汞 汞在常温下是液体，能够导电，旧称水银。"], "zh") == []
     # A question that opens with its subject is left to missing_terms.
     assert missing_context("汞在常温下是什么状态？", ["青铜是铜与锡的合金。"], "zh") == []
+
+
+def test_a_word_of_quantity_frames_the_subject_and_does_not_name_it():
+    assert question_terms("整个欧洲的经济和文化中心是哪座城市？")[1] == ["欧洲"]
+    # evidence that names the place passes, though the quote's own sentence lacks 整个
+    quote = "巴黎是法国的首都。巴黎被形容为整个欧洲的文化中心。"
+    assert missing_terms("整个欧洲的经济和文化中心是哪座城市？", [quote], "zh", ["巴黎是欧洲人口最多的城市之一。"]) == []
+    # a place the evidence does not name is still missing
+    assert missing_terms("整个非洲的经济中心是哪座城市？", ["巴黎是法国的首都。"], "zh", ["巴黎是法国的首都。"]) == ["非洲"]
