@@ -21,7 +21,7 @@ from .generate import Generator
 from .markers import parse_markers
 from .prompt import REFUSAL, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .relevance import (complete_from_quote, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
+from .relevance import (complete_from_quote, echoes_question, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
                         missing_terms, missing_years)
 from .retrieve import Retriever
 from .rewrite import rewrite, without_note
@@ -174,7 +174,7 @@ class Pipeline:
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
-                or missing_context(standalone, titled, lang):
+                or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
         kind = missing_kind(standalone, cited.text, lang)

@@ -282,6 +282,21 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     return "quantity" if lacks_quantity(question, answer, lang) else None
 
 
+# A question that offers its answers (是甲还是乙, 甲和乙谁更早): one of them, read back, answers it.
+_CHOICE = re.compile(r"还是|或|[和与跟及].*(?:哪一?[个位]|谁)|\b(?:or|whether)\b", re.I)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def echoes_question(question: str, answer: str) -> bool:
+    """The answer says nothing the question did not: a part of it read back ("城市化" for
+    文明含有城市化和什么的含义, "中国博客第一案" for 中国博客第一案指的是哪个案子), or the
+    question itself without its question word. Passed by every passage the question's
+    words are in, it answers nothing."""
+    question = without_note(question)
+    said = _NOT_WORD.sub("", fold(strip_markers(answer)))
+    return len(said) >= 2 and said in _NOT_WORD.sub("", fold(question)) and not _CHOICE.search(fold(question))
+
+
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.
 _AMOUNT_EXPR = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+")

@@ -351,3 +351,31 @@ def test_a_word_of_quantity_frames_the_subject_and_does_not_name_it():
     assert missing_terms("整个欧洲的经济和文化中心是哪座城市？", [quote], "zh", ["巴黎是欧洲人口最多的城市之一。"]) == []
     # a place the evidence does not name is still missing
     assert missing_terms("整个非洲的经济中心是哪座城市？", ["巴黎是法国的首都。"], "zh", ["巴黎是法国的首都。"]) == ["非洲"]
+
+
+def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
+    from rag.relevance import echoes_question
+
+    assert echoes_question("这种合金含有黄铜和什么金属？", "黄铜[1]")
+    assert echoes_question("光合作用的意义是？", "光合作用的意义是[1]。")
+    # the answer adds something of its own
+    assert not echoes_question("这种合金含有铜和什么金属？", "锡[1]")
+    # the question offers the answers: one of them, read back, is the answer
+    assert not echoes_question("这种合金含有的是铜还是铁？", "铜[1]")
+    assert not echoes_question("长城和金字塔哪一个更古老？", "金字塔[1]")
+
+
+def test_the_pipeline_refuses_an_answer_that_reads_back_the_question(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bronze.txt").write_text("青铜是铜和锡的合金，熔点较低。黄铜是铜和锌的合金。", encoding="utf-8")
+    update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
+
+    def ask(reply: str):
+        gen = FakeGenerator(lambda m: reply)
+        return Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, Config()), gen, Config()).ask(
+            "青铜是铜和哪种金属的合金？")
+
+    echoed = ask("青铜是铜[1]")
+    assert echoed.refused and echoed.refusal_reason == "off_question"
+    assert not ask("青铜是铜和锡的合金[1]。").refused
