@@ -362,8 +362,29 @@ def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             a, b = _bridge(target, folded, a, b)
-            return source[a:b].strip().lstrip("，,、；;：:") or None
+            return _quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
     return None
+
+
+_OPENS, _CLOSES = "「『《“（(", "」』》”）)"
+
+
+def _quoted(span: str) -> str:
+    """A span never holds half of a bracket pair. One that starts inside quotes and runs
+    out of them ("雙汗制」傳統影響下": the model left the 「」 out) keeps the quoted words,
+    the name; one that runs into quotes it does not close keeps what stands before them."""
+    depth = 0
+    for i, ch in enumerate(span):
+        if ch in _OPENS:
+            depth += 1
+        elif ch in _CLOSES:
+            if depth == 0:
+                return span[:i] if i >= 2 else span
+            depth -= 1
+    if depth:
+        opened = max(span.rfind(c) for c in _OPENS)
+        return span[:opened].rstrip() if opened >= 2 else span
+    return span
 
 
 # Where the model left words out of a name or a place ("浙江省嘉兴市|许村镇…" for the

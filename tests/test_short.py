@@ -598,3 +598,15 @@ def test_a_list_that_repeats_the_questions_items_answers_with_the_item_left_open
                         [_cite(quote)]) == "紫菜"
     # asked for them all, the list stays whole
     assert short_answer("这道汤用了哪些材料？", "鸡蛋、番茄和紫菜[1]", [_cite(quote)]) == "鸡蛋、番茄和紫菜"
+
+
+def test_a_span_never_holds_half_a_bracket_pair():
+    # the model left the 「」 out: the span would run from inside the quotes out of them
+    quote = "在北歐的「輪作制」傳統影響下，農田分為三塊。"
+    assert short_answer("北歐的哪一種制度影響了農田的劃分？", "北欧的轮作制传统影响下，农田分为三块。[1]",
+                        [_cite(quote)]) == "輪作制"
+    # balanced pairs stay
+    from rag.short import _quoted
+
+    assert _quoted("《边城》、《长河》") == "《边城》、《长河》"
+    assert _quoted("北欧的「轮作") == "北欧的"
