@@ -45,8 +45,10 @@ _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
-# Words of time and of quantity (整个美国的经济中心): they frame the subject, they never name it.
-_GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年 整个 所有 全部 各个 每个 一些 许多 大部分".split())
+# Words of time, of quantity and of rank (整个美国的经济中心, 早期的大环道, 世界上最早的古栽培稻):
+# they frame the subject, they never name it. Words of rank open with 最 and stand before a 的.
+_GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
+                     "整个 所有 全部 各个 每个 一些 许多 大部分".split())
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:
@@ -85,8 +87,10 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question))
     if m:
         span = _QUESTION_WORD.split(m.group(1))[0]
+        ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
         subject = [t for t in dict.fromkeys(tokenize(span))
-                   if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not t.isascii()]
+                   if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not (ranks and t.startswith("最"))
+                   and not t.isascii()]
         if len(subject) > 3:  # a clause ("商汤这次降低裁员补偿的事"), not a name: paraphrased freely
             subject = []
     return latin, subject

@@ -379,3 +379,14 @@ def test_the_pipeline_refuses_an_answer_that_reads_back_the_question(tmp_path, f
     echoed = ask("青铜是铜[1]")
     assert echoed.refused and echoed.refusal_reason == "off_question"
     assert not ask("青铜是铜和锡的合金[1]。").refused
+
+
+def test_words_of_time_and_rank_frame_the_subject():
+    # a follow-up takes the previous question's subject: its frame (早期, 世界上最早的) is no name
+    # the answer's passage must repeat
+    follow = "它的花期在几月？（接上文：世界上最早的人工栽培玫瑰在哪里发现？）"
+    assert question_terms(follow)[1] == []
+    assert question_terms("早期的环城铁路连接哪里？")[1] == []
+    # a name stays; a 最 word that is part of the thing asked about (no 的 after it) stays
+    assert question_terms("中国最大的淡水湖是哪个？")[1] == ["中国"]
+    assert question_terms("蓝鲸最长记录是多长？")[1] == ["蓝鲸", "最长", "记录"]
