@@ -296,9 +296,9 @@ def echoes_question(question: str, answer: str) -> bool:
     文明含有城市化和什么的含义, "中国博客第一案" for 中国博客第一案指的是哪个案子), or the
     question itself without its question word. Passed by every passage the question's
     words are in, it answers nothing."""
-    question = without_note(question)
+    question = fold(without_note(question))
     said = _NOT_WORD.sub("", fold(strip_markers(answer)))
-    return len(said) >= 2 and said in _NOT_WORD.sub("", fold(question)) and not _CHOICE.search(fold(question))
+    return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
 
 
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.

@@ -102,7 +102,8 @@ def _bare(question: str, sentence: str) -> str | None:
     # A list that repeats what the question names (分为甲和乙以及哪一个 -> 甲、乙、丙): the one
     # item the question leaves open.
     items = [i for i in _LIST_JOIN.split(text) if i]
-    left = [i for i in items if fold_each(i) not in fold_each(question)]
+    named = fold_each(question)
+    left = [i for i in items if fold_each(i) not in named]
     if len(items) >= 2 and len(left) == 1 and len(left[0]) >= 2:
         return left[0]
     return text
