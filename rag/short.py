@@ -61,17 +61,27 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
+    # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
+    m = QUESTION_WORD.search(question)
+    if m and _ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := _open_item(question, sentence)) \
+            and (found := _locate(item, sources)) and len(found) == len(item):
+        return found
     bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
     candidates = _candidates(question, sentence, titles)
-    if not _CLAUSAL.search(question) and (filled := cloze(question, sentence)):
+    if (not _CLAUSAL.search(question) or _framed_kind(question)) and (filled := cloze(question, sentence)):
         # Asked for several, the slot holds the first of a list (《边城》|和《长河》): the list.
         items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
         if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
             filled = candidates[0]
         if (found := _locate(filled, sources)) and len(found) == len(filled):
             return found
+    # Asked where, and the best candidate runs on from a place into what was done there
+    # (商店购买西方及出口级别): the place.
+    if _WHERE.search(question) and candidates and _runs_on(candidates[0]) \
+            and (place := _place(question, sentence)) and (found := _locate(place, sources)) and len(found) == len(place):
+        return found
     for candidate in candidates:
         found = _locate(candidate, sources)
         if found:
@@ -79,6 +89,61 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The answer's head, as the document writes it: a name the model ran into other words
     # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
     return _head(candidates[0], sources) if candidates else None
+
+
+# Asked why or how: a clause answers, whatever the sentence's words around it.
+_WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
+
+
+def _framed_kind(question: str) -> bool:
+    """A description asked for by a kind the question's own words close (导入什么方式|发电,
+    以什么作用|著称): the sentence fills the slot between them, as for any other kind. Not a
+    reason (什么原因才被解职 asks why) and not a definition (什么是…: no kind follows)."""
+    m = QUESTION_WORD.search(question)
+    if not m or _WHY_HOW.search(question):
+        return False
+    after = re.sub(r"^样?的", "", re.sub(r"\W", "", question[m.end():]))  # 什么样的|方式
+    kind = _CLAUSAL.match(after)
+    return bool(kind) and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
+
+
+# Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
+_WHERE = re.compile(r"哪里|哪儿|哪边|何处|何地|什么地方|哪个地方|哪一个地方")
+_TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
+_LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # verbs that place their subject
+
+
+def _runs_on(candidate: str) -> bool:
+    """A verb after the candidate's first word: a clause, not a place (位于眉毛中间末端 is one)."""
+    from .lexical import tagged
+
+    return any(t.startswith("v") and t != "vn" for _, t in tagged(fold_each(candidate))[1:])
+
+
+def _place(question: str, sentence: str) -> str | None:
+    """The place after 在/到/于… in ``sentence``, up to the verb or locative after it
+    ("外汇商店" of 可以在外汇商店购买…), when the question does not name it itself."""
+    from .lexical import tagged
+
+    named, folded = fold_each(question), fold_each(sentence)  # (one character for one)
+    words, at = tagged(folded), 0
+    for i, (word, tag) in enumerate(words):
+        at += len(word)
+        if not (tag == "p" and word in _TO_PLACE or word in _LIES_IN):
+            continue
+        place = []
+        for w, t in words[i + 1:]:
+            if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" or not w.strip():
+                break
+            place.append((w, t))
+        # A one-character locative closes the place (工厂|里, 雨林|中); 附近, 末端 are part of it.
+        while place and (place[-1][0] == "的" or place[-1][1] == "f" and len(place[-1][0]) == 1):
+            place.pop()
+        place = [w for w, _ in place]
+        n = len("".join(place))
+        if n >= 2 and n - sum(rs.covered(folded[at:at + n], named)) >= 2 and not TIME.search(folded, at, at + n):
+            return sentence[at:at + n]
+    return None
 
 
 def _bare(question: str, sentence: str) -> str | None:
@@ -101,12 +166,54 @@ def _bare(question: str, sentence: str) -> str | None:
         return None
     # A list that repeats what the question names (分为甲和乙以及哪一个 -> 甲、乙、丙): the one
     # item the question leaves open.
-    items = [i for i in _LIST_JOIN.split(text) if i]
+    return _open_item(question, text) or text
+
+
+# The question lists items and asks for one more: 分为甲和乙以及哪一个, 除了甲、乙，还有哪一个.
+# 和/与/跟 alone also join a partner (该县与哪一个区相邻): a list only after another join.
+_ASKS_ONE_MORE = re.compile(r"(?:、|及|以及|还有|(?:[、和与跟及].*)[和与跟])(?:其他|另外|另一)?$")
+_JOINS = frozenset({"、", "和", "及", "与", "以及", "跟", "或"})
+
+
+def _open_item(question: str, text: str) -> str | None:
+    """The one item of a list in ``text`` that ``question`` does not name, when it names
+    the others ("鸡蛋、番茄和紫菜" for 鸡蛋和番茄以及哪一种 -> 紫菜), without the restated
+    words after it (怀柔区|相邻 for 和哪一个区相邻). None when there is no such list."""
+    from .lexical import tagged
+
     named = fold_each(question)
-    left = [i for i in items if fold_each(i) not in named]
-    if len(items) >= 2 and len(left) == 1 and len(left[0]) >= 2:
-        return left[0]
-    return text
+
+    def is_named(item: str) -> bool:  # the question's words, but for a linking character (特点是|生产成本低)
+        return len(item) - sum(rs.covered(fold_each(item), named)) <= 1
+
+    for clause in re.split(r"[，,。；;：:]", text):
+        # Items split at the joining words jieba finds (参与 holds no 与).
+        items: list[list[tuple[str, str]]] = [[]]
+        for word, tag in tagged(clause):
+            if word.strip() in _JOINS:
+                items.append([])
+            elif word.strip():
+                items[-1].append((word, tag))
+        items = [i for i in items if i]
+        left = [i for i in items if not is_named("".join(w for w, _ in i))]
+        if len(items) < 2 or len(left) != 1:
+            continue
+        words = left[0]
+        # Whole words only (怀柔区 keeps the 区 that 哪一个区 restates); a count or 等 that
+        # closes the list is no part of its last item (特瓦族|三个族群); what a 的 leads to
+        # is what the question asked about it (莫斯科中山大学|的校友).
+        while len(words) > 1:
+            word, tag = words[-1]
+            restated = fold_each(word) in named and (len(word) >= 2 or tag[:1] in "cpud")
+            if not (restated or tag in ("m", "q", "mq") or word == "等"):
+                break
+            words = words[:-1]
+            if word == "的":
+                break
+        item = "".join(w for w, _ in words)
+        if len(item) >= 2:
+            return item
+    return None
 
 
 _ORG_NAME = re.compile(rf"[^了的是在和与把被将，,。]{{2,10}}?(?:{ORG_KIND})")

@@ -600,6 +600,63 @@ def test_a_list_that_repeats_the_questions_items_answers_with_the_item_left_open
     assert short_answer("这道汤用了哪些材料？", "鸡蛋、番茄和紫菜[1]", [_cite(quote)]) == "鸡蛋、番茄和紫菜"
 
 
+def test_asked_for_the_item_a_list_leaves_open_the_sentence_gives_that_item():
+    quote = "赤城县东与北京市的延庆区和怀柔区相邻，西与张家口市接壤。"
+    # the list inside a restated sentence; the restated 相邻 after it is cut, the 区 of the name kept
+    assert short_answer("赤城县与北京市的延庆区和哪一个区相邻？", "赤城县与北京市的延庆区和怀柔区相邻[1]。",
+                        [_cite(quote)]) == "怀柔区"
+    quote = "这种武器的特点是生产成本低、杀伤力大、作用时间长。"
+    # the list led by restated words (特点是), the other items named by the question
+    assert short_answer("生产成本低、作用时间长以及什么为这种武器的特点？",
+                        "这种武器的特点是生产成本低、杀伤力大、作用时间长[1]。", [_cite(quote)]) == "杀伤力大"
+
+
+def test_a_list_the_question_names_whole_leaves_no_item_open():
+    from rag.short import _open_item
+
+    # every item is the question's own: nothing is left open
+    assert _open_item("他除了英语和法语，还会说哪种语言？", "他会说英语和法语") is None
+    # a name the question's words run through (莫斯科|中山大学|的校友参与) is not named by it
+    assert _open_item("该校由原中山大学和哪一个大学的校友参与而复校？",
+                      "该校由原中山大学和莫斯科中山大学的校友参与而复校") == "莫斯科中山大学"
+    # 与 joins a partner, not a list: the name and what follows it are left to the other rules
+    quote = "法国曾与卡斯蒂利亚王国达成协议划定边界。"
+    assert short_answer("法国曾与哪一个王国协议划定边界？", "法国曾与卡斯蒂利亚王国达成协议划定边界[1]。",
+                        [_cite(quote)]) == "卡斯蒂利亚王国"
+
+
+def test_a_description_asked_for_by_a_kind_the_question_closes_is_the_slot_it_frames():
+    from rag.short import _framed_kind
+
+    quote = "为了减少污染，这座城市的供热公司逐步改用地热能供暖的办法，替代燃煤锅炉。"
+    # 什么方式|供暖: the words after the question word close the slot, as for any other kind
+    assert short_answer("这座城市的供热公司逐步改用什么方式供暖？",
+                        "这座城市的供热公司逐步改用地热能供暖的办法[1]。", [_cite(quote)]) == "地热能"
+    assert _framed_kind("这座城市的供热公司逐步改用什么方式供暖？")
+    # asked how, or with nothing after the kind, a clause answers: no slot
+    assert not _framed_kind("这座城市的供热公司如何供暖？")
+    assert not _framed_kind("这座城市的供热公司采用的供暖方式是什么？")
+    # a reason is asked why, a definition names no kind
+    assert not _framed_kind("这位教练是由于什么原因才被解职的？")
+    assert not _framed_kind("什么是生成文法？")
+
+
+def test_asked_where_the_place_a_preposition_leads_to_answers():
+    from rag.short import _place
+
+    quote = "当时持有外币账户的居民，可以在外币商店购买进口商品。"
+    # the place's first word is the question's own (外币): the rest of the sentence is no answer
+    assert short_answer("持有外币账户的居民要买进口咖啡可以去哪里？", "持有外币账户的居民可以在外币商店购买进口商品[1]。",
+                        [_cite(quote)]) == "外币商店"
+    # a place the question names itself is not the answer; nor is a time after 在 (在1950年出生)
+    assert _place("会议在北京的哪里举行？", "会议在北京举行") is None
+    assert _place("他在哪里出生？", "他在1950年出生") is None
+    # a one-character locative closes the place; a place the candidate already is stays whole
+    assert _place("他们在哪里工作？", "他们在上海市的一家工厂里工作") == "上海市的一家工厂"
+    assert short_answer("这座火山坐落于什么地方？", "这座火山坐落于新不列颠岛拉包尔附近[1]。",
+                        [_cite("这座火山坐落于新不列颠岛拉包尔附近，海拔688米。")]) == "新不列颠岛拉包尔附近"
+
+
 def test_a_span_never_holds_half_a_bracket_pair():
     # the model left the 「」 out: the span would run from inside the quotes out of them
     quote = "在北歐的「輪作制」傳統影響下，農田分為三塊。"
