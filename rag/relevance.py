@@ -31,17 +31,23 @@ from dataclasses import replace
 from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
-from .lexical import STOPWORDS, dictionary_count, tagged, tokenize
+from .lexical import STOPWORDS, dictionary_count, segment, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
                  stem_en, to_simplified)
 
+# A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
+# that answers about it says it.
+_QUOTED = re.compile(r"[「『“]([^」』”]{2,12})[」』”]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
 # the question word.
 # A question that opens with an organisation's name and no 的/是/有 ("言图智能累计拿到了
 #多少融资？"): the name is the subject.
 _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
+# Or a name before the 在 that places what it did ("甲在中国境内几个省设有分支机构？"); not
+# the 在 of a word (现在, 正在, 存在, 在于).
+_ACTS_AT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?<![现正存所实自好内外潜旨])(?=在(?!于))")
 _QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
@@ -73,7 +79,7 @@ _CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|�
 
 
 def _own_terms(question: str) -> tuple[list[str], list[str]]:
-    latin = sorted({m.group(0) for m in _LATIN.finditer(question)})
+    latin = sorted({m.group(0) for m in _LATIN.finditer(question)} | {m.group(1) for m in _QUOTED.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.
     clauses = re.split(r"[，,]", question)
@@ -84,14 +90,17 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
             and not _CONTINUES.match(to_simplified(asking)):
         question = question[question.index(asking):].strip()
     subject: list[str] = []
-    m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question))
+    m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
+                                                   or _ACTS_AT.match(question))
     if m:
         span = _QUESTION_WORD.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
         subject = [t for t in dict.fromkeys(tokenize(span))
                    if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not (ranks and t.startswith("最"))
                    and not t.isascii()]
-        if len(subject) > 3:  # a clause ("商汤这次降低裁员补偿的事"), not a name: paraphrased freely
+        # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
+        # words: search mode splits one name into overlapping parts (中国|国联|联通|中国联通).
+        if len([w for w in segment(fold(span)) if len(w) >= 2]) > 3:
             subject = []
     return latin, subject
 

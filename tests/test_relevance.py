@@ -390,3 +390,33 @@ def test_words_of_time_and_rank_frame_the_subject():
     # a name stays; a 最 word that is part of the thing asked about (no 的 after it) stays
     assert question_terms("中国最大的淡水湖是哪个？")[1] == ["中国"]
     assert question_terms("蓝鲸最长记录是多长？")[1] == ["蓝鲸", "最长", "记录"]
+
+
+def test_a_name_before_the_place_of_what_it_did_is_the_subject():
+    # "甲在…设有…": the name before 在 is what the question is about
+    assert question_terms("华为在全球几个国家设有研发中心？")[1] == ["华为"]
+    passage = "截至2016年末，该行位于中国大陆的分支机构共计23,682个，包括37个一级分行。"
+    assert missing_terms("华为在全球几个国家设有研发中心？", [passage], "zh", [passage]) == ["华为"]  # another's figures
+    passage = "华为在全球设有16个研发中心。"
+    assert missing_terms("华为在全球几个国家设有研发中心？", [passage], "zh", [passage]) == []
+    # a question word before 在 names nothing; a pronoun or preposition opens no subject
+    assert question_terms("什么动物在岛上捕食鸟类？")[1] == []
+    assert question_terms("它在国内几个城市设有基地？")[1] == []
+    # the 在 of a word (现在) places nothing: 李明现 is no name
+    assert question_terms("李明现在效力于哪个球队？")[1] == []
+
+
+def test_a_four_character_name_is_one_subject_not_a_clause():
+    # search mode splits 中华书局 into overlapping parts; counted in whole words it is one name
+    assert question_terms("中华书局的创办人是谁？")[1] != []
+    assert question_terms("西班牙波旁王朝的建立者是谁？")[1] != []
+    # five words before the 的 are a clause, paraphrased freely: no subject required
+    assert question_terms("政府这次降低失业补助标准的事发生在几月份？")[1] == []
+
+
+def test_a_phrase_the_question_quotes_must_stand_in_the_cited_passage():
+    passage = "昆明市是云南省省会，气候温和，四季如春。"
+    # the nickname quoted is nowhere in the passage: the city it names is another's
+    assert missing_terms("哪个城市被称为「塞上江南」？", [passage], "zh") == ["塞上江南"]
+    # the passage that says the quoted words answers about them (script folded)
+    assert missing_terms("哪个城市被称为「春城」？", ["昆明被稱為「春城」。"], "zh") == []
