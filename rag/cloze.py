@@ -145,10 +145,11 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
             return start + a, start + m.start() + len(date)
     covered = rs.covered(span, q)
     # The question's words again close the slot: 白垩纪中期|冈底斯山脉(开始隆起); but an
-    # answer may end in them (莫斯科|中山大学 for 哪一个大学).
+    # answer may end in them (莫斯科|中山大学 for 哪一个大学), and words after a 的 are the
+    # noun its modifier leads to (1953年成立的|河北省文物管理委员会 for 河北省文物研究所的前身).
     if not (head and span.endswith(head)):
         for i in range(2, len(span) - 2):
-            if covered[i] and not covered[i - 1] and all(covered[i:i + 3]) and span[i - 1] not in "、和及与":
+            if covered[i] and not covered[i - 1] and all(covered[i:i + 3]) and span[i - 1] not in "、和及与的":
                 end, span = start + i, span[:i]
                 break
     if QUANTITY_Q.search(q) and "第" not in q:

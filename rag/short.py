@@ -158,8 +158,11 @@ def _bare(question: str, sentence: str) -> str | None:
     from .lexical import segment, tagged
 
     m = QUESTION_WORD.search(question)
-    asked = [w for w in segment(question[:m.start()] if m else question) if len(w) >= 2]
-    if asked and fold_each(asked[-1]) in fold_each(text):
+    before = question[:m.start()] if m else question
+    asked = [w for w in segment(before) if len(w) >= 2]
+    # (Also the noun between 的 and the copula, which jieba may split: 它的神号是 -> 神|号.)
+    kind = re.search(r"的([^的，,、]{2,6}?)(?:是|为|叫做?|称为)?$", before)
+    if asked and fold_each(asked[-1]) in fold_each(text) or kind and fold_each(kind.group(1)) in fold_each(text):
         return None
     # (An organisation's name may hold a verb: 浙江省一建建设集团有限公司.)
     if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):

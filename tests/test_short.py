@@ -657,6 +657,21 @@ def test_asked_where_the_place_a_preposition_leads_to_answers():
                         [_cite("这座火山坐落于新不列颠岛拉包尔附近，海拔688米。")]) == "新不列颠岛拉包尔附近"
 
 
+def test_the_noun_a_modifier_leads_to_answers_though_it_repeats_the_questions_words():
+    quote = "该馆的前身是1956年成立的江西省文物管理处，后来几经更名。"
+    # 江西省文物 after the 的 is the name's own start, not the question's words closing the slot
+    assert short_answer("江西省文物博物馆的前身是什么？", "江西省文物博物馆的前身是1956年成立的江西省文物管理处[1]。",
+                        [_cite(quote)]) == "1956年成立的江西省文物管理处"
+
+
+def test_a_bare_answer_that_restates_the_kind_asked_for_is_cut_to_the_name():
+    quote = "据史书记载，他是该王朝的建立者，道号清虚。"
+    # jieba splits 道号 in the question (道|号): the kind is still the words between 的 and 是
+    assert short_answer("它的道号是什么？", "道号清虚[1]", [_cite(quote)]) == "清虚"
+    # a bare name that does not restate the kind stays whole
+    assert short_answer("它的道号是什么？", "清虚[1]", [_cite(quote)]) == "清虚"
+
+
 def test_a_span_never_holds_half_a_bracket_pair():
     # the model left the 「」 out: the span would run from inside the quotes out of them
     quote = "在北歐的「輪作制」傳統影響下，農田分為三塊。"
