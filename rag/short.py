@@ -78,8 +78,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         if (found := _locate(filled, sources)) and len(found) == len(filled):
             return found
     # Asked where, and the best candidate runs on from a place into what was done there
-    # (商店购买西方及出口级别): the place.
-    if _WHERE.search(question) and candidates and _runs_on(candidates[0]) \
+    # (商店购买西方及出口级别) or names no place (分布|很广): the place.
+    if _WHERE.search(question) and candidates and _not_a_place(candidates[0]) \
             and (place := _place(question, sentence)) and (found := _locate(place, sources)) and len(found) == len(place):
         return found
     for candidate in candidates:
@@ -113,34 +113,45 @@ _TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
 _LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # verbs that place their subject
 
 
-def _runs_on(candidate: str) -> bool:
-    """A verb after the candidate's first word: a clause, not a place (位于眉毛中间末端 is one)."""
+def _not_a_place(candidate: str) -> bool:
+    """A clause (a verb after its first word: 商店|购买…; 位于眉毛中间末端 is a place) or
+    words that name nothing (很广)."""
     from .lexical import tagged
 
-    return any(t.startswith("v") and t != "vn" for _, t in tagged(fold_each(candidate))[1:])
+    words = tagged(fold_each(candidate))
+    return any(t.startswith("v") and t != "vn" for _, t in words[1:]) \
+        or not any(t.startswith(("n", "s", "f")) for _, t in words)
+
+
+_LIST_WORDS = frozenset({"和", "及", "与", "、"})
 
 
 def _place(question: str, sentence: str) -> str | None:
     """The place after 在/到/于… in ``sentence``, up to the verb or locative after it
-    ("外汇商店" of 可以在外汇商店购买…), when the question does not name it itself."""
+    ("外汇商店" of 可以在外汇商店购买…), or the range after 从 (印度…到…印度尼西亚), when
+    the question does not name it itself."""
     from .lexical import tagged
 
     named, folded = fold_each(question), fold_each(sentence)  # (one character for one)
     words, at = tagged(folded), 0
     for i, (word, tag) in enumerate(words):
         at += len(word)
-        if not (tag == "p" and word in _TO_PLACE or word in _LIES_IN):
+        ranged = word in ("从", "自")
+        if not (tag == "p" and (word in _TO_PLACE or ranged) or word in _LIES_IN):
             continue
-        place = []
-        for w, t in words[i + 1:]:
+        place: list[tuple[str, str]] = []
+        for j, (w, t) in enumerate(words[i + 1:], i + 1):
+            nxt = words[j + 1][1] if j + 1 < len(words) else ""
+            if place and (w in _LIST_WORDS and nxt.startswith(("n", "s")) or ranged and w in ("到", "至")):
+                place.append((w, t))  # 印度|和|斯里兰卡, 从…|到|…
+                continue
             if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" or not w.strip():
                 break
             place.append((w, t))
         # A one-character locative closes the place (工厂|里, 雨林|中); 附近, 末端 are part of it.
-        while place and (place[-1][0] == "的" or place[-1][1] == "f" and len(place[-1][0]) == 1):
+        while place and (place[-1][0] in ("的", *_LIST_WORDS) or place[-1][1] == "f" and len(place[-1][0]) == 1):
             place.pop()
-        place = [w for w, _ in place]
-        n = len("".join(place))
+        n = len("".join(w for w, _ in place))
         if n >= 2 and n - sum(rs.covered(folded[at:at + n], named)) >= 2 and not TIME.search(folded, at, at + n):
             return sentence[at:at + n]
     return None

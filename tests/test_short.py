@@ -653,6 +653,10 @@ def test_asked_where_the_place_a_preposition_leads_to_answers():
     assert _place("他在哪里出生？", "他在1950年出生") is None
     # a one-character locative closes the place; a place the candidate already is stays whole
     assert _place("他们在哪里工作？", "他们在上海市的一家工厂里工作") == "上海市的一家工厂"
+    # an answer that names no place (很广) gives way to the range the sentence goes on to
+    quote = "这种鸟分布很广，从南亚的尼泊尔和不丹到东南亚的泰国及越南都有。"
+    assert short_answer("这种鸟在哪里分布？", "这种鸟分布很广，从南亚的尼泊尔和不丹到东南亚的泰国及越南[1]。",
+                        [_cite(quote)]) == "南亚的尼泊尔和不丹到东南亚的泰国及越南"
     assert short_answer("这座火山坐落于什么地方？", "这座火山坐落于新不列颠岛拉包尔附近[1]。",
                         [_cite("这座火山坐落于新不列颠岛拉包尔附近，海拔688米。")]) == "新不列颠岛拉包尔附近"
 
