@@ -279,13 +279,15 @@ ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
 # What a question asks for and what an answer must then hold (relevance.py checks, short.py
 # picks the span). Chinese unless named English.
 
-QUANTITY_Q = re.compile(r"(?<!哪)(?:多少|几(?!乎))")
+# 多长/多高/多远/多久…: a measure asked for (穴蝰最长记录是多长 -> 70公分).
+_HOW_MEASURE = r"多[长高大远久重深宽厚]"
+QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Question words, whole (short answers: never part of what the answer restates).
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
 QUESTION_WORD = re.compile(
-    r"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?"
+    rf"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?|{_HOW_MEASURE}"
     r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,

@@ -686,3 +686,14 @@ def test_a_span_never_holds_half_a_bracket_pair():
 
     assert _quoted("《边城》、《长河》") == "《边城》、《长河》"
     assert _quoted("北欧的「轮作") == "北欧的"
+
+
+def test_how_long_high_or_big_asks_for_a_measure():
+    from rag.relevance import lacks_quantity
+
+    quote = "这条隧道全长18公里，于2010年通车。"
+    # 多长 asks a measure: the number and its unit, not the restated 全长 before it
+    assert short_answer("这条隧道有多长？", "这条隧道全长18公里[1]。", [_cite(quote)]) == "18公里"
+    # and an answer to 多高 must state a number
+    assert lacks_quantity("这座水坝有多高？", "这座水坝非常高[1]。", "zh")
+    assert not lacks_quantity("这座水坝有多高？", "坝高185米[1]。", "zh")
