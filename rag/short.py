@@ -25,7 +25,7 @@ from .cloze import cloze
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
@@ -70,7 +70,12 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
     candidates = _candidates(question, sentence, titles)
-    if (not _CLAUSAL.search(question) or _framed_kind(question)) and (filled := cloze(question, sentence)):
+    # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it.
+    asks_time = WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question)
+    if not asks_time:
+        candidates = [c for c in candidates if not _only_a_date(c)]
+    if (not _CLAUSAL.search(question) or _framed_kind(question)) and (filled := cloze(question, sentence)) \
+            and (asks_time or not _only_a_date(filled)):
         # Asked for several, the slot holds the first of a list (《边城》|和《长河》): the list.
         items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
         if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
@@ -89,6 +94,11 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The answer's head, as the document writes it: a name the model ran into other words
     # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
     return _head(candidates[0], sources) if candidates else None
+
+
+def _only_a_date(span: str) -> bool:
+    folded = fold_each(span).strip()
+    return bool(folded) and bool(m := DATE_RUN.fullmatch(folded)) and bool(TIME.search(m.group(0)))
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.

@@ -697,3 +697,13 @@ def test_how_long_high_or_big_asks_for_a_measure():
     # and an answer to 多高 must state a number
     assert lacks_quantity("这座水坝有多高？", "这座水坝非常高[1]。", "zh")
     assert not lacks_quantity("这座水坝有多高？", "坝高185米[1]。", "zh")
+
+
+def test_a_date_alone_does_not_answer_a_question_that_asks_no_time():
+    quote = "3月，多名工人因欠薪相继停工，发生了「码头风波」。"
+    # 什么事件: the date opens the sentence that tells the event; the event answers
+    assert short_answer("码头风波指的是什么事件？", "码头风波指的是3月，多名工人因欠薪相继停工[1]。",
+                        [_cite(quote)]) == "多名工人因欠薪相继停工"
+    # asked for a time (哪个世纪), the date is the answer
+    quote = "这座教堂始建于12世纪，历时百年建成。"
+    assert short_answer("这座教堂始建于哪个世纪？", "这座教堂始建于12世纪[1]。", [_cite(quote)]) == "12世纪"
