@@ -170,6 +170,9 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
         return start, end - len(head) - 1
     if head and (i := span.rfind(head)) > 0 and i + len(head) == len(span) and (de := span.rfind("的", 0, i)) > 0:
         return start + de + 1, end  # 由孙中山创立的|国立广东大学: what it is called
+    # 哪种字体 -> 既有的|汉字: the kind is named by the noun, not by a word that qualifies it.
+    if head and (n := unqualified(span)):
+        return start + n, end
     if noun and (i := span.find(noun)) > 0 and _verb_follows(span[i + len(noun):]):
         return start, start + i + len(noun)  # 阿拉贡王国|达成(协议)
     # What the question restates closes the slot: (争取在对方的龙门入球)为目标.
@@ -179,6 +182,19 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
     if j < len(span) - 1 and j > 1 and span[j - 1] in rs.EDGE and span[j - 1] not in "和与及" and span[j:] != head:
         return start, start + j - 1
     return start, end
+
+
+def unqualified(span: str) -> int:
+    """Where the noun starts after one word that qualifies it and names nothing itself
+    (既有的|汉字, 现有的|设备, 著名的|歌手); 0 when ``span`` does not open so."""
+    from .lexical import tagged
+
+    if not (m := re.match(r"([^的]{1,2})的(?=[^的]{2,})", span)):
+        return 0
+    words = tagged(m.group(1))
+    # (Not a superlative: 最大的体育场 names which one.)
+    return m.end() if len(words) == 1 and words[0][1][:1] in "abcvd" and words[0][1] != "vn" \
+        and not span.startswith("最") else 0
 
 
 def _verb_follows(text: str) -> bool:

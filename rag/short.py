@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .cloze import cloze
+from .cloze import cloze, unqualified
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
@@ -74,8 +74,13 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     asks_time = WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question)
     if not asks_time:
         candidates = [c for c in candidates if not _only_a_date(c)]
-    if (not _CLAUSAL.search(question) or _framed_kind(question)) and (filled := cloze(question, sentence)) \
+    kind = _framed_kind(question)
+    if (not _CLAUSAL.search(question) or kind) and (filled := cloze(question, sentence)) \
             and (asks_time or not _only_a_date(filled)):
+        # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
+        # the words after it as nouns too, 加盟 as a place).
+        if kind and (i := fold_each(filled).find(kind)) > 0:
+            filled = filled[:i]
         # Asked for several, the slot holds the first of a list (《边城》|和《长河》): the list.
         items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
         if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
@@ -105,16 +110,18 @@ def _only_a_date(span: str) -> bool:
 _WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
 
 
-def _framed_kind(question: str) -> bool:
+def _framed_kind(question: str) -> str:
     """A description asked for by a kind the question's own words close (导入什么方式|发电,
     以什么作用|著称): the sentence fills the slot between them, as for any other kind. Not a
-    reason (什么原因才被解职 asks why) and not a definition (什么是…: no kind follows)."""
+    reason (什么原因才被解职 asks why) and not a definition (什么是…: no kind follows).
+    Returns the kind (方式), or "" when the question is not so framed."""
     m = QUESTION_WORD.search(question)
     if not m or _WHY_HOW.search(question):
-        return False
+        return ""
     after = re.sub(r"^样?的", "", re.sub(r"\W", "", question[m.end():]))  # 什么样的|方式
     kind = _CLAUSAL.match(after)
-    return bool(kind) and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
+    framed = kind and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
+    return kind.group() if framed else ""
 
 
 # Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
@@ -365,6 +372,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
     ranked = [p for _, p in sorted(scored, key=lambda t: -t[0])] + alone
+    if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
+        ranked = [p[unqualified(p):] for p in ranked]
     return [listed, *ranked] if listed else ranked
 
 

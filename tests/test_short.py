@@ -632,7 +632,11 @@ def test_a_description_asked_for_by_a_kind_the_question_closes_is_the_slot_it_fr
     # 什么方式|供暖: the words after the question word close the slot, as for any other kind
     assert short_answer("这座城市的供热公司逐步改用什么方式供暖？",
                         "这座城市的供热公司逐步改用地热能供暖的办法[1]。", [_cite(quote)]) == "地热能"
-    assert _framed_kind("这座城市的供热公司逐步改用什么方式供暖？")
+    assert _framed_kind("这座城市的供热公司逐步改用什么方式供暖？") == "方式"
+    # the kind ends the slot, though jieba reads the words after it as nouns (加盟 as a place)
+    quote = "2015年2月，李强以自由转会方式加盟深圳红钻，签约3年。"
+    assert short_answer("2015年李强以什么方式加盟深圳红钻？", "李强以自由转会方式加盟深圳红钻[1]。",
+                        [_cite(quote)]) == "自由转会"
     # asked how, or with nothing after the kind, a clause answers: no slot
     assert not _framed_kind("这座城市的供热公司如何供暖？")
     assert not _framed_kind("这座城市的供热公司采用的供暖方式是什么？")
@@ -707,3 +711,15 @@ def test_a_date_alone_does_not_answer_a_question_that_asks_no_time():
     # asked for a time (哪个世纪), the date is the answer
     quote = "这座教堂始建于12世纪，历时百年建成。"
     assert short_answer("这座教堂始建于哪个世纪？", "这座教堂始建于12世纪[1]。", [_cite(quote)]) == "12世纪"
+
+
+def test_a_kind_asked_for_is_named_by_the_noun_not_by_the_word_that_qualifies_it():
+    from rag.cloze import unqualified
+
+    quote = "这种文字的发展是建立在既有的拉丁字母上作调整。"
+    assert short_answer("这种文字是在哪种字母的基础上调整的？", "这种文字是建立在既有的拉丁字母上作调整[1]。",
+                        [_cite(quote)]) == "拉丁字母"
+    # a noun or a superlative before the 的 says which one: kept
+    assert unqualified("中国的淡水湖") == 0
+    assert unqualified("最大的体育场") == 0
+    assert unqualified("现有的设备") == 3
