@@ -77,6 +77,12 @@ def cloze(question: str, sentence: str) -> str | None:
             and folded[end - len(head) - 1] == q[m.end() - 1] and re.match(rf"[{CJK}]", q[m.end() - 1]) \
             and q[m.end() - 1] not in "哪几么少谁":
         end -= len(head)
+    # A kind of one character closes the name it ends: 什么教(的) -> 天主教|底特律总教区 (but
+    # 英语和法语 stay a list). (jieba may read the character as a verb: 教.)
+    kind = head if len(head) == 1 else q[m.end()] if q[m.end() + 1:m.end() + 2] == "的" else ""
+    if kind and re.match(rf"[{CJK}]", kind) and (i := folded.find(kind, start + 1, end - 1)) > 0 \
+            and folded[i + 1] not in "、和及与，," and folded[start:i + 1].count(kind) == 1:
+        end = i + 1
     span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·")
     # (One character is an answer when it counts or names: 三, X; not 中 of 从[1]中得证.)
     if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \

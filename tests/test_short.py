@@ -723,3 +723,14 @@ def test_a_kind_asked_for_is_named_by_the_noun_not_by_the_word_that_qualifies_it
     assert unqualified("中国的淡水湖") == 0
     assert unqualified("最大的体育场") == 0
     assert unqualified("现有的设备") == 3
+
+
+def test_a_kind_of_one_character_closes_the_name_it_ends():
+    from rag.cloze import cloze
+
+    # 什么教: the name ends with 教 (天主教), not with the diocese after it
+    assert cloze("这座教堂是什么教的主教座堂？", "这座教堂是天主教芝加哥总教区的主教座堂") == "天主教"
+    # 哪朝: the dynasty, not the event it is dated by
+    assert cloze("这种读音是在哪朝传入日本的？", "这种读音是在南朝衣冠南渡后传入日本的") == "南朝"
+    # a list of such names stays whole
+    assert cloze("他会说什么语的歌？", "他会说英语和法语的歌") == "英语和法语"
