@@ -75,6 +75,15 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
 _NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
 
 
+def _at_name(question: str) -> re.Match | None:
+    """The name before 在 (see _ACTS_AT), if it is one: no verb, no time (1937年时发生|在… is
+    what happened, not who did it)."""
+    m = _ACTS_AT.match(question)
+    if not m or TIME.search(m.group(1)) or any(t.startswith("v") and t != "vn" for _, t in tagged(m.group(1))):
+        return None
+    return m
+
+
 _CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是)")
 
 
@@ -91,7 +100,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         question = question[question.index(asking):].strip()
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
-                                                   or _ACTS_AT.match(question))
+                                                   or _at_name(question))
     if m:
         span = _QUESTION_WORD.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
@@ -147,8 +156,10 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     latin, subject = question_terms(question)
     absent = [t for t in subject if t not in text]
     # A subject of several words is a phrase (穴蝰最长记录, 建设大沙地站的想法), paraphrased
-    # freely (纪录 for 记录): it is missing when most of it is, not when one word is.
-    if len(absent) * 2 <= len(subject) and len(subject) > 1:
+    # freely (纪录 for 记录): it is missing when most of it is, not when one word is. Counted
+    # in whole words: 生命|周期 are parts of 生命周期, one word, not three.
+    whole = [t for t in subject if not any(t != u and t in u for u in subject)]
+    if sum(t not in text for t in whole) * 2 <= len(whole) and len(whole) > 1:
         absent = []
     missing = [t for t in latin if fold(t) not in text] + absent
     if not missing and evidence is not None and subject and (name := _name(subject)) not in fold(" ".join(evidence)):

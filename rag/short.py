@@ -70,13 +70,15 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
         return found
     candidates = _candidates(question, sentence, titles)
-    # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it.
-    asks_time = WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question)
-    if not asks_time:
-        candidates = [c for c in candidates if not _only_a_date(c)]
+    # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it,
+    # when the sentence says something else.
+    undated = [c for c in candidates if not _only_a_date(c)]
+    skip_dates = bool(undated) and not (WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question))
+    if skip_dates:
+        candidates = undated
     kind = _framed_kind(question)
     if (not _CLAUSAL.search(question) or kind) and (filled := cloze(question, sentence)) \
-            and (asks_time or not _only_a_date(filled)):
+            and not (skip_dates and _only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
         if kind and (i := fold_each(filled).find(kind)) > 0:

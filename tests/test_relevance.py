@@ -420,3 +420,13 @@ def test_a_phrase_the_question_quotes_must_stand_in_the_cited_passage():
     assert missing_terms("哪个城市被称为「塞上江南」？", [passage], "zh") == ["塞上江南"]
     # the passage that says the quoted words answers about them (script folded)
     assert missing_terms("哪个城市被称为「春城」？", ["昆明被稱為「春城」。"], "zh") == []
+
+
+def test_what_happened_before_a_zai_is_no_subject_and_a_phrase_counts_whole_words():
+    # 1950年时发生|在…: a time and a verb, not a name; nothing is required of the passage
+    assert question_terms("1950年时发生在岛上的罢工是由哪一个工会发起的？")[1] == []
+    # 台风生命周期: 台风 and 生命周期 (search mode adds 生命, 周期); one of two words missing is
+    # a paraphrase, not another subject
+    passage = "台风在成熟阶段风力最强，云墙包围着台风眼。"
+    assert missing_terms("台风生命周期的哪一个阶段风力最强？", [passage], "zh", [passage]) == []
+    assert missing_terms("台风生命周期的哪一个阶段风力最强？", ["龙卷风在成熟阶段风力最强。"], "zh") != []

@@ -734,3 +734,10 @@ def test_a_kind_of_one_character_closes_the_name_it_ends():
     assert cloze("这种读音是在哪朝传入日本的？", "这种读音是在南朝衣冠南渡后传入日本的") == "南朝"
     # a list of such names stays whole
     assert cloze("他会说什么语的歌？", "他会说英语和法语的歌") == "英语和法语"
+
+
+def test_a_date_answers_when_the_sentence_gives_nothing_else():
+    quote = "这台望远镜在1987年与另一台望远镜合并。"
+    # (和时 for 何时: the question asks when in words the rules do not read; the date is all there is)
+    assert short_answer("这台望远镜在和时与另一台望远镜合并？", "这台望远镜在1987年[1]与另一台望远镜合并。",
+                        [_cite(quote)]) == "1987年"
