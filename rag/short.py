@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
+from .asked import ASKS_ONE_MORE, WHERE, not_a_place, open_item, place
 from .cloze import cloze, unqualified
+from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
@@ -63,11 +65,11 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
     # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
     m = QUESTION_WORD.search(question)
-    if m and _ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := _open_item(question, sentence)) \
-            and (found := _locate(item, sources)) and len(found) == len(item):
+    if m and ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := open_item(question, sentence)) \
+            and (found := locate(item, sources)) and len(found) == len(item):
         return found
     bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
-    if bare and (found := _locate(bare, sources)) and len(found) == len(bare):
+    if bare and (found := locate(bare, sources)) and len(found) == len(bare):
         return found
     candidates = _candidates(question, sentence, titles)
     # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it,
@@ -87,20 +89,20 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
         if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
             filled = candidates[0]
-        if (found := _locate(filled, sources)) and len(found) == len(filled):
+        if (found := locate(filled, sources)) and len(found) == len(filled):
             return found
     # Asked where, and the best candidate runs on from a place into what was done there
     # (商店购买西方及出口级别) or names no place (分布|很广): the place.
-    if _WHERE.search(question) and candidates and _not_a_place(candidates[0]) \
-            and (place := _place(question, sentence)) and (found := _locate(place, sources)) and len(found) == len(place):
+    if WHERE.search(question) and candidates and not_a_place(candidates[0]) \
+            and (spot := place(question, sentence)) and (found := locate(spot, sources)) and len(found) == len(spot):
         return found
     for candidate in candidates:
-        found = _locate(candidate, sources)
+        found = locate(candidate, sources)
         if found:
             return found
     # The answer's head, as the document writes it: a name the model ran into other words
     # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
-    return _head(candidates[0], sources) if candidates else None
+    return locate_head(candidates[0], sources) if candidates else None
 
 
 def _only_a_date(span: str) -> bool:
@@ -126,56 +128,6 @@ def _framed_kind(question: str) -> str:
     return kind.group() if framed else ""
 
 
-# Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
-_WHERE = re.compile(r"哪里|哪儿|哪边|何处|何地|什么地方|哪个地方|哪一个地方")
-_TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
-_LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # verbs that place their subject
-
-
-def _not_a_place(candidate: str) -> bool:
-    """A clause (a verb after its first word: 商店|购买…; 位于眉毛中间末端 is a place) or
-    words that name nothing (很广)."""
-    from .lexical import tagged
-
-    words = tagged(fold_each(candidate))
-    return any(t.startswith("v") and t != "vn" for _, t in words[1:]) \
-        or not any(t.startswith(("n", "s", "f")) for _, t in words)
-
-
-_LIST_WORDS = frozenset({"和", "及", "与", "、"})
-
-
-def _place(question: str, sentence: str) -> str | None:
-    """The place after 在/到/于… in ``sentence``, up to the verb or locative after it
-    ("外汇商店" of 可以在外汇商店购买…), or the range after 从 (印度…到…印度尼西亚), when
-    the question does not name it itself."""
-    from .lexical import tagged
-
-    named, folded = fold_each(question), fold_each(sentence)  # (one character for one)
-    words, at = tagged(folded), 0
-    for i, (word, tag) in enumerate(words):
-        at += len(word)
-        ranged = word in ("从", "自")
-        if not (tag == "p" and (word in _TO_PLACE or ranged) or word in _LIES_IN):
-            continue
-        place: list[tuple[str, str]] = []
-        for j, (w, t) in enumerate(words[i + 1:], i + 1):
-            nxt = words[j + 1][1] if j + 1 < len(words) else ""
-            if place and (w in _LIST_WORDS and nxt.startswith(("n", "s")) or ranged and w in ("到", "至")):
-                place.append((w, t))  # 印度|和|斯里兰卡, 从…|到|…
-                continue
-            if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" or not w.strip():
-                break
-            place.append((w, t))
-        # A one-character locative closes the place (工厂|里, 雨林|中); 附近, 末端 are part of it.
-        while place and (place[-1][0] in ("的", *_LIST_WORDS) or place[-1][1] == "f" and len(place[-1][0]) == 1):
-            place.pop()
-        n = len("".join(w for w, _ in place))
-        if n >= 2 and n - sum(rs.covered(folded[at:at + n], named)) >= 2 and not TIME.search(folded, at, at + n):
-            return sentence[at:at + n]
-    return None
-
-
 def _bare(question: str, sentence: str) -> str | None:
     """The answer when the model gave nothing but it: a short noun phrase, no verb
     ("河北省文物管理委员会", not "1962年启用"), and not the question's predicate either
@@ -199,54 +151,7 @@ def _bare(question: str, sentence: str) -> str | None:
         return None
     # A list that repeats what the question names (分为甲和乙以及哪一个 -> 甲、乙、丙): the one
     # item the question leaves open.
-    return _open_item(question, text) or text
-
-
-# The question lists items and asks for one more: 分为甲和乙以及哪一个, 除了甲、乙，还有哪一个.
-# 和/与/跟 alone also join a partner (该县与哪一个区相邻): a list only after another join.
-_ASKS_ONE_MORE = re.compile(r"(?:、|及|以及|还有|(?:[、和与跟及].*)[和与跟])(?:其他|另外|另一)?$")
-_JOINS = frozenset({"、", "和", "及", "与", "以及", "跟", "或"})
-
-
-def _open_item(question: str, text: str) -> str | None:
-    """The one item of a list in ``text`` that ``question`` does not name, when it names
-    the others ("鸡蛋、番茄和紫菜" for 鸡蛋和番茄以及哪一种 -> 紫菜), without the restated
-    words after it (怀柔区|相邻 for 和哪一个区相邻). None when there is no such list."""
-    from .lexical import tagged
-
-    named = fold_each(question)
-
-    def is_named(item: str) -> bool:  # the question's words, but for a linking character (特点是|生产成本低)
-        return len(item) - sum(rs.covered(fold_each(item), named)) <= 1
-
-    for clause in re.split(r"[，,。；;：:]", text):
-        # Items split at the joining words jieba finds (参与 holds no 与).
-        items: list[list[tuple[str, str]]] = [[]]
-        for word, tag in tagged(clause):
-            if word.strip() in _JOINS:
-                items.append([])
-            elif word.strip():
-                items[-1].append((word, tag))
-        items = [i for i in items if i]
-        left = [i for i in items if not is_named("".join(w for w, _ in i))]
-        if len(items) < 2 or len(left) != 1:
-            continue
-        words = left[0]
-        # Whole words only (怀柔区 keeps the 区 that 哪一个区 restates); a count or 等 that
-        # closes the list is no part of its last item (特瓦族|三个族群); what a 的 leads to
-        # is what the question asked about it (莫斯科中山大学|的校友).
-        while len(words) > 1:
-            word, tag = words[-1]
-            restated = fold_each(word) in named and (len(word) >= 2 or tag[:1] in "cpud")
-            if not (restated or tag in ("m", "q", "mq") or word == "等"):
-                break
-            words = words[:-1]
-            if word == "的":
-                break
-        item = "".join(w for w, _ in words)
-        if len(item) >= 2:
-            return item
-    return None
+    return open_item(question, text) or text
 
 
 _ORG_NAME = re.compile(rf"[^了的是在和与把被将，,。]{{2,10}}?(?:{ORG_KIND})")
@@ -493,91 +398,3 @@ def _restates(folded: str, covered: list[bool], a: int, b: int) -> bool:
     """The clause is mostly the question again (花瓶会变成红橙色 for 为什么会变成红橙色)."""
     chars = [i for i in range(a, b) if CJK_CHAR.match(folded[i])]
     return len(chars) >= 2 and sum(covered[i] for i in chars) >= 0.6 * len(chars)
-
-
-def _locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
-    """``candidate`` as the first of ``sources`` (text, folded text) that has it writes it:
-    the longest part of it found there, if that is most of it."""
-    target = fold_each(candidate)
-    if not target:
-        return None
-    for source, folded in sources:
-        a, b = _longest_common(target, folded)
-        if b - a and (b - a) >= max(1, 0.6 * len(target)):
-            a, b = _bridge(target, folded, a, b)
-            return _quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
-    return None
-
-
-_OPENS, _CLOSES = "「『《“（(", "」』》”）)"
-
-
-def _quoted(span: str) -> str:
-    """A span never holds half of a bracket pair. One that starts inside quotes and runs
-    out of them ("雙汗制」傳統影響下": the model left the 「」 out) keeps the quoted words,
-    the name; one that runs into quotes it does not close keeps what stands before them."""
-    depth = 0
-    for i, ch in enumerate(span):
-        if ch in _OPENS:
-            depth += 1
-        elif ch in _CLOSES:
-            if depth == 0:
-                return span[:i] if i >= 2 else span
-            depth -= 1
-    if depth:
-        opened = max(span.rfind(c) for c in _OPENS)
-        return span[:opened].rstrip() if opened >= 2 else span
-    return span
-
-
-# Where the model left words out of a name or a place ("浙江省嘉兴市|许村镇…" for the
-# document's "浙江省嘉兴市海宁市许村镇…"), the part it copied is only the longest common
-# stretch. The span runs on to where the candidate's own first and last two characters
-# stand in the document, when they stand close by in the same sentence.
-_BRIDGE_SLACK = 4
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
-
-
-def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
-    """``folded[a:b]`` (the longest part of ``target`` found) widened to the document's
-    words for what ``target`` says before and after it."""
-    t0 = target.find(folded[a:b])
-    before, after = target[:t0], target[t0 + b - a:]
-    if len(before) >= 2:
-        lo = max(0, a - len(before) - _BRIDGE_SLACK)
-        at = folded.rfind(before[:2], lo, a)
-        if at >= 0 and not _SENTENCE_END.search(folded, at, a):
-            a = at
-    if len(after) >= 2:
-        hi = min(len(folded), b + len(after) + _BRIDGE_SLACK)
-        at = folded.find(after[-2:], b, hi)
-        if at >= 0 and not _SENTENCE_END.search(folded, b, at):
-            b = at + 2
-    return a, b
-
-
-def _head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
-    """The start of ``candidate`` as a source writes it: half of it at least (the model ran
-    the answer into words the document keeps apart: "北宋初置" for "北宋，初置"), or its
-    first clauses (a description the model joined from two places)."""
-    target = fold_each(candidate)
-    for source, folded in sources:
-        a, b = _longest_common(target, folded)
-        n = b - a
-        if folded[a:b] != target[:n] or n < 2:
-            continue
-        if n >= 0.5 * len(target) or n >= 4 and target[n:n + 1] in ("，", ",", "；", ";"):
-            return source[a:b].strip().rstrip(rs.EDGE + "，,；;、") or None
-    return None
-
-
-def _longest_common(target: str, source: str) -> tuple[int, int]:
-    """(start, end) in ``source`` of the longest substring of ``target`` it contains."""
-    best = (0, 0)
-    for a in range(len(target)):
-        for b in range(len(target), a + (best[1] - best[0]), -1):
-            at = source.find(target[a:b])
-            if at >= 0:
-                best = (at, at + b - a)
-                break
-    return best

@@ -612,7 +612,7 @@ def test_asked_for_the_item_a_list_leaves_open_the_sentence_gives_that_item():
 
 
 def test_a_list_the_question_names_whole_leaves_no_item_open():
-    from rag.short import _open_item
+    from rag.asked import open_item as _open_item
 
     # every item is the question's own: nothing is left open
     assert _open_item("他除了英语和法语，还会说哪种语言？", "他会说英语和法语") is None
@@ -646,7 +646,7 @@ def test_a_description_asked_for_by_a_kind_the_question_closes_is_the_slot_it_fr
 
 
 def test_asked_where_the_place_a_preposition_leads_to_answers():
-    from rag.short import _place
+    from rag.asked import place as _place
 
     quote = "当时持有外币账户的居民，可以在外币商店购买进口商品。"
     # the place's first word is the question's own (外币): the rest of the sentence is no answer
@@ -686,7 +686,7 @@ def test_a_span_never_holds_half_a_bracket_pair():
     assert short_answer("北歐的哪一種制度影響了農田的劃分？", "北欧的轮作制传统影响下，农田分为三块。[1]",
                         [_cite(quote)]) == "輪作制"
     # balanced pairs stay
-    from rag.short import _quoted
+    from rag.locate import quoted as _quoted
 
     assert _quoted("《边城》、《长河》") == "《边城》、《长河》"
     assert _quoted("北欧的「轮作") == "北欧的"

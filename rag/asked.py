@@ -1,0 +1,108 @@
+"""Spans a question's shape asks for: the place asked where, the item a list leaves open.
+
+Used by short.py, after the sentence that answers has been chosen.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import restated as rs
+from .zh import TIME, fold_each
+
+
+# Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
+WHERE = re.compile(r"哪里|哪儿|哪边|何处|何地|什么地方|哪个地方|哪一个地方")
+_TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
+_LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # verbs that place their subject
+
+
+def not_a_place(candidate: str) -> bool:
+    """A clause (a verb after its first word: 商店|购买…; 位于眉毛中间末端 is a place) or
+    words that name nothing (很广)."""
+    from .lexical import tagged
+
+    words = tagged(fold_each(candidate))
+    return any(t.startswith("v") and t != "vn" for _, t in words[1:]) \
+        or not any(t.startswith(("n", "s", "f")) for _, t in words)
+
+
+_LIST_WORDS = frozenset({"和", "及", "与", "、"})
+
+
+def place(question: str, sentence: str) -> str | None:
+    """The place after 在/到/于… in ``sentence``, up to the verb or locative after it
+    ("外汇商店" of 可以在外汇商店购买…), or the range after 从 (印度…到…印度尼西亚), when
+    the question does not name it itself."""
+    from .lexical import tagged
+
+    named, folded = fold_each(question), fold_each(sentence)  # (one character for one)
+    words, at = tagged(folded), 0
+    for i, (word, tag) in enumerate(words):
+        at += len(word)
+        ranged = word in ("从", "自")
+        if not (tag == "p" and (word in _TO_PLACE or ranged) or word in _LIES_IN):
+            continue
+        place: list[tuple[str, str]] = []
+        for j, (w, t) in enumerate(words[i + 1:], i + 1):
+            nxt = words[j + 1][1] if j + 1 < len(words) else ""
+            if place and (w in _LIST_WORDS and nxt.startswith(("n", "s")) or ranged and w in ("到", "至")):
+                place.append((w, t))  # 印度|和|斯里兰卡, 从…|到|…
+                continue
+            if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" or not w.strip():
+                break
+            place.append((w, t))
+        # A one-character locative closes the place (工厂|里, 雨林|中); 附近, 末端 are part of it.
+        while place and (place[-1][0] in ("的", *_LIST_WORDS) or place[-1][1] == "f" and len(place[-1][0]) == 1):
+            place.pop()
+        n = len("".join(w for w, _ in place))
+        if n >= 2 and n - sum(rs.covered(folded[at:at + n], named)) >= 2 and not TIME.search(folded, at, at + n):
+            return sentence[at:at + n]
+    return None
+
+
+# The question lists items and asks for one more: 分为甲和乙以及哪一个, 除了甲、乙，还有哪一个.
+# 和/与/跟 alone also join a partner (该县与哪一个区相邻): a list only after another join.
+ASKS_ONE_MORE = re.compile(r"(?:、|及|以及|还有|(?:[、和与跟及].*)[和与跟])(?:其他|另外|另一)?$")
+_JOINS = frozenset({"、", "和", "及", "与", "以及", "跟", "或"})
+
+
+def open_item(question: str, text: str) -> str | None:
+    """The one item of a list in ``text`` that ``question`` does not name, when it names
+    the others ("鸡蛋、番茄和紫菜" for 鸡蛋和番茄以及哪一种 -> 紫菜), without the restated
+    words after it (怀柔区|相邻 for 和哪一个区相邻). None when there is no such list."""
+    from .lexical import tagged
+
+    named = fold_each(question)
+
+    def is_named(item: str) -> bool:  # the question's words, but for a linking character (特点是|生产成本低)
+        return len(item) - sum(rs.covered(fold_each(item), named)) <= 1
+
+    for clause in re.split(r"[，,。；;：:]", text):
+        # Items split at the joining words jieba finds (参与 holds no 与).
+        items: list[list[tuple[str, str]]] = [[]]
+        for word, tag in tagged(clause):
+            if word.strip() in _JOINS:
+                items.append([])
+            elif word.strip():
+                items[-1].append((word, tag))
+        items = [i for i in items if i]
+        left = [i for i in items if not is_named("".join(w for w, _ in i))]
+        if len(items) < 2 or len(left) != 1:
+            continue
+        words = left[0]
+        # Whole words only (怀柔区 keeps the 区 that 哪一个区 restates); a count or 等 that
+        # closes the list is no part of its last item (特瓦族|三个族群); what a 的 leads to
+        # is what the question asked about it (莫斯科中山大学|的校友).
+        while len(words) > 1:
+            word, tag = words[-1]
+            restated = fold_each(word) in named and (len(word) >= 2 or tag[:1] in "cpud")
+            if not (restated or tag in ("m", "q", "mq") or word == "等"):
+                break
+            words = words[:-1]
+            if word == "的":
+                break
+        item = "".join(w for w, _ in words)
+        if len(item) >= 2:
+            return item
+    return None

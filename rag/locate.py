@@ -1,0 +1,100 @@
+"""Where a short answer stands in the document: the candidate as the cited text writes it.
+
+short.py picks what answers; this module finds it in a verified quote or its passage, runs
+it on to the document's own words where the model shortened them, and keeps brackets whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import restated as rs
+from .zh import fold_each
+
+
+def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+    """``candidate`` as the first of ``sources`` (text, folded text) that has it writes it:
+    the longest part of it found there, if that is most of it."""
+    target = fold_each(candidate)
+    if not target:
+        return None
+    for source, folded in sources:
+        a, b = _longest_common(target, folded)
+        if b - a and (b - a) >= max(1, 0.6 * len(target)):
+            a, b = _bridge(target, folded, a, b)
+            return quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
+    return None
+
+
+_OPENS, _CLOSES = "「『《“（(", "」』》”）)"
+
+
+def quoted(span: str) -> str:
+    """A span never holds half of a bracket pair. One that starts inside quotes and runs
+    out of them ("雙汗制」傳統影響下": the model left the 「」 out) keeps the quoted words,
+    the name; one that runs into quotes it does not close keeps what stands before them."""
+    depth = 0
+    for i, ch in enumerate(span):
+        if ch in _OPENS:
+            depth += 1
+        elif ch in _CLOSES:
+            if depth == 0:
+                return span[:i] if i >= 2 else span
+            depth -= 1
+    if depth:
+        opened = max(span.rfind(c) for c in _OPENS)
+        return span[:opened].rstrip() if opened >= 2 else span
+    return span
+
+
+# Where the model left words out of a name or a place ("浙江省嘉兴市|许村镇…" for the
+# document's "浙江省嘉兴市海宁市许村镇…"), the part it copied is only the longest common
+# stretch. The span runs on to where the candidate's own first and last two characters
+# stand in the document, when they stand close by in the same sentence.
+_BRIDGE_SLACK = 4
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
+    """``folded[a:b]`` (the longest part of ``target`` found) widened to the document's
+    words for what ``target`` says before and after it."""
+    t0 = target.find(folded[a:b])
+    before, after = target[:t0], target[t0 + b - a:]
+    if len(before) >= 2:
+        lo = max(0, a - len(before) - _BRIDGE_SLACK)
+        at = folded.rfind(before[:2], lo, a)
+        if at >= 0 and not _SENTENCE_END.search(folded, at, a):
+            a = at
+    if len(after) >= 2:
+        hi = min(len(folded), b + len(after) + _BRIDGE_SLACK)
+        at = folded.find(after[-2:], b, hi)
+        if at >= 0 and not _SENTENCE_END.search(folded, b, at):
+            b = at + 2
+    return a, b
+
+
+def locate_head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+    """The start of ``candidate`` as a source writes it: half of it at least (the model ran
+    the answer into words the document keeps apart: "北宋初置" for "北宋，初置"), or its
+    first clauses (a description the model joined from two places)."""
+    target = fold_each(candidate)
+    for source, folded in sources:
+        a, b = _longest_common(target, folded)
+        n = b - a
+        if folded[a:b] != target[:n] or n < 2:
+            continue
+        if n >= 0.5 * len(target) or n >= 4 and target[n:n + 1] in ("，", ",", "；", ";"):
+            return source[a:b].strip().rstrip(rs.EDGE + "，,；;、") or None
+    return None
+
+
+def _longest_common(target: str, source: str) -> tuple[int, int]:
+    """(start, end) in ``source`` of the longest substring of ``target`` it contains."""
+    best = (0, 0)
+    for a in range(len(target)):
+        for b in range(len(target), a + (best[1] - best[0]), -1):
+            at = source.find(target[a:b])
+            if at >= 0:
+                best = (at, at + b - a)
+                break
+    return best
