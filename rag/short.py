@@ -29,10 +29,12 @@ from .records import Citation
 from .rewrite import without_note
 from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
 
+# Asked why or how: a clause answers, whatever the sentence's words around it.
+_WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
-_CLAUSAL = re.compile(r"为什么|为何|怎么|怎样|如何|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|^[^的]*是谁[？?]?$|^什么是"
-                      r"|\b(?:why|how)\b(?! many| much)", re.I)
+_CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的"
+                      r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|^[^的]*是谁[？?]?$|^什么是", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
 _CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
@@ -108,10 +110,6 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
 def _only_a_date(span: str) -> bool:
     folded = fold_each(span).strip()
     return bool(folded) and bool(m := DATE_RUN.fullmatch(folded)) and bool(TIME.search(m.group(0)))
-
-
-# Asked why or how: a clause answers, whatever the sentence's words around it.
-_WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
 
 
 def _framed_kind(question: str) -> str:
