@@ -11,6 +11,11 @@ from . import restated as rs
 from .zh import TIME, fold_each
 
 
+def _unnamed(text: str, named: str) -> int:
+    """How many characters of ``text`` (folded) the question's words (``named``) do not cover."""
+    return len(text) - sum(rs.covered(text, named))
+
+
 # Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
 WHERE = re.compile(r"哪里|哪儿|哪边|何处|何地|什么地方|哪个地方|哪一个地方")
 _TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
@@ -20,10 +25,10 @@ _LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # v
 def not_a_place(candidate: str) -> bool:
     """A clause (a verb after its first word: 商店|购买…; 位于眉毛中间末端 is a place) or
     words that name nothing (很广)."""
-    from .lexical import tagged
+    from .lexical import is_verb, tagged
 
     words = tagged(fold_each(candidate))
-    return any(t.startswith("v") and t != "vn" for _, t in words[1:]) \
+    return any(is_verb(t) for _, t in words[1:]) \
         or not any(t.startswith(("n", "s", "f")) for _, t in words)
 
 
@@ -56,7 +61,7 @@ def place(question: str, sentence: str) -> str | None:
         while place and (place[-1][0] in ("的", *_LIST_WORDS) or place[-1][1] == "f" and len(place[-1][0]) == 1):
             place.pop()
         n = len("".join(w for w, _ in place))
-        if n >= 2 and n - sum(rs.covered(folded[at:at + n], named)) >= 2 and not TIME.search(folded, at, at + n):
+        if n >= 2 and _unnamed(folded[at:at + n], named) >= 2 and not TIME.search(folded, at, at + n):
             return sentence[at:at + n]
     return None
 
@@ -76,7 +81,7 @@ def open_item(question: str, text: str) -> str | None:
     named = fold_each(question)
 
     def is_named(item: str) -> bool:  # the question's words, but for a linking character (特点是|生产成本低)
-        return len(item) - sum(rs.covered(fold_each(item), named)) <= 1
+        return _unnamed(fold_each(item), named) <= 1
 
     for clause in re.split(r"[，,。；;：:]", text):
         # Items split at the joining words jieba finds (参与 holds no 与).
