@@ -205,7 +205,7 @@ def unqualified(span: str) -> int:
 
 def _verb_follows(text: str) -> bool:
     """Does ``text`` open with a verb (达成, also where jieba reads 达成协议 as one name)?"""
-    from .lexical import tagged
+    from .lexical import is_verb, tagged
 
-    return any(words and words[0][1].startswith("v") and words[0][1] != "vn"
+    return any(words and is_verb(words[0][1])
                for words in (tagged(text), tagged(text[:2])))

@@ -77,6 +77,11 @@ def tagged(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in posseg.cut(text)]
 
 
+def is_verb(tag: str) -> bool:
+    """A verb by jieba's tag, not a verb used as a noun (vn: 出口 of 出口级别)."""
+    return tag.startswith("v") and tag != "vn"
+
+
 def tokenize(text: str, fold_script: bool = True) -> list[str]:
     jieba = _segmenter()
     out: list[str] = []

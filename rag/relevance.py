@@ -31,7 +31,7 @@ from dataclasses import replace
 from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
-from .lexical import STOPWORDS, dictionary_count, segment, tagged, tokenize
+from .lexical import STOPWORDS, dictionary_count, is_verb, segment, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
                  stem_en, to_simplified)
@@ -79,7 +79,7 @@ def _at_name(question: str) -> re.Match | None:
     """The name before 在 (see _ACTS_AT), if it is one: no verb, no time (1937年时发生|在… is
     what happened, not who did it)."""
     m = _ACTS_AT.match(question)
-    if not m or TIME.search(m.group(1)) or any(t.startswith("v") and t != "vn" for _, t in tagged(m.group(1))):
+    if not m or TIME.search(m.group(1)) or any(is_verb(t) for _, t in tagged(m.group(1))):
         return None
     return m
 

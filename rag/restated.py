@@ -92,7 +92,7 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
 def words(sentence: str) -> tuple[set[int], list[int]]:
     """jieba's reading of ``sentence``: the offsets of 在/于 that stand as words of their
     own, and every word boundary (sorted)."""
-    from .lexical import segment, tagged
+    from .lexical import is_verb, segment, tagged
 
     stops, pos, bounds = set(), 0, [0]
     for word in segment(sentence):
@@ -103,7 +103,7 @@ def words(sentence: str) -> tuple[set[int], list[int]]:
     if stops:  # after a verb, 在 belongs to its phrase: 争取在对方的龙门入球 is one answer
         pos = 0
         for word, tag in tagged(sentence):
-            if tag.startswith("v") and tag != "vn" and word != "是":
+            if is_verb(tag) and word != "是":
                 stops.discard(pos + len(word))
             pos += len(word)
     return stops, bounds
