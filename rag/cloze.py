@@ -48,12 +48,17 @@ def cloze(question: str, sentence: str) -> str | None:
     # names it itself (三茂铁路股份有限公司), so the anchor is what comes after it. So is
     # the measure of a count (多少|趟 -> 18趟, 几|号 -> 10号).
     words = tagged(right) if right else []
+    counts = bool(QUANTITY_Q.search(q, begin, m.end()))
     n_head = 0
     for word, tag in words:
         if not (tag.startswith(_NOUN_TAGS) and tag != "vn"):
             break
         n_head += 1
-    if not n_head and words and QUANTITY_Q.search(q, begin, m.end()) and (words[0][1] == "q" or len(words[0][0]) <= 2
+        # A count's measure word is all of the thing asked for that the answer says: what
+        # was counted follows it there too (多少项|奥斯卡金像奖 -> 6项; jieba tags 项 a noun).
+        if counts and len(word) == 1 and word in rs.COUNTING:
+            break
+    if not n_head and words and counts and (words[0][1] == "q" or len(words[0][0]) <= 2
                                                                           and (len(words[0][0]) == 1 or words[0][1] == "m")):
         n_head = 1  # (a measure word of any length: 多少|平方米 -> 5.6万平方米)
     head = "".join(w for w, _ in words[:n_head])

@@ -24,11 +24,11 @@ _PREPOSITIONS = frozenset("在于由是")
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本;
 # and the words that give another name (又名|泽鹿 for 又叫什么: the question may use another).
-LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本]|[自从至到](?=\d))(?=..)")
+LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本颗枚只条艘辆台匹张]|[自从至到](?=\d))(?=..)")
 LEAD_WORD = re.compile(LEAD.pattern.removesuffix("(?=..)"))
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
-_COUNTING = "个名人位家种项条座所件次届艘辆台只头匹本部张"
+COUNTING = "个名人位家种项条座所件次届艘辆台只头匹本部张"  # counting words: 4个, 3项
 _TAIL = "上才"  # "Dreamcast上(推出)", "1880年代才(走向)": left over from the restated verb phrase
 
 
@@ -46,7 +46,7 @@ def covered(sentence: str, question: str) -> list[bool]:
     for m in _WORD.finditer(sentence):
         if m.group(0).isdigit():
             unit = _NUMBER_UNIT.match(sentence, m.start()).group(0)
-            if unit not in numbers and (m.group(0) not in bare or unit[-1:] in _COUNTING):
+            if unit not in numbers and (m.group(0) not in bare or unit[-1:] in COUNTING):
                 continue
         elif stem_en(m.group(0)) not in asked:
             continue
@@ -87,6 +87,32 @@ def runs(original: str, sentence: str, covered: list[bool], stops: set[int],
     runs = [(w, b) if (w := word_end(bounds, a + 1)) < b and LEAD_WORD.fullmatch(sentence, a, w)
             and original[a - 1:a] != "《" else (a, b) for a, b in runs]
     return [(a, b) for a, b in runs if b > a and _WORDISH.search(original[a:b])]
+
+
+# A name this short may go on in words the question also says (日产|汽车是…, 商品|期货).
+_SHORT_NAME = 2
+
+
+def named_on(sentence: str, covered: list[bool], bounds: list[int], a: int, b: int, question: str) -> tuple[int, int]:
+    """``(a, b)``, or a short run widened over the restated nouns that complete its name up
+    to the sentence's predicate (日产|汽车|是日本第二大汽车制造商 -> 日产汽车): the question
+    says 汽车 of something else, so striking it out cut the name. Not over a noun the
+    question gives as the possessed thing (哪个国家的|首都: 法国|首都是巴黎 answers 法国)."""
+    from .lexical import is_verb, tagged
+
+    if not 0 < b - a <= _SHORT_NAME or not re.fullmatch(rf"[{CJK}A-Za-z0-9]+", sentence[a:b]) \
+            or sentence[a].isdigit() or sentence[a] in "一二两三四五六七八九十几" + COUNTING:
+        return a, b
+    end = b
+    while end < len(sentence) and covered[end] and not BREAK.match(sentence, end):
+        end = word_end(bounds, end + 1)
+    if end == b or not all(covered[b:end]) or end < len(sentence) and not (BREAK.match(sentence, end) or sentence[end] in "是为"):
+        return a, b
+    nouns = tagged(sentence[b:end])
+    if not all(t.startswith(("n", "s")) and t != "vn" for _, t in nouns) or "的" + nouns[0][0] in question \
+            or any(is_verb(t) for _, t in tagged(sentence[a:b])):  # 担任|研究员: a verb, not a name
+        return a, b
+    return a, end
 
 
 def words(sentence: str) -> tuple[set[int], list[int]]:

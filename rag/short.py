@@ -81,7 +81,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if skip_dates:
         candidates = undated
     kind = _framed_kind(question)
-    if (not _CLAUSAL.search(question) or kind) and (filled := cloze(question, sentence)) \
+    if (not _CLAUSAL.search(question) or kind or _slotted(question, sentence)) and (filled := cloze(question, sentence)) \
             and not (skip_dates and _only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
@@ -124,6 +124,21 @@ def _framed_kind(question: str) -> str:
     kind = _CLAUSAL.match(after)
     framed = kind and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
     return kind.group() if framed else ""
+
+
+def _slotted(question: str, sentence: str) -> bool:
+    """The question word stands between words of the question (采取|什么|方式, 因|为什么|
+    而倍受瞩目) and the sentence restates both around its answer (采取|人工计算|的方式): a
+    clause asked for that way is still the slot between them."""
+    m = QUESTION_WORD.search(question)
+    if not m:
+        return False
+    left, right = (fold_each(re.sub(r"\W", "", part)) for part in (question[:m.start()], question[m.end():]))
+    filled = cloze(question, sentence) if len(left) >= 2 and len(right) >= 2 else None
+    if not filled:
+        return False
+    after = fold_each(sentence)[fold_each(sentence).find(fold_each(filled)) + len(filled):].lstrip(rs.EDGE)
+    return after.startswith(right[:2])
 
 
 def _bare(question: str, sentence: str) -> str | None:
@@ -186,6 +201,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         return [c for c in (_clause(sentence, folded, covered),) if c]
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
+    if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
+        runs = [rs.named_on(folded, covered, bounds, a, b, fold_each(question)) for a, b in runs]
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.

