@@ -24,7 +24,7 @@ _PREPOSITIONS = frozenset("在于由是")
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本;
 # and the words that give another name (又名|泽鹿 for 又叫什么: the question may use another).
-LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本颗枚只条艘辆台匹张]|[自从至到](?=\d))(?=..)")
+LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本颗枚只条艘辆台匹张]|[带具拥]有|[自从至到](?=\d))(?=..)")
 LEAD_WORD = re.compile(LEAD.pattern.removesuffix("(?=..)"))
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it
@@ -103,13 +103,18 @@ def named_on(sentence: str, covered: list[bool], bounds: list[int], a: int, b: i
     if not 0 < b - a <= _SHORT_NAME or not re.fullmatch(rf"[{CJK}A-Za-z0-9]+", sentence[a:b]) \
             or sentence[a].isdigit() or sentence[a] in "一二两三四五六七八九十几" + COUNTING:
         return a, b
+    # The restated nouns after it, word by word (jieba's reading of the rest of the clause).
     end = b
-    while end < len(sentence) and covered[end] and not BREAK.match(sentence, end):
-        end = word_end(bounds, end + 1)
-    if end == b or not all(covered[b:end]) or end < len(sentence) and not (BREAK.match(sentence, end) or sentence[end] in "是为"):
+    clause = BREAK.search(sentence, b)
+    for word, tag in tagged(sentence[b:clause.start() if clause else len(sentence)]):
+        if not (all(covered[end:end + len(word)]) and tag.startswith(("n", "s")) and tag != "vn"):
+            break
+        end += len(word)
+    # ...up to the predicate: punctuation, the end, 是/为 or a verb (国税|系统|征收).
+    rest = tagged(sentence[end:end + 2]) if end < len(sentence) else []
+    if end == b or rest and not (BREAK.match(sentence, end) or sentence[end] in "是为" or is_verb(rest[0][1])):
         return a, b
-    nouns = tagged(sentence[b:end])
-    if not all(t.startswith(("n", "s")) and t != "vn" for _, t in nouns) or "的" + nouns[0][0] in question \
+    if "的" + tagged(sentence[b:end])[0][0] in question \
             or any(is_verb(t) for _, t in tagged(sentence[a:b])):  # 担任|研究员: a verb, not a name
         return a, b
     return a, end

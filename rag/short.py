@@ -107,6 +107,17 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     return locate_head(candidates[0], sources) if candidates else None
 
 
+def _person_acting(piece: str) -> str | None:
+    """The person's name that opens ``piece`` when a verb follows later in it (jieba's nr),
+    else None: a name with a title alone (赵某牧师) stays whole."""
+    from .lexical import is_verb, tagged
+
+    words = tagged(piece)
+    if len(words) > 2 and words[0][1] == "nr" and len(words[0][0]) >= 2 and any(is_verb(t) for _, t in words[1:]):
+        return words[0][0]
+    return None
+
+
 def _only_a_date(span: str) -> bool:
     folded = fold_each(span).strip()
     return bool(folded) and bool(m := DATE_RUN.fullmatch(folded)) and bool(TIME.search(m.group(0)))
@@ -272,6 +283,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         # "是研究什么的", "是制造什么的原料": what comes before the 的 answers (干扰素与感染免疫|的知名学者).
         if de_after_slot and "的" in piece[1:]:
             piece = piece[:piece.index("的", 1)]
+        # Asked who, a person's name that runs on into what they did is the name (某某|议员热心帮助).
+        if asks_who and (person := _person_acting(piece)):
+            piece = person
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
         if asks_which and (m := _ORDINAL_HEAD.match(piece)):
             piece = m.group(0)

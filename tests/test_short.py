@@ -776,8 +776,28 @@ def test_a_short_name_goes_on_in_words_the_question_says_of_something_else():
     # Not over the thing the question says the answer has (哪个国家的|首都), not after a verb.
     assert _short("哪个国家的首都是巴黎？", "法国首都是巴黎") == "法国"
     assert _short("哪位科学家以前在大学当研究员？", "李明以前在大学担任研究员") == "李明"
+    # ...up to the verb that follows it (国税|系统|征收).
+    assert _short("这类税由哪一征税系统征收？", "这类税由地税系统征收") == "地税系统"
+    assert _short("这类税由哪一征税系统征收？", "这类税由地税系统和海关共同征收") != "地税系统和海关"
 
 
 def test_one_and_a_counting_word_only_lead_into_the_name():
     assert _short("这颗行星的母星是什么类型的恒星？", "这颗行星的母星为一颗F型恒星") == "F型"
     assert _short("一颗卫星围绕哪颗行星运行？", "一颗卫星围绕木星运行") == "木星"
+
+
+def test_having_only_leads_into_the_quality():
+    assert _short("这种气体的气味具有哪一种特性？", "这种气体的气味带有刺激性") == "刺激性"
+    assert _short("这种气体的气味具有哪一种特性？", "这种气体的气味略带甜味") == "略带甜味"
+
+
+def test_a_degree_word_and_an_adjective_only_qualify_the_thing_named():
+    """较便宜的|铁 for 被哪个物质所取代 (fitted on the traditional test split)."""
+    assert _short("这种金属已被哪个物质所取代？", "这种金属已被较便宜的铁所取代") == "铁"
+    assert _short("这种金属已被哪个物质所取代？", "这种金属已被铁矿的铁所取代") == "铁矿的铁"
+
+
+def test_asked_who_a_name_that_runs_into_what_the_person_did_is_the_name():
+    """(fitted on the traditional test split: 某某議員熱心幫助 for 和誰的貢獻有關)"""
+    assert _short("这里的新移民情况和谁的贡献有关？", "这里的新移民情况和张建国议员热心帮助有关") == "张建国"
+    assert _short("这座教堂是谁建立的？", "这座教堂是赵世光牧师建立的") == "赵世光牧师"  # no verb after
