@@ -93,6 +93,8 @@ def cloze(question: str, sentence: str) -> str | None:
     if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \
             or len(span) == 1 and not (NUMERAL.match(span) or span.isascii()):
         return None
+    if span.count("《") != span.count("》"):
+        return None  # half a title: an anchor fell inside it
     if _ORDINAL_ONLY.fullmatch(span) and not QUANTITY_Q.search(q) and not TIME.search(span):
         return None  # 第一个(完整的化石): a count is not what 哪个 asks
     return span

@@ -214,6 +214,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
         runs = [rs.named_on(folded, covered, bounds, a, b, fold_each(question)) for a, b in runs]
+    runs = rs.whole_titles(sentence, runs)
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.

@@ -801,3 +801,13 @@ def test_asked_who_a_name_that_runs_into_what_the_person_did_is_the_name():
     """(fitted on the traditional test split: 某某議員熱心幫助 for 和誰的貢獻有關)"""
     assert _short("这里的新移民情况和谁的贡献有关？", "这里的新移民情况和张建国议员热心帮助有关") == "张建国"
     assert _short("这座教堂是谁建立的？", "这座教堂是赵世光牧师建立的") == "赵世光牧师"  # no verb after
+
+
+def test_a_title_in_book_brackets_is_one_name():
+    """《…》 is taken whole over words the question also says (fitted on the traditional
+    test split: 《划一现行各道地方|行政|官厅组织令》 for 哪一个命令…行政机构)."""
+    answer = "政府颁布了《关于各地行政机构设置的命令》来规定各省设立行政机构"
+    assert _short("政府颁布了哪一个命令来规定各省设立行政机构？", answer) == "关于各地行政机构设置的命令"
+    # Without the brackets it is not one name: the words the question says still cut it.
+    answer = "政府颁布了关于各地行政机构设置的命令来规定各省设立行政机构"
+    assert _short("政府颁布了哪一个命令来规定各省设立行政机构？", answer) == "关于各地行政机构设置"
