@@ -107,6 +107,14 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     return locate_head(candidates[0], sources) if candidates else None
 
 
+def _an_act(piece: str) -> bool:
+    """Only verbs or verbal nouns (研究, 管理): what someone does, not who."""
+    from .lexical import tagged
+
+    words = tagged(fold_each(piece))
+    return bool(words) and all(t.startswith("v") for _, t in words)
+
+
 def _person_acting(piece: str) -> str | None:
     """The person's name that opens ``piece`` when a verb follows later in it (jieba's nr),
     else None: a name with a title alone (赵某牧师) stays whole."""
@@ -234,6 +242,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
         score = 0.0
+        if asks_who and _an_act(piece):  # 谁的报告: 某某的|研究|报告 -- a person, not the act
+            score -= 2
         if wants_time and TIME.search(piece):
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but

@@ -811,3 +811,11 @@ def test_a_title_in_book_brackets_is_one_name():
     # Without the brackets it is not one name: the words the question says still cut it.
     answer = "政府颁布了关于各地行政机构设置的命令来规定各省设立行政机构"
     assert _short("政府颁布了哪一个命令来规定各省设立行政机构？", answer) == "关于各地行政机构设置"
+
+
+def test_asked_whose_work_the_person_answers_not_the_kind_of_work():
+    """谁的报告: 某某的|研究|报告 leaves 研究 (what was done) and the name; the name answers
+    (fitted on the simplified test split)."""
+    answer = "格兰特（Grant）的研究报告指出这种蛇的幼体在秋季出现"
+    assert _short("谁的报告指出这种蛇的幼体在秋季出现？", answer) == "格兰特"
+    assert _short("什么报告指出这种蛇的幼体在秋季出现？", answer) != "格兰特"
