@@ -819,3 +819,9 @@ def test_asked_whose_work_the_person_answers_not_the_kind_of_work():
     answer = "格兰特（Grant）的研究报告指出这种蛇的幼体在秋季出现"
     assert _short("谁的报告指出这种蛇的幼体在秋季出现？", answer) == "格兰特"
     assert _short("什么报告指出这种蛇的幼体在秋季出现？", answer) != "格兰特"
+
+
+def test_asked_where_a_verb_ending_in_yu_places_its_object():
+    """置于|口中 places as 于 does (fitted on the simplified test split)."""
+    assert _short("这种鱼会把卵放在哪里孵化？", "雄鱼会将卵置于口中孵化") == "口中"
+    assert _short("这种鱼会把卵放在哪里孵化？", "雄鱼会将卵含住孵化") != "口中"
