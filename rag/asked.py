@@ -18,6 +18,8 @@ def _unnamed(text: str, named: str) -> int:
 
 # Asked where: the place a preposition leads to answers (可以在|外汇商店|购买…).
 WHERE = re.compile(r"哪里|哪儿|哪边|何处|何地|什么地方|哪个地方|哪一个地方")
+# ...or asked for the place by name (它的地理位置是什么, 总部地址).
+PLACE_ASKED = re.compile(rf"{WHERE.pattern}|位置|地址|地点|所在地")
 _TO_PLACE = frozenset({"在", "到", "去", "往", "于", "至"})
 _LIES_IN = frozenset({"位于", "地处", "坐落于", "处于", "设于"})  # verbs that place their subject
 

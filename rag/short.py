@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import ASKS_ONE_MORE, WHERE, not_a_place, open_item, place
+from .asked import ASKS_ONE_MORE, PLACE_ASKED, WHERE, not_a_place, open_item, place
 from .cloze import cloze, unqualified
 from .locate import locate, locate_head
 from .markers import strip_markers
@@ -105,6 +105,22 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The answer's head, as the document writes it: a name the model ran into other words
     # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
     return locate_head(candidates[0], sources) if candidates else None
+
+
+def _one_address(sentence: str, covered: list[bool], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Asked where: two runs that a name the question also says joins, nothing else between
+    them, are one address (日本岩手县|花卷|市矢泽…, 花卷 being the station's own name)."""
+    out: list[tuple[int, int]] = []
+    for a, b in runs:
+        gap = a - out[-1][1] if out else -1
+        # (The name between them, or taken back into the second as a whole word: 松原|市.)
+        by_name = 0 < gap <= 4 and all(covered[a - gap:a]) or gap == 0 and covered[a]
+        if by_name and not rs.BREAK.search(sentence, a - gap, a) \
+                and re.match(r"[^\W\d]{0,3}?[省市县区镇乡村州郡]", sentence[a:]):
+            out[-1] = (out[-1][0], b)
+            continue
+        out.append((a, b))
+    return out
 
 
 def _an_act(piece: str) -> bool:
@@ -223,6 +239,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
         runs = [rs.named_on(folded, covered, bounds, a, b, fold_each(question)) for a, b in runs]
     runs = rs.whole_titles(sentence, runs)
+    if PLACE_ASKED.search(question):
+        runs = _one_address(sentence, covered, runs)
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.

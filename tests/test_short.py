@@ -825,3 +825,13 @@ def test_asked_where_a_verb_ending_in_yu_places_its_object():
     """置于|口中 places as 于 does (fitted on the simplified test split)."""
     assert _short("这种鱼会把卵放在哪里孵化？", "雄鱼会将卵置于口中孵化") == "口中"
     assert _short("这种鱼会把卵放在哪里孵化？", "雄鱼会将卵含住孵化") != "口中"
+
+
+def test_asked_where_an_address_the_questions_name_runs_through_is_one():
+    """日本某县|花卷|市…: the station's own name (花卷) stands inside its address (fitted on
+    the simplified test split)."""
+    answer = "新松原车站位于日本秋田县松原市北町第5地割"
+    assert _short("新松原车站的地理位置是什么？", answer) == "日本秋田县松原市北町第5地割"
+    # Not two places joined by the name of something else.
+    answer = "新松原车站位于日本秋田县，松原市北町第5地割另有一站"
+    assert _short("新松原车站的地理位置是什么？", answer) == "日本秋田县"
