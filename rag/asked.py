@@ -1,4 +1,5 @@
-"""Spans a question's shape asks for: the place asked where, the item a list leaves open.
+"""Spans a question's shape asks for: the place asked where (and an address the question's
+name runs through), the item a list leaves open, the person asked who.
 
 Used by short.py, after the sentence that answers has been chosen.
 """
@@ -114,4 +115,39 @@ def open_item(question: str, text: str) -> str | None:
         item = "".join(w for w, _ in words)
         if len(item) >= 2:
             return item
+    return None
+
+
+def one_address(sentence: str, covered: list[bool], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Asked where: two runs that a name the question also says joins, nothing else between
+    them, are one address (日本岩手县|花卷|市矢泽…, 花卷 being the station's own name)."""
+    out: list[tuple[int, int]] = []
+    for a, b in runs:
+        gap = a - out[-1][1] if out else -1
+        # (The name between them, or taken back into the second as a whole word: 松原|市.)
+        by_name = 0 < gap <= 4 and all(covered[a - gap:a]) or gap == 0 and covered[a]
+        if by_name and not rs.BREAK.search(sentence, a - gap, a) \
+                and re.match(r"[^\W\d]{0,3}?[省市县区镇乡村州郡]", sentence[a:]):
+            out[-1] = (out[-1][0], b)
+            continue
+        out.append((a, b))
+    return out
+
+
+def an_act(piece: str) -> bool:
+    """Only verbs or verbal nouns (研究, 管理): what someone does, not who."""
+    from .lexical import tagged
+
+    words = tagged(fold_each(piece))
+    return bool(words) and all(t.startswith("v") for _, t in words)
+
+
+def person_acting(piece: str) -> str | None:
+    """The person's name that opens ``piece`` when a verb follows later in it (jieba's nr),
+    else None: a name with a title alone (赵某牧师) stays whole."""
+    from .lexical import is_verb, tagged
+
+    words = tagged(fold_each(piece))  # (offsets kept: one character for one)
+    if len(words) > 2 and words[0][1] == "nr" and len(words[0][0]) >= 2 and any(is_verb(t) for _, t in words[1:]):
+        return piece[:len(words[0][0])]
     return None

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import ASKS_ONE_MORE, PLACE_ASKED, WHERE, not_a_place, open_item, place
+from .asked import ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, person_acting, place
 from .cloze import cloze, unqualified
 from .locate import locate, locate_head
 from .markers import strip_markers
@@ -105,41 +105,6 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The answer's head, as the document writes it: a name the model ran into other words
     # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
     return locate_head(candidates[0], sources) if candidates else None
-
-
-def _one_address(sentence: str, covered: list[bool], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Asked where: two runs that a name the question also says joins, nothing else between
-    them, are one address (日本岩手县|花卷|市矢泽…, 花卷 being the station's own name)."""
-    out: list[tuple[int, int]] = []
-    for a, b in runs:
-        gap = a - out[-1][1] if out else -1
-        # (The name between them, or taken back into the second as a whole word: 松原|市.)
-        by_name = 0 < gap <= 4 and all(covered[a - gap:a]) or gap == 0 and covered[a]
-        if by_name and not rs.BREAK.search(sentence, a - gap, a) \
-                and re.match(r"[^\W\d]{0,3}?[省市县区镇乡村州郡]", sentence[a:]):
-            out[-1] = (out[-1][0], b)
-            continue
-        out.append((a, b))
-    return out
-
-
-def _an_act(piece: str) -> bool:
-    """Only verbs or verbal nouns (研究, 管理): what someone does, not who."""
-    from .lexical import tagged
-
-    words = tagged(fold_each(piece))
-    return bool(words) and all(t.startswith("v") for _, t in words)
-
-
-def _person_acting(piece: str) -> str | None:
-    """The person's name that opens ``piece`` when a verb follows later in it (jieba's nr),
-    else None: a name with a title alone (赵某牧师) stays whole."""
-    from .lexical import is_verb, tagged
-
-    words = tagged(piece)
-    if len(words) > 2 and words[0][1] == "nr" and len(words[0][0]) >= 2 and any(is_verb(t) for _, t in words[1:]):
-        return words[0][0]
-    return None
 
 
 def _only_a_date(span: str) -> bool:
@@ -240,7 +205,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         runs = [rs.named_on(folded, covered, bounds, a, b, fold_each(question)) for a, b in runs]
     runs = rs.whole_titles(sentence, runs)
     if PLACE_ASKED.search(question):
-        runs = _one_address(sentence, covered, runs)
+        runs = one_address(sentence, covered, runs)
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.
@@ -260,7 +225,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
         score = 0.0
-        if asks_who and _an_act(piece):  # 谁的报告: 某某的|研究|报告 -- a person, not the act
+        if asks_who and an_act(piece):  # 谁的报告: 某某的|研究|报告 -- a person, not the act
             score -= 2
         if wants_time and TIME.search(piece):
             score += 3
@@ -313,7 +278,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         if de_after_slot and "的" in piece[1:]:
             piece = piece[:piece.index("的", 1)]
         # Asked who, a person's name that runs on into what they did is the name (某某|议员热心帮助).
-        if asks_who and (person := _person_acting(piece)):
+        if asks_who and (person := person_acting(piece)):
             piece = person
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
         if asks_which and (m := _ORDINAL_HEAD.match(piece)):
