@@ -31,7 +31,7 @@ from dataclasses import replace
 from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
-from .lexical import STOPWORDS, dictionary_count, is_verb, segment, tagged, tokenize
+from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
                  stem_en, to_simplified)
@@ -109,9 +109,15 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
                    and not t.isascii()]
         # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
         # words: search mode splits one name into overlapping parts (中国|国联|联通|中国联通).
-        if len([w for w in segment(fold(span)) if len(w) >= 2]) > 3:
+        if len(whole_words(subject)) > 3:
             subject = []
     return latin, subject
+
+
+def whole_words(subject: list[str]) -> list[str]:
+    """The subject's words that are not part of a longer one: search mode gives a name
+    with its parts (中国|国联|联通|中国联通), one word, not four."""
+    return [t for t in subject if not any(t != u and t in u for u in subject)]
 
 
 # Characters of the document read before a supporting quote: Chinese text names its subject
@@ -158,7 +164,7 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     # A subject of several words is a phrase (穴蝰最长记录, 建设大沙地站的想法), paraphrased
     # freely (纪录 for 记录): it is missing when most of it is, not when one word is. Counted
     # in whole words: 生命|周期 are parts of 生命周期, one word, not three.
-    whole = [t for t in subject if not any(t != u and t in u for u in subject)]
+    whole = whole_words(subject)
     if sum(t not in text for t in whole) * 2 <= len(whole) and len(whole) > 1:
         absent = []
     missing = [t for t in latin if fold(t) not in text] + absent
