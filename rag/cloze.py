@@ -202,14 +202,12 @@ def unqualified(span: str) -> int:
     (既有的|汉字, 现有的|设备, 著名的|歌手); 0 when ``span`` does not open so."""
     from .lexical import tagged
 
-    if not (m := re.match(r"([^的]{1,3})的(?=[^的]{2,}|[^的]$)", span)):
+    if not (m := re.match(r"([^的]{1,2})的(?=[^的]{2,})", span)):
         return 0
-    words = tagged(fold_each(m.group(1)))  # (jieba reads simplified text)
-    # (Not a superlative: 最大的体育场 names which one.) A degree word may lead the
-    # qualifier: 较便宜的|铁.
-    one = len(words) == 1 and words[0][1][:1] in "abcvd" and words[0][1] != "vn"
-    graded = len(words) == 2 and words[0][1] in ("d", "zg") and words[1][1].startswith("a")
-    return m.end() if (one or graded) and not span.startswith("最") else 0
+    words = tagged(m.group(1))
+    # (Not a superlative: 最大的体育场 names which one.)
+    return m.end() if len(words) == 1 and words[0][1][:1] in "abcvd" and words[0][1] != "vn" \
+        and not span.startswith("最") else 0
 
 
 def _verb_follows(text: str) -> bool:

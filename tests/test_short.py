@@ -791,12 +791,6 @@ def test_having_only_leads_into_the_quality():
     assert _short("这种气体的气味具有哪一种特性？", "这种气体的气味略带甜味") == "略带甜味"
 
 
-def test_a_degree_word_and_an_adjective_only_qualify_the_thing_named():
-    """较便宜的|铁 for 被哪个物质所取代 (fitted on the traditional test split)."""
-    assert _short("这种金属已被哪个物质所取代？", "这种金属已被较便宜的铁所取代") == "铁"
-    assert _short("这种金属已被哪个物质所取代？", "这种金属已被铁矿的铁所取代") == "铁矿的铁"
-
-
 def test_asked_who_a_name_that_runs_into_what_the_person_did_is_the_name():
     """(fitted on the traditional test split: 某某議員熱心幫助 for 和誰的貢獻有關)"""
     assert _short("这里的新移民情况和谁的贡献有关？", "这里的新移民情况和张建国议员热心帮助有关") == "张建国"
