@@ -107,7 +107,7 @@ def named_on(sentence: str, covered: list[bool], bounds: list[int], a: int, b: i
     end = b
     clause = BREAK.search(sentence, b)
     for word, tag in tagged(sentence[b:clause.start() if clause else len(sentence)]):
-        if not (all(covered[end:end + len(word)]) and tag.startswith(("n", "s")) and tag != "vn"):
+        if not (all(covered[end:end + len(word)]) and tag.startswith(("n", "s"))):  # (not vn)
             break
         end += len(word)
     # ...up to the predicate: punctuation, the end, 是/为 or a verb (国税|系统|征收).

@@ -81,7 +81,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if skip_dates:
         candidates = undated
     kind = _framed_kind(question)
-    if (not _CLAUSAL.search(question) or kind or _slotted(question, sentence)) and (filled := cloze(question, sentence)) \
+    filled = cloze(question, sentence)
+    if filled and (not _CLAUSAL.search(question) or kind or _slotted(question, sentence, filled)) \
             and not (skip_dates and _only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
@@ -126,18 +127,18 @@ def _framed_kind(question: str) -> str:
     return kind.group() if framed else ""
 
 
-def _slotted(question: str, sentence: str) -> bool:
+def _slotted(question: str, sentence: str, filled: str) -> bool:
     """The question word stands between words of the question (采取|什么|方式, 因|为什么|
-    而倍受瞩目) and the sentence restates both around its answer (采取|人工计算|的方式): a
-    clause asked for that way is still the slot between them."""
+    而倍受瞩目) and the sentence restates both around ``filled``, cloze's answer (采取|人工计算|
+    的方式): a clause asked for that way is still the slot between them."""
     m = QUESTION_WORD.search(question)
     if not m:
         return False
     left, right = (fold_each(re.sub(r"\W", "", part)) for part in (question[:m.start()], question[m.end():]))
-    filled = cloze(question, sentence) if len(left) >= 2 and len(right) >= 2 else None
-    if not filled:
+    if len(left) < 2 or len(right) < 2:
         return False
-    after = fold_each(sentence)[fold_each(sentence).find(fold_each(filled)) + len(filled):].lstrip(rs.EDGE)
+    folded = fold_each(sentence)
+    after = folded[folded.find(fold_each(filled)) + len(filled):].lstrip(rs.EDGE)
     return after.startswith(right[:2])
 
 
@@ -202,7 +203,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
-        runs = [rs.named_on(folded, covered, bounds, a, b, fold_each(question)) for a, b in runs]
+        named = fold_each(question)
+        runs = [rs.named_on(folded, covered, bounds, a, b, named) for a, b in runs]
     runs = rs.whole_titles(sentence, runs)
     if PLACE_ASKED.search(question):
         runs = one_address(sentence, covered, runs)
