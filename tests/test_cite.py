@@ -113,6 +113,16 @@ def test_numbers_are_strict():
     assert support_score("占第三方供应商比例约61%", P_MOMENTA.text) == 0.0
 
 
+def test_function_characters_are_dropped_as_words_not_inside_words():
+    # 都 of 首都 and 中 of 中山 are part of the word; 的 and 在 alone are not content.
+    passage = "周平王即位後把首都遷到洛邑，因此開始了東周。"
+    assert support_score("东周的首都在洛邑", passage) >= DEFAULT_THRESHOLD
+    assert support_score("东周的首都在镐京", passage) < DEFAULT_THRESHOLD
+    passage = "秦朝末年，中山屬南越國領地。"
+    assert support_score("中山屬南越國", passage) == 1.0
+    assert support_score("中国屬南越國", passage) < 1.0  # 中国 is a word, not 国
+
+
 def test_full_width_digits_and_thousands_separators_are_normalised():
     assert support_score("Momenta搭载量４１．４４万辆", P_MOMENTA.text) == 1.0
     passage = "Momenta systems were installed in 414,400 vehicles."
