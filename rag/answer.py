@@ -19,7 +19,7 @@ from .config import Config
 from .manifest import Calibration
 from .generate import Generator
 from .markers import parse_markers
-from .prompt import REFUSAL, build_messages, sanitize_question
+from .prompt import REFUSAL, answer_script, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .relevance import (complete_from_quote, echoes_question, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
                         missing_terms, missing_years)
@@ -49,14 +49,6 @@ def is_refusal(text: str) -> bool:
     """The model declined: the verifier's refusal wording, in its first sentence."""
     first = re.split(r"(?<=[。！？.!?])", text.strip(), maxsplit=1)[0]
     return is_refusal_text(first)
-
-
-def answer_script(question: str, hits: list[Hit]) -> Script | None:
-    """The script a Chinese answer is written in: the question's (a Taiwan user's 這家公司
-    gets 這家公司 back, whatever the documents use), or, when the question's characters are
-    the same in both (李白出生在哪), that of the passages found. The 1.5B model mixes
-    scripts when it reads traditional text; the answer is converted, not re-asked."""
-    return script_of(question) or script_of("".join(h.chunk.text for h in hits[:3]))
 
 
 def _strayed(raw: str) -> bool:

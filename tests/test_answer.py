@@ -136,6 +136,21 @@ def test_language_detection():
     assert question_language("Who founded 壁仞科技?") == "en"
 
 
+def test_instructions_and_examples_are_written_in_the_script_of_the_question(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "river.txt").write_text("淡水河是臺灣北部的主要河流，全長約159公里，流經臺北盆地。", encoding="utf-8")
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    hits = p.retriever.search("淡水河", 3).hits
+    traditional = build_messages("淡水河全長多少公里？", hits, "zh", gen, 200)[0]
+    text = "".join(m["content"] for m in traditional)
+    assert "根據現有資料無法回答該問題。" in text and "問題：淡水河全長多少公里？" in text
+    assert "根据" not in text and "问题：" not in text
+    simplified = "".join(m["content"] for m in build_messages("淡水河全长多少公里？", hits, "zh", gen, 200)[0])
+    assert "根据现有资料无法回答该问题。" in simplified and "问题：淡水河全长多少公里？" in simplified
+
+
 def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fake_embedder):
     class Small(FakeGenerator):
         n_ctx = 1200

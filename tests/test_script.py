@@ -2,7 +2,8 @@
 
 Cases are invented or general knowledge, not from the seed documents.
 """
-from rag.answer import Pipeline, answer_script
+from rag.answer import Pipeline
+from rag.prompt import answer_script
 from rag.cite import cite, is_refusal_text
 from rag.config import Config
 from rag.index import update_index
