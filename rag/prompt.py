@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Callable, Protocol
 
 from .errors import UsageError
@@ -106,8 +107,8 @@ _LABELS = {
 }
 
 
-def _passages_block(texts: list[tuple[str, str]], lang: Lang) -> str:
-    head, _, title_label = _LABELS[lang]
+def _passages_block(texts: list[tuple[str, str]], lang: Lang, script: Script | None = None) -> str:
+    head, _, title_label = (_ours(label, script) for label in _LABELS[lang])
     parts = [head]
     for n, (title, text) in enumerate(texts, 1):
         parts.append(f"[{n}] {title_label}{title}\n{text.strip()}" if title else f"[{n}]\n{text.strip()}")
@@ -126,13 +127,10 @@ _REMINDER = {
 def _user(texts: list[tuple[str, str]], question: str, lang: Lang, remind: bool = True,
           script: Script | None = None) -> str:
     tail = f"\n{_ours(_REMINDER[lang], script)}" if remind else ""
-    head = _passages_block(texts, lang)
-    if script == "hant":
-        label, title = _LABELS[lang][0], _LABELS[lang][2]
-        head = head.replace(label, _ours(label, script), 1).replace(f"] {title}", f"] {_ours(title, script)}")
-    return f"{head}\n\n{_ours(_LABELS[lang][1], script)}{question}{tail}"
+    return f"{_passages_block(texts, lang, script)}\n\n{_ours(_LABELS[lang][1], script)}{question}{tail}"
 
 
+@lru_cache(maxsize=64)  # a few constant texts, converted once rather than for every answer
 def _ours(text: str, script: Script | None) -> str:
     """Our own wording (instructions, labels, examples) in the script of the documents and
     question: the model then reads and writes one script."""
