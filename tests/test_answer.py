@@ -24,6 +24,15 @@ def _pipeline(tmp_path, docs, embedder, generator, config=None):
     return Pipeline(Retriever.open(tmp_path / "idx", embedder, config), generator, config)
 
 
+def _folder(tmp_path, files: dict[str, str]):
+    """A documents folder holding ``files`` (name -> text)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    return docs
+
+
 def test_answer_cites_and_verifies(tmp_path, seeds_dir, fake_embedder):
     gen = FakeGenerator(lambda m: "截至目前，VAST工具已经服务了全球近500万专业建模师[1]。")
     p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
@@ -61,9 +70,7 @@ def test_english_question_gets_english_prompt_and_refusal(tmp_path, seeds_dir, f
 
 
 def test_empty_index_refuses_without_generating(tmp_path, fake_embedder):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("完全无关的内容。", encoding="utf-8")
+    docs = _folder(tmp_path, {"a.txt": "完全无关的内容。"})
     gen = FakeGenerator()
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
     record_calibration(tmp_path / "idx", Config.from_env(), Calibration(min_top_dense=0.99, min_top_bm25=1e9))
@@ -83,11 +90,8 @@ def test_followup_is_rewritten_for_retrieval(tmp_path, seeds_dir, fake_embedder)
 
 
 def test_a_followup_finds_passages_with_the_previous_question_but_the_model_is_asked_it_alone(tmp_path, fake_embedder):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "lake.txt").write_text("青海湖是中国最大的内陆咸水湖，面积约4400平方公里。湖中有鸟岛和海心山。",
-                                   encoding="utf-8")
-    (docs / "river.txt").write_text("黄河是中国第二长河，全长约5464公里，流经九个省区。", encoding="utf-8")
+    docs = _folder(tmp_path, {"lake.txt": "青海湖是中国最大的内陆咸水湖，面积约4400平方公里。湖中有鸟岛和海心山。",
+                              "river.txt": "黄河是中国第二长河，全长约5464公里，流经九个省区。"})
     gen = FakeGenerator()
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
     history = [{"role": "user", "content": "青海湖的面积有多大？"},
@@ -137,9 +141,7 @@ def test_language_detection():
 
 
 def test_instructions_and_examples_are_written_in_the_script_of_the_question(tmp_path, fake_embedder):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "river.txt").write_text("淡水河是臺灣北部的主要河流，全長約159公里，流經臺北盆地。", encoding="utf-8")
+    docs = _folder(tmp_path, {"river.txt": "淡水河是臺灣北部的主要河流，全長約159公里，流經臺北盆地。"})
     gen = FakeGenerator()
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
     hits = p.retriever.search("淡水河", 3).hits
@@ -199,12 +201,9 @@ def test_is_refusal():
 
 
 def _three_docs(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "bridge.md").write_text("# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n", encoding="utf-8")
-    (docs / "lake.md").write_text("# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n", encoding="utf-8")
-    (docs / "tower.md").write_text("# 古塔\n\n城北古塔建于明代，塔高四十米。\n", encoding="utf-8")
-    return docs
+    return _folder(tmp_path, {"bridge.md": "# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n",
+                              "lake.md": "# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n",
+                              "tower.md": "# 古塔\n\n城北古塔建于明代，塔高四十米。\n"})
 
 
 def _by_passages(many: str, alone: str):
