@@ -320,11 +320,19 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def echoes_question(question: str, answer: str) -> bool:
     """The answer says nothing the question did not: a part of it read back ("城市化" for
     文明含有城市化和什么的含义, "中国博客第一案" for 中国博客第一案指的是哪个案子), or the
-    question itself without its question word. Passed by every passage the question's
-    words are in, it answers nothing."""
+    question itself without its question word; or its markers stand for the answer's words.
+    Passed by every passage the question's words are in, it answers nothing."""
+    if _MARKERS_AS_WORDS.search(answer):
+        return True
     question = fold(without_note(question))
     said = _NOT_WORD.sub("", fold(strip_markers(answer)))
     return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
+
+
+# Citation markers joined like nouns and read on into the clause ("依照[1]和[3]兩條法律設置",
+# asked which law): the passages are named where their words should be. Markers joined
+# after a claim ("……[1]和[2]。") or before a comma ("根据[1]和[2]，…") are citations.
+_MARKERS_AS_WORDS = re.compile(r"\[\d+\]\s*(?:和|与|與|及|以及|或|、|and|or)\s*\[\d+\](?=\s*[^\W_])")
 
 
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.

@@ -365,6 +365,18 @@ def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
     assert not echoes_question("长城和金字塔哪一个更古老？", "金字塔[1]")
 
 
+def test_citation_markers_standing_for_the_answer_answer_nothing():
+    from rag.relevance import echoes_question
+
+    # the passages are named where the law should be
+    assert echoes_question("居民委员会是依照哪一部法律设立的？", "居民委员会是依照[1]和[3]两部法律设立的。")
+    assert echoes_question("What law set up the council?", "The council was set up under [1] and [2] laws.")
+    # markers joined after a claim, or before a comma, are citations
+    assert not echoes_question("居民委员会是依照哪一部法律设立的？", "依照《城市居民委员会组织法》设立[1]和[3]。")
+    assert not echoes_question("居民委员会是依照哪一部法律设立的？", "根据[1]和[3]，它依照《城市居民委员会组织法》设立。")
+    assert not echoes_question("这条河流经哪些国家？", "这条河流经德国[1]和奥地利[2]两个国家。")
+
+
 def test_the_pipeline_refuses_an_answer_that_reads_back_the_question(tmp_path, fake_embedder):
     docs = tmp_path / "docs"
     docs.mkdir()
