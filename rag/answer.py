@@ -17,7 +17,7 @@ from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text
 from .calibrate import transferred
 from .config import Config
 from .manifest import Calibration
-from .generate import Generator
+from .generate import Generator, cut_at_loop
 from .markers import parse_markers
 from .prompt import REFUSAL, answer_script, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
@@ -215,7 +215,7 @@ class Pipeline:
         unless ``show``); returns the raw text and the (first, end) times."""
         parts: list[str] = []
         first = None
-        for piece in self.generator.stream(messages, max_new_tokens=budget):
+        for piece in cut_at_loop(self.generator.stream(messages, max_new_tokens=budget)):
             if first is None:
                 first = time.perf_counter()
             parts.append(piece)

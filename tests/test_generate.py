@@ -18,7 +18,7 @@ from rag.models import bundled
 from rag.config import Config
 from rag.errors import ModelError
 from rag.generate import llama as llama_backend
-from rag.generate import (LlamaCppGenerator, OpenAIGenerator, cut_at_stops, estimate_tokens,
+from rag.generate import (LlamaCppGenerator, OpenAIGenerator, cut_at_loop, cut_at_stops, estimate_tokens,
                           load_generator, run_exclusive)
 
 from conftest import send_json
@@ -311,6 +311,32 @@ def test_worker_errors_reach_the_consumer_and_release_the_lock():
 ])
 def test_cut_at_stops(pieces, stops, expected):
     assert "".join(cut_at_stops(iter(pieces), stops)) == expected
+
+
+def test_a_looping_answer_is_cut_and_its_decode_stopped():
+    closed = []
+
+    def endless():  # what a greedy model in a loop streams until max_new_tokens
+        try:
+            yield "他的祖父官至"
+            while True:
+                yield "知府衙门"
+        finally:
+            closed.append(True)
+
+    text = "".join(cut_at_loop(endless()))
+    assert text == "他的祖父官至" + "知府衙门" * 5  # four copies make 16 characters, five the 20 needed
+    assert closed == [True]  # the model's stream was closed, so its decode stops
+
+
+@pytest.mark.parametrize("text", [
+    "伦敦是英国的首都[1]。伦敦也是英国最大的城市[1]。",
+    "人口：100人，100人，100人",  # repeated, but short of 20 characters
+    "他连声说：“好的好的好的好的。”",
+    "1、北京[1]；2、上海[2]；3、广州[3]；4、深圳[4]。",
+])
+def test_ordinary_answers_are_not_taken_for_loops(text):
+    assert "".join(cut_at_loop(iter(list(text)))) == text
 
 
 # --- bundled GGUF assembly on tiny fake parts -------------------------------------------

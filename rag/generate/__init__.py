@@ -17,12 +17,12 @@ it with ``monkeypatch.setattr("rag.generate.load_generator", ...)``.
 """
 from __future__ import annotations
 
-from .base import ACCEPTED, Generator, cut_at_stops, run_exclusive
+from .base import ACCEPTED, Generator, cut_at_loop, cut_at_stops, run_exclusive
 from .hf import TransformersGenerator
 from .llama import STATE_CACHE_BYTES, LlamaCppGenerator
 from .openai import OpenAIGenerator, chat_url, estimate_tokens
 from .registry import load_generator, register
 
 __all__ = ["ACCEPTED", "Generator", "LlamaCppGenerator", "OpenAIGenerator", "STATE_CACHE_BYTES",
-           "TransformersGenerator", "chat_url", "cut_at_stops", "estimate_tokens", "load_generator",
+           "TransformersGenerator", "chat_url", "cut_at_loop", "cut_at_stops", "estimate_tokens", "load_generator",
            "register", "run_exclusive"]
