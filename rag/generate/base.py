@@ -143,7 +143,7 @@ def cut_at_stops(pieces: Iterator[str], stops: list[str] | None) -> Iterator[str
 # Four copies of the same stretch (2-40 characters, 20 or more in all) ending the text. A
 # greedy 1.5B model can fall into a loop ("官至太廣道太廣道太廣道…", "100000000…") and write
 # until max_new_tokens (256 tokens, ~10 s here) for an answer the checks then refuse. Over the
-# 603 answers recorded on four evaluation sets it fires on exactly the 4 loops among them,
+# 570 answers recorded on four evaluation sets it fires on exactly the 4 loops among them,
 # and each cut answer gets the verdict the whole one got (evals/RESULTS.md, fourteenth
 # session).
 _LOOP = re.compile(r"(.{2,40}?)\1{3,}$", re.S)
