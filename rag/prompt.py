@@ -223,7 +223,7 @@ def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCoun
             continue
         cut = _fit_sentences(h.chunk.text, room - budget.count_tokens(header) - 12, budget)
         if cut:
-            texts.append((title, cut + ("……（节选）" if lang == "zh" else " … (excerpt)")))
+            texts.append((title, cut + (_ours("……（节选）", script) if lang == "zh" else " … (excerpt)")))
             used.append(h)
         break
     return prefix + [{"role": "user", "content": _user(texts, question, lang, script=script)}], used

@@ -153,6 +153,21 @@ def test_instructions_and_examples_are_written_in_the_script_of_the_question(tmp
     assert "根据现有资料无法回答该问题。" in simplified and "问题：淡水河全长多少公里？" in simplified
 
 
+def test_a_cut_passage_is_marked_in_the_script_of_the_question(tmp_path, fake_embedder):
+    class Small(FakeGenerator):
+        n_ctx = 1100  # room for one passage whole and part of the next
+
+    sentence = "淡水河是臺灣北部的主要河流，流經臺北盆地，注入臺灣海峽。"
+    docs = _folder(tmp_path, {f"river{i}.txt": f"第{i}段。" + sentence * 6 for i in range(4)})
+    gen = Small()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    hits = p.retriever.search("淡水河", 4).hits
+    user = build_messages("淡水河流經哪個盆地？", hits, "zh", gen, 200)[0][-1]["content"]
+    assert "……（節選）" in user and "节选" not in user
+    user = build_messages("淡水河流经哪个盆地？", hits, "zh", gen, 200)[0][-1]["content"]
+    assert "……（节选）" in user
+
+
 def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fake_embedder):
     class Small(FakeGenerator):
         n_ctx = 1200
