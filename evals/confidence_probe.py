@@ -67,13 +67,25 @@ def report(points: list[tuple[str, dict[str, float]]]) -> list[str]:
 
 
 class Recording:
-    """The pipeline's llama.cpp generator, decoding exactly as it does (greedy), and
-    keeping the log-probability of each token chosen, per call."""
+    """The pipeline's llama.cpp generator, decoding exactly as it does (greedy), with the
+    log-probability of each token it chose kept per call."""
 
     def __init__(self, generator):
+        import numpy as np
+
         self.inner = generator
         self.name, self.n_ctx = generator.name, generator.n_ctx
         self.calls: list[list[tuple[str, float]]] = []
+        llm = generator.llm
+
+        def record(input_ids, scores):
+            best = int(np.argmax(scores))  # greedy: the token chosen
+            # its log-softmax: -log(sum(exp(scores - best score)))
+            logprob = -float(np.log(np.exp(scores - scores[best]).sum()))
+            self.calls[-1].append((llm.detokenize([best]).decode("utf-8", "replace"), logprob))
+            return scores
+
+        generator.logits_processors = [record]
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
@@ -82,34 +94,8 @@ class Recording:
         self.inner.prepare(messages)
 
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256, stop: list[str] | None = None):
-        import numpy as np
-
-        from rag.generate.base import run_exclusive
-
-        llm, tokens = self.inner.llm, []
-        self.calls.append(tokens)
-
-        def record(input_ids, scores):
-            best = int(np.argmax(scores))  # greedy: the token chosen
-            top = float(scores[best])  # log-softmax of the best: -log(sum(exp(scores - top)))
-            tokens.append((llm.detokenize([best]).decode("utf-8", "replace"),
-                           -float(np.log(np.exp(scores - top).sum()))))
-            return scores
-
-        def work(cancel):
-            chunks = llm.create_chat_completion(messages=messages, stream=True, max_tokens=max_new_tokens,
-                                                stop=stop or [], temperature=0.0, top_k=1, logits_processor=[record])
-            try:
-                for chunk in chunks:
-                    text = chunk["choices"][0]["delta"].get("content")
-                    if text:
-                        yield text
-                    if cancel.is_set():
-                        break
-            finally:
-                chunks.close()
-
-        return run_exclusive(self.inner._lock, work)
+        self.calls.append([])
+        return self.inner.stream(messages, max_new_tokens=max_new_tokens, stop=stop)
 
 
 @click.command()
@@ -133,6 +119,8 @@ def main(dataset: Path, split: str, limit: int | None, index_dir: str | None, ou
     pipeline = open_pipeline(index_dir, config)
     if not type(pipeline.generator).__name__.startswith("LlamaCpp"):
         raise click.ClickException("the probe reads token probabilities from a llama.cpp (GGUF) generator")
+    if pipeline.generator.temperature > 0:
+        raise click.ClickException("the probe reads the greedy path: unset RAG_TEMPERATURE")
     recording = pipeline.generator = Recording(pipeline.generator)
     points, rows = [], []
     for q in select(data.questions, split, limit):

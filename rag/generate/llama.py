@@ -189,6 +189,9 @@ class LlamaCppGenerator:
         self.path = path
         self.temperature = temperature
         self.llm, self._lock = _load_llama(path, n_ctx, threads or default_threads(), lookup)
+        # Called with each step's logits before sampling; empty in the app. The confidence
+        # probe (evals/confidence_probe.py) reads the probability of each chosen token here.
+        self.logits_processors: list = []
         from ..config import cache_dir
 
         self.prefix_dir = cache_dir() / "llama-prefix"  # saved prefix states (prepare)
@@ -201,9 +204,14 @@ class LlamaCppGenerator:
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
                stop: list[str] | None = None) -> Iterator[str]:
         def work(cancel: threading.Event) -> Iterator[str]:
+            extra = {}
+            if self.logits_processors:
+                from llama_cpp import LogitsProcessorList
+
+                extra["logits_processor"] = LogitsProcessorList(self.logits_processors)
             chunks = self.llm.create_chat_completion(
                 messages=messages, stream=True, max_tokens=max_new_tokens,
-                stop=stop or [], **self._sampling())
+                stop=stop or [], **self._sampling(), **extra)
             try:
                 for chunk in chunks:
                     text = chunk["choices"][0]["delta"].get("content")
