@@ -55,6 +55,21 @@ def test_bundled_cancel_then_ask_again(bundled):
     assert "北京" in again, again
 
 
+def test_the_confidence_probe_records_each_greedy_token_without_changing_the_answer(bundled):
+    from evals.confidence_probe import Recording
+
+    plain = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
+    recording = Recording(bundled)
+    try:
+        recorded = "".join(recording.stream([SYSTEM, QUESTION], max_new_tokens=16))
+    finally:
+        bundled.logits_processors = []  # the module's other tests share this model
+    assert recorded == plain  # the same greedy path
+    tokens = recording.calls[0]
+    assert "".join(t for t, _ in tokens).startswith(plain.strip()[:2])
+    assert all(lp <= 0 for _, lp in tokens) and min(lp for _, lp in tokens) > -20
+
+
 def test_bundled_is_loaded_once(bundled):
     assert load_generator(Config(generator="bundled")) is bundled
 
