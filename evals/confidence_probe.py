@@ -109,8 +109,7 @@ def main(dataset: Path, split: str, limit: int | None, index_dir: str | None, ou
     from rag.session import open_pipeline
     from rag.zh import question_language
 
-    from .metrics import score
-    from .run import _open_squad_index, load_dataset, select
+    from .run import _open_squad_index, load_dataset, score_all, select
 
     config = Config.from_env()
     data = load_dataset(dataset)
@@ -127,7 +126,7 @@ def main(dataset: Path, split: str, limit: int | None, index_dir: str | None, ou
         recording.calls.clear()
         row = {"id": q.id, **pipeline.ask(q.question, q.history or None).to_json(), "logprobs": list(recording.calls)}
         rows.append(row)
-        cls = classify(score(q, row, data.kind in ("squad", "devset")))
+        cls = classify(score_all(data, [q], {q.id: row})[0])
         asked = row.get("standalone_question") or q.question
         if question_language(asked) != question_language(q.question):
             continue  # answered through a translation: the first call translated the question
