@@ -51,7 +51,9 @@ def place(question: str, sentence: str) -> str | None:
         ranged = word in ("从", "自")
         # (A verb ending in 于/在 places its object as they do: 置于|口中, 放在|桌上.)
         puts = len(word) == 2 and word[1] in "于在" and tag.startswith("v")
-        if not (tag == "p" and (word in _TO_PLACE or ranged) or word in _LIES_IN or puts):
+        # (去/到/往 go to a place as verbs too: 可以去|外汇商店.)
+        goes = tag.startswith("v") and word in ("去", "到", "往")
+        if not (tag == "p" and (word in _TO_PLACE or ranged) or word in _LIES_IN or puts or goes):
             continue
         place: list[tuple[str, str]] = []
         for j, (w, t) in enumerate(words[i + 1:], i + 1):

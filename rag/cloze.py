@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import ASKS_YEAR, CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, fold_each
+from .zh import ASKS_YEAR, CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, fold_each
 
 # Where a clause ends (not at 、: it joins the items of a list answer; nor at a bracket,
 # which may stand inside a name: 日本四国（地区）联赛球队).
 _CLAUSE_END = re.compile(r"[，,。；;：:！!？?]")
 # A classifier after 哪 is part of the question word: 哪支|球队, 哪种|窗口.
-_CLASSIFIER = re.compile(r"^[个些种类位家座所条部本支只件项]")
+_CLASSIFIER = re.compile(rf"^[{WHICH_CLASSIFIERS}]")
 # Nouns (jieba's tags): of things, places (窗口/s), times (年代/t); not verbal nouns (管理/vn).
 _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
@@ -39,7 +39,8 @@ def cloze(question: str, sentence: str) -> str | None:
         m = more
     left = re.sub(r"[^\w]", "", q[:begin]).rstrip(rs.EDGE)
     right = re.sub(r"[^\w]", "", q[m.end():])
-    if q[m.end() - 1] in "哪一":
+    classified = q[m.end() - 1] in "哪一" and bool(_CLASSIFIER.match(right))
+    if classified:
         right = _CLASSIFIER.sub("", right)
     start = _after(folded, left)
     if start is None:
@@ -50,8 +51,12 @@ def cloze(question: str, sentence: str) -> str | None:
     words = tagged(right) if right else []
     counts = bool(QUANTITY_Q.search(q, begin, m.end()))
     n_head = 0
-    for word, tag in words:
-        if not (tag.startswith(_NOUN_TAGS) and tag != "vn"):
+    for i, (word, tag) in enumerate(words):
+        # (After a classifier the first word names the thing whatever jieba tags it:
+        # 哪场|选举/v.)
+        # (时 closes the thing asked for, whatever jieba tags it: 哪张地图|时绘制.)
+        if not (tag.startswith(_NOUN_TAGS) and tag != "vn" or i == 0 and classified and len(word) >= 2) \
+                or word in ("时", "时候"):
             break
         n_head += 1
         # A count's measure word is all of the thing asked for that the answer says: what

@@ -73,15 +73,16 @@ def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def locate_head(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+def locate_head(candidate: str, sources: list[tuple[str, str]], apart: bool = False) -> str | None:
     """The start of ``candidate`` as a source writes it: half of it at least (the model ran
     the answer into words the document keeps apart: "北宋初置" for "北宋，初置"), or its
-    first clauses (a description the model joined from two places)."""
+    first clauses (a description the model joined from two places). ``apart``: only where
+    the source does set the head apart, by punctuation after it."""
     target = fold_each(candidate)
     for source, folded in sources:
         a, b = _longest_common(target, folded)
         n = b - a
-        if folded[a:b] != target[:n] or n < 2:
+        if folded[a:b] != target[:n] or n < 2 or apart and not re.match(r"[^\w\s]", folded[b:b + 1]):
             continue
         if n >= 0.5 * len(target) or n >= 4 and target[n:n + 1] in ("，", ",", "；", ";"):
             return source[a:b].strip().rstrip(rs.EDGE + "，,；;、") or None

@@ -27,7 +27,7 @@ from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, claim_sentences, fold_each, to_simplified
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
 _WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
@@ -37,7 +37,7 @@ _CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|�
                       r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|^[^的]*是谁[？?]?$|^什么是", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
-_CATEGORY = re.compile(rf"(?:什么|哪一?[个些种类位家座所条部本支]|何种)([{CJK}]{{2,6}})")
+_CATEGORY = re.compile(rf"(?:什么|哪一?[{WHICH_CLASSIFIERS}]|何种)([{CJK}]{{2,6}})")
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
@@ -45,6 +45,8 @@ _PLURAL = re.compile(r"哪些|哪几")  # 有几个 asks a count, not for the it
 # (Titles listed keep their brackets: 《甲》、《乙》.)
 _LIST_JOIN = re.compile(r"\s*(?:》\s*(?:[，,、]|和|及|与|以及|、以及)\s*《|[，,、]|和|及|与|以及|、以及)\s*")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
+# A count and its measure word, where words follow: 22|个|非协商国.
+_COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*(?:多|余)?[万亿]?([^\W\d]{1,3}?)(?=[^\W\d])")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
@@ -70,7 +72,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if m and ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := open_item(question, sentence)) \
             and (found := locate(item, sources)) and len(found) == len(item):
         return found
-    bare = None if WHEN_Q.search(question) else _bare(question, sentence)  # a date is cut to what was asked
+    # (A date is cut to what was asked, a count to its measure: not taken whole.)
+    bare = None if WHEN_Q.search(question) or QUANTITY_Q.search(question) else _bare(question, sentence)
     if bare and (found := locate(bare, sources)) and len(found) == len(bare):
         return found
     candidates = _candidates(question, sentence, titles)
@@ -82,6 +85,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         candidates = undated
     kind = _framed_kind(question)
     filled = cloze(question, sentence)
+    filled = filled and filled[_verb_lead(filled):]
     if filled and (not _CLAUSAL.search(question) or kind or _slotted(question, sentence, filled)) \
             and not (skip_dates and _only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
@@ -99,12 +103,15 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if WHERE.search(question) and candidates and not_a_place(candidates[0]) \
             and (spot := place(question, sentence)) and (found := locate(spot, sources)) and len(found) == len(spot):
         return found
-    for candidate in candidates:
-        found = locate(candidate, sources)
+    for i, candidate in enumerate(candidates):
+        # Not found whole, the best one's head, where the document sets it apart, before any
+        # worse candidate: a name the model ran into other words ("北宋初置" for "北宋，初置"
+        # is 北宋, not the clause after it; but not 根据 of "根据资料").
+        found = locate(candidate, sources) or (i == 0 and locate_head(candidate, sources, apart=True))
         if found:
             return found
-    # The answer's head, as the document writes it: a name the model ran into other words
-    # ("北宋初置" for "北宋，初置"), or the part of a long clause that one quote holds.
+    # The answer's head, as the document writes it: the part of a long clause that one
+    # quote holds.
     return locate_head(candidates[0], sources) if candidates else None
 
 
@@ -253,6 +260,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # ...with the measure the question names, which it restates: 12000|平方米.
             if measure and folded.startswith(measure, b) and NUMERAL.search(piece[-1:]):
                 piece += sentence[b:b + len(measure)]
+            # ...and no more: what follows the measure says what was counted (22个|非协商国).
+            elif measure and (m := _COUNTED.match(fold_each(piece))) and m.group(1) == measure and m.end() < len(piece):
+                piece = piece[:m.end()]
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).
@@ -282,6 +292,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         # Asked who, a person's name that runs on into what they did is the name (某某|议员热心帮助).
         if asks_who and (person := person_acting(piece)):
             piece = person
+        # A one-character verb that leads a name is the sentence's, not the answer's:
+        # 呈|深橙色, 受|某某(重用).
+        piece = piece[_verb_lead(piece):]
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
         if asks_which and (m := _ORDINAL_HEAD.match(piece)):
             piece = m.group(0)
@@ -307,6 +320,14 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [listed, *ranked] if listed else ranked
+
+
+def _verb_lead(piece: str) -> int:
+    """1 when ``piece`` opens with a one-character verb before a noun (jieba's tags), else 0."""
+    from .lexical import tagged
+
+    words = tagged(fold_each(piece)) if len(piece) >= 3 else []
+    return 1 if len(words) >= 2 and len(words[0][0]) == 1 and words[0][1] == "v" and words[1][1].startswith("n") else 0
 
 
 def _measure(question: str) -> str:

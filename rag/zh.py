@@ -281,6 +281,8 @@ ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
 
 # 多长/多高/多远/多久…: a measure asked for (穴蝰最长记录是多长 -> 70公分).
 _HOW_MEASURE = r"多[长高大远久重深宽厚]"
+# Classifiers that follow 哪 and name the kind of thing asked for (哪支|球队, 哪场|选举, 哪块|土地).
+WHICH_CLASSIFIERS = "个些种类位家座所条部本支只件项场届块片间首张门段"
 QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date

@@ -829,3 +829,61 @@ def test_asked_where_an_address_the_questions_name_runs_through_is_one():
     # Not two places joined by the name of something else.
     answer = "新松原车站位于日本秋田县，松原市北町第5地割另有一站"
     assert _short("新松原车站的地理位置是什么？", answer) == "日本秋田县"
+
+
+def test_the_thing_a_classifier_names_ends_the_slot_whatever_its_tag():
+    # 哪场|选举: jieba tags 选举 a verb; it is still the thing asked for, and the answer ends in it.
+    quote = "该党在2010年第12届议会选举中获得多数席位。"
+    answer = "该党在2010年第12届议会选举中获得多数席位[1]。"
+    assert short_answer("该党在哪场选举中获得多数席位？", answer, [_cite(quote)]) == "2010年第12届议会选举"
+    # (时 closes the thing asked for, though jieba tags it a noun: 哪张地图|时.)
+    quote = "这条海岸线是在绘制第三版全国海图时加入的。"
+    answer = "这条海岸线是在绘制第三版全国海图时加入的[1]。"
+    assert short_answer("这条海岸线是在绘制哪张海图时加入的？", answer, [_cite(quote)]) == "第三版全国海图"
+    quote = "该党在2010年第12届议会选举中获得多数席位。"
+    # (A question word without a classifier keeps its noun test: 什么|获得 is no noun.)
+    assert short_answer("该党在选举中获得了什么？", "该党在选举中获得了多数席位[1]。",
+                        [_cite(quote)]) == "多数席位"
+
+
+def test_the_best_candidates_head_before_a_worse_candidate():
+    # The model ran 南宋 into the words after it ("南宋初建" for "南宋，初建"): its head, as
+    # the document writes it, not the next clause.
+    quote = "这座桥建于南宋，初建时为木桥，后来多次重修。"
+    answer = "这座桥于南宋初建，后来多次重修[1]。"
+    assert short_answer("这座桥在哪一个朝代最早修建？", answer, [_cite(quote)]) == "南宋"
+    # Only a head the document sets apart: the model's own lead-in is no answer ("根据资料"
+    # gives neither 根据 nor 资料; the name after it does).
+    quote = "这座桥建于南宋时期，后来多次重修。"
+    assert short_answer("这座桥建于哪一个时期？", "根据资料，这座桥建于南宋时期[1]。", [_cite(quote)]) == "南宋时期"
+    # Found whole, the best candidate is taken as the document writes it: not cut to a head.
+    assert short_answer("这座桥在哪一个朝代最早修建？", answer, [_cite("这座桥于南宋初建，后来多次重修。")]) == "南宋初建"
+
+
+def test_a_count_ends_at_its_measure_word():
+    quote = "联盟的成员中，其余12个观察国没有投票权。"
+    assert short_answer("联盟的成员中有多少个国家没有投票权？", "12个观察国[1]", [_cite(quote)]) == "12个"
+    # A count whose measure is what the question names keeps the whole measure.
+    quote = "这座城市下辖12个区，面积1.2万平方公里。"
+    assert short_answer("这座城市的面积有多少平方公里？", "这座城市面积1.2万平方公里[1]。", [_cite(quote)]) == "1.2万平方公里"
+
+
+def test_going_to_a_place_names_the_place():
+    # 去 is tagged a verb; what it goes to is the place, not what is done there.
+    quote = "游客可以去中央市场购买手工艺品。"
+    answer = "游客可以去中央市场购买手工艺品[1]。"
+    assert short_answer("游客要买纪念品可以去哪边？", answer, [_cite(quote)]) == "中央市场"
+    # No place after it: no place made up.
+    quote = "游客可以在城中到处购买手工艺品。"
+    assert short_answer("游客要买纪念品可以去哪边？", "游客可以在城中到处购买手工艺品[1]。",
+                        [_cite(quote)]) != "中央市场"
+
+
+def test_a_one_character_verb_before_the_answer_is_not_part_of_it():
+    quote = "这种鸟的羽毛呈暗绿色，腹部较浅。"
+    assert short_answer("这种鸟的羽毛是什么颜色？", "这种鸟的羽毛呈暗绿色[1]。", [_cite(quote)]) == "暗绿色"
+    quote = "这位将军早年受开国皇帝提拔。"
+    assert short_answer("这位将军受谁提拔？", "这位将军受开国皇帝提拔[1]。", [_cite(quote)]) == "开国皇帝"
+    # A word that opens with a verb's character is one word (有丝分裂), in either script.
+    assert short_answer("细胞以哪种方式增殖？", "有丝分裂[1]", [_cite("细胞主要以有丝分裂增殖。")]) == "有丝分裂"
+    assert short_answer("細胞以哪種方式增殖？", "有絲分裂[1]", [_cite("細胞主要以有絲分裂增殖。")]) == "有絲分裂"
