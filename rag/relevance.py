@@ -84,7 +84,9 @@ def _at_name(question: str) -> re.Match | None:
     return m
 
 
-_CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是)")
+# (同时 goes on too; a clause that opens with the reason or the definition of something asks
+# about what the clause before it named: "X，定义上指的是哪里", "X逐渐式微，主因是…".)
+_CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是|同时|主因|原因|定义上)")
 
 
 def _own_terms(question: str) -> tuple[list[str], list[str]]:

@@ -218,6 +218,15 @@ def test_a_leading_frame_clause_is_not_the_subject():
     # An asking clause that goes on from the one before (但/而/其中…) has no subject of its own.
     assert question_terms("2004年多国争取成为理事国，其中甲国虽赞成，但却不愿意其拥有哪项权利？")[1] == []
     assert question_terms("以面积计算，青海湖的深度是多少？")[1] == ["青海", "青海湖"]
+    # 同时, the reason or the definition of what the clause before named go on from it too:
+    # 同时 / 主因 / 定义 are no subject, which a passage would have to say.
+    assert question_terms("蒸汽机车逐渐被淘汰，同时哪种机车成为主流？")[1] == []
+    assert question_terms("蒸汽机车逐渐被淘汰，主因是什么机车更加经济？")[1] == []
+    assert question_terms("平流层，定义上指的是哪一层大气？")[1] == []
+    assert not missing_terms("蒸汽机车逐渐被淘汰，同时哪种机车成为主流？",
+                             ["二十世纪中叶蒸汽机车逐渐被淘汰，内燃机车成为主流。"], "zh")
+    # ...while a clause that names its own subject still asks about it.
+    assert question_terms("蒸汽机车逐渐被淘汰，内燃机车的功率是多少？")[1][0] == "内燃"
     assert missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？", ["以人口计算，柴郡的第一大城市是沃灵顿。"], "zh")
     assert not missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？",
                              ["以人口计算，西米德兰兹郡的第一大城市是伯明翰。"], "zh")
