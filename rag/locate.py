@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import fold_each
+from .zh import CJK_CHAR, fold_each
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -70,7 +70,19 @@ def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
         at = folded.find(after[-2:], b, hi)
         if at >= 0 and not _SENTENCE_END.search(folded, b, at):
             b = at + 2
+    # A transliterated name the model spelled differently on one side of its dot (傑里·威斯特
+    # for 傑瑞·威斯特): the document's whole name, not half of it after the dot.
+    if before and folded[a:a + 1] in _NAME_DOTS:
+        while a > 0 and t0 > 0 and CJK_CHAR.match(folded[a - 1]):
+            a, t0 = a - 1, t0 - 1
+    if after and folded[b - 1:b] in _NAME_DOTS:
+        n = len(after)
+        while b < len(folded) and n > 0 and CJK_CHAR.match(folded[b]):
+            b, n = b + 1, n - 1
     return a, b
+
+
+_NAME_DOTS = "·・‧•"
 
 
 def locate_head(candidate: str, sources: list[tuple[str, str]], apart: bool = False) -> str | None:

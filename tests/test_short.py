@@ -887,3 +887,10 @@ def test_a_one_character_verb_before_the_answer_is_not_part_of_it():
     # A word that opens with a verb's character is one word (有丝分裂), in either script.
     assert short_answer("细胞以哪种方式增殖？", "有丝分裂[1]", [_cite("细胞主要以有丝分裂增殖。")]) == "有丝分裂"
     assert short_answer("細胞以哪種方式增殖？", "有絲分裂[1]", [_cite("細胞主要以有絲分裂增殖。")]) == "有絲分裂"
+
+
+def test_a_name_spelled_differently_before_its_dot_is_the_documents_whole_name():
+    quote = "该届比赛最有价值球员为约翰·马丁内斯，他来自客队。"
+    assert short_answer("该届比赛最有价值球员是谁？", "约汉·马丁内斯[1]", [_cite(quote)]) == "约翰·马丁内斯"
+    # Only a name joined by the dot grows: one the model copied whole stays as it is.
+    assert short_answer("该届比赛最有价值球员是谁？", "马丁内斯[1]", [_cite(quote)]) == "马丁内斯"
