@@ -353,6 +353,15 @@ def test_span_scores_read_the_short_answer_and_long_gold_spans_count_by_f1():
     row["short_answer"] = "12000平方米"
     wrong = M.score(q, row, squad=True)
     assert wrong.f1 >= M.LONG_SPAN_F1 and not wrong.correct
+    # a short answer equal to the gold span but for its brackets is right (exact match)...
+    q = _q(answers=["「北地人」"], evidence=[], gold_sources=["P1"])
+    row = _answer_row("北地人[1]", retrieved=[_hit("...", "P1")])
+    row["short_answer"] = "北地人"
+    assert M.score(q, row, squad=True).correct
+    # ...one that is not, is not
+    row = _answer_row("南地人[1]", retrieved=[_hit("...", "P1")])
+    row["short_answer"] = "南地人"
+    assert not M.score(q, row, squad=True).correct
 
 
 def test_retrieval_only_skips_generation(tmp_path, qfile, index_dir, fakes):
