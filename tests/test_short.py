@@ -894,3 +894,12 @@ def test_a_name_spelled_differently_before_its_dot_is_the_documents_whole_name()
     assert short_answer("该届比赛最有价值球员是谁？", "约汉·马丁内斯[1]", [_cite(quote)]) == "约翰·马丁内斯"
     # Only a name joined by the dot grows: one the model copied whole stays as it is.
     assert short_answer("该届比赛最有价值球员是谁？", "马丁内斯[1]", [_cite(quote)]) == "马丁内斯"
+
+
+def test_where_a_name_comes_from_is_answered_by_a_clause():
+    quote = "石狮桥因桥头立有一对明代石狮而得名，建于清初。"
+    answer = "石狮桥的名字由来是因桥头立有一对明代石狮而得名[1]。"
+    got = short_answer("石狮桥的名字有什么由来？", answer, [_cite(quote)])
+    assert got and "桥头立有一对明代石狮" in got
+    # Asked for the name itself, a name answers.
+    assert short_answer("这座桥叫什么名字？", "这座桥叫石狮桥[1]。", [_cite(quote)]) == "石狮桥"
