@@ -89,6 +89,12 @@ def _at_name(question: str) -> re.Match | None:
 _CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是|同时|主因|原因|定义上)")
 
 
+def _topic(clause: str) -> bool:
+    """A short clause of nouns alone (李白, 北京大学): it names what the next clause asks about."""
+    words = tagged(clause.strip())
+    return 0 < len(clause.strip()) <= 8 and all(t.startswith(("n", "j")) for _, t in words)
+
+
 def _own_terms(question: str) -> tuple[list[str], list[str]]:
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)} | {m.group(1) for m in _QUOTED.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
@@ -99,7 +105,10 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     # of its own.
     if asking is not clauses[0] and not _QUESTION_WORD.search(clauses[0]) \
             and not _CONTINUES.match(to_simplified(asking)):
-        question = question[question.index(asking):].strip()
+        # ...but a first clause that only names a topic is the subject ("李白，字号是什么？"
+        # asks 李白的字号).
+        asking = question[question.index(asking):].strip()
+        question = f"{clauses[0].strip()}的{asking}" if _topic(clauses[0]) else asking
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
                                                    or _at_name(question))

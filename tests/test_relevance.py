@@ -225,6 +225,12 @@ def test_a_leading_frame_clause_is_not_the_subject():
     assert question_terms("平流层，定义上指的是哪一层大气？")[1] == []
     assert not missing_terms("蒸汽机车逐渐被淘汰，同时哪种机车成为主流？",
                              ["二十世纪中叶蒸汽机车逐渐被淘汰，内燃机车成为主流。"], "zh")
+    # A first clause that only names a topic is the subject: "X，全长是多少？" asks X的全长.
+    assert question_terms("石狮桥，全长是多少？") == question_terms("石狮桥的全长是多少？")
+    assert missing_terms("石狮桥，全长是多少？", ["铁桥全长120米。"], "zh") == ["石狮"]
+    assert not missing_terms("石狮桥，全长是多少？", ["石狮桥全长120米。"], "zh")
+    # (Not a clause that says something: 大桥建成以后 frames the question.)
+    assert question_terms("大桥建成以后，全长是多少？")[1] == ["全长"]
     # ...while a clause that names its own subject still asks about it.
     assert question_terms("蒸汽机车逐渐被淘汰，内燃机车的功率是多少？")[1][0] == "内燃"
     assert missing_terms("以人口计算，西米德兰兹郡的第一大城市是什么？", ["以人口计算，柴郡的第一大城市是沃灵顿。"], "zh")
