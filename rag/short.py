@@ -51,7 +51,10 @@ _COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 _INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words that lead into a description
-_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土]))")
+# (Nor into what came after it: 事后/随后/此后… tell a later event, not the reason or the effect.)
+_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土])|事后|随后|此后|之后|其后)")
+# "以X为由": X is the reason given.
+_GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -401,6 +404,8 @@ def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
     without a restated lead ("猎骄靡是…" -> "…"), or from the clause that gives a reason
     (因为/由于…) when there is one, to the end of the sentence or the clause that restates
     the question ("…，改名镜宇" after 为什么改名)."""
+    if grounds := _GROUNDS.search(folded):
+        return sentence[grounds.start(1):grounds.end(1)]
     clauses = [m.span() for m in re.finditer(r"[^，,；;。]+", sentence)]
     reason = next((i for i, (a, b) in enumerate(clauses) if _CLAUSE_LEAD.match(folded, _skip(folded, covered, a, b), b)),
                   None)

@@ -903,3 +903,19 @@ def test_where_a_name_comes_from_is_answered_by_a_clause():
     assert got and "桥头立有一对明代石狮" in got
     # Asked for the name itself, a name answers.
     assert short_answer("这座桥叫什么名字？", "这座桥叫石狮桥[1]。", [_cite(quote)]) == "石狮桥"
+
+
+def test_the_grounds_given_are_the_reason():
+    quote = "市政府以该路段事故最多、车流量最大为由，向上级申请拓宽，最终获得批准。"
+    answer = "市政府以该路段事故最多、车流量最大为由，向上级申请拓宽，最终获得批准[1]。"
+    assert short_answer("市政府为什么申请拓宽这条路？", answer, [_cite(quote)]) == "该路段事故最多、车流量最大"
+
+
+def test_an_effect_stops_before_what_happened_afterwards():
+    quote = "这场洪水严重影响当地农业的发展，事后政府修建了新的堤坝。"
+    answer = "这场洪水严重影响当地农业的发展，事后政府修建了新的堤坝[1]。"
+    assert short_answer("这场洪水对当地产生了什么影响？", answer, [_cite(quote)]) == "严重影响当地农业的发展"
+    # Without such a word the description runs on to the end of the sentence.
+    quote = "这场洪水严重影响当地农业的发展，许多农田被冲毁。"
+    answer = "这场洪水严重影响当地农业的发展，许多农田被冲毁[1]。"
+    assert short_answer("这场洪水对当地产生了什么影响？", answer, [_cite(quote)]) == "严重影响当地农业的发展，许多农田被冲毁"
