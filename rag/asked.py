@@ -153,3 +153,12 @@ def person_acting(piece: str) -> str | None:
     if len(words) > 2 and words[0][1] == "nr" and len(words[0][0]) >= 2 and any(is_verb(t) for _, t in words[1:]):
         return piece[:len(words[0][0])]
     return None
+
+
+def verb_lead(piece: str) -> int:
+    """1 when ``piece`` opens with a one-character verb before a noun (jieba's tags): the
+    sentence's verb, not the answer's (呈|深橙色, 受|某某重用); else 0."""
+    from .lexical import tagged
+
+    words = tagged(fold_each(piece)) if len(piece) >= 3 else []
+    return 1 if len(words) >= 2 and len(words[0][0]) == 1 and words[0][1] == "v" and words[1][1].startswith("n") else 0

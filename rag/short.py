@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, person_acting, place
+from .asked import (ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, person_acting, place,
+                    verb_lead)
 from .cloze import cloze, unqualified
 from .locate import locate, locate_head
 from .markers import strip_markers
@@ -88,7 +89,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         candidates = undated
     kind = _framed_kind(question)
     filled = cloze(question, sentence)
-    filled = filled and filled[_verb_lead(filled):]
+    filled = filled and filled[verb_lead(filled):]
     if filled and (not _CLAUSAL.search(question) or kind or _slotted(question, sentence, filled)) \
             and not (skip_dates and _only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
@@ -297,7 +298,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             piece = person
         # A one-character verb that leads a name is the sentence's, not the answer's:
         # 呈|深橙色, 受|某某(重用).
-        piece = piece[_verb_lead(piece):]
+        piece = piece[verb_lead(piece):]
         # Asked which one, the ordinal answers: 第八届(全国政协常委).
         if asks_which and (m := _ORDINAL_HEAD.match(piece)):
             piece = m.group(0)
@@ -323,14 +324,6 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [listed, *ranked] if listed else ranked
-
-
-def _verb_lead(piece: str) -> int:
-    """1 when ``piece`` opens with a one-character verb before a noun (jieba's tags), else 0."""
-    from .lexical import tagged
-
-    words = tagged(fold_each(piece)) if len(piece) >= 3 else []
-    return 1 if len(words) >= 2 and len(words[0][0]) == 1 and words[0][1] == "v" and words[1][1].startswith("n") else 0
 
 
 def _measure(question: str) -> str:
