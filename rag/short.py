@@ -107,6 +107,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if WHERE.search(question) and candidates and not_a_place(candidates[0]) \
             and (spot := place(question, sentence)) and (found := locate(spot, sources)) and len(found) == len(spot):
         return found
+    # (One character is the answer when nothing longer is, or when it counts: 分 for 辅币
+    #单位是什么, 三; not 多 of "多表现为对大自然的崇拜".)
+    longer = [c for c in candidates if len(c.strip()) > 1 or NUMERAL.match(c.strip()) or c.strip().isascii()]
+    candidates = longer or candidates
     for i, candidate in enumerate(candidates):
         # Not found whole, the best one's head, where the document sets it apart, before any
         # worse candidate: a name the model ran into other words ("北宋初置" for "北宋，初置"

@@ -919,3 +919,11 @@ def test_an_effect_stops_before_what_happened_afterwards():
     quote = "这场洪水严重影响当地农业的发展，许多农田被冲毁。"
     answer = "这场洪水严重影响当地农业的发展，许多农田被冲毁[1]。"
     assert short_answer("这场洪水对当地产生了什么影响？", answer, [_cite(quote)]) == "严重影响当地农业的发展，许多农田被冲毁"
+
+
+def test_one_character_answers_only_when_nothing_longer_is():
+    quote = "这一带的古代岩画多表现为对太阳的崇拜。"
+    answer = "这一带的古代岩画多表现为对太阳的崇拜[1]。"
+    assert short_answer("这一带的古代岩画大部分表现出什么？", answer, [_cite(quote)]) == "对太阳的崇拜"
+    quote = "该国货币的辅币单位为分，1元等于100分。"
+    assert short_answer("该国货币的辅币单位是什么？", "辅币单位为分[1]。", [_cite(quote)]) == "分"
