@@ -54,8 +54,9 @@ _CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
 _INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words that lead into a description
 # (Nor into what came after it: 事后/随后/此后… tell a later event, not the reason or the effect.)
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土])|事后|随后|此后|之后|其后)")
-# "以X为由": X is the reason given.
+# "以X为由": X is the reason given, to a question that asks for one.
 _GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
+_REASON_Q = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -107,8 +108,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if WHERE.search(question) and candidates and not_a_place(candidates[0]) \
             and (spot := place(question, sentence)) and (found := locate(spot, sources)) and len(found) == len(spot):
         return found
-    # (One character is the answer when nothing longer is, or when it counts: 分 for 辅币
-    #单位是什么, 三; not 多 of "多表现为对大自然的崇拜".)
+    # (One character is the answer when nothing longer is, or when it counts: 分 for
+    # 辅币单位是什么, 三; not 多 of "多表现为对大自然的崇拜".)
     longer = [c for c in candidates if len(c.strip()) > 1 or NUMERAL.match(c.strip()) or c.strip().isascii()]
     candidates = longer or candidates
     for i, candidate in enumerate(candidates):
@@ -214,7 +215,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         for title in titles:
             for m in re.finditer(re.escape(title), folded) if len(title) >= 2 else ():
                 covered[m.start():m.end()] = [True] * (m.end() - m.start())
-        return [c for c in (_clause(sentence, folded, covered),) if c]
+        return [c for c in (_clause(sentence, folded, covered, bool(_REASON_Q.search(question))),) if c]
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
@@ -396,12 +397,12 @@ def _nouns(words: str) -> str:
     return out or words
 
 
-def _clause(sentence: str, folded: str, covered: list[bool]) -> str | None:
+def _clause(sentence: str, folded: str, covered: list[bool], why: bool = False) -> str | None:
     """For why/how/describe questions: from the first clause that says something new,
     without a restated lead ("猎骄靡是…" -> "…"), or from the clause that gives a reason
     (因为/由于…) when there is one, to the end of the sentence or the clause that restates
     the question ("…，改名镜宇" after 为什么改名)."""
-    if grounds := _GROUNDS.search(folded):
+    if why and (grounds := _GROUNDS.search(folded)):  # asked why: the grounds given
         return sentence[grounds.start(1):grounds.end(1)]
     clauses = [m.span() for m in re.finditer(r"[^，,；;。]+", sentence)]
     reason = next((i for i, (a, b) in enumerate(clauses) if _CLAUSE_LEAD.match(folded, _skip(folded, covered, a, b), b)),
