@@ -909,6 +909,8 @@ def test_the_grounds_given_are_the_reason():
     quote = "市政府以该路段事故最多、车流量最大为由，向上级申请拓宽，最终获得批准。"
     answer = "市政府以该路段事故最多、车流量最大为由，向上级申请拓宽，最终获得批准[1]。"
     assert short_answer("市政府为什么申请拓宽这条路？", answer, [_cite(quote)]) == "该路段事故最多、车流量最大"
+    # Asked how, the grounds are not the answer.
+    assert short_answer("市政府是怎样争取到拓宽这条路的？", answer, [_cite(quote)]) != "该路段事故最多、车流量最大"
 
 
 def test_an_effect_stops_before_what_happened_afterwards():
