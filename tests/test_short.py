@@ -929,3 +929,13 @@ def test_one_character_answers_only_when_nothing_longer_is():
     assert short_answer("这一带的古代岩画大部分表现出什么？", answer, [_cite(quote)]) == "对太阳的崇拜"
     quote = "该国货币的辅币单位为分，1元等于100分。"
     assert short_answer("该国货币的辅币单位是什么？", "辅币单位为分[1]。", [_cite(quote)]) == "分"
+
+
+def test_in_what_respect_is_answered_by_a_clause():
+    quote = "这种鹦鹉聪明伶俐，不但能学会各种把戏，而且模仿能力也相当出色。"
+    answer = "这种鹦鹉聪明伶俐，不但能学会各种把戏，而且模仿能力也相当出色[1]。"
+    assert short_answer("这种鹦鹉的聪明伶俐表现在什么方面？", answer, [_cite(quote)]) \
+        == "不但能学会各种把戏，而且模仿能力也相当出色"
+    # A respect that frames a count is no clause: the count answers.
+    quote = "客运方面，该站现有18趟列车停车办客。"
+    assert short_answer("客运方面，该站现有多少趟列车停车办客？", "该站现有18趟列车停车办客[1]。", [_cite(quote)]) == "18趟"
