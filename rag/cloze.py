@@ -94,15 +94,20 @@ def cloze(question: str, sentence: str) -> str | None:
             and folded[i + 1] not in "、和及与，," and folded[start:i + 1].count(kind) == 1:
         end = i + 1
     span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·")
-    # (One character is an answer when it counts or names: 三, X; not 中 of 从[1]中得证.)
-    if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) \
-            or len(span) == 1 and not (NUMERAL.match(span) or span.isascii()):
+    if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) or not counts_or_names(span):
         return None
     if span.count("《") != span.count("》"):
         return None  # half a title: an anchor fell inside it
     if _ORDINAL_ONLY.fullmatch(span) and not QUANTITY_Q.search(q) and not TIME.search(span):
         return None  # 第一个(完整的化石): a count is not what 哪个 asks
     return span
+
+
+def counts_or_names(span: str) -> bool:
+    """Not a lone character that neither counts nor names: one character answers when it is
+    三 or X, not 中 of 从[1]中得证 or 多 of 多表现为…."""
+    span = span.strip()
+    return len(span) != 1 or bool(NUMERAL.match(span)) or span.isascii()
 
 
 def _after(folded: str, left: str) -> int | None:

@@ -23,7 +23,7 @@ import re
 from . import restated as rs
 from .asked import (ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, person_acting, place,
                     verb_lead)
-from .cloze import cloze, unqualified
+from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
@@ -31,7 +31,8 @@ from .rewrite import without_note
 from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, claim_sentences, fold_each, to_simplified
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
-_WHY_HOW = re.compile(r"为什么|为何|怎么|怎样|如何|\b(?:why|how)\b(?! many| much)", re.I)
+_WHY = r"为什么|为何|\bwhy\b"
+_WHY_HOW = re.compile(rf"{_WHY}|怎么|怎样|如何|\bhow\b(?! many| much)", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
 _CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的"
@@ -56,7 +57,7 @@ _INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words th
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土])|事后|随后|此后|之后|其后)")
 # "以X为由": X is the reason given, to a question that asks for one.
 _GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
-_REASON_Q = re.compile(r"为什么|为何|原因|\bwhy\b", re.I)
+_REASON_Q = re.compile(rf"{_WHY}|原因", re.I)
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -108,10 +109,9 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     if WHERE.search(question) and candidates and not_a_place(candidates[0]) \
             and (spot := place(question, sentence)) and (found := locate(spot, sources)) and len(found) == len(spot):
         return found
-    # (One character is the answer when nothing longer is, or when it counts: 分 for
-    # 辅币单位是什么, 三; not 多 of "多表现为对大自然的崇拜".)
-    longer = [c for c in candidates if len(c.strip()) > 1 or NUMERAL.match(c.strip()) or c.strip().isascii()]
-    candidates = longer or candidates
+    # (A lone character that neither counts nor names is the answer only when nothing
+    # longer is: 分 for 辅币单位是什么; not 多 of "多表现为对大自然的崇拜".)
+    candidates = [c for c in candidates if counts_or_names(c)] or candidates
     for i, candidate in enumerate(candidates):
         # Not found whole, the best one's head, where the document sets it apart, before any
         # worse candidate: a name the model ran into other words ("北宋初置" for "北宋，初置"
