@@ -212,6 +212,11 @@ def _check_cited(claim: _Judged, cited: list[int], hits: list[Hit], threshold: f
             ledger.use(claim.best, claim.scored, True)
             return [claim.best]
         ledger.flag(claim.text)
+    if verified:
+        # The model may cite every passage it was shown ("38 km [1][2][3][4][5]", mostly
+        # after English short answers): a marker beside ones that verify the claim, on a
+        # passage that does not vouch for it, only sends the reader to the wrong place.
+        cited = [n for n in cited if n in verified]
     for n in cited:
         ledger.use(n, claim.scored, n in verified)
     return cited

@@ -268,6 +268,25 @@ def test_english_answer_about_an_english_passage():
     assert result.unsupported == ["Its market value passed 200 billion."]
 
 
+MUSEUM = Chunk("museum.txt", 0, "The Tarrow Museum opened in 1931 in a former wool mill.", 0, 55)
+MUSEUM_ROOMS = Chunk("museum.txt", 1, "Its east wing has 40 rooms of textile machines.", 56, 103)
+MUSEUM_CAFE = Chunk("museum.txt", 2, "The café on the ground floor serves lunch until three.", 104, 158)
+
+
+def test_a_marker_on_a_passage_that_does_not_vouch_for_a_verified_claim_is_dropped():
+    # The model cited every passage it was shown; only the first says when it opened.
+    result = cite("The Tarrow Museum opened in 1931 [1][2][3].", hits_of(MUSEUM, MUSEUM_ROOMS, MUSEUM_CAFE))
+    assert result.text == "The Tarrow Museum opened in 1931 [1]."
+    assert [(c.n, c.verified) for c in result.citations] == [(1, True)]
+
+
+def test_markers_on_passages_that_vouch_for_a_claim_together_are_kept():
+    answer = "The Tarrow Museum opened in 1931 and its east wing has 40 rooms [1][2]."
+    result = cite(answer, hits_of(MUSEUM, MUSEUM_ROOMS, MUSEUM_CAFE))
+    assert result.text == answer
+    assert [(c.n, c.verified) for c in result.citations] == [(1, True), (2, True)]
+
+
 @pytest.mark.parametrize("answer", [
     "根据现有资料无法回答该问题。",
     "资料中没有提到商汤2024年的营收。",
