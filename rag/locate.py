@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, fold_each
+from .zh import CJK_CHAR, EN_NUMBER_WORDS, fold_each
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -19,11 +19,25 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     if not target:
         return None
     for source, folded in sources:
+        target = _spelled(fold_each(candidate), folded)
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             a, b = _bridge(target, folded, a, b)
             return quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
     return None
+
+
+# The words an English document writes small numbers in ("four", "seven days"), for the
+# digits a model writes instead ("4", "7 days"): not hundred/thousand (two hundred is 200).
+_SPELLED = {n: w for w, n in EN_NUMBER_WORDS.items() if n < 100}
+
+
+def _spelled(target: str, folded: str) -> str:
+    """``target`` with each number the source spells out written as the source does."""
+    def word(m: re.Match) -> str:
+        w = _SPELLED.get(int(m.group(0)))
+        return w if w and re.search(rf"\b{w}\b", folded) else m.group(0)
+    return re.sub(r"(?<![\d.,])\d{1,2}(?![\d.,])", word, target) if any(c.isdigit() for c in target) else target
 
 
 _OPENS, _CLOSES = "「『《“（(", "」』》”）)"

@@ -33,8 +33,8 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, Lang, fold, sentence_end,
-                 stem_en, to_simplified)
+from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, EN_NUMBER_WORDS, NUMERAL, ORG_NAME, QUANTITY_Q, TIME,
+                 WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -303,8 +303,7 @@ _EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)
                       r"|today|yesterday|tomorrow|year|week|month", re.I)
 _EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|heavy|often|fast)\b"
                           r"|\bwhat (?:percentage|share|proportion|number|amount|fraction)\b", re.I)
-_EN_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                        r"forty|fifty|hundred|thousand|million|billion|dozen|half|twice|once|single|double)\b", re.I)
+_EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|double)\b" % "|".join(EN_NUMBER_WORDS), re.I)
 
 
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:

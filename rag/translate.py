@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from .cite import REFUSAL_PATTERN
-from .zh import CJK, CJK_CHAR, DateParts, dates
+from .zh import CJK, CJK_CHAR, EN_NUMBER_WORDS, DateParts, dates
 
 
 class Streamer(Protocol):
@@ -281,11 +281,7 @@ _ZH_ANSWER_EXAMPLES = [
 FALLBACK_LEAD_ZH = "根据英文资料（中文改写未通过核对，以下为英文原答）："
 # English words for numbers a Chinese rewrite may write as digits ("eight hours" -> 8小时,
 # "in March" -> 3月): digits the check lets the rewrite add.
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())} | {
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
-    "ninety": "90", "hundred": "100", "thousand": "1000", "dozen": "12"} | {
+_NUMBER_WORDS = {w: str(n) for w, n in EN_NUMBER_WORDS.items()} | {
     m.lower(): str(i + 1) for i, m in enumerate(_MONTHS)}
 
 

@@ -367,6 +367,15 @@ def cn_number(text: str) -> int | None:
             digit, last = None, power
     return total + (digit or 0)
 
+
+# English words for numbers, as the digits a model writes for them ("seven days" -> 7 days).
+EN_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())} | {
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "thousand": 1000, "dozen": 12}
+
+
 EN_STOP = frozenset(
     "a an the and or but of to in on at by for with from as is are was were be been being "
     "it its this that these those which who whom what when where how has have had do does "

@@ -410,6 +410,15 @@ def test_years_and_approximate_counts_in_chinese_characters_vouch_for_digits():
     assert support_score("钟楼建于1926年", passage) == 0.0
 
 
+def test_a_number_spelled_out_in_english_vouches_for_the_same_number_in_digits():
+    passage = "Boats can be booked up to seven days in advance; a booking lasts at most two hours."
+    assert support_score("Boats can be booked 7 days in advance", passage) == 1.0
+    assert support_score("2 hours", passage) == 1.0
+    # Another number is still unsupported, and "two hundred" is not 100.
+    assert support_score("Boats can be booked 8 days in advance", passage) == 0.0
+    assert support_score("100 members", "The club has two hundred members.") == 0.0
+
+
 def test_a_spaced_date_in_a_passage_is_one_date():
     # PDF text often comes out spaced; the date is still one fact, checked whole.
     passage = "南京长江大桥于 1968 年 12 月 29 日 全面建成通车。"

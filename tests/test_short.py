@@ -939,3 +939,13 @@ def test_in_what_respect_is_answered_by_a_clause():
     # A respect that frames a count is no clause: the count answers.
     quote = "客运方面，该站现有18趟列车停车办客。"
     assert short_answer("客运方面，该站现有多少趟列车停车办客？", "该站现有18趟列车停车办客[1]。", [_cite(quote)]) == "18趟"
+
+
+def test_a_number_the_document_spells_out_is_answered_in_its_words():
+    quote = "No more than four gas cylinders may be kept in one room."
+    assert short_answer("How many gas cylinders may be kept in one room?", "4 [1]", [_cite(quote)]) == "four"
+    # A number the document writes in digits stays as it is; another number is not "four".
+    quote = "No more than 4 gas cylinders may be kept in one room."
+    assert short_answer("How many gas cylinders may be kept in one room?", "4 [1]", [_cite(quote)]) == "4"
+    quote = "No more than four gas cylinders may be kept in one room."
+    assert short_answer("How many gas cylinders may be kept in one room?", "5 [1]", [_cite(quote)]) is None
