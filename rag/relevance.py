@@ -34,7 +34,7 @@ from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, EN_NUMBER_WORDS, NUMERAL, ORG_NAME, QUANTITY_Q, TIME,
-                 WHEN_Q, Lang, fold, sentence_end, stem_en, to_simplified)
+                 WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -336,7 +336,19 @@ def echoes_question(question: str, answer: str) -> bool:
         return True
     question = fold(without_note(question))
     said = _NOT_WORD.sub("", fold(strip_markers(answer)))
+    if said.isascii() and not _EN_YES_NO.match(question):
+        # English moves the verb ("The current mayor of the town is [1]." for "Who is the
+        # current mayor of the town?"): compared word by word.
+        words = {stem_en(w) for w in _WORD_EN.findall(fold(strip_markers(answer))) if w not in EN_STOP}
+        return bool(words) and words <= {stem_en(w) for w in _WORD_EN.findall(question)} \
+            and not _CHOICE.search(question)
     return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
+
+
+# An English question answered yes or no restates itself ("Does the clinic open on
+# Saturdays?" -> "The clinic opens on Saturdays [1]."): no echo.
+_EN_YES_NO = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must)\b")
+_WORD_EN = re.compile(r"[a-z0-9]+")
 
 
 # Citation markers joined like nouns and read on into the clause ("依照[1]和[3]兩條法律設置",

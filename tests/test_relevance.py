@@ -380,6 +380,16 @@ def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
     assert not echoes_question("长城和金字塔哪一个更古老？", "金字塔[1]")
 
 
+def test_an_english_answer_that_reads_back_the_question_with_the_verb_moved_answers_nothing():
+    from rag.relevance import echoes_question
+
+    assert echoes_question("Who is the head librarian of the city library?", "The head librarian of the city library is [1].")
+    # a name of its own is an answer; so is the restated question of a yes/no question
+    assert not echoes_question("Who is the head librarian of the city library?",
+                               "Maren Holt is the head librarian of the city library [1].")
+    assert not echoes_question("Does the city library open on Sundays?", "The city library opens on Sundays [1].")
+
+
 def test_citation_markers_standing_for_the_answer_answer_nothing():
     from rag.relevance import echoes_question
 
