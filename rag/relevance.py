@@ -348,7 +348,7 @@ def echoes_question(question: str, answer: str) -> bool:
 # An English question answered yes or no restates itself ("Does the clinic open on
 # Saturdays?" -> "The clinic opens on Saturdays [1]."): no echo.
 _EN_YES_NO = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must)\b")
-_WORD_EN = re.compile(r"[a-z0-9]+")
+_WORD_EN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a model name whole: the 40 of KG-40 is not a count
 
 
 # Citation markers joined like nouns and read on into the clause ("依照[1]和[3]兩條法律設置",

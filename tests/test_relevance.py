@@ -388,6 +388,9 @@ def test_an_english_answer_that_reads_back_the_question_with_the_verb_moved_answ
     assert not echoes_question("Who is the head librarian of the city library?",
                                "Maren Holt is the head librarian of the city library [1].")
     assert not echoes_question("Does the city library open on Sundays?", "The city library opens on Sundays [1].")
+    # the number of a model name is not a count read back; the name itself, read back, is
+    assert not echoes_question("How many speeds does the TX-12 blender have?", "12 [1]")
+    assert echoes_question("How many speeds does the TX-12 blender have?", "The TX-12 blender [1].")
 
 
 def test_citation_markers_standing_for_the_answer_answer_nothing():
