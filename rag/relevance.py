@@ -236,7 +236,14 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     if not aspect:
         return []
     seen = {stem_en(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
+    if _EN_WHO.match(question):
+        # A role is named whole: the chief executive officer beside the quote does not
+        # answer who the chief financial officer is.
+        return [a for a in aspect if stem_en(a) not in seen]
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
+
+
+_EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
 
 
 _ASKS_FIRST = re.compile(r"^(?:哪|什么|何)")

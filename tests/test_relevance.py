@@ -324,6 +324,16 @@ def test_an_english_question_is_answered_near_what_it_asks_about():
     assert missing_aspect("谁是诊所的护士长？", evidence, "zh") == []  # Chinese: the subject rules apply instead
 
 
+def test_an_english_who_question_needs_the_whole_role_near_the_quote():
+    from rag.relevance import missing_aspect
+
+    evidence = ["Since 2020 the co-operative has been run by chief executive officer Lena Okafor."]
+    assert missing_aspect("Who is the chief financial officer of the co-operative?", evidence, "en") == ["financial"]
+    assert missing_aspect("Who is the chief executive officer of the co-operative?", evidence, "en") == []
+    # other questions: one word of what they ask about is enough
+    assert missing_aspect("How long has the chief financial officer run the co-operative?", evidence, "en") == []
+
+
 def test_half_of_a_two_word_subject_may_be_paraphrased_but_not_its_name():
     passage = "怀羌县于北宋初年设置，属秦凤路。"
     assert missing_terms("怀羌县于中国的哪一个朝代最先设置？", [passage], "zh") == []  # 中国 not said
