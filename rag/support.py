@@ -97,6 +97,23 @@ def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
     return value, f"{unit}×{kind}"
 
 
+# An amount of money: a currency sign before the number, or (in a passage) a currency word
+# after it. The model's "$10.00" is not vouched for by the "10:00" of an opening time.
+_CURRENCY_SIGN = "$€£¥₹"
+_CURRENCY_WORD = re.compile(r"\s*(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|cents?|[美欧日港澳台]?元|英镑|日元)")
+
+
+def _money(norm: str, m: re.Match, signed_only: bool = False) -> tuple[str, str] | None:
+    """(value, unit¤) when the number is an amount of money, else None. A claim's amount
+    is money only by its sign ("10 dollars" stays a plain 10, as the passage may give the
+    currency elsewhere)."""
+    signed = norm[max(0, m.start() - 1):m.start()] in tuple(_CURRENCY_SIGN)
+    if not signed and (signed_only or not _CURRENCY_WORD.match(norm, m.end())):
+        return None
+    value, unit = _number(m)
+    return value, unit + "¤"
+
+
 def _labelled(norm: str, m: re.Match) -> set[tuple[str, str]]:
     """What a labelled value counts: "件数: 23" vouches for "23件"."""
     label = _LABEL.search(norm, max(0, m.start() - 12), m.start())
@@ -123,10 +140,13 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
                            for i in range(len(parts)) for j in range(i + 2, len(parts) + 1))
             undated = undated[:d.start] + " " + undated[d.end:]
     stated.reverse()
-    stated += [_counted(undated, m) or _number(m) for m in _NUMBER.finditer(undated)]
+    stated += [_counted(undated, m) or _money(undated, m, signed_only=True) or _number(m)
+               for m in _NUMBER.finditer(undated)]
     for m in _NUMBER.finditer(norm):
         value, unit = _number(m)
         offered.update({(value, unit), (value, "")})
+        if money := _money(norm, m):
+            offered.add(money)
         counted = _counted(norm, m)
         if counted:
             offered.add(counted)

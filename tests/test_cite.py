@@ -419,6 +419,15 @@ def test_a_number_spelled_out_in_english_vouches_for_the_same_number_in_digits()
     assert support_score("100 members", "The club has two hundred members.") == 0.0
 
 
+def test_an_amount_of_money_is_not_vouched_for_by_a_time_of_day():
+    hours = "Blood samples are taken on weekday mornings between 7:30 and 10:00."
+    assert support_score("Blood samples are taken on weekday mornings for $10.00", hours) == 0.0
+    # an amount the passage gives, with its currency before or after it, is
+    assert support_score("A copy of the records costs $10.00", "A copy of the records costs 10 dollars.") == 1.0
+    assert support_score("Revenue was €18.4 million", "Revenue was 18.4 million euros.") == 1.0
+    assert support_score("Blood samples are taken between 7:30 and 10:00", hours) == 1.0
+
+
 def test_a_spaced_date_in_a_passage_is_one_date():
     # PDF text often comes out spaced; the date is still one fact, checked whole.
     passage = "南京长江大桥于 1968 年 12 月 29 日 全面建成通车。"
