@@ -23,6 +23,7 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             a, b = _bridge(target, folded, a, b)
+            a, b = _whole_words(folded, a, b)
             return quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
     return None
 
@@ -97,6 +98,20 @@ def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
 
 
 _NAME_DOTS = "·・‧•"
+
+
+def _latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _whole_words(folded: str, a: int, b: int) -> tuple[int, int]:
+    """A span that ends or starts inside a Latin word is widened to the whole word: the
+    model's "38 km" is the document's "38 kilometres", not "38 k"."""
+    while 0 < a < len(folded) and _latin(folded[a - 1]) and _latin(folded[a]):
+        a -= 1
+    while 0 < b < len(folded) and _latin(folded[b - 1]) and _latin(folded[b]):
+        b += 1
+    return a, b
 
 
 def locate_head(candidate: str, sources: list[tuple[str, str]], apart: bool = False) -> str | None:

@@ -949,3 +949,12 @@ def test_a_number_the_document_spells_out_is_answered_in_its_words():
     assert short_answer("How many gas cylinders may be kept in one room?", "4 [1]", [_cite(quote)]) == "4"
     quote = "No more than four gas cylinders may be kept in one room."
     assert short_answer("How many gas cylinders may be kept in one room?", "5 [1]", [_cite(quote)]) is None
+
+
+def test_a_short_answer_ends_at_a_whole_word_of_the_document():
+    # The model shortened the unit; the document's word is taken whole, not "38 k".
+    quote = "About 38 kilometres of the network are cast-iron pipes."
+    assert short_answer("How many kilometres of the network are cast-iron pipes?", "38 km [1]",
+                        [_cite(quote)]) == "38 kilometres"
+    quote = "The network has 38 km of cast-iron pipes."
+    assert short_answer("How much of the network is cast-iron pipes?", "38 km [1]", [_cite(quote)]) == "38 km"
