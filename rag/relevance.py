@@ -238,12 +238,18 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     seen = {stem_en(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
     if _EN_WHO.match(question):
         # A role is named whole: the chief executive officer beside the quote does not
-        # answer who the chief financial officer is.
+        # answer who the chief financial officer is, nor the deputy director who the
+        # director is (a rank the question does not name is another role).
+        asked = {w.lower() for w in _EN_WORD.findall(question)}
+        words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
+        seen = {stem_en(w) for i, w in enumerate(words)
+                if not (i and words[i - 1] in _EN_RANK and words[i - 1] not in asked)}
         return [a for a in aspect if stem_en(a) not in seen]
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
 _EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
+_EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
 
 
 _ASKS_FIRST = re.compile(r"^(?:哪|什么|何)")

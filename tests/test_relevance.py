@@ -330,6 +330,10 @@ def test_an_english_who_question_needs_the_whole_role_near_the_quote():
     evidence = ["Since 2020 the co-operative has been run by chief executive officer Lena Okafor."]
     assert missing_aspect("Who is the chief financial officer of the co-operative?", evidence, "en") == ["financial"]
     assert missing_aspect("Who is the chief executive officer of the co-operative?", evidence, "en") == []
+    # a rank the question does not name is another role; one it names is the same
+    evidence = ["The annual report of the co-operative was prepared by the deputy director, Ruth Amadi."]
+    assert missing_aspect("Who is the director of the co-operative?", evidence, "en") == ["director"]
+    assert missing_aspect("Who is the deputy director of the co-operative?", evidence, "en") == []
     # other questions: one word of what they ask about is enough
     assert missing_aspect("How long has the chief financial officer run the co-operative?", evidence, "en") == []
 
