@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, EN_NUMBER_WORDS, fold_each
+from .zh import CJK_CHAR, EN_NUMBER_WORDS, fold_each, without_full_stop
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -24,7 +24,7 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             a, b = _bridge(target, folded, a, b)
             a, b = _whole_words(folded, a, b)
-            return quoted(source[a:b].strip().lstrip("，,、；;：:")) or None
+            return quoted(without_full_stop(source[a:b].strip().lstrip("，,、；;：:"))) or None
     return None
 
 
@@ -126,7 +126,7 @@ def locate_head(candidate: str, sources: list[tuple[str, str]], apart: bool = Fa
         if folded[a:b] != target[:n] or n < 2 or apart and not re.match(r"[^\w\s]", folded[b:b + 1]):
             continue
         if n >= 0.5 * len(target) or n >= 4 and target[n:n + 1] in ("，", ",", "；", ";"):
-            return source[a:b].strip().rstrip(rs.EDGE + "，,；;、") or None
+            return without_full_stop(source[a:b].strip().rstrip(rs.EDGE + "，,；;、")) or None
     return None
 
 

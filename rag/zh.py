@@ -159,6 +159,13 @@ def _abbreviated(text: str, dot: int) -> bool:
     return bool(_ABBREVIATION.search(text, max(0, dot - 8), dot))
 
 
+def without_full_stop(span: str) -> str:
+    """``span`` without the full stop that ends it ("14 June 2024." -> "14 June 2024"); the
+    dot of "Dr." or "Co." stays."""
+    span = span.rstrip()
+    return span[:-1].rstrip() if span.endswith(".") and not _abbreviated(span, len(span) - 1) else span
+
+
 def sentence_end(text: str, at: int, within: int) -> int:
     """Where the sentence holding offset ``at`` ends (after its stop), looked for in the
     next ``within`` characters; ``at`` itself when no stop is that near."""

@@ -958,3 +958,11 @@ def test_a_short_answer_ends_at_a_whole_word_of_the_document():
                         [_cite(quote)]) == "38 kilometres"
     quote = "The network has 38 km of cast-iron pipes."
     assert short_answer("How much of the network is cast-iron pipes?", "38 km [1]", [_cite(quote)]) == "38 km"
+
+
+def test_an_english_short_answer_ends_before_the_full_stop_but_keeps_an_abbreviation():
+    quote = "The dividend will be paid on 14 June 2024."
+    assert short_answer("On what date will the dividend be paid?", "The dividend will be paid on 14 June 2024 [1].",
+                        [_cite(quote)]) == "14 June 2024"
+    quote = "The plant was built by Harlow Brothers Co."
+    assert short_answer("Who built the plant?", "Harlow Brothers Co. [1]", [_cite(quote)]) == "Harlow Brothers Co."
