@@ -191,6 +191,15 @@ def answer_script(question: str, hits: list[Hit]) -> Script | None:
     return script_of(question) or script_of("".join(h.chunk.text for h in hits[:3]))
 
 
+# The focus budgets are set in Chinese characters; English text takes about a third of the
+# model's tokens per character (Qwen2.5's tokenizer: 4.18 characters a token on the English
+# dev documents, 1.22 / 1.35 on traditional / simplified ones), so English passages get
+# three times the characters: the same share of the prompt. At the Chinese budget the model
+# saw ~25 words of the top passage; measured on en-docs and en-docs2 (evals/RESULTS.md,
+# "English passages shown at the Chinese budget's length").
+_CHARS_PER_UNIT = {"zh": 1, "en": 3}
+
+
 def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCounter,
                    max_new_tokens: int, focus_chars: int = 0,
                    focus_rest_chars: int | None = None) -> tuple[list[dict], list[Hit]]:
@@ -211,7 +220,7 @@ def build_messages(question: str, hits: list[Hit], lang: Lang, budget: TokenCoun
     for h in hits:
         title = h.chunk.context_title
         header = f"[{len(texts) + 1}] {_LABELS[lang][2]}{title}\n"
-        limit = focus_chars if not texts or focus_rest_chars is None else focus_rest_chars
+        limit = (focus_chars if not texts or focus_rest_chars is None else focus_rest_chars) * _CHARS_PER_UNIT[lang]
         text = focus(h.chunk.text, question, limit) if limit else h.chunk.text
         if h.chunk.context:  # the header row of the table this passage continues
             text = f"{h.chunk.context}\n{text}"

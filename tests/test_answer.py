@@ -153,6 +153,23 @@ def test_instructions_and_examples_are_written_in_the_script_of_the_question(tmp
     assert "根据现有资料无法回答该问题。" in simplified and "问题：淡水河全长多少公里？" in simplified
 
 
+def test_english_passages_get_three_times_the_characters_of_the_chinese_focus_budget(tmp_path, fake_embedder):
+    # English takes about a third of the tokens per character: at the Chinese budget the
+    # model saw one sentence of the passage.
+    english = ("The museum opened in May 1931 in a wool mill. Its east wing holds textile machines. "
+               "The café serves lunch. Guided tours start at ten. Tickets are sold at the door.")
+    chinese = "博物馆于1931年开放。东翼陈列纺织机械。咖啡馆供应午餐。导览十点开始。门票十二欧元。"
+    docs = _folder(tmp_path, {"en.txt": english, "zh.txt": chinese})
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    [en_hit] = [h for h in p.retriever.search("museum", 2).hits if h.chunk.doc_id == "en.txt"]
+    [zh_hit] = [h for h in p.retriever.search("博物馆", 2).hits if h.chunk.doc_id == "zh.txt"]
+    shown = build_messages("When did the museum open?", [en_hit], "en", gen, 200, focus_chars=40)[0][-1]["content"]
+    assert "textile machines" in shown and "Tickets are sold" not in shown  # ~120 characters of it
+    shown = build_messages("博物馆何时开放？", [zh_hit], "zh", gen, 200, focus_chars=20)[0][-1]["content"]
+    assert "博物馆于1931年开放" in shown and "咖啡馆" not in shown  # 20 characters of it
+
+
 def test_a_cut_passage_is_marked_in_the_script_of_the_question(tmp_path, fake_embedder):
     class Small(FakeGenerator):
         n_ctx = 1100  # room for one passage whole and part of the next
