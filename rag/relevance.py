@@ -319,14 +319,26 @@ _EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|
 _EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|double)\b" % "|".join(EN_NUMBER_WORDS), re.I)
 
 
+_EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:what|which)\b.*\b(?:cost|price|fee|fare|rent"
+                         r"|salary|budget))", re.I)
+_EN_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|francs?|usd|eur|gbp|free|no charge)\b", re.I)
+
+
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
-    date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。")."""
+    date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。");
+    'money' when an English question asks what something costs and the answer names no
+    amount of money."""
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
         if _EN_WHEN.search(question) and not _EN_TIME.search(answer):
             return "time"
-        return "quantity" if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) else None
+        money = _EN_MONEY_Q.search(question)
+        if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and _EN_MONEY.search(answer)):
+            return "quantity"  # ("free" is a price)
+        # Asked what something costs, a figure that is no money ("The total cost of the
+        # mission is 2,340 kilograms [1]", the launch mass) answers nothing.
+        return "money" if money and not _EN_MONEY.search(answer) else None
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)
@@ -384,6 +396,8 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     asked for: the clauses of the supporting quote from the one stating the (single) date or
     number to the one the model's answer paraphrased, cited as before. None when no quote
     states exactly one: then nothing grounded can fill the gap."""
+    if kind == "money":
+        return None  # the figure it gave is not money: no clause of its quote makes it so
     expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))
     for c in cited.citations:

@@ -306,6 +306,11 @@ def test_a_year_only_the_previous_question_named_is_not_asked_for():
     ("When did the council approve the plan?", "On 9 November 2023 [1].", None),
     ("What year did the clinic open?", "It opened in spring [1].", None),
     ("Who founded the clinic?", "Dr. Marcus Feld [1].", None),
+    # asked what something costs: an amount of money, or free
+    ("What is the total cost of the bridge?", "The total cost of the bridge is 4,200 tonnes [1].", "money"),
+    ("What is the total cost of the bridge?", "The bridge cost 38 million euros [1].", None),
+    ("How much does a guided tour cost?", "Guided tours are free [1].", None),
+    ("Who is in charge of the bridge?", "Dr. Ana Ruiz [1].", None),
 ])
 def test_english_when_and_how_many_need_a_time_and_a_number(question, answer, kind):
     from rag.relevance import missing_kind
