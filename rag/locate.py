@@ -15,11 +15,11 @@ from .zh import CJK_CHAR, EN_NUMBER_WORDS, fold_each, without_full_stop
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     """``candidate`` as the first of ``sources`` (text, folded text) that has it writes it:
     the longest part of it found there, if that is most of it."""
-    target = fold_each(candidate)
-    if not target:
+    wanted = fold_each(candidate)
+    if not wanted:
         return None
     for source, folded in sources:
-        target = _spelled(fold_each(candidate), folded)
+        target = _spelled(wanted, folded)
         a, b = _longest_common(target, folded)
         if b - a and (b - a) >= max(1, 0.6 * len(target)):
             a, b = _bridge(target, folded, a, b)
