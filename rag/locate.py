@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, EN_NUMBER_WORDS, fold_each, without_full_stop
+from .zh import CJK_CHAR, EN_NUMBER, en_number, fold_each, without_full_stop
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -28,17 +28,19 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     return None
 
 
-# The words an English document writes small numbers in ("four", "seven days"), for the
-# digits a model writes instead ("4", "7 days"): not hundred/thousand (two hundred is 200).
-_SPELLED = {n: w for w, n in EN_NUMBER_WORDS.items() if n < 100}
-
-
 def _spelled(target: str, folded: str) -> str:
-    """``target`` with each number the source spells out written as the source does."""
-    def word(m: re.Match) -> str:
-        w = _SPELLED.get(int(m.group(0)))
-        return w if w and re.search(rf"\b{w}\b", folded) else m.group(0)
-    return re.sub(r"(?<![\d.,])\d{1,2}(?![\d.,])", word, target) if any(c.isdigit() for c in target) else target
+    """``target`` with each number the source spells out ("four", "thirty-seven") written as
+    the source does: the model writes digits for them ("4", "37")."""
+    if not any(c.isdigit() for c in target):
+        return target
+    words: dict[int, str] = {}
+    for m in EN_NUMBER.finditer(folded):
+        words.setdefault(en_number(m), m.group(0))
+
+    def word(m: re.Match) -> str:  # (a number the source also has in digits stays digits)
+        digits = re.search(rf"(?<![\d.,]){m.group(0)}(?![\d.,])", folded)
+        return m.group(0) if digits else words.get(int(m.group(0)), m.group(0))
+    return re.sub(r"(?<![\d.,])\d{1,2}(?![\d.,])", word, target)
 
 
 _OPENS, _CLOSES = "「『《“（(", "」』》”）)"

@@ -18,7 +18,8 @@ from functools import lru_cache
 from .lexical import segment
 from .markers import strip_markers
 from .records import Chunk
-from .zh import CJK, CJK_CHAR, CN_NUMBER, EN_NUMBER_WORDS, EN_STOP, DateParts, claim_sentences, cn_number, dates, fold, stem_en
+from .zh import (CJK, CJK_CHAR, CN_NUMBER, EN_NUMBER, EN_STOP, DateParts, claim_sentences, cn_number, dates, en_number, fold,
+                 stem_en)
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
@@ -162,13 +163,9 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
         if value is not None:
             offered.update({(str(value), ""), (str(value), f"×{kind}")})
     # Likewise in English: "seven days" vouches for the model's "7 days", "four" for "4".
-    for m in _EN_NUMBER_WORD.finditer(norm):
-        offered.add((str(EN_NUMBER_WORDS[m.group(0)]), ""))
+    for m in EN_NUMBER.finditer(norm):
+        offered.add((str(en_number(m)), ""))
     return stated, offered
-
-
-# Not "hundred"/"thousand": "two hundred" is not 100.
-_EN_NUMBER_WORD = re.compile(r"\b(?:%s)\b" % "|".join(w for w in EN_NUMBER_WORDS if w not in ("hundred", "thousand")))
 
 
 @dataclass(frozen=True)

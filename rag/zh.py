@@ -381,6 +381,18 @@ EN_NUMBER_WORDS = {w: i for i, w in enumerate(
     "sixteen seventeen eighteen nineteen twenty".split())} | {
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
     "ninety": 90, "hundred": 100, "thousand": 1000, "dozen": 12}
+_EN_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+# A number under 100 written in words (lower case): "four", "thirty-seven", "thirty seven".
+# Not hundred/thousand: "two hundred" is not 100.
+EN_NUMBER = re.compile(r"\b(?:(%s)[- ](one|two|three|four|five|six|seven|eight|nine)\b|(%s)\b)" % (
+    _EN_TENS, "|".join(w for w in EN_NUMBER_WORDS if w not in ("hundred", "thousand"))))
+
+
+def en_number(m: re.Match) -> int:
+    """The value of an ``EN_NUMBER`` match."""
+    if m.group(1):
+        return EN_NUMBER_WORDS[m.group(1)] + EN_NUMBER_WORDS[m.group(2)]
+    return EN_NUMBER_WORDS[m.group(3)]
 
 
 EN_STOP = frozenset(

@@ -417,6 +417,9 @@ def test_a_number_spelled_out_in_english_vouches_for_the_same_number_in_digits()
     # Another number is still unsupported, and "two hundred" is not 100.
     assert support_score("Boats can be booked 8 days in advance", passage) == 0.0
     assert support_score("100 members", "The club has two hundred members.") == 0.0
+    # a compound number, hyphenated or not
+    assert support_score("37 problems were fixed", "Thirty-seven problems were fixed.") == 1.0
+    assert support_score("36 problems were fixed", "Thirty-seven problems were fixed.") == 0.0
 
 
 def test_an_amount_of_money_is_not_vouched_for_by_a_time_of_day():

@@ -966,3 +966,11 @@ def test_an_english_short_answer_ends_before_the_full_stop_but_keeps_an_abbrevia
                         [_cite(quote)]) == "14 June 2024"
     quote = "The plant was built by Harlow Brothers Co."
     assert short_answer("Who built the plant?", "Harlow Brothers Co. [1]", [_cite(quote)]) == "Harlow Brothers Co."
+
+
+def test_a_compound_number_the_document_spells_out_is_answered_in_its_words():
+    quote = "This release fixes thirty-seven reported problems."
+    assert short_answer("How many problems does this release fix?", "37 [1]", [_cite(quote)]) == "thirty-seven"
+    # where the document also writes the number in digits, the digits are the answer
+    quote = "One of the rooms is booked for 1 day."
+    assert short_answer("For how long is the room booked?", "1 day [1]", [_cite(quote)]) == "1 day"
