@@ -87,7 +87,22 @@ class Pipeline:
                 yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
                 return
         rewritten = standalone if standalone != question else None
-        yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
+        if not (self.config.cross_lingual and lang == "zh" and self.retriever.language == "en"):
+            yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
+            return
+        # The translation failed its check ("…green garden垃圾桶 service…"): the question is
+        # answered as asked, and an answer the model wrote in English is rewritten in Chinese
+        # like a translated question's, not shown to a Chinese reader as it is.
+        answer = None
+        for event in self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget):
+            if event.kind == "done":
+                answer = event.answer
+            else:
+                yield event
+        if answer.refused or question_language(answer.answer) != "en":
+            yield StreamEvent("done", answer=answer)
+            return
+        yield from self._in_question_language(question, standalone, lang, answer, t0, budget)
 
     def _answer(self, question: str, standalone: str, lang: Lang, out_lang: Lang, rewritten: str | None,
                 t0: float, k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
@@ -196,6 +211,12 @@ class Pipeline:
         if answer.refused:
             yield StreamEvent("done", answer=answer)
             return
+        yield from self._in_question_language(question, standalone, lang, answer, t0, budget)
+
+    def _in_question_language(self, question: str, standalone: str, lang: Lang, answer: Answer, t0: float,
+                              budget: int) -> Iterator[StreamEvent]:
+        """Stream a rewrite of the verified ``answer`` in ``lang`` (the question's language),
+        checked against it; a rewrite that fails the check shows the answer itself, labelled."""
         if lang == "en":
             yield StreamEvent("status", "writing the answer in English")
             messages, check, fall_back, script = answer_messages(standalone, answer.answer), check_english, fallback, None

@@ -228,6 +228,22 @@ def test_a_chinese_question_whose_english_draft_is_unsupported_is_refused_in_chi
     assert a.refused and a.answer == REFUSAL["zh"]
 
 
+def test_an_english_answer_to_an_untranslated_chinese_question_is_rewritten_in_chinese(tmp_path, fake_embedder):
+    # The translation kept a Chinese word, so the question was answered as asked; the model
+    # answered in English, and a Chinese reader gets the checked rewrite, not the English.
+    half = "How far in advance must an appointment at Harbour Lane be 取消?"
+    gen = FakeGenerator(_en_script(translation=half))
+    a = _pipeline(tmp_path, _en_docs(tmp_path), fake_embedder, gen).ask(ZH_QUESTION)
+    assert a.standalone_question is None  # not translated
+    assert not a.refused and a.answer == "取消预约至少需要提前24小时[1]。" and a.model_answer == EN_ANSWER
+    # A refusal is not rewritten: it is already worded in Chinese.
+    (tmp_path / "r").mkdir()
+    gen = FakeGenerator(_en_script(translation=half, answer="Appointments must be cancelled 72 hours in advance [1].",
+                                   chinese="不应被使用[1]。"))
+    a = _pipeline(tmp_path / "r", _en_docs(tmp_path / "r"), fake_embedder, gen).ask(ZH_QUESTION)
+    assert a.refused and a.answer == REFUSAL["zh"]
+
+
 def test_a_translation_that_drops_a_latin_name_is_not_used(tmp_path, fake_embedder):
     from rag.translate import to_english_question
 
