@@ -192,9 +192,9 @@ def answer_script(question: str, hits: list[Hit]) -> Script | None:
 
 
 # The focus budgets are set in Chinese characters; English text takes about a third of the
-# model's tokens per character (Qwen2.5's tokenizer: 4.18 characters a token on the English
-# dev documents, 1.22 / 1.35 on traditional / simplified ones), so English passages get
-# three times the characters: the same share of the prompt. At the Chinese budget the model
+# model's tokens per character (Qwen2.5's tokenizer: 4.24 / 4.05 characters a token on the
+# two English sets' documents, 1.22 / 1.35 on traditional / simplified ones), so English
+# passages get three times the characters: the same share of the prompt. At the Chinese budget the model
 # saw ~25 words of the top passage. Real runs, accuracy: en-docs dev 0.750 -> 0.786, test
 # 0.714 -> 0.821, en-docs2 dev 0.679 -> 0.821, test 0.643 -> 0.714 (evals/RESULTS.md,
 # sixteenth session; `python -m evals.token_rate` measures the rates).
