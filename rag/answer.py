@@ -76,7 +76,8 @@ class Pipeline:
         lang = question_language(question)
         standalone = rewrite(question, history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
-        if self.config.cross_lingual and {lang, self.retriever.language} == {"en", "zh"}:
+        cross = self.config.cross_lingual and {lang, self.retriever.language} == {"en", "zh"}
+        if cross:
             yield StreamEvent("status", "translating the question")
             if lang == "en":
                 keep = [n for n in latin_names(without_note(standalone)) if self.retriever.uses_term(n)]
@@ -87,7 +88,7 @@ class Pipeline:
                 yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
                 return
         rewritten = standalone if standalone != question else None
-        if not (self.config.cross_lingual and lang == "zh" and self.retriever.language == "en"):
+        if not (cross and lang == "zh"):
             yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
             return
         # The translation failed its check ("…green garden垃圾桶 service…"): the question is

@@ -235,16 +235,16 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     aspect = list(dict.fromkeys(w.lower().strip("'-") for w in words if len(w) > 2))  # as asked, for the log
     if not aspect:
         return []
-    seen = {stem_en(w.lower()) for w in _EN_WORD.findall(" ".join(evidence))}
+    words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
     if _EN_WHO.match(question):
         # A role is named whole: the chief executive officer beside the quote does not
         # answer who the chief financial officer is, nor the deputy director who the
         # director is (a rank the question does not name is another role).
         asked = {w.lower() for w in _EN_WORD.findall(question)}
-        words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
         seen = {stem_en(w) for i, w in enumerate(words)
                 if not (i and words[i - 1] in _EN_RANK and words[i - 1] not in asked)}
         return [a for a in aspect if stem_en(a) not in seen]
+    seen = {stem_en(w) for w in words}
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
@@ -333,12 +333,12 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         question, answer = without_note(question), strip_markers(answer)
         if _EN_WHEN.search(question) and not _EN_TIME.search(answer):
             return "time"
-        money = _EN_MONEY_Q.search(question)
-        if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and _EN_MONEY.search(answer)):
+        money, priced = _EN_MONEY_Q.search(question), _EN_MONEY.search(answer)
+        if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and priced):
             return "quantity"  # ("free" is a price)
         # Asked what something costs, a figure that is no money ("The total cost of the
         # mission is 2,340 kilograms [1]", the launch mass) answers nothing.
-        return "money" if money and not _EN_MONEY.search(answer) else None
+        return "money" if money and not priced else None
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)
@@ -359,12 +359,12 @@ def echoes_question(question: str, answer: str) -> bool:
     Passed by every passage the question's words are in, it answers nothing."""
     if _MARKERS_AS_WORDS.search(answer):
         return True
-    question = fold(without_note(question))
-    said = _NOT_WORD.sub("", fold(strip_markers(answer)))
+    question, text = fold(without_note(question)), fold(strip_markers(answer))
+    said = _NOT_WORD.sub("", text)
     if said.isascii() and not _EN_YES_NO.match(question):
         # English moves the verb ("The current mayor of the town is [1]." for "Who is the
         # current mayor of the town?"): compared word by word.
-        words = {stem_en(w) for w in _WORD_EN.findall(fold(strip_markers(answer))) if w not in EN_STOP}
+        words = {stem_en(w) for w in _WORD_EN.findall(text) if w not in EN_STOP}
         return bool(words) and words <= {stem_en(w) for w in _WORD_EN.findall(question)} \
             and not _CHOICE.search(question)
     return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
