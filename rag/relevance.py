@@ -33,8 +33,8 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, DATE_ANSWER, DATED, EN_NUMBER_WORDS, NUMERAL, ORG_NAME, QUANTITY_Q, TIME,
-                 WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en, to_simplified)
+from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, NUMERAL,
+                 ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -321,7 +321,7 @@ _EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|doub
 
 _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:what|which)\b.*\b(?:cost|price|fee|fare|rent"
                          r"|salary|budget))", re.I)
-_EN_MONEY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|pence|cents?|yen|francs?|usd|eur|gbp|free|no charge)\b", re.I)
+_EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
 
 
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:

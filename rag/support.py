@@ -18,8 +18,8 @@ from functools import lru_cache
 from .lexical import segment
 from .markers import strip_markers
 from .records import Chunk
-from .zh import (CJK, CJK_CHAR, CN_NUMBER, EN_NUMBER, EN_STOP, DateParts, claim_sentences, cn_number, dates, en_number, fold,
-                 stem_en)
+from .zh import (CJK, CJK_CHAR, CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, EN_NUMBER, EN_STOP, DateParts, claim_sentences,
+                 cn_number, dates, en_number, fold, stem_en)
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")
@@ -100,15 +100,14 @@ def _counted(norm: str, m: re.Match) -> tuple[str, str] | None:
 
 # An amount of money: a currency sign before the number, or (in a passage) a currency word
 # after it. The model's "$10.00" is not vouched for by the "10:00" of an opening time.
-_CURRENCY_SIGN = "$€£¥₹"
-_CURRENCY_WORD = re.compile(r"\s*(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|cents?|[美欧日港澳台]?元|英镑|日元)")
+_CURRENCY_WORD = re.compile(rf"\s*(?:{CURRENCY_WORD})")
 
 
 def _money(norm: str, m: re.Match, signed_only: bool = False) -> tuple[str, str] | None:
     """(value, unit¤) when the number is an amount of money, else None. A claim's amount
     is money only by its sign ("10 dollars" stays a plain 10, as the passage may give the
     currency elsewhere)."""
-    signed = norm[max(0, m.start() - 1):m.start()] in tuple(_CURRENCY_SIGN)
+    signed = norm[max(0, m.start() - 1):m.start()] in tuple(CURRENCY_SIGNS)
     if not signed and (signed_only or not _CURRENCY_WORD.match(norm, m.end())):
         return None
     value, unit = _number(m)

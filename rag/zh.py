@@ -374,6 +374,12 @@ def cn_number(text: str) -> int | None:
             digit, last = None, power
     return total + (digit or 0)
 
+# Money: a currency sign before an amount, or a currency word after it (English or
+# Chinese). One list for the support check (is this number an amount of money) and the
+# relevance check (does an English answer to "what does it cost" name money).
+CURRENCY_SIGNS = "$€£¥₹"
+CURRENCY_WORD = r"dollars?|euros?|pounds?|pence|cents?|yen|yuan|rupees?|francs?|usd|eur|gbp|[美欧日港澳台]?元|英镑|日元"
+
 
 # English words for numbers, as the digits a model writes for them ("seven days" -> 7 days).
 EN_NUMBER_WORDS = {w: i for i, w in enumerate(

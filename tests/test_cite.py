@@ -429,6 +429,9 @@ def test_an_amount_of_money_is_not_vouched_for_by_a_time_of_day():
     assert support_score("A copy of the records costs $10.00", "A copy of the records costs 10 dollars.") == 1.0
     assert support_score("Revenue was €18.4 million", "Revenue was 18.4 million euros.") == 1.0
     assert support_score("Blood samples are taken between 7:30 and 10:00", hours) == 1.0
+    # one currency list for this check and the relevance check: pence, rupees, 元 alike
+    assert support_score("A stamp costs £85", "A stamp costs 85 pence.") == 1.0
+    assert support_score("门票$80", "门票80元。") == 1.0
 
 
 def test_a_spaced_date_in_a_passage_is_one_date():

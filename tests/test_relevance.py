@@ -310,6 +310,7 @@ def test_a_year_only_the_previous_question_named_is_not_asked_for():
     ("What is the total cost of the bridge?", "The total cost of the bridge is 4,200 tonnes [1].", "money"),
     ("What is the total cost of the bridge?", "The bridge cost 38 million euros [1].", None),
     ("How much does a guided tour cost?", "Guided tours are free [1].", None),
+    ("What is the fare for the ferry?", "The ferry fare is 450 rupees [1].", None),  # the currency list support reads
     ("Who is in charge of the bridge?", "Dr. Ana Ruiz [1].", None),
 ])
 def test_english_when_and_how_many_need_a_time_and_a_number(question, answer, kind):
