@@ -17,7 +17,7 @@ from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text
 from .calibrate import transferred
 from .config import Config
 from .manifest import Calibration
-from .generate import Generator, cut_at_loop
+from .generate import Generator, cut_at_loop, stream_prepared
 from .markers import parse_markers
 from .prompt import REFUSAL, answer_script, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
@@ -129,9 +129,6 @@ class Pipeline:
         messages, used = build_messages(asked, retrieval.hits, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} passages, generating")
-        prepare = getattr(self.generator, "prepare", None)
-        if prepare is not None:  # the fixed prompt prefix, restored from disk when saved (llama.py)
-            prepare(messages[:-1])
         raw, first, end = yield from self._generate(messages, budget, script)
         timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first, end, t0)
         if not raw or is_refusal(raw):
@@ -237,7 +234,8 @@ class Pipeline:
         unless ``show``); returns the raw text and the (first, end) times."""
         parts: list[str] = []
         first = None
-        for piece in cut_at_loop(self.generator.stream(messages, max_new_tokens=budget)):
+        # (Every prompt here opens with fixed instructions and examples: prepared once.)
+        for piece in cut_at_loop(stream_prepared(self.generator, messages, max_new_tokens=budget)):
             if first is None:
                 first = time.perf_counter()
             parts.append(piece)

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Iterable, Protocol
 
 from .cite import REFUSAL_PATTERN
+from .generate import stream_prepared
 from .zh import CJK, CJK_CHAR, EN_NUMBER_WORDS, DateParts, dates
 
 
@@ -92,7 +93,7 @@ def to_chinese_question(question: str, generator: Streamer, keep: list[str]) -> 
     themselves use, which must survive as written: a translated name ("Vivix AI" -> 维维AI)
     would retrieve nothing and fail the relevance check. Names the documents do not use
     (SenseTime, in Chinese news that says 商汤) are left to the model to translate."""
-    out = "".join(generator.stream(question_messages(question, keep), max_new_tokens=80)).strip()
+    out = "".join(stream_prepared(generator, question_messages(question, keep), max_new_tokens=80)).strip()
     out = out.splitlines()[0].strip().strip("\"'“”「」") if out else ""
     if len(CJK_CHAR.findall(out)) < 2 or len(out) > 3 * len(question) + 20 or REFUSAL_PATTERN.search(out):
         return None
@@ -131,7 +132,7 @@ def to_english_question(question: str, generator: Streamer) -> str | None:
     # Chinese test questions of evals/sets/en-docs); given "通到 Holloway Ferry 镇", it wrote
     # "reach Holloway Ferry Town".
     spaced = _CJK_LATIN_SEAM.sub(" ", question)
-    out = "".join(generator.stream(english_question_messages(spaced), max_new_tokens=80)).strip()
+    out = "".join(stream_prepared(generator, english_question_messages(spaced), max_new_tokens=80)).strip()
     out = out.splitlines()[0].strip().strip("\"'“”「」") if out else ""
     words = re.findall(r"[A-Za-z]+", out)
     if len(words) < 2 or CJK_CHAR.search(out) or len(out) > 4 * len(question) + 40 or REFUSAL_PATTERN.search(out):

@@ -78,23 +78,50 @@ def test_prompt_states_are_restored_with_the_same_answer_and_without_logits(bund
     """Switching between two fixed prompts (as an English question does: translate, answer,
     rewrite) restores each prompt's saved state instead of processing it again, the answer
     after a restore is the one a fresh run gives, and a saved state holds no logits."""
-    from rag.generate import STATE_CACHE_BYTES
+    from rag.generate import STATE_CACHE_BYTES, stream_prepared
 
     other = [{"role": "system", "content": "把用户的英文问题翻译成中文问题，只输出译文。"},
              {"role": "user", "content": "Where is the capital of China?"}]
-    first = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
-    assert "".join(bundled.stream(other, max_new_tokens=24))  # evicts the first prompt from the KV cache
+    first = "".join(stream_prepared(bundled, [SYSTEM, QUESTION], max_new_tokens=16))
+    assert "".join(stream_prepared(bundled, other, max_new_tokens=24))  # evicts the first prompt from the KV cache
     restores = []
     real_load = bundled.llm.load_state
     bundled.llm.load_state = lambda state: (restores.append(state.n_tokens), real_load(state))[1]
     try:
-        again = "".join(bundled.stream([SYSTEM, QUESTION], max_new_tokens=16))
+        again = "".join(stream_prepared(bundled, [SYSTEM, QUESTION], max_new_tokens=16))
     finally:
         del bundled.llm.load_state
     assert again == first and restores, restores
     states = list(bundled.llm.cache.cache_state.values())
     assert states and all(st.scores.size == 0 for st in states)
     assert sum(st.llama_state_size for st in states) <= STATE_CACHE_BYTES
+
+
+def test_a_prompt_is_evaluated_from_its_fixed_prefix_whatever_was_asked_before(bundled):
+    """The same prompt, asked again after another that shares more than the fixed prefix
+    with it (the same passage, another question), starts from the fixed prefix again and
+    gives the same answer: llama.cpp's sums run in the same order, so a greedy answer
+    cannot flip with the questions before it (it did: 21% or 14% for one question)."""
+    prefix = [{"role": "system", "content": "根据资料用中文简短回答。"}]
+    passage = "资料：青岚湖位于南投县东北部，是一座人工水库，于1978年完工启用，最大水深42米。\n问题："
+    asked = prefix + [{"role": "user", "content": passage + "青岚湖哪一年完工？"}]
+    other = prefix + [{"role": "user", "content": passage + "青岚湖最大水深多少米？"}]
+    bundled.prepare(prefix)
+    llm = bundled.llm
+    fixed = len(llm.tokenize(bundled._prefix_text(prefix).encode("utf-8"), add_bos=False, special=True))
+    assert fixed > 5
+    starts: list[int] = []
+    real_eval = llm.eval
+    llm.eval = lambda tokens: (starts.append(llm.n_tokens), real_eval(tokens))[1]
+    try:
+        answers = []
+        for messages in (asked, other, asked):
+            starts.clear()
+            answers.append("".join(bundled.stream(messages, max_new_tokens=12)))
+            assert starts[0] == fixed, (starts[0], fixed)  # the prompt's first batch: right after the prefix
+    finally:
+        del llm.eval
+    assert answers[0] == answers[2] and "1978" in answers[0]
 
 
 def test_a_fixed_prefix_is_saved_once_and_restored_by_a_new_process(bundled, tmp_path):

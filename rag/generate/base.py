@@ -28,6 +28,17 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...  # real tokens of this model's tokenizer
 
 
+def stream_prepared(generator, messages: list[dict], **kw) -> Iterator[str]:
+    """``generator.stream(messages)`` for a prompt whose messages but the last are fixed (a
+    system prompt and worked examples): a backend that can (llama.py) keeps their state
+    and starts every such prompt from it -- faster, and the same answer whatever was
+    asked before."""
+    prepare = getattr(generator, "prepare", None)
+    if prepare is not None:
+        prepare(messages[:-1])
+    return generator.stream(messages, **kw)
+
+
 def _first_line(err: BaseException | str) -> str:
     lines = str(err).strip().splitlines()
     return lines[0] if lines else type(err).__name__

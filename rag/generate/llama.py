@@ -33,9 +33,36 @@ free_at_exit(_free_llamas)
 
 
 # Saved prompt states kept per model (bytes of llama.cpp state; ~28 KB per token for the
-# bundled model): enough for the three fixed prompts in use (answer, question translation,
-# English rewrite) with a question or two each.
+# bundled model): enough for the fixed prompt prefixes in use (answer in each language and
+# script, question translation both ways, answer rewrite both ways).
 STATE_CACHE_BYTES = 256 << 20
+
+
+def _prefix_cache(capacity: int):
+    """llama-cpp-python's RAM cache, holding only the fixed prefixes ``prepare`` keeps and
+    restoring one only when it is a whole prefix of the prompt.
+
+    Why: an answer must not depend on what was asked before it. llama-cpp-python reuses the
+    KV cache of the previous prompt up to where the two differ, and saves the state after
+    every completion for later prompts to start from; so the same prompt was evaluated from
+    a different point, in differently cut batches, depending on the questions before it --
+    float sums in another order, and a greedy answer that flipped ("…无收益水的比例降到21%"
+    or "…14%" for one question, asked after different ones). Now every prompt starts from
+    its own fixed prefix, or from nothing."""
+    from llama_cpp import LlamaRAMCache
+
+    class PreparedPrefixes(LlamaRAMCache):
+        def keep(self, key, state) -> None:
+            super().__setitem__(key, state)
+
+        def __setitem__(self, key, value) -> None:
+            pass  # the state after each completion: not a start for a later prompt
+
+        def _find_longest_prefix_key(self, key):
+            wholly = [k for k in self.cache_state if len(k) <= len(key) and tuple(key[:len(k)]) == k]
+            return max(wholly, key=len, default=None)
+
+    return PreparedPrefixes(capacity_bytes=capacity)
 
 
 def _llama_class(lookup: bool):
@@ -46,8 +73,9 @@ def _llama_class(lookup: bool):
     prompt. An English question over Chinese documents runs three prompts in turn (question
     translation, answer, English rewrite), so each one found the others' tokens in the cache
     and processed its fixed system prompt + examples again. With llama-cpp-python's RAM
-    cache each prompt restores the saved state with its longest prefix (measured: English
-    question 8.2 -> 5.7 s, the Chinese question after it 5.3 -> 3.6 s). Its ``save_state``
+    cache each prompt restores the saved state of its fixed prefix (``prepare``,
+    ``_prefix_cache``; measured: English question 8.2 -> 5.7 s, the Chinese question after
+    it 5.3 -> 3.6 s). Its ``save_state``
     also copies up to n_batch rows of logits (151,936 floats each, ~310 MB a state) that
     nothing here reads -- the sampler reads the context, and a restored state is evaluated
     again before sampling -- so these two methods save and restore only llama.cpp's state.
@@ -156,8 +184,7 @@ def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[
     if key in _LLAMAS:
         return _LLAMAS[key]
     try:
-        from llama_cpp import LlamaRAMCache  # heavy: imported lazily
-        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+        from llama_cpp.llama_speculative import LlamaPromptLookupDecoding  # heavy: imported lazily
     except ImportError as e:
         raise ModelError(f"llama-cpp-python is not installed ({_first_line(e)})",
                          "pip install 'llama-cpp-python>=0.3.36,<0.4'") from e
@@ -168,7 +195,7 @@ def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[
     except Exception as e:  # noqa: BLE001 - any load failure is a model problem for the user
         raise ModelError(f"cannot load GGUF model {path}: {_first_line(e)}",
                          "check the file is a complete GGUF for llama.cpp, or lower RAG_N_CTX") from e
-    llm.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
+    llm.set_cache(_prefix_cache(STATE_CACHE_BYTES))
     if lookup:
         # Set after construction: passing draft_model= would force logits_all=True.
         llm.draft_model = LlamaPromptLookupDecoding(num_pred_tokens=lookup)
@@ -179,8 +206,8 @@ def _load_llama(path: Path, n_ctx: int, threads: int, lookup: int = 0) -> tuple[
 
 class LlamaCppGenerator:
     """A GGUF model through llama-cpp-python. The chat template comes from the GGUF itself
-    (ChatML for Qwen). The model is never reset between calls, so llama.cpp reuses the KV
-    cache for the prompt prefix shared with the previous call (same system prompt)."""
+    (ChatML for Qwen). A prompt whose fixed start was ``prepare``d is evaluated from that
+    start's saved state; nothing else carries over from one call to the next."""
 
     def __init__(self, path: Path, name: str, n_ctx: int = 4096, threads: int = 0,
                  temperature: float = 0.0, lookup: int = 0):
@@ -209,6 +236,9 @@ class LlamaCppGenerator:
                 from llama_cpp import LogitsProcessorList
 
                 extra["logits_processor"] = LogitsProcessorList(self.logits_processors)
+            # Nothing of the previous prompt is reused but a fixed prefix from the cache
+            # (see _prefix_cache): the same prompt gets the same answer whatever came before.
+            self.llm.n_tokens = 0
             chunks = self.llm.create_chat_completion(
                 messages=messages, stream=True, max_tokens=max_new_tokens,
                 stop=stop or [], **self._sampling(), **extra)
@@ -248,7 +278,7 @@ class LlamaCppGenerator:
         with self._lock:
             saved = prefix_store.read(path)
             if saved is not None and saved[0] == tokens and saved[1] == len(tokens):
-                self.llm.cache[tokens] = self._state(tokens, saved[2], saved[3])
+                self.llm.cache.keep(tokens, self._state(tokens, saved[2], saved[3]))
                 return
             try:
                 self.llm.reset()
@@ -256,7 +286,7 @@ class LlamaCppGenerator:
                 state = self.llm.save_state()
             except (RuntimeError, ValueError):
                 return
-            self.llm.cache[tokens] = state
+            self.llm.cache.keep(tokens, state)
             try:
                 prefix_store.write(path, tokens, state.n_tokens, state.seed, state.llama_state)
             except OSError:
