@@ -28,7 +28,7 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int: ...  # real tokens of this model's tokenizer
 
 
-def stream_prepared(generator, messages: list[dict], **kw) -> Iterator[str]:
+def stream_prepared(generator: Generator, messages: list[dict], **kw) -> Iterator[str]:
     """``generator.stream(messages)`` for a prompt whose messages but the last are fixed (a
     system prompt and worked examples): a backend that can (llama.py) keeps their state
     and starts every such prompt from it -- faster, and the same answer whatever was

@@ -75,10 +75,10 @@ def _llama_class(lookup: bool):
     and processed its fixed system prompt + examples again. With llama-cpp-python's RAM
     cache each prompt restores the saved state of its fixed prefix (``prepare``,
     ``_prefix_cache``; measured: English question 8.2 -> 5.7 s, the Chinese question after
-    it 5.3 -> 3.6 s). Its ``save_state``
-    also copies up to n_batch rows of logits (151,936 floats each, ~310 MB a state) that
-    nothing here reads -- the sampler reads the context, and a restored state is evaluated
-    again before sampling -- so these two methods save and restore only llama.cpp's state.
+    it 5.3 -> 3.6 s). Its ``save_state`` also copies up to n_batch rows of logits (151,936
+    floats each, ~310 MB a state) that nothing here reads -- the sampler reads the context,
+    and a restored state is evaluated again before sampling -- so these two methods save
+    and restore only llama.cpp's state.
 
     Prompt lookup: RAG answers copy phrases from the passages, so a draft of the next few
     tokens taken from the prompt (llama-cpp-python's ``LlamaPromptLookupDecoding``) is often
