@@ -33,8 +33,9 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, NUMERAL,
-                 ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en, to_simplified)
+from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, EN_TIME,
+                 EN_WHEN_Q, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en,
+                 to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -310,10 +311,6 @@ _HELD = frozenset({"举办", "举行", "召开"})
 
 # English: asked when / how many, answered without a time / a number ("How much does the
 # utility charge per cubic metre?" -> "The utility charges per cubic metre of water [1].").
-_EN_WHEN = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I)
-_EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|centur|decade|spring"
-                      r"|summer|autumn|fall\b|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-                      r"|today|yesterday|tomorrow|year|week|month", re.I)
 _EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|heavy|often|fast)\b"
                           r"|\bwhat (?:percentage|share|proportion|number|amount|fraction)\b", re.I)
 _EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|double)\b" % "|".join(EN_NUMBER_WORDS), re.I)
@@ -331,7 +328,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     amount of money."""
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
-        if _EN_WHEN.search(question) and not _EN_TIME.search(answer):
+        if EN_WHEN_Q.search(question) and not EN_TIME.search(answer):
             return "time"
         money, priced = _EN_MONEY_Q.search(question), _EN_MONEY.search(answer)
         if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and priced):

@@ -28,7 +28,7 @@ from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, claim_sentences, fold_each, to_simplified
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
 _WHY = r"为什么|为何|\bwhy\b"
@@ -232,7 +232,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     ats = [m.start() for m in re.finditer(re.escape(category), sentence)] if category else []
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
-    wants_time = bool(WHEN_Q.search(question))
+    wants_time = bool(WHEN_Q.search(question) or EN_WHEN_Q.search(question))
     asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
     asks_who = "谁" in question  # a person, not a work
@@ -245,7 +245,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         score = 0.0
         if asks_who and an_act(piece):  # 谁的报告: 某某的|研究|报告 -- a person, not the act
             score -= 2
-        if wants_time and TIME.search(piece):
+        if wants_time and (TIME.search(piece) or piece.isascii() and EN_TIME.search(piece)):
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
             # 民国|18年, 公元|前…: an era is).

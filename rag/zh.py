@@ -374,6 +374,13 @@ def cn_number(text: str) -> int | None:
             digit, last = None, power
     return total + (digit or 0)
 
+# English: asked when (relevance: the answer must hold a time; short answers: the time is the
+# span), and what counts as a time in an answer.
+EN_WHEN_Q = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I)
+EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|centur|decade|spring"
+                     r"|summer|autumn|fall\b|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                     r"|today|yesterday|tomorrow|year|week|month", re.I)
+
 # Money: a currency sign before an amount, or a currency word after it (English or
 # Chinese). One list for the support check (is this number an amount of money) and the
 # relevance check (does an English answer to "what does it cost" name money).

@@ -974,3 +974,12 @@ def test_a_compound_number_the_document_spells_out_is_answered_in_its_words():
     # where the document also writes the number in digits, the digits are the answer
     quote = "One of the rooms is booked for 1 day."
     assert short_answer("For how long is the room booked?", "1 day [1]", [_cite(quote)]) == "1 day"
+
+
+def test_an_english_when_question_is_answered_by_the_time_not_the_subject():
+    quote = "The Harbour Line reached Oakridge in 1912, and a bridge replaced the ferry in 1920."
+    answer = "The Harbour Line reached Oakridge in 1912 [1]."
+    assert short_answer("When did the tram reach Oakridge?", answer, [_cite(quote)]) == "1912"
+    assert short_answer("In which year did the tram reach Oakridge?", answer, [_cite(quote)]) == "1912"
+    # asked which, not when: the name (less the "line" the question restates), not the year
+    assert short_answer("Which line reached Oakridge?", answer, [_cite(quote)]) == "Harbour"
