@@ -232,7 +232,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     ats = [m.start() for m in re.finditer(re.escape(category), sentence)] if category else []
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
     before, after = _slot(question) if category is None else ("", "")
-    wants_time = bool(WHEN_Q.search(question) or EN_WHEN_Q.search(question))
+    en_when = bool(EN_WHEN_Q.search(question))
+    wants_time = en_when or bool(WHEN_Q.search(question))
     asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
     asks_who = "谁" in question  # a person, not a work
@@ -245,7 +246,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         score = 0.0
         if asks_who and an_act(piece):  # 谁的报告: 某某的|研究|报告 -- a person, not the act
             score -= 2
-        if wants_time and (TIME.search(piece) or piece.isascii() and EN_TIME.search(piece)):
+        if wants_time and (TIME.search(piece) or en_when and EN_TIME.search(piece)):
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
             # 民国|18年, 公元|前…: an era is).
