@@ -31,16 +31,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Iterable, Protocol
 
 from .cite import REFUSAL_PATTERN
-from .generate import stream_prepared
+from .generate import Streamer, stream_prepared
 from .zh import CJK, CJK_CHAR, EN_NUMBER_WORDS, DateParts, dates
-
-
-class Streamer(Protocol):
-    def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
-               stop: list[str] | None = None) -> Iterable[str]: ...
 
 
 # --------------------------------------------------------------- question -> Chinese

@@ -374,6 +374,7 @@ def cn_number(text: str) -> int | None:
             digit, last = None, power
     return total + (digit or 0)
 
+
 # English: asked when (relevance: the answer must hold a time; short answers: the time is the
 # span), and what counts as a time in an answer.
 EN_WHEN_Q = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time|century|decade)\b", re.I)

@@ -17,7 +17,7 @@ it with ``monkeypatch.setattr("rag.generate.load_generator", ...)``.
 """
 from __future__ import annotations
 
-from .base import ACCEPTED, Generator, cut_at_loop, cut_at_stops, run_exclusive, stream_prepared
+from .base import ACCEPTED, Generator, Streamer, cut_at_loop, cut_at_stops, run_exclusive, stream_prepared
 from .hf import TransformersGenerator
 from .llama import STATE_CACHE_BYTES, LlamaCppGenerator
 from .openai import OpenAIGenerator, chat_url, estimate_tokens
@@ -25,4 +25,4 @@ from .registry import load_generator, register
 
 __all__ = ["ACCEPTED", "Generator", "LlamaCppGenerator", "OpenAIGenerator", "STATE_CACHE_BYTES",
            "TransformersGenerator", "chat_url", "cut_at_loop", "cut_at_stops", "estimate_tokens", "load_generator",
-           "register", "run_exclusive", "stream_prepared"]
+           "register", "run_exclusive", "Streamer", "stream_prepared"]

@@ -18,17 +18,21 @@ from typing import Callable, Iterator, Protocol
 ACCEPTED = "'bundled', a .gguf file, a Hugging Face model folder, or an http(s):// URL"
 
 
-class Generator(Protocol):
-    name: str
-    n_ctx: int  # context window in tokens
+class Streamer(Protocol):
+    """What a prompt needs of a generator: its streamed reply (translate.py asks no more)."""
 
     def stream(self, messages: list[dict], *, max_new_tokens: int = 256,
                stop: list[str] | None = None) -> Iterator[str]: ...
 
+
+class Generator(Streamer, Protocol):
+    name: str
+    n_ctx: int  # context window in tokens
+
     def count_tokens(self, text: str) -> int: ...  # real tokens of this model's tokenizer
 
 
-def stream_prepared(generator: Generator, messages: list[dict], **kw) -> Iterator[str]:
+def stream_prepared(generator: Streamer, messages: list[dict], **kw) -> Iterator[str]:
     """``generator.stream(messages)`` for a prompt whose messages but the last are fixed (a
     system prompt and worked examples): a backend that can (llama.py) keeps their state
     and starts every such prompt from it -- faster, and the same answer whatever was
