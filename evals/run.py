@@ -258,8 +258,10 @@ def _open_squad_index(dataset: Dataset, config, progress: bool, say: Say) -> tup
                                           "chunks_per_s": round(s.chunks_per_s, 1), "cached": not built.built}}
 
 
-def _runner(retrieval_only: bool, index_dir: str | None, config, pipeline_factory, retriever_factory):
-    """One function question -> result row, opening the models it needs (once)."""
+def _runner(retrieval_only: bool, index_dir: str | None, config, pipeline_factory, retriever_factory,
+            gold: list[Question] | None = None):
+    """One function question -> result row, opening the models it needs (once). With
+    ``gold`` (the questions of a --gold-passage run) each is answered from its gold passage."""
     if retrieval_only:
         if retriever_factory is None:
             from rag.session import open_retriever as retriever_factory
@@ -268,7 +270,21 @@ def _runner(retrieval_only: bool, index_dir: str | None, config, pipeline_factor
     if pipeline_factory is None:
         from rag.session import open_pipeline as pipeline_factory
     pipeline = pipeline_factory(index_dir, config)
-    return lambda q: answer_row(pipeline, q, config.top_k, config.mode)
+    if gold is None:
+        return lambda q: answer_row(pipeline, q, config.top_k, config.mode)
+    from rag.errors import UsageError
+
+    from .gold_passage import GoldPassages
+
+    pipeline.retriever = passages = GoldPassages(pipeline.retriever, gold)
+
+    def run(q: Question) -> dict:
+        if passages.gold.get(q.id) is None:
+            raise UsageError("no passage of the index holds its evidence or a gold answer")
+        passages.current = q.id
+        return answer_row(pipeline, q, 1, config.mode)
+
+    return run
 
 
 def _replaying(run_one, rec):
@@ -315,11 +331,14 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
              k: int | None = None, retrieval_only: bool = False, limit: int | None = None,
              split: str = "all", mode: str | None = None, config=None,
              pipeline_factory: Callable | None = None, retriever_factory: Callable | None = None,
-             progress: bool = True, say: Say = _stderr, replay: Path | None = None) -> dict:
+             progress: bool = True, say: Say = _stderr, replay: Path | None = None,
+             gold_passage: bool = False) -> dict:
     """Evaluate FILE; returns the summary (also written to OUT/summary.json with the report).
 
     ``pipeline_factory(index_dir, config) -> Pipeline`` and ``retriever_factory(index_dir,
-    config) -> Retriever`` default to ``rag.session.open_pipeline`` / ``open_retriever``."""
+    config) -> Retriever`` default to ``rag.session.open_pipeline`` / ``open_retriever``.
+    ``gold_passage``: answer the answerable questions from their gold passage alone
+    (evals/gold_passage.py)."""
     from rag.config import Config
     from rag.errors import UsageError
 
@@ -333,12 +352,16 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
         say(f"warning: {p}")
     if dataset.kind == "squad" and split != "all":
         raise UsageError("--split applies to JSONL question sets; a SQuAD file has no splits")
-    questions = select(dataset.questions, split, limit)
+    if gold_passage and retrieval_only:
+        raise UsageError("--gold-passage answers questions; it does not combine with --retrieval-only")
+    questions = select([q for q in dataset.questions if q.answerable or not gold_passage], split, limit)
     if not questions:
         raise UsageError(f"no questions to evaluate in {file}" + (f" (split {split})" if split != "all" else ""))
     out = Path(out_dir) if out_dir else default_out(file)
     settings = {"file": str(Path(file).resolve()), "kind": dataset.kind, "k": config.top_k,
                 "mode": config.mode, "retrieval_only": retrieval_only}
+    if gold_passage:
+        settings.update(gold_passage=True, k=1)
     if replay:
         if retrieval_only:
             raise UsageError("--replay re-checks answers; it does not combine with --retrieval-only")
@@ -361,7 +384,7 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
             pipeline_factory = replay_factory(rec, retriever_factory)
             extra["replay"] = {"from": str(replay), "copied_unchanged": len(rec.copied)}
         run_one = _runner(retrieval_only, None if index_dir is None else str(index_dir), config,
-                          pipeline_factory, retriever_factory)
+                          pipeline_factory, retriever_factory, questions if gold_passage else None)
         if rec is not None:
             run_one = _replaying(run_one, rec)
         _run_todo(todo, done, results, run_one, dataset.kind == "squad", len(questions), progress, say)
@@ -394,7 +417,10 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
 @click.option("--replay", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="RESULTS",
               help="Re-check the model answers saved in an earlier run's results.jsonl instead of "
                    "generating (measures answer-checking rules in seconds).")
-def eval_cmd(file, index_dir, kb, out_dir, k, retrieval_only, limit, split, mode, replay):
+@click.option("--gold-passage", is_flag=True,
+              help="Answer each answerable question from the passage holding its evidence alone "
+                   "(retrieval taken out): what the model and the checks reach given the right passage.")
+def eval_cmd(file, index_dir, kb, out_dir, k, retrieval_only, limit, split, mode, replay, gold_passage):
     """Evaluate retrieval and answers on FILE: our JSONL question set, a SQuAD-format
     JSON file (CMRC2018, DRCD, SQuAD) whose paragraphs are indexed first (cached), or a
     development-set folder (evals/devsets.py) whose docs/ are indexed first (cached).
@@ -410,7 +436,8 @@ def eval_cmd(file, index_dir, kb, out_dir, k, retrieval_only, limit, split, mode
 
         index_dir, config = resolve(index_dir, config), config.with_(kb="")
     out = out_dir or default_out(file)
-    summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config, replay=replay)
+    summary = run_eval(file, index_dir, out, None, retrieval_only, limit, split, None, config, replay=replay,
+                       gold_passage=gold_passage)
     click.echo(format_tables(summary))
     click.echo(f"\n{summary['n_done']}/{summary['n_questions']} questions; "
                f"results in {out / RESULTS}, report {out / REPORT}", err=True)
