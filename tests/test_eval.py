@@ -461,3 +461,47 @@ def test_replay_copies_answers_made_through_a_translation(tmp_path):
     rec = recorded(path)
     assert set(rec.copied) == {"x1", "x2"}
     assert rec.answers == {"f1": ["2009年[1]。"], "f2": ["In 2009 [1]."]}
+
+
+# ---------------------------------------------------------------------------- gold passage
+
+def _chunk(doc: str, n: int, text: str):
+    from rag.records import Chunk
+
+    return Chunk(doc, n, text, 100 * n, 100 * n + len(text))
+
+
+def test_gold_chunk_is_the_one_holding_the_evidence_in_the_gold_source():
+    from evals.gold_passage import gold_chunk
+
+    chunks = [_chunk("lake.txt", 0, "The lake is 12 km long."),
+              _chunk("lake.txt", 1, "Ferries cross it in 40 minutes. The lake is 12 km long and 3 km wide."),
+              _chunk("river.txt", 0, "The river is 12 km long and 3 km wide.")]
+    q = M.Question("x", "How wide is the lake?", ["3 km"], evidence=["The lake is 12 km long and 3 km wide."])
+    assert gold_chunk(q, chunks) is chunks[1]  # not the first chunk holding only the answer
+    by_answer = M.Question("y", "How wide is it?", ["3 km"], gold_sources=["river.txt"])
+    assert gold_chunk(by_answer, chunks) is chunks[2]  # SQuAD: the own paragraph's chunk with a gold answer
+    elsewhere = M.Question("z", "How deep is the lake?", ["90 m"], evidence=["The lake is 90 m deep."])
+    assert gold_chunk(elsewhere, chunks) is None
+    wrong_source = M.Question("w", "How wide is it?", ["3 km"], gold_sources=["sea.txt"])
+    assert gold_chunk(wrong_source, chunks) is None
+
+
+def test_gold_passage_run_answers_from_the_evidence_passage_alone(tmp_path, qfile, index_dir, monkeypatch,
+                                                                    fake_embedder, fake_generator):
+    monkeypatch.setattr("rag.embed.load_embedder", lambda config: fake_embedder)
+    monkeypatch.setattr("rag.generate.load_generator", lambda config: fake_generator)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(eval_cmd, [str(qfile), "--index", str(index_dir), "--out", str(out), "--gold-passage"])
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3", "a4"]  # the unanswerable question has no gold passage
+    evidence = {q["id"]: q["evidence"][0] for q in QUESTIONS if q["evidence"]}
+    for row, messages in zip(rows, fake_generator.calls):
+        assert len(row["retrieved"]) == 1 and evidence[row["id"]] in row["retrieved"][0]["text"]
+        assert "[2]" not in messages[-1]["content"]  # one passage shown
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["gold_passage"] is True and summary["overall"]["n_unanswerable"] == 0
+    both = CliRunner().invoke(eval_cmd, [str(qfile), "--index", str(index_dir), "--out", str(tmp_path / "o2"),
+                                         "--gold-passage", "--retrieval-only"])
+    assert both.exit_code != 0 and "does not combine" in str(both.exception)
