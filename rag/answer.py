@@ -260,8 +260,6 @@ class Pipeline:
             return None  # cross-lingual scores are lower: the transfer was measured within a language
         return transferred(self.retriever.embedder.checksum, lang)
 
-
-
     def _refuse(self, question: str, hits: list[Hit], timings: Timings, t0: float, reason: RefusalReason,
                 rewritten: str | None, lang: Lang, raw: str | None = None,
                 script: Script | None = None, calibration: str | None = None,
