@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 
 # [1] [1,2] [1，2] [1、2] [1-3] 【1】 ［1］, optionally labelled ([资料1], [Source 1]). Not [^1]
-# (footnote syntax) and not (1) (enumerations): both are too ambiguous in prose.
+# (footnote syntax) and not (1) (enumerations): both are too ambiguous in prose. Also the
+# placeholder the prompt's reminder shows ([编号], [n]), which the model now and then copies
+# as it stands ("2016年2月22日[編號]"): a marker that points at no passage.
 _MARKER = re.compile(
     r"[\[【［]\s*(?:(?:资料|段落|来源|文档|参考|passage|source|doc)\s*)?"
-    r"(\d+(?:\s*[,，、\-–—~～]\s*\d+)*)\s*[\]】］]",
+    r"(\d+(?:\s*[,，、\-–—~～]\s*\d+)*|编号|編號|n)\s*[\]】］]",
     re.IGNORECASE,
 )
 _RANGE = set("-–—~～")
@@ -20,7 +22,10 @@ _MAX_MARKER = 99
 
 
 def _marker_numbers(inner: str) -> list[int] | None:
-    """Expand "1, 2" / "1-3" into [1, 2] / [1, 2, 3]; None if it is not a marker."""
+    """Expand "1, 2" / "1-3" into [1, 2] / [1, 2, 3]; [] for a placeholder; None if it is
+    not a marker."""
+    if not inner[0].isdigit():
+        return []
     parts = re.split(r"\s*([,，、\-–—~～])\s*", inner)
     numbers: list[int] = []
     for i in range(0, len(parts), 2):

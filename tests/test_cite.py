@@ -79,6 +79,19 @@ def test_labelled_markers_are_parsed():
     assert [n for _, _, n in parse_markers("[资料2] [Source 3]")] == [[2], [3]]
 
 
+def test_a_copied_placeholder_marker_points_at_no_passage_and_the_claim_is_cited_by_verification():
+    """The reminder shows [编号] / [n]; a model that copies it as it stands has cited nothing."""
+    lake = Chunk("lake.txt", 0, "青嵐湖渡輪碼頭於2016年2月22日正式啟用。", 0, 24)
+    assert [n for _, _, n in parse_markers("2016年2月22日[編號]，見[n]")] == [[], []]
+    out = cite("2016年2月22日[編號]", [Hit(lake, 1.0, 1)])
+    assert out.text == "2016年2月22日[1]" and [c.verified for c in out.citations] == [True]
+    assert not out.unsupported
+    # Words in brackets are not placeholders: the text keeps them, and a changed date is
+    # still not vouched for.
+    assert parse_markers("the [nation] and [number]") == []
+    assert not any(c.verified for c in cite("2016年3月22日[編號]", [Hit(lake, 1.0, 1)]).citations)
+
+
 # ----------------------------------------------------------------------- sentences
 
 def test_sentences_never_split_inside_numbers():
