@@ -389,8 +389,9 @@ def run_eval(file: Path, index_dir: str | Path | None = None, out_dir: str | Pat
             run_one = _replaying(run_one, rec)
         _run_todo(todo, done, results, run_one, dataset.kind == "squad", len(questions), progress, say)
     outcomes = score_all(dataset, questions, done)
-    # How often the model was asked twice (answer.py's second look), and how often that
-    # answer was kept: what the second pass costs and earns on this set.
+    # How often the model was asked twice (the top passage alone gave no accepted answer,
+    # so answer.py had every passage read), and how often that answer was kept: what the
+    # second pass costs and earns on this set.
     looked = [done[q.id] for q in questions if q.id in done and done[q.id].get("attempts")]
     extra["second_looks"] = {"asked": len(looked), "kept": sum(not r.get("refused") for r in looked)}
     summary = summarize(dataset, outcomes, dict(settings, split=split, limit=limit,

@@ -197,8 +197,8 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
         return answer
     if streamed:
         click.echo()
-    if answer.attempts:  # the streamed answer was rejected; the top passage was read again
-        _err("note: that answer did not hold up; asked again with the best passage alone")
+    if answer.attempts:  # the streamed answer (from the top passage) was not accepted
+        _err(f"note: the best passage alone gave no answer that holds up; asked again with all {len(answer.retrieved)}")
     # The checked answer replaces the stream when they differ: a refusal, or citations the
     # verifier corrected.
     if answer.refused:

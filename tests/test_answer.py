@@ -239,47 +239,64 @@ def _three_docs(tmp_path):
 
 
 def _by_passages(many: str, alone: str):
-    """A scripted model that answers ``many`` when shown several passages, ``alone`` when
-    shown one (the second look at the top passage)."""
+    """A scripted model that answers ``alone`` when shown one passage (the top one, read
+    first), ``many`` when shown several."""
     def script(messages):
         return alone if messages[-1]["content"].count("标题：") == 1 else many
     return script
 
 
-def test_a_rejected_answer_gets_a_second_look_at_the_top_passage_alone(tmp_path, fake_embedder):
-    # From all the passages the model took a fact from a passage it should not have
-    # (unsupported as cited); alone with the top passage it reads it right.
+def _shown(call) -> int:
+    return call[-1]["content"].count("标题：")
+
+
+def test_the_top_passage_is_read_alone_first_and_an_accepted_answer_ends_there(tmp_path, fake_embedder):
+    # Beside the other passages the model would take a fact from one it should not have;
+    # alone with the top passage it reads it right, and nothing more is asked.
     gen = FakeGenerator(_by_passages("江桥于1958年竣工[3]。", "江桥于2001年竣工[1]。"))
     p = _pipeline(tmp_path, _three_docs(tmp_path), fake_embedder, gen)
     events = list(p.stream("江桥是哪一年竣工的？", k=3))
     a = events[-1].answer
     assert not a.refused and "2001年" in a.answer and a.citations[0].chunk.doc_id == "bridge.md"
-    assert a.attempts == ["江桥于1958年竣工[3]。", "江桥于2001年竣工[1]。"]
-    assert len(gen.calls) == 2 and gen.calls[-1][-1]["content"].count("标题：") == 1
-    # Only the first attempt was streamed; the second is announced, then given checked.
-    streamed = "".join(e.text for e in events if e.kind == "token")
-    assert streamed == "江桥于1958年竣工[3]。"
-    assert any(e.kind == "status" and "alone" in e.text for e in events)
+    assert a.attempts == [] and [_shown(c) for c in gen.calls] == [1]
+    assert len(a.retrieved) == 3  # the sources panel still lists every passage found
+    assert "".join(e.text for e in events if e.kind == "token") == "江桥于2001年竣工[1]。"
 
 
-def test_no_second_look_for_an_accepted_answer_a_refusal_or_an_answer_from_the_top_passage(tmp_path, fake_embedder):
+@pytest.mark.parametrize("alone", ["根据现有资料无法回答该问题。", "江桥于1990年竣工[1]。"])
+def test_every_passage_is_read_when_the_top_one_alone_gives_no_accepted_answer(tmp_path, fake_embedder, alone):
+    # The model declined, or its answer was rejected (1990 is in no passage): all three
+    # passages are read, once; only the first reading was streamed.
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]，全长3.2公里[1]。", alone))
+    p = _pipeline(tmp_path, _three_docs(tmp_path), fake_embedder, gen)
+    events = list(p.stream("江桥是哪一年竣工的？", k=3))
+    a = events[-1].answer
+    assert not a.refused and "2001年" in a.answer and a.citations[0].chunk.doc_id == "bridge.md"
+    assert a.attempts == [alone, "江桥于2001年竣工[1]，全长3.2公里[1]。"]
+    assert [_shown(c) for c in gen.calls] == [1, 3]
+    assert "".join(e.text for e in events if e.kind == "token") == alone
+    assert any(e.kind == "status" and "other passages" in e.text for e in events)
+
+
+def test_a_question_no_reading_answers_is_refused_for_the_last_reading(tmp_path, fake_embedder):
     docs = _three_docs(tmp_path)
-    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "不该被问到"))
-    a = _pipeline(tmp_path / "a", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
-    assert not a.refused and a.attempts == [] and len(gen.calls) == 1
-    gen = FakeGenerator(_by_passages("根据现有资料无法回答该问题。", "江桥于2001年竣工[1]。"))
-    a = _pipeline(tmp_path / "b", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
-    assert a.refused and a.refusal_reason == "model" and len(gen.calls) == 1
-    # Rejected, but taken from the top passage already: reading it again only gives a
-    # wrong answer a second chance to pass.
-    gen = FakeGenerator(_by_passages("江桥于1990年竣工[1]。", "江桥于2001年竣工[1]。"))
-    a = _pipeline(tmp_path / "c", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
-    assert a.refused and a.refusal_reason == "unsupported" and len(gen.calls) == 1
-
-
-def test_a_second_look_that_is_rejected_too_leaves_the_question_refused(tmp_path, fake_embedder):
     gen = FakeGenerator(_by_passages("江桥于1958年竣工[3]。", "江桥于1990年竣工[1]。"))
-    a = _pipeline(tmp_path, _three_docs(tmp_path), fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    a = _pipeline(tmp_path / "a", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
     assert a.refused and a.refusal_reason == "unsupported"
-    assert a.attempts == ["江桥于1958年竣工[3]。", "江桥于1990年竣工[1]。"]
-    assert a.to_json()["attempts"] == a.attempts
+    assert a.attempts == ["江桥于1990年竣工[1]。", "江桥于1958年竣工[3]。"]
+    assert a.to_json()["attempts"] == a.attempts and a.model_answer == "江桥于1958年竣工[3]。"
+    gen = FakeGenerator(_by_passages("根据现有资料无法回答该问题。", "江桥于1990年竣工[1]。"))
+    a = _pipeline(tmp_path / "b", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=3)
+    assert a.refused and a.refusal_reason == "model" and len(gen.calls) == 2
+
+
+def test_one_reading_when_one_passage_is_asked_for_or_top_first_is_off(tmp_path, fake_embedder):
+    docs = _three_docs(tmp_path)
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
+    a = _pipeline(tmp_path / "a", docs, fake_embedder, gen).ask("江桥是哪一年竣工的？", k=1)
+    assert a.refused and a.refusal_reason == "model" and a.attempts == [] and len(gen.calls) == 1
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
+    p = _pipeline(tmp_path / "b", docs, fake_embedder, gen)
+    p.config = p.config.with_(top_first=False)
+    a = p.ask("江桥是哪一年竣工的？", k=3)
+    assert not a.refused and a.attempts == [] and [_shown(c) for c in gen.calls] == [3]

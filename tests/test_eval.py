@@ -87,6 +87,14 @@ def fakes(fake_embedder, fake_generator) -> Factories:
     return Factories(fake_embedder, fake_generator)
 
 
+def _asked(calls: list[list[dict]]) -> list[str]:
+    """The ids of the questions a generator was asked, in order, each once (a question is
+    asked twice when the top passage alone gives no accepted answer)."""
+    ids = {q["question"]: q["id"] for q in QUESTIONS}
+    asked = [next(i for text, i in ids.items() if f"问题：{text}" in c[-1]["content"]) for c in calls]
+    return list(dict.fromkeys(asked))
+
+
 def _rows(out: Path) -> list[dict]:
     return [json.loads(x) for x in (out / RESULTS).read_text(encoding="utf-8").splitlines()]
 
@@ -297,21 +305,23 @@ def test_full_run_writes_results_summary_and_report(tmp_path, qfile, index_dir, 
     assert "| hit@1 |" in format_tables(summary)
 
 
-def test_second_looks_are_counted_and_replayed_in_order(tmp_path, qfile, index_dir, fakes):
+def test_second_readings_are_counted_and_replayed_in_order(tmp_path, qfile, index_dir, fakes):
     import re
 
-    def script(messages):  # strays to another passage when shown several, reads right alone
+    def script(messages):  # finds no answer in the top passage alone, answers from all
         user = messages[-1]["content"]
         if "问题：MiniMax是谁创立的" not in user:
             return FakeGenerator._default(messages)
         alone = len(re.findall(r"^\[\d+\]", user, re.M)) == 1
-        return "MiniMax由闫俊杰创立[1]。" if alone else "MiniMax由商汤创立[3]。"
+        return "根据现有资料无法回答该问题。" if alone else "MiniMax由闫俊杰创立[1]。"
 
     fakes.generator = FakeGenerator(script)
     first = run_eval(qfile, index_dir, tmp_path / "a", config=Config(), **fakes.kw())
-    assert first["second_looks"] == {"asked": 1, "kept": 1}
     row = next(r for r in _rows(tmp_path / "a") if r["id"] == "a2")
-    assert row["attempts"] == ["MiniMax由商汤创立[3]。", "MiniMax由闫俊杰创立[1]。"] and not row["refused"]
+    assert row["attempts"] == ["根据现有资料无法回答该问题。", "MiniMax由闫俊杰创立[1]。"] and not row["refused"]
+    looked = [r for r in _rows(tmp_path / "a") if r["attempts"]]
+    counted = {"asked": len(looked), "kept": sum(not r["refused"] for r in looked)}
+    assert first["second_looks"] == counted and counted["kept"] >= 1
 
     def no_model(messages):
         raise AssertionError("a replay must not generate")
@@ -319,7 +329,7 @@ def test_second_looks_are_counted_and_replayed_in_order(tmp_path, qfile, index_d
     fakes.generator = FakeGenerator(no_model)
     again = run_eval(qfile, index_dir, tmp_path / "b", config=Config(), replay=tmp_path / "a" / RESULTS, **fakes.kw())
     assert [(r["id"], r["answer"]) for r in _rows(tmp_path / "b")] == [(r["id"], r["answer"]) for r in _rows(tmp_path / "a")]
-    assert again["second_looks"] == {"asked": 1, "kept": 1}
+    assert again["second_looks"] == counted
 
 
 def test_replay_rechecks_saved_answers_without_the_model(tmp_path, qfile, index_dir, fakes):
@@ -376,12 +386,12 @@ def test_retrieval_only_skips_generation(tmp_path, qfile, index_dir, fakes):
 def test_resume_after_interruption(tmp_path, qfile, index_dir, fakes):
     out = tmp_path / "out"
     run_eval(qfile, index_dir, out, limit=2, config=Config(), **fakes.kw())
-    assert len(fakes.generator.calls) == 2 and len(_rows(out)) == 2
+    assert _asked(fakes.generator.calls) == ["a1", "a2"] and len(_rows(out)) == 2
     # a run killed mid-write leaves half a line behind
     with open(out / RESULTS, "a", encoding="utf-8") as f:
         f.write('{"id": "a3", "question": "商汤')
     summary = run_eval(qfile, index_dir, out, config=Config(), **fakes.kw())
-    assert len(fakes.generator.calls) == len(QUESTIONS)  # only the other three ran
+    assert _asked(fakes.generator.calls) == [q["id"] for q in QUESTIONS]  # only the other three ran
     assert [r["id"] for r in _rows(out)] == [q["id"] for q in QUESTIONS]
     assert summary["n_done"] == len(QUESTIONS)
 
@@ -432,7 +442,7 @@ def test_eval_command(tmp_path, qfile, index_dir, monkeypatch, fake_embedder, fa
     assert result.exit_code == 0, result.output
     assert "| hit@1 |" in result.stdout and "| answer accuracy |" in result.stdout
     assert "q2.jsonl line 6: not valid JSON" in result.stderr
-    assert len(fake_generator.calls) == len(QUESTIONS)
+    assert _asked(fake_generator.calls) == [q["id"] for q in QUESTIONS]
     assert all(len(r["retrieved"]) <= 3 for r in _rows(out))
     assert (out / "report.html").exists() and (out / "summary.json").exists()
     again = CliRunner().invoke(eval_cmd, [str(bad), "--index", str(index_dir), "--out", str(out), "-k", "3",

@@ -124,7 +124,8 @@ def test_cross_lingual_answering_can_be_switched_off(tmp_path, seeds_dir, fake_e
     assert config.cross_lingual is False
     gen = FakeGenerator(_script(answer="The documents do not contain the answer to this question."))
     _pipeline(tmp_path, seeds_dir, fake_embedder, gen, config).ask(EN_QUESTION)
-    assert len(gen.calls) == 1 and "[Passages]" in gen.calls[0][-1]["content"]
+    # The top passage, then every passage: both English prompts over the documents, no translation.
+    assert len(gen.calls) == 2 and all("[Passages]" in c[-1]["content"] for c in gen.calls)
     monkeypatch.setenv("RAG_CROSS_LINGUAL", "maybe")
     with pytest.raises(UsageError):
         Config.from_env()
