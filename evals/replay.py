@@ -43,7 +43,7 @@ class ReplayGenerator:
         if self._question != self.rec.current:
             self._question, self._calls = self.rec.current, 0
         # The n-th call of a question gets its n-th recorded attempt; an earlier run that
-        # asked once is asked the same again (its second look is not known).
+        # asked once is asked the same again (its second reading is not known).
         yield texts[min(self._calls, len(texts) - 1)]
         self._calls += 1
 

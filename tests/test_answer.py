@@ -290,6 +290,21 @@ def test_a_question_no_reading_answers_is_refused_for_the_last_reading(tmp_path,
     assert a.refused and a.refusal_reason == "model" and len(gen.calls) == 2
 
 
+def test_the_top_passage_is_read_alone_first_only_when_it_stands_out():
+    from rag.answer import TOP_MARGIN, first_reading
+    from rag.records import Chunk, Hit
+
+    def hits(*scores):
+        return [Hit(Chunk("d.md", i, f"第{i}段。", 10 * i, 10 * i + 4), s, i + 1) for i, s in enumerate(scores)]
+
+    clear = hits(1.0, 0.6, 0.5)
+    assert first_reading(clear) == clear[:1]
+    close = hits(1.0, TOP_MARGIN + 0.05, 0.5)  # two passages score alike: both are read at once
+    assert first_reading(close) == close
+    assert first_reading(clear, top_first=False) == clear
+    assert first_reading(clear[:1]) == clear[:1] and first_reading([]) == []
+
+
 def test_one_reading_when_one_passage_is_asked_for_or_top_first_is_off(tmp_path, fake_embedder):
     docs = _three_docs(tmp_path)
     gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
