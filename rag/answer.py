@@ -20,8 +20,9 @@ from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .relevance import (complete_from_quote, echoes_question, evidence_windows, missing_aspect, missing_context, missing_event, missing_kind,
-                        missing_terms, missing_years)
+from .kind import complete_from_quote, missing_event, missing_kind
+from .relevance import (echoes_question, evidence_windows, missing_aspect, missing_context, missing_terms,
+                        missing_years)
 from .retrieve import Retriever
 from .rewrite import rewrite, without_note
 from .short import short_answer
@@ -53,8 +54,8 @@ def is_refusal(text: str) -> bool:
 # The top passage is read alone first only when it stands out: the second passage's fused
 # score is under this share of the top one's. When they score alike the top one is not
 # clearly where the answer is (an English report's route list split over two chunks), and
-# read alone it gave wrong answers the checks accepted. Fitted on the development sets;
-# see evals/RESULTS.md, "The top passage first".
+# read alone it gave wrong answers the checks accepted. Fitted on the development sets
+# (0.7-0.9 tried); see evals/RESULTS.md, "the top passage read first".
 TOP_MARGIN = 0.8
 
 
@@ -134,11 +135,11 @@ class Pipeline:
         # A follow-up's context note finds the passages; the model is asked the question
         # itself, else it answers the previous question too ("…[4]。如果遊客要登上…").
         asked = without_note(standalone) or standalone
-        # The top passage is read alone first, the others only when that gives no answer the
-        # checks accept. Beside four other passages the 1.5B model takes its answer from one
+        # The top passage is read alone first (when it stands out), the others only when that
+        # gives no answer the checks accept. Beside four other passages the 1.5B model takes its answer from one
         # it should not (another article's 克里米亞戰爭 for 義大利戰爭), or misreads the top
         # one while citing it (減數分裂 for 有絲分裂); alone with it, it reads it right more
-        # often. Measured in evals/RESULTS.md, "The top passage first".
+        # often. Measured in evals/RESULTS.md, "the top passage read first".
         first = first_reading(retrieval.hits, self.config.top_first)
         messages, used = build_messages(asked, first, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)

@@ -13,28 +13,20 @@ fired on none of the correct ones):
   the cited passages: such terms are not paraphrased in Chinese text;
 - the question's subject, the words before its first "的/是/有" or a leading organisation
   name (智谱AI in "智谱AI是谁创立的？"), must occur there too, and its name also near the
-  supporting quote (evidence_windows);
-- for a "when" question, a word of the event asked about must occur near the quote
-  (missing_event).
-Two look at the answer itself: a Chinese question that asks when or how many (多少, 几) is
-not answered by a reply without a date or numeral ("商汤S2芯片采用几纳米制程？" ->
-"GPGPU架构"); such a reply is completed from its own quote when that states exactly one
-(complete_from_quote), else refused.
+  supporting quote (evidence_windows).
+Whether the answer is of the kind asked for -- a date of the event a "when" question names,
+a number, money -- is kind.py's.
 English questions over Chinese documents are not checked (their words cannot match).
 """
 from __future__ import annotations
 
 import re
 
-from dataclasses import replace
-
-from .cite import CitedAnswer
 from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, EN_TIME,
-                 EN_WHEN_Q, NUMERAL, ORG_NAME, QUANTITY_Q, TIME, WHEN_Q, EN_STOP, Lang, fold, sentence_end, stem_en,
+from .zh import (ORG_NAME, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
                  to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -273,97 +265,6 @@ def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]
     return absent if len(words) >= 3 and len(absent) * 2 > len(words) else []
 
 
-def missing_event(question: str, evidence: list[str], lang: Lang, answer: str = "") -> list[str]:
-    """For a "when" question, the words after the question word name the event asked about
-    (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
-    near the quotes, the date found there belongs to another event ("2024年的观众…",
-    "S3芯片在2025年5月正式立项"): returns those words; empty = fine. With the ``answer``,
-    the clause that gives its date there (and the clause after it: "1990年，该厂成立")
-    must name the event: a passage naming it elsewhere does not date it ("成立于2018年"
-    read off "…创立的某公司。某人在2018年担任总裁")."""
-    question = to_simplified(without_note(question))
-    m = WHEN_Q.search(question) if lang == "zh" else None
-    if not m or not evidence:
-        return []
-    # Not another question word: "几月几日" asks for one date, its 几日 is no event.
-    words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
-             if len(t) >= 2 and t not in STOPWORDS and not _QUESTION_WORD.search(t)]
-    text = fold(" ".join(evidence))
-    dated = _dating_clauses(fold(to_simplified(strip_markers(answer))), text)
-    if dated is not None:
-        text = dated
-    if any(w in text for w in words):
-        return []
-    # The same event in another verb: 举办 / 举行, 去世 / 逝世, 成立 / 建立 (two-character
-    # verbs sharing a character in the same place; jieba tags the evidence's words).
-    verbs = {word for word, tag in tagged(text) if len(word) == 2 and tag.startswith("v")}
-    if any(len(w) == 2 and set(v) & set(w) for w in words for v in verbs):
-        return []
-    # A beginning: "始于1910年" (jieba tags it an adverb) dates what 开始 / 起始 ask about.
-    if any("始" in w for w in words) and _BEGAN.search(text):
-        return []
-    # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
-    # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
-    subject = question[:m.start()]
-    if all(w in _HELD for w in words) and len(subject) >= 4 \
-            and any(text[d.end():d.end() + 4] in subject for d in DATED.finditer(text)):
-        return []
-    return words
-
-
-_BEGAN = re.compile(r"[始起][于自]|始建")
-_CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
-
-
-def _dating_clauses(answer: str, text: str) -> str | None:
-    """The clauses of ``text`` that state the answer's dates, each with the clause after it;
-    None when the answer gives no date that ``text`` states as written (then the check
-    stays with the whole evidence)."""
-    found = []
-    for d in dict.fromkeys(t.group() for t in CALENDAR_DATE.finditer(answer)):
-        for at in (i.start() for i in re.finditer(re.escape(d), text)):
-            start = max((e.end() for e in _CLAUSE_END.finditer(text, 0, at)), default=0)
-            ends = [e.start() for e in _CLAUSE_END.finditer(text, at)][:2]
-            found.append(text[start:ends[-1] if len(ends) == 2 else len(text)])
-    return " ".join(found) if found else None
-_HELD = frozenset({"举办", "举行", "召开"})
-
-
-# English: asked when / how many, answered without a time / a number ("How much does the
-# utility charge per cubic metre?" -> "The utility charges per cubic metre of water [1].").
-_EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|heavy|often|fast)\b"
-                          r"|\bwhat (?:percentage|share|proportion|number|amount|fraction)\b", re.I)
-_EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|double)\b" % "|".join(EN_NUMBER_WORDS), re.I)
-
-
-_EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:what|which)\b.*\b(?:cost|price|fee|fare|rent"
-                         r"|salary|budget))", re.I)
-_EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
-
-
-def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
-    """'time' or 'quantity' when a question asks when / how many and the answer names no
-    date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。");
-    'money' when an English question asks what something costs and the answer names no
-    amount of money."""
-    if lang == "en":
-        question, answer = without_note(question), strip_markers(answer)
-        if EN_WHEN_Q.search(question) and not EN_TIME.search(answer):
-            return "time"
-        money, priced = _EN_MONEY_Q.search(question), _EN_MONEY.search(answer)
-        if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and priced):
-            return "quantity"  # ("free" is a price)
-        # Asked what something costs, a figure that is no money ("The total cost of the
-        # mission is 2,340 kilograms [1]", the launch mass) answers nothing.
-        return "money" if money and not priced else None
-    if lang != "zh":
-        return None
-    question, answer = to_simplified(question), to_simplified(answer)
-    if WHEN_Q.search(without_note(question)) and not TIME.search(strip_markers(answer)):
-        return "time"
-    return "quantity" if lacks_quantity(question, answer, lang) else None
-
-
 # A question that offers its answers (是甲还是乙, 甲和乙谁更早): one of them, read back, answers it.
 _CHOICE = re.compile(r"还是|或|[和与跟及].*(?:哪一?[个位]|谁)|\b(?:or|whether)\b", re.I)
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -397,66 +298,3 @@ _WORD_EN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a model name whole: the 40
 # asked which law): the passages are named where their words should be. Markers joined
 # after a claim ("……[1]和[2]。") or before a comma ("根据[1]和[2]，…") are citations.
 _MARKERS_AS_WORDS = re.compile(r"\[\d+\]\s*(?:和|与|與|及|以及|或|、|and|or)\s*\[\d+\](?=\s*[^\W_])")
-
-
-# Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.
-_AMOUNT_EXPR = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
-_CLAUSE = re.compile(r"[^，,；;。！？!?]+")
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
-
-
-def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnswer | None:
-    """The answer rebuilt from its own verified evidence when it left out the date or number
-    asked for: the clauses of the supporting quote from the one stating the (single) date or
-    number to the one the model's answer paraphrased, cited as before. None when no quote
-    states exactly one: then nothing grounded can fill the gap."""
-    if kind == "money":
-        return None  # the figure it gave is not money: no clause of its quote makes it so
-    expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
-    said = _bigrams(strip_markers(answer))
-    for c in cited.citations:
-        # A date is not the number asked for (按2020年的收入计算 states no count).
-        quote = c.quote if kind == "time" else CALENDAR_DATE.sub(lambda m: " " * len(m.group(0)), c.quote)
-        if not c.verified or len(set(expr.findall(quote))) != 1:
-            continue
-        clauses = list(_CLAUSE.finditer(c.quote))
-        stating = next(i for i, m in enumerate(clauses) if expr.search(quote, m.start(), m.end()))
-        echoed = max(range(len(clauses)), key=lambda i: (len(_bigrams(clauses[i].group(0)) & said), -abs(i - stating)))
-        a, b = sorted((stating, echoed))
-        text = c.quote[clauses[a].start():clauses[b].end()].strip()
-        end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
-        return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
-    return None
-
-
-def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
-    """True when the question asks how many / how much and the answer states no numeral.
-    A date is no count: "有多少家客户" answered "按2020年的收入计算…" states none, unless a
-    span of time is what is asked (多少年, 几个月, 几天). Nor is a numeral the question
-    already says: "第三季度营收多少" answered "第三季度营收创新高" (三 of 第三), or
-    "上半年…增长多少" answered "…半年报…" (半 of 半年)."""
-    if lang != "zh":
-        return False
-    question, answer = to_simplified(without_note(question)), strip_markers(to_simplified(answer))
-    m = QUANTITY_Q.search(question)
-    if not m:
-        return False
-    if not _TIME_UNIT.match(question, m.end()):
-        answer = CALENDAR_DATE.sub(" ", answer)
-    runs = re.finditer(f"(?:{NUMERAL.pattern})+", answer)
-    return all(_restated(answer, n, question) for n in runs)
-
-
-def _restated(text: str, n: re.Match, question: str) -> bool:
-    """Is the numeral ``n`` of ``text`` read back from ``question``: does it stand there with
-    the same word character before or after it (第三, 三季, 半年, 100米)?"""
-    before, after = text[n.start() - 1:n.start()], text[n.end():n.end() + 1]
-    return any(re.match(r"[^\W\d_]", c) and w in question
-               for c, w in ((before, before + n.group()), (after, n.group() + after)))
-
-
-# What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.
-_TIME_UNIT = re.compile(r"个?[年月日天号周世]")

@@ -5,7 +5,8 @@ from rag.answer import Pipeline
 from rag.config import Config
 from rag.index import update_index
 from rag.prompt import REFUSAL, closest_label
-from rag.relevance import lacks_quantity, missing_terms, question_terms
+from rag.kind import lacks_quantity
+from rag.relevance import missing_terms, question_terms
 from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
@@ -107,7 +108,7 @@ def test_answer_to_the_asked_slot_passes(tmp_path, fake_embedder):
 
 
 def test_a_date_from_another_event_does_not_answer_when():
-    from rag.relevance import missing_event
+    from rag.kind import missing_event
 
     quote = "当代社会的记忆更新很快，2024年的观众可能已经忘了当年的商汤科技有多么牛。"
     assert missing_event("汤晓鸥是哪一年去世的？", [quote], "zh") == ["去世"]
@@ -122,7 +123,7 @@ def test_a_date_from_another_event_does_not_answer_when():
 
 def test_the_event_asked_about_may_be_named_by_another_verb():
     """举办 / 举行 and 去世 / 逝世 name one event; a date of another event still does not answer."""
-    from rag.relevance import missing_event
+    from rag.kind import missing_event
 
     assert missing_event("第一届颁奖典礼在哪一年举办？", ["第一届颁奖典礼于1929年5月16日举行。"], "zh") == []
     assert missing_event("这位诗人是哪一年去世的？", ["诗人于1926年在北平逝世。"], "zh") == []
@@ -136,7 +137,7 @@ def test_the_event_asked_about_may_be_named_by_another_verb():
 def test_the_clause_that_gives_the_answers_date_must_name_the_event():
     """The passage names the event asked about, but the date the answer gives belongs to
     another clause: not the event's date. The clause after the date counts ("1958年，…建成")."""
-    from rag.relevance import missing_event
+    from rag.kind import missing_event
 
     evidence = ["这座水电站由省电力公司投资兴建。工程师李明在1962年调任站长，主持日常调度。"]
     q = "这座水电站是哪一年兴建的？"
@@ -151,7 +152,7 @@ def test_the_clause_that_gives_the_answers_date_must_name_the_event():
 def test_a_beginning_dates_what_started_and_a_dated_event_was_held_then():
     """"始于1910年" answers 何时开始发展; "1929年的第一届颁奖典礼" answers when it was held
     (举办 / 举行 / 召开 name no event of their own). A date of something else still does not."""
-    from rag.relevance import missing_event
+    from rag.kind import missing_event
 
     assert missing_event("这家钟表厂是从何时开始发展的？", ["这家钟表厂始于1910年，历史悠久。"], "zh") == []
     assert missing_event("这家钟表厂是从何时开始衰落的？", ["这家钟表厂于1910年兴起。"], "zh") == ["开始", "衰落"]
@@ -162,7 +163,7 @@ def test_a_beginning_dates_what_started_and_a_dated_event_was_held_then():
 
 
 def test_a_second_question_word_is_not_an_event():
-    from rag.relevance import missing_event
+    from rag.kind import missing_event
 
     # 几月几日 asks for one date: 几日 names no event the evidence must hold.
     assert missing_event("世界读书日指的是几月几日？", ["每年的4月23日定为世界读书日。"], "zh") == []
@@ -173,7 +174,8 @@ def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
     """"1897年[1]" is verified on a quote of five characters; the event it dates is named
     after it, in the same sentence. A later sentence is not read: its event is another one."""
     from rag.records import Chunk, Citation, Document
-    from rag.relevance import evidence_windows, missing_event
+    from rag.kind import missing_event
+    from rag.relevance import evidence_windows
 
     def windows(text: str) -> list[str]:
         doc = Document(doc_id="d", path="d", text=text)
@@ -293,7 +295,7 @@ def test_a_followup_without_a_subject_inherits_the_previous_questions(tmp_path, 
     ("这部译本得到了教会的普遍承认[1]。", "time"),  # no time at all
 ])
 def test_a_when_question_is_answered_by_a_date_or_an_era(answer, kind):
-    from rag.relevance import missing_kind
+    from rag.kind import missing_kind
 
     assert missing_kind("这部译本是什么时候得到普遍承认的？", answer, "zh") == kind
 
@@ -336,7 +338,7 @@ def test_a_year_only_the_previous_question_named_is_not_asked_for():
     ("Who is in charge of the bridge?", "Dr. Ana Ruiz [1].", None),
 ])
 def test_english_when_and_how_many_need_a_time_and_a_number(question, answer, kind):
-    from rag.relevance import missing_kind
+    from rag.kind import missing_kind
 
     assert missing_kind(question, answer, "en") == kind
 

@@ -113,7 +113,8 @@ def test_refusal_is_worded_in_the_question_script(tmp_path, fake_embedder):
 
 
 def test_question_rules_read_traditional_questions_as_simplified_ones():
-    from rag.relevance import lacks_quantity, missing_kind, question_terms
+    from rag.kind import lacks_quantity, missing_kind
+    from rag.relevance import question_terms
     from rag.rewrite import is_followup
     from rag.short import short_answer
 

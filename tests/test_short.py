@@ -693,7 +693,7 @@ def test_a_span_never_holds_half_a_bracket_pair():
 
 
 def test_how_long_high_or_big_asks_for_a_measure():
-    from rag.relevance import lacks_quantity
+    from rag.kind import lacks_quantity
 
     quote = "这条隧道全长18公里，于2010年通车。"
     # 多长 asks a measure: the number and its unit, not the restated 全长 before it

@@ -10,7 +10,7 @@ from rag.index import update_index
 from rag.cite import CitedAnswer
 from rag.prompt import REFUSAL
 from rag.records import Chunk, Citation
-from rag.relevance import complete_from_quote
+from rag.kind import complete_from_quote
 from rag.retrieve import Retriever
 from rag.translate import FALLBACK_LEAD, check_english, latin_names, numbers_to_english
 from rag.zh import corpus_language
