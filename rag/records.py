@@ -292,8 +292,8 @@ class Answer:
     model_answer: str | None = None  # what the model wrote, when it differs from ``answer``
     short_answer: str | None = None  # the exact words of a verified quote that answer it (short.py)
     calibration: str | None = None  # the weak-evidence threshold in force (Calibration.describe)
-    # What the model wrote, in order, when it was asked twice: the checks rejected its
-    # answer from all the passages, and it read the top passage alone (answer.py).
+    # What the model wrote, in order, when it was asked twice: from the top passage alone it
+    # gave no answer the checks accept, and it read every passage (answer.py).
     attempts: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
