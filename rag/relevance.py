@@ -70,11 +70,19 @@ _NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
 
 def _at_name(question: str) -> re.Match | None:
     """The name before 在 (see _ACTS_AT), if it is one: no verb, no time (1937年时发生|在… is
-    what happened, not who did it)."""
+    what happened, not who did it). Or the name before the one verb that 在 places
+    ("某某鱼分布|在什么地区", "某某出生|在哪里"): the name is what is asked about."""
     m = _ACTS_AT.match(question)
-    if not m or TIME.search(m.group(1)) or any(is_verb(t) for _, t in tagged(m.group(1))):
+    if not m or TIME.search(m.group(1)):
         return None
-    return m
+    words = tagged(m.group(1))
+    if not any(is_verb(t) for _, t in words):
+        return m
+    # (jieba cuts an unknown name into characters, some tagged verbs: 长|齿|锯|犁|鳗.)
+    *name, (verb, tag) = words
+    if not name or len(verb) < 2 or not is_verb(tag) or any(len(w) > 1 and is_verb(t) for w, t in name):
+        return None
+    return re.match(f"({re.escape(''.join(w for w, _ in name))})", question)
 
 
 # (同时 goes on too; a clause that opens with the reason or the definition of something asks

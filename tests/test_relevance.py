@@ -24,6 +24,12 @@ PASSAGE = "右脑科技由史杰联合创立，史杰曾在商汤科技担任研
     ("它计划在哪个交易所上市？（接上文：Momenta现在估值多少？）", ["Momenta"], []),  # pronoun: the context's subject
     ("商汤什么时候推出了自研的日日新大模型？", [], ["商汤"]),  # stops at the question word
     ("商汤这次降低裁员补偿的事发生在几月份？", [], []),  # a clause, not a name
+    # the name before the one verb that 在 places, even one jieba cuts into characters
+    ("青岚湖渡轮停靠在哪个码头？", [], ["青岚湖", "渡轮"]),
+    ("长齿锯犁鳗分布在什么地区？", [], ["长齿"]),
+    ("这种鱼分布在哪里？", [], []),  # a pronoun
+    ("1937年时发生在哪里？", [], []),  # a time, not a name
+    ("会议决定迁移在哪一年？", [], []),  # two verbs: a clause
 ])
 def test_question_terms(question, latin, subject):
     assert question_terms(question) == (latin, subject)
@@ -35,6 +41,12 @@ def test_missing_terms():
     assert missing_terms("右脑科技的联合创始人是谁？", [PASSAGE], "zh") == []
     assert missing_terms("右脑科技的ceo是谁？", ["右脑科技CEO史杰"], "zh") == []  # case and width folded
     assert missing_terms("Who is the CEO of 右脑科技?", [PASSAGE], "en") == []  # cross-language: not checked
+
+
+def test_an_answer_about_another_species_is_missing_the_asked_one():
+    other = "松鸦是一种分布极广泛的鸦科动物，包括西欧大部分地区。"
+    assert missing_terms("长齿锯犁鳗分布在什么地区？", [other], "zh") == ["长齿"]
+    assert missing_terms("松鸦分布在什么地区？", [other], "zh") == []
 
 
 def test_the_subject_must_be_near_the_supporting_quote():
