@@ -103,6 +103,24 @@ def seeds_dir(tmp_path: Path) -> Path:
     return d
 
 
+def real_pipeline(root: Path, docs: dict[str, str], wrap: Callable = lambda generator: generator):
+    """A pipeline on the real bundled models over ``docs`` (file name -> text), indexed under
+    ``root``; ``wrap`` may wrap the generator (to watch the prompts it is given)."""
+    from rag.answer import Pipeline
+    from rag.embed import load_embedder
+    from rag.generate import load_generator
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+
+    (root / "docs").mkdir()
+    for name, text in docs.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    config = rag.config.Config()
+    embedder = load_embedder(config)
+    update_index(root / "idx", [root / "docs"], config, embedder)
+    return Pipeline(Retriever.open(root / "idx", embedder, config), wrap(load_generator(config)), config)
+
+
 @pytest.fixture(params=["folder", "milvus"])
 def any_store(request, monkeypatch) -> str:
     """Runs a test once on each store: the index folder (FAISS + bm25s) and embedded Milvus

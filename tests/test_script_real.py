@@ -4,13 +4,10 @@ script, one far too long): each gets one clear answer or refusal, in the questio
 script. Invented documents; slower, part of CI."""
 import pytest
 
-from rag.answer import Pipeline
-from rag.config import Config
-from rag.embed import load_embedder
-from rag.index import update_index
 from rag.prompt import MAX_QUESTION_CHARS, REFUSAL
-from rag.retrieve import Retriever
 from rag.zh import in_script, script_of
+
+from conftest import real_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -25,15 +22,7 @@ DOCS = {
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    from rag.generate import load_generator
-
-    root = tmp_path_factory.mktemp("hant")
-    (root / "docs").mkdir()
-    for name, text in DOCS.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    config = Config()
-    update_index(root / "idx", [root / "docs"], config, load_embedder(config))
-    return Pipeline(Retriever.open(root / "idx", load_embedder(config), config), load_generator(config), config)
+    return real_pipeline(tmp_path_factory.mktemp("hant"), DOCS)
 
 
 def _in_document(pipeline, citation) -> bool:

@@ -5,11 +5,7 @@ import re
 
 import pytest
 
-from rag.answer import Pipeline
-from rag.config import Config
-from rag.embed import load_embedder
-from rag.index import update_index
-from rag.retrieve import Retriever
+from conftest import real_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -40,15 +36,7 @@ class Shown:
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    from rag.generate import load_generator
-
-    root = tmp_path_factory.mktemp("top")
-    (root / "docs").mkdir()
-    for name, text in DOCS.items():
-        (root / "docs" / name).write_text(text, encoding="utf-8")
-    config = Config()
-    update_index(root / "idx", [root / "docs"], config, load_embedder(config))
-    return Pipeline(Retriever.open(root / "idx", load_embedder(config), config), Shown(load_generator(config)), config)
+    return real_pipeline(tmp_path_factory.mktemp("top"), DOCS, Shown)
 
 
 def test_a_question_its_top_passage_answers_is_read_from_that_passage_alone(pipeline):
