@@ -186,7 +186,7 @@ class Pipeline:
         titled = evidence_windows(cited.citations, docs, titles=True)
         cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
         evidence = evidence_windows(cited.citations, docs)
-        if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang, cited.text) \
+        if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
             # Backed by its passage, but about something else than the question asks.

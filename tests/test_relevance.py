@@ -84,13 +84,6 @@ def test_the_subject_must_be_near_the_supporting_quote():
     ("这座桥有多少个桥墩？", "1957年建成，有8个桥墩[1]", False),
     ("这座桥建了多少年？", "从1955年建到1957年[1]", False),
     ("他在伦敦住了几个月？", "他于1890年5月到达伦敦，9月离开[1]", False),
-    # a numeral read back from the question counts nothing; a new one does
-    ("这家工厂第三季度的产量是多少？", "这家工厂第三季度的产量创下新高[1]", True),
-    ("这家工厂第三季度的产量是多少？", "第三季度的产量约为一万吨[1]", False),
-    ("这座水库上半年蓄水增加了多少？", "见水库半年报[1]，主要受降雨影响", True),
-    ("这座水库上半年蓄水增加了多少？", "上半年蓄水增加了一半[1]", False),
-    ("有多少人参加了100米比赛？", "100米比赛报名踊跃[1]", True),
-    ("有多少人参加了100米比赛？", "共有100人参加[1]", False),
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
     from rag.zh import question_language
@@ -144,21 +137,6 @@ def test_the_event_asked_about_may_be_named_by_another_verb():
     # The shared character may sit elsewhere: 爆发 / 发生.
     assert missing_event("这场战役在什么时候爆发？", ["这场战役发生于1525年5月15日。"], "zh") == []
     assert missing_event("这场战役在什么时候结束？", ["这场战役发生于1525年5月15日。"], "zh") == ["结束"]
-
-
-def test_the_clause_that_gives_the_answers_date_must_name_the_event():
-    """The passage names the event asked about, but the date the answer gives belongs to
-    another clause: not the event's date. The clause after the date counts ("1958年，…建成")."""
-    from rag.kind import missing_event
-
-    evidence = ["这座水电站由省电力公司投资兴建。工程师李明在1962年调任站长，主持日常调度。"]
-    q = "这座水电站是哪一年兴建的？"
-    assert missing_event(q, evidence, "zh", "这座水电站兴建于1962年[1]。") == ["兴建"]
-    assert missing_event(q, evidence, "zh") == []  # without the answer: the whole evidence
-    dated = ["1958年，这座水电站由省电力公司投资兴建。工程师李明在1962年调任站长。"]
-    assert missing_event(q, dated, "zh", "这座水电站兴建于1958年[1]。") == []
-    # A date the evidence does not state as written leaves the check to the whole evidence.
-    assert missing_event(q, evidence, "zh", "这座水电站于五十年代兴建[1]。") == []
 
 
 def test_a_beginning_dates_what_started_and_a_dated_event_was_held_then():
