@@ -19,7 +19,7 @@ from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import without_note
 from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, EN_TIME, EN_WHEN_Q,
-                 NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, Lang, fold, to_simplified)
+                 NUMERAL, QUANTITY_Q, QUESTION_CUE, TIME, WHEN_Q, Lang, fold, to_simplified)
 
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
@@ -36,7 +36,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return []
     # Not another question word: "几月几日" asks for one date, its 几日 is no event.
     words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
-             if len(t) >= 2 and t not in STOPWORDS and not QUESTION_WORD.search(t)]
+             if len(t) >= 2 and t not in STOPWORDS and not QUESTION_CUE.search(t)]
     text = fold(" ".join(evidence))
     if any(w in text for w in words):
         return []

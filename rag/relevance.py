@@ -26,7 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (ORG_NAME, QUESTION_WORD, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
+from .zh import (ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
                  to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -100,10 +100,10 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.
     clauses = re.split(r"[，,]", question)
-    asking = next((c for c in clauses if QUESTION_WORD.search(c)), question)
+    asking = next((c for c in clauses if QUESTION_CUE.search(c)), question)
     # ...unless it goes on from them ("…，但却不愿意其拥有哪项权利"): then it has no subject
     # of its own.
-    if asking is not clauses[0] and not QUESTION_WORD.search(clauses[0]) \
+    if asking is not clauses[0] and not QUESTION_CUE.search(clauses[0]) \
             and not _CONTINUES.match(to_simplified(asking)):
         # ...but a first clause that only names a topic is the subject ("李白，字号是什么？"
         # asks 李白的字号).
@@ -113,7 +113,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
                                                    or _at_name(question))
     if m:
-        span = QUESTION_WORD.split(m.group(1))[0]
+        span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
         subject = [t for t in dict.fromkeys(tokenize(span))
                    if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not (ranks and t.startswith("最"))
@@ -266,7 +266,7 @@ def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]
     if not _ASKS_FIRST.match(question):
         return []  # a question that opens with its subject has it checked (missing_terms)
     words = [t for t in dict.fromkeys(tokenize(question)) if len(t) >= 2 and t not in STOPWORDS
-             and not QUESTION_WORD.search(t)]
+             and not QUESTION_CUE.search(t)]
     text = fold(" ".join(evidence))
     absent = [w for w in words if w not in text]
     return absent if len(words) >= 3 and len(absent) * 2 > len(words) else []

@@ -291,8 +291,10 @@ _HOW_MEASURE = r"多[长高大远久重深宽厚]"
 # Classifiers that follow 哪 and name the kind of thing asked for (哪支|球队, 哪场|选举, 哪块|土地).
 WHICH_CLASSIFIERS = "个些种类位家座所条部本支只件项场届块片间首张门段"
 QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
-# Any question word: where a question's own words end and what it asks begins.
-QUESTION_WORD = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
+# Any question word, by its first characters (哪 of 哪一年, 何 of 何时): where a question's
+# own words end and what it asks begins (relevance, kind). QUESTION_WORD below is the whole
+# words short answers cut out.
+QUESTION_CUE = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Question words, whole (short answers: never part of what the answer restates).
