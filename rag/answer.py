@@ -136,10 +136,10 @@ class Pipeline:
         # itself, else it answers the previous question too ("…[4]。如果遊客要登上…").
         asked = without_note(standalone) or standalone
         # The top passage is read alone first (when it stands out), the others only when that
-        # gives no answer the checks accept. Beside four other passages the 1.5B model takes its answer from one
-        # it should not (another article's 克里米亞戰爭 for 義大利戰爭), or misreads the top
-        # one while citing it (減數分裂 for 有絲分裂); alone with it, it reads it right more
-        # often. Measured in evals/RESULTS.md, "the top passage read first".
+        # gives no answer the checks accept. Beside four other passages the 1.5B model takes
+        # its answer from one it should not (another article's 克里米亞戰爭 for 義大利戰爭), or
+        # misreads the top one while citing it (減數分裂 for 有絲分裂); alone with it, it reads
+        # it right more often. Measured in evals/RESULTS.md, "the top passage read first".
         first = first_reading(retrieval.hits, self.config.top_first)
         messages, used = build_messages(asked, first, lang, self.generator, budget,
                                         self.config.focus_chars, self.config.focus_rest_chars)

@@ -18,8 +18,8 @@ from .cite import CitedAnswer
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS, EN_TIME, EN_WHEN_Q,
-                 NUMERAL, QUANTITY_Q, QUESTION_CUE, TIME, WHEN_Q, Lang, fold, to_simplified)
+from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS,
+                 EN_TIME, EN_WHEN_Q, NUMERAL, QUANTITY_Q, QUESTION_CUE, TIME, WHEN_Q, Lang, fold, to_simplified)
 
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
