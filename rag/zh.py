@@ -251,9 +251,10 @@ _EN_FUNCTION = frozenset(
 def question_language(text: str) -> Lang:
     """'zh' when the question is written in Chinese, else 'en'. English questions often
     name Chinese entities ("Who founded 壁仞科技?"), so English function words decide."""
-    words = re.findall(r"[A-Za-z]+", text)
-    starts_english = bool(words) and text.lstrip().lower().startswith(words[0].lower()) \
-        and words[0].lower() in _EN_FUNCTION
+    # Whole words only: the A of "A380有几层客舱" or "A股…" is no article.
+    words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", text)
+    first = re.match(rf"\s*([A-Za-z]+)(?![A-Za-z0-9{CJK}])", text)
+    starts_english = bool(first) and first.group(1).lower() in _EN_FUNCTION
     if starts_english or sum(w.lower() in _EN_FUNCTION for w in words) >= 2:
         return "en"
     return "zh" if len(CJK_CHAR.findall(text)) >= 2 else "en"
