@@ -141,7 +141,14 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
         return False
     if not _TIME_UNIT.match(question, m.end()):
         answer = CALENDAR_DATE.sub(" ", answer)
+    # Nor is the number in a name the answer restates: the 747 of "波音747是宽体客机"
+    # does not say how many passengers it seats.
+    for name in set(_NUMBERED.findall(question)):
+        answer = re.sub(rf"(?<![A-Za-z0-9.]){re.escape(name)}(?![A-Za-z0-9])", " ", answer)
     return not NUMERAL.search(answer)
+
+
+_NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(号线)
 
 
 # What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.

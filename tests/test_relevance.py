@@ -84,6 +84,11 @@ def test_the_subject_must_be_near_the_supporting_quote():
     ("这座桥有多少个桥墩？", "1957年建成，有8个桥墩[1]", False),
     ("这座桥建了多少年？", "从1955年建到1957年[1]", False),
     ("他在伦敦住了几个月？", "他于1890年5月到达伦敦，9月离开[1]", False),
+    # the number of a name the answer restates counts nothing
+    ("波音747能载多少名乘客？", "波音747是宽体客机[1]", True),
+    ("波音747能载多少名乘客？", "波音747最多可载416名乘客[1]", False),
+    ("A380有几层客舱？", "A380由欧洲的飞机制造商生产[1]", True),
+    ("A380有几层客舱？", "A380有两层客舱[1]", False),
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
     from rag.zh import question_language
