@@ -141,8 +141,9 @@ class Pipeline:
         # misreads the top one while citing it (減數分裂 for 有絲分裂); alone with it, it reads
         # it right more often. Measured in evals/RESULTS.md, "the top passage read first".
         first = first_reading(retrieval.hits, self.config.top_first)
-        messages, used = build_messages(asked, first, lang, self.generator, budget,
-                                        self.config.focus_chars, self.config.focus_rest_chars)
+        focus = self.config.focus_alone_chars if len(first) == 1 else self.config.focus_chars
+        messages, used = build_messages(asked, first, lang, self.generator, budget, focus,
+                                        self.config.focus_rest_chars)
         yield StreamEvent("status", f"{len(used)} of {len(retrieval.hits)} passages, generating")
         raw, first_at, end = yield from self._generate(messages, budget, script)
         timings.first_token_ms, timings.tokens_per_s = self._speed(raw, first_at, end, t0)

@@ -136,6 +136,13 @@ class Config:
     # (see prompt.focus and evals/bench_results/full/BENCH.md).
     focus_chars: int = 160
     focus_rest_chars: int = 100
+    # A passage the model reads alone (the top one read first, or the only one asked for)
+    # is shown whole (0) or focused to this many characters. Alone, the prompt is short
+    # either way, and the focus left out the sentence holding the answer for ~5% of top
+    # passages that hold one. Whole, real runs: new traditional / simplified dev accuracy
+    # 0.625 -> 0.659 / 0.773 -> 0.814, held out 0.658 -> 0.645 / 0.784 -> 0.814, CMRC200
+    # 0.755 -> 0.775; ~0.6 s more to the first token (evals/RESULTS.md, "read whole").
+    focus_alone_chars: int = 0
     # Read the top passage alone first (when it stands out, answer.TOP_MARGIN) and all top_k
     # only when that gives no accepted answer. With the bundled 1.5B model: new traditional
     # dev accuracy 0.580 -> 0.625, held-out traditional 0.579 -> 0.658, seed questions

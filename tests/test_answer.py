@@ -305,6 +305,33 @@ def test_the_top_passage_is_read_alone_first_only_when_it_stands_out():
     assert first_reading(clear[:1]) == clear[:1] and first_reading([]) == []
 
 
+_LONG_BRIDGE = ("# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。桥头立有一块石碑，记载修桥的经过和捐款人的"
+                "姓名。桥面设有双向四车道，两侧各有一条人行道，夜间由路灯照明。桥墩采用圆形截面，可以减少水流冲刷。"
+                "通车以后，两岸之间的车程由四十分钟缩短到十分钟，沿岸的集市也随之兴旺起来。附近的居民常在傍晚来桥上"
+                "散步，远眺江面上往来的货船与渔船。每年秋季，桥下举办龙舟赛。\n")
+
+
+def test_a_passage_read_alone_is_shown_whole(tmp_path, fake_embedder):
+    # Read alone, the top passage is shown whole: the sentence the question's words do not
+    # match may hold the answer. Read beside the others, it is focused to its best sentences.
+    docs = _folder(tmp_path, {"bridge.md": _LONG_BRIDGE,
+                              "lake.md": "# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n",
+                              "tower.md": "# 古塔\n\n城北古塔建于明代，塔高四十米。\n"})
+    assert Config().focus_chars < len(_LONG_BRIDGE) < Config().chunk_size
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    p.ask("江桥是哪一年竣工的？", k=3)
+    assert [_shown(c) for c in gen.calls] == [1, 3]
+    alone, together = (c[-1]["content"] for c in gen.calls)
+    assert "龙舟赛" in alone and "江桥于2001年竣工" in alone
+    assert "龙舟赛" not in together and "江桥于2001年竣工" in together
+    # A focus budget for it, if set, applies as before.
+    gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "江桥于2001年竣工[1]。"))
+    p.generator, p.config = gen, p.config.with_(focus_alone_chars=60)
+    p.ask("江桥是哪一年竣工的？", k=3)
+    assert [_shown(c) for c in gen.calls] == [1] and "龙舟赛" not in gen.calls[0][-1]["content"]
+
+
 def test_one_reading_when_one_passage_is_asked_for_or_top_first_is_off(tmp_path, fake_embedder):
     docs = _three_docs(tmp_path)
     gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
