@@ -93,7 +93,7 @@ def cloze(question: str, sentence: str) -> str | None:
     if kind and re.match(rf"[{CJK}]", kind) and (i := folded.find(kind, start + 1, end - 1)) > 0 \
             and folded[i + 1] not in "、和及与，," and folded[start:i + 1].count(kind) == 1:
         end = i + 1
-    span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·")
+    span = sentence[start:end].strip().rstrip(rs.EDGE + "、—…-·而")  # (龙兴之地|而禁止…)
     if not span or len(span) > 30 or not re.search(rf"[{CJK}A-Za-z0-9]", span) or not counts_or_names(span):
         return None
     if span.count("《") != span.count("》"):

@@ -28,10 +28,10 @@ from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, WHY, claim_sentences, fold_each, to_simplified
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
-_WHY = r"为什么|为何|\bwhy\b"
+_WHY = rf"{WHY}|\bwhy\b"
 _WHY_HOW = re.compile(rf"{_WHY}|怎么|怎样|如何|\bhow\b(?! many| much)", re.I)
 # Asked for a reason, a manner or a description: a clause answers it.
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.

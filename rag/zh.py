@@ -298,11 +298,14 @@ QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 QUESTION_CUE = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
+# Why. After a verb that takes 为 (称为, 改为, 列为, 作为…) 为什么 is 为 + 什么: "被称为什么"
+# asks what it is called, not why.
+WHY = r"(?<![称名改作定封列视选译成分叫评誉设转变合升降尊奉立拜任])(?:为什么|为何)"
 # Question words, whole (short answers: never part of what the answer restates).
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.
 QUESTION_WORD = re.compile(
-    rf"什么时候|什么时间|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?|{_HOW_MEASURE}"
-    r"|谁|何时|何地|何处|怎么|怎样|如何|为什么|为何"
+    rf"什么时候|什么时间|{WHY}|什么|哪些|哪里|哪儿|(?:多少|哪一?|几)(?:公里|[年月日天岁个位名次种座家国米吨人元])?"
+    rf"|{_HOW_MEASURE}|谁|何时|何地|何处|怎么|怎样|如何"
     r"|\b(?:what|which|who|whom|whose|when|where|why|how many|how much|how)\b", re.I)
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
 # 第三纪中新世, 1880年代, 清朝时期).

@@ -983,3 +983,16 @@ def test_an_english_when_question_is_answered_by_the_time_not_the_subject():
     assert short_answer("In which year did the tram reach Oakridge?", answer, [_cite(quote)]) == "1912"
     # asked which, not when: the name (less the "line" the question restates), not the year
     assert short_answer("Which line reached Oakridge?", answer, [_cite(quote)]) == "Harbour"
+
+
+def test_wei_shenme_after_a_verb_that_takes_wei_asks_what_not_why():
+    # 被列为|什么地方: what it was listed as (a noun), not a reason clause.
+    quote = "清代早期，这片山地被列为禁猎之地而禁止百姓进入。"
+    answer = "清代早期这片山地被列为禁猎之地而禁止百姓进入[1]。"
+    assert short_answer("清代早期这片山地被列为什么地方而禁止百姓进入？", answer, [_cite(quote)]) == "禁猎之地"
+    quote = "这种鸟在当地被称为报春鸟，每年三月飞回。"
+    assert short_answer("这种鸟在当地被称为什么？", "这种鸟在当地被称为报春鸟[1]。", [_cite(quote)]) == "报春鸟"
+    # A why question still gets its reason.
+    quote = "这种鸟每年三月飞回，因为那时山上的昆虫开始增多。"
+    assert short_answer("这种鸟为什么每年三月飞回？", "因为那时山上的昆虫开始增多[1]。",
+                        [_cite(quote)]) == "那时山上的昆虫开始增多"
