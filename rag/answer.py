@@ -195,8 +195,8 @@ class Pipeline:
         kind = missing_kind(standalone, cited.text, lang)
         if kind:
             # Asked when / how many, answered without a date / number: the verified sentence
-            # behind the answer may state it ("MiniMax在港交所上市[1]" rests on "1月9日,
-            # MiniMax(上海稀宇科技)登陆港交所,…"). Then that clause is the answer; else refuse.
+            # behind the answer may state it ("远帆科技在港交所上市[1]" rests on "1月9日,
+            # 远帆科技(远帆信息技术有限公司)登陆港交所,…"). Then that clause is the answer; else refuse.
             completed = complete_from_quote(cited, kind, cited.text)
             if completed is None:
                 return Verdict("off_question")

@@ -22,7 +22,7 @@ from .zh import TRAILING, claim_sentences, dates, to_simplified
 # Chosen on the seed articles (and pinned by tests/test_cite.py): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the
 # same articles, 90% of sentences score under 0.45 and the rest cluster at exactly 0.5 --
-# short sentences whose only shared content is a name (壁仞科技 alone is three bigrams).
+# short sentences whose only shared content is a name (远帆科技 alone is three bigrams).
 # 0.55 sits in that gap. Fabricated numbers are caught by the number rule, not here.
 DEFAULT_THRESHOLD = 0.55
 

@@ -113,7 +113,7 @@ def clean_text(text: str, dropped: list[Dropped]) -> str:
 
 
 def _remove_glued(text: str, names: set[str], dropped: list[Dropped]) -> str:
-    """Remove advertiser names glued into sentences ('优配网言图智能的定位是…')."""
+    """Remove advertiser names glued into sentences ('好券网远帆智能的定位是…')."""
     for name in sorted(names, key=len, reverse=True):
         count = text.count(name)
         if count:

@@ -307,7 +307,7 @@ def lexical_text(chunk: Chunk) -> str:
 
 def embed_text(chunk: Chunk) -> str:
     """What the embedder sees for a chunk: its text, led by the section heading path when
-    there is one, so a passage under '## Momenta' is found for questions about Momenta, and
+    there is one, so a passage under '## Qinghe' is found for questions about Qinghe, and
     by the header row of a table it continues."""
     if chunk.headings:
         return " / ".join(chunk.headings) + "\n" + chunk.with_context

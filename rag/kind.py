@@ -3,8 +3,8 @@
 A "when" question is answered by a date of the event it names, a "how many" by a number,
 an English "what does it cost" by money. The citation verifier only checks that what the
 answer says stands in its passage; a small model often answers such a question with a true
-sentence that lacks the kind asked for ("商汤S2芯片采用几纳米制程？" -> "GPGPU架构"), or with
-a date the passage gives to something else ("S3芯片在2025年5月正式立项" for when it is mass
+sentence that lacks the kind asked for ("远帆X2芯片采用几纳米制程？" -> "GPGPU架构"), or with
+a date the passage gives to something else ("X3芯片在2025年5月正式立项" for when it is mass
 produced). An answer without the date or number is completed from its own quote when that
 states exactly one (complete_from_quote), else refused; the other checks of what the answer
 is about live in relevance.py.
@@ -24,9 +24,9 @@ from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_AN
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For a "when" question, the words after the question word name the event asked about
-    (汤晓鸥是哪一年去世的 -> 去世; S3芯片预计什么时候量产 -> 量产). When none of them occurs
+    (林晓舟是哪一年去世的 -> 去世; X3芯片预计什么时候量产 -> 量产). When none of them occurs
     near the quotes, the date found there belongs to another event ("2024年的观众…",
-    "S3芯片在2025年5月正式立项"): returns those words; empty = fine. (Not required: the
+    "X3芯片在2025年5月正式立项"): returns those words; empty = fine. (Not required: the
     event in the clause that states the date. Chinese text dates a whole sentence at its
     head -- "1897年，早田23岁，……" -- and the event named after a comma or two, or in the
     next sentence with 同年; measured in evals/RESULTS.md, eighteenth session.)"""
@@ -75,7 +75,7 @@ _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|fre
 
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
-    date / numeral ("MiniMax是什么时候在港交所上市的？" -> "MiniMax在港交所上市[1]。");
+    date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
     'money' when an English question asks what something costs and the answer names no
     amount of money."""
     if lang == "en":

@@ -2,8 +2,8 @@
 
 BM25 over raw Chinese characters ("character soup") or an English-only tokenizer is a
 known failure of other tools. Here: NFKC + case folding, Latin words and numbers kept
-whole (MiniMax, 41.44, 2023), Chinese runs segmented by jieba in search mode (which also
-emits the sub-words of long words, so 商汤科技 matches 商汤). Since recipe 2 traditional
+whole (iPhone, 41.44, 2023), Chinese runs segmented by jieba in search mode (which also
+emits the sub-words of long words, so 远帆科技 matches 远帆). Since recipe 2 traditional
 characters are folded to simplified first (zh.fold): jieba's dictionary is simplified, and
 a question in one script then finds passages in the other.
 """

@@ -9,10 +9,10 @@ listed. Every word of such an answer is in the passage, so the verifier passes i
 These checks catch that without a second model call, and are kept narrow on purpose
 (measured on evals/questions.jsonl: on the saved answers before each was added, they
 fired on none of the correct ones):
-- a Latin-script name or acronym in a Chinese question (CEO, IPO, Sunrise) must occur in
+- a Latin-script name or acronym in a Chinese question (CEO, IPO, Farsail) must occur in
   the cited passages: such terms are not paraphrased in Chinese text;
 - the question's subject, the words before its first "的/是/有" or a leading organisation
-  name (智谱AI in "智谱AI是谁创立的？"), must occur there too, and its name also near the
+  name (星图AI in "星图AI是谁创立的？"), must occur there too, and its name also near the
   supporting quote (evidence_windows).
 Whether the answer is of the kind asked for -- a date of the event a "when" question names,
 a number, money -- is kind.py's.
@@ -35,8 +35,8 @@ _QUOTED = re.compile(r"[「『“]([^」』”]{2,12})[」』”]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*[A-Za-z0-9]|[A-Za-z]{2,}")
 # A subject ends where the predicate starts (rewrite.LEADING_SUBJECT); it must not run into
 # the question word.
-# A question that opens with an organisation's name and no 的/是/有 ("言图智能累计拿到了
-#多少融资？"): the name is the subject.
+# A question that opens with an organisation's name and no 的/是/有 ("远帆智能累计拿到了
+# 多少融资？"): the name is the subject.
 _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 # Or a name before the 在 that places what it did ("甲在中国境内几个省设有分支机构？"); not
 # the 在 of a word (现在, 正在, 存在, 在于).
@@ -132,7 +132,7 @@ def whole_words(subject: list[str]) -> list[str]:
 
 
 # Characters of the document read before a supporting quote: Chinese text names its subject
-# once and goes on about it ("MiniMax是由…创立。创始人、CEO闫俊杰…"), so the subject may sit
+# once and goes on about it ("远帆科技是由…创立。创始人、CEO林晓舟…"), so the subject may sit
 # in the sentence before the quote, but not a whole passage away.
 CONTEXT_BEFORE = 120
 # And after it, to the end of the quote's own sentence (at most this far): a bare answer
@@ -145,7 +145,7 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
     """The text around each verified quote that the question's terms must occur in: the
     quote, the CONTEXT_BEFORE characters before it in its document and the rest of its
     sentence (CONTEXT_AFTER). Checking the whole
-    chunk let a quote about VAST answer a question about 言图智能 named elsewhere in it.
+    chunk let a quote about 青禾机器人 answer a question about 远帆智能 named elsewhere in it.
     With ``titles``, each window is led by its document's title and section headings:
     what a reference article or a manual section is about is named there, once, and its
     sentences go on without it ("红钻鱼" is the title; "沿著侧线有条黄色纵带" its text)."""
@@ -165,8 +165,8 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
 def missing_terms(question: str, cited_texts: list[str], lang: Lang,
                   evidence: list[str] | None = None) -> list[str]:
     """Terms of the question that none of the cited passages contains (empty = fine). With
-    ``evidence`` (see evidence_windows), the subject's first word -- the name itself (言图 of
-    言图智能; later words may be modifiers, 商汤自研) -- must also occur near a quote."""
+    ``evidence`` (see evidence_windows), the subject's first word -- the name itself (远帆 of
+    远帆智能; later words may be modifiers, 远帆自研) -- must also occur near a quote."""
     if lang != "zh" or not cited_texts:
         return []
     text = fold(" ".join(cited_texts))
@@ -191,8 +191,8 @@ COMMON_WORD = 2000
 
 
 def _name(subject: list[str]) -> str:
-    """The word of the subject that names it: the first, as names lead (言图 of 言图智能, not
-    the modifier 自研 of 商汤自研), unless it is an everyday word (建设 of 建设大沙地站的想法)
+    """The word of the subject that names it: the first, as names lead (远帆 of 远帆智能, not
+    the modifier 自研 of 远帆自研), unless it is an everyday word (建设 of 建设大沙地站的想法)
     and a rarer one follows."""
     if dictionary_count(subject[0]) < COMMON_WORD:
         return subject[0]

@@ -51,7 +51,7 @@ class Retriever:
         return corpus_language(self.index.sample_texts(500))
 
     def uses_term(self, term: str) -> bool:
-        """Does the indexed text use ``term`` (a name such as "Vivix AI") as written?"""
+        """Does the indexed text use ``term`` (a name such as "Farsail AI") as written?"""
         return self.index.has_terms(term)
 
     def dense(self, query: str, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Follow-up questions -> standalone questions, by rules (instant, no model call).
 
-"它的CTO是谁？" after a question about MiniMax retrieves nothing on its own. A follow-up
+"它的CTO是谁？" after a question about 远帆科技 retrieves nothing on its own. A follow-up
 (pronoun, "那…呢", very short question, or no named subject) is rewritten to carry the
 subject of the previous question: the previous user question is prepended for retrieval
 and shown to the model as context.
@@ -39,7 +39,7 @@ def without_note(question: str) -> str:
     return CONTEXT_NOTE.sub("", question).strip()
 
 
-# "那Momenta呢？" after "MiniMax的创始人是谁？": the same question about another subject.
+# "那青禾机器人呢？" after "远帆科技的创始人是谁？": the same question about another subject.
 _WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
 # The subject of a question: what comes before its first 的/是/有 (relevance.py uses it too).
 LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
@@ -47,7 +47,7 @@ _PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
 
 
 def _swap_subject(question: str, previous: str) -> str | None:
-    """"Momenta的创始人是谁？" for "那Momenta呢？" after "MiniMax的创始人是谁？"; None when the
+    """"青禾机器人的创始人是谁？" for "那青禾机器人呢？" after "远帆科技的创始人是谁？"; None when the
     follow-up is not of that form or the previous question has no subject to swap."""
     m = _WHAT_ABOUT.match(question.strip())
     subject = LEADING_SUBJECT.match(previous)

@@ -35,7 +35,7 @@ def _normalise(text: str) -> str:
 
 def _units(norm: str) -> list[str]:
     """Distinct content units: CJK bigrams (function characters removed) and Latin words.
-    Pure digits are left to the number rule; a lone letter (the s of "SenseTime's") or a
+    Pure digits are left to the number rule; a lone letter (the s of "Farsail's") or a
     lone CJK character is too common to count."""
     units: list[str] = []
     for token in _TOKEN.findall(norm):

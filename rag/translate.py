@@ -4,9 +4,9 @@ question over English documents.
 Measured on evals/questions.jsonl (the 8 English questions), answering such a question
 directly fails two ways: retrieval is weak (the English query shares no BM25 terms with
 Chinese text, and e5-small's cross-lingual match scored under the refusal threshold for
-"Who is the chairman and CEO of SenseTime?"), and the 1.5B model converts Chinese numbers
+"Who is the chairman and CEO of Farsail?"), and the 1.5B model converts Chinese numbers
 wrongly when it answers in English (560亿 -> "560 billion", 60亿美元 -> "60 billion
-dollars") or swaps names (商汤 -> "Alibaba"), and no English sentence can be verified word
+dollars") or swaps names (远帆 -> "Alibaba"), and no English sentence can be verified word
 by word against a Chinese passage.
 
 So the question is translated to Chinese by the same model (a short, fixed prompt, ~0.5 s),
@@ -56,7 +56,7 @@ _NAMES = re.compile(r"\b[A-Z][A-Za-z0-9.\-]*(?:\s+(?:[A-Z][A-Za-z0-9.\-]*|AI|\d+
 
 
 def latin_names(question: str) -> list[str]:
-    """Capitalised names in an English question ("Vivix AI", "MiniMax", "Hong Kong"),
+    """Capitalised names in an English question ("Farsail AI", "Qinghe Robotics", "Hong Kong"),
     without a sentence-opening function word ("Who", "What")."""
     names = []
     for m in _NAMES.finditer(question):
@@ -84,9 +84,9 @@ def question_messages(question: str, keep: list[str]) -> list[dict]:
 def to_chinese_question(question: str, generator: Streamer, keep: list[str]) -> str | None:
     """The question in Chinese, or None when the model's output is not a usable question
     (then the caller answers the English question directly). ``keep``: names the documents
-    themselves use, which must survive as written: a translated name ("Vivix AI" -> 维维AI)
+    themselves use, which must survive as written: a translated name ("Farsail AI" -> 法帆AI)
     would retrieve nothing and fail the relevance check. Names the documents do not use
-    (SenseTime, in Chinese news that says 商汤) are left to the model to translate."""
+    (Farsail, in Chinese news that says 远帆) are left to the model to translate."""
     out = "".join(stream_prepared(generator, question_messages(question, keep), max_new_tokens=80)).strip()
     out = out.splitlines()[0].strip().strip("\"'“”「」") if out else ""
     if len(CJK_CHAR.findall(out)) < 2 or len(out) > 3 * len(question) + 20 or REFUSAL_PATTERN.search(out):

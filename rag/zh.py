@@ -250,7 +250,7 @@ _EN_FUNCTION = frozenset(
 
 def question_language(text: str) -> Lang:
     """'zh' when the question is written in Chinese, else 'en'. English questions often
-    name Chinese entities ("Who founded 壁仞科技?"), so English function words decide."""
+    name Chinese entities ("Who founded 远帆科技?"), so English function words decide."""
     # Whole words only: the A of "A380有几层客舱" or "A股…" is no article.
     words = re.findall(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])", text)
     first = re.match(rf"\s*([A-Za-z]+)(?![A-Za-z0-9{CJK}])", text)
