@@ -149,3 +149,14 @@ def test_dates_name_a_month_with_the_year_and_day_written_next_to_it():
     # a bare year, a number of months, a month inside a longer number are not dates
     assert dates("建于1957年，历时14个月") == []
     assert [(d.month, d.day) for d in dates("编号123月")] == []
+
+
+@pytest.mark.parametrize("question, word", [
+    ("它在当地被称为什么？", "什么"), ("这片山地被列为什么地方？", "什么"), ("它被封为什么官职？", "什么"),
+    ("这种电视为什么会流行？", "为什么"), ("这部分为什么被删除？", "为什么"), ("他为什么离开？", "为什么"),
+])
+def test_wei_shenme_after_a_verb_that_takes_wei_is_wei_and_shenme(question, word):
+    from rag.zh import QUESTION_WORD
+
+    assert QUESTION_WORD.search(question).group() == word
+
