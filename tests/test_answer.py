@@ -232,8 +232,8 @@ def test_is_refusal():
     assert not is_refusal("MiniMax于1月9日登陆港交所[1]。")
 
 
-def _three_docs(tmp_path):
-    return _folder(tmp_path, {"bridge.md": "# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n",
+def _three_docs(tmp_path, bridge: str = "# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n"):
+    return _folder(tmp_path, {"bridge.md": bridge,
                               "lake.md": "# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n",
                               "tower.md": "# 古塔\n\n城北古塔建于明代，塔高四十米。\n"})
 
@@ -314,9 +314,7 @@ _LONG_BRIDGE = ("# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当�
 def test_a_passage_read_alone_is_shown_whole(tmp_path, fake_embedder):
     # Read alone, the top passage is shown whole: the sentence the question's words do not
     # match may hold the answer. Read beside the others, it is focused to its best sentences.
-    docs = _folder(tmp_path, {"bridge.md": _LONG_BRIDGE,
-                              "lake.md": "# 湖区\n\n湖区盛产银鱼，每年秋季开捕。湖区旁的江桥码头建于1958年。\n",
-                              "tower.md": "# 古塔\n\n城北古塔建于明代，塔高四十米。\n"})
+    docs = _three_docs(tmp_path, _LONG_BRIDGE)
     assert Config().focus_chars < len(_LONG_BRIDGE) < Config().chunk_size
     gen = FakeGenerator(_by_passages("江桥于2001年竣工[1]。", "根据现有资料无法回答该问题。"))
     p = _pipeline(tmp_path, docs, fake_embedder, gen)
