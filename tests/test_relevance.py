@@ -419,6 +419,17 @@ def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
     assert not echoes_question("长城和金字塔哪一个更古老？", "金字塔[1]")
 
 
+def test_an_answer_whose_value_is_its_own_subject_answers_nothing():
+    from rag.relevance import echoes_question
+
+    # asked 它的原名 after a question about the statesman: the model wrote the name it had
+    assert echoes_question("它的原名是什么？（接上文：林远舟是哪国的政治家？）", "林远舟的原名是林远舟[1]。")
+    assert echoes_question("它的地址在哪裡？", "青禾攝影學會的地址是青禾攝影學會[1]。")
+    # a value of its own is an answer, and a place inside a namesake place is one too
+    assert not echoes_question("它的原名是什么？（接上文：林远舟是哪国的政治家？）", "林远舟的原名是林安[1]。")
+    assert not echoes_question("青禾市政府在哪里？", "青禾市政府位于青禾市[1]。")
+
+
 def test_an_english_answer_that_reads_back_the_question_with_the_verb_moved_answers_nothing():
     from rag.relevance import echoes_question
 
