@@ -162,3 +162,14 @@ def verb_lead(piece: str) -> int:
 
     words = tagged(fold_each(piece)) if len(piece) >= 3 else []
     return 1 if len(words) >= 2 and len(words[0][0]) == 1 and words[0][1] == "v" and words[1][1].startswith("n") else 0
+
+
+def past_verb(piece: str) -> str:
+    """What follows a verb and its 在/于 at the start of ``piece`` (发生在|13世纪, 成立于|1998年):
+    the answer a candidate ran on into from the sentence's verb. "" when it opens otherwise."""
+    from .lexical import is_verb, tagged
+
+    words = tagged(fold_each(piece))
+    if len(words) < 3 or not is_verb(words[0][1]) or words[1][0] not in ("在", "于"):
+        return ""
+    return piece[len(words[0][0]) + len(words[1][0]):]

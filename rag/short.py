@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, person_acting, place,
+from .asked import (ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, past_verb, person_acting, place,
                     verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, DATE_RUN, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, WHY, claim_sentences, fold_each, to_simplified
+from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, WHY, claim_sentences, fold_each, only_a_date, to_simplified
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
 _WHY = rf"{WHY}|\bwhy\b"
@@ -85,7 +85,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     candidates = _candidates(question, sentence, titles)
     # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it,
     # when the sentence says something else.
-    undated = [c for c in candidates if not _only_a_date(c)]
+    undated = [c for c in candidates if not only_a_date(c)]
     skip_dates = bool(undated) and not (WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question))
     if skip_dates:
         candidates = undated
@@ -93,7 +93,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     filled = cloze(question, sentence)
     filled = filled and filled[verb_lead(filled):]
     if filled and (not _CLAUSAL.search(question) or kind or _slotted(question, sentence, filled)) \
-            and not (skip_dates and _only_a_date(filled)):
+            and not (skip_dates and only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
         if kind and (i := fold_each(filled).find(kind)) > 0:
@@ -115,18 +115,15 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     for i, candidate in enumerate(candidates):
         # Not found whole, the best one's head, where the document sets it apart, before any
         # worse candidate: a name the model ran into other words ("北宋初置" for "北宋，初置"
-        # is 北宋, not the clause after it; but not 根据 of "根据资料").
-        found = locate(candidate, sources) or (i == 0 and locate_head(candidate, sources, apart=True))
+        # is 北宋, not the clause after it; but not 根据 of "根据资料"). Or what follows the
+        # sentence's verb in it (发生在|13世纪 against the quote's "13世纪…的入侵").
+        found = locate(candidate, sources) or (i == 0 and (locate_head(candidate, sources, apart=True)
+                                                           or locate(past_verb(candidate), sources)))
         if found:
             return found
     # The answer's head, as the document writes it: the part of a long clause that one
     # quote holds.
     return locate_head(candidates[0], sources) if candidates else None
-
-
-def _only_a_date(span: str) -> bool:
-    folded = fold_each(span).strip()
-    return bool(folded) and bool(m := DATE_RUN.fullmatch(folded)) and bool(TIME.search(m.group(0)))
 
 
 def _framed_kind(question: str) -> str:

@@ -331,6 +331,12 @@ DATE_RUN = re.compile(r"(?:[0-9０-９]{1,4}\s*(?:年代|年|月|日|号|世纪)
                       r"|[上中下]旬|[初中末]期|年?间|[至到和、-](?=[0-9０-９]))+")
 
 
+def only_a_date(span: str) -> bool:
+    """``span`` is a date and nothing else (1969年至1970年间; not 18世纪的画家)."""
+    folded = fold_each(span).strip()
+    return bool(folded) and bool(m := DATE_RUN.fullmatch(folded)) and bool(TIME.search(m.group(0)))
+
+
 @dataclass(frozen=True)
 class DateParts:
     """A date with a month, its parts as written ("2021年1月9日", "4月", "1月9号"):

@@ -996,3 +996,21 @@ def test_wei_shenme_after_a_verb_that_takes_wei_asks_what_not_why():
     quote = "这种鸟每年三月飞回，因为那时山上的昆虫开始增多。"
     assert short_answer("这种鸟为什么每年三月飞回？", "因为那时山上的昆虫开始增多[1]。",
                         [_cite(quote)]) == "那时山上的昆虫开始增多"
+
+
+def test_a_candidate_that_runs_on_from_the_sentences_verb_is_looked_up_without_it():
+    # the model restated 发生在 before the century; the quote names the century first
+    quote = "除了12世纪外敌的短暂入侵，这座古城再无战事。"
+    assert short_answer("这座古城在哪一个世纪遭到外敌入侵？", "外敌的短暂入侵发生在12世纪[1]。", [_cite(quote)]) == "12世纪"
+    # a candidate found whole keeps its verb's place: 位于 is not cut
+    quote = "该天文台位于青石山顶，海拔1200米。"
+    assert short_answer("该天文台位于哪里？", "该天文台位于青石山顶[1]。", [_cite(quote)]) == "青石山顶"
+
+
+def test_past_verb_takes_what_follows_a_verb_and_its_preposition():
+    from rag.asked import past_verb
+
+    assert past_verb("发生在13世纪") == "13世纪"
+    assert past_verb("成立於1998年") == "1998年"
+    assert past_verb("短暂") == ""
+    assert past_verb("位于北京") == ""  # one word: no preposition of its own
