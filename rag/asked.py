@@ -91,10 +91,13 @@ def open_item(question: str, text: str) -> str | None:
         return _unnamed(fold_each(item), named) <= 1
 
     for clause in re.split(r"[，,。；;：:]", text):
-        # Items split at the joining words jieba finds (参与 holds no 与).
+        # Items split at the joining words jieba finds (参与 holds no 与), on the folded
+        # clause: jieba's dictionary is simplified (還|有 but 还有), the words are as written.
         items: list[list[tuple[str, str]]] = [[]]
-        for word, tag in tagged(clause):
-            if word.strip() in _JOINS:
+        at = 0
+        for word, tag in tagged(fold_each(clause)):
+            word, at = clause[at:at + len(word)], at + len(word)
+            if fold_each(word).strip() in _JOINS:
                 items.append([])
             elif word.strip():
                 items[-1].append((word, tag))
@@ -105,15 +108,20 @@ def open_item(question: str, text: str) -> str | None:
         words = left[0]
         # Whole words only (怀柔区 keeps the 区 that 哪一个区 restates); a count or 等 that
         # closes the list is no part of its last item (特瓦族|三个族群); what a 的 leads to
-        # is what the question asked about it (莫斯科中山大学|的校友).
+        # is what the question asked about it (莫斯科中山大学|的校友). A place or organisation
+        # word the question also says ends a name there (甲|瑶族自治县 asked beside 乙瑶族自治县).
         while len(words) > 1:
             word, tag = words[-1]
-            restated = fold_each(word) in named and (len(word) >= 2 or tag[:1] in "cpud")
+            restated = fold_each(word) in named and (len(word) >= 2 and tag[:2] not in ("ns", "nt", "nz")
+                                                     or tag[:1] in "cpud")
             if not (restated or tag in ("m", "q", "mq") or word == "等"):
                 break
             words = words[:-1]
             if word == "的":
                 break
+        # ...nor the question's words the answer opens with (还有|人文关怀 for …，还有什么).
+        while len(words) > 1 and len(words[0][0]) >= 2 and fold_each(words[0][0]) in named:
+            words = words[1:]
         item = "".join(w for w, _ in words)
         if len(item) >= 2:
             return item

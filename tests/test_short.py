@@ -1014,3 +1014,14 @@ def test_past_verb_takes_what_follows_a_verb_and_its_preposition():
     assert past_verb("成立於1998年") == "1998年"
     assert past_verb("短暂") == ""
     assert past_verb("位于北京") == ""  # one word: no preposition of its own
+
+
+def test_the_open_item_of_a_traditional_list_drops_the_questions_words_around_it():
+    # jieba reads traditional text in simplified: 還有 is one word, the question's own
+    quote = "他的作品逐漸體現了人文關懷和對自然的熱愛。"
+    answer = "這位畫家的作品逐漸體現了對自然的熱愛，還有人文關懷和對自然的熱愛[1]。"
+    assert short_answer("這位畫家的作品逐漸體現了對自然的熱愛，還有什麼？", answer, [_cite(quote)]) == "人文關懷"
+    # a place name ending in a word the question says is kept whole
+    quote = "青石瑤族自治縣東與白河市和大川瑤族自治縣相鄰。"
+    answer = "青石瑤族自治縣的東部與白河市和大川瑤族自治縣相鄰[1]。"
+    assert short_answer("青石瑤族自治縣的東部與白河市和哪一個縣相鄰？", answer, [_cite(quote)]) == "大川瑤族自治縣"
