@@ -174,7 +174,7 @@ def _bare(question: str, sentence: str) -> str | None:
     if asked and fold_each(asked[-1]) in fold_each(text) or kind and fold_each(kind.group(1)) in fold_each(text):
         return None
     # (An organisation's name may hold a verb: 浙江省一建建设集团有限公司.)
-    if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(text)):
+    if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(fold_each(text))):
         return None
     # A list that repeats what the question names (分为甲和乙以及哪一个 -> 甲、乙、丙): the one
     # item the question leaves open.

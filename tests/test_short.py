@@ -1025,3 +1025,12 @@ def test_the_open_item_of_a_traditional_list_drops_the_questions_words_around_it
     quote = "青石瑤族自治縣東與白河市和大川瑤族自治縣相鄰。"
     answer = "青石瑤族自治縣的東部與白河市和大川瑤族自治縣相鄰[1]。"
     assert short_answer("青石瑤族自治縣的東部與白河市和哪一個縣相鄰？", answer, [_cite(quote)]) == "大川瑤族自治縣"
+
+
+def test_a_bare_traditional_name_is_read_by_jieba_in_simplified():
+    from rag.short import _bare
+
+    # unfolded, jieba reads 國|立|臺|灣|大|學 with verbs in it, and the name was no answer
+    assert _bare("这所医院隶属于哪一所大学？", "國立臺灣大學") == "國立臺灣大學"
+    # a clause with a verb of its own is still not a bare answer
+    assert _bare("这所医院隶属于哪一所大学？", "後來併入臺灣大學") is None
