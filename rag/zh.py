@@ -120,8 +120,12 @@ def in_script(text: str, script: Script | None, sources: Iterable[str] = ()) -> 
 
 def fold_each(text: str) -> str:
     """``fold`` character by character, so offsets in the result are offsets in ``text``
-    (a character that folds to several, like ㎡, keeps the first)."""
-    return "".join(map(_fold_char, text))
+    (a character that folds to several, like ㎡, keeps the first); then by phrase where
+    that keeps the length: 覆 alone stays 覆, but 批覆 is 批复, as a question converted whole
+    (to_simplified) writes it."""
+    each = "".join(map(_fold_char, text))
+    whole = to_simplified(each)
+    return whole if len(whole) == len(each) else each
 
 
 @lru_cache(maxsize=16384)  # a passage is folded per answer; its characters repeat

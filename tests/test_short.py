@@ -1034,3 +1034,10 @@ def test_a_bare_traditional_name_is_read_by_jieba_in_simplified():
     assert _bare("这所医院隶属于哪一所大学？", "國立臺灣大學") == "國立臺灣大學"
     # a clause with a verb of its own is still not a bare answer
     assert _bare("这所医院隶属于哪一所大学？", "後來併入臺灣大學") is None
+
+
+def test_a_word_the_question_restates_is_struck_out_whatever_its_characters_fold_to_alone():
+    # 覆 alone folds to 覆, 批覆 to 批复 (as the question, converted whole, has it)
+    quote = "1970年，青石縣政府在《關於擴建碼頭的批覆》中同意了這項計劃。"
+    answer = "《關於擴建碼頭的批覆》是由青石縣政府發出的[1]。"
+    assert short_answer("《關於擴建碼頭的批覆》是由哪一個單位發出的？", answer, [_cite(quote)]) == "青石縣政府"

@@ -160,3 +160,12 @@ def test_wei_shenme_after_a_verb_that_takes_wei_is_wei_and_shenme(question, word
 
     assert QUESTION_WORD.search(question).group() == word
 
+
+
+def test_fold_each_converts_by_phrase_and_keeps_every_offset():
+    from rag.zh import fold_each
+
+    assert fold_each("批覆") == "批复"  # by phrase: 覆 is 复 here
+    assert fold_each("覆蓋") == "覆盖"  # and 覆 where it is 覆
+    text = "《關於擴建碼頭的批覆》，ＡＢＣ"
+    assert len(fold_each(text)) == len(text)
