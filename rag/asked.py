@@ -35,6 +35,11 @@ def not_a_place(candidate: str) -> bool:
         or not any(t.startswith(("n", "s", "f")) for _, t in words)
 
 
+# A place named by pointing back (此地, 该地, 当地): the sentence names it elsewhere, and
+# the name is the answer ("…在此地建立定居点，即旧莫比尔" answers 哪里 with 旧莫比尔).
+REFERS_BACK = re.compile(r"[此该本当这那][地处里儿]|这里|那里|这儿|那儿|其地")
+
+
 _LIST_WORDS = frozenset({"和", "及", "与", "、"})
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, PLACE_ASKED, WHERE, an_act, not_a_place, one_address, open_item, past_verb, person_acting, place,
+from .asked import (ASKS_ONE_MORE, PLACE_ASKED, REFERS_BACK, WHERE, an_act, not_a_place, one_address, open_item, past_verb, person_acting, place,
                     verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head
@@ -82,7 +82,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     bare = None if WHEN_Q.search(question) or QUANTITY_Q.search(question) else _bare(question, sentence)
     if bare and (found := locate(bare, sources)) and len(found) == len(bare):
         return found
-    candidates = _candidates(question, sentence, titles)
+    # (A place pointed back to, 此地, is named elsewhere in the sentence: not the answer.)
+    candidates = [c for c in _candidates(question, sentence, titles) if not REFERS_BACK.fullmatch(fold_each(c))]
     # Asked for no time, a date alone is what frames the answer (5月，…暂停节目), not it,
     # when the sentence says something else.
     undated = [c for c in candidates if not only_a_date(c)]

@@ -1041,3 +1041,12 @@ def test_a_word_the_question_restates_is_struck_out_whatever_its_characters_fold
     quote = "1970年，青石縣政府在《關於擴建碼頭的批覆》中同意了這項計劃。"
     answer = "《關於擴建碼頭的批覆》是由青石縣政府發出的[1]。"
     assert short_answer("《關於擴建碼頭的批覆》是由哪一個單位發出的？", answer, [_cite(quote)]) == "青石縣政府"
+
+
+def test_a_place_pointed_back_to_is_not_the_answer_the_name_beside_it_is():
+    quote = "160多年後，1702年法國人在此地建立該區第一個歐洲人定居點，即舊青石港。"
+    answer = "法國人在白沙灣建立該區第一個歐洲人定居點是1702年法國人在此地建立該區第一個歐洲人定居點，即舊青石港[1]。"
+    assert short_answer("法國人在白沙灣建立該區第一個歐洲人定居點是哪裡？", answer, [_cite(quote)]) == "舊青石港"
+    # a name that merely opens with 那 or 本 is a name
+    quote = "这座城堡位于那霸，建于14世纪。"
+    assert short_answer("这座城堡位于哪里？", "这座城堡位于那霸[1]。", [_cite(quote)]) == "那霸"
