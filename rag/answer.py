@@ -18,7 +18,7 @@ from .calibrate import transferred
 from .config import Config
 from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
-from .prompt import REFUSAL, answer_script, build_messages, sanitize_question
+from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
 from .relevance import (echoes_question, evidence_windows, missing_aspect, missing_context, missing_terms,
@@ -180,8 +180,10 @@ class Pipeline:
         """Is ``raw`` backed by the passages ``used`` (its [n] = used[n-1]) and about what
         ``standalone`` asks? The cited answer, or why it is refused."""
         cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
-        if not any(c.verified for c in cited.citations):
-            # Nothing the model said is backed by a passage: do not pass it on as an answer.
+        if not any(c.verified for c in cited.citations) \
+                or leaked_example(raw, [standalone] + [f"{h.chunk.context_title} {h.chunk.with_context}" for h in used]):
+            # Nothing the model said is backed by a passage (or it names a worked example's
+            # invented facts): do not pass it on as an answer.
             return Verdict("unsupported")
         docs = self.retriever.index.docs
         titled = evidence_windows(cited.citations, docs, titles=True)

@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from .errors import UsageError
 from .records import Hit, RefusalReason
-from .zh import Lang, Script, in_script, question_language, script_of, sentence_spans, to_traditional
+from .zh import Lang, Script, fold, in_script, question_language, script_of, sentence_spans, to_traditional
 
 MAX_QUESTION_CHARS = 1000
 REFUSAL = {
@@ -92,6 +92,21 @@ _EXAMPLE_PASSAGES = {
     "en": ["Starriver Tech was founded in 2015 by Wang Qiang and is based in Hangzhou.",
            "On 18 March, Starriver Tech listed on the Shanghai Stock Exchange."],
 }
+# Every name the worked examples give, here and in translate.py. The 1.5B model sometimes
+# copies one into a real answer ("某公司的创始人是王强[1]，…" over a passage that names
+# another founder); a long claim still passes the overlap check, so such a name, where
+# neither the question nor the passages say it, makes the answer unsupported.
+EXAMPLE_NAMES = ("星河科技", "王强", "杭州", "上交所", "starriver", "wang qiang", "hangzhou",
+                 "shanghai stock exchange", "vortexa", "harwick")
+
+
+def leaked_example(answer: str, sources: list[str]) -> str | None:
+    """The first worked-example name in ``answer`` that no text of ``sources`` (the question,
+    the passages) has, or None."""
+    text, said = fold(answer), fold(" ".join(sources))
+    return next((name for name in EXAMPLE_NAMES if name in text and name not in said), None)
+
+
 # The first example copies a date exactly as written (no year added): the 1.5B model
 # otherwise "completes" dates with a year from its own knowledge.
 _EXAMPLES = {

@@ -340,3 +340,27 @@ def test_one_reading_when_one_passage_is_asked_for_or_top_first_is_off(tmp_path,
     p.config = p.config.with_(top_first=False)
     a = p.ask("江桥是哪一年竣工的？", k=3)
     assert not a.refused and a.attempts == [] and [_shown(c) for c in gen.calls] == [3]
+
+
+def test_a_name_copied_from_the_worked_examples_makes_the_answer_unsupported(tmp_path, fake_embedder):
+    # The long claim passes the overlap check on its other words; 王强 is the worked
+    # example's founder, and this passage names another.
+    docs = _folder(tmp_path, {"qinghe.md": "# 青禾机器人\n\n青禾机器人由林晓舟创立，现任董事长兼首席执行官为周远。\n"})
+    reply = "青禾机器人的创始人是王强[1]，现任董事长兼首席执行官为周远。"
+    a = _pipeline(tmp_path, docs, fake_embedder, FakeGenerator(lambda m: reply)).ask("青禾机器人的创始人和董事长是谁？")
+    assert a.refused and a.refusal_reason == "unsupported"
+
+
+def test_a_worked_example_name_the_passage_itself_gives_is_an_answer(tmp_path, fake_embedder):
+    docs = _folder(tmp_path, {"qinghe.md": "# 青禾机器人\n\n青禾机器人由王强创立，总部位于杭州。\n"})
+    a = _pipeline(tmp_path, docs, fake_embedder, FakeGenerator(lambda m: "青禾机器人的创始人是王强[1]。")) \
+        .ask("青禾机器人的创始人是谁？")
+    assert not a.refused and a.short_answer == "王强"
+
+
+def test_leaked_example_names_only_what_the_sources_do_not_say():
+    from rag.prompt import leaked_example
+
+    assert leaked_example("The clinic was founded by Wang Qiang [1].", ["Who founded the clinic?",
+                                                                        "The clinic was founded by Mara Lind."]) == "wang qiang"
+    assert leaked_example("The office is in Hangzhou [1].", ["Where is the office?", "Our office is in Hangzhou."]) is None
