@@ -26,7 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
+from .zh import (CJK, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
                  to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -162,6 +162,9 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
     return windows
 
 
+_DOTTED = re.compile(rf"[{CJK}](?:[·・•‧][{CJK}]+)*[·・•‧]([{CJK}]{{2}})")
+
+
 def missing_terms(question: str, cited_texts: list[str], lang: Lang,
                   evidence: list[str] | None = None) -> list[str]:
     """Terms of the question that none of the cited passages contains (empty = fine). With
@@ -179,6 +182,10 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     if sum(t not in text for t in whole) * 2 <= len(whole) and len(whole) > 1:
         absent = []
     missing = [t for t in latin if fold(t) not in text] + absent
+    # A transliterated name (韦斯·昂塞尔德) is said by its last part at least, whose first two
+    # characters (where it ends, the question's words go on) must be there: jieba cuts such
+    # a name into pieces (韦斯|塞尔德), and one piece turns up anywhere (韦斯 of 韦斯咸).
+    missing += [m.group(1) for m in _DOTTED.finditer(fold(without_note(question))) if m.group(1) not in text]
     if not missing and evidence is not None and subject and (name := _name(subject)) not in fold(" ".join(evidence)):
         return [name]
     return missing

@@ -520,3 +520,11 @@ def test_what_happened_before_a_zai_is_no_subject_and_a_phrase_counts_whole_word
     passage = "台风在成熟阶段风力最强，云墙包围着台风眼。"
     assert missing_terms("台风生命周期的哪一个阶段风力最强？", [passage], "zh", [passage]) == []
     assert missing_terms("台风生命周期的哪一个阶段风力最强？", ["龙卷风在成熟阶段风力最强。"], "zh") != []
+
+
+def test_a_transliterated_name_must_be_there_by_its_last_part():
+    question = "马库斯·洛维尔在场上的位置是什么？"
+    # one piece of the name turns up in another word: not the player
+    assert missing_terms(question, ["他在马库斯体育场的比赛最后时刻入替出场。"], "zh") == ["洛维"]
+    # the surname alone names him, as Chinese text goes on to call him
+    assert missing_terms(question, ["洛维尔司职中场，2019年加盟球队。"], "zh") == []
