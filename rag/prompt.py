@@ -96,8 +96,8 @@ _EXAMPLE_PASSAGES = {
 # copies one into a real answer ("某公司的创始人是王强[1]，…" over a passage that names
 # another founder); a long claim still passes the overlap check, so such a name, where
 # neither the question nor the passages say it, makes the answer unsupported.
-EXAMPLE_NAMES = ("星河科技", "王强", "杭州", "上交所", "starriver", "wang qiang", "hangzhou",
-                 "shanghai stock exchange", "vortexa", "harwick")
+# (Not 上交所: a passage may write 上海证券交易所 and the model abbreviate it.)
+EXAMPLE_NAMES = ("星河科技", "王强", "杭州", "starriver", "wang qiang", "hangzhou", "vortexa", "harwick")
 
 
 def leaked_example(answer: str, sources: list[str]) -> str | None:
