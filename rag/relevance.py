@@ -42,7 +42,7 @@ _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 # the 在 of a word (现在, 正在, 存在, 在于).
 _ACTS_AT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?<![现正存所实自好内外潜旨])(?=在(?!于))")
 # Questions that open with a pronoun or a preposition have no subject at the front.
-_NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|与|和|请|如果)")
+_NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果)")
 # Words of time, of quantity and of rank (整个美国的经济中心, 早期的大环道, 世界上最早的古栽培稻):
 # they frame the subject, they never name it. Words of rank open with 最 and stand before a 的.
 _GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "

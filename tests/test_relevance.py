@@ -528,3 +528,10 @@ def test_a_transliterated_name_must_be_there_by_its_last_part():
     assert missing_terms(question, ["他在马库斯体育场的比赛最后时刻入替出场。"], "zh") == ["洛维"]
     # the surname alone names him, as Chinese text goes on to call him
     assert missing_terms(question, ["洛维尔司职中场，2019年加盟球队。"], "zh") == []
+
+
+def test_a_question_opening_with_an_agent_phrase_has_no_subject_at_the_front():
+    # 由…所产生的: who produces it, not what is asked about (the passage may name only the cells)
+    assert question_terms("由光合作用所产生的哪一种气体为动物呼吸所必需？")[1] == []
+    # a name that opens with 由 is still the subject
+    assert question_terms("由布院温泉的泉水是什么颜色？")[1] == ["由布院", "温泉"]
