@@ -48,6 +48,9 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     # A beginning: "始于1910年" (jieba tags it an adverb) dates what 开始 / 起始 ask about.
     if any("始" in w for w in words) and _BEGAN.search(text):
         return []
+    # A death, in any of its words: "忧病致死", "卒", "薨" date what 病逝 / 去世 ask about.
+    if any(_DIED.search(w) for w in words) and _DIED.search(text):
+        return []
     # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
     # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
     subject = question[:m.start()]
@@ -58,6 +61,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
 
 
 _BEGAN = re.compile(r"[始起][于自]|始建")
+_DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")
 _HELD = frozenset({"举办", "举行", "召开"})
 
 

@@ -535,3 +535,12 @@ def test_a_question_opening_with_an_agent_phrase_has_no_subject_at_the_front():
     assert question_terms("由光合作用所产生的哪一种气体为动物呼吸所必需？")[1] == []
     # a name that opens with 由 is still the subject
     assert question_terms("由布院温泉的泉水是什么颜色？")[1] == ["由布院", "温泉"]
+
+
+def test_a_death_is_dated_whatever_word_the_passage_gives_it():
+    from rag.kind import missing_event
+
+    assert missing_event("林晓舟是在什么时间病逝的？", ["元和四年秋十一月，林晓舟忧病致死。"], "zh") == []
+    assert missing_event("林晓舟是在什么时间去世的？", ["1898年林晓舟卒于京师。"], "zh") == []
+    # a date of something else in his life does not answer it
+    assert missing_event("林晓舟是在什么时间病逝的？", ["1898年，林晓舟迁居京师。"], "zh") == ["病逝"]
