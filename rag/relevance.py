@@ -41,6 +41,8 @@ _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 # Or a name before the 在 that places what it did ("甲在中国境内几个省设有分支机构？"); not
 # the 在 of a word (现在, 正在, 存在, 在于).
 _ACTS_AT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?<![现正存所实自好内外潜旨])(?=在(?!于))")
+# Or the place a question opens within ("某国境内哪一个国家公园…"): what it asks about lies there.
+_WITHIN = re.compile(r"^([^的是有在和与，,、？?]{2,10}?)境内")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果)")
 # Words of time, of quantity and of rank (整个美国的经济中心, 早期的大环道, 世界上最早的古栽培稻):
@@ -111,7 +113,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         question = f"{clauses[0].strip()}的{asking}" if _topic(clauses[0]) else asking
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
-                                                   or _at_name(question))
+                                                   or _at_name(question) or _WITHIN.match(question))
     if m:
         span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name

@@ -544,3 +544,11 @@ def test_a_death_is_dated_whatever_word_the_passage_gives_it():
     assert missing_event("林晓舟是在什么时间去世的？", ["1898年林晓舟卒于京师。"], "zh") == []
     # a date of something else in his life does not answer it
     assert missing_event("林晓舟是在什么时间病逝的？", ["1898年，林晓舟迁居京师。"], "zh") == ["病逝"]
+
+
+def test_the_place_a_question_opens_within_is_its_subject():
+    question = "青石国境内哪一个国家公园为山地大猩猩的栖息地？"  # no 的/是/有 before the question word
+    assert question_terms(question)[1] == ["青石"]
+    # a passage about a park somewhere else does not answer it
+    assert missing_terms(question, ["白沙国家公园位于群岛东部，是多种鸟类的栖息地。"], "zh") != []
+    assert missing_terms(question, ["青石国境内的火山国家公园是山地大猩猩的栖息地。"], "zh") == []
