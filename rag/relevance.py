@@ -2,8 +2,8 @@
 
 The citation verifier (cite.py) checks that each answer sentence is backed by its passage,
 word for word. A small model asked about something the documents never state often
-answers with a true sentence about something else: "右脑科技的CEO是谁？" -> "史杰[1]" (a
-co-founder; the passage says nothing of a CEO), "海螺AI有多少月活跃用户？" -> the day it
+answers with a true sentence about something else: "远帆科技的CEO是谁？" -> "周远[1]" (a
+co-founder; the passage says nothing of a CEO), "晴空AI有多少月活跃用户？" -> the day it
 listed. Every word of such an answer is in the passage, so the verifier passes it.
 
 These checks catch that without a second model call, and are kept narrow on purpose

@@ -11,19 +11,19 @@ from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
 
-PASSAGE = "右脑科技由史杰联合创立，史杰曾在商汤科技担任研究员。公司主营AI视频生成。"
+PASSAGE = "远帆科技由周远联合创立，周远曾在青禾机器人担任研究员。公司主营AI视频生成。"
 
 
 @pytest.mark.parametrize("question, latin, subject", [
-    ("右脑科技的CEO是谁？", ["CEO"], ["右脑", "科技"]),
-    ("智谱AI是谁创立的？", ["AI"], ["智谱"]),
-    ("壁仞科技这次港股IPO一共募资了多少钱？", ["IPO"], ["壁仞", "科技"]),  # no 的/是/有: the leading name
-    ("言图智能累计拿到了多少融资？", [], ["言图", "智能"]),
+    ("远帆科技的CEO是谁？", ["CEO"], ["远帆", "科技"]),
+    ("星图AI是谁创立的？", ["AI"], ["星图"]),
+    ("北辰科技这次港股IPO一共募资了多少钱？", ["IPO"], ["北辰", "科技"]),  # no 的/是/有: the leading name
+    ("远帆智能累计拿到了多少融资？", [], ["远帆", "智能"]),
     ("这次港股IPO一共募资了多少钱？", ["IPO"], []),  # no leading name, no 的/是/有: no subject
-    ("根据中汽协的报告，Momenta的搭载量是多少？", ["Momenta"], []),  # opens with a preposition
-    ("它计划在哪个交易所上市？（接上文：Momenta现在估值多少？）", ["Momenta"], []),  # pronoun: the context's subject
-    ("商汤什么时候推出了自研的日日新大模型？", [], ["商汤"]),  # stops at the question word
-    ("商汤这次降低裁员补偿的事发生在几月份？", [], []),  # a clause, not a name
+    ("根据北辰研究院的报告，Farsail的搭载量是多少？", ["Farsail"], []),  # opens with a preposition
+    ("它计划在哪个交易所上市？（接上文：Farsail现在估值多少？）", ["Farsail"], []),  # pronoun: the context's subject
+    ("青禾什么时候推出了自研的云帆大模型？", [], ["青禾"]),  # stops at the question word
+    ("远帆这次降低裁员补偿的事发生在几月份？", [], []),  # a clause, not a name
     # the name before the one verb that 在 places, even one jieba cuts into characters
     ("青岚湖渡轮停靠在哪个码头？", [], ["青岚湖", "渡轮"]),
     ("长齿锯犁鳗分布在什么地区？", [], ["长齿"]),
@@ -36,11 +36,11 @@ def test_question_terms(question, latin, subject):
 
 
 def test_missing_terms():
-    assert missing_terms("右脑科技的CEO是谁？", [PASSAGE], "zh") == ["CEO"]
-    assert missing_terms("海螺AI有多少月活跃用户？", ["MiniMax的海外产品Talkie和AI视频。"], "zh") == ["海螺"]
-    assert missing_terms("右脑科技的联合创始人是谁？", [PASSAGE], "zh") == []
-    assert missing_terms("右脑科技的ceo是谁？", ["右脑科技CEO史杰"], "zh") == []  # case and width folded
-    assert missing_terms("Who is the CEO of 右脑科技?", [PASSAGE], "en") == []  # cross-language: not checked
+    assert missing_terms("远帆科技的CEO是谁？", [PASSAGE], "zh") == ["CEO"]
+    assert missing_terms("晴空AI有多少月活跃用户？", ["远帆科技的海外产品Farsail Chat和AI视频。"], "zh") == ["晴空"]
+    assert missing_terms("远帆科技的联合创始人是谁？", [PASSAGE], "zh") == []
+    assert missing_terms("远帆科技的ceo是谁？", ["远帆科技CEO周远"], "zh") == []  # case and width folded
+    assert missing_terms("Who is the CEO of 远帆科技?", [PASSAGE], "en") == []  # cross-language: not checked
 
 
 def test_an_answer_about_another_species_is_missing_the_asked_one():
@@ -50,34 +50,34 @@ def test_an_answer_about_another_species_is_missing_the_asked_one():
 
 
 def test_the_subject_must_be_near_the_supporting_quote():
-    """A quote about VAST does not answer a question about 言图智能 named elsewhere in the
+    """A quote about LUMO does not answer a question about 远帆智能 named elsewhere in the
     same chunk; a subject named in the sentence just before the quote is fine."""
     from rag.records import Chunk, Citation, Document
     from rag.relevance import CONTEXT_BEFORE, evidence_windows
 
-    text = ("言图智能是由罗予晨于2023年创立。" + "这是一段很长的无关介绍。" * 20 +
-            "VAST成立三年来,已完成三轮融资。")
+    text = ("远帆智能是由林晓舟于2023年创立。" + "这是一段很长的无关介绍。" * 20 +
+            "LUMO成立两年来,已完成四轮融资。")
     doc = Document(doc_id="d", path="d", text=text)
-    quote = "VAST成立三年来,已完成三轮融资。"
+    quote = "LUMO成立两年来,已完成四轮融资。"
     start = text.index(quote)
     c = Citation(n=1, chunk=Chunk("d", 0, text, 0, len(text)), quote=quote, start=start, end=start + len(quote))
     windows = evidence_windows([c], {"d": doc})
     assert windows == [text[start - CONTEXT_BEFORE: start + len(quote)]]
-    q = "言图智能累计拿到了多少融资？"
+    q = "远帆智能累计拿到了多少融资？"
     assert missing_terms(q, [c.chunk.text], "zh") == []  # the chunk names it
-    assert missing_terms(q, [c.chunk.text], "zh", windows) == ["言图"]  # the quote's context does not
-    assert missing_terms("VAST累计完成了几轮融资？", [c.chunk.text], "zh", windows) == []
+    assert missing_terms(q, [c.chunk.text], "zh", windows) == ["远帆"]  # the quote's context does not
+    assert missing_terms("LUMO累计完成了几轮融资？", [c.chunk.text], "zh", windows) == []
     # Only the name itself must be near the quote; a modifier (自研) may be further away.
-    table = "商汤一直号称自研的大模型…" + "无关。" * 60 + "商汤科技 | 日日新大模型 | 2023.4 |"
-    assert missing_terms("商汤自研的大模型体系叫什么名字？", [table], "zh", [table[-60:]]) == []
+    table = "青禾一直号称自研的大模型…" + "无关。" * 60 + "青禾机器人 | 云帆大模型 | 2022.9 |"
+    assert missing_terms("青禾自研的大模型体系叫什么名字？", [table], "zh", [table[-60:]]) == []
 
 
 @pytest.mark.parametrize("question, answer, lacks", [
-    ("商汤S2芯片采用几纳米制程？", "GPGPU(通用GPU)架构[1]", True),
-    ("商汤S2芯片采用几纳米制程？", "7纳米[1]", False),
-    ("商汤在SuperCLUE测评中位于第几梯队？", "第三梯队[1]", False),  # Chinese numerals count
-    ("壁仞科技的创始人是谁？", "张文[1]", False),  # not a quantity question
-    ("哪几家公司上市了？", "MiniMax和壁仞科技[1]", False),  # 哪几 asks which, not how many
+    ("远帆X2芯片采用几纳米制程？", "GPGPU架构[1]", True),
+    ("远帆X2芯片采用几纳米制程？", "7纳米[1]", False),
+    ("远帆在LingBench测评中位于第几梯队？", "第三梯队[1]", False),  # Chinese numerals count
+    ("北辰科技的创始人是谁？", "周远[1]", False),  # not a quantity question
+    ("哪几家公司上市了？", "远帆科技和北辰科技[1]", False),  # 哪几 asks which, not how many
     ("How many chips?", "GPGPU[1]", False),  # English: not checked
     # a date is no count, unless a span of time is asked for
     ("这座桥有多少个桥墩？", "按1957年的设计，大桥是当时最长的桥[1]", True),
@@ -99,36 +99,36 @@ def test_quantity_question_needs_a_numeral(question, answer, lacks):
 def _pipeline(tmp_path, fake_embedder, reply: str) -> Pipeline:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "youbrain.txt").write_text(PASSAGE, encoding="utf-8")
+    (docs / "yuanfan.txt").write_text(PASSAGE, encoding="utf-8")
     update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
     return Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, Config()), FakeGenerator(lambda m: reply), Config())
 
 
 def test_answer_about_another_slot_is_refused(tmp_path, fake_embedder):
-    # Every word of "史杰[1]" is in the passage, but the passage says nothing of a CEO.
-    a = _pipeline(tmp_path, fake_embedder, "史杰[1]").ask("右脑科技的CEO是谁？")
+    # Every word of "周远[1]" is in the passage, but the passage says nothing of a CEO.
+    a = _pipeline(tmp_path, fake_embedder, "周远[1]").ask("远帆科技的CEO是谁？")
     assert a.refused and a.refusal_reason == "off_question" and a.answer == REFUSAL["zh"]
-    assert a.model_answer == "史杰[1]" and a.retrieved
+    assert a.model_answer == "周远[1]" and a.retrieved
     assert "找不到依据" in closest_label(a)  # the passages are not claimed to be unrelated
 
 
 def test_answer_to_the_asked_slot_passes(tmp_path, fake_embedder):
-    a = _pipeline(tmp_path, fake_embedder, "右脑科技由史杰联合创立[1]。").ask("右脑科技的联合创始人是谁？")
+    a = _pipeline(tmp_path, fake_embedder, "远帆科技由周远联合创立[1]。").ask("远帆科技的联合创始人是谁？")
     assert not a.refused and a.citations[0].verified
 
 
 def test_a_date_from_another_event_does_not_answer_when():
     from rag.kind import missing_event
 
-    quote = "当代社会的记忆更新很快，2024年的观众可能已经忘了当年的商汤科技有多么牛。"
-    assert missing_event("汤晓鸥是哪一年去世的？", [quote], "zh") == ["去世"]
-    assert missing_event("商汤第三代S3芯片预计什么时候量产？", ["第三代S3芯片在2025年5月正式立项。"], "zh") == ["量产"]
-    assert missing_event("商汤第三代S3芯片什么时候正式立项？", ["第三代S3芯片在2025年5月正式立项。"], "zh") == []
+    quote = "时代变化很快，2024年的年轻人也许已经记不得当年的远帆科技有多风光。"
+    assert missing_event("林晓舟是哪一年去世的？", [quote], "zh") == ["去世"]
+    assert missing_event("远帆第三代X3芯片预计什么时候量产？", ["第三代X3芯片在2025年5月正式立项。"], "zh") == ["量产"]
+    assert missing_event("远帆第三代X3芯片什么时候正式立项？", ["第三代X3芯片在2025年5月正式立项。"], "zh") == []
     # Any one of the event's words is enough: 离开 is paraphrased (告别), 创办 is not.
-    assert missing_event("武伟是什么时候离开绝影、创办流形空间的？",
-                         ["2025年5月,武伟告别了自己一手扶持起来的绝影,创办流形空间。"], "zh") == []
-    assert missing_event("无问芯穹成立于什么时候？", ["无问芯穹成立于2023年5月。"], "zh") == []  # nothing after
-    assert missing_event("商汤的创始人是谁？", [quote], "zh") == []  # not a "when" question
+    assert missing_event("周远是什么时候离开青禾机器人、创办远帆智能的？",
+                         ["2025年5月,周远告别了他在青禾机器人的十年,创办远帆智能。"], "zh") == []
+    assert missing_event("青禾机器人成立于什么时候？", ["青禾机器人成立于2023年5月。"], "zh") == []  # nothing after
+    assert missing_event("远帆科技的创始人是谁？", [quote], "zh") == []  # not a "when" question
 
 
 def test_the_event_asked_about_may_be_named_by_another_verb():
