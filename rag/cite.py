@@ -19,7 +19,7 @@ from .records import Citation, Hit
 from .support import best_span, profile, support_score
 from .zh import TRAILING, claim_sentences, dates, to_simplified
 
-# Chosen on the seed articles (and pinned by tests/test_cite.py): a claim copied or lightly
+# Chosen on the seed articles (pinned by tests/test_cite.py on an invented article of the same shape): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the
 # same articles, 90% of sentences score under 0.45 and the rest cluster at exactly 0.5 --
 # short sentences whose only shared content is a name (远帆科技 alone is three bigrams).

@@ -1,4 +1,4 @@
-"""The cite stage: markers -> verified citations, on hand-made hits from the seed article."""
+"""The cite stage: markers -> verified citations, on hand-made hits from an invented article."""
 from __future__ import annotations
 
 import pytest
@@ -13,23 +13,23 @@ from rag.cite import (
 from rag.records import Chunk, Hit
 from rag.zh import claim_sentences
 
-# Verbatim lines of seeds/000_6d9cd55ab9d6cbba.txt (note its ASCII commas), as one document.
+# An invented article, one line per paragraph (note its ASCII commas), as one document.
 DOC = (
-    "2026年的1月份,国内的AI界发生了几件大事:\n"
-    "1月2日,GPU公司壁仞科技登陆港交所,成为港股国产GPU第一股,并且成为港交所《上市规则》第18C章"
-    "(特专科技)启用以来,募资规模最大的IPO项目;\n"
-    "1月9日,MiniMax(上海稀宇科技)登陆港交所,不仅创下了全球AI公司从创立到上市的最短时间记录,"
-    "而且打破了快手上市创下的科技公司超购记录,而且还是全球第一家市值突破千亿的原生AI公司。\n"
-    "1月14日,中国汽车工业协会发布的《2025城市NOA汽车辅助驾驶研究报告》。报告显示,Momenta城市NOA"
-    "搭载量41.44万辆,占第三方供应商比例约61.06%,处于断崖式领先。\n"
-    "然而,商汤前员工风光无限的同时,被称为AI时代黄埔军校的商汤,自己却被边缘化了。\n"
-    "成立于2014年的商汤,曾经是以图像识别为特征的AI 1.0时代的“四小龙”之首,2021年上市前共完成12轮融资,"
-    "创造当时融资规模之最。\n"
-    "在以大模型为特征的AI2.0时代开启之后,商汤营收就开始负增长,在2018-2025年上半年期间,"
-    "商汤的累计亏损高达560亿元,是同期营业收入的两倍还多。\n"
-    "商汤是国内第一批大模型入局者。\n"
-    "2022年底,OpenAI发布ChatGPT,掀起AI大模型浪潮。而在2023年4月,商汤就推出了自研的"
-    "“日日新(SenseNova)”大模型体系,与百度文心一言和阿里通义千问基本同步。\n"
+    "2025年的3月份,国内的机器人圈接连出了好几件大事:\n"
+    "3月2日,芯片公司北辰科技登陆深交所,成为A股国产NPU第一股,也是科创板第五套标准重新启用以来,"
+    "融资额最高的新股发行;\n"
+    "3月6日,LUMO(上海星图智能)登陆深交所,既刷新了全球机器人企业从成立到上市耗时最短的纪录,"
+    "又打破了白鹭电器上市时创下的制造业公司超额认购纪录,还成为全球首家市值越过八百亿的物流机器人公司。\n"
+    "3月14日,中国物流装备协会发布了《2024仓储机器人应用研究报告》。报告显示,Farsail仓储AMR"
+    "装机量27.38万台,占外部供应商份额约58.24%,遥遥领先同行。\n"
+    "不过,远帆旧部纷纷高光的同时,被视为机器人行业人才摇篮的远帆,自身却渐渐掉队了。\n"
+    "创办于2013年的远帆,一度是以工业机械臂为代表的机器人1.0时代的“三巨头”之首,2020年上市之前累计完成11轮融资,"
+    "创下当时行业融资额之最。\n"
+    "进入以大模型为标志的机器人2.0时代之后,远帆营收便转为负增长,在2017-2024年上半年间,"
+    "远帆的累计亏损多达370亿元,相当于同期总收入的三倍还多。\n"
+    "远帆属于国内最早押注大模型的一批厂商。\n"
+    "2022年秋,海外的Orbit实验室发布Orbit Chat,带起一轮机器人大模型的投资热潮。而在2023年6月,远帆便发布了自研的"
+    "“云帆(SkySail)”大模型家族,与鹿鸣网络的灵犀和青湾集团的青鸾基本同步。\n"
 )
 
 
@@ -38,20 +38,20 @@ def chunk_of(first: str, last: str, chunk_id: int) -> Chunk:
     containing ``last``, with real document offsets."""
     start = DOC.index(first)
     end = DOC.index("\n", DOC.index(last, start))
-    return Chunk("000.txt", chunk_id, DOC[start:end], start, end, title="商汤")
+    return Chunk("000.txt", chunk_id, DOC[start:end], start, end, title="远帆")
 
 
-P_LISTINGS = chunk_of("1月2日", "原生AI公司", 0)  # 壁仞科技 and MiniMax
-P_LOSSES = chunk_of("成立于2014年", "两倍还多", 1)  # 12轮融资 and 560亿元
-P_MOMENTA = chunk_of("1月14日", "断崖式领先", 2)
-P_MODEL = chunk_of("商汤是国内第一批", "基本同步", 3)
+P_LISTINGS = chunk_of("3月2日", "物流机器人公司", 0)  # 北辰科技 and LUMO
+P_LOSSES = chunk_of("创办于2013年", "三倍还多", 1)  # 11轮融资 and 370亿元
+P_FARSAIL = chunk_of("3月14日", "遥遥领先同行", 2)
+P_MODEL = chunk_of("远帆属于国内最早", "基本同步", 3)
 
 
 def hits_of(*chunks: Chunk) -> list[Hit]:
     return [Hit(c, 1.0 - i / 10, i + 1) for i, c in enumerate(chunks)]
 
 
-HITS = hits_of(P_LISTINGS, P_LOSSES, P_MOMENTA, P_MODEL)
+HITS = hits_of(P_LISTINGS, P_LOSSES, P_FARSAIL, P_MODEL)
 
 
 def assert_quotes_document(answer_citations) -> None:
@@ -72,7 +72,7 @@ def test_all_marker_forms_are_parsed():
 
 
 def test_footnotes_parentheses_and_years_are_not_markers():
-    assert parse_markers("见[^1]和(1)以及（2），成立于[2014]年") == []
+    assert parse_markers("见[^1]和(1)以及（2），成立于[2013]年") == []
 
 
 def test_labelled_markers_are_parsed():
@@ -95,35 +95,35 @@ def test_a_copied_placeholder_marker_points_at_no_passage_and_the_claim_is_cited
 # ----------------------------------------------------------------------- sentences
 
 def test_sentences_never_split_inside_numbers():
-    text = "Momenta搭载量41.44万辆,占比约61.06%。股价3.74港元！其次,亏损560亿元；完毕"
+    text = "Farsail装机量27.38万台,占比约58.24%。股价2.86港元！其次,亏损370亿元；完毕"
     pieces = [text[s:e] for s, e in claim_sentences(text)]
-    assert pieces == ["Momenta搭载量41.44万辆,占比约61.06%。", "股价3.74港元！", "其次,亏损560亿元；", "完毕"]
+    assert pieces == ["Farsail装机量27.38万台,占比约58.24%。", "股价2.86港元！", "其次,亏损370亿元；", "完毕"]
 
 
 def test_sentences_split_on_ascii_punctuation_and_newlines_but_keep_list_numbers():
-    text = "It grew 3.74 times. Really?\n1. 第一项\n2. 第二项……结束"
+    text = "It grew 2.86 times. Really?\n1. 第一项\n2. 第二项……结束"
     pieces = [text[s:e] for s, e in claim_sentences(text)]
-    assert pieces == ["It grew 3.74 times.", "Really?", "1. 第一项", "2. 第二项……", "结束"]
+    assert pieces == ["It grew 2.86 times.", "Really?", "1. 第一项", "2. 第二项……", "结束"]
 
 
 # -------------------------------------------------------------------- verification
 
 def test_support_is_high_for_a_copied_claim_and_low_for_another_passage():
-    claim = "MiniMax创下了全球AI公司从创立到上市的最短时间记录"
+    claim = "LUMO刷新了全球机器人企业从成立到上市耗时最短的纪录"
     assert support_score(claim, P_LISTINGS.text) > 0.9
     assert support_score(claim, P_LOSSES.text) < 0.3
 
 
 def test_numbers_are_strict():
-    assert support_score("商汤累计亏损高达560亿元", P_LOSSES.text) == 1.0
-    assert support_score("商汤累计亏损高达650亿元", P_LOSSES.text) == 0.0
-    assert support_score("商汤累计亏损高达560万元", P_LOSSES.text) == 0.0  # unit matters
-    assert support_score("MiniMax于1月19日登陆港交所", P_LISTINGS.text) == 0.0
-    assert support_score("MiniMax于1月9日登陆港交所", P_LISTINGS.text) == 1.0
-    assert support_score("商汤在2023年4月推出日日新大模型", P_MODEL.text) >= DEFAULT_THRESHOLD
-    assert support_score("商汤在2023年5月推出日日新大模型", P_MODEL.text) == 0.0
-    assert support_score("占第三方供应商比例约61.06%", P_MOMENTA.text) == 1.0
-    assert support_score("占第三方供应商比例约61%", P_MOMENTA.text) == 0.0
+    assert support_score("远帆累计亏损多达370亿元", P_LOSSES.text) == 1.0
+    assert support_score("远帆累计亏损多达730亿元", P_LOSSES.text) == 0.0
+    assert support_score("远帆累计亏损多达370万元", P_LOSSES.text) == 0.0  # unit matters
+    assert support_score("LUMO于3月16日登陆深交所", P_LISTINGS.text) == 0.0
+    assert support_score("LUMO于3月6日登陆深交所", P_LISTINGS.text) == 1.0
+    assert support_score("远帆在2023年6月发布云帆大模型", P_MODEL.text) >= DEFAULT_THRESHOLD
+    assert support_score("远帆在2023年7月发布云帆大模型", P_MODEL.text) == 0.0
+    assert support_score("占外部供应商份额约58.24%", P_FARSAIL.text) == 1.0
+    assert support_score("占外部供应商份额约58%", P_FARSAIL.text) == 0.0
 
 
 def test_function_characters_are_dropped_as_words_not_inside_words():
@@ -137,35 +137,35 @@ def test_function_characters_are_dropped_as_words_not_inside_words():
 
 
 def test_full_width_digits_and_thousands_separators_are_normalised():
-    assert support_score("Momenta搭载量４１．４４万辆", P_MOMENTA.text) == 1.0
-    passage = "Momenta systems were installed in 414,400 vehicles."
-    assert support_score("Momenta systems were installed in 414400 vehicles.", passage) == 1.0
-    assert support_score("Momenta systems were installed in 414，400 vehicles.", passage) == 1.0
+    assert support_score("Farsail装机量２７．３８万台", P_FARSAIL.text) == 1.0
+    passage = "Farsail robots were installed in 273,800 warehouses."
+    assert support_score("Farsail robots were installed in 273800 warehouses.", passage) == 1.0
+    assert support_score("Farsail robots were installed in 273，800 warehouses.", passage) == 1.0
 
 
 def test_best_span_gives_document_offsets_of_the_supporting_sentence():
-    start, end, score = best_span("Momenta搭载量41.44万辆,占比约61.06%", P_MOMENTA)
-    assert DOC[start:end] == "报告显示,Momenta城市NOA搭载量41.44万辆,占第三方供应商比例约61.06%,处于断崖式领先。"
+    start, end, score = best_span("Farsail装机量27.38万台,占比约58.24%", P_FARSAIL)
+    assert DOC[start:end] == "报告显示,Farsail仓储AMR装机量27.38万台,占外部供应商份额约58.24%,遥遥领先同行。"
     assert score >= DEFAULT_THRESHOLD
 
 
 # Claims worded the way a small model rewords, with the passage that supports them; each
 # must clear the threshold there and stay below it on the other, same-topic passages.
 REWORDED = [
-    ("壁仞科技是港股国产GPU第一股", P_LISTINGS),
-    ("MiniMax刷新了AI公司从创立到上市用时最短的记录", P_LISTINGS),
-    ("MiniMax是全球首家市值突破千亿的原生AI公司", P_LISTINGS),
-    ("商汤的累计亏损是同期营业收入的两倍还多", P_LOSSES),
-    ("商汤曾经是AI四小龙之首", P_LOSSES),
-    ("商汤推出的日日新大模型与文心一言、通义千问基本同步", P_MODEL),
-    ("Momenta的城市NOA处于断崖式领先", P_MOMENTA),
+    ("北辰科技是A股国产NPU第一股", P_LISTINGS),
+    ("LUMO创下了机器人企业从成立到上市用时最短的记录", P_LISTINGS),
+    ("LUMO是全球首个市值越过八百亿的物流机器人公司", P_LISTINGS),
+    ("远帆的累计亏损超过同期总收入的三倍", P_LOSSES),
+    ("远帆一度是机器人三巨头之首", P_LOSSES),
+    ("远帆发布的云帆大模型与灵犀、青鸾基本同步", P_MODEL),
+    ("Farsail的仓储AMR遥遥领先同行", P_FARSAIL),
 ]
 
 
 @pytest.mark.parametrize("claim,source", REWORDED)
 def test_threshold_separates_realistic_pairs(claim: str, source: Chunk):
     assert support_score(claim, source.text) >= DEFAULT_THRESHOLD
-    for other in (P_LISTINGS, P_LOSSES, P_MOMENTA, P_MODEL):
+    for other in (P_LISTINGS, P_LOSSES, P_FARSAIL, P_MODEL):
         if other is not source:
             assert support_score(claim, other.text) < DEFAULT_THRESHOLD
 
@@ -173,43 +173,43 @@ def test_threshold_separates_realistic_pairs(claim: str, source: Chunk):
 # ---------------------------------------------------------------------------- cite
 
 def test_right_citation_verifies_with_document_offsets():
-    answer = "MiniMax于1月9日登陆港交所，创下了全球AI公司从创立到上市的最短时间记录[1]。"
+    answer = "LUMO于3月6日登陆深交所，刷新了全球机器人企业从成立到上市耗时最短的纪录[1]。"
     result = cite(answer, HITS)
     assert result.text == answer
     assert result.unsupported == [] and not result.auto_cited and result.repointed == []
     [c] = result.citations
     assert (c.n, c.verified, c.chunk) == (1, True, P_LISTINGS)
-    assert c.quote.startswith("1月9日,MiniMax") and c.support > 0.9
+    assert c.quote.startswith("3月6日,LUMO") and c.support > 0.9
     assert_quotes_document(result.citations)
 
 
 def test_wrong_passage_number_is_repointed():
-    answer = "在2018-2025年上半年期间，商汤的累计亏损高达560亿元[1]。"
+    answer = "在2017-2024年上半年间，远帆的累计亏损多达370亿元[1]。"
     result = cite(answer, HITS)
-    assert result.text == "在2018-2025年上半年期间，商汤的累计亏损高达560亿元[2]。"
+    assert result.text == "在2017-2024年上半年间，远帆的累计亏损多达370亿元[2]。"
     assert result.repointed == [(1, 2)]
     [c] = result.citations
     assert (c.n, c.verified, c.chunk) == (2, True, P_LOSSES)
-    assert "560亿元" in c.quote
+    assert "370亿元" in c.quote
     assert_quotes_document(result.citations)
 
 
 def test_fabricated_number_is_unsupported():
-    answer = "商汤的累计亏损高达650亿元[2]。"
+    answer = "远帆的累计亏损多达730亿元[2]。"
     result = cite(answer, HITS)
-    assert result.unsupported == ["商汤的累计亏损高达650亿元。"]
+    assert result.unsupported == ["远帆的累计亏损多达730亿元。"]
     [c] = result.citations
     assert (c.n, c.verified) == (2, False)
-    assert "560亿元" in c.quote  # the user is shown what the passage really says
+    assert "370亿元" in c.quote  # the user is shown what the passage really says
     assert result.text == answer
 
 
 def test_answer_without_markers_is_auto_cited():
-    answer = "MiniMax于1月9日登陆港交所。Momenta城市NOA搭载量41.44万辆，占第三方供应商比例约61.06%。"
+    answer = "LUMO于3月6日登陆深交所。Farsail仓储AMR装机量27.38万台，占外部供应商份额约58.24%。"
     result = cite(answer, HITS)
     assert result.auto_cited
     assert result.text == (
-        "MiniMax于1月9日登陆港交所[1]。Momenta城市NOA搭载量41.44万辆，占第三方供应商比例约61.06%[3]。"
+        "LUMO于3月6日登陆深交所[1]。Farsail仓储AMR装机量27.38万台，占外部供应商份额约58.24%[3]。"
     )
     assert [(c.n, c.verified) for c in result.citations] == [(1, True), (3, True)]
     assert result.unsupported == []
@@ -217,26 +217,26 @@ def test_answer_without_markers_is_auto_cited():
 
 
 def test_out_of_range_markers_are_dropped():
-    answer = "商汤上市前共完成12轮融资[2][7]。MiniMax登陆港交所[0]，创下最短上市时间记录[9]。"
+    answer = "远帆上市之前累计完成11轮融资[2][7]。LUMO登陆深交所[0]，刷新最短上市耗时纪录[9]。"
     result = cite(answer, HITS)
     # [7] goes; the claims left without a marker get the passage that supports them.
-    assert result.text == "商汤上市前共完成12轮融资[2]。MiniMax登陆港交所，创下最短上市时间记录[1]。"
+    assert result.text == "远帆上市之前累计完成11轮融资[2]。LUMO登陆深交所，刷新最短上市耗时纪录[1]。"
     assert [c.n for c in result.citations] == [1, 2]
     assert not result.auto_cited
 
 
 def test_markers_are_normalised():
-    answer = "商汤上市前共完成12轮融资【2】。商汤累计亏损560亿元，Momenta搭载量41.44万辆[2，3]。"
+    answer = "远帆上市之前累计完成11轮融资【2】。远帆累计亏损370亿元，Farsail装机量27.38万台[2，3]。"
     result = cite(answer, HITS)
-    assert result.text == "商汤上市前共完成12轮融资[2]。商汤累计亏损560亿元，Momenta搭载量41.44万辆[2][3]。"
+    assert result.text == "远帆上市之前累计完成11轮融资[2]。远帆累计亏损370亿元，Farsail装机量27.38万台[2][3]。"
     # Neither passage holds both numbers; together they do, so both citations verify.
     assert [(c.n, c.verified) for c in result.citations] == [(2, True), (3, True)]
     assert result.unsupported == []
 
 
 @pytest.mark.parametrize("answer", [
-    "商汤上市前共完成12轮融资。[2]\n壁仞科技是港股国产GPU第一股。[1]",
-    "商汤上市前共完成12轮融资\n[2]\n壁仞科技是港股国产GPU第一股\n[1]",
+    "远帆上市之前累计完成11轮融资。[2]\n北辰科技是A股国产NPU第一股。[1]",
+    "远帆上市之前累计完成11轮融资\n[2]\n北辰科技是A股国产NPU第一股\n[1]",
 ])
 def test_marker_after_the_full_stop_or_on_the_next_line_belongs_to_the_sentence_before(answer):
     result = cite(answer, HITS)
@@ -246,31 +246,31 @@ def test_marker_after_the_full_stop_or_on_the_next_line_belongs_to_the_sentence_
 
 
 def test_one_citation_per_passage():
-    answer = "商汤上市前共完成12轮融资[2]。商汤累计亏损高达560亿元[2]。"
+    answer = "远帆上市之前累计完成11轮融资[2]。远帆累计亏损多达370亿元[2]。"
     result = cite(answer, HITS)
     [c] = result.citations
     assert c.n == 2 and c.verified
-    assert c.quote == "在以大模型为特征的AI2.0时代开启之后,商汤营收就开始负增长,在2018-2025年上半年期间,商汤的累计亏损高达560亿元,是同期营业收入的两倍还多。"
+    assert c.quote == "进入以大模型为标志的机器人2.0时代之后,远帆营收便转为负增长,在2017-2024年上半年间,远帆的累计亏损多达370亿元,相当于同期总收入的三倍还多。"
 
 
 def test_unmarked_claims_in_a_marked_answer():
-    answer = "商汤上市前共完成12轮融资[2]。壁仞科技是港股国产GPU第一股。商汤2024年营收增长了80%。"
+    answer = "远帆上市之前累计完成11轮融资[2]。北辰科技是A股国产NPU第一股。远帆2024年营收增长了47%。"
     result = cite(answer, HITS)
-    assert result.text == "商汤上市前共完成12轮融资[2]。壁仞科技是港股国产GPU第一股[1]。商汤2024年营收增长了80%。"
-    assert result.unsupported == ["商汤2024年营收增长了80%。"]
+    assert result.text == "远帆上市之前累计完成11轮融资[2]。北辰科技是A股国产NPU第一股[1]。远帆2024年营收增长了47%。"
+    assert result.unsupported == ["远帆2024年营收增长了47%。"]
     assert not result.auto_cited
 
 
 def test_english_answer_about_an_english_passage():
     passage = Chunk(
-        "minimax.md", 0,
-        "MiniMax listed in Hong Kong on January 9. It set a record for the shortest time from "
-        "founding to IPO of any AI company. Its market value passed 100 billion.",
-        100, 253,
+        "lumo.md", 0,
+        "LUMO listed in Shenzhen on March 6. It set a record for the shortest time from "
+        "founding to IPO of any robotics company. Its market value passed 80 billion.",
+        100, 255,
     )
     answer = (
-        "MiniMax set the record for the shortest time from founding to listing of any AI company [1]. "
-        "Its market value passed 200 billion [1]."
+        "LUMO set the record for the shortest time from founding to listing of any robotics company [1]. "
+        "Its market value passed 90 billion [1]."
     )
     result = cite(answer, hits_of(passage))
     [c] = result.citations
@@ -278,7 +278,7 @@ def test_english_answer_about_an_english_passage():
     # "listing" is only in the first sentence, so the span is the pair of sentences.
     assert c.quote == passage.text[: passage.text.index(" Its")]
     assert (c.start, c.end) == (100, 100 + len(c.quote))
-    assert result.unsupported == ["Its market value passed 200 billion."]
+    assert result.unsupported == ["Its market value passed 90 billion."]
 
 
 MUSEUM = Chunk("museum.txt", 0, "The Tarrow Museum opened in 1931 in a former wool mill.", 0, 55)
@@ -302,7 +302,7 @@ def test_markers_on_passages_that_vouch_for_a_claim_together_are_kept():
 
 @pytest.mark.parametrize("answer", [
     "根据现有资料无法回答该问题。",
-    "资料中没有提到商汤2024年的营收。",
+    "资料中没有提到远帆2024年的营收。",
     "The documents do not contain this information.",
     "Its 2024 revenue is not mentioned in the passages.",
 ])
@@ -314,24 +314,24 @@ def test_refusals_are_never_unsupported(answer: str):
 
 
 def test_refusal_beside_a_cited_claim():
-    answer = "商汤上市前共完成12轮融资[2]。资料中没有提到商汤2024年的营收。"
+    answer = "远帆上市之前累计完成11轮融资[2]。资料中没有提到远帆2024年的营收。"
     result = cite(answer, HITS)
     assert result.unsupported == []
     assert [c.n for c in result.citations] == [2]
 
 
 def test_no_hits_drops_markers_and_flags_claims():
-    result = cite("商汤累计亏损高达560亿元[1]。", [])
-    assert result.text == "商汤累计亏损高达560亿元。"
+    result = cite("远帆累计亏损多达370亿元[1]。", [])
+    assert result.text == "远帆累计亏损多达370亿元。"
     assert result.citations == []
-    assert result.unsupported == ["商汤累计亏损高达560亿元。"]
+    assert result.unsupported == ["远帆累计亏损多达370亿元。"]
 
 
 def test_list_answer_with_lead_in_and_framing():
     answer = (
-        "根据提供的资料，商汤主要有以下问题：\n"
-        "- 商汤的累计亏损高达560亿元[2]\n"
-        "- 资料显示商汤2021年上市前共完成12轮融资[2]\n"
+        "根据提供的资料，远帆主要有以下问题：\n"
+        "- 远帆的累计亏损多达370亿元[2]\n"
+        "- 资料显示远帆2020年上市之前累计完成11轮融资[2]\n"
         "希望对你有帮助！"
     )
     result = cite(answer, HITS)
@@ -341,9 +341,9 @@ def test_list_answer_with_lead_in_and_framing():
 
 
 def test_each_marker_in_a_sentence_is_checked_against_its_own_clause():
-    answer = "商汤累计亏损560亿元[2]，而MiniMax于1月9日登陆港交所[1]，Momenta搭载量41.44万辆[2]。"
+    answer = "远帆累计亏损370亿元[2]，而LUMO于3月6日登陆深交所[1]，Farsail装机量27.38万台[2]。"
     result = cite(answer, HITS)
-    assert result.text == "商汤累计亏损560亿元[2]，而MiniMax于1月9日登陆港交所[1]，Momenta搭载量41.44万辆[3]。"
+    assert result.text == "远帆累计亏损370亿元[2]，而LUMO于3月6日登陆深交所[1]，Farsail装机量27.38万台[3]。"
     assert result.repointed == [(2, 3)]
     assert [(c.n, c.verified) for c in result.citations] == [(1, True), (2, True), (3, True)]
     assert_quotes_document(result.citations)
@@ -352,24 +352,24 @@ def test_each_marker_in_a_sentence_is_checked_against_its_own_clause():
 def test_unstated_year_dropped_from_a_stated_date():
     from rag.cite import drop_unstated_years
 
-    passage = "1月9日,MiniMax(上海稀宇科技)登陆港交所。2023年4月,商汤推出日日新。"
-    assert drop_unstated_years("MiniMax于2021年1月9日登陆港交所[1]。", [passage]) == "MiniMax于1月9日登陆港交所[1]。"
+    passage = "3月6日,LUMO(上海星图智能)登陆深交所。2023年6月,远帆推出云帆。"
+    assert drop_unstated_years("LUMO于2021年3月6日登陆深交所[1]。", [passage]) == "LUMO于3月6日登陆深交所[1]。"
     # a year the passage does state with that month stays
-    assert drop_unstated_years("商汤于2023年4月推出日日新[1]。", [passage]) == "商汤于2023年4月推出日日新[1]。"
-    assert drop_unstated_years("成立于2014年。", [passage]) == "成立于2014年。"  # not a date with month
-    # a month written 01 is the same month; a spaced date in the answer is a date too
-    assert drop_unstated_years("商汤于2023年04月推出日日新[1]。", [passage]) == "商汤于2023年04月推出日日新[1]。"
-    assert drop_unstated_years("于2021 年 1 月 9 日登陆", [passage]) == "于1 月 9 日登陆"
+    assert drop_unstated_years("远帆于2023年6月推出云帆[1]。", [passage]) == "远帆于2023年6月推出云帆[1]。"
+    assert drop_unstated_years("创办于2013年。", [passage]) == "创办于2013年。"  # not a date with month
+    # a month written 06 is the same month; a spaced date in the answer is a date too
+    assert drop_unstated_years("远帆于2023年06月推出云帆[1]。", [passage]) == "远帆于2023年06月推出云帆[1]。"
+    assert drop_unstated_years("于2021 年 3 月 6 日登陆", [passage]) == "于3 月 6 日登陆"
 
 
 def test_bare_answers_are_verified_and_repointed():
-    """The prompt asks for the fact first; a bare '41.44万辆[1]' or '王泽楷[2]' is an answer."""
-    a = Chunk("d", 0, "报告显示,Momenta城市NOA搭载量41.44万辆,占比约61.06%。", 0, 35)
-    b = Chunk("d", 1, "公司联合创始人王泽楷现任公司产品负责人。", 35, 56)
+    """The prompt asks for the fact first; a bare '27.38万台[1]' or '林晓舟[2]' is an answer."""
+    a = Chunk("d", 0, "报告显示,Farsail仓储AMR装机量27.38万台,占比约58.24%。", 0, 38)
+    b = Chunk("d", 1, "林晓舟是这家公司的联合创办人,目前主管产品线。", 38, 61)
     hits = [Hit(a, 1.0, 1), Hit(b, 0.5, 2)]
-    for answer, n in (("41.44万辆[1]", 1), ("8.1%[1]", None), ("王泽楷[1]", 2), ("王泽楷[2]", 2)):
+    for answer, n in (("27.38万台[1]", 1), ("7.3%[1]", None), ("林晓舟[1]", 2), ("林晓舟[2]", 2)):
         out = cite(answer, hits)
-        if n is None:  # 8.1% is in neither passage
+        if n is None:  # 7.3% is in neither passage
             assert not any(c.verified for c in out.citations)
             continue
         assert [c.n for c in out.citations if c.verified] == [n], (answer, out)
@@ -398,11 +398,11 @@ def test_kilograms_and_kilometres_are_units_not_thousands():
 def test_counted_numbers_must_count_the_same_thing():
     from rag.cite import support_score
 
-    # "10月" does not vouch for "10名员工"; 名/人 count people alike; the bare figure stays fine.
-    assert support_score("商汤10月份裁掉了10名员工", "商汤科技10月份开始新一轮裁员") == 0.0
+    # "7月" does not vouch for "7名员工"; 名/人 count people alike; the bare figure stays fine.
+    assert support_score("远帆7月份裁掉了7名员工", "远帆科技7月份开始新一轮裁员") == 0.0
     assert support_score("裁掉了10人", "裁掉了10名员工") == 1.0
-    assert support_score("服务了超过4万家企业", "服务了超过4万家企业") == 1.0
-    assert support_score("超过4万", "服务了超过4万家企业") == 1.0
+    assert support_score("接入了超过6万家门店", "接入了超过6万家门店") == 1.0
+    assert support_score("超过6万", "接入了超过6万家门店") == 1.0
 
 
 def test_a_count_in_chinese_characters_vouches_for_the_same_count_in_digits():
