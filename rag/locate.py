@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, EN_NUMBER, en_number, fold_each, without_full_stop
+from .zh import CJK_CHAR, EN_NUMBER, NAME_DOTS, en_number, fold_each, without_full_stop
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -89,17 +89,14 @@ def _bridge(target: str, folded: str, a: int, b: int) -> tuple[int, int]:
             b = at + 2
     # A transliterated name the model spelled differently on one side of its dot (傑里·威斯特
     # for 傑瑞·威斯特): the document's whole name, not half of it after the dot.
-    if before and folded[a:a + 1] in _NAME_DOTS:
+    if before and folded[a:a + 1] in NAME_DOTS:
         while a > 0 and t0 > 0 and CJK_CHAR.match(folded[a - 1]):
             a, t0 = a - 1, t0 - 1
-    if after and folded[b - 1:b] in _NAME_DOTS:
+    if after and folded[b - 1:b] in NAME_DOTS:
         n = len(after)
         while b < len(folded) and n > 0 and CJK_CHAR.match(folded[b]):
             b, n = b + 1, n - 1
     return a, b
-
-
-_NAME_DOTS = "·・‧•"
 
 
 def _latin(ch: str) -> bool:

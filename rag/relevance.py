@@ -26,7 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CJK, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, fold, sentence_end, stem_en,
+from .zh import (CJK, NAME_DOTS, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, claim_sentences, fold, sentence_end, stem_en,
                  to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -164,7 +164,7 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
     return windows
 
 
-_DOTTED = re.compile(rf"[{CJK}](?:[·・•‧][{CJK}]+)*[·・•‧]([{CJK}]{{2}})")
+_DOTTED = re.compile(rf"[{CJK}](?:[{NAME_DOTS}][{CJK}]+)*[{NAME_DOTS}]([{CJK}]{{2}})")
 
 
 def missing_terms(question: str, cited_texts: list[str], lang: Lang,
@@ -295,7 +295,8 @@ def echoes_question(question: str, answer: str) -> bool:
     if _MARKERS_AS_WORDS.search(answer):
         return True
     question, text = fold(without_note(question)), fold(strip_markers(answer))
-    if _NAMES_ITSELF.match(re.split(r"[。！？!?]", text)[0].strip(" .")):
+    first = next(iter(claim_sentences(text)), None)
+    if first and _NAMES_ITSELF.match(text[first[0]:first[1]].rstrip("。！？!?. ")):
         return True
     said = _NOT_WORD.sub("", text)
     if said.isascii() and not _EN_YES_NO.match(question):

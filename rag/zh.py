@@ -26,6 +26,7 @@ Script = Literal["hans", "hant"]
 # nor the rarer extensions outside the Basic Multilingual Plane.
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_CHAR = re.compile(f"[{CJK}]")
+NAME_DOTS = "·・‧•"  # the dots inside a transliterated name: 韦斯·昂塞尔德, 傑瑞‧威斯特
 
 # Wider than CJK, for estimating the tokens of a text for a model without a local
 # tokenizer (about one token a character): also the CJK radicals, punctuation, kana and
