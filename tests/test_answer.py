@@ -106,17 +106,17 @@ def test_a_followup_finds_passages_with_the_previous_question_but_the_model_is_a
 
 
 def test_rewrite_rules():
-    h = [{"role": "user", "content": "MiniMax是哪一天上市的？"}]
-    assert is_followup("它的CTO是谁？") and is_followup("那Momenta呢？") and is_followup("第二个呢")
-    assert not is_followup("VAST服务了多少专业建模师？")
-    assert rewrite("VAST服务了多少专业建模师？", h) == "VAST服务了多少专业建模师？"
-    assert "MiniMax" in rewrite("它的CTO是谁？", h)
+    h = [{"role": "user", "content": "TerraPix是哪一天上市的？"}]
+    assert is_followup("它的CTO是谁？") and is_followup("那Lumora呢？") and is_followup("第二个呢")
+    assert not is_followup("ORVA服务了多少注册设计师？")
+    assert rewrite("ORVA服务了多少注册设计师？", h) == "ORVA服务了多少注册设计师？"
+    assert "TerraPix" in rewrite("它的CTO是谁？", h)
     chained = rewrite("那创始人呢？", [{"role": "user", "content": rewrite("它的CTO是谁？", h)}])
     assert chained.count("接上文") == 1
     # "那X呢？" about another company: the previous question, asked of X.
-    founder = [{"role": "user", "content": "MiniMax的创始人是谁？"}]
-    assert rewrite("那Momenta呢？", founder) == "Momenta的创始人是谁？"
-    assert rewrite("壁仞科技呢", h) == "壁仞科技是哪一天上市的？"
+    founder = [{"role": "user", "content": "TerraPix的创始人是谁？"}]
+    assert rewrite("那Lumora呢？", founder) == "Lumora的创始人是谁？"
+    assert rewrite("蓝岬科技呢", h) == "蓝岬科技是哪一天上市的？"
     assert "接上文" in rewrite("那创始人呢？", founder)  # an attribute, not a new subject
     assert "接上文" in rewrite("那第二个呢？", founder)
 
@@ -129,15 +129,15 @@ def test_questions_without_content_are_refused_clearly(bad):
 
 def test_question_hygiene():
     notes = []
-    q = sanitize_question("商汤\x00是\t什么" + "长" * 20000, warn=notes.append)
+    q = sanitize_question("澄川\x00是\t什么" + "长" * 20000, warn=notes.append)
     assert "\x00" not in q and len(q) == 1000 and notes
-    assert sanitize_question("MiniMax 🚀 上市了吗") == "MiniMax 🚀 上市了吗"
+    assert sanitize_question("TerraPix 🚀 上市了吗") == "TerraPix 🚀 上市了吗"
 
 
 def test_language_detection():
-    assert question_language("MiniMax是哪一天登陆港交所的？") == "zh"
-    assert question_language("When did MiniMax list in Hong Kong?") == "en"
-    assert question_language("Who founded 壁仞科技?") == "en"
+    assert question_language("TerraPix是哪一天登陆纽交所的？") == "zh"
+    assert question_language("When did TerraPix list in New York?") == "en"
+    assert question_language("Who founded 蓝岬科技?") == "en"
 
 
 def test_instructions_and_examples_are_written_in_the_script_of_the_question(tmp_path, fake_embedder):
@@ -229,7 +229,7 @@ def test_fixed_prefix_identical_across_questions(tmp_path, seeds_dir, fake_embed
 def test_is_refusal():
     assert is_refusal("根据现有资料无法回答该问题。")
     assert is_refusal("The documents do not contain the answer to this question.")
-    assert not is_refusal("MiniMax于1月9日登陆港交所[1]。")
+    assert not is_refusal("TerraPix于3月12日登陆纽交所[1]。")
 
 
 def _three_docs(tmp_path, bridge: str = "# 江桥\n\n江桥于2001年竣工，全长3.2公里，是当地最长的桥梁。\n"):

@@ -58,7 +58,7 @@ def test_ask_builds_missing_index_from_seeds(tmp_path, seeds_dir, fakes, monkeyp
 
 def test_errors_are_one_line_with_exit_codes(tmp_path, fakes, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no seeds, no index
-    r = CliRunner().invoke(cli, ["search", "商汤", "--index", str(tmp_path / "none")])
+    r = CliRunner().invoke(cli, ["search", "澄川", "--index", str(tmp_path / "none")])
     assert r.exit_code == 1 and "rag index" in r.output and "Traceback" not in r.output
     r = CliRunner().invoke(cli, ["search", "   "])
     assert r.exit_code == 2 and "empty" in r.output

@@ -184,13 +184,13 @@ def test_ingest_bench_section_from_measured_variants(tmp_path, monkeypatch):
 # ---------------------------------------------------------------- the real bundled model
 
 SENTENCES = [
-    "商汤科技2018年至2025年上半年累计亏损约560亿元。",
-    "MiniMax于1月9日在香港联交所挂牌上市。",
-    "VAST的工具已经服务了全球近500万专业建模师。",
-    "Momenta was founded by Cao Xudong in 2016.",
+    "澄川数据2019年至2024年上半年累计亏损约370亿元。",
+    "TerraPix于3月12日在纽约证券交易所挂牌上市。",
+    "Corvin的平台已经服务了全球近300万注册设计师。",
+    "Lumora was founded by Mara Lindqvist in 2017.",
     "The quick brown fox jumps over the lazy dog.",
     "短句",
-    "很长的文档：" + "商汤科技2018年至2025年上半年累计亏损约560亿元。" * 60,  # cut at 512 tokens, as torch does
+    "很长的文档：" + "澄川数据2019年至2024年上半年累计亏损约370亿元。" * 60,  # cut at 512 tokens, as torch does
 ]
 
 
@@ -253,8 +253,8 @@ def test_int8_vectors_agree_with_torch(int8, fp32):
 @pytest.mark.integration
 def test_int8_query_finds_its_passage(int8):
     passages = SENTENCES[:4]  # the four facts; the questions below ask for them in this order
-    for i, q in enumerate(["商汤累计亏损了多少钱？", "MiniMax是哪天上市的？", "VAST服务了多少建模师？",
-                           "Who founded Momenta?"]):
+    for i, q in enumerate(["澄川数据累计亏损了多少钱？", "TerraPix是哪天上市的？", "Corvin服务了多少设计师？",
+                           "Who founded Lumora?"]):
         scores = int8.embed_passages(passages) @ int8.embed_queries([q])[0]
         assert int(np.argmax(scores)) == i, (q, scores)
 

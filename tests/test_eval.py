@@ -22,21 +22,21 @@ from rag.store import open_index
 from conftest import FakeGenerator
 
 DOCS = {
-    "vast.txt": "VAST是一家AI 3D生成公司。VAST工具已经服务了全球近500万专业建模师和超过4万家企业。",
-    "minimax.txt": "MiniMax由闫俊杰在2021年创立。MiniMax于1月9日登陆港交所。",
-    "sense.txt": "商汤的累计亏损高达560亿元。商汤在国内全栈AI云服务市场的份额为8.1%。",
+    "corvin.txt": "Corvin是一家AI 3D设计公司。Corvin平台已经服务了全球近300万注册设计师和超过6万家企业。",
+    "terrapix.txt": "TerraPix由林嘉禾在2019年创立。TerraPix于3月12日登陆纽交所。",
+    "chengchuan.txt": "澄川数据的累计亏损高达370亿元。澄川数据在国内工业AI质检市场的份额为6.4%。",
 }
 QUESTIONS = [
-    {"id": "a1", "question": "VAST服务了多少专业建模师？", "answers": ["500万"], "evidence": ["服务了全球近500万专业建模师"],
+    {"id": "a1", "question": "Corvin服务了多少注册设计师？", "answers": ["300万"], "evidence": ["服务了全球近300万注册设计师"],
      "type": "number", "split": "dev"},
-    {"id": "a2", "question": "MiniMax是谁创立的？", "answers": ["闫俊杰"], "evidence": ["MiniMax由闫俊杰在2021年创立"],
+    {"id": "a2", "question": "TerraPix是谁创立的？", "answers": ["林嘉禾"], "evidence": ["TerraPix由林嘉禾在2019年创立"],
      "type": "person", "split": "test"},
-    {"id": "a3", "question": "商汤累计亏损多少？", "answers": ["560亿"], "evidence": ["累计亏损高达560亿元"],
+    {"id": "a3", "question": "澄川数据累计亏损多少？", "answers": ["370亿"], "evidence": ["累计亏损高达370亿元"],
      "type": "number", "split": "dev"},
-    {"id": "a4", "question": "VAST服务了多少专业建模师和多少家企业？", "answers": ["500万", "4万"],
-     "evidence": ["服务了全球近500万专业建模师和超过4万家企业"], "answer_parts": [["500万"], ["4万家", "4万"]],
+    {"id": "a4", "question": "Corvin服务了多少注册设计师和多少家企业？", "answers": ["300万", "6万"],
+     "evidence": ["服务了全球近300万注册设计师和超过6万家企业"], "answer_parts": [["300万"], ["6万家", "6万"]],
      "type": "multi_part", "split": "dev"},
-    {"id": "u1", "question": "<b>商汤</b>2030年的营收是多少？", "answers": [], "evidence": [], "answerable": False,
+    {"id": "u1", "question": "<b>澄川数据</b>2030年的营收是多少？", "answers": [], "evidence": [], "answerable": False,
      "type": "unanswerable", "split": "test"},
 ]
 
@@ -102,7 +102,7 @@ def _rows(out: Path) -> list[dict]:
 # ---------------------------------------------------------------------------- metrics
 
 def _q(**kw) -> M.Question:
-    base = {"id": "x", "question": "?", "answers": ["500万"], "evidence": ["服务了全球近500万专业建模师"]}
+    base = {"id": "x", "question": "?", "answers": ["300万"], "evidence": ["服务了全球近300万注册设计师"]}
     return M.Question(**{**base, **kw})
 
 
@@ -111,23 +111,23 @@ def _hit(text: str, source: str = "d.txt") -> dict:
 
 
 def test_normalize_folds_width_case_and_space():
-    assert M.normalize("ＭｉｎｉＭａｘ 41.44 万") == "minimax41.44万"
-    assert M.contains_any("共计41.44 万辆", ["41.44万"])
+    assert M.normalize("ＴｅｒｒａＰｉｘ 27.38 万") == "terrapix27.38万"
+    assert M.contains_any("共计27.38 万辆", ["27.38万"])
 
 
 def test_answer_correct_any_answer_and_all_parts():
-    assert M.answer_correct("服务了近500万[1]名建模师", ["500万"])
-    assert not M.answer_correct("服务了很多建模师", ["500万"])
-    parts = [["500万", "五百万"], ["4万家", "4万"]]
-    assert M.answer_correct("近五百万建模师和4万家企业。", [], parts)
-    assert not M.answer_correct("近五百万建模师。", ["500万", "4万"], parts)  # one part missing
+    assert M.answer_correct("服务了近300万[1]名设计师", ["300万"])
+    assert not M.answer_correct("服务了很多设计师", ["300万"])
+    parts = [["300万", "三百万"], ["6万家", "6万"]]
+    assert M.answer_correct("近三百万设计师和6万家企业。", [], parts)
+    assert not M.answer_correct("近三百万设计师。", ["300万", "6万"], parts)  # one part missing
     # citation markers never split an answer
-    assert M.answer_correct("搭载量41.44万[2]辆", ["41.44万辆"])
+    assert M.answer_correct("搭载量27.38万[2]辆", ["27.38万辆"])
 
 
 def test_retrieval_hit_miss_rank_and_mrr():
     q = _q()
-    ranking = [_hit("无关"), _hit("VAST工具已经服务了全球近500万专业建模师"), _hit("其他")]
+    ranking = [_hit("无关"), _hit("Corvin平台已经服务了全球近300万注册设计师"), _hit("其他")]
     assert M.first_relevant_rank(ranking, q) == 2
     assert M.first_relevant_rank([_hit("无关")], q) is None
     assert not M.hit_at(2, 1) and M.hit_at(2, 5)
@@ -161,10 +161,10 @@ def _answer_row(answer: str | None, refused: bool = False, cites: list[dict] | N
 
 
 def test_score_hit_refusal_and_wrong_citation():
-    good = {"source": "d.txt", "text": "VAST工具已经服务了全球近500万专业建模师", "verified": True}
-    wrong = {"source": "e.txt", "text": "商汤的累计亏损高达560亿元", "verified": False}
+    good = {"source": "d.txt", "text": "Corvin平台已经服务了全球近300万注册设计师", "verified": True}
+    wrong = {"source": "e.txt", "text": "澄川数据的累计亏损高达370亿元", "verified": False}
     q = _q()
-    hit = M.score(q, _answer_row("近500万[1]", cites=[good, wrong], retrieved=[good]))
+    hit = M.score(q, _answer_row("近300万[1]", cites=[good, wrong], retrieved=[good]))
     assert hit.rank == 1 and hit.correct and hit.passed
     assert (hit.n_citations, hit.n_relevant_citations, hit.n_verified) == (2, 1, 1)
     miss = M.score(q, _answer_row("不知道", retrieved=[wrong]))
@@ -187,7 +187,7 @@ def test_score_hit_refusal_and_wrong_citation():
 
 
 def test_retrieval_only_rows_have_no_answer_metrics():
-    o = M.score(_q(), {"answer": None, "retrieved": [_hit("近500万专业建模师"), _hit("VAST工具已经服务了全球近500万专业建模师")],
+    o = M.score(_q(), {"answer": None, "retrieved": [_hit("近300万注册设计师"), _hit("Corvin平台已经服务了全球近300万注册设计师")],
                        "timings": {"retrieve_ms": 3.0}})
     assert o.rank == 2 and not o.generated and o.passed is True
     m = M.aggregate([o])
@@ -301,7 +301,7 @@ def test_full_run_writes_results_summary_and_report(tmp_path, qfile, index_dir, 
     assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["n_done"] == 5
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page
-    assert "&lt;b&gt;商汤&lt;/b&gt;" in page and "<b>商汤</b>" not in page  # escaped
+    assert "&lt;b&gt;澄川数据&lt;/b&gt;" in page and "<b>澄川数据</b>" not in page  # escaped
     assert "| hit@1 |" in format_tables(summary)
 
 
@@ -310,15 +310,15 @@ def test_second_readings_are_counted_and_replayed_in_order(tmp_path, qfile, inde
 
     def script(messages):  # finds no answer in the top passage alone, answers from all
         user = messages[-1]["content"]
-        if "问题：MiniMax是谁创立的" not in user:
+        if "问题：TerraPix是谁创立的" not in user:
             return FakeGenerator._default(messages)
         alone = len(re.findall(r"^\[\d+\]", user, re.M)) == 1
-        return "根据现有资料无法回答该问题。" if alone else "MiniMax由闫俊杰创立[1]。"
+        return "根据现有资料无法回答该问题。" if alone else "TerraPix由林嘉禾创立[1]。"
 
     fakes.generator = FakeGenerator(script)
     first = run_eval(qfile, index_dir, tmp_path / "a", config=Config(), **fakes.kw())
     row = next(r for r in _rows(tmp_path / "a") if r["id"] == "a2")
-    assert row["attempts"] == ["根据现有资料无法回答该问题。", "MiniMax由闫俊杰创立[1]。"] and not row["refused"]
+    assert row["attempts"] == ["根据现有资料无法回答该问题。", "TerraPix由林嘉禾创立[1]。"] and not row["refused"]
     looked = [r for r in _rows(tmp_path / "a") if r["attempts"]]
     counted = {"asked": len(looked), "kept": sum(not r["refused"] for r in looked)}
     assert first["second_looks"] == counted and counted["kept"] >= 1
@@ -389,7 +389,7 @@ def test_resume_after_interruption(tmp_path, qfile, index_dir, fakes):
     assert _asked(fakes.generator.calls) == ["a1", "a2"] and len(_rows(out)) == 2
     # a run killed mid-write leaves half a line behind
     with open(out / RESULTS, "a", encoding="utf-8") as f:
-        f.write('{"id": "a3", "question": "商汤')
+        f.write('{"id": "a3", "question": "澄川')
     summary = run_eval(qfile, index_dir, out, config=Config(), **fakes.kw())
     assert _asked(fakes.generator.calls) == [q["id"] for q in QUESTIONS]  # only the other three ran
     assert [r["id"] for r in _rows(out)] == [q["id"] for q in QUESTIONS]

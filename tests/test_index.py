@@ -27,7 +27,7 @@ def test_incremental_add_change_remove(tmp_path, seeds_dir, fake_embedder, built
     assert (r.added, r.updated, r.removed, r.n_embedded) == ([], [], [], 0)
     assert len(r.unchanged) == 2
 
-    (seeds_dir / "new.md").write_text("# 新文档\n曦望Sunrise是商汤分拆的芯片公司。", encoding="utf-8")
+    (seeds_dir / "new.md").write_text("# 新文档\n蓝岬Bluecape是澄川数据分拆的芯片公司。", encoding="utf-8")
     with open(seeds_dir / "002_87ba7b168308daf7.txt", "a", encoding="utf-8") as f:
         f.write("\n补充一句新的内容。\n")
     (seeds_dir / "000_6d9cd55ab9d6cbba.txt").unlink()
@@ -137,7 +137,7 @@ def test_one_writer_at_a_time(built, seeds_dir, fake_embedder):
 def test_duplicates_and_bad_files_skipped(tmp_path, fake_embedder):
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a.txt").write_text("商汤科技成立于2014年。", encoding="utf-8")
+    (docs / "a.txt").write_text("澄川数据成立于2016年。", encoding="utf-8")
     shutil.copy(docs / "a.txt", docs / "b.txt")
     (docs / "empty.txt").write_text("")
     (docs / "x.doc").write_text("?")  # legacy Word: not read (.docx is)

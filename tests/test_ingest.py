@@ -44,20 +44,20 @@ def test_sentences_not_cut_when_they_fit(seeds_dir):
 
 
 def test_sentence_spans_keep_decimals():
-    text = "商汤的份额为8.1%。预计算力3.74百亿亿次! Next one. Done"
+    text = "澄川的份额为6.4%。预计算力2.85百亿亿次! Next one. Done"
     spans = [text[a:b] for a, b in sentence_spans(text)]
-    assert spans == ["商汤的份额为8.1%。", "预计算力3.74百亿亿次!", "Next one.", "Done"]
+    assert spans == ["澄川的份额为6.4%。", "预计算力2.85百亿亿次!", "Next one.", "Done"]
 
 
 def test_long_sentence_cut_at_clauses_not_inside_numbers():
-    text = "，".join(["营收为41.44万辆"] * 40) + "。"
+    text = "，".join(["营收为27.38万辆"] * 40) + "。"
     from rag.records import Document
 
     chunks = chunk_document(Document("d", "d", text), 100, 0)
     assert len(chunks) > 1
     for c in chunks:
         assert len(c.text) <= 100
-        assert not c.text.startswith((".", "44", "4万")), c.text[:10]
+        assert not c.text.startswith((".", "38", "8万")), c.text[:10]
 
 
 def test_front_matter_and_iframe(seeds_dir):
@@ -97,7 +97,7 @@ def test_cleaner_keeps_real_finance_content(tmp_path):
 
 
 def test_encodings(tmp_path):
-    text = "商汤科技成立于2014年。"
+    text = "澄川数据成立于2016年。"
     cases = {"gbk.txt": text.encode("gbk"), "gb18030.txt": text.encode("gb18030"),
              "bom.txt": codecs.BOM_UTF8 + text.encode(), "u16.txt": text.encode("utf-16"),
              "plain.txt": text.encode()}

@@ -48,7 +48,7 @@ def _writer(tmp_path: Path) -> Path:
 def _docs(folder: Path, n: int, tag: str) -> None:
     folder.mkdir(exist_ok=True)
     for i in range(n):
-        (folder / f"d{i:03d}.txt").write_text(f"第{i}篇{tag}文档。商汤科技的第{i}条新闻，内容编号{i}。" * 5,
+        (folder / f"d{i:03d}.txt").write_text(f"第{i}篇{tag}文档。澄川数据的第{i}条新闻，内容编号{i}。" * 5,
                                               encoding="utf-8")
 
 
@@ -342,7 +342,7 @@ def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_pat
 
     docs = tmp_path / "docs"
     (docs / "locked").mkdir(parents=True)
-    (docs / "readable.txt").write_text("曦望Sunrise是商汤分拆出来的芯片公司，专注推理芯片。", encoding="utf-8")
+    (docs / "readable.txt").write_text("蓝岬Bluecape是澄川数据分拆出来的芯片公司，专注推理芯片。", encoding="utf-8")
     (docs / "secret.txt").write_text("这份文件的内容是机密的薪酬数据。", encoding="utf-8")
     (docs / "locked" / "inner.txt").write_text("锁住的目录里有一篇关于大模型的文档。", encoding="utf-8")
     site = tmp_path / "site"
@@ -375,7 +375,7 @@ def test_unreadable_file_and_folder_are_reported_and_the_rest_is_indexed(tmp_pat
     index = store.open_index(idx)
     assert set(index.manifest.documents) == {"readable.txt"}
     assert {c.doc_id for c in index.chunks} == {"readable.txt"}
-    hits = Retriever.open(idx, FakeEmbedder(), Config()).search("曦望是哪家公司分拆的？", 3).hits
+    hits = Retriever.open(idx, FakeEmbedder(), Config()).search("蓝岬是哪家公司分拆的？", 3).hits
     assert hits and hits[0].chunk.doc_id == "readable.txt"
     # Once readable, the next run (sources recorded by the first) picks them up; the readable
     # document is not embedded again.

@@ -41,45 +41,45 @@ def _script(translation="VAST服务了多少专业建模师？", answer=ZH_ANSWE
 
 
 @pytest.mark.parametrize("zh, en", [
-    ("近500万专业建模师", "nearly 5 million专业建模师"),
-    ("累计亏损560亿元", "累计亏损56 billion yuan"),
-    ("估值13.2亿美元", "估值1.32 billion US dollars"),
-    ("市值超过1500亿港元", "市值超过150 billion HK dollars"),
-    ("8400多万", "over 84 million"),
-    ("累计销售超2万颗", "累计销售超20,000颗"),
-    ("1月9日上市", "January 9上市"),
+    ("近300万注册设计师", "nearly 3 million注册设计师"),
+    ("累计亏损370亿元", "累计亏损37 billion yuan"),
+    ("估值14.6亿美元", "估值1.46 billion US dollars"),
+    ("市值超过1200亿港元", "市值超过120 billion HK dollars"),
+    ("6300多万", "over 63 million"),
+    ("累计销售超3万台", "累计销售超30,000台"),
+    ("3月12日上市", "March 12上市"),
     ("2024年12月15日", "December 15, 2024"),
-    ("2025年5月立项", "May 2025立项"),
-    ("在10月份裁员", "在October裁员"),
-    ("2025年1-9月收入", "2025年1-9月收入"),  # a range is left as written
+    ("2023年7月立项", "July 2023立项"),
+    ("在11月份裁员", "在November裁员"),
+    ("2024年1-6月收入", "2024年1-6月收入"),  # a range is left as written
     ("1957年10月份通车", "October 1957通车"),
     ("1957 年 10 月 15 日", "October 15, 1957"),  # spaced, as PDF text often is
     ("民国46年10月", "民国46年10月"),  # a year of another calendar is left as written
     ("10月15开工", "10月15开工"),  # no 日: not sure it is a day
-    ("份额为8.1%", "份额为8.1%"),
+    ("份额为6.4%", "份额为6.4%"),
 ])
 def test_chinese_amounts_and_dates_are_written_the_english_way(zh, en):
     assert numbers_to_english(zh) == en
 
 
 def test_english_rewrite_is_checked_against_the_chinese_answer():
-    q = "What was SenseTime's cumulative loss from 2018 to the first half of 2025?"
-    zh = "商汤的累计亏损高达560亿元[1]。"
-    good = "SenseTime's cumulative loss from 2018 to the first half of 2025 was 56 billion yuan [1]."
+    q = "What was Clearbrook's cumulative loss from 2019 to the first half of 2024?"
+    zh = "澄川数据的累计亏损高达370亿元[1]。"
+    good = "Clearbrook's cumulative loss from 2019 to the first half of 2024 was 37 billion yuan [1]."
     assert check_english(good, q, zh) == good  # the question's own years may be repeated
-    assert check_english("SenseTime lost 560 billion yuan [1].", q, zh) is None  # number changed
-    assert check_english("Alibaba lost 56 billion yuan [1].", q, zh) is None  # a name from nowhere
-    assert check_english("SenseTime lost 56 billion yuan.", q, zh) is None  # citation dropped
-    assert check_english("商汤的累计亏损高达56 billion yuan[1]。", q, zh) is None  # not translated
-    assert check_english("Its chairman is Xu Li [1].", "Who chairs SenseTime?", "董事长是徐立[1]。") is None
+    assert check_english("Clearbrook lost 370 billion yuan [1].", q, zh) is None  # number changed
+    assert check_english("Norvale lost 37 billion yuan [1].", q, zh) is None  # a name from nowhere
+    assert check_english("Clearbrook lost 37 billion yuan.", q, zh) is None  # citation dropped
+    assert check_english("澄川数据的累计亏损高达37 billion yuan[1]。", q, zh) is None  # not translated
+    assert check_english("Its chairman is Lin Jiahe [1].", "Who chairs Clearbrook?", "董事长是林嘉禾[1]。") is None
 
 
 def test_names_and_corpus_language():
-    assert latin_names("Who founded Vivix AI?") == ["Vivix AI"]
-    assert latin_names("When did MiniMax list on the Hong Kong Stock Exchange?") == [
-        "MiniMax", "Hong Kong Stock Exchange"]
-    assert corpus_language(["商汤科技成立于2014年。", "MiniMax上市"]) == "zh"
-    assert corpus_language(["SenseTime was founded in 2014 in Hong Kong."]) == "en"
+    assert latin_names("Who founded Corvin AI?") == ["Corvin AI"]
+    assert latin_names("When did TerraPix list on the New York Stock Exchange?") == [
+        "TerraPix", "New York Stock Exchange"]
+    assert corpus_language(["澄川数据成立于2016年。", "TerraPix上市"]) == "zh"
+    assert corpus_language(["Clearbrook was founded in 2016 in Singapore."]) == "en"
 
 
 def test_english_question_over_chinese_documents_is_answered_in_english(tmp_path, seeds_dir, fake_embedder):
@@ -147,14 +147,14 @@ def _cited(quote: str, answer: str) -> CitedAnswer:
 
 
 def test_completion_needs_exactly_one_date_or_number_in_the_quote():
-    one = _cited("第三代S3芯片在2025年5月正式立项。", "S3芯片正式立项[2]。")
-    assert complete_from_quote(one, "time", one.text).text == "第三代S3芯片在2025年5月正式立项[2]。"
-    two = _cited("2021年创立,2026年1月9日上市。", "MiniMax上市[2]。")
+    one = _cited("第二代K5模组在2023年7月正式立项。", "K5模组正式立项[2]。")
+    assert complete_from_quote(one, "time", one.text).text == "第二代K5模组在2023年7月正式立项[2]。"
+    two = _cited("2019年创立,2025年3月12日上市。", "TerraPix上市[2]。")
     assert complete_from_quote(two, "time", two.text) is None  # which one? not ours to guess
-    none = _cited("MiniMax登陆港交所,创下纪录。", "MiniMax登陆港交所[2]。")
+    none = _cited("TerraPix登陆纽交所,创下纪录。", "TerraPix登陆纽交所[2]。")
     assert complete_from_quote(none, "time", none.text) is None
-    amount = _cited("截至目前,VAST工具已经服务了全球近500万专业建模师。", "VAST服务了专业建模师[2]。")
-    assert complete_from_quote(amount, "quantity", amount.text).text == "VAST工具已经服务了全球近500万专业建模师[2]。"
+    amount = _cited("截至目前,Corvin平台已经服务了全球近300万注册设计师。", "Corvin服务了注册设计师[2]。")
+    assert complete_from_quote(amount, "quantity", amount.text).text == "Corvin平台已经服务了全球近300万注册设计师[2]。"
     # a date is no count, nor is the digit of a name: the one count of the quote is
     dated = _cited("按1957年的统计，A3号线全长约4.5万米。", "A3号线全长[2]。")
     assert complete_from_quote(dated, "quantity", dated.text).text == "A3号线全长约4.5万米[2]。"
