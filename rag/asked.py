@@ -186,3 +186,31 @@ def past_verb(piece: str) -> str:
     if len(words) < 3 or not is_verb(words[0][1]) or words[1][0] not in ("在", "于"):
         return ""
     return piece[len(words[0][0]) + len(words[1][0]):]
+
+
+# Asked for several (哪些, 哪几个部分, 哪两部): the items, not their count. 有几个 asks a count.
+PLURAL = re.compile(r"哪(?:些|几|[两二三四五六七八九十][^年月日天岁号])")
+LIST_JOIN = re.compile(r"\s*(?:》\s*(?:[，,、]|和|及|与|以及|、以及)\s*《|[，,、]|和|及|与|以及|、以及)\s*")
+
+
+def restates_count(question: str, piece: str) -> bool:
+    """``piece`` is only the number of items the question names (两大 of "主打两大模式：甲和乙"
+    for 哪两个模式): it restates the question, the items answer it."""
+    m = re.search(r"哪([两二三四五六七八九十])", question)
+    return bool(m) and bool(re.fullmatch(rf"{m.group(1)}[大个{rs.COUNTING}]?", piece))
+
+
+def listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
+    """The longest chain of runs joined only by list separators (自我，本我，超我), or None."""
+    best, chain = None, [runs[0]]
+    for run in runs[1:] + [None]:
+        if run is not None and LIST_JOIN.fullmatch(sentence[chain[-1][1]:run[0]]):
+            chain.append(run)
+            continue
+        if len(chain) >= 2 and (best is None or chain[-1][1] - chain[0][0] > len(best)):
+            a, b = chain[0][0], chain[-1][1]
+            if sentence[a - 1:a] == "《" and sentence[b:b + 1] == "》":
+                a, b = a - 1, b + 1
+            best = sentence[a:b]
+        chain = [run] if run else []
+    return best

@@ -43,6 +43,7 @@ def _spelled(target: str, folded: str) -> str:
     return re.sub(r"(?<![\d.,])\d{1,2}(?![\d.,])", word, target)
 
 
+
 _OPENS, _CLOSES = "「『《“（(", "」』》”）)"
 
 
@@ -139,3 +140,39 @@ def _longest_common(target: str, source: str) -> tuple[int, int]:
                 best = (at, at + b - a)
                 break
     return best
+
+
+# A list the model wrote its own way (甲和乙 for the document's 「甲」&「乙」; 甲、乙 for its
+# "甲(A)、乙(B)"): its items in order in one stretch of a source, with nothing between them
+# but separators, brackets and glosses in parentheses.
+_LIST_GAP = 24
+_GLOSS = re.compile(r"[（(][^（）()]{0,20}[）)]")
+_SEPARATORS = re.compile(r"[\s、，,&/「」『』《》“”\"'和及与或以]*")
+
+
+def locate_list(items: list[str], sources: list[tuple[str, str]]) -> str | None:
+    """The stretch of the first source that lists ``items`` (two or more, of two characters
+    or more) in that order, brackets kept whole; None when none lists them so."""
+    wanted = [fold_each(i.strip()) for i in items]
+    if len(wanted) < 2 or any(len(w) < 2 for w in wanted):
+        return None
+    for source, folded in sources:
+        a = folded.find(wanted[0])
+        while a >= 0:
+            b = a + len(wanted[0])
+            for w in wanted[1:]:
+                at = folded.find(w, b, b + _LIST_GAP + len(w))
+                if at < 0 or not _SEPARATORS.fullmatch(_GLOSS.sub("", folded[b:at])):
+                    break
+                b = at + len(w)
+            else:
+                if m := _GLOSS.match(folded, b):  # ...as the other items are, with its gloss
+                    b = m.end()
+                # (The brackets around the first and last item belong to the list, when
+                # they are not around the whole list: 「甲」&「乙」, not （甲、乙）.)
+                if quoted(folded[a:b]) != folded[a:b] and a > 0 and folded[a - 1] in _OPENS \
+                        and b < len(folded) and folded[b] in _CLOSES:
+                    a, b = a - 1, b + 1
+                return quoted(source[a:b])
+            a = folded.find(wanted[0], a + 1)
+    return None

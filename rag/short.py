@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, PLACE_ASKED, REFERS_BACK, WHERE, an_act, not_a_place, one_address, open_item, past_verb, person_acting, place,
-                    verb_lead)
+from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, an_act, listed, not_a_place, one_address, open_item,
+                    past_verb, person_acting, place, restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
-from .locate import locate, locate_head
+from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
@@ -43,9 +43,7 @@ _CATEGORY = re.compile(rf"(?:什么|哪一?[{WHICH_CLASSIFIERS}]|何种)([{CJK}]
 _ORDINAL = re.compile(r"的?第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任]?$")
 _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
-_PLURAL = re.compile(r"哪些|哪几")  # 有几个 asks a count, not for the items
 # (Titles listed keep their brackets: 《甲》、《乙》.)
-_LIST_JOIN = re.compile(r"\s*(?:》\s*(?:[，,、]|和|及|与|以及|、以及)\s*《|[，,、]|和|及|与|以及|、以及)\s*")
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
 # A count and its measure word, where words follow: 22|个|非协商国.
 _COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*(?:多|余)?[万亿]?([^\W\d]{1,3}?)(?=[^\W\d])")
@@ -100,7 +98,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         if kind and (i := fold_each(filled).find(kind)) > 0:
             filled = filled[:i]
         # Asked for several, the slot holds the first of a list (《边城》|和《长河》): the list.
-        items = _LIST_JOIN.split(candidates[0]) if _PLURAL.search(question) and candidates else []
+        items = LIST_JOIN.split(candidates[0]) if PLURAL.search(question) and candidates else []
         if len(items) >= 2 and filled in candidates[0] and all(len(i.strip("《》")) >= 2 for i in items):
             filled = candidates[0]
         if (found := locate(filled, sources)) and len(found) == len(filled):
@@ -117,9 +115,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         # Not found whole, the best one's head, where the document sets it apart, before any
         # worse candidate: a name the model ran into other words ("北宋初置" for "北宋，初置"
         # is 北宋, not the clause after it; but not 根据 of "根据资料"). Or what follows the
-        # sentence's verb in it (发生在|13世纪 against the quote's "13世纪…的入侵").
-        found = locate(candidate, sources) or (i == 0 and (locate_head(candidate, sources, apart=True)
-                                                           or locate(past_verb(candidate), sources)))
+        # sentence's verb in it (发生在|13世纪 against the quote's "13世纪…的入侵"). A list is
+        # looked up item by item (甲和乙 against the document's 「甲」&「乙」).
+        found = locate_list(LIST_JOIN.split(candidate), sources) or locate(candidate, sources) \
+            or (i == 0 and (locate_head(candidate, sources, apart=True) or locate(past_verb(candidate), sources)))
         if found:
             return found
     # The answer's head, as the document writes it: the part of a long clause that one
@@ -216,7 +215,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         return [c for c in (_clause(sentence, folded, covered, bool(_REASON_Q.search(question))),) if c]
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
-    if not (QUANTITY_Q.search(question) or _PLURAL.search(question)):  # a count, a list: not a name
+    if not (QUANTITY_Q.search(question) or PLURAL.search(question)):  # a count, a list: not a name
         named = fold_each(question)
         runs = [rs.named_on(folded, covered, bounds, a, b, named) for a, b in runs]
     runs = rs.whole_titles(sentence, runs)
@@ -225,7 +224,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.
-    listed = _listed(sentence, runs) if _PLURAL.search(question) else None
+    items = listed(sentence, runs) if PLURAL.search(question) else None
     category = _category(question, sentence, folded)
     ats = [m.start() for m in re.finditer(re.escape(category), sentence)] if category else []
     # 哪个家用主机: the answer sits next to the thing named, not in the question word's slot.
@@ -324,10 +323,10 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 1.5
         score -= 0.1 * i  # the model states the answer early
         scored.append((score, piece))
-    ranked = [p for _, p in sorted(scored, key=lambda t: -t[0])] + alone
+    ranked = [p for _, p in sorted(scored, key=lambda t: -t[0]) if not restates_count(question, p)] + alone
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
-    return [listed, *ranked] if listed else ranked
+    return [items, *ranked] if items else ranked
 
 
 def _measure(question: str) -> str:
@@ -337,22 +336,6 @@ def _measure(question: str) -> str:
     m = QUANTITY_Q.search(question)
     words = tagged(question[m.end():m.end() + 6]) if m else []
     return fold_each(words[0][0]) if words and words[0][1] == "q" else ""
-
-
-def _listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
-    """The longest chain of runs joined only by list separators (自我，本我，超我), or None."""
-    best, chain = None, [runs[0]]
-    for run in runs[1:] + [None]:
-        if run is not None and _LIST_JOIN.fullmatch(sentence[chain[-1][1]:run[0]]):
-            chain.append(run)
-            continue
-        if len(chain) >= 2 and (best is None or chain[-1][1] - chain[0][0] > len(best)):
-            a, b = chain[0][0], chain[-1][1]
-            if sentence[a - 1:a] == "《" and sentence[b:b + 1] == "》":
-                a, b = a - 1, b + 1
-            best = sentence[a:b]
-        chain = [run] if run else []
-    return best
 
 
 def _slot(question: str) -> tuple[str, str]:

@@ -358,8 +358,8 @@ def test_about_what_and_a_list_of_parts():
     assert short_answer("她是研究什么的？", answer, [_cite(quote)]) == "古代纺织与印染技术"
     quote = "该理论把心灵分为意识、前意识、潜意识三个层次。"
     answer = "意识[1]，前意识[1]，潜意识[1]"
-    # Written with 、 there, the list is not a copy of the evidence: one item, as before.
-    assert short_answer("该理论把心灵分为哪几个层次？", answer, [_cite(quote)]) == "意识"
+    # Written with 、 there, the list is found item by item, as the document writes it.
+    assert short_answer("该理论把心灵分为哪几个层次？", answer, [_cite(quote)]) == "意识、前意识、潜意识"
     quote = "该理论把心灵分为意识，前意识，潜意识三个层次。"
     assert short_answer("该理论把心灵分为哪几个层次？", answer, [_cite(quote)]) == "意识，前意识，潜意识"
 
@@ -564,6 +564,42 @@ def test_several_titles_asked_for_are_listed_with_their_brackets():
     # one title, then something else: the title alone
     quote = "他写过《山居笔记》，后来转向散文。"
     assert short_answer("他写过哪些书？", "他写过《山居笔记》，后来转向散文[1]。", [_cite(quote)]) == "《山居笔记》"
+
+
+def test_asked_which_two_the_answer_is_the_two_items_not_their_count():
+    quote = "这款桌游主打两大玩法「合作闯关」&「对抗竞技」。"
+    answer = "这款桌游主打两大玩法：合作闯关[1]和对抗竞技[1]。"
+    assert short_answer("这款桌游主打哪两个玩法？", answer, [_cite(quote)]) == "「合作闯关」&「对抗竞技」"
+    quote = "她的代表作为《雨港》、《北岸》，均改编为电影。"
+    assert short_answer("她的代表作有哪两部？", "《雨港》[1]、《北岸》[1]", [_cite(quote)]) == "《雨港》、《北岸》"
+    # asked how many, the count answers
+    assert short_answer("这款桌游主打几个玩法？", answer, [_cite("这款桌游主打两大玩法「合作闯关」&「对抗竞技」。")]) == "两大"
+    from rag.asked import PLURAL, restates_count
+
+    assert PLURAL.search("它有哪三座城门？") and not PLURAL.search("他是哪一年出生的？") and not PLURAL.search("哪二日")
+    assert restates_count("主打哪两个玩法？", "两大") and not restates_count("主打哪两个玩法？", "合作闯关")
+    assert not restates_count("主打几个玩法？", "两大")
+
+
+def test_a_list_is_found_item_by_item_as_the_document_writes_it():
+    from rag.locate import locate_list
+    from rag.zh import fold_each
+
+    def sources(text):
+        return [(text, fold_each(text))]
+    # glosses and brackets between the items are the document's; a trailing gloss too
+    assert locate_list(["卡洛斯·门德斯", "露西亚·罗哈斯"], sources(
+        "他最早受卡洛斯·门德斯(Carlos Mendes)、露西亚·罗哈斯(Lucia Rojas)等歌手影响。")) \
+        == "卡洛斯·门德斯(Carlos Mendes)、露西亚·罗哈斯(Lucia Rojas)"
+    # brackets around the whole list are not the list's
+    assert locate_list(["柬埔寨", "老挝"], sources("分布于东南亚（柬埔寨、老挝）。")) == "柬埔寨、老挝"
+    # items the document names apart, with other words between, are no list of it
+    assert locate_list(["柬埔寨", "老挝"], sources("柬埔寨盛产稻米，而老挝多山。")) is None
+    assert locate_list(["柬埔寨"], sources("柬埔寨、老挝")) is None
+    # asked who, a bare list of names is answered with the list
+    quote = "他最早受卡洛斯·门德斯(Carlos Mendes)、露西亚·罗哈斯(Lucia Rojas)等歌手影响。"
+    assert short_answer("他最早受谁影响？", "卡洛斯·门德斯[1]、露西亚·罗哈斯[1]", [_cite(quote)]) \
+        == "卡洛斯·门德斯(Carlos Mendes)、露西亚·罗哈斯(Lucia Rojas)"
 
 
 def test_what_a_de_after_the_question_word_names_is_not_the_answer():
