@@ -33,9 +33,10 @@ from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, EN_TIME, EN_
 # Asked why or how: a clause answers, whatever the sentence's words around it.
 _WHY = rf"{WHY}|\bwhy\b"
 _WHY_HOW = re.compile(rf"{_WHY}|怎么|怎样|如何|\bhow\b(?! many| much)", re.I)
-# Asked for a reason, a manner or a description: a clause answers it.
+# Asked for a reason, a manner or a description: a clause answers it. (目的 as a purpose is
+# followed by its predicate or ends the question: not 食肉目|的亲属, 目的地.)
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
-_CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的"
+_CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的(?=[是为在何有而和与及？?，,。；;\s]|$)"
                       r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|由来|来历|(?:什么|哪些|哪一?个?)方面|^[^的]*是谁[？?]?$|^什么是", re.I)
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -212,7 +213,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         for title in titles:
             for m in re.finditer(re.escape(title), folded) if len(title) >= 2 else ():
                 covered[m.start():m.end()] = [True] * (m.end() - m.start())
-        return [c for c in (_clause(sentence, folded, covered, bool(_REASON_Q.search(question))),) if c]
+        named = re.search(r"的([^的，,、]{2,6}?)(?:是|为)(?:什么|怎样|如何|何)", question)
+        named = fold_each(named.group(1)) if named else ""
+        return [c for c in (_clause(sentence, folded, covered, bool(_REASON_Q.search(question)), named),) if c]
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not (QUANTITY_Q.search(question) or PLURAL.search(question)):  # a count, a list: not a name
@@ -379,16 +382,19 @@ def _nouns(words: str) -> str:
     return out or words
 
 
-def _clause(sentence: str, folded: str, covered: list[bool], why: bool = False) -> str | None:
+def _clause(sentence: str, folded: str, covered: list[bool], why: bool = False, named: str = "") -> str | None:
     """For why/how/describe questions: from the first clause that says something new,
     without a restated lead ("猎骄靡是…" -> "…"), or from the clause that gives a reason
     (因为/由于…) when there is one, to the end of the sentence or the clause that restates
-    the question ("…，改名镜宇" after 为什么改名)."""
+    the question ("…，改名镜宇" after 为什么改名). A later clause that opens with ``named``,
+    what the question asks for, gives it ("甲是一种制剂，其作用机制是…" for 作用机制)."""
     if why and (grounds := _GROUNDS.search(folded)):  # asked why: the grounds given
         return sentence[grounds.start(1):grounds.end(1)]
     clauses = [m.span() for m in re.finditer(r"[^，,；;。]+", sentence)]
     reason = next((i for i, (a, b) in enumerate(clauses) if _CLAUSE_LEAD.match(folded, _skip(folded, covered, a, b), b)),
                   None)
+    if reason is None and len(named) >= 2:
+        reason = next((i for i, (a, b) in enumerate(clauses) if i and named in folded[a:_skip(folded, covered, a, b)]), None)
     for i, (a, b) in enumerate(clauses):
         if reason is not None and i < reason:
             continue

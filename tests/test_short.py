@@ -333,6 +333,27 @@ def test_a_definition_purpose_or_duty_is_answered_by_its_clause():
     assert short_answer("他是什么项目的继承人？", answer, [_cite(quote)]) == "昆曲项目"
 
 
+def test_an_order_in_a_taxonomy_is_no_purpose():
+    # 食肉目|的亲属 names an order of animals: the parts listed answer, not a clause.
+    quote = "它的尖牙、短吻及宽阔的臼齿都显示它是原始食肉目的亲属。"
+    answer = "它的尖牙、短吻及宽阔的臼齿都显示它是原始食肉目的亲属[1]。"
+    assert short_answer("它的哪些部位显示它是原始食肉目的亲属？", answer, [_cite(quote)]) == "尖牙、短吻及宽阔的臼齿"
+    # a purpose asked for is still answered by its clause
+    quote = "修建这道堤坝的目的是拦截洪水，保护下游农田。"
+    assert short_answer("修建这道堤坝的目的是什么？", "修建这道堤坝的目的是拦截洪水，保护下游农田[1]。",
+                        [_cite(quote)]) == "拦截洪水，保护下游农田"
+
+
+def test_a_later_clause_that_names_what_is_asked_gives_it():
+    quote = "甲硫霉素是一种广谱抗生素，其作用机制是抑制细菌蛋白质的合成，使细菌无法繁殖。"
+    answer = "甲硫霉素是一种广谱抗生素，其作用机制是抑制细菌蛋白质的合成，使细菌无法繁殖[1]。"
+    assert short_answer("甲硫霉素的作用机制是什么？", answer, [_cite(quote)]) == "抑制细菌蛋白质的合成，使细菌无法繁殖"
+    # no clause names it: the description from its first new words, as before
+    quote = "甲硫霉素是一种广谱抗生素，能抑制细菌蛋白质的合成。"
+    answer = "甲硫霉素是一种广谱抗生素，能抑制细菌蛋白质的合成[1]。"
+    assert short_answer("甲硫霉素的作用机制是什么？", answer, [_cite(quote)]) == "一种广谱抗生素，能抑制细菌蛋白质的合成"
+
+
 def test_a_title_in_book_quotes_is_preferred():
     quote = "该小说首次刊登在1950年三月的《银河科幻》杂志上。"
     answer = "该小说首次刊登在1950年三月的《银河科幻》杂志上[1]。"
