@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, EN_NUMBER, NAME_DOTS, en_number, fold_each, without_full_stop
+from .zh import CJK_CHAR, CN_NUMBER, EN_NUMBER, NAME_DOTS, cn_number, en_number, fold_each, without_full_stop
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
@@ -28,19 +28,27 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
     return None
 
 
+# A number on its own: not part of 5,000 or 3.5 (a comma or point *between* digits). The
+# comma after "1:5," ends the number.
+_NOT_IN_NUMBER_BEFORE, _NOT_IN_NUMBER_AFTER = r"(?<!\d)(?<!\d[.,])", r"(?!\d|[.,]\d)"
+
+
 def _spelled(target: str, folded: str) -> str:
-    """``target`` with each number the source spells out ("four", "thirty-seven") written as
-    the source does: the model writes digits for them ("4", "37")."""
+    """``target`` with each number the source spells out ("four", "thirty-seven", 一个)
+    written as the source does: the model writes digits for them ("4", "37", 1个)."""
     if not any(c.isdigit() for c in target):
         return target
     words: dict[int, str] = {}
     for m in EN_NUMBER.finditer(folded):
         words.setdefault(en_number(m), m.group(0))
+    for m in CN_NUMBER.finditer(folded):
+        if (n := cn_number(m.group(0))) is not None:
+            words.setdefault(n, m.group(0))
 
     def word(m: re.Match) -> str:  # (a number the source also has in digits stays digits)
-        digits = re.search(rf"(?<![\d.,]){m.group(0)}(?![\d.,])", folded)
+        digits = re.search(rf"{_NOT_IN_NUMBER_BEFORE}{m.group(0)}{_NOT_IN_NUMBER_AFTER}", folded)
         return m.group(0) if digits else words.get(int(m.group(0)), m.group(0))
-    return re.sub(r"(?<![\d.,])\d{1,2}(?![\d.,])", word, target)
+    return re.sub(rf"{_NOT_IN_NUMBER_BEFORE}\d{{1,2}}{_NOT_IN_NUMBER_AFTER}", word, target)
 
 
 

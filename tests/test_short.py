@@ -1008,6 +1008,18 @@ def test_a_number_the_document_spells_out_is_answered_in_its_words():
     assert short_answer("How many gas cylinders may be kept in one room?", "5 [1]", [_cite(quote)]) is None
 
 
+def test_a_count_the_document_writes_in_chinese_numerals_is_answered_in_them():
+    quote = "该岛只有一个民用机场，位于北岸。"
+    assert short_answer("该岛有几个民用机场？", "该岛有1个民用机场[1]。", [_cite(quote)]) == "一个"
+    quote = "这条步道全程共设二十三座凉亭。"
+    assert short_answer("这条步道共设多少座凉亭？", "23座[1]", [_cite(quote)]) == "二十三座"
+    # another count is not the document's
+    assert short_answer("这条步道共设多少座凉亭？", "24座[1]", [_cite(quote)]) is None
+    # a number the document writes in digits stays, also before a comma: 1:5, is not 1:五
+    quote = "这段山路的斜度达到1:5，车辆需低速行驶，沿途有五处急弯。"
+    assert short_answer("这段山路的斜度达到了多少？", "斜度达到1:5[1]", [_cite(quote)]) == "1:5"
+
+
 def test_a_short_answer_ends_at_a_whole_word_of_the_document():
     # The model shortened the unit; the document's word is taken whole, not "38 k".
     quote = "About 38 kilometres of the network are cast-iron pipes."
