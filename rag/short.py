@@ -174,6 +174,10 @@ def _bare(question: str, sentence: str) -> str | None:
     kind = re.search(r"的([^的，,、]{2,6}?)(?:是|为|叫做?|称为)?$", before)
     if asked and fold_each(asked[-1]) in fold_each(text) or kind and fold_each(kind.group(1)) in fold_each(text):
         return None
+    # ...nor what the question word's 的 leads to (哪一国的|人类学家 -> 英国人类学家: 英国).
+    owned = [w for w in segment(question[m.end():]) if len(w) >= 2][:1] if m and question[m.end():].startswith("的") else []
+    if owned and fold_each(text).endswith(fold_each(owned[0])) and len(text) > len(owned[0]):
+        return None
     # (An organisation's name may hold a verb: 浙江省一建建设集团有限公司.)
     if not org and any(tag.startswith(("v", "p", "c", "u", "r", "d")) and tag != "vn" for _, tag in tagged(fold_each(text))):
         return None

@@ -641,6 +641,14 @@ def test_an_organisation_named_alone_is_given_whole_though_it_holds_a_verb():
     assert _bare("该大桥由哪个公司承建？", "后来成立了江苏二建集团") is None
 
 
+def test_a_bare_answer_ending_in_what_the_question_words_de_leads_to_is_cut():
+    quote = "1911年挪威探险家首先登上了该峰。"
+    assert short_answer("哪一国的探险家首先登上了该峰？", "挪威探险家[1]。", [_cite(quote)]) == "挪威"
+    # the answer is not what follows the 的 (代表人物): kept whole
+    quote = "他是维也纳学派的代表人物。"
+    assert short_answer("他是哪个学派的代表人物？", "维也纳学派[1]", [_cite(quote)]) == "维也纳学派"
+
+
 def test_the_question_words_own_noun_ends_the_answer():
     quote = "阿达是中世纪时期的卡斯蒂利亚国国王。"
     assert short_answer("阿达是哪国国王？", "阿达是中世纪时期的卡斯蒂利亚国国王[1]。", [_cite(quote)]) == "卡斯蒂利亚国"
