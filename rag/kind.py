@@ -51,6 +51,10 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     # A death, in any of its words: "忧病致死", "卒", "薨" date what 病逝 / 去世 ask about.
     if any(_DIED.search(w) for w in words) and _DIED.search(text):
         return []
+    # 诞生 asks when anything came to be: a founding, a birth or a naming dates it (a
+    # school's name 诞生 the year the school 成立).
+    if "诞生" in words and _CAME_TO_BE.search(text):
+        return []
     # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
     # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
     subject = question[:m.start()]
@@ -63,6 +67,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
 _BEGAN = re.compile(r"[始起][于自]|始建")
 _DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")
 _HELD = frozenset({"举办", "举行", "召开"})
+_CAME_TO_BE = re.compile(r"诞生|出生|生于|成立|创立|创建|建立|设立|创办|开办|命名|定名|得名")
 
 
 # English: asked when / how many, answered without a time / a number ("How much does the

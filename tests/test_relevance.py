@@ -546,6 +546,14 @@ def test_a_death_is_dated_whatever_word_the_passage_gives_it():
     assert missing_event("林晓舟是在什么时间病逝的？", ["1898年，林晓舟迁居京师。"], "zh") == ["病逝"]
 
 
+def test_when_something_came_to_be_is_dated_by_its_founding_or_naming():
+    from rag.kind import missing_event
+
+    assert missing_event("「临江中学」这个名称于何年诞生？", ["临江中学于1946年3月成立，原名临江师范。"], "zh") == []
+    # a date of something else in its history does not answer it
+    assert missing_event("「临江中学」这个名称于何年诞生？", ["1958年，临江中学迁至新校址。"], "zh") == ["诞生"]
+
+
 def test_the_place_a_question_opens_within_is_its_subject():
     question = "青石国境内哪一个国家公园为山地大猩猩的栖息地？"  # no 的/是/有 before the question word
     assert question_terms(question)[1] == ["青石"]
