@@ -26,7 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CJK, NAME_DOTS, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, claim_sentences, fold, sentence_end, stem_en,
+from .zh import (CJK, CJK_CHAR, NAME_DOTS, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, claim_sentences, fold, sentence_end, stem_en,
                  to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -127,6 +127,24 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     return latin, subject
 
 
+def _name_head(question: str, first: str) -> str | None:
+    """The subject's first word ``first`` with the one character that opens the question
+    before it, when jieba cut a name there (溪|银汉鱼, 西|土城|站) and the character is no
+    function word (最, 由, 约, 驻…): 溪银汉 names it, 银汉鱼 is only its kind."""
+    at = question.find(first)
+    if at != 1 or not CJK_CHAR.match(question[0]):
+        return None
+    words = tagged(question[:at + len(first)])
+    if len(words) < 2 or len(words[0][0]) != 1 or not words[0][1].startswith(_NAME_PART_TAGS):
+        return None
+    return question[:at + len(first)]
+
+
+# Tags of a first character that may lead a name: a noun, an adjective or place word
+# (红|钻鱼, 西|土城), or a character jieba does not know.
+_NAME_PART_TAGS = ("n", "a", "f", "s", "b", "j", "x", "g")
+
+
 def whole_words(subject: list[str]) -> list[str]:
     """The subject's words that are not part of a longer one: search mode gives a name
     with its parts (中国|国联|联通|中国联通), one word, not four."""
@@ -184,6 +202,11 @@ def missing_terms(question: str, cited_texts: list[str], lang: Lang,
     if sum(t not in text for t in whole) * 2 <= len(whole) and len(whole) > 1:
         absent = []
     missing = [t for t in latin if fold(t) not in text] + absent
+    # The whole name, where jieba cut off its first character: another kind's passage
+    # (糙头细银汉鱼) holds the rest of 溪银汉鱼. In the cited passages or their titles (a
+    # species' article says 本鱼), not necessarily near the quote.
+    if subject and (head := _name_head(to_simplified(without_note(question)), subject[0])) and head not in text:
+        missing.append(head)
     # A transliterated name (韦斯·昂塞尔德) is said by its last part at least, whose first two
     # characters (where it ends, the question's words go on) must be there: jieba cuts such
     # a name into pieces (韦斯|塞尔德), and one piece turns up anywhere (韦斯 of 韦斯咸).

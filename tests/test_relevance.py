@@ -215,7 +215,7 @@ def test_a_documents_title_names_the_subject_of_its_text():
     c = Citation(n=1, chunk=chunk, quote=quote, start=start, end=start + len(quote))
     plain = evidence_windows([c], {"fish.txt": doc})
     titled = evidence_windows([c], {"fish.txt": doc}, titles=True)
-    assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text], "zh", plain) == ["钻鱼"]
+    assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text], "zh", plain) == ["钻鱼", "红钻鱼"]  # (the whole name too: jieba cuts 红|钻鱼)
     assert missing_terms("红钻鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == []
     assert missing_terms("蓝鳍鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == ["蓝鳍鱼"]
 
@@ -552,6 +552,17 @@ def test_when_something_came_to_be_is_dated_by_its_founding_or_naming():
     assert missing_event("「临江中学」这个名称于何年诞生？", ["临江中学于1946年3月成立，原名临江师范。"], "zh") == []
     # a date of something else in its history does not answer it
     assert missing_event("「临江中学」这个名称于何年诞生？", ["1958年，临江中学迁至新校址。"], "zh") == ["诞生"]
+
+
+def test_a_name_jieba_cuts_after_its_first_character_must_be_cited_whole():
+    question = "岩银汉鱼是什么属下的唯一一种？"  # jieba: 岩|银汉鱼
+    # another species' passage holds 银汉鱼 but not the name
+    assert missing_terms(question, ["细头银汉鱼是小银汉鱼科的唯一一种。"], "zh") == ["岩银汉"]
+    assert missing_terms(question, ["岩银汉鱼是小银汉鱼科的唯一一种。"], "zh") == []
+    # the name in the passage's title is enough (a species' article says 本鱼)
+    assert missing_terms(question, ["岩银汉鱼", "本鱼是小银汉鱼科的唯一一种。"], "zh") == []
+    # a function word before the subject is no part of a name
+    assert missing_terms("最简单的醇类是哪一种？", ["最常见的醇类是乙醇，简单的醇类还有甲醇。"], "zh") == []
 
 
 def test_the_place_a_question_opens_within_is_its_subject():
