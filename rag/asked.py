@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import TIME, fold_each
+from .numerals import TIME
+from .zh import fold_each
 
 
 def _unnamed(text: str, named: str) -> int:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from .markers import parse_markers, strip_markers
 from .records import Citation, Hit
 from .support import best_span, profile, support_score
-from .zh import TRAILING, claim_sentences, dates, to_simplified
+from .numerals import dates
+from .zh import TRAILING, claim_sentences, to_simplified
 
 # Chosen on the seed articles (pinned by tests/test_cite.py on an invented article of the same shape): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import ASKS_YEAR, CJK, CN_NUMBER, DATE_RUN, NUMERAL, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, fold_each
+from .numerals import CN_NUMBER, DATE_RUN, NUMERAL, TIME
+from .zh import ASKS_YEAR, CJK, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, fold_each
 
 # Where a clause ends (not at 、: it joins the items of a list answer; nor at a bracket,
 # which may stand inside a name: 日本四国（地区）联赛球队).

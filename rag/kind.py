@@ -18,8 +18,9 @@ from .cite import CitedAnswer
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import without_note
-from .zh import (CALENDAR_DATE, CJK_CHAR, CURRENCY_SIGNS, CURRENCY_WORD, DATE_ANSWER, DATED, EN_NUMBER_WORDS,
-                 EN_TIME, EN_WHEN_Q, NUMERAL, QUANTITY_Q, QUESTION_CUE, TIME, WHEN_Q, Lang, fold, to_simplified)
+from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_NUMBER_WORDS, EN_TIME,
+                       EN_WHEN_Q, NUMERAL, TIME)
+from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, fold, to_simplified
 
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .zh import CJK_CHAR, CN_NUMBER, EN_NUMBER, NAME_DOTS, cn_number, en_number, fold_each, without_full_stop
+from .numerals import CN_NUMBER, EN_NUMBER, cn_number, en_number
+from .zh import CJK_CHAR, NAME_DOTS, fold_each, without_full_stop
 
 
 def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:

@@ -26,8 +26,9 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .zh import (CJK, CJK_CHAR, NAME_DOTS, ORG_NAME, QUESTION_CUE, TIME, EN_STOP, Lang, claim_sentences, fold, sentence_end, stem_en,
-                 to_simplified)
+from .numerals import TIME
+from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, claim_sentences, fold,
+                 sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.

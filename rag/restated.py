@@ -100,7 +100,7 @@ def named_on(sentence: str, covered: list[bool], bounds: list[int], a: int, b: i
     question gives as the possessed thing (哪个国家的|首都: 法国|首都是巴黎 answers 法国)."""
     from .lexical import is_verb, tagged
 
-    # A count (三|个, 两|项) is no name; the small numerals only, not all of zh.NUMERAL: 万,
+    # A count (三|个, 两|项) is no name; the small numerals only, not all of numerals.NUMERAL: 万,
     # 千, 半 open names as often as counts (万科, 千岛湖, 半岛).
     if not 0 < b - a <= _SHORT_NAME or not re.fullmatch(rf"[{CJK}A-Za-z0-9]+", sentence[a:b]) \
             or sentence[a].isdigit() or sentence[a] in "一二两三四五六七八九十几" + COUNTING:

@@ -28,7 +28,9 @@ from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .zh import ASKS_YEAR, CALENDAR_DATE, CJK, CJK_CHAR, CN_NUMBER, EN_TIME, EN_WHEN_Q, NUMERAL, ORG_KIND, QUANTITY_Q, QUESTION_WORD, TIME, WHEN_Q, WHICH_CLASSIFIERS, WHY, claim_sentences, fold_each, only_a_date, to_simplified
+from .numerals import CALENDAR_DATE, CN_NUMBER, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
+from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHY,
+                 claim_sentences, fold_each, to_simplified)
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
 _WHY = rf"{WHY}|\bwhy\b"

@@ -18,8 +18,8 @@ from functools import lru_cache
 from .lexical import segment
 from .markers import strip_markers
 from .records import Chunk
-from .zh import (CJK, CJK_CHAR, CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, EN_NUMBER, EN_STOP, DateParts, claim_sentences,
-                 cn_number, dates, en_number, fold, stem_en)
+from .numerals import CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, DateParts, EN_NUMBER, cn_number, dates, en_number
+from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _ZH_STOP = set("的了是在和与及也都而就被把对为其这那有等中")

@@ -34,7 +34,8 @@ from decimal import Decimal
 
 from .cite import REFUSAL_PATTERN
 from .generate import Streamer, stream_prepared
-from .zh import CJK, CJK_CHAR, EN_NUMBER_WORDS, DateParts, dates
+from .numerals import DateParts, EN_NUMBER_WORDS, dates
+from .zh import CJK, CJK_CHAR
 
 
 # --------------------------------------------------------------- question -> Chinese

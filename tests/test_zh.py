@@ -130,14 +130,14 @@ def test_english_stems_meet_across_forms():
 
 
 def test_numbers_written_in_chinese_characters():
-    from rag.zh import cn_number
+    from rag.numerals import cn_number
 
     assert [cn_number(t) for t in ["五", "十二", "二十五", "一百零五", "两千", "一九四五"]] == [5, 12, 25, 105, 2000, 1945]
     assert cn_number("十十") is None and cn_number("五五十") is None and cn_number("五名") is None
 
 
 def test_dates_name_a_month_with_the_year_and_day_written_next_to_it():
-    from rag.zh import dates
+    from rag.numerals import dates
 
     [d] = dates("大桥于1957年10月15日通车")
     assert (d.year, d.month, d.day) == ("1957", 10, 15)
