@@ -38,6 +38,9 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     # Not another question word: "几月几日" asks for one date, its 几日 is no event.
     words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
              if len(t) >= 2 and t not in STOPWORDS and not QUESTION_CUE.search(t)]
+    # Nothing after it, the event may stand before it: 它的揭幕时间是什么时候 -> 揭幕.
+    if not words and (before := _EVENT_TIME.search(question[:m.start()])):
+        words = [before.group(1)]
     text = fold(" ".join(evidence))
     if any(w in text for w in words):
         return []
@@ -66,6 +69,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
 
 
 _BEGAN = re.compile(r"[始起][于自]|始建")
+_EVENT_TIME = re.compile(r"([^\W\d的是之]{2})(?:的)?(?:时间|日期|年份|时期|年代)(?:是|为)?$")
 _DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")
 _HELD = frozenset({"举办", "举行", "召开"})
 _CAME_TO_BE = re.compile(r"诞生|出生|生于|成立|创立|创建|建立|设立|创办|开办|命名|定名|得名")

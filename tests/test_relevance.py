@@ -565,6 +565,16 @@ def test_a_name_jieba_cuts_after_its_first_character_must_be_cited_whole():
     assert missing_terms("最简单的醇类是哪一种？", ["最常见的醇类是乙醇，简单的醇类还有甲醇。"], "zh") == []
 
 
+def test_an_event_named_before_the_question_word_is_the_event_dated():
+    from rag.kind import missing_event
+
+    # 它的揭幕时间是什么时候: the date must be the unveiling's, not the broadcast's
+    assert missing_event("它的揭幕时间是什么时候？", ["这部剧由青山电视台从2011年4月12日开始播出。"], "zh") == ["揭幕"]
+    assert missing_event("它的揭幕时间是什么时候？", ["这座纪念碑于1957年10月揭幕。"], "zh") == []
+    # a question with the event after the question word is read as before
+    assert missing_event("这座纪念碑是什么时候揭幕的？", ["这座纪念碑于1957年10月揭幕。"], "zh") == []
+
+
 def test_the_place_a_question_opens_within_is_its_subject():
     question = "青石国境内哪一个国家公园为山地大猩猩的栖息地？"  # no 的/是/有 before the question word
     assert question_terms(question)[1] == ["青石"]
