@@ -212,3 +212,23 @@ def _context(text: str, cur: list[_Unit]) -> str:
         return ""
     end = text.find("\n", row.header)
     return text[row.header:end if end >= 0 else len(text)].strip()
+
+
+# What each index is given for a chunk (its lexical and embedding text; a change here
+# changes what an index holds: index.LEXICAL / the embedder recipe say so).
+
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 sees: the document title (when it is more than a file name) and the
+    heading path count as words of every chunk; titles are strong topic words. So does the
+    header row of a table the chunk continues (``chunk.context``)."""
+    parts = (chunk.context_title, " ".join(chunk.headings), chunk.context, chunk.text)
+    return "\n".join(x for x in parts if x)
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees for a chunk: its text, led by the section heading path when
+    there is one, so a passage under '## Qinghe' is found for questions about Qinghe, and
+    by the header row of a table it continues."""
+    if chunk.headings:
+        return " / ".join(chunk.headings) + "\n" + chunk.with_context
+    return chunk.with_context

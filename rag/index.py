@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from . import store
-from .chunk import chunk_document
+from .chunk import chunk_document, embed_text, lexical_text
 from .clean import clean
 from .config import Config
 from .embed import Embedder
@@ -62,7 +62,7 @@ def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> 
     return old
 
 
-# How the BM25 text of a chunk is made (lexical_text) and tokenised (lexical.RECIPE).
+# How the BM25 text of a chunk is made (chunk.lexical_text) and tokenised (lexical.RECIPE).
 LEXICAL = RECIPE
 
 
@@ -295,20 +295,3 @@ def prepare(doc: Document, config: Config, report: IndexReport, known: bool) -> 
 def doc_entry(doc: Document, n_chunks: int) -> DocEntry:
     return DocEntry(hash=doc.content_hash, path=doc.path, title=doc.title, n_chunks=n_chunks,
                     dropped=len(doc.dropped), meta=doc.meta)
-
-
-def lexical_text(chunk: Chunk) -> str:
-    """What BM25 sees: the document title (when it is more than a file name) and the
-    heading path count as words of every chunk; titles are strong topic words. So does the
-    header row of a table the chunk continues (``chunk.context``)."""
-    parts = (chunk.context_title, " ".join(chunk.headings), chunk.context, chunk.text)
-    return "\n".join(x for x in parts if x)
-
-
-def embed_text(chunk: Chunk) -> str:
-    """What the embedder sees for a chunk: its text, led by the section heading path when
-    there is one, so a passage under '## Qinghe' is found for questions about Qinghe, and
-    by the header row of a table it continues."""
-    if chunk.headings:
-        return " / ".join(chunk.headings) + "\n" + chunk.with_context
-    return chunk.with_context

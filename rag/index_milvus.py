@@ -27,7 +27,8 @@ ROUND = 256
 
 def update_milvus(root: Path, old, docs: list[Document], sources: list[str], config: Config, embedder: Embedder,
                   report, rebuild: bool, progress: bool, say: Callable[[str], None]) -> None:
-    from .index import LEXICAL, doc_entry, embed_text, prepare
+    from .chunk import embed_text
+    from .index import LEXICAL, doc_entry, prepare
 
     writer = MilvusWriter(target(config.store, root, config.store_token))
     if old is not None and old.manifest.lexical != LEXICAL:

@@ -121,6 +121,21 @@ class Document:
     content_hash: str = ""  # sha256 of the raw bytes, for incremental indexing
     regions: list[Region] = field(default_factory=list)  # in text order, not overlapping
 
+    def to_json(self) -> dict:
+        """The document as the stores write it (one JSON object per document)."""
+        return {"doc_id": self.doc_id, "path": self.path, "title": self.title, "meta": self.meta, "text": self.text,
+                "pages": self.pages, "dropped": [{"rule": x.rule, "text": x.text} for x in self.dropped],
+                "content_hash": self.content_hash, "regions": [r.to_dict() for r in self.regions]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Document":
+        """A document as ``to_json`` wrote it (indexes from before ``regions`` have none)."""
+        return cls(doc_id=d["doc_id"], path=d["path"], text=d["text"], title=d.get("title", ""),
+                   meta=d.get("meta", {}), pages=[tuple(p) for p in d.get("pages", [])],
+                   dropped=[Dropped(**x) for x in d.get("dropped", [])],
+                   content_hash=d.get("content_hash", ""),
+                   regions=[Region.from_dict(r) for r in d.get("regions", [])])
+
     def all_regions(self) -> list[Region]:
         """``regions``, or the PDF pages as page regions (pages are joined by a blank line)."""
         if self.regions or not self.pages:

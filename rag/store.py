@@ -36,7 +36,7 @@ import numpy as np
 from .errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
 from .lexical import BM25Index
 from .manifest import FORMAT_VERSION, REBUILD, Calibration, Manifest, now
-from .records import Chunk, Document, Dropped, Region
+from .records import Chunk, Document
 
 if TYPE_CHECKING:
     from .config import Config
@@ -183,14 +183,6 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def doc_from_json(d: dict) -> Document:
-    return Document(doc_id=d["doc_id"], path=d["path"], text=d["text"], title=d.get("title", ""),
-                    meta=d.get("meta", {}), pages=[tuple(p) for p in d.get("pages", [])],
-                    dropped=[Dropped(**x) for x in d.get("dropped", [])],
-                    content_hash=d.get("content_hash", ""),
-                    regions=[Region.from_dict(r) for r in d.get("regions", [])])  # none before regions
-
-
 def open_index(root: Path) -> StoredIndex:
     import faiss
 
@@ -200,7 +192,7 @@ def open_index(root: Path) -> StoredIndex:
     _check_files(gen, manifest)
     try:
         chunks = [Chunk.from_dict(d) for d in read_jsonl(gen / "chunks.jsonl")]
-        docs = {d["doc_id"]: doc_from_json(d) for d in read_jsonl(gen / "docs.jsonl")}
+        docs = {d["doc_id"]: Document.from_json(d) for d in read_jsonl(gen / "docs.jsonl")}
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
         index = faiss.read_index(str(gen / "faiss.index"))
         bm25 = BM25Index.load(gen / "bm25", manifest.lexical)
@@ -318,7 +310,7 @@ def write_generation(root: Path, manifest: Manifest, docs: list[Document], chunk
     final = root / f"gen-{n:06d}"
     tmp = root / f"gen-{n:06d}.tmp"
     tmp.mkdir()
-    _write_jsonl(tmp / "docs.jsonl", [doc_json(d) for d in docs])
+    _write_jsonl(tmp / "docs.jsonl", [d.to_json() for d in docs])
     _write_jsonl(tmp / "chunks.jsonl", [c.to_dict() for c in chunks])
     np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
     faiss.write_index(faiss_index, str(tmp / "faiss.index"))
@@ -346,12 +338,6 @@ def update_manifest(root: Path, **changes: Any) -> None:
     tmp = gen / "manifest.json.tmp"
     _write_json(tmp, manifest.to_json())
     os.replace(tmp, gen / "manifest.json")
-
-
-def doc_json(d: Document) -> dict:
-    return {"doc_id": d.doc_id, "path": d.path, "title": d.title, "meta": d.meta, "text": d.text,
-            "pages": d.pages, "dropped": [{"rule": x.rule, "text": x.text} for x in d.dropped],
-            "content_hash": d.content_hash, "regions": [r.to_dict() for r in d.regions]}
 
 
 # ---------------------------------------------------------------- choosing the store

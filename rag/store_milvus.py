@@ -42,6 +42,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .chunk import lexical_text
 from .lexical import tokenize
 # re-exported: the store is what the rest of rag/ and the tests name
 from .milvus_conn import (LOADED, Target, call, client, close_all, exists, forget, header, ready,  # noqa: F401
@@ -103,7 +104,6 @@ class Documents(Mapping):
         self.cache: dict[str, Document] = {}
 
     def __getitem__(self, doc_id: str) -> Document:
-        from .store import doc_from_json
 
         cached = self.cache.get(doc_id)
         if cached is not None and self.where.lite:
@@ -123,7 +123,7 @@ class Documents(Mapping):
         body = "".join(r["body"] for r in sorted(rows, key=lambda r: r["part"]))
         if len(self.cache) > 256:
             self.cache.clear()
-        self.cache[doc_id] = doc = doc_from_json(json.loads(body))
+        self.cache[doc_id] = doc = Document.from_json(json.loads(body))
         self.ids.add(doc_id)
         return doc
 
@@ -312,8 +312,6 @@ class MilvusWriter:
         Old rows are deleted only for documents in ``known`` (stored before, or pending):
         a delete by filter scans the collection, which for a bulk load of new documents is
         quadratic work for nothing."""
-        from .index import lexical_text
-        from .store import doc_json
 
         self._entries([(d.doc_id, e, PENDING, 0) for d, e, _, _ in items])
         rows, parts, pieces_of = [], [], {}
@@ -328,7 +326,7 @@ class MilvusWriter:
                 rows.append({"id": key(doc.doc_id, str(c.chunk_id)), "doc_key": k, "vec": v.tolist(),
                              "chunk": json.dumps(c.to_dict(), ensure_ascii=False),
                              "lex": lex_words(lexical_text(c))})
-            body = json.dumps(doc_json(doc), ensure_ascii=False)
+            body = json.dumps(doc.to_json(), ensure_ascii=False)
             pieces = [body[i:i + PIECE] for i in range(0, len(body), PIECE)]
             pieces_of[doc.doc_id] = len(pieces)
             parts += [{"id": key(doc.doc_id, str(i)), "doc_key": k, "part": i, "body": p, "v": [0.0, 0.0]}

@@ -22,7 +22,8 @@ from rag.clean import clean
 from rag.config import Config
 from rag.errors import DocumentError
 from rag.formats import MAX_ROWS
-from rag.index import embed_text, lexical_text, update_index
+from rag.chunk import embed_text, lexical_text
+from rag.index import update_index
 from rag.load import load_document
 from rag.records import LOCATION_LABELS, Chunk, Citation, Document, Hit, Location, Region
 from rag.retrieve import Retriever
@@ -437,7 +438,7 @@ def test_indexes_written_before_locations_still_open():
                  "headings": [], "page": 2}
     c = Chunk.from_dict(old_chunk)
     assert c.location is None and c.context == "" and c.page == 2
-    d = store.doc_from_json({"doc_id": "a.pdf", "path": "a.pdf", "text": "x\n\ny", "pages": [[1, 0], [2, 3]]})
+    d = Document.from_json({"doc_id": "a.pdf", "path": "a.pdf", "text": "x\n\ny", "pages": [[1, 0], [2, 3]]})
     assert d.regions == [] and d.location_of(3, 4) == Location("page", 2)
     cite = Citation(1, c, "x", 0, 1).to_json()
     assert cite["page"] == 2 and cite["location"] is None

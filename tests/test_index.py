@@ -9,7 +9,8 @@ import pytest
 from rag import store
 from rag.config import Config
 from rag.errors import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from rag.index import embed_text, update_index
+from rag.chunk import embed_text
+from rag.index import update_index
 from rag.retrieve import Retriever
 
 from conftest import FakeEmbedder

@@ -23,7 +23,7 @@ def main() -> None:
     offline.enable()
     from rag.config import Config
     from rag.embed import load_embedder
-    from rag.index import embed_text
+    from rag.chunk import embed_text
 
     from .corpus import corpus_chunks
 

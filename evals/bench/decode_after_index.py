@@ -21,7 +21,7 @@ def main() -> None:
     from rag.config import Config
     from rag.embed import load_embedder
     from rag.generate import load_generator
-    from rag.index import embed_text
+    from rag.chunk import embed_text
 
     from .corpus import corpus_chunks
 

@@ -53,7 +53,7 @@ def chunk_texts(n: int) -> tuple[list[str], str]:
     from rag.chunk import chunk_document
     from rag.clean import clean
     from rag.config import Config
-    from rag.index import embed_text
+    from rag.chunk import embed_text
     from rag.load import discover, iter_documents
 
     config = Config()

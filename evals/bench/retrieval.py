@@ -121,7 +121,7 @@ def time_path(r, qs: list[str], corpus: str, index: str) -> PathTimes:
 
 
 def path_10k(plan: Plan, embedder, config, qs: list[str], say: Say) -> tuple[PathTimes, float]:
-    from rag.index import lexical_text
+    from rag.chunk import lexical_text
     from rag.lexical import BM25Index
     from rag.store import build_faiss
 

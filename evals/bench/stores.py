@@ -44,7 +44,7 @@ def _manifest(embedder_dim: int, config):
 
 def insert_folder(root: Path, docs, chunks, vectors, config) -> float:
     from rag import store
-    from rag.index import lexical_text
+    from rag.chunk import lexical_text
     from rag.lexical import BM25Index
 
     t0 = time.perf_counter()
