@@ -269,6 +269,13 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     if not aspect:
         return []
     words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
+    # What a price is asked for is named whole too: an adult day ticket's price does not
+    # answer what an adult monthly ticket costs, nor a three-user licence's a five-user one.
+    if priced := _EN_PRICED.search(question):
+        seen = {stem_en(w) for w in words}
+        item = [w.lower() for w in _EN_WORD.findall(next(g for g in priced.groups() if g))
+                if not w[0].isupper() and w.lower() not in _EN_FRAME and len(w) > 2]
+        return [w for w in item if stem_en(w) not in seen]
     if _EN_WHO.match(question):
         # A role is named whole: the chief executive officer beside the quote does not
         # answer who the chief financial officer is, nor the deputy director who the
@@ -282,6 +289,11 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
 
 
 _EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
+# The thing a price is asked for: how much does X cost, what does X cost, the fee for X.
+_EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
+                        r"|^\s*what (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
+                        r"|\b(?:charge|fee|price|fare)s?\s+(?:of|for)\s+(.+?)(?:\s+(?:at|in|on|from|after|before)\b|[?.]|$)",
+                        re.I)
 _EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
 
 

@@ -363,6 +363,17 @@ def test_an_english_who_question_needs_the_whole_role_near_the_quote():
     assert missing_aspect("How long has the chief financial officer run the co-operative?", evidence, "en") == []
 
 
+def test_an_english_price_question_needs_the_whole_item_priced_near_the_quote():
+    from rag.relevance import missing_aspect
+
+    evidence = ["Fares - Ticket | Price now | Price from 1 May Adult day ticket | 5.20 pounds | 5.60 pounds"]
+    assert missing_aspect("How much does an adult monthly ticket cost on Tarnby Buses?", evidence, "en") == ["monthly"]
+    assert missing_aspect("How much does an adult day ticket cost on Tarnby Buses?", evidence, "en") == []
+    evidence = ["Licences - Two users, new licence | 219 dollars"]
+    assert missing_aspect("What does a new four-user licence for Quillfeather Books cost?", evidence, "en") == ["four-user"]
+    assert missing_aspect("What is the fee for a new licence at Quillfeather?", evidence, "en") == []
+
+
 def test_half_of_a_two_word_subject_may_be_paraphrased_but_not_its_name():
     passage = "怀羌县于北宋初年设置，属秦凤路。"
     assert missing_terms("怀羌县于中国的哪一个朝代最先设置？", [passage], "zh") == []  # 中国 not said
