@@ -305,8 +305,9 @@ WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一�
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Why. After a verb that takes 为 (称为, 改为, 列为, 作为…) 为什么 is 为 + 什么: "被称为什么"
 # asks what it is called, not why -- unless what follows is how a why-question goes on
-# ("电视为什么会流行", "这部分为什么被删除": the verb's character ends a noun there).
-_AS = "称名改作定封列视选译成分叫评誉设转变合升降尊奉立拜任"
+# ("电视为什么会流行", "这部分为什么被删除": the verb's character ends a noun there). So
+# after 因: "因为什么武器…" asks because of which weapon.
+_AS = "称名改作定封列视选译成分叫评誉设转变合升降尊奉立拜任因"
 WHY = rf"(?<![{_AS}])(?:为什么|为何)|(?<=[{_AS}])(?:为什么|为何)(?=[会要能可被不没是在还都也就又才让使得总仍却需应该必这那])"
 # Question words, whole (short answers: never part of what the answer restates).
 # A measure word after it goes too: the 年 of 1962年 answers 哪一年, it does not restate it.

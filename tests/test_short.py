@@ -87,6 +87,18 @@ def test_why_questions_get_the_reason_clause():
     assert short_answer("为什么车站便当都以牛肉为主？", answer, [_cite(quote)]) == "该市是著名肉牛的产地"
 
 
+def test_because_of_what_thing_is_asked_for_the_thing_not_a_reason():
+    # 因为|什么武器: a thing asked for, not why
+    quote = "20世纪中叶以来，随着雷达与声呐逐渐普及，夜战已不再依赖照明弹。"
+    answer = "夜战不再依赖照明弹，是因为雷达与声呐逐渐普及[1]。"
+    assert short_answer("夜战不再依赖照明弹，是因为什么设备逐渐普及？", answer, [_cite(quote)]) == "雷达与声呐"
+    # 为什么 goes on as a why-question: still the reason clause
+    from rag.zh import QUESTION_WORD
+
+    assert QUESTION_WORD.search("这部分因为什么会被删除？").group(0) == "为什么"
+    assert QUESTION_WORD.search("是因为什么设备逐渐普及？").group(0) == "什么"
+
+
 def test_the_span_is_copied_from_the_document_in_its_own_script():
     quote = "車站大樓於1989年啟用。"
     assert short_answer("车站大楼是哪一年启用的？", "车站大楼于1989年启用[1]。", [_cite(quote)]) == "1989年"
