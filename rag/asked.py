@@ -190,15 +190,16 @@ def past_verb(piece: str) -> str:
 
 
 # Asked for several (哪些, 哪几个部分, 哪两部): the items, not their count. 有几个 asks a count.
-PLURAL = re.compile(r"哪(?:些|几|[两二三四五六七八九十][^年月日天岁号])")
+_FEW = "两二三四五六七八九十"
+PLURAL = re.compile(rf"哪(?:些|几|[{_FEW}][^年月日天岁号])")
 LIST_JOIN = re.compile(r"\s*(?:》\s*(?:[，,、]|和|及|与|以及|、以及)\s*《|[，,、]|和|及|与|以及|、以及)\s*")
 
 
 def restates_count(question: str, piece: str) -> bool:
     """``piece`` is only the number of items the question names (两大 of "主打两大模式：甲和乙"
     for 哪两个模式): it restates the question, the items answer it."""
-    m = re.search(r"哪([两二三四五六七八九十])", question)
-    return bool(m) and bool(re.fullmatch(rf"{m.group(1)}[大个{rs.COUNTING}]?", piece))
+    m = re.search(rf"哪([{_FEW}])", question)
+    return bool(m) and bool(re.fullmatch(rf"{m.group(1)}[大{rs.COUNTING}]?", piece))
 
 
 def listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:

@@ -49,15 +49,8 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     verbs = {word for word, tag in tagged(text) if len(word) == 2 and tag.startswith("v")}
     if any(len(w) == 2 and set(v) & set(w) for w in words for v in verbs):
         return []
-    # A beginning: "始于1910年" (jieba tags it an adverb) dates what 开始 / 起始 ask about.
-    if any("始" in w for w in words) and _BEGAN.search(text):
-        return []
-    # A death, in any of its words: "忧病致死", "卒", "薨" date what 病逝 / 去世 ask about.
-    if any(_DIED.search(w) for w in words) and _DIED.search(text):
-        return []
-    # 诞生 asks when anything came to be: a founding, a birth or a naming dates it (a
-    # school's name 诞生 the year the school 成立).
-    if "诞生" in words and _CAME_TO_BE.search(text):
+    # The same event in a word of its family (_SAME_EVENT).
+    if any(any(asked.search(w) for w in words) and said.search(text) for asked, said in _SAME_EVENT):
         return []
     # 举办 / 举行 / 召开 only say that the event named before them took place: a date given
     # to that event itself ("1929年的第1届颁奖典礼上…") is its date.
@@ -68,11 +61,19 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return words
 
 
-_BEGAN = re.compile(r"[始起][于自]|始建")
 _EVENT_TIME = re.compile(r"([^\W\d的是之]{2})(?:的)?(?:时间|日期|年份|时期|年代)(?:是|为)?$")
-_DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")
 _HELD = frozenset({"举办", "举行", "召开"})
-_CAME_TO_BE = re.compile(r"诞生|出生|生于|成立|创立|创建|建立|设立|创办|开办|命名|定名|得名")
+_DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")
+# (a word of the question, what the passage may say instead): the same event in another word.
+_SAME_EVENT = (
+    # A beginning: "始于1910年" (jieba tags it an adverb) dates what 开始 / 起始 ask about.
+    (re.compile("始"), re.compile(r"[始起][于自]|始建")),
+    # A death, in any of its words: "忧病致死", "卒", "薨" date what 病逝 / 去世 ask about.
+    (_DIED, _DIED),
+    # 诞生 asks when anything came to be: a founding, a birth or a naming dates it (a
+    # school's name 诞生 the year the school 成立).
+    (re.compile("^诞生$"), re.compile(r"诞生|出生|生于|成立|创立|创建|建立|设立|创办|开办|命名|定名|得名")),
+)
 
 
 # English: asked when / how many, answered without a time / a number ("How much does the
