@@ -450,6 +450,29 @@ def test_the_store_keeps_whole_turns_only(tmp_path):
     assert [t.question for t in again.turns] == ["q1"] and again.history()[1] == {"role": "assistant", "content": "a1"}
 
 
+def test_a_store_another_process_is_switching_to_wal_opens_after_a_wait():
+    """Replicas starting together open one new conversations.db at once; the WAL switch
+    meets "database is locked" without SQLite's busy wait. It is retried; other errors are not."""
+    import sqlite3
+
+    from rag.conversations import _to_wal
+
+    class Busy:
+        def __init__(self, fails: int, message: str = "database is locked"):
+            self.fails, self.message, self.calls = fails, message, 0
+
+        def execute(self, sql):
+            self.calls += 1
+            if self.calls <= self.fails:
+                raise sqlite3.OperationalError(self.message)
+
+    db = Busy(3)
+    _to_wal(db)
+    assert db.calls == 4
+    with pytest.raises(sqlite3.OperationalError):
+        _to_wal(Busy(1, "disk I/O error"))
+
+
 def test_the_web_app_switches_knowledge_bases(server, tmp_path):
     from app.ui import create_app
 
