@@ -215,7 +215,7 @@ def _context(text: str, cur: list[_Unit]) -> str:
 
 
 # What each index is given for a chunk (its lexical and embedding text; a change here
-# changes what an index holds: index.LEXICAL / the embedder recipe say so).
+# changes what an index holds: prepare.LEXICAL / the embedder recipe say so).
 
 def lexical_text(chunk: Chunk) -> str:
     """What BM25 sees: the document title (when it is more than a file name) and the

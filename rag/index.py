@@ -7,48 +7,23 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from . import store
-from .chunk import chunk_document, embed_text, lexical_text
-from .clean import clean
+from .chunk import embed_text, lexical_text
 from .config import Config
 from .embed import Embedder
 from .errors import IndexMissingError, RagError
 from .journal import Journal, text_key
-from .lexical import RECIPE, BM25Index
+from .lexical import BM25Index
 from .load import SUFFIXES, Skipped, discover, iter_documents
 from .manifest import DocEntry, EmbedderInfo, Manifest
+from .prepare import LEXICAL, IndexReport, doc_entry, prepare
 from .records import Chunk, Document
-
-
-@dataclass
-class IndexReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    # Indexed, but not whole (rows over the limit, empty sheets left out): (path, note).
-    notes: list[Skipped] = field(default_factory=list)
-    dropped: dict[str, list] = field(default_factory=dict)  # doc_id -> [(rule, text)]
-    n_chunks: int = 0
-    n_embedded: int = 0
-    seconds: float = 0.0
-    folder: str = ""
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def summary(self) -> str:
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
-                f"{self.n_chunks} chunks ({self.n_embedded} embedded) in {self.seconds:.1f}s")
 
 
 def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> store.Store | None:
@@ -60,10 +35,6 @@ def _previous(root: Path, config: Config, embedder: Embedder, rebuild: bool) -> 
         return None
     store.check_embedder(old.manifest, embedder.name, embedder.checksum, config.index_settings())
     return old
-
-
-# How the BM25 text of a chunk is made (chunk.lexical_text) and tokenised (lexical.RECIPE).
-LEXICAL = RECIPE
 
 
 def update_index(root: Path, sources: list[Path] | None, config: Config, embedder: Embedder,
@@ -279,19 +250,3 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
         blocks.append(vecs)
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
     return chunks, np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def prepare(doc: Document, config: Config, report: IndexReport, known: bool) -> list[Chunk]:
-    """A new or changed document cleaned (in place) and chunked, and counted in the report."""
-    cleaned = clean(doc)
-    doc.text, doc.dropped = cleaned.text, cleaned.dropped
-    doc.pages, doc.regions = cleaned.pages, cleaned.regions
-    (report.updated if known else report.added).append(doc.doc_id)
-    if doc.dropped:
-        report.dropped[doc.doc_id] = [(x.rule, x.text) for x in doc.dropped]
-    return chunk_document(doc, config.chunk_size, config.chunk_overlap)
-
-
-def doc_entry(doc: Document, n_chunks: int) -> DocEntry:
-    return DocEntry(hash=doc.content_hash, path=doc.path, title=doc.title, n_chunks=n_chunks,
-                    dropped=len(doc.dropped), meta=doc.meta)

@@ -13,10 +13,12 @@ from typing import Callable
 
 import numpy as np
 
+from .chunk import embed_text
 from .config import Config
 from .embed import Embedder
 from .errors import IndexMismatchError, RagError
 from .manifest import REBUILD, EmbedderInfo, Manifest
+from .prepare import LEXICAL, IndexReport, doc_entry, prepare
 from .records import Chunk, Document
 from .store_milvus import MilvusWriter, target
 
@@ -26,10 +28,7 @@ ROUND = 256
 
 
 def update_milvus(root: Path, old, docs: list[Document], sources: list[str], config: Config, embedder: Embedder,
-                  report, rebuild: bool, progress: bool, say: Callable[[str], None]) -> None:
-    from .chunk import embed_text
-    from .index import LEXICAL, doc_entry, prepare
-
+                  report: IndexReport, rebuild: bool, progress: bool, say: Callable[[str], None]) -> None:
     writer = MilvusWriter(target(config.store, root, config.store_token))
     if old is not None and old.manifest.lexical != LEXICAL:
         raise IndexMismatchError(f"the Milvus index was built with BM25 recipe {old.manifest.lexical!r}, "

@@ -114,7 +114,7 @@ class Manifest:
     config: dict[str, Any]  # Config.index_settings() the index was built with
     embedder: EmbedderInfo
     documents: dict[str, DocEntry]
-    lexical: str = ""  # the recipe of the BM25 text (index.LEXICAL)
+    lexical: str = ""  # the recipe of the BM25 text (prepare.LEXICAL)
     sources: list[str] = field(default_factory=list)  # what `rag index` was pointed at
     calibration: Calibration | None = None
     # Written by store.write_generation:

@@ -35,7 +35,7 @@ def _documents(chunks) -> list:
 
 
 def _manifest(embedder_dim: int, config):
-    from rag.index import LEXICAL
+    from rag.prepare import LEXICAL
     from rag.manifest import EmbedderInfo, Manifest
 
     return Manifest(config=config.index_settings(), embedder=EmbedderInfo("bench", "bench", embedder_dim),
@@ -55,7 +55,7 @@ def insert_folder(root: Path, docs, chunks, vectors, config) -> float:
 
 
 def insert_milvus(root: Path, docs, chunks, vectors, config) -> float:
-    from rag.index import doc_entry
+    from rag.prepare import doc_entry
     from rag.store_milvus import MilvusWriter, target
 
     rows: dict[str, list[int]] = defaultdict(list)
