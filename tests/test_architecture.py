@@ -3,6 +3,7 @@ imports its consumers (app/, evals/), importing it changes nothing in the enviro
 and the data-path modules stay short enough to read."""
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -70,6 +71,73 @@ def test_data_path_modules_stay_short():
     long = {str(p.relative_to(REPO)): n for p in (REPO / "rag").glob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not long, f"split these modules: {long}"
+
+
+def _imports(root: Path, package: str) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, at the top or inside a function (a lazy
+    import still ties the two modules together). ``from . import x`` is an import of x."""
+    names = {}
+    for path in sorted((root / package).rglob("*.py")):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = ".".join(here[:len(here) - node.level + 1] + [node.module or ""]).strip(".") \
+                    if node.level else (node.module or "")
+                found = {f"{base}.{a.name}" for a in node.names} & names.keys()
+                deps |= found or ({base} & names.keys())
+            elif isinstance(node, ast.Import):
+                deps |= {a.name for a in node.names} & names.keys()
+        graph[name] = deps - {name}
+    return graph
+
+
+def _loops(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The module groups that import each other round a loop (strongly connected, > 1)."""
+    order, low, stack, out = {}, {}, [], []
+
+    def visit(v):
+        order[v] = low[v] = len(order)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in order:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], order[w])
+        if low[v] == order[v]:
+            group = []
+            while (w := stack.pop()) != v:
+                group.append(w)
+            if group:
+                out.append(sorted(group + [v]))
+
+    for v in graph:
+        if v not in order:
+            visit(v)
+    return out
+
+
+def test_library_modules_import_each_other_without_a_loop():
+    # A loop means neither module can be read, tested or replaced without the other (the
+    # Milvus index stage once took its prepare step back from index.py).
+    assert _loops(_imports(REPO, "rag")) == []
+
+
+def test_the_loop_check_sees_a_loop(tmp_path):
+    pkg = tmp_path / "lib"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .a import f\n")
+    (pkg / "a.py").write_text("def f():\n    from . import b\n")
+    (pkg / "b.py").write_text("from .c import g\n")
+    (pkg / "c.py").write_text("def g():\n    pass\n")
+    assert _loops(_imports(tmp_path, "lib")) == []
+    (pkg / "c.py").write_text("def g():\n    from .a import f\n")
+    assert _loops(_imports(tmp_path, "lib")) == [["lib.a", "lib.b", "lib.c"]]
 
 
 def test_plugin_commands_are_found_through_entry_points():
