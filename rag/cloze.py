@@ -23,6 +23,7 @@ _CLASSIFIER = re.compile(rf"^[{WHICH_CLASSIFIERS}]")
 _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
 _LONGEST_ANCHOR = 8
+_CLOSING = "》」』）)”’〉】"
 # A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
 _COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
 
@@ -77,7 +78,9 @@ def cloze(question: str, sentence: str) -> str | None:
         end = end if at is None else at
     if left and q[begin - 1:begin] == "第" and folded[start - 1:start] == "第":
         start -= 1  # 第几届: the ordinal answers, 第 and all
-    while start < end and (folded[start] in rs.EDGE or folded[start].isspace()):
+    # (The question's words may end inside a bracket the sentence closes after them:
+    # "《…批复》是由|哪一个单位" -- the slot opens after the 》, not on it.)
+    while start < end and (folded[start] in rs.EDGE or folded[start].isspace() or folded[start] in _CLOSING):
         start += 1
     if lead := rs.LEAD.match(folded, start, end):
         start = lead.end()

@@ -40,6 +40,19 @@ _WHY_HOW = re.compile(rf"{_WHY}|怎么|怎样|如何|\bhow\b(?! many| much)", re
 # "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
 _CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的(?=[是为在何有而和与及？?，,。；;\s]|$)"
                       r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|由来|来历|(?:什么|哪些|哪一?个?)方面|^[^的]*是谁[？?]?$|^什么是", re.I)
+# Which thing, asked before the clause's word, is what the question asks for: "在哪一本书中有
+# 明确的定义" asks for the book, "受到哪一个法律的影响" for the law (but 哪种方式 asks a manner).
+_WHICH = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}]")
+
+
+def _clausal(question: str) -> bool:
+    m = _CLAUSAL.search(question)
+    if not m:
+        return False
+    which = _WHICH.search(question, 0, m.start())
+    return not (which and which.end() < m.start() and not _WHY_HOW.match(m.group()) and "方面" not in m.group())
+
+
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
 _CATEGORY = re.compile(rf"(?:什么|哪一?[{WHICH_CLASSIFIERS}]|何种)([{CJK}]{{2,6}})")
@@ -94,7 +107,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     kind = _framed_kind(question)
     filled = cloze(question, sentence)
     filled = filled and filled[verb_lead(filled):]
-    if filled and (not _CLAUSAL.search(question) or kind or _slotted(question, sentence, filled)) \
+    if filled and (not _clausal(question) or kind or _slotted(question, sentence, filled)) \
             and not (skip_dates and only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
@@ -213,7 +226,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
     covered = rs.covered(folded, _asked(question))
-    if _CLAUSAL.search(question):
+    if _clausal(question):
         # A clause may open with the document's subject, which a follow-up's 它 stood for
         # ("大冠鹫鸣叫声是…" for 它的鸣叫声是怎样的): restated too.
         for title in titles:

@@ -1139,3 +1139,27 @@ def test_a_place_pointed_back_to_is_not_the_answer_the_name_beside_it_is():
     # a name that merely opens with 那 or 本 is a name
     quote = "这座城堡位于那霸，建于14世纪。"
     assert short_answer("这座城堡位于哪里？", "这座城堡位于那霸[1]。", [_cite(quote)]) == "那霸"
+
+
+def test_a_title_that_closes_before_the_question_word_is_not_part_of_the_answer():
+    # "《…》是由|哪一个单位": the question's words end inside the title's bracket, so the
+    # slot opened on 》 and the span held half a title; the answer, repeating a word of
+    # the question (河川), was then cut at it.
+    quote = "《关于河川疏浚工程的批复》是由国家河川总署颁布的，当年生效。"
+    answer = "《关于河川疏浚工程的批复》是由国家河川总署颁布的[1]。"
+    assert short_answer("《关于河川疏浚工程的批复》是由哪一个单位颁布的？", answer, [_cite(quote)]) == "国家河川总署"
+    # An answer that is itself a title keeps its opening bracket.
+    quote = "这座水库的调度依据的是《河川调度条例》，每年修订一次。"
+    answer = "这座水库的调度依据的是《河川调度条例》[1]。"
+    assert short_answer("这座水库的调度依据的是哪一部法规？", answer, [_cite(quote)]) == "《河川调度条例》"
+
+
+def test_which_thing_asked_before_a_clause_word_is_the_answer():
+    # 定义 / 影响 after 哪一本书 / 哪一个法律: the book or the law is asked for, not a clause.
+    quote = "河川管理局出版的《水务年报》之中指出该局的任务是：「平时负责巡查河道，维护堤防安全」。"
+    answer = "河川管理局出版的《水务年报》之中指出该局的任务是：「平时负责巡查河道，维护堤防安全」[1]。"
+    assert short_answer("该局的任务在哪一本书中有明确的定义？", answer, [_cite(quote)]) == "水务年报"
+    # Asked for the definition itself, the clause answers.
+    quote = "书中对该局任务的定义是平时负责巡查河道，维护堤防安全。"
+    answer = "该局任务的定义是平时负责巡查河道，维护堤防安全[1]。"
+    assert short_answer("书中对该局任务的定义是什么？", answer, [_cite(quote)]) == "平时负责巡查河道，维护堤防安全"
