@@ -493,6 +493,17 @@ def test_words_of_time_and_rank_frame_the_subject():
     assert question_terms("蓝鲸最长记录是多长？")[1] == ["蓝鲸", "最长", "记录"]
 
 
+def test_how_often_frames_the_subject_it_does_not_name_it():
+    # 每周 is said 每星期 in the passage; the name (a Latin title) is what must be there
+    question = "《RIVERS》每周的播出时间是什么？"
+    passage = "《RIVERS》是自2011年4月起，由某电视台于每星期一21:00-21:54播出的电视连续剧。"
+    assert question_terms(question) == (["RIVERS"], [])
+    assert missing_terms(question, [passage], "zh", [passage]) == []
+    # a name beside it still has to be there: another theatre's hours do not answer
+    other = "山口剧场于每星期五晚间演出。"
+    assert missing_terms("河湾剧场每周的演出时间是什么？", [other], "zh", [other]) == ["河湾"]
+
+
 def test_a_name_before_the_place_of_what_it_did_is_the_subject():
     # "甲在…设有…": the name before 在 is what the question is about
     assert question_terms("华为在全球几个国家设有研发中心？")[1] == ["华为"]
