@@ -1,5 +1,6 @@
-"""Spans a question's shape asks for: the place asked where (and an address the question's
-name runs through), the item a list leaves open, the person asked who.
+"""Spans a question's shape asks for: a clause (asked why, how, for a description), the
+place asked where (and an address the question's name runs through), the item a list
+leaves open, the person asked who.
 
 Used by short.py, after the sentence that answers has been chosen.
 """
@@ -10,7 +11,43 @@ import re
 
 from . import restated as rs
 from .numerals import TIME
-from .zh import fold_each
+from .zh import QUESTION_WORD, WHICH_CLASSIFIERS, WHY, fold_each
+
+
+# Asked why or how: a clause answers, whatever the sentence's words around it.
+WHY_ONLY = rf"{WHY}|\bwhy\b"
+WHY_HOW = re.compile(rf"{WHY_ONLY}|怎么|怎样|如何|\bhow\b(?! many| much)", re.I)
+# Asked for a reason, a manner or a description: a clause answers it. (目的 as a purpose is
+# followed by its predicate or ends the question: not 食肉目|的亲属, 目的地.)
+# "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
+CLAUSAL = re.compile(rf"{WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的(?=[是为在何有而和与及？?，,。；;\s]|$)"
+                    r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|由来|来历|(?:什么|哪些|哪一?个?)方面|^[^的]*是谁[？?]?$|^什么是", re.I)
+# Which thing, asked before the clause's word, is what the question asks for: "在哪一本书中有
+# 明确的定义" asks for the book, "受到哪一个法律的影响" for the law (but 哪种方式 asks a manner).
+_WHICH = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}]")
+
+
+def clausal(question: str) -> bool:
+    """Does a clause answer ``question`` (a reason, a manner, a description), not a word?"""
+    m = CLAUSAL.search(question)
+    if not m:
+        return False
+    which = _WHICH.search(question, 0, m.start())
+    return not (which and which.end() < m.start() and not WHY_HOW.match(m.group()) and "方面" not in m.group())
+
+
+def framed_kind(question: str) -> str:
+    """A description asked for by a kind the question's own words close (导入什么方式|发电,
+    以什么作用|著称): the sentence fills the slot between them, as for any other kind. Not a
+    reason (什么原因才被解职 asks why) and not a definition (什么是…: no kind follows).
+    Returns the kind (方式), or "" when the question is not so framed."""
+    m = QUESTION_WORD.search(question)
+    if not m or WHY_HOW.search(question):
+        return ""
+    after = re.sub(r"^样?的", "", re.sub(r"\W", "", question[m.end():]))  # 什么样的|方式
+    kind = CLAUSAL.match(after)
+    framed = kind and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
+    return kind.group() if framed else ""
 
 
 def _unnamed(text: str, named: str) -> int:

@@ -185,3 +185,18 @@ def locate_list(items: list[str], sources: list[tuple[str, str]]) -> str | None:
                 return quoted(source[a:b])
             a = folded.find(wanted[0], a + 1)
     return None
+
+
+# A bracketed gloss the document writes right after the answer belongs to it: 靖江（今桂林）,
+# 元和四年（809年）. Not a bracket that says something of its own (6.8%（上年该比例是5.9%）),
+# nor a name's original spelling (格兰特（Grant）: the name is what the reader asked for).
+_GLOSS = re.compile(r"[（(][^（）()\n，,。；;是为比占]{1,20}[）)]")
+
+
+def with_gloss(span: str, quotes: list[str]) -> str:
+    """``span`` with the gloss the first quote holding it writes right after it, if any."""
+    for quote in quotes:
+        if (i := quote.find(span)) >= 0:
+            m = _GLOSS.match(quote, i + len(span))
+            return span + m.group(0) if m and m.group(0) not in span and CJK_CHAR.search(m.group(0)) else span
+    return span

@@ -21,37 +21,16 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, an_act, listed, not_a_place, one_address, open_item,
+from .asked import (ASKS_ONE_MORE, WHY_ONLY, clausal, framed_kind, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, an_act, listed, not_a_place, one_address, open_item,
                     past_verb, person_acting, place, restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
-from .locate import locate, locate_head, locate_list
+from .locate import locate, locate_head, locate_list, with_gloss
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
-from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHY,
+from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS,
                  claim_sentences, fold_each, to_simplified)
-
-# Asked why or how: a clause answers, whatever the sentence's words around it.
-_WHY = rf"{WHY}|\bwhy\b"
-_WHY_HOW = re.compile(rf"{_WHY}|怎么|怎样|如何|\bhow\b(?! many| much)", re.I)
-# Asked for a reason, a manner or a description: a clause answers it. (目的 as a purpose is
-# followed by its predicate or ends the question: not 食肉目|的亲属, 目的地.)
-# "X是谁" asks who X is (乌孙的首领); "X的导演是谁" asks for a name, which a word answers.
-_CLAUSAL = re.compile(rf"{_WHY_HOW.pattern}|特点|特征|作用|意义|原因|成因|影响|过程|方式|定义|(?<![项题科节条书栏曲剧数名账])目的(?=[是为在何有而和与及？?，,。；;\s]|$)"
-                      r"|职责|用途|功能|不同|区别|宗旨|含义|反应|态度|由来|来历|(?:什么|哪些|哪一?个?)方面|^[^的]*是谁[？?]?$|^什么是", re.I)
-# Which thing, asked before the clause's word, is what the question asks for: "在哪一本书中有
-# 明确的定义" asks for the book, "受到哪一个法律的影响" for the law (but 哪种方式 asks a manner).
-_WHICH = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}]")
-
-
-def _clausal(question: str) -> bool:
-    m = _CLAUSAL.search(question)
-    if not m:
-        return False
-    which = _WHICH.search(question, 0, m.start())
-    return not (which and which.end() < m.start() and not _WHY_HOW.match(m.group()) and "方面" not in m.group())
-
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -71,11 +50,16 @@ _INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words th
 _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土])|事后|随后|此后|之后|其后)")
 # "以X为由": X is the reason given, to a question that asks for one.
 _GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
-_REASON_Q = re.compile(rf"{_WHY}|原因", re.I)
+_REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
+    span = _short_answer(question, answer, citations)
+    return span and with_gloss(span, [c.quote for c in citations if c.verified])
+
+
+def _short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     question = to_simplified(without_note(question))  # patterns are simplified
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
@@ -104,10 +88,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     skip_dates = bool(undated) and not (WHEN_Q.search(question) or TIME.search(question) or QUANTITY_Q.search(question))
     if skip_dates:
         candidates = undated
-    kind = _framed_kind(question)
+    kind = framed_kind(question)
     filled = cloze(question, sentence)
     filled = filled and filled[verb_lead(filled):]
-    if filled and (not _clausal(question) or kind or _slotted(question, sentence, filled)) \
+    if filled and (not clausal(question) or kind or _slotted(question, sentence, filled)) \
             and not (skip_dates and only_a_date(filled)):
         # The kind the question names ends the description (自由转会|方式加盟…: jieba may read
         # the words after it as nouns too, 加盟 as a place).
@@ -140,20 +124,6 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The answer's head, as the document writes it: the part of a long clause that one
     # quote holds.
     return locate_head(candidates[0], sources) if candidates else None
-
-
-def _framed_kind(question: str) -> str:
-    """A description asked for by a kind the question's own words close (导入什么方式|发电,
-    以什么作用|著称): the sentence fills the slot between them, as for any other kind. Not a
-    reason (什么原因才被解职 asks why) and not a definition (什么是…: no kind follows).
-    Returns the kind (方式), or "" when the question is not so framed."""
-    m = QUESTION_WORD.search(question)
-    if not m or _WHY_HOW.search(question):
-        return ""
-    after = re.sub(r"^样?的", "", re.sub(r"\W", "", question[m.end():]))  # 什么样的|方式
-    kind = _CLAUSAL.match(after)
-    framed = kind and kind.group() not in ("原因", "成因", "目的") and len(after) - kind.end() >= 2
-    return kind.group() if framed else ""
 
 
 def _slotted(question: str, sentence: str, filled: str) -> bool:
@@ -226,7 +196,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     """Spans of ``sentence`` that may answer ``question``, best first."""
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
     covered = rs.covered(folded, _asked(question))
-    if _clausal(question):
+    if clausal(question):
         # A clause may open with the document's subject, which a follow-up's 它 stood for
         # ("大冠鹫鸣叫声是…" for 它的鸣叫声是怎样的): restated too.
         for title in titles:
