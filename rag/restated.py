@@ -24,7 +24,7 @@ _PREPOSITIONS = frozenset("在于由是")
 EDGE = "的是在于为了由被其与和及并也都就已将把从即乃则他她它"
 # Linking verbs that lead into the answer rather than being part of it: 位于|澳洲墨尔本;
 # and the words that give another name (又名|泽鹿 for 又叫什么: the question may use another).
-LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本颗枚只条艘辆台匹张]|[带具拥]有|[自从至到](?=\d))(?=..)")
+LEAD = re.compile(r"(?:位于|属于|来自|处于|成为|担任|司职|包括|称为|叫做|叫作|名为|[又也亦](?:名|称|叫)|[别简俗旧原全古]称|别名|原名|被视为|视为|视作|当作|约为|大约|达到|达|一[位个种名座家部项本颗枚只条艘辆台匹张]|[带具拥]有|[自从至到](?=\d))(?=..)")
 LEAD_WORD = re.compile(LEAD.pattern.removesuffix("(?=..)"))
 _UNIT = "年月日号岁"
 _NUMBER_UNIT = re.compile(r"\d+[^\d\s，,。；;：:、.]?")  # a number and the character after it

@@ -1179,3 +1179,11 @@ def test_a_gloss_in_brackets_after_the_answer_is_part_of_it():
     quote = "次年，林嘉禾的封地是河湾，筑城三座（今存一座）。"
     answer = "林嘉禾的封地是河湾[1]。"
     assert short_answer("林嘉禾被赐予了什么地方作为他的封地？", answer, [_cite(quote)]) == "河湾"
+
+
+def test_serving_as_leads_into_the_position_it_is_not_part_of_it():
+    quote = "林嘉禾，中国足球运动员，司职中场，现效力于河湾队。"
+    assert short_answer("林嘉禾打什么位置？", "林嘉禾司职中场[1]。", [_cite(quote)]) == "中场"
+    # a name that opens with the same character is not cut
+    quote = "演习由河湾司令部负责指挥。"
+    assert short_answer("演习由哪个机构负责指挥？", "演习由河湾司令部负责指挥[1]。", [_cite(quote)]) == "河湾司令部"
