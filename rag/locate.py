@@ -195,8 +195,8 @@ _GLOSS = re.compile(r"[（(][^（）()\n，,。；;是为比占]{1,20}[）)]")
 
 def with_gloss(span: str, quotes: list[str]) -> str:
     """``span`` with the gloss the first quote holding it writes right after it, if any."""
-    for quote in quotes:
-        if (i := quote.find(span)) >= 0:
-            m = _GLOSS.match(quote, i + len(span))
-            return span + m.group(0) if m and m.group(0) not in span and CJK_CHAR.search(m.group(0)) else span
-    return span
+    at = next(((quote, i) for quote in quotes if (i := quote.find(span)) >= 0), None)
+    gloss = at and _GLOSS.match(at[0], at[1] + len(span))
+    if not gloss or gloss.group(0) in span or not CJK_CHAR.search(gloss.group(0)):
+        return span
+    return span + gloss.group(0)
