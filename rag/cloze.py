@@ -24,6 +24,7 @@ _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
 _LONGEST_ANCHOR = 8
 _CLOSING = "》」』）)”’〉】"
+_DEPARTMENT = re.compile(r"[^\W\d、和及与]{0,3}(?:[系部院所科处室]|分校|校区|分部|分会)")
 # A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
 _COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
 
@@ -85,6 +86,11 @@ def cloze(question: str, sentence: str) -> str | None:
     if lead := rs.LEAD.match(folded, start, end):
         start = lead.end()
     start, end = _trim(q, folded, start, end, head, words[0][0] if n_head else "")
+    # The thing asked for closes the name; a department of it named after it is not what was
+    # asked: 哪个大学 -> 德国柏林大学|数学系 (but 哪支球队 -> 中超球队|天津泰达, the name).
+    if len(head) >= 2 and (i := folded.find(head, start + 2, end)) > 0 \
+            and _DEPARTMENT.fullmatch(folded, i + len(head), end):
+        end = i + len(head)
     # The question word's own noun ends the answer, not the thing after it: 哪国|国王 ->
     # 扶余国(国王).
     if head and folded.endswith(head, start, end) and end - len(head) > start + 1 \

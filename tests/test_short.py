@@ -1187,3 +1187,11 @@ def test_serving_as_leads_into_the_position_it_is_not_part_of_it():
     # a name that opens with the same character is not cut
     quote = "演习由河湾司令部负责指挥。"
     assert short_answer("演习由哪个机构负责指挥？", "演习由河湾司令部负责指挥[1]。", [_cite(quote)]) == "河湾司令部"
+
+
+def test_the_thing_asked_for_closes_the_name_not_a_department_after_it():
+    quote = "林嘉禾于1950年毕业于河湾大学物理系，后赴海外深造。"
+    assert short_answer("林嘉禾毕业于哪个大学？", "林嘉禾毕业于河湾大学物理系[1]。", [_cite(quote)]) == "河湾大学"
+    # a name after the thing asked for is the answer (the kind, then its name)
+    quote = "林嘉禾现效力于甲级球队河湾联，司职前锋。"
+    assert short_answer("林嘉禾现效力于哪支球队？", "林嘉禾现效力于甲级球队河湾联[1]。", [_cite(quote)]) == "甲级球队河湾联"
