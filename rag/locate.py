@@ -185,18 +185,3 @@ def locate_list(items: list[str], sources: list[tuple[str, str]]) -> str | None:
                 return quoted(source[a:b])
             a = folded.find(wanted[0], a + 1)
     return None
-
-
-# A bracketed gloss the document writes right after the answer belongs to it: 靖江（今桂林）,
-# 元和四年（809年）. Not a bracket that says something of its own (6.8%（上年该比例是5.9%）),
-# nor a name's original spelling (格兰特（Grant）: the name is what the reader asked for).
-_GLOSS = re.compile(r"[（(][^（）()\n，,。；;是为比占]{1,20}[）)]")
-
-
-def with_gloss(span: str, quotes: list[str]) -> str:
-    """``span`` with the gloss the first quote holding it writes right after it, if any."""
-    at = next(((quote, i) for quote in quotes if (i := quote.find(span)) >= 0), None)
-    gloss = at and _GLOSS.match(at[0], at[1] + len(span))
-    if not gloss or gloss.group(0) in span or not CJK_CHAR.search(gloss.group(0)):
-        return span
-    return span + gloss.group(0)

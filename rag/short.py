@@ -24,7 +24,7 @@ from . import restated as rs
 from .asked import (ASKS_ONE_MORE, WHY_ONLY, clausal, framed_kind, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, an_act, listed, not_a_place, one_address, open_item,
                     past_verb, person_acting, place, restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
-from .locate import locate, locate_head, locate_list, with_gloss
+from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
@@ -55,11 +55,6 @@ _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
-    span = _short_answer(question, answer, citations)
-    return span and with_gloss(span, [c.quote for c in citations if c.verified])
-
-
-def _short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     question = to_simplified(without_note(question))  # patterns are simplified
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()

@@ -1165,22 +1165,6 @@ def test_which_thing_asked_before_a_clause_word_is_the_answer():
     assert short_answer("书中对该局任务的定义是什么？", answer, [_cite(quote)]) == "平时负责巡查河道，维护堤防安全"
 
 
-def test_a_gloss_in_brackets_after_the_answer_is_part_of_it():
-    # the document glosses the old name (今…) or the year: the reader asked wants both
-    quote = "次年，林嘉禾的封地是河湾（今澄川市），筑城三座。"
-    answer = "林嘉禾的封地是河湾（今澄川市）[1]。"
-    assert short_answer("林嘉禾被赐予了什么地方作为他的封地？", answer, [_cite(quote)]) == "河湾（今澄川市）"
-    quote = "林嘉禾于开宁四年（809年）病逝，葬于河湾。"
-    assert short_answer("林嘉禾在哪一年病逝？", "林嘉禾在开宁四年（809年）病逝[1]。", [_cite(quote)]) == "开宁四年（809年）"
-    # a bracket that says something of its own is no gloss; nor one that does not follow it
-    quote = "河湾县的农业占全县营收的6.8%（上年该比例是5.9%）。"
-    assert short_answer("河湾县的农业占全县营收的比例是多少？", "河湾县的农业占全县营收的6.8%[1]。",
-                        [_cite(quote)]) == "6.8%"
-    quote = "次年，林嘉禾的封地是河湾，筑城三座（今存一座）。"
-    answer = "林嘉禾的封地是河湾[1]。"
-    assert short_answer("林嘉禾被赐予了什么地方作为他的封地？", answer, [_cite(quote)]) == "河湾"
-
-
 def test_serving_as_leads_into_the_position_it_is_not_part_of_it():
     quote = "林嘉禾，中国足球运动员，司职中场，现效力于河湾队。"
     assert short_answer("林嘉禾打什么位置？", "林嘉禾司职中场[1]。", [_cite(quote)]) == "中场"
