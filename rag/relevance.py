@@ -49,7 +49,7 @@ _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在
 # Words of time, of how often, of quantity and of rank (整个美国的经济中心, 早期的大环道,
 # 《某剧》每周的播放时间, 世界上最早的古栽培稻): they frame the subject, they never name it.
 # Words of rank open with 最 and stand before a 的.
-_GENERIC = frozenset("现在 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
+_GENERIC = frozenset("现在 现今 如今 当今 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
                      "每周 每天 每日 每月 每年 每星期 每季 每次 每届 "
                      "整个 所有 全部 各个 每个 一些 许多 大部分".split())
 
@@ -89,6 +89,33 @@ def _at_name(question: str) -> re.Match | None:
     return re.match(f"({re.escape(''.join(w for w, _ in name))})", question)
 
 
+# A verb with 于 before the question word ("某水库位于哪里", "某鱼分布于什么地区", "某馆建于
+# 哪一年"): what comes before the verb is what is asked about, as before 在.
+_ACTS_YU = re.compile(r"^([^的是有和与，,、？?]{2,14}?于)(?=什么|哪|何|多少|几)")
+
+
+def _yu_name(question: str) -> re.Match | None:
+    """The words before the verb that 于 follows (see _ACTS_YU), past a leading time word
+    and the adverbs before the verb (现今|露天操场|普遍存在|于, 某鱼|主要|生活|于)."""
+    m = _ACTS_YU.match(question)
+    if not m or TIME.search(m.group(1)):
+        return None
+    words = tagged(m.group(1))
+    if words[-1][0] == "于":  # 分布|于; 位于 is one word
+        words = words[:-1]
+    if len(words) < 2 or not (is_verb(words[-1][1]) or words[-1][1] in ("vn", "i")) or len(words[-1][0]) < 2:
+        return None
+    name = words[:-1]
+    while name and name[-1][1] in ("d", "b", "ad", "a"):  # 主要, 普遍
+        name = name[:-1]
+    while name and name[0][1] == "t":  # 现今
+        name = name[1:]
+    if not name:
+        return None
+    text = "".join(w for w, _ in name)
+    return re.search(f"({re.escape(text)})", question)
+
+
 # (同时 goes on too; a clause that opens with the reason or the definition of something asks
 # about what the clause before it named: "X，定义上指的是哪里", "X逐渐式微，主因是…".)
 _CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是|同时|主因|原因|定义上)")
@@ -116,7 +143,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         question = f"{clauses[0].strip()}的{asking}" if _topic(clauses[0]) else asking
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
-                                                   or _at_name(question) or _WITHIN.match(question))
+                                                   or _at_name(question) or _yu_name(question) or _WITHIN.match(question))
     if m:
         span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name

@@ -504,6 +504,19 @@ def test_how_often_frames_the_subject_it_does_not_name_it():
     assert missing_terms("河湾剧场每周的演出时间是什么？", [other], "zh", [other]) == ["河湾"]
 
 
+def test_the_name_before_a_verb_with_yu_is_the_subject():
+    # "X生存于什么时期", "X位于哪里": no 的/是/有 sets X off, yet X is what is asked about
+    other = "石塘龙属生存于白垩纪晚期，化石发现于河湾县。"
+    assert missing_terms("澄川龙属生存于什么时期？", [other], "zh", [other]) == ["澄川龙"]
+    own = "澄川龙属生存于白垩纪晚期，化石发现于河湾县。"
+    assert missing_terms("澄川龙属生存于什么时期？", [own], "zh", [own]) == []
+    # past a time word and the adverb before the verb
+    assert question_terms("现今露天剧场普遍存在于什么地方？")[1] == ["露天", "剧场", "露天剧场"]
+    # a pronoun or a time before the verb names nothing
+    assert question_terms("它生存于什么时期？") == ([], [])
+    assert question_terms("1937年时发生于哪里？") == ([], [])
+
+
 def test_a_name_before_the_place_of_what_it_did_is_the_subject():
     # "甲在…设有…": the name before 在 is what the question is about
     assert question_terms("华为在全球几个国家设有研发中心？")[1] == ["华为"]
