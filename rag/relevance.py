@@ -101,12 +101,15 @@ def _yu_name(question: str) -> re.Match | None:
     if not m or TIME.search(m.group(1)):
         return None
     words = tagged(m.group(1))
-    if words[-1][0] == "于":  # 分布|于; 位于 is one word
+    # 分布|于 (位于 is one word); a word that 于 follows acts as a verb whatever jieba tags it
+    # (创刊|于: a noun).
+    acts = words[-1][0] == "于"
+    if acts:
         words = words[:-1]
-    if len(words) < 2 or not (is_verb(words[-1][1]) or words[-1][1] in ("vn", "i")) or len(words[-1][0]) < 2:
+    if len(words) < 2 or len(words[-1][0]) < 2 or not (acts or is_verb(words[-1][1]) or words[-1][1] in ("vn", "i")):
         return None
     name = words[:-1]
-    while name and name[-1][1] in ("d", "b", "ad", "a"):  # 主要, 普遍
+    while name and name[-1][1] in ("d", "b", "ad", "a", "t", "tg"):  # 主要, 普遍, 现
         name = name[:-1]
     while name and name[0][1] == "t":  # 现今
         name = name[1:]

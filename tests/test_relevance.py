@@ -512,6 +512,9 @@ def test_the_name_before_a_verb_with_yu_is_the_subject():
     assert missing_terms("澄川龙属生存于什么时期？", [own], "zh", [own]) == []
     # past a time word and the adverb before the verb
     assert question_terms("现今露天剧场普遍存在于什么地方？")[1] == ["露天", "剧场", "露天剧场"]
+    # whatever jieba tags the word 于 follows (创刊: a noun); a time word before it is no name
+    assert question_terms("《河湾杂志》创刊于哪一年？")[1] == ["河湾", "杂志"]
+    assert question_terms("王立群现效力于哪支球队？")[1] == ["王立群"]
     # a pronoun or a time before the verb names nothing
     assert question_terms("它生存于什么时期？") == ([], [])
     assert question_terms("1937年时发生于哪里？") == ([], [])
@@ -527,8 +530,8 @@ def test_a_name_before_the_place_of_what_it_did_is_the_subject():
     # a question word before 在 names nothing; a pronoun or preposition opens no subject
     assert question_terms("什么动物在岛上捕食鸟类？")[1] == []
     assert question_terms("它在国内几个城市设有基地？")[1] == []
-    # the 在 of a word (现在) places nothing: 李明现 is no name
-    assert question_terms("李明现在效力于哪个球队？")[1] == []
+    # the 在 of a word (现在) places nothing: 李明现 is no name (the verb 于 follows names 李明)
+    assert question_terms("李明现在效力于哪个球队？")[1] == ["李明"]
 
 
 def test_a_four_character_name_is_one_subject_not_a_clause():
