@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, WHY_ONLY, clausal, framed_kind, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, an_act, listed, not_a_place, one_address, open_item,
-                    past_verb, person_acting, place, restates_count, verb_lead)
+from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, clausal,
+                    framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place,
+                    restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
