@@ -83,10 +83,24 @@ def _at_name(question: str) -> re.Match | None:
     if not any(is_verb(t) for _, t in words):
         return m
     # (jieba cuts an unknown name into characters, some tagged verbs: 长|齿|锯|犁|鳗.)
-    *name, (verb, tag) = words
-    if not name or len(verb) < 2 or not is_verb(tag) or any(len(w) > 1 and is_verb(t) for w, t in name):
+    if any(len(w) > 1 and is_verb(t) for w, t in words[:-1]):
         return None
-    return re.match(f"({re.escape(''.join(w for w, _ in name))})", question)
+    return _found(question, _before_verb(words, is_verb))
+
+
+def _before_verb(words: list[tuple[str, str]], verb_like) -> list[tuple[str, str]]:
+    """The tagged words before the verb that closes `words` -- a word of two characters or
+    more that `verb_like` takes by its tag -- or none."""
+    if len(words) < 2 or len(words[-1][0]) < 2 or not verb_like(words[-1][1]):
+        return []
+    return words[:-1]
+
+
+def _found(question: str, words: list[tuple[str, str]]) -> re.Match | None:
+    """Where the words, joined, stand in the question (group 1), as the other subject patterns
+    give it."""
+    text = "".join(w for w, _ in words)
+    return re.search(f"({re.escape(text)})", question) if text else None
 
 
 # A verb with 于 before the question word ("某水库位于哪里", "某鱼分布于什么地区", "某馆建于
@@ -106,17 +120,12 @@ def _yu_name(question: str) -> re.Match | None:
     acts = words[-1][0] == "于"
     if acts:
         words = words[:-1]
-    if len(words) < 2 or len(words[-1][0]) < 2 or not (acts or is_verb(words[-1][1]) or words[-1][1] in ("vn", "i")):
-        return None
-    name = words[:-1]
+    name = _before_verb(words, lambda tag: acts or is_verb(tag) or tag in ("vn", "i"))
     while name and name[-1][1] in ("d", "b", "ad", "a", "t", "tg"):  # 主要, 普遍, 现
         name = name[:-1]
     while name and name[0][1] == "t":  # 现今
         name = name[1:]
-    if not name:
-        return None
-    text = "".join(w for w, _ in name)
-    return re.search(f"({re.escape(text)})", question)
+    return _found(question, name)
 
 
 # (同时 goes on too; a clause that opens with the reason or the definition of something asks
