@@ -159,29 +159,42 @@ _GLOSS = re.compile(r"[（(][^（）()]{0,20}[）)]")
 _SEPARATORS = re.compile(r"[\s、，,&/「」『』《》“”\"'和及与或以]*")
 
 
-def locate_list(items: list[str], sources: list[tuple[str, str]]) -> str | None:
+def locate_list(items: list[str], sources: list[tuple[str, str]], leading: bool = False) -> str | None:
     """The stretch of the first source that lists ``items`` (two or more, of two characters
-    or more) in that order, brackets kept whole; None when none lists them so."""
+    or more) in that order, brackets kept whole; None when none lists them so. ``leading``:
+    else the most of the first items that one source lists together, two at least -- the
+    model joined into one list what the document says in two places ("宝石山、老虎岭，
+    最高峰X" answered "宝石山、老虎岭、X"). (One item alone is no list: the model's list
+    of three modifiers, "自私的、出於無限制的、野蠻的", is not a list of answers.)"""
     wanted = [fold_each(i.strip()) for i in items]
     if len(wanted) < 2 or any(len(w) < 2 for w in wanted):
         return None
+    best: tuple[int, str, str, int, int] | None = None  # (items listed, source, folded, a, b)
     for source, folded in sources:
         a = folded.find(wanted[0])
         while a >= 0:
-            b = a + len(wanted[0])
+            b, listed = a + len(wanted[0]), 1
             for w in wanted[1:]:
                 at = folded.find(w, b, b + _LIST_GAP + len(w))
                 if at < 0 or not _SEPARATORS.fullmatch(_GLOSS.sub("", folded[b:at])):
                     break
-                b = at + len(w)
-            else:
-                if m := _GLOSS.match(folded, b):  # ...as the other items are, with its gloss
-                    b = m.end()
-                # (The brackets around the first and last item belong to the list, when
-                # they are not around the whole list: 「甲」&「乙」, not （甲、乙）.)
-                if quoted(folded[a:b]) != folded[a:b] and a > 0 and folded[a - 1] in _OPENS \
-                        and b < len(folded) and folded[b] in _CLOSES:
-                    a, b = a - 1, b + 1
-                return quoted(source[a:b])
+                b, listed = at + len(w), listed + 1
+            if listed == len(wanted):
+                return _listed(source, folded, a, b)
+            if best is None or listed > best[0]:
+                best = (listed, source, folded, a, b)
             a = folded.find(wanted[0], a + 1)
-    return None
+    return _listed(*best[1:]) if leading and best and best[0] >= 2 else None
+
+
+def _listed(source: str, folded: str, a: int, b: int) -> str:
+    """source[a:b], the list found there, with the gloss of its last item and the brackets
+    around its first and last."""
+    if m := _GLOSS.match(folded, b):  # ...as the other items are, with its gloss
+        b = m.end()
+    # (The brackets around the first and last item belong to the list, when they are not
+    # around the whole list: 「甲」&「乙」, not （甲、乙）.)
+    if quoted(folded[a:b]) != folded[a:b] and a > 0 and folded[a - 1] in _OPENS \
+            and b < len(folded) and folded[b] in _CLOSES:
+        a, b = a - 1, b + 1
+    return quoted(source[a:b])

@@ -114,7 +114,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         # sentence's verb in it (发生在|13世纪 against the quote's "13世纪…的入侵"). A list is
         # looked up item by item (甲和乙 against the document's 「甲」&「乙」).
         found = locate_list(LIST_JOIN.split(candidate), sources) or locate(candidate, sources) \
-            or (i == 0 and (locate_head(candidate, sources, apart=True) or locate(past_verb(candidate), sources)))
+            or (i == 0 and (locate_head(candidate, sources, apart=True) or locate(past_verb(candidate), sources)
+                            or locate_list(LIST_JOIN.split(candidate), sources, leading=True)))
         if found:
             return found
     # The answer's head, as the document writes it: the part of a long clause that one

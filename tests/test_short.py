@@ -635,6 +635,21 @@ def test_a_list_is_found_item_by_item_as_the_document_writes_it():
         == "卡洛斯·门德斯(Carlos Mendes)、露西亚·罗哈斯(Lucia Rojas)"
 
 
+def test_a_list_the_document_gives_in_two_places_answers_with_what_it_lists_together():
+    # the model joined into one list the two items the document lists and a third it names
+    # after other words: the two listed together answer, not nothing
+    quote = "该岛的主要港口有北湾港、石嘴港，最大的渔港则是南澳港。"
+    answer = "北湾港[1]、石嘴港[1]、南澳港[1]"
+    assert short_answer("该岛的主要港口是什么？", answer, [_cite(quote)]) == "北湾港、石嘴港"
+    # one item alone is no list: modifiers the model listed are not answers
+    from rag.locate import locate_list
+    from rag.zh import fold_each
+
+    quote = "这个词形容一种贪婪的、无节制的竞争。"
+    assert locate_list(["贪婪的", "失控的", "无节制的"], [(quote, fold_each(quote))], leading=True) is None
+    assert locate_list(["贪婪的", "无节制的", "失控的"], [(quote, fold_each(quote))], leading=True) == "贪婪的、无节制的"
+
+
 def test_what_a_de_after_the_question_word_names_is_not_the_answer():
     quote = "甘蔗是制造蔗糖的一种重要原料。"
     assert short_answer("甘蔗是制造什么的重要原料？", "甘蔗是制造蔗糖的一种重要原料[1]。", [_cite(quote)]) == "蔗糖"
