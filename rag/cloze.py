@@ -23,6 +23,7 @@ _CLASSIFIER = re.compile(rf"^[{WHICH_CLASSIFIERS}]")
 _NOUN_TAGS = ("n", "s", "t")
 _ORDINAL_ONLY = re.compile(r"第?[0-9一二三四五六七八九十百]+[^\W\d]?")
 _LONGEST_ANCHOR = 8
+_KIND_OF = re.compile(r"(?:类型|性质|种类|类别|形式|风格|样式)的(?=[^\W\d])")
 _CLOSING = "》」』）)”’〉】"
 _DEPARTMENT = re.compile(r"[^\W\d、和及与]{0,3}(?:[系部院所科处室]|分校|校区|分部|分会)")
 # A count, where what follows it only says what was counted: 1500万|的游客, 20%|不到的比例.
@@ -40,6 +41,10 @@ def cloze(question: str, sentence: str) -> str | None:
     begin = m.start()
     while more := QUESTION_WORD.match(q, m.end()):  # 哪|几个
         m = more
+    # 什么|类型的|企业: asked what kind of 企业, the answer is one, named by its kind
+    # (多元化金融企业), so the thing asked for is what follows the 的.
+    if kind_of := _KIND_OF.match(q, m.end()):
+        m = kind_of
     left = re.sub(r"[^\w]", "", q[:begin]).rstrip(rs.EDGE)
     right = re.sub(r"[^\w]", "", q[m.end():])
     classified = q[m.end() - 1] in "哪一" and bool(_CLASSIFIER.match(right))
@@ -95,7 +100,7 @@ def cloze(question: str, sentence: str) -> str | None:
     # 扶余国(国王).
     if head and folded.endswith(head, start, end) and end - len(head) > start + 1 \
             and folded[end - len(head) - 1] == q[m.end() - 1] and re.match(rf"[{CJK}]", q[m.end() - 1]) \
-            and q[m.end() - 1] not in "哪几么少谁":
+            and q[m.end() - 1] not in "哪几么少谁" and not kind_of:
         end -= len(head)
     # A kind of one character closes the name it ends: 什么教(的) -> 天主教|底特律总教区 (but
     # 英语和法语 stay a list). (jieba may read the character as a verb: 教.)

@@ -676,6 +676,18 @@ def test_a_bare_answer_ending_in_what_the_question_words_de_leads_to_is_cut():
     assert short_answer("他是哪个学派的代表人物？", "维也纳学派[1]", [_cite(quote)]) == "维也纳学派"
 
 
+def test_asked_what_kind_of_thing_the_answer_names_the_thing_by_its_kind():
+    quote = "北岸仓储公司是一家总部设在宁波的跨国物流企业。"
+    answer = "北岸仓储公司是一家跨国物流企业[1]。"
+    assert short_answer("北岸仓储公司是什么类型的企业？", answer, [_cite(quote)]) == "跨国物流企业"
+    quote = "晨光台是一条以闽南语播出的新闻资讯频道。"
+    assert short_answer("晨光台是一条什么性质的频道？", "晨光台是一条以闽南语播出的新闻资讯频道[1]。",
+                        [_cite(quote)]) == "新闻资讯频道"
+    # a kind asked without a thing after it is answered as before
+    quote = "这种溶液呈弱碱性，可以中和胃酸。"
+    assert short_answer("这种溶液呈什么性质？", "这种溶液呈弱碱性[1]。", [_cite(quote)]) == "弱碱性"
+
+
 def test_the_question_words_own_noun_ends_the_answer():
     quote = "阿达是中世纪时期的卡斯蒂利亚国国王。"
     assert short_answer("阿达是哪国国王？", "阿达是中世纪时期的卡斯蒂利亚国国王[1]。", [_cite(quote)]) == "卡斯蒂利亚国"
