@@ -886,7 +886,7 @@ def test_a_short_name_goes_on_in_words_the_question_says_of_something_else():
 
 
 def test_one_and_a_counting_word_only_lead_into_the_name():
-    assert _short("这颗行星的母星是什么类型的恒星？", "这颗行星的母星为一颗F型恒星") == "F型"
+    assert _short("这颗行星的母星是什么类型的恒星？", "这颗行星的母星为一颗F型恒星") == "F型恒星"
     assert _short("一颗卫星围绕哪颗行星运行？", "一颗卫星围绕木星运行") == "木星"
 
 
