@@ -219,9 +219,23 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
         text = doc.text[max(0, c.start - CONTEXT_BEFORE): sentence_end(doc.text, c.end, CONTEXT_AFTER)] \
             if doc else c.chunk.text
         if titles:
-            text = " ".join([c.chunk.context_title, *c.chunk.headings, text])
+            # A reference article names its subject in its opening words and goes on with
+            # 本鱼, 该站 ("疣鹦嘴鱼，又名…。…本鱼分布于…"): a window that refers back so is
+            # led by that name too, as by the title, which may give another (疣鹦哥鱼).
+            lead = _lead_name(doc.text) if doc else None
+            referred = [lead] if lead and re.search(f"[本该該此]{re.escape(lead[-1])}", text) else []
+            text = " ".join([c.chunk.context_title, *c.chunk.headings, *referred, text])
         windows.append(text)
     return windows
+
+
+# The name a document opens with, before its gloss, its first comma or its 是/为.
+_LEAD_NAME = re.compile(r"《?([^\s，,。；;：:（(《》是为]{2,16})》?(?=[（(，,]|是|为)")
+
+
+def _lead_name(text: str) -> str | None:
+    m = _LEAD_NAME.match(text.lstrip())
+    return m.group(1) if m else None
 
 
 _DOTTED = re.compile(rf"[{CJK}](?:[{NAME_DOTS}][{CJK}]+)*[{NAME_DOTS}]([{CJK}]{{2}})")

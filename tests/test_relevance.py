@@ -220,6 +220,29 @@ def test_a_documents_title_names_the_subject_of_its_text():
     assert missing_terms("蓝鳍鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == ["蓝鳍鱼"]
 
 
+def test_an_article_that_refers_back_to_its_opening_name_is_about_that_name():
+    """A reference article names its subject in its opening words, then says 本鱼 (该站…);
+    its title may give another name. A quote after 本鱼 is about the opening name, not
+    about a name the article never opens with."""
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import evidence_windows
+
+    def windows(text, quote, title="蓝鳞鱼"):
+        doc = Document(doc_id="fish.txt", path="fish.txt", text=text, title=title)
+        start = text.index(quote)
+        chunk = Chunk("fish.txt", 0, text, 0, len(text), title=title)
+        c = Citation(n=1, chunk=chunk, quote=quote, start=start, end=start + len(quote))
+        return chunk, evidence_windows([c], {"fish.txt": doc}, titles=True)
+
+    text = "青鳍石斑鱼，又名蓝鳞鱼，为鲈形目的一种。" + "这是一段很长的分类学介绍。" * 12 + "本鱼各鳞片具淡红色缘。"
+    chunk, titled = windows(text, "本鱼各鳞片具淡红色缘。")
+    assert missing_terms("青鳍石斑鱼的鳞片有什么特点？", [chunk.text, *titled], "zh", titled) == []
+    # no 本鱼 near the quote: the opening name does not lead the window
+    text = "青鳍石斑鱼，又名蓝鳞鱼，为鲈形目的一种。" + "这是一段很长的分类学介绍。" * 12 + "另一种鱼各鳞片具淡红色缘。"
+    chunk, titled = windows(text, "另一种鱼各鳞片具淡红色缘。")
+    assert missing_terms("青鳍石斑鱼的鳞片有什么特点？", [chunk.text, *titled], "zh", titled) == ["青鳍"]
+
+
 def test_a_subject_phrase_is_missing_when_most_of_it_is():
     """A long subject is a phrase the model and the documents word differently (纪录 for
     记录); one word of it missing is a paraphrase, most of it missing is another subject."""
