@@ -46,11 +46,11 @@ _ACTS_AT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?<![现正存
 _WITHIN = re.compile(r"^([^的是有在和与，,、？?]{2,10}?)境内")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果)")
-# Words of time, of how often, of quantity and of rank (整个美国的经济中心, 早期的大环道,
-# 《某剧》每周的播放时间, 世界上最早的古栽培稻): they frame the subject, they never name it.
-# Words of rank open with 最 and stand before a 的.
+# Words of time, of how often, of a lifetime, of quantity and of rank (整个美国的经济中心,
+# 早期的大环道, 《某剧》每周的播放时间, 某人一生有几位妻子, 世界上最早的古栽培稻): they
+# frame the subject, they never name it. Words of rank open with 最 and stand before a 的.
 _GENERIC = frozenset("现在 现今 如今 当今 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
-                     "每周 每天 每日 每月 每年 每星期 每季 每次 每届 "
+                     "每周 每天 每日 每月 每年 每星期 每季 每次 每届 一生 终生 终身 生前 平生 毕生 "
                      "整个 所有 全部 各个 每个 一些 许多 大部分".split())
 
 

@@ -527,6 +527,15 @@ def test_how_often_frames_the_subject_it_does_not_name_it():
     assert missing_terms("河湾剧场每周的演出时间是什么？", [other], "zh", [other]) == ["河湾"]
 
 
+def test_a_lifetime_frames_the_subject_it_does_not_name_it():
+    # "一生" is the span asked about; the passage names the man without it
+    passage = "根据记载，周廷有三位妻子，分别是李氏、王氏和陈氏。"
+    assert question_terms("周廷一生有几位妻子？")[1] == ["周廷"]
+    assert missing_terms("周廷一生有几位妻子？", [passage], "zh", [passage]) == []
+    # another man's wives do not answer
+    assert missing_terms("韩昭一生有几位妻子？", [passage], "zh", [passage]) == ["韩昭"]
+
+
 def test_the_name_before_a_verb_with_yu_is_the_subject():
     # "X生存于什么时期", "X位于哪里": no 的/是/有 sets X off, yet X is what is asked about
     other = "石塘龙属生存于白垩纪晚期，化石发现于河湾县。"
