@@ -28,7 +28,15 @@ from .rewrite import rewrite, without_note
 from .short import short_answer
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
-from .zh import Lang, Script, in_script, question_language, script_of
+from .markers import strip_markers
+from .restated import adds_in_one_sentence
+from .zh import Lang, Script, claim_sentences, in_script, question_language, script_of
+
+# How close (e5 cosine) a question and the one passage sentence that a restating answer
+# adds to must be for that sentence to back it. Fitted on the development recordings:
+# right answers refused as unsupported 0.907-0.939, unanswerable questions 0.902 at most,
+# right answers the checks accept p10 0.878 (evals/RESULTS.md, twenty-third session).
+RESTATED_SIMILARITY = 0.905
 
 
 @dataclass
@@ -180,6 +188,8 @@ class Pipeline:
         """Is ``raw`` backed by the passages ``used`` (its [n] = used[n-1]) and about what
         ``standalone`` asks? The cited answer, or why it is refused."""
         cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
+        if not any(c.verified for c in cited.citations) and lang == "zh":
+            cited = self._restating(standalone, raw, used) or cited
         if not any(c.verified for c in cited.citations) \
                 or leaked_example(raw, [standalone] + [f"{h.chunk.context_title} {h.chunk.with_context}" for h in used]):
             # Nothing the model said is backed by a passage (or it names a worked example's
@@ -204,6 +214,23 @@ class Pipeline:
                 return Verdict("off_question")
             cited = completed
         return Verdict(None, cited)
+
+    def _restating(self, standalone: str, raw: str, used: list[Hit]) -> CitedAnswer | None:
+        """A one-sentence answer that restates the question in the passage's stead and adds
+        what one passage sentence states (restated.adds_in_one_sentence) is backed by that
+        sentence -- when the embedder finds it close to the question: the lexical overlap
+        that the restated words lower is what tells a claim about the question from one
+        about a neighbouring subject, and the embedder's similarity stands in for it."""
+        claim = strip_markers(raw).strip()
+        if len(claim_sentences(claim)) != 1 or not (found := adds_in_one_sentence(standalone, claim, [
+                h.chunk.text for h in used])):
+            return None
+        n, sentence = found
+        embedder = self.retriever.embedder
+        if float(embedder.embed_queries([standalone])[0] @ embedder.embed_passages([sentence])[0]) < RESTATED_SIMILARITY:
+            return None
+        body = claim.rstrip("。.！!")  # the marker before the full stop, as the model writes it
+        return cite(f"{body}[{n + 1}]{claim[len(body):]}", used, threshold=0.0)
 
     def _cross_lingual(self, question: str, standalone: str, translated: str, lang: Lang, t0: float,
                        k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from .zh import CJK, EN_STOP, stem_en
+from .markers import strip_markers
+from .zh import CJK, EN_STOP, fold_each, sentence_spans, stem_en
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
@@ -215,3 +216,24 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     if b - a > 2 and text[b - 1] in "至到" and (text[b - 2].isdigit() or text[b - 2] in _UNIT):
         b -= 1
     return a, b
+
+
+def adds_in_one_sentence(question: str, claim: str, passages: list[str]) -> tuple[int, str] | None:
+    """For a claim that mostly restates ``question`` ("至某岛游玩的游客大多来自于美国本土以及
+    加拿大"): the first passage (its index) and sentence that hold every stretch the claim
+    adds to the question, one of two characters at least (加拿大). The claim fails the
+    lexical support check because the passage words its restated part otherwise ("某岛的
+    游客主要来自美国本土和加拿大"); None when it restates little or adds nothing."""
+    text = fold_each(strip_markers(claim)).strip("。. ")
+    marks = covered(text, fold_each(question))
+    if not text or sum(marks) * 2 < len(text):
+        return None
+    added = re.findall(r"[^\W_]+", "".join(" " if m else ch for ch, m in zip(text, marks)))
+    if not any(len(a) >= 2 for a in added):
+        return None
+    for i, passage in enumerate(passages):
+        folded = fold_each(passage)
+        for a, b in sentence_spans(passage):
+            if all(x in folded[a:b] for x in added):
+                return i, passage[a:b]
+    return None

@@ -12,7 +12,7 @@ from rag.manifest import Calibration
 from rag.store import record_calibration
 from rag.zh import question_language
 
-from conftest import FakeGenerator
+from conftest import FakeEmbedder, FakeGenerator
 
 # Every answering test runs on both stores (conftest.any_store sets RAG_STORE).
 pytestmark = pytest.mark.usefixtures("any_store")
@@ -364,3 +364,45 @@ def test_leaked_example_names_only_what_the_sources_do_not_say():
     assert leaked_example("The clinic was founded by Wang Qiang [1].", ["Who founded the clinic?",
                                                                         "The clinic was founded by Mara Lind."]) == "wang qiang"
     assert leaked_example("The office is in Hangzhou [1].", ["Where is the office?", "Our office is in Hangzhou."]) is None
+
+
+class _Close(FakeEmbedder):
+    """The fake embedder, but ``question`` and ``sentence`` share one vector: the embedder
+    reads them as saying the same thing, whatever characters they share."""
+
+    def __init__(self, question: str, sentence: str):
+        self.same = {question, sentence}
+
+    def _one(self, text):
+        return super()._one("同一个意思") if text in self.same else super()._one(text)
+
+
+def test_an_answer_that_restates_the_question_is_backed_by_the_sentence_that_states_what_it_adds(tmp_path):
+    """The model restates the question around its answer; the passage words the restated
+    part otherwise, so the claim's lexical support falls under the threshold. The one
+    sentence holding what it adds backs it when the embedder finds that sentence close to
+    the question -- not otherwise."""
+    sentence = "与主要接待北国游客的白沙岛不同，青石岛的游客主要来自南洲本土和西洲。"
+    docs = _folder(tmp_path, {"青石岛.txt": "青石岛主要的观光地为东岸以及南湾。" + sentence + "2005年共有20万名游客到青石岛观光。"})
+    question = "青石岛的游客绝大多数都来自于南洲本土以及哪一个国家？"
+    gen = FakeGenerator(lambda m: "青石岛的游客绝大多数都来自于南洲本土以及西洲[1]。")
+    answer = _pipeline(tmp_path, docs, _Close(question, sentence), gen).ask(question)
+    assert not answer.refused and answer.citations[0].verified and sentence in answer.citations[0].quote
+    assert answer.short_answer == "西洲"
+    # the same answer, the sentence not close to the question: unsupported, as before
+    answer = _pipeline(tmp_path, docs, FakeEmbedder(), gen).ask(question)
+    assert answer.refused and answer.refusal_reason == "unsupported"
+
+
+def test_what_a_restating_answer_adds_must_stand_in_one_passage_sentence():
+    from rag.restated import adds_in_one_sentence
+
+    question = "到访青石岛的游客大多来自于南洲本土以及哪一个国家？"
+    passage = "青石岛位于南海。与白沙岛不同，青石岛的游客主要来自南洲本土和西洲。"
+    assert adds_in_one_sentence(question, "到访青石岛的游客大多来自于南洲本土以及西洲[1]。", [passage]) \
+        == (0, "与白沙岛不同，青石岛的游客主要来自南洲本土和西洲。")
+    # what it adds spread over two sentences backs nothing
+    assert adds_in_one_sentence(question, "到访青石岛的游客大多来自于南洲本土以及西洲和北洲。",
+                                ["西洲人常去青石岛。北洲人也去。"]) is None
+    # an answer that restates little of the question is judged by its own words alone
+    assert adds_in_one_sentence(question, "西洲和北洲的游客最多。", ["西洲和北洲的游客最多。"]) is None
