@@ -29,7 +29,7 @@ from .short import short_answer
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
-from .restated import adds_in_one_sentence
+from .restated import sentences_adding
 from .zh import Lang, Script, claim_sentences, in_script, question_language, script_of
 
 # How close (e5 cosine) a question and the one passage sentence that a restating answer
@@ -37,6 +37,7 @@ from .zh import Lang, Script, claim_sentences, in_script, question_language, scr
 # right answers refused as unsupported 0.907-0.939, unanswerable questions 0.902 at most,
 # right answers the checks accept p10 0.878 (evals/RESULTS.md, twenty-third session).
 RESTATED_SIMILARITY = 0.905
+_MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
 
 
 @dataclass
@@ -217,18 +218,20 @@ class Pipeline:
 
     def _restating(self, standalone: str, raw: str, used: list[Hit]) -> CitedAnswer | None:
         """A one-sentence answer that restates the question in the passage's stead and adds
-        what one passage sentence states (restated.adds_in_one_sentence) is backed by that
-        sentence -- when the embedder finds it close to the question: the lexical overlap
-        that the restated words lower is what tells a claim about the question from one
-        about a neighbouring subject, and the embedder's similarity stands in for it."""
+        what a passage sentence states (restated.sentences_adding) is backed by the one of
+        those sentences the embedder finds closest to the question, if close enough: the
+        lexical overlap that the restated words lower is what tells a claim about the
+        question from one about a neighbouring subject, and the embedder stands in for it."""
         claim = strip_markers(raw).strip()
-        if len(claim_sentences(claim)) != 1 or not (found := adds_in_one_sentence(standalone, claim, [
-                h.chunk.text for h in used])):
+        found = sentences_adding(standalone, claim, [h.chunk.text for h in used]) \
+            if len(claim_sentences(claim)) == 1 else []
+        if not found:
             return None
-        n, sentence = found
         embedder = self.retriever.embedder
-        if float(embedder.embed_queries([standalone])[0] @ embedder.embed_passages([sentence])[0]) < RESTATED_SIMILARITY:
+        sims = embedder.embed_passages([s for _, s in found[:_MOST_SENTENCES]]) @ embedder.embed_queries([standalone])[0]
+        if float(sims.max()) < RESTATED_SIMILARITY:
             return None
+        n = found[int(sims.argmax())][0]
         body = claim.rstrip("。.！!")  # the marker before the full stop, as the model writes it
         return cite(f"{body}[{n + 1}]{claim[len(body):]}", used, threshold=0.0)
 

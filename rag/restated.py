@@ -218,22 +218,21 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def adds_in_one_sentence(question: str, claim: str, passages: list[str]) -> tuple[int, str] | None:
+def sentences_adding(question: str, claim: str, passages: list[str]) -> list[tuple[int, str]]:
     """For a claim that mostly restates ``question`` ("至某岛游玩的游客大多来自于美国本土以及
-    加拿大"): the first passage (its index) and sentence that hold every stretch the claim
-    adds to the question, one of two characters at least (加拿大). The claim fails the
-    lexical support check because the passage words its restated part otherwise ("某岛的
-    游客主要来自美国本土和加拿大"); None when it restates little or adds nothing."""
+    加拿大"): the passage sentences (with their passage's index) that hold every stretch the
+    claim adds to the question, one of two characters at least (加拿大). Such a claim fails
+    the lexical support check because the passage words its restated part otherwise ("某岛
+    的游客主要来自美国本土和加拿大"). None when it restates little or adds nothing."""
     text = fold_each(strip_markers(claim)).strip("。. ")
     marks = covered(text, fold_each(question))
     if not text or sum(marks) * 2 < len(text):
-        return None
+        return []
     added = re.findall(r"[^\W_]+", "".join(" " if m else ch for ch, m in zip(text, marks)))
     if not any(len(a) >= 2 for a in added):
-        return None
+        return []
+    found = []
     for i, passage in enumerate(passages):
         folded = fold_each(passage)
-        for a, b in sentence_spans(passage):
-            if all(x in folded[a:b] for x in added):
-                return i, passage[a:b]
-    return None
+        found += [(i, passage[a:b]) for a, b in sentence_spans(passage) if all(x in folded[a:b] for x in added)]
+    return found
