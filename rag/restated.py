@@ -221,15 +221,16 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 def sentences_adding(question: str, claim: str, passages: list[str]) -> list[tuple[int, str]]:
     """For a claim that mostly restates ``question`` ("至某岛游玩的游客大多来自于美国本土以及
     加拿大"): the passage sentences (with their passage's index) that hold every stretch the
-    claim adds to the question, one of two characters at least (加拿大). Such a claim fails
-    the lexical support check because the passage words its restated part otherwise ("某岛
-    的游客主要来自美国本土和加拿大"). None when it restates little or adds nothing."""
+    claim adds to the question, one a number or of two characters at least (3, 加拿大).
+    Such a claim fails the lexical support check because the passage words its restated
+    part otherwise ("某岛的游客主要来自美国本土和加拿大"). None when it restates little or
+    adds nothing."""
     text = fold_each(strip_markers(claim)).strip("。. ")
     marks = covered(text, fold_each(question))
     if not text or sum(marks) * 2 < len(text):
         return []
     added = re.findall(r"[^\W_]+", "".join(" " if m else ch for ch, m in zip(text, marks)))
-    if not any(len(a) >= 2 for a in added):
+    if not any(len(a) >= 2 or a.isdigit() for a in added):  # (3 of "分为3个产程" is an answer)
         return []
     found = []
     for i, passage in enumerate(passages):

@@ -406,5 +406,9 @@ def test_what_a_restating_answer_adds_must_stand_in_one_passage_sentence():
     # what it adds spread over two sentences backs nothing
     assert sentences_adding(question, "到访青石岛的游客大多来自于南洲本土以及西洲和北洲。",
                             ["西洲人常去青石岛。北洲人也去。"]) == []
+    # a number alone is what it adds: the sentences holding it
+    assert sentences_adding("它总共分为几个阶段？", "它总共分为3个阶段[1]。", ["全程共分为3期，也称为3个阶段。"]) \
+        == [(0, "全程共分为3期，也称为3个阶段。")]
+    assert sentences_adding("它总共分为几个阶段？", "它总共分为几个阶段。", ["全程共分为3期。"]) == []
     # an answer that restates little of the question is judged by its own words alone
     assert sentences_adding(question, "西洲和北洲的游客最多。", ["西洲和北洲的游客最多。"]) == []
