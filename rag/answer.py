@@ -32,8 +32,8 @@ from .markers import strip_markers
 from .restated import sentences_adding
 from .zh import Lang, Script, claim_sentences, in_script, question_language, script_of
 
-# How close (e5 cosine) a question and the one passage sentence that a restating answer
-# adds to must be for that sentence to back it. Fitted on the development recordings:
+# How close (e5 cosine) a question and the passage sentence stating what a restating
+# answer adds must be for that sentence to back it. Fitted on the development recordings:
 # right answers refused as unsupported 0.907-0.939, unanswerable questions 0.902 at most,
 # right answers the checks accept p10 0.878 (evals/RESULTS.md, twenty-third session).
 RESTATED_SIMILARITY = 0.905

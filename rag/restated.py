@@ -223,8 +223,8 @@ def sentences_adding(question: str, claim: str, passages: list[str]) -> list[tup
     加拿大"): the passage sentences (with their passage's index) that hold every stretch the
     claim adds to the question, one a number or of two characters at least (3, 加拿大).
     Such a claim fails the lexical support check because the passage words its restated
-    part otherwise ("某岛的游客主要来自美国本土和加拿大"). None when it restates little or
-    adds nothing."""
+    part otherwise ("某岛的游客主要来自美国本土和加拿大"). None found when it restates little
+    or adds nothing."""
     text = fold_each(strip_markers(claim)).strip("。. ")
     marks = covered(text, fold_each(question))
     if not text or sum(marks) * 2 < len(text):
