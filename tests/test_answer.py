@@ -412,3 +412,19 @@ def test_what_a_restating_answer_adds_must_stand_in_one_passage_sentence():
     assert sentences_adding("它总共分为几个阶段？", "它总共分为几个阶段。", ["全程共分为3期。"]) == []
     # an answer that restates little of the question is judged by its own words alone
     assert sentences_adding(question, "西洲和北洲的游客最多。", ["西洲和北洲的游客最多。"]) == []
+
+
+def test_a_number_a_restating_answer_repeats_from_the_question_is_the_questions(tmp_path):
+    """What the claim adds must be in the sentence; a number it restates from the question
+    need not be (the question's 53年后, where the passage gives the two years), but a year
+    the question names and the passage does not is still refused, as for any answer."""
+    sentence = "青石县的户籍人口从1949年的59.9万人增加到2002年的136.03万人，增长迅速。"
+    docs = _folder(tmp_path, {"青石县.txt": "青石县位于南海之滨，以渔业著称。" + sentence})
+    question = "青石县的户籍人口在59.9万人之后的53年后为多少万人呢？"
+    gen = FakeGenerator(lambda m: "青石县的户籍人口在59.9万人之后的53年后为136.03万人[1]。")
+    answer = _pipeline(tmp_path, docs, _Close(question, sentence), gen).ask(question)
+    assert not answer.refused and answer.short_answer.startswith("136.03")
+    question = "2019年青石县的户籍人口在59.9万人之后的53年后为多少万人呢？"
+    gen = FakeGenerator(lambda m: "2019年青石县的户籍人口在59.9万人之后的53年后为136.03万人[1]。")
+    answer = _pipeline(tmp_path, docs, _Close(question, sentence), gen).ask(question)
+    assert answer.refused and answer.refusal_reason == "off_question"  # 2019 is no year of the passage
