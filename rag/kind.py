@@ -88,11 +88,16 @@ _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:wha
 _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
 
 
+_ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|薪水|工资|预算|多少钱")
+_ZH_HOW_MUCH = re.compile(r"多少|几")
+_ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|元|块|免费", re.I)
+
+
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
     date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
-    'money' when an English question asks what something costs and the answer names no
-    amount of money."""
+    'money' when a question asks what something costs (how much, in Chinese) and the
+    answer names no amount of money."""
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
         if EN_WHEN_Q.search(question) and not EN_TIME.search(answer):
@@ -108,7 +113,13 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     question, answer = to_simplified(question), to_simplified(answer)
     if WHEN_Q.search(without_note(question)) and not TIME.search(strip_markers(answer)):
         return "time"
-    return "quantity" if lacks_quantity(question, answer, lang) else None
+    if lacks_quantity(question, answer, lang):
+        return "quantity"
+    # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
+    # its height) answers nothing.
+    asked = without_note(question)
+    return "money" if _ZH_MONEY_Q.search(asked) and _ZH_HOW_MUCH.search(asked) \
+        and not _ZH_MONEY.search(strip_markers(answer)) else None
 
 
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.

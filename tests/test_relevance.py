@@ -651,3 +651,17 @@ def test_the_place_a_question_opens_within_is_its_subject():
     # a passage about a park somewhere else does not answer it
     assert missing_terms(question, ["白沙国家公园位于群岛东部，是多种鸟类的栖息地。"], "zh") != []
     assert missing_terms(question, ["青石国境内的火山国家公园是山地大猩猩的栖息地。"], "zh") == []
+
+
+def test_asked_how_much_something_costs_a_figure_that_is_no_money_answers_nothing():
+    from rag.kind import missing_kind
+
+    # the height of the tower is no cost
+    assert missing_kind("青石灯塔的建造费用是多少？", "青石灯塔的建造费用是36米[1]。", "zh") == "money"
+    assert missing_kind("這張船票的價格是多少？", "這張船票的價格是50公里[1]。", "zh") == "money"
+    # an amount of money answers, in either script
+    assert missing_kind("青石灯塔的建造费用是多少？", "青石灯塔的建造费用是120万元[1]。", "zh") is None
+    assert missing_kind("這張船票的價格是多少？", "這張船票的價格是50港元[1]。", "zh") is None
+    # a cost named but no amount asked, or a name that holds 钱: not a money question
+    assert missing_kind("青石灯塔的建造费用由谁承担？", "由海事局承担[1]。", "zh") is None
+    assert missing_kind("钱明远有几个孩子？", "钱明远有三个孩子[1]。", "zh") is None
