@@ -5,11 +5,12 @@
 For each Chinese answer of a recorded run (``rag eval … --out RUN``) that no retrieved
 passage supports lexically (``cite.cite`` verifies none of it) and that mostly restates
 its question: the e5 cosine of the question and the closest retrieved sentence that holds
-every stretch the answer adds (``restated.sentences_adding``), by class -- right (the
-model's answer holds a gold answer), wrong, unanswerable. Where right answers part from
-unanswerable questions is where ``answer.RESTATED_SIMILARITY`` was put (evals/RESULTS.md,
-twenty-third session). The model's own answer is judged, whatever verdict the run gave
-it, so a recording made before or after that check serves alike.
+every stretch the answer adds (``answer.restating_sentence``, as the pipeline judges it),
+by class -- right (the model's answer holds a gold answer), wrong, unanswerable. Where
+right answers part from unanswerable questions is where ``answer.RESTATED_SIMILARITY``
+was put (evals/RESULTS.md, twenty-third session). The model's own answer is judged,
+whatever verdict the run gave it, so a recording made before or after that check serves
+alike.
 """
 from __future__ import annotations
 
@@ -25,30 +26,30 @@ def rows_of(run: Path) -> list[dict]:
 
 def closeness(questions: dict, rows: list[dict], embedder) -> dict[str, list[tuple[float, str]]]:
     """(cosine, "id: answer") of each restating answer no passage supports, by class."""
+    from rag.answer import restating_sentence
     from rag.cite import cite
     from rag.markers import strip_markers
     from rag.records import Chunk, Hit
-    from rag.restated import sentences_adding
-    from rag.zh import claim_sentences, fold, question_language
+    from rag.zh import fold, question_language
 
     by_class: dict[str, list[tuple[float, str]]] = {"right": [], "wrong": [], "unanswerable": []}
     for row in rows:
         q = questions.get(row["id"])
         asked = row.get("standalone_question") or row["question"]
         raw = (row.get("attempts") or [row.get("model_answer") or row["answer"]])[-1]
-        if q is None or question_language(asked) != "zh" or not raw or len(claim_sentences(strip_markers(raw))) != 1:
+        if q is None or question_language(asked) != "zh" or not raw:
             continue
         hits = [Hit(Chunk(h["source"], 0, h["text"], h["start"], h["end"], title=h.get("title") or ""), h["score"], i + 1)
                 for i, h in enumerate(row.get("retrieved") or [])]
         if not hits or any(c.verified for c in cite(raw, hits).citations):
             continue
-        found = sentences_adding(asked, raw, [h.chunk.text for h in hits])
-        if not found:
+        claim = strip_markers(raw).strip()
+        found = restating_sentence(embedder, asked, claim, [h.chunk.text for h in hits])
+        if found is None:
             continue
-        sims = embedder.embed_passages([s for _, s in found[:8]]) @ embedder.embed_queries([asked])[0]
         cls = "unanswerable" if not q.answerable else \
             "right" if any(fold(a) in fold(raw) for a in q.answers) else "wrong"
-        by_class[cls].append((float(sims.max()), f"{row['id']}: {strip_markers(raw)[:40]}"))
+        by_class[cls].append((found[0], f"{row['id']}: {claim[:40]}"))
     return by_class
 
 

@@ -40,6 +40,19 @@ RESTATED_SIMILARITY = 0.905
 _MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
 
 
+def restating_sentence(embedder, question: str, claim: str, passages: list[str]) -> tuple[float, int] | None:
+    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
+    closest passage sentence that states what the claim adds to it
+    (restated.sentences_adding), with that passage's index; None when the claim is longer
+    or no sentence states it."""
+    found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
+    if not found:
+        return None
+    sims = embedder.embed_passages([s for _, s in found]) @ embedder.embed_queries([question])[0]
+    best = int(sims.argmax())
+    return float(sims[best]), found[best][0]
+
+
 @dataclass
 class Verdict:
     """What the checks made of a model answer: refused for ``reason``, or ``cited``."""
@@ -218,20 +231,15 @@ class Pipeline:
 
     def _restating(self, standalone: str, raw: str, used: list[Hit]) -> CitedAnswer | None:
         """A one-sentence answer that restates the question in the passage's stead and adds
-        what a passage sentence states (restated.sentences_adding) is backed by the one of
-        those sentences the embedder finds closest to the question, if close enough: the
-        lexical overlap that the restated words lower is what tells a claim about the
-        question from one about a neighbouring subject, and the embedder stands in for it."""
+        what a passage sentence states is backed by the one of those sentences the embedder
+        finds closest to the question (restating_sentence), if close enough: the lexical
+        overlap that the restated words lower is what tells a claim about the question from
+        one about a neighbouring subject, and the embedder stands in for it."""
         claim = strip_markers(raw).strip()
-        found = sentences_adding(standalone, claim, [h.chunk.text for h in used]) \
-            if len(claim_sentences(claim)) == 1 else []
-        if not found:
+        found = restating_sentence(self.retriever.embedder, standalone, claim, [h.chunk.text for h in used])
+        if found is None or found[0] < RESTATED_SIMILARITY:
             return None
-        embedder = self.retriever.embedder
-        sims = embedder.embed_passages([s for _, s in found[:_MOST_SENTENCES]]) @ embedder.embed_queries([standalone])[0]
-        if float(sims.max()) < RESTATED_SIMILARITY:
-            return None
-        n = found[int(sims.argmax())][0]
+        n = found[1]
         body = claim.rstrip("。.！!")  # the marker before the full stop, as the model writes it
         # (Whatever its overlap: what it adds, numbers too, is in the sentence; a number it
         # restates is the question's -- "在1949年的53年后为136.03万人" -- and a year the

@@ -90,7 +90,7 @@ _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|fre
 
 _ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|薪水|工资|预算|多少钱")
 _ZH_HOW_MUCH = re.compile(r"多少|几")
-_ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|元|块|免费", re.I)
+_ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免费", re.I)  # (元: CURRENCY_WORD)
 
 
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
