@@ -29,8 +29,13 @@ DATED = re.compile(rf"{_YEAR}(?:{_MONTH_DAY})?的?")
 # A date that answers "when" when a quote is read for one: a 4-digit year (a bare 18年 is a
 # duration as often as a date), a day of a month, or a month.
 DATE_ANSWER = re.compile(rf"\d{{4}}年(?:{_MONTH_DAY})?|\d{{1,2}}月\d{{1,2}}[日号]|\d{{1,2}}月份?")
-# A date written out, as far as it runs: 2003年, 396年五月初九, 1969年至1970年间, 19世纪60年代.
-DATE_RUN = re.compile(r"(?:[0-9０-９]{1,4}\s*(?:年代|年|月|日|号|世纪)|[一二三四五六七八九十]{1,3}月|初[一二三四五六七八九十]+"
+# What may follow a date's digits and still be the date: a month and day in Chinese
+# numerals (396年|五月初九), the hour (2017年12月19日|18时, 2010年4月2日|早上11时).
+DATE_TAIL = re.compile(r"(?:[一二三四五六七八九十正冬腊臘]{1,3}月)?(?:初[一二三四五六七八九十]{1,2}|[一二三四五六七八九十]{1,3}[日号])?"
+                       r"(?:(?:[早晚]上|[上下]午|凌晨|中午|傍晚)?\d{1,2}\s*[时時点點](?:\d{1,2}分)?)?")
+# A date written out, as far as it runs: 2003年, 396年五月初九, 1969年至1970年间, 19世纪60年代,
+# 2010年4月2日早上11时.
+DATE_RUN = re.compile(r"(?:[0-9０-９]{1,4}\s*(?:年代|年|月|日|号|世纪|[时時点點])|(?:[早晚]上|[上下]午|凌晨|中午|傍晚)(?=\d)|[一二三四五六七八九十]{1,3}月|初[一二三四五六七八九十]+"
                       r"|[上中下]旬|[初中末]期|年?间|[至到和、-](?=[0-9０-９]))+")
 
 

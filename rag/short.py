@@ -29,7 +29,7 @@ from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
-from .numerals import CALENDAR_DATE, CN_NUMBER, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
+from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS,
                  claim_sentences, fold_each, to_simplified)
 
@@ -243,7 +243,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 # ...and a second date joined to it: 分别在1753年和1762年(发现).
                 if (more := _MORE_DATE.match(piece, m.end())) and (m2 := CALENDAR_DATE.match(piece, more.end())):
                     m = m2
-                piece = piece[:m.end()]
+                piece = piece[:m.end() + len(DATE_TAIL.match(piece, m.end()).group(0))]
             # Asked for the year: the year answers it, not the full date (1945年1月17日).
             if asks_year and (m := _YEAR.match(piece)):
                 piece = m.group(0)

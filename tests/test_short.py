@@ -160,6 +160,16 @@ def test_a_date_that_opens_a_phrase_is_cut_from_it():
     # A decade or a part of a year is kept whole: it is the date.
     quote = "气炉在1880年代才走向商业化。"
     assert short_answer("气炉在什么时候走向商业化？", "气炉在1880年代才走向商业化[1]。", [_cite(quote)]) == "1880年代"
+    # ...and so is a month and day in Chinese numerals or the hour after the date; a count
+    # after a year is not part of it.
+    quote = "1937年九月初三，这座大桥正式通车。"
+    assert short_answer("这座大桥是什么时候通车的？", "1937年九月初三，这座大桥正式通车[1]。", [_cite(quote)]) \
+        == "1937年九月初三"
+    quote = "这条铁路于2011年6月30日15时开通运营。"
+    assert short_answer("这条铁路什么时候开通运营？", "这条铁路于2011年6月30日15时开通运营[1]。", [_cite(quote)]) \
+        == "2011年6月30日15时"
+    quote = "该剧在2008年三家电视台同时播出。"
+    assert short_answer("该剧是什么时候播出的？", "该剧在2008年三家电视台同时播出[1]。", [_cite(quote)]) == "2008年"
 
 
 def test_he_nian_asks_when():
