@@ -93,6 +93,52 @@ _ZH_HOW_MUCH = re.compile(r"多少|几")
 _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免费", re.I)  # (元: CURRENCY_WORD)
 
 
+# Measures: what a question asks to be measured, and the units each is measured in, so an
+# answer whose only figures are in another measure is known to answer nothing ("这座塔有多高？"
+# -> "塔高36吨"). 多长 asks a length or a span of time, 多远 a distance or the time it takes
+# (约30分钟车程), a speed may be written as a length (时速300公里): either answers. Units follow a number; those of Chinese are matched on
+# simplified text.
+_NUM = r"[0-9０-９一二三四五六七八九十百千万亿两半]"
+_ZH_UNITS = {
+    "length": r"(?:千|公|厘|毫|纳|微|分)?米|公尺|公分|公里|英[尺寸里]|海里|光年|[尺寸丈]|码|(?:[kKcm]?m|KM)(?![A-Za-z])",
+    "area": r"平方|公顷|[英市]?亩|km2|km²|m²",
+    "weight": r"(?:千|毫)?克|公斤|[吨斤磅]|盎司|kg(?![A-Za-z])",
+    "temperature": r"摄氏|华氏|℃|°",
+    "speed": r"(?:公里|千米|米|英里)(?:/|每)(?:小?时|秒)|节|马赫|km/h",
+    "duration": r"年|个月|周|星期|天|[小个]?时|钟头|分钟|秒",
+    "money": rf"{CURRENCY_WORD}|块钱",  # never asked here (the money check is above), only given
+}
+_ZH_UNIT = {k: re.compile(rf"{_NUM}\s*(?:多|余|来)?\s*(?:{u})") for k, u in _ZH_UNITS.items()}
+_ZH_ASKED = [
+    (re.compile(r"多长时间|多久|历时|耗时|工期"), ("duration",)),
+    (re.compile(r"多[长远]|距离"), ("length", "duration")),
+    (re.compile(r"多[高深宽厚]|长度|全长|总长|高度|深度|宽度|厚度|海拔|身高|周长|直径|半径|口径|射程|航程|里程"), ("length",)),
+    (re.compile(r"面积|占地"), ("area",)),
+    (re.compile(r"多重|重量|体重"), ("weight",)),
+    (re.compile(r"温度|气温|水温|体温|熔点|沸点"), ("temperature",)),
+    (re.compile(r"速度|时速|航速|多快"), ("speed", "length")),  # 时速300公里
+]
+
+
+def wrong_measure(question: str, answer: str) -> bool:
+    """A Chinese question asks how long / high / far / heavy / large, how hot or how fast
+    (with 多少, 几 or 多X), and the answer gives a figure in some other measure and none in
+    the one asked ("这座塔有多高？" -> "塔高36吨"; "面积有多大？" -> "面积为12公里"; but
+    "离市区多远？" -> "约30分钟车程" answers). Question and answer simplified, markers off."""
+    if not QUANTITY_Q.search(question):
+        return False
+    asked = {m for cue, measures in _ZH_ASKED if cue.search(question) for m in measures}
+    if not asked:
+        return False
+    # Areas are in square lengths: 平方公里 is no length.
+    text = re.sub(r"平方(?:千米|公里|米|公尺|英里|英尺)", "平方", answer)
+    if any(_ZH_UNIT[m].search(text) for m in asked):
+        return False
+    # A year is a date, not a span of time: 建于1998年 gives no measure to weigh.
+    undated = CALENDAR_DATE.sub(" ", text)
+    return any(_ZH_UNIT[m].search(undated) for m in _ZH_UNITS if m not in asked)
+
+
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
     date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
@@ -117,9 +163,10 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         return "quantity"
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
     # its height) answers nothing.
-    asked = without_note(question)
-    return "money" if _ZH_MONEY_Q.search(asked) and _ZH_HOW_MUCH.search(asked) \
-        and not _ZH_MONEY.search(strip_markers(answer)) else None
+    asked, said = without_note(question), strip_markers(answer)
+    if _ZH_MONEY_Q.search(asked) and _ZH_HOW_MUCH.search(asked) and not _ZH_MONEY.search(said):
+        return "money"
+    return "measure" if wrong_measure(asked, said) else None
 
 
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.
@@ -136,8 +183,8 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     asked for: the clauses of the supporting quote from the one stating the (single) date or
     number to the one the model's answer paraphrased, cited as before. None when no quote
     states exactly one: then nothing grounded can fill the gap."""
-    if kind == "money":
-        return None  # the figure it gave is not money: no clause of its quote makes it so
+    if kind in ("money", "measure"):
+        return None  # the figure it gave is of another kind: no clause of its quote makes it right
     expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))
     for c in cited.citations:
@@ -158,14 +205,14 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
 def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     """True when the question asks how many / how much and the answer states no numeral.
     A date is no count: "有多少家客户" answered "按2020年的收入计算…" states none, unless a
-    span of time is what is asked (多少年, 几个月, 几天)."""
+    span of time is what is asked (多少年, 几个月, 几天, 多久)."""
     if lang != "zh":
         return False
     question, answer = to_simplified(without_note(question)), strip_markers(to_simplified(answer))
     m = QUANTITY_Q.search(question)
     if not m:
         return False
-    if not _TIME_UNIT.match(question, m.end()):
+    if not _TIME_UNIT.match(question, m.end()) and not _SPAN_Q.search(question):
         answer = CALENDAR_DATE.sub(" ", answer)
     # Nor is the number in a name the answer restates: the 747 of "波音747是宽体客机"
     # does not say how many passengers it seats.
@@ -179,3 +226,4 @@ _NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(�
 
 # What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.
 _TIME_UNIT = re.compile(r"个?[年月日天号周世]")
+_SPAN_Q = re.compile(r"多久|多长(?:的)?时间|多少时间")  # ...or asks it outright: 修了多久 -> 3年
