@@ -159,7 +159,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     if m:
         span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
-        subject = [t for t in dict.fromkeys(tokenize(span))
+        subject = [_unglued(t) for t in dict.fromkeys(tokenize(span))
                    if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not (ranks and t.startswith("最"))
                    and not t.isascii()]
         # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
@@ -167,6 +167,19 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         if len(whole_words(subject)) > 3:
             subject = []
     return latin, subject
+
+
+# Words that go to a place or a thing (至/到/去/往/向/对/经) and that jieba glues onto a name
+# it does not know: 至茂宜岛|游玩 asks about 茂宜岛.
+_TOWARDS = "至到去往向对经"
+
+
+def _unglued(word: str) -> str:
+    """``word`` without a leading 至/到/去… that jieba glued onto an unknown name (至茂宜岛 ->
+    茂宜岛). Only ever a part of the word: a passage that holds the word holds it too."""
+    if len(word) >= 3 and word[0] in _TOWARDS and CJK_CHAR.match(word[1]) and dictionary_count(word) == 0:
+        return word[1:]
+    return word
 
 
 def _name_head(question: str, first: str) -> str | None:

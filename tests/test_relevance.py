@@ -665,3 +665,35 @@ def test_asked_how_much_something_costs_a_figure_that_is_no_money_answers_nothin
     # a cost named but no amount asked, or a name that holds 钱: not a money question
     assert missing_kind("青石灯塔的建造费用由谁承担？", "由海事局承担[1]。", "zh") is None
     assert missing_kind("钱明远有几个孩子？", "钱明远有三个孩子[1]。", "zh") is None
+
+
+def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothing():
+    from rag.kind import missing_kind
+
+    # a weight, a price or a length where a height, an area or a weight is asked
+    assert missing_kind("青石灯塔有多高？", "青石灯塔高36吨[1]。", "zh") == "measure"
+    assert missing_kind("青石灯塔有多高？", "青石灯塔高36元[1]。", "zh") == "measure"
+    assert missing_kind("這座湖的面積有多大？", "這座湖的面積為12公里[1]。", "zh") == "measure"
+    assert missing_kind("这头鲸有多重？", "这头鲸长约25米[1]。", "zh") == "measure"
+    # the measure asked answers, in either script, and an area is in square lengths
+    assert missing_kind("青石灯塔有多高？", "青石灯塔高36米[1]。", "zh") is None
+    assert missing_kind("這座湖的面積有多大？", "這座湖的面積為12平方公里[1]。", "zh") is None
+    assert missing_kind("这头鲸有多重？", "这头鲸重约150吨[1]。", "zh") is None
+    # a distance may be given as the time it takes, a speed as a length, a span as years
+    assert missing_kind("青石镇离省城多远？", "青石镇离省城约30分钟车程[1]。", "zh") is None
+    assert missing_kind("这列火车的时速是多少？", "这列火车的时速为300公里[1]。", "zh") is None
+    assert missing_kind("这座桥修了多长时间？", "这座桥修了3年[1]。", "zh") is None
+    # no measure given at all is not this check's: a year, a count of something else
+    assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
+    assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
+
+
+def test_a_name_jieba_glued_to_the_word_that_goes_to_it_is_the_name_alone():
+    # jieba cuts 到茂川镇|游玩: the town is the subject, not "to the town"
+    question = "到茂川镇游玩的游客大多来自哪个国家？"
+    assert question_terms(question)[1][0] == "茂川镇"
+    assert missing_terms(question, ["茂川镇的游客主要来自邻近的岛国。"], "zh") == []
+    # a passage about another town still does not answer it
+    assert missing_terms(question, ["茂溪村的游客主要来自邻近的岛国。"], "zh") != []
+    # a word of the dictionary that opens with such a character is kept whole
+    assert "对外贸易" in question_terms("对外贸易的比重是多少？")[1]
