@@ -18,7 +18,7 @@ from .cite import CitedAnswer
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import without_note
-from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_NUMBER_WORDS, EN_TIME,
+from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE, EN_NUMBER_WORDS,
                        EN_WHEN_Q, NUMERAL, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, fold, to_simplified
 
@@ -83,6 +83,7 @@ _EN_QUANTITY = re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|
 _EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|double)\b" % "|".join(EN_NUMBER_WORDS), re.I)
 
 
+_EN_YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?!\d|[.,]\d)")
 _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:what|which)\b.*\b(?:cost|price|fee|fare|rent"
                          r"|salary|budget))", re.I)
 _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
@@ -146,7 +147,9 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     answer names no amount of money."""
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
-        if EN_WHEN_Q.search(question) and not EN_TIME.search(answer):
+        # (A year the question states is not the time it asks: "…for the 2023 financial year".)
+        said = re.sub(r"|".join(re.escape(y) for y in _EN_YEAR.findall(question)) or r"(?!)", " ", answer)
+        if EN_WHEN_Q.search(question) and not EN_DATE.search(said):
             return "time"
         money, priced = _EN_MONEY_Q.search(question), _EN_MONEY.search(answer)
         if _EN_QUANTITY.search(question) and not _EN_NUMBER.search(answer) and not (money and priced):

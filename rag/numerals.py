@@ -105,6 +105,16 @@ EN_WHEN_Q = re.compile(r"^\s*when\b|\b(?:what|which) (?:year|date|day|month|time
 EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|centur|decade|spring"
                      r"|summer|autumn|fall\b|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
                      r"|today|yesterday|tomorrow|year|week|month", re.I)
+# What states a time when an answer is checked for one (EN_TIME is looser, for scoring spans):
+# a year, a month, a day, a season, a span of time or a time of day; not any digit (the
+# 0.35 euros of "a dividend of 0.35 euros for the 2023 financial year", whose 2023 the
+# question said) nor a bare "year".
+EN_DATE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})s?(?!\d|[.,]\d)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+                     r"|\b(?:spring|summer|autumn|fall|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+                     r"|today|yesterday|tomorrow|tonight|noon|midnight|o'clock|centur(?:y|ies)|decades?)\b"
+                     r"|\b(?:next|last|this|each|every|per|a|the following|the previous|the same)\s+(?:year|month|week|day)\b"
+                     r"|\d\s*(?:years?|months?|weeks?|days?|hours?|minutes?)\b|\d\s*(?:am|pm|a\.m\.|p\.m\.)|\d:\d\d"
+                     r"|\d(?:st|nd|rd|th)\b|\bQ[1-4]\b|\b(?:early|late|mid)[- ]\d", re.I)
 
 # Money: a currency sign before an amount, or a currency word after it (English or
 # Chinese). One list for the support check (is this number an amount of money) and the

@@ -347,6 +347,13 @@ def test_a_year_only_the_previous_question_named_is_not_asked_for():
     ("When did the council approve the plan?", "The council approved the plan [1].", "time"),
     ("When did the council approve the plan?", "On 9 November 2023 [1].", None),
     ("What year did the clinic open?", "It opened in spring [1].", None),
+    # an amount, or a year the question states, is no time; a time of day or a span is
+    ("On what date is the 2023 dividend paid?", "A dividend of 0.35 euros is paid for 2023 [1].", "time"),
+    ("When was the bridge opened?", "It cost 1,932 euros [1].", "time"),
+    ("When was the bridge opened?", "The bridge opened in 1932 [1].", None),
+    ("When does the library open?", "At 9 am on weekdays [1].", None),
+    ("By what time must guests check out?", "11:00 [2]", None),
+    ("When will the plant close?", "The plant will close next year [1].", None),
     ("Who founded the clinic?", "Dr. Marcus Feld [1].", None),
     # asked what something costs: an amount of money, or free
     ("What is the total cost of the bridge?", "The total cost of the bridge is 4,200 tonnes [1].", "money"),
