@@ -3,6 +3,7 @@
     python -m evals.devsets build --lang zh-hans|zh-hant --out DIR \
         [--articles 200 --answerable 80 --unanswerable 40 --seed 1 --source FILE]
     python -m evals.devsets followups DIR    # a set built before follow-ups existed
+    python -m evals.devsets merge SET SET... --out DIR   # one knowledge base of several sets
     rag eval DIR --split dev [--retrieval-only] [--limit N]
 
 A set is built from a SQuAD-format reading-comprehension file, read from ``../shared/data``
@@ -442,6 +443,53 @@ def build_cmd(lang, out, articles, answerable, unanswerable, seed, source, follo
     click.echo(f"{out}: {len(ds.kb)} knowledge-base documents, {len(ds.rows)} questions")
     for split, c in ds.counts.items():
         click.echo(f"  {split}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
+
+
+def merge(sets: list[Path], out: Path) -> tuple[int, int]:
+    """One set over the documents of ``sets`` together -- a folder in two languages, say
+    (Chinese Wikipedia articles beside the English documents of evals/sets/en-docs) -- with
+    every question of each, unchanged (ids must not clash). Returns (documents, questions)."""
+    from rag.errors import UsageError
+
+    docs, rows, ids = {}, [], set()
+    for folder in sets:
+        if not is_devset(folder):
+            raise UsageError(f"{folder} is not a development set (no {QUESTIONS} and {DOCS}/)")
+        for path in sorted((folder / DOCS).glob("*.txt")):
+            if path.name in docs:
+                raise UsageError(f"two sets hold a document named {path.name}")
+            docs[path.name] = path.read_bytes()
+        for line in (folder / QUESTIONS).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if row["id"] in ids:
+                    raise UsageError(f"two sets hold a question with id {row['id']}")
+                ids.add(row["id"])
+                rows.append(line)
+    (out / DOCS).mkdir(parents=True, exist_ok=True)
+    for name, data in docs.items():
+        (out / DOCS / name).write_bytes(data)
+    (out / QUESTIONS).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (out / README).write_text(f"Merged by `python -m evals.devsets merge {' '.join(map(str, sets))} --out {out}`: "
+                              f"{len(docs)} documents, {len(rows)} questions, each as in its own set "
+                              "(licences as there).\n", encoding="utf-8")
+    return len(docs), len(rows)
+
+
+@cli.command("merge")
+@click.argument("sets", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+def merge_cmd(sets, out) -> None:
+    """One set over the documents of SETS together, with all their questions (a folder in
+    two languages: a Chinese set and evals/sets/en-docs)."""
+    from rag.errors import RagError
+
+    try:
+        n_docs, n_rows = merge(list(sets), out)
+    except RagError as e:
+        click.echo(f"error: {e}", err=True)
+        raise SystemExit(e.exit_code) from None
+    click.echo(f"{out}: {n_docs} documents, {n_rows} questions")
 
 
 @cli.command("followups")

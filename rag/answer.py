@@ -30,7 +30,7 @@ from .translate import (answer_messages, check_chinese, check_english, chinese_a
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
 from .restated import sentences_adding
-from .zh import Lang, Script, claim_sentences, in_script, question_language, script_of
+from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
 
 # How close (e5 cosine) a question and the passage sentence stating what a restating
 # answer adds must be for that sentence to back it. Fitted on the development recordings:
@@ -107,34 +107,63 @@ class Pipeline:
         lang = question_language(question)
         standalone = rewrite(question, history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
-        cross = self.config.cross_lingual and {lang, self.retriever.language} == {"en", "zh"}
-        if cross:
-            yield StreamEvent("status", "translating the question")
-            if lang == "en":
-                keep = [n for n in latin_names(without_note(standalone)) if self.retriever.uses_term(n)]
-                translated = to_chinese_question(standalone, self.generator, keep)
+        rewritten = standalone if standalone != question else None
+        held, other = self.retriever.languages, ("zh" if lang == "en" else "en")
+        cross = self.config.cross_lingual and other in held
+        if cross and lang in held and self._best_in(standalone, lang, mode):
+            # Documents in both languages, and the best passage in the question's: it is
+            # answered as asked, and translated only when its own language's passages are
+            # too weak (refused before generating, so nothing was streamed).
+            answer = yield from self._shown(self._answer(question, standalone, lang, lang, rewritten, t0, k, mode,
+                                                         budget))
+            translated = (yield from self._translated(standalone, lang)) \
+                if answer.refusal_reason == "weak_evidence" else None
+            if translated:
+                yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
             else:
-                translated = to_english_question(standalone, self.generator)
+                yield StreamEvent("done", answer=answer)
+            return
+        if cross:
+            translated = yield from self._translated(standalone, lang)
             if translated:
                 yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
                 return
-        rewritten = standalone if standalone != question else None
         if not (cross and lang == "zh"):
             yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
             return
         # The translation failed its check ("…green garden垃圾桶 service…"): the question is
         # answered as asked, and an answer the model wrote in English is rewritten in Chinese
         # like a translated question's, not shown to a Chinese reader as it is.
-        answer = None
-        for event in self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget):
-            if event.kind == "done":
-                answer = event.answer
-            else:
-                yield event
+        answer = yield from self._shown(self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget))
         if answer.refused or question_language(answer.answer) != "en":
             yield StreamEvent("done", answer=answer)
             return
         yield from self._in_question_language(question, standalone, lang, answer, t0, budget)
+
+    def _best_in(self, standalone: str, lang: Lang, mode: str | None) -> bool:
+        """Is the passage that best matches the question written in ``lang``?"""
+        best = self.retriever.search(standalone, 1, mode or self.config.mode).hits
+        return not best or corpus_language([best[0].chunk.text]) == lang
+
+    def _translated(self, standalone: str, lang: Lang):
+        """The question in the other language (None when the translation fails its check);
+        says so first."""
+        yield StreamEvent("status", "translating the question")
+        if lang == "en":
+            keep = [n for n in latin_names(without_note(standalone)) if self.retriever.uses_term(n)]
+            return to_chinese_question(standalone, self.generator, keep)
+        return to_english_question(standalone, self.generator)
+
+    @staticmethod
+    def _shown(events: Iterator[StreamEvent]):
+        """Pass on every event but the last; return that one's answer (to be judged first)."""
+        answer = None
+        for event in events:
+            if event.kind == "done":
+                answer = event.answer
+            else:
+                yield event
+        return answer
 
     def _answer(self, question: str, standalone: str, lang: Lang, out_lang: Lang, rewritten: str | None,
                 t0: float, k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
@@ -309,7 +338,7 @@ class Pipeline:
         own = self.retriever.index.calibration
         if own is not None:
             return own
-        if lang != self.retriever.language:
+        if lang not in self.retriever.languages:
             return None  # cross-lingual scores are lower: the transfer was measured within a language
         return transferred(self.retriever.embedder.checksum, lang)
 

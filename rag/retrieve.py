@@ -31,6 +31,13 @@ class Retrieval:
     top_bm25: float
 
 
+# A language is held by an index when this share of its chunks is in it. The general
+# development sets' Wikipedia indexes hold one English chunk (a table) in 480-2,065: far
+# under it, so they stay one-language; two English manuals beside a Chinese guide (a
+# quarter of an 8-chunk index) are far over it.
+MIXED_SHARE = 0.02
+
+
 class Retriever:
     def __init__(self, index: Store, embedder: Embedder, config: Config):
         self.index = index
@@ -49,6 +56,16 @@ class Retriever:
         """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
         over the index (answer.py translates English questions for a Chinese index)."""
         return corpus_language(self.index.sample_texts(500))
+
+    @cached_property
+    def languages(self) -> frozenset[Lang]:
+        """The languages a share of the indexed text is written in (MIXED_SHARE of the
+        sampled chunks at least): a folder of Chinese reports with a few English manuals
+        holds both, and a question in either is first answered as asked (answer.py)."""
+        texts = self.index.sample_texts(500)
+        counts = {lang: sum(corpus_language([t]) == lang for t in texts) for lang in ("zh", "en")}
+        held = frozenset(lang for lang, n in counts.items() if n and n >= MIXED_SHARE * len(texts))
+        return held or frozenset({self.language})
 
     def uses_term(self, term: str) -> bool:
         """Does the indexed text use ``term`` (a name such as "Farsail AI") as written?"""

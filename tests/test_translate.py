@@ -262,3 +262,56 @@ def test_latin_names_are_spaced_off_the_chinese_for_translation():
     gen = FakeGenerator(lambda m: "When did the railway reach Holloway Ferry?")
     assert to_english_question("铁路是哪一年通到Holloway Ferry镇的？", gen) == "When did the railway reach Holloway Ferry?"
     assert gen.calls[0][-1]["content"] == "铁路是哪一年通到 Holloway Ferry 镇的？"
+
+
+# ------------------------------------------------- a folder in both languages
+
+ZH_DOC = ("青石镇图书馆读者须知\n\n图书馆每周二至周日开放，上午九点开门，晚上八点闭馆。每位读者最多可借十本书，借期四周。"
+          "逾期归还的图书每本每天收取逾期费一元。\n\n图书馆设有儿童阅览室和自修室，自修室共有八十个座位。")
+
+
+def _mixed_docs(tmp_path):
+    docs = _en_docs(tmp_path)
+    (docs / "青石镇图书馆.txt").write_text(ZH_DOC, encoding="utf-8")
+    return docs
+
+
+def _statuses(events):
+    return [e.text for e in events if e.kind == "status"]
+
+
+def test_in_a_folder_of_both_languages_a_question_is_answered_as_asked(tmp_path, fake_embedder):
+    # An English question whose passage is English is not translated into Chinese, though
+    # most of the folder is Chinese...
+    gen = FakeGenerator(_en_script())
+    p = _pipeline(tmp_path, _mixed_docs(tmp_path), fake_embedder, gen)
+    assert p.retriever.language == "zh" and p.retriever.languages == {"zh", "en"}
+    events = list(p.stream("How far in advance must an appointment at Harbour Lane be cancelled?"))
+    a = events[-1].answer
+    assert "translating the question" not in _statuses(events)
+    assert not a.refused and a.answer == EN_ANSWER and a.standalone_question is None
+    # ...and a Chinese question whose passage is Chinese is answered from it as asked.
+    gen = FakeGenerator(lambda m: "自修室共有八十个座位[1]。")
+    (tmp_path / "z").mkdir()
+    events = list(_pipeline(tmp_path / "z", _mixed_docs(tmp_path / "z"), fake_embedder, gen).stream("自修室有多少个座位？"))
+    assert "translating the question" not in _statuses(events)
+    assert events[-1].answer.answer == "自修室共有八十个座位[1]。"
+
+
+def test_in_a_folder_of_both_languages_a_question_too_weak_in_its_own_is_translated(tmp_path, fake_embedder,
+                                                                                     monkeypatch):
+    from rag.manifest import Calibration
+
+    # The Chinese passages are too weak for the question (refused before generating): it
+    # is translated and answered from the English handbook, in Chinese.
+    refuse_zh = Calibration(min_top_dense=2.0, min_top_bm25=None, max_false_refusal=0.01, n_answerable=5,
+                            n_unanswerable=0, false_refusal_rate=0.0, refusal_rate_unanswerable=None,
+                            calibrated_at="2026-12-05", questions="test", scope="index")
+    monkeypatch.setattr(Pipeline, "calibration", lambda self, lang: refuse_zh if lang == "zh" else None)
+    gen = FakeGenerator(_en_script(translation="How far in advance must an appointment be cancelled?"))
+    p = _pipeline(tmp_path, _mixed_docs(tmp_path), fake_embedder, gen)
+    events = list(p.stream("取消预约至少需要提前多久？"))
+    a = events[-1].answer
+    assert "translating the question" in _statuses(events)
+    assert not a.refused and a.answer == "取消预约至少需要提前24小时[1]。"
+    assert a.citations[0].chunk.doc_id == "handbook.txt"
