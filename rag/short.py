@@ -41,6 +41,7 @@ _MORE_DATE = re.compile(r"(?:和|及|与|、|至|到|-|以及)(?=\d)")
 _ORDINAL_HEAD = re.compile(r"第[0-9一二三四五六七八九十百]+[张部个次届位本首座家条项名任期代]?")
 # (Titles listed keep their brackets: 《甲》、《乙》.)
 _YEAR = re.compile(r"\d{1,4}年(?=\d{1,2}月)")
+_LAST_DATE = re.compile(rf"(?:{CALENDAR_DATE.pattern})$")  # a date that ends a phrase
 # A count and its measure word, where words follow: 22|个|非协商国.
 _COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*(?:多|余)?[万亿]?([^\W\d]{1,3}?)(?=[^\W\d])")
 # Characters that start a verb phrase or a clause, not the noun a category names.
@@ -236,7 +237,12 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
             # 民国|18年, 公元|前…: an era is).
-            if (m := CALENDAR_DATE.search(piece)) and 0 < m.start() <= 2 and piece[m.start() - 1] in "于在自从到至":
+            if (m := CALENDAR_DATE.search(piece)) and 0 < m.start() <= 2 and fold_each(piece[m.start() - 1]) in "于在自从到至":
+                piece = piece[m.start():]
+            # ...nor is a verb or adverb before the date that ends the phrase: 预计|2026年,
+            # 始于|1910年 (but 民国|18年, 光绪|3年: an era is a noun).
+            elif (m := _LAST_DATE.search(piece)) and m.start() > 0 \
+                    and all(t.startswith(("v", "d", "p")) for _, t in _tagged(fold_each(piece[:m.start()]))):
                 piece = piece[m.start():]
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
             if (m := CALENDAR_DATE.match(piece)) and m.end() < len(piece):
@@ -303,7 +309,11 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         if before and folded[:a].rstrip(rs.EDGE).endswith(before):
             score += 1.5
         if after and folded[b:].lstrip(rs.EDGE).startswith(after):
-            score += 1.5
+            # Asked when something happened, the date right before the event, in a clause of
+            # its own, is its date more than one in an earlier clause right after the subject
+            # (某馆于2021年暂停开放，预计2026年|重新开放; but in one clause the date runs on:
+            # 在元和四年（809年）秋十一月|病逝).
+            score += 2 if wants_time and re.search(r"[，,；;]", sentence[:a]) else 1.5
         if fold_each(piece) in titles:
             score -= 2
         # A title in 《》 is a name the text gives whole (《超级科学故事》杂志, 电影《武松》);
@@ -316,6 +326,12 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [items, *ranked] if items else ranked
+
+
+def _tagged(text: str) -> list[tuple[str, str]]:
+    from .lexical import tagged  # (jieba: imported when first needed)
+
+    return tagged(text)
 
 
 def _measure(question: str) -> str:

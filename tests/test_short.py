@@ -153,6 +153,19 @@ def test_a_leading_quantifier_is_not_part_of_the_answer():
     assert short_answer("该法在什么时候实现现代化生产？", answer, [_cite(quote)]) == "19世纪60年代"
 
 
+def test_asked_when_the_date_before_the_event_answers_without_the_verb_before_it():
+    # Two dates: the one right before the event asked about is its date; 预计 is not part of it.
+    quote = "该馆于2021年因工程暂停开放，预计2026年重新开放。"
+    answer = "该馆于2021年因工程暂停开放，预计2026年重新开放[1]。"
+    assert short_answer("该馆什么时候重新开放？", answer, [_cite(quote)]) == "2026年"
+    assert short_answer("该馆什么时候暂停开放？", "该馆于2021年因工程暂停开放[1]。", [_cite(quote)]) == "2021年"
+    # A preposition in traditional characters is no part of the date either; an era is.
+    quote = "該市的航空工業始於1910年。"
+    assert short_answer("該市的航空工業是從何時開始發展？", "該市的航空工業始於1910年[1]。", [_cite(quote)]) == "1910年"
+    quote = "该县于光绪3年设立书院。"
+    assert short_answer("该县什么时候设立书院？", "该县设立书院是在光绪3年[1]。", [_cite(quote)]) == "光绪3年"
+
+
 def test_a_date_that_opens_a_phrase_is_cut_from_it():
     quote = "该站最初在2003年方案中出现，2007年正式开工。"
     answer = "该站最初在2003年方案中出现[1]。"
