@@ -200,11 +200,67 @@ def _overlap(claim: Profile, passage: Profile) -> float:
 
 
 def support_score(sentence: str, passage: str) -> float:
-    """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing."""
+    """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing.
+    A claim stating a number is judged against a spreadsheet row by row_supports."""
     claim, source = profile(sentence), profile(passage)
     if any(number not in source.offers for number in claim.numbers):
         return 0.0
+    # A spreadsheet row vouches for a number only through its cell: any of its numbers
+    # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
+    # being the fare).
+    if claim.numbers and _cells(passage) is not None and (read := row_supports(sentence, passage)) is not None:
+        return 1.0 if read else 0.0
     return _overlap(claim, source)
+
+
+# A spreadsheet or CSV row as the loaders write it: "路线: 5路 | 起点: 市政府 | 全程票价（元）: 10".
+_CELL = re.compile(r"\s*([^|:：]{1,24}?)\s*[:：]\s*([^|]+?)\s*(?:\||$)")
+_LABEL_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 全程票价（元）: the unit is not the label's word
+
+
+def _cells(row: str) -> list[tuple[str, str]] | None:
+    """(label, value) of every cell of a labelled row, folded; None when ``row`` is none."""
+    if row.count("|") < 1 or "\n" in row.strip():
+        return None
+    cells = [(fold(m.group(1)), fold(m.group(2))) for m in _CELL.finditer(row)]
+    return cells if len(cells) >= 2 and len(cells) == row.count("|") + 1 else None
+
+
+def row_supports(sentence: str, row: str) -> bool | None:
+    """A claim that reads one spreadsheet row: it names the row by a cell's text (5路), and
+    each other number it states is the value of a cell whose label it echoes (票价 of
+    全程票价（元）: 10): "5路公交车的票价是10元". Word overlap cannot judge it -- the claim
+    restates the question's words (公交车), the row has only labels and values -- and a
+    value of another row, or of another column (5路的全长是10公里), does not pass. None when
+    ``row`` is no labelled row, or the claim names no cell of it or states no number but the
+    row's name (5路的终点是机场): the overlap judges that, as for any passage."""
+    cells = _cells(row)
+    if cells is None:
+        return None
+    claim = _normalise(sentence)
+    # The row's name: a cell's text value (letters or characters, not a bare number) the
+    # claim holds whole, not inside a longer number (5路 is not in 15路).
+    named = [v for _, v in cells if re.search(r"[^\d\s.:,-]", v)
+             and re.search(rf"(?<![\d.]){re.escape(v)}", claim)]
+    if not named:
+        return None  # (这批货重量为83千克: which row is meant, the overlap judges as before)
+    rest = claim
+    for v in sorted(named, key=len, reverse=True):
+        rest = rest.replace(v, " ")
+    numbers = profile(rest).numbers
+    if not numbers:
+        return None
+    for value, unit in numbers:
+        # The cell that holds the number, named by a word of its label (票价 of 全程票价;
+        # not 首班车 for 末班车), by the label's first character just before the number
+        # (重83千克 for 重量), or by the counting word after it (23件 for 件数: 23).
+        kind, at = unit.partition("×")[2], rest.find(value)
+        if not any((value, "") in profile(v).offers
+                   and (any(len(w) >= 2 and w in claim for w in segment(_LABEL_UNIT.sub("", label)))
+                        or label[:1] in rest[max(0, at - 2):at] or kind and kind in label)
+                   for label, v in cells):
+            return False
+    return True
 
 
 def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:

@@ -395,6 +395,28 @@ def test_kilograms_and_kilometres_are_units_not_thousands():
     assert support_score("产量为83千吨", "产量为83吨") == 0.0  # 千吨 is still a thousand tonnes
 
 
+ROUTE_5 = "路线: 5路 | 起点: 市政府 | 终点: 机场 | 全程票价（元）: 10 | 首班车: 5:30 | 末班车: 23:00 | 全长（公里）: 32"
+
+
+def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
+    from rag.cite import support_score
+
+    # The row named by a cell (5路), the number in the cell whose label the claim echoes:
+    # the question's own words (公交车) are not the row's, and need not be.
+    assert support_score("5路公交车的票价是10元", ROUTE_5) == 1.0
+    assert support_score("5路公交车全长32公里", ROUTE_5) == 1.0
+    assert support_score("5路公交车的末班车是23:00", ROUTE_5) == 1.0
+    assert support_score("运单YD103000重83千克", "运单号: YD103000 | 件数: 23 | 重量（千克）: 83") == 1.0
+    # Another column's number, another row, a longer route number, or a label that only
+    # shares characters (首班车 / 末班车) does not pass.
+    assert support_score("5路的全长是10公里", ROUTE_5) == 0.0
+    assert support_score("1路公交车的票价是10元", ROUTE_5) == 0.0
+    assert support_score("15路公交车的票价是10元", ROUTE_5) == 0.0
+    assert support_score("5路公交车的首班车是23:00", ROUTE_5) == 0.0
+    # Without a number, or without naming the row, the overlap judges as for any passage.
+    assert support_score("5路的终点是火车站", ROUTE_5) < 0.55
+
+
 def test_counted_numbers_must_count_the_same_thing():
     from rag.cite import support_score
 
