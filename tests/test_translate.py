@@ -298,19 +298,11 @@ def test_in_a_folder_of_both_languages_a_question_is_answered_as_asked(tmp_path,
     assert events[-1].answer.answer == "自修室共有八十个座位[1]。"
 
 
-def test_in_a_folder_of_both_languages_a_question_too_weak_in_its_own_is_translated(tmp_path, fake_embedder,
-                                                                                     monkeypatch):
-    from rag.manifest import Calibration
-
-    # The Chinese passages are too weak for the question (refused before generating): it
-    # is translated and answered from the English handbook, in Chinese.
-    refuse_zh = Calibration(min_top_dense=2.0, min_top_bm25=None, max_false_refusal=0.01, n_answerable=5,
-                            n_unanswerable=0, false_refusal_rate=0.0, refusal_rate_unanswerable=None,
-                            calibrated_at="2026-12-05", questions="test", scope="index")
-    monkeypatch.setattr(Pipeline, "calibration", lambda self, lang: refuse_zh if lang == "zh" else None)
-    gen = FakeGenerator(_en_script(translation="How far in advance must an appointment be cancelled?"))
-    p = _pipeline(tmp_path, _mixed_docs(tmp_path), fake_embedder, gen)
-    events = list(p.stream("取消预约至少需要提前多久？"))
+def test_in_a_folder_of_both_languages_a_question_whose_best_passage_is_in_the_other_is_translated(tmp_path,
+                                                                                                    fake_embedder):
+    # The Chinese question names the English handbook's clinic: its best passage is English.
+    gen = FakeGenerator(_en_script())
+    events = list(_pipeline(tmp_path, _mixed_docs(tmp_path), fake_embedder, gen).stream(ZH_QUESTION))
     a = events[-1].answer
     assert "translating the question" in _statuses(events)
     assert not a.refused and a.answer == "取消预约至少需要提前24小时[1]。"
