@@ -173,7 +173,8 @@ class Pipeline:
             return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script,
                                 in_force, attempts)
 
-        if not retrieval.hits or cal is not None and cal.refuses(retrieval.top_dense, retrieval.top_bm25):
+        if not retrieval.hits or cal is not None and cal.refuses(
+                retrieval.top_dense, retrieval.top_bm25, lambda: self.retriever.best_sentence(standalone, retrieval.hits)):
             yield from refuse("weak_evidence")
             return
         # A follow-up's context note finds the passages; the model is asked the question

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from .errors import IndexCorruptError, IndexMismatchError
 
@@ -43,6 +43,10 @@ class Calibration:
 
     min_top_dense: float
     min_top_bm25: float | None  # None: the dense score alone decides
+    # ...and, when set, the question's closest passage *sentence* (Retriever.best_sentence)
+    # must score under this too: a short question ("現任館長是誰？") scores low against a
+    # whole passage about many things, not against the sentence that answers it.
+    min_top_sentence: float | None = None
     max_false_refusal: float = 0.02
     n_answerable: int = 0
     n_unanswerable: int = 0
@@ -71,14 +75,20 @@ class Calibration:
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    def refuses(self, top_dense: float, top_bm25: float) -> bool:
-        """Whether retrieval evidence this weak is refused before generating."""
-        return top_dense < self.min_top_dense and (self.min_top_bm25 is None or top_bm25 < self.min_top_bm25)
+    def refuses(self, top_dense: float, top_bm25: float, top_sentence: Callable[[], float] | None = None) -> bool:
+        """Whether retrieval evidence this weak is refused before generating.
+        ``top_sentence`` is asked only when the passage scores are weak (it embeds
+        sentences); without it the passage scores decide."""
+        weak = top_dense < self.min_top_dense and (self.min_top_bm25 is None or top_bm25 < self.min_top_bm25)
+        if not weak or self.min_top_sentence is None or top_sentence is None:
+            return weak
+        return top_sentence() < self.min_top_sentence
 
     def describe(self) -> str:
         """One line a user can read: what is in force and how good it was measured to be."""
         refused = f"{self.refusal_rate_unanswerable:.0%}" if self.refusal_rate_unanswerable is not None else "n/a"
         bm25 = f" and bm25 < {self.min_top_bm25}" if self.min_top_bm25 is not None else ""
+        bm25 += f" and sentence < {self.min_top_sentence}" if self.min_top_sentence is not None else ""
         return (f"{self.scope}: dense < {self.min_top_dense}{bm25} "
                 f"(false refusal {self.false_refusal_rate:.0%} on {self.n_answerable} answerable, "
                 f"refusal {refused} on {self.n_unanswerable} unanswerable"

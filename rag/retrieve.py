@@ -18,7 +18,7 @@ from .config import Config
 from .embed import Embedder
 from .records import Hit
 from .store import Store, check_embedder, open_store
-from .zh import Lang, corpus_language
+from .zh import Lang, claim_sentences, corpus_language
 
 
 @dataclass
@@ -66,6 +66,15 @@ class Retriever:
         counts = {lang: sum(corpus_language([t]) == lang for t in texts) for lang in ("zh", "en")}
         held = frozenset(lang for lang, n in counts.items() if n and n >= MIXED_SHARE * len(texts))
         return held or frozenset({self.language})
+
+    def best_sentence(self, query: str, hits: list[Hit]) -> float:
+        """The e5 cosine of ``query`` and the closest sentence of ``hits`` (the weak-evidence
+        check's second look, manifest.Calibration.min_top_sentence). Sentences of four
+        characters or more: a heading alone ("## Warranty") says too little to match."""
+        sentences = [h.chunk.text[a:b] for h in hits for a, b in claim_sentences(h.chunk.text) if b - a >= 4]
+        if not sentences:
+            return 0.0
+        return float((self.embedder.embed_passages(sentences) @ self.embedder.embed_queries([query])[0]).max())
 
     def uses_term(self, term: str) -> bool:
         """Does the indexed text use ``term`` (a name such as "Farsail AI") as written?"""
