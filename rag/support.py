@@ -201,15 +201,17 @@ def _overlap(claim: Profile, passage: Profile) -> float:
 
 def support_score(sentence: str, passage: str) -> float:
     """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing.
-    A claim stating a number is judged against a spreadsheet row by row_supports."""
+    A claim stating a number is judged against the spreadsheet rows of a passage (a sheet's
+    chunk: one row a line) by row_supports, when it names one of them."""
     claim, source = profile(sentence), profile(passage)
     if any(number not in source.offers for number in claim.numbers):
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
     # being the fare).
-    if claim.numbers and _cells(passage) is not None and (read := row_supports(sentence, passage)) is not None:
-        return 1.0 if read else 0.0
+    if claim.numbers and (reads := [read for line in passage.splitlines()
+                                     if (read := row_supports(sentence, line)) is not None]):
+        return 1.0 if any(reads) else 0.0
     return _overlap(claim, source)
 
 

@@ -415,6 +415,10 @@ def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
     assert support_score("5路公交车的首班车是23:00", ROUTE_5) == 0.0
     # Without a number, or without naming the row, the overlap judges as for any passage.
     assert support_score("5路的终点是火车站", ROUTE_5) < 0.55
+    # A sheet's chunk holds one row a line: the row the claim names vouches for it.
+    sheet = "# 票价\n" + ROUTE_5.replace("5路", "1路").replace(": 10 ", ": 2 ") + "\n" + ROUTE_5
+    assert support_score("5路公交车的票价是10元", sheet) == 1.0
+    assert support_score("1路公交车的票价是10元", sheet) == 0.0
 
 
 def test_counted_numbers_must_count_the_same_thing():
