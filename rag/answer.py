@@ -23,7 +23,7 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
 from .relevance import (echoes_question, evidence_windows, missing_aspect, missing_context, missing_terms,
                         missing_years)
-from .retrieve import Retriever
+from .retrieve import Retrieval, Retriever
 from .rewrite import rewrite, without_note
 from .short import short_answer
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
@@ -114,15 +114,20 @@ class Pipeline:
         # too when its own language's passages were too weak, off-topic questions of a
         # mixed development set were answered from the other language's documents:
         # "突破机构由谁创办？" by the founders of an English report's company.)
-        cross = self.config.cross_lingual and other in held \
-            and not (lang in held and self._best_in(standalone, lang, mode))
+        retrieval = None
+        if self.config.cross_lingual and other in held and lang in held:
+            retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
+            best = retrieval.hits[:1]
+            if best and corpus_language([best[0].chunk.text]) != lang:
+                retrieval = None  # searched again in the other language
+        cross = self.config.cross_lingual and other in held and retrieval is None
         if cross:
             translated = yield from self._translated(standalone, lang)
             if translated:
                 yield from self._cross_lingual(question, standalone, translated, lang, t0, k, mode, budget)
                 return
         if not (cross and lang == "zh"):
-            yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget)
+            yield from self._answer(question, standalone, lang, lang, rewritten, t0, k, mode, budget, retrieval)
             return
         # The translation failed its check ("…green garden垃圾桶 service…"): the question is
         # answered as asked, and an answer the model wrote in English is rewritten in Chinese
@@ -132,11 +137,6 @@ class Pipeline:
             yield StreamEvent("done", answer=answer)
             return
         yield from self._in_question_language(question, standalone, lang, answer, t0, budget)
-
-    def _best_in(self, standalone: str, lang: Lang, mode: str | None) -> bool:
-        """Is the passage that best matches the question written in ``lang``?"""
-        best = self.retriever.search(standalone, 1, mode or self.config.mode).hits
-        return not best or corpus_language([best[0].chunk.text]) == lang
 
     def _translated(self, standalone: str, lang: Lang):
         """The question in the other language (None when the translation fails its check);
@@ -159,10 +159,12 @@ class Pipeline:
         return answer
 
     def _answer(self, question: str, standalone: str, lang: Lang, out_lang: Lang, rewritten: str | None,
-                t0: float, k: int | None, mode: str | None, budget: int) -> Iterator[StreamEvent]:
-        """Retrieve, generate and check an answer to ``standalone`` in ``lang``; refusals
-        are worded in ``out_lang`` (the language the user asked in)."""
-        retrieval = self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
+                t0: float, k: int | None, mode: str | None, budget: int,
+                retrieval: Retrieval | None = None) -> Iterator[StreamEvent]:
+        """Retrieve (unless ``retrieval`` is the search already made), generate and check an
+        answer to ``standalone`` in ``lang``; refusals are worded in ``out_lang`` (the
+        language the user asked in)."""
+        retrieval = retrieval or self.retriever.search(standalone, k or self.config.top_k, mode or self.config.mode)
         timings = Timings(retrieve_ms=retrieval.retrieve_ms)
         script = answer_script(question, retrieval.hits) if out_lang == "zh" else None
         cal = self.calibration(lang)

@@ -97,8 +97,8 @@ _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免�
 # Measures: what a question asks to be measured, and the units each is measured in, so an
 # answer whose only figures are in another measure is known to answer nothing ("这座塔有多高？"
 # -> "塔高36吨"). 多长 asks a length or a span of time, 多远 a distance or the time it takes
-# (约30分钟车程), a speed may be written as a length (时速300公里): either answers. Units follow a number; those of Chinese are matched on
-# simplified text.
+# (约30分钟车程), a speed may be written as a length (时速300公里): either answers. Units
+# follow a number; those of Chinese are matched on simplified text.
 _NUM = r"[0-9０-９一二三四五六七八九十百千万亿两半]"
 _ZH_UNITS = {
     "length": r"(?:千|公|厘|毫|纳|微|分)?米|公尺|公分|公里|英[尺寸里]|海里|光年|[尺寸丈]|码|(?:[kKcm]?m|KM)(?![A-Za-z])",

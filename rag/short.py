@@ -192,6 +192,8 @@ def _asked(question: str) -> str:
 
 def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) -> list[str]:
     """Spans of ``sentence`` that may answer ``question``, best first."""
+    from .lexical import tagged
+
     folded = fold_each(sentence)  # judged on, offset for offset: 於 is trimmed like 于
     covered = rs.covered(folded, _asked(question))
     if clausal(question):
@@ -242,7 +244,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # ...nor is a verb or adverb before the date that ends the phrase: 预计|2026年,
             # 始于|1910年 (but 民国|18年, 光绪|3年: an era is a noun).
             elif (m := _LAST_DATE.search(piece)) and m.start() > 0 \
-                    and all(t.startswith(("v", "d", "p")) for _, t in _tagged(fold_each(piece[:m.start()]))):
+                    and all(t.startswith(("v", "d", "p")) for _, t in tagged(fold_each(piece[:m.start()]))):
                 piece = piece[m.start():]
             # A date that opens a phrase is the answer, not the phrase ("2003年方案中").
             if (m := CALENDAR_DATE.match(piece)) and m.end() < len(piece):
@@ -326,12 +328,6 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [items, *ranked] if items else ranked
-
-
-def _tagged(text: str) -> list[tuple[str, str]]:
-    from .lexical import tagged  # (jieba: imported when first needed)
-
-    return tagged(text)
 
 
 def _measure(question: str) -> str:

@@ -221,8 +221,9 @@ _LABEL_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 全程票价（元）: the 
 
 
 def _cells(row: str) -> list[tuple[str, str]] | None:
-    """(label, value) of every cell of a labelled row, folded; None when ``row`` is none."""
-    if row.count("|") < 1 or "\n" in row.strip():
+    """(label, value) of every cell of a labelled row (one line), folded; None when ``row``
+    is none."""
+    if "|" not in row:
         return None
     cells = [(fold(m.group(1)), fold(m.group(2))) for m in _CELL.finditer(row)]
     return cells if len(cells) >= 2 and len(cells) == row.count("|") + 1 else None
