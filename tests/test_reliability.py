@@ -288,6 +288,9 @@ def test_ctrl_c_in_chat_cancels_the_answer_and_the_session_goes_on(tmp_path, see
         proc.stdin.write(f"{CHAT_QUESTION}\n".encode())
         proc.stdin.flush()
         err.wait_for(lambda t: "(retrieval" in t, proc, "the second answer")  # timings end an answer
+        # The sources are printed to stdout before the timings to stderr, but each pipe has
+        # its own reader thread: wait for stdout's copy too, not only for stderr's.
+        out.wait_for(lambda _: b"\n[1] " in out.data[cut:], proc, "the second answer's sources")
         second = out.data[cut:].decode("utf-8", "replace")
         assert "".join(SLOW_ANSWER) in second, second
         assert "\n[1] " in second and "500万专业建模师" in second.split("\n[1] ", 1)[1], second  # its source
