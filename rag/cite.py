@@ -14,7 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from .markers import parse_markers, strip_markers
+from .markers import drop_labels, parse_markers, strip_markers
 from .records import Citation, Hit
 from .support import best_span, profile, support_score
 from .numerals import dates
@@ -267,6 +267,7 @@ def _judge(text: str, hits: list[Hit]) -> _Judged:
 
 def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) -> CitedAnswer:
     """Normalise and verify the citations of ``answer``; see the module docstring."""
+    answer = drop_labels(answer)
     groups = _groups(answer, len(hits))
     valid = [g for g in groups if g.cited]
     auto = not valid

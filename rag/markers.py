@@ -58,3 +58,17 @@ def strip_markers(text: str) -> str:
         return m.group(0) if _marker_numbers(m.group(1)) is None else ""
 
     return _SPACED_MARKER.sub(strip, text)
+
+
+# A bracketed word just before a marker or closing a line: the model labels its citation the
+# way the prompt labels passages ("現任館長是林秀英[館長]。", and the marker, if any, after it).
+# No digit inside (that is a marker or a year), at most 8 characters (a label, not a
+# bracketed clause).
+_LABEL = re.compile(r"[\[【［][^\[\]【】［］\d\n]{1,8}[\]】］](?=\s*(?:" + _MARKER.pattern
+                    + r"|[。.！!？?]?\s*(?:\n|$)))", re.IGNORECASE)
+
+
+def drop_labels(answer: str) -> str:
+    """``answer`` without bracketed labels placed before its citation markers or at the end
+    of a line."""
+    return _LABEL.sub("", answer)

@@ -92,6 +92,18 @@ def test_a_copied_placeholder_marker_points_at_no_passage_and_the_claim_is_cited
     assert not any(c.verified for c in cite("2016年3月22日[編號]", [Hit(lake, 1.0, 1)]).citations)
 
 
+
+def test_a_bracketed_label_before_a_marker_is_dropped_and_other_brackets_kept():
+    """The model now and then labels its citation ("林秀英[館長][1]", or "林秀英[館長]。" with
+    no marker): the label goes; a bracket inside a sentence, or holding a number, stays."""
+    hall = Chunk("guide.txt", 0, "館長：現任館長為林秀英，於2019年接任。", 0, 21)
+    out = cite("現任館長是林秀英[館長][1]。", [Hit(hall, 1.0, 1)])
+    assert out.text == "現任館長是林秀英[1]。" and [c.verified for c in out.citations] == [True]
+    assert cite("現任館長是林秀英[館長]。", [Hit(hall, 1.0, 1)]).text == "現任館長是林秀英[1]。"
+    kept = cite("林秀英[館長]於2019年接任[1]。", [Hit(hall, 1.0, 1)])
+    assert kept.text == "林秀英[館長]於2019年接任[1]。"
+    assert cite("於【2019】[1]", [Hit(hall, 1.0, 1)]).text.startswith("於【2019】")
+
 # ----------------------------------------------------------------------- sentences
 
 def test_sentences_never_split_inside_numbers():
