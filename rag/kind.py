@@ -99,6 +99,7 @@ _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免�
 # -> "塔高36吨"). 多长 asks a length or a span of time, 多远 a distance or the time it takes
 # (约30分钟车程), a speed may be written as a length (时速300公里): either answers. Units
 # follow a number; those of Chinese are matched on simplified text.
+_SPAN_Q = re.compile(r"多久|多长(?:的)?时间|多少时间")  # ...or asks it outright: 修了多久 -> 3年
 _NUM = r"[0-9０-９一二三四五六七八九十百千万亿两半]"
 _ZH_UNITS = {
     "length": r"(?:千|公|厘|毫|纳|微|分)?米|公尺|公分|公里|英[尺寸里]|海里|光年|[尺寸丈]|码|(?:[kKcm]?m|KM)(?![A-Za-z])",
@@ -111,7 +112,9 @@ _ZH_UNITS = {
 }
 _ZH_UNIT = {k: re.compile(rf"{_NUM}\s*(?:多|余|来)?\s*(?:{u})") for k, u in _ZH_UNITS.items()}
 _ZH_ASKED = [
-    (re.compile(r"多长时间|多久|历时|耗时|工期"), ("duration",)),
+    # (历时/耗时/工期 name a span without asking it: enough to weigh a measure, not to let a
+    # date count as one in lacks_quantity -- "工期多少？" -> "2019年开工" states none.)
+    (re.compile(rf"{_SPAN_Q.pattern}|历时|耗时|工期"), ("duration",)),
     (re.compile(r"多[长远]|距离"), ("length", "duration")),
     (re.compile(r"多[高深宽厚]|长度|全长|总长|高度|深度|宽度|厚度|海拔|身高|周长|直径|半径|口径|射程|航程|里程"), ("length",)),
     (re.compile(r"面积|占地"), ("area",)),
@@ -229,4 +232,3 @@ _NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(�
 
 # What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.
 _TIME_UNIT = re.compile(r"个?[年月日天号周世]")
-_SPAN_Q = re.compile(r"多久|多长(?:的)?时间|多少时间")  # ...or asks it outright: 修了多久 -> 3年

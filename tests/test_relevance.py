@@ -690,6 +690,9 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     assert missing_kind("青石镇离省城多远？", "青石镇离省城约30分钟车程[1]。", "zh") is None
     assert missing_kind("这列火车的时速是多少？", "这列火车的时速为300公里[1]。", "zh") is None
     assert missing_kind("这座桥修了多长时间？", "这座桥修了3年[1]。", "zh") is None
+    # a span asked as 多少时间 is a span too: a length does not give it, minutes do
+    assert missing_kind("从码头走到灯塔要多少时间？", "从码头到灯塔约2公里[1]。", "zh") == "measure"
+    assert missing_kind("从码头走到灯塔要多少时间？", "从码头走到灯塔约20分钟[1]。", "zh") is None
     # no measure given at all is not this check's: a year, a count of something else
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
