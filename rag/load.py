@@ -167,7 +167,10 @@ _SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "header"
 
 
 class _TextExtractor(HTMLParser):
-    """Main text of an HTML page: drops scripts, iframes, navigation and other chrome."""
+    """Main text of an HTML page: drops scripts, iframes, navigation and other chrome. A
+    table's rows become markdown-style rows ``| a | b |``, as the .docx parser writes them:
+    joined as they stand, "Thursday" and "10:00 am – 7:00 pm" would read "Thursday10:00 am"
+    (the chunker knows such rows and repeats a table's header row in every chunk)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -177,6 +180,22 @@ class _TextExtractor(HTMLParser):
         self._in_title = False
         self.h1 = ""
         self._in_h1 = False
+        self._tables = 0  # depth: a table inside a cell is read as that cell's text
+        self._row: list[str] | None = None  # the cells of the open row
+        self._cell: list[str] | None = None  # the text of the open cell
+
+    def _end_cell(self) -> None:
+        if self._row is not None and self._cell is not None:
+            self._row.append("".join(self._cell))
+        self._cell = None
+
+    def _end_row(self) -> None:
+        self._end_cell()
+        if self._row is not None and any(c.strip() for c in self._row):
+            # One row a line, with no blank line between rows: the chunker's table.
+            lead = "" if "".join(self.parts[-1:]).endswith("\n") else "\n"
+            self.parts.append(lead + formats.table_row(self._row) + "\n")
+        self._row = None
 
     def handle_starttag(self, tag, attrs):
         if tag in _SKIP_TAGS:
@@ -185,11 +204,24 @@ class _TextExtractor(HTMLParser):
             self._in_title = True
         elif tag == "h1":
             self._in_h1 = True
-        if tag in _BLOCK_TAGS:
+        if tag == "table":
+            self._tables += 1
+        if self._tables == 1 and tag == "tr":
+            self._end_row()  # (</tr> and </td> may be left out)
+            self._row = []
+        elif self._tables == 1 and tag in ("td", "th") and self._row is not None:
+            self._end_cell()
+            self._cell = []
+        elif self._cell is not None:
+            if tag in _BLOCK_TAGS or tag in ("td", "th"):
+                self._cell.append(" ")
+        elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_startendtag(self, tag, attrs):
-        if tag in _BLOCK_TAGS:
+        if self._cell is not None:
+            self._cell.append(" ")
+        elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
@@ -199,7 +231,17 @@ class _TextExtractor(HTMLParser):
             self._in_title = False
         elif tag == "h1":
             self._in_h1 = False
-        if tag in _BLOCK_TAGS:
+        if tag == "table" and self._tables:
+            if self._tables == 1:
+                self._end_row()
+            self._tables -= 1
+        elif self._tables == 1 and tag in ("td", "th"):
+            self._end_cell()
+        elif self._tables == 1 and tag == "tr":
+            self._end_row()
+        elif self._cell is not None:
+            self._cell.append(" ")
+        elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
     def handle_data(self, data):
@@ -210,7 +252,10 @@ class _TextExtractor(HTMLParser):
             return
         if self._in_h1:
             self.h1 += data
-        self.parts.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._row is None and not (self._tables and not data.strip()):
+            self.parts.append(data)  # (but not the layout between a table's rows and cells)
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
