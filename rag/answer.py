@@ -40,15 +40,17 @@ RESTATED_SIMILARITY = 0.905
 _MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
 
 
-def restating_sentence(embedder, question: str, claim: str, passages: list[str]) -> tuple[float, int] | None:
-    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
-    closest passage sentence that states what the claim adds to it
-    (restated.sentences_adding), with that passage's index; None when the claim is longer
-    or no sentence states it."""
+def restating_sentence(embedder, question: str, claim: str, passages: list[str],
+                       forms: list[str] | None = None) -> tuple[float, int] | None:
+    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` (the
+    best of its ``forms``: Retriever.query_forms) and the closest passage sentence that
+    states what the claim adds to it (restated.sentences_adding), with that passage's index;
+    None when the claim is longer or no sentence states it."""
     found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
     if not found:
         return None
-    sims = embedder.embed_passages([s for _, s in found]) @ embedder.embed_queries([question])[0]
+    queries = embedder.embed_queries(forms or [question])
+    sims = (embedder.embed_passages([s for _, s in found]) @ queries.T).max(axis=1)
     best = int(sims.argmax())
     return float(sims[best]), found[best][0]
 
@@ -261,7 +263,8 @@ class Pipeline:
         overlap that the restated words lower is what tells a claim about the question from
         one about a neighbouring subject, and the embedder stands in for it."""
         claim = strip_markers(raw).strip()
-        found = restating_sentence(self.retriever.embedder, standalone, claim, [h.chunk.text for h in used])
+        found = restating_sentence(self.retriever.embedder, standalone, claim, [h.chunk.text for h in used],
+                                   self.retriever.query_forms(standalone))
         if found is None or found[0] < RESTATED_SIMILARITY:
             return None
         n = found[1]

@@ -66,3 +66,33 @@ def test_ivf_searches_a_quarter_of_its_lists():
     index = build_faiss(vecs, "ivf")
     Retriever(StoredIndex(Path("."), Manifest.blank(), [], vecs, index, None), None, Config())
     assert index.nlist >= 64 and index.nprobe == index.nlist // 4
+
+
+def test_a_question_in_the_other_script_is_also_embedded_in_the_documents_script(tmp_path, fake_embedder):
+    """The embedder matches a question best in its passages' own script (a traditional
+    question against a simplified slide scored 0.827 with e5, its simplified form 0.872):
+    dense search and the weak-evidence sentence take the better of both forms, only when
+    documents are written in the other script."""
+    simplified, traditional = tmp_path / "hans", tmp_path / "hant"
+    simplified.mkdir(), traditional.mkdir()
+    (simplified / "bike.md").write_text("新款电动自行车将于10月8日正式开卖，标准版售价5999元。\n\n"
+                                        "电池容量为960瓦时，续航里程110公里。\n", encoding="utf-8")
+    (traditional / "hall.md").write_text("圖書館總館於1987年正式開館，樓高七層。\n", encoding="utf-8")
+    asked = "這台電動自行車什麼時候正式開賣？"
+    as_documents = "这台电动自行车什么时候正式开卖？"
+    update_index(tmp_path / "s", [simplified], Config(), fake_embedder)
+    over_simplified = Retriever.open(tmp_path / "s", fake_embedder, Config())
+    assert over_simplified.scripts == {"hans"}
+    assert over_simplified.query_forms(asked) == [asked, as_documents]
+    assert over_simplified.query_forms(as_documents) == [as_documents]
+    assert over_simplified.query_forms("When does it go on sale?") == ["When does it go on sale?"]
+    # each passage scores as its better form does: the simplified one, here
+    top = float(over_simplified.dense(asked, 1)[1][0])
+    own = float(over_simplified.index.dense(fake_embedder.embed_queries([asked]), 1)[1][0])
+    assert top == pytest.approx(float(over_simplified.dense(as_documents, 1)[1][0])) and top > own
+    hits = over_simplified.search(asked, 2).hits
+    assert over_simplified.best_sentence(asked, hits) == pytest.approx(over_simplified.best_sentence(as_documents, hits))
+    # documents in the question's own script: the question alone
+    update_index(tmp_path / "t", [traditional], Config(), fake_embedder)
+    over_traditional = Retriever.open(tmp_path / "t", fake_embedder, Config())
+    assert over_traditional.scripts == {"hant"} and over_traditional.query_forms(asked) == [asked]
