@@ -89,8 +89,8 @@ _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:wha
 _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
 
 
-_ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|薪水|工资|预算|多少钱")
-_ZH_HOW_MUCH = re.compile(r"多少|几")
+ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|押金|保证金|定金|薪水|工资|预算|多少钱")
+ZH_HOW_MUCH = re.compile(r"多少|几")
 _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免费", re.I)  # (元: CURRENCY_WORD)
 
 
@@ -143,11 +143,22 @@ def wrong_measure(question: str, answer: str) -> bool:
     return any(_ZH_UNIT[m].search(undated) for m in _ZH_UNITS if m not in asked)
 
 
+# Asked who: a person, whom no bare number names ("要找人资部的哪一位？" -> "8.1[1]", the
+# number of the handbook's clause that names her).
+_ZH_WHO_Q = re.compile(r"谁|哪一?位|什么人|何人")
+_EN_WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
+_WORDLESS = re.compile(r"[\W\d_]*")
+
+
 def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     """'time' or 'quantity' when a question asks when / how many and the answer names no
     date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
     'money' when a question asks what something costs (how much, in Chinese) and the
-    answer names no amount of money."""
+    answer names no amount of money; 'name' when it asks who and the answer is a bare
+    number."""
+    who = _EN_WHO_Q if lang == "en" else _ZH_WHO_Q
+    if who.search(to_simplified(without_note(question))) and _WORDLESS.fullmatch(strip_markers(answer)):
+        return "name"
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
         # (A year the question states is not the time it asks: "…for the 2023 financial year".)
@@ -170,7 +181,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
     # its height) answers nothing.
     asked, said = without_note(question), strip_markers(answer)
-    if _ZH_MONEY_Q.search(asked) and _ZH_HOW_MUCH.search(asked) and not _ZH_MONEY.search(said):
+    if ZH_MONEY_Q.search(asked) and ZH_HOW_MUCH.search(asked) and not _ZH_MONEY.search(said):
         return "money"
     return "measure" if wrong_measure(asked, said) else None
 
@@ -189,8 +200,8 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     asked for: the clauses of the supporting quote from the one stating the (single) date or
     number to the one the model's answer paraphrased, cited as before. None when no quote
     states exactly one: then nothing grounded can fill the gap."""
-    if kind in ("money", "measure"):
-        return None  # the figure it gave is of another kind: no clause of its quote makes it right
+    if kind in ("money", "measure", "name"):
+        return None  # what it gave is of another kind: no clause of its quote makes it right
     expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))
     for c in cited.citations:

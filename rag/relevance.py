@@ -26,6 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
+from .kind import ZH_HOW_MUCH, ZH_MONEY_Q
 from .numerals import TIME
 from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, claim_sentences, fold,
                  sentence_end, stem_en, to_simplified)
@@ -323,12 +324,34 @@ _EN_FRAME = frozenset(
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
+# The tags of the words that name a thing priced: nouns, and verbs used as nouns (潜水体验).
+_ITEM_TAGS = ("n", "nz", "nt", "nr", "ns", "vn", "an")
+
+
+def _priced_item(question: str, evidence: list[str]) -> list[str]:
+    """For a Chinese question asking what something costs: the nouns naming what is priced
+    (潜水, 体验 in "鸥鸣岛上潜水体验一次多少钱？") when none of them occurs near the quotes. The
+    price of the lighthouse ticket beside it does not answer it, nor the deposit on a
+    rented e-bike what a drill's deposit is; one of them suffices (成人 of 成人单程船票 in a
+    fare table headed 票价)."""
+    question = to_simplified(without_note(question))
+    if not (ZH_MONEY_Q.search(question) and ZH_HOW_MUCH.search(question)):
+        return []
+    words = [w for w, tag in tagged(question) if len(w) >= 2 and tag in _ITEM_TAGS and w not in _GENERIC
+             and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")]
+    text = fold(" ".join(evidence))
+    return [] if not words or any(fold(w) in text for w in words) else words
+
+
 def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For an English question: the words naming what it asks about ("head nurse" in "Who is
     the head nurse at the clinic?"), when none of them occurs near the quotes (evidence:
     quote, the text before it, title and headings). A true sentence about the clinic's
     medical director does not answer it. Names (capitalised words) are left to the
-    retrieval and the verifier: they are what the passages were found by. Empty = fine."""
+    retrieval and the verifier: they are what the passages were found by. For a Chinese
+    question, what a price is asked for (_priced_item). Empty = fine."""
+    if lang == "zh" and evidence:
+        return _priced_item(question, evidence)
     if lang != "en" or not evidence:
         return []
     question = without_note(question)

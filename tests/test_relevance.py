@@ -6,7 +6,7 @@ from rag.config import Config
 from rag.index import update_index
 from rag.prompt import REFUSAL, closest_label
 from rag.kind import lacks_quantity
-from rag.relevance import missing_terms, question_terms
+from rag.relevance import missing_aspect, missing_terms, question_terms
 from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
@@ -697,6 +697,32 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
 
+
+def test_asked_who_a_bare_number_names_nobody():
+    from rag.kind import missing_kind
+
+    # the number of the handbook clause that names the person, not the person
+    assert missing_kind("請假或保險的問題要找人資部的哪一位？", "8.1[1]", "zh") == "name"
+    assert missing_kind("这座桥是谁设计的？", "3.2[1]。", "zh") == "name"
+    assert missing_kind("Who handles root canals?", "4.1 [2].", "en") == "name"
+    # a name answers, and so does anything with words; a number asked for is no person
+    assert missing_kind("請假或保險的問題要找人資部的哪一位？", "陳怡蓁[1]", "zh") is None
+    assert missing_kind("这座桥是谁设计的？", "由第3设计院设计[1]。", "zh") is None
+    assert missing_kind("Who handles root canals?", "Dr. Rafael Quintero [2].", "en") is None
+    assert missing_kind("这座桥有几位设计师？", "3[1]", "zh") is None
+
+def test_asked_a_price_the_thing_priced_is_named_near_the_quote():
+    rental = ["## 岛上交通\n- 电动车租赁：每天60元，押金300元 海岛旅行须知"]
+    fares = ["### 票价\n| 票种 | 单程 | 往返 |\n| 成人 | 88元 | 160元 | 海岛旅行须知"]
+    # another thing's price or deposit
+    assert missing_aspect("岛上潜水体验一次多少钱？", ["- 灯塔：门票30元，儿童免票"], "zh") == ["潜水", "体验"]
+    assert missing_aspect("借一把充电电钻要交多少押金？", rental, "zh") == ["电钻"]
+    # the thing named (one of its words suffices: 成人 of 成人单程船票, in either script)
+    assert missing_aspect("租一辆电动车要交多少押金？", rental, "zh") == []
+    assert missing_aspect("去海島的成人單程船票多少錢？", fares, "zh") == []
+    # no price asked, or nothing named but the money: not this check's
+    assert missing_aspect("岛上潜水体验安全吗？", ["- 灯塔：门票30元"], "zh") == []
+    assert missing_aspect("逾期还书要付多少钱？", ["逾期每本每日5元"], "zh") == []
 
 def test_a_name_jieba_glued_to_the_word_that_goes_to_it_is_the_name_alone():
     # jieba cuts 到茂川镇|游玩: the town is the subject, not "to the town"
