@@ -58,6 +58,26 @@ def _swap_subject(question: str, previous: str) -> str | None:
     return m.group("x") + previous[subject.end(1):]
 
 
+def _swap_variant(question: str, previous: str) -> str | None:
+    """"驰岚S7长续航版的续航是多少公里？" for "那长续航版呢？" after "驰岚S7标准版的续航是多少公里？":
+    the last word of the previous question's subject and the follow-up's word share their
+    head (版 of 标准版 and 长续航版, 组 of 男子组 and 女子组), so one stands for the other. None
+    when the follow-up is not of that form or no word of the subject has that head."""
+    from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
+
+    m = _WHAT_ABOUT.match(question.strip())
+    subject = LEADING_SUBJECT.match(previous)
+    if not m or not subject:
+        return None
+    x = m.group("x")
+    words = tagged(subject.group(1))
+    last = words[-1][0] if words else ""
+    if len(last) < 2 or last == x or last[-1] != x[-1] or not subject.group(1).endswith(last):
+        return None
+    at = subject.end(1) - len(last)
+    return previous[:at] + x + previous[subject.end(1):]
+
+
 def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str:
     """The question to retrieve and answer with: unchanged unless it is a follow-up."""
     if not history or not is_followup(question):
@@ -67,7 +87,7 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
         return question
     # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
     last_user = without_note(last_user)
-    if lang == "zh" and (swapped := _swap_subject(question, last_user)):
+    if lang == "zh" and (swapped := _swap_subject(question, last_user) or _swap_variant(question, last_user)):
         return swapped
     if lang == "en":
         return f"{question} (following up on: {last_user})"

@@ -121,6 +121,18 @@ def test_rewrite_rules():
     assert "接上文" in rewrite("那第二个呢？", founder)
 
 
+def test_what_about_another_variant_of_the_subject_asks_the_same_of_it():
+    """"那长续航版呢？" after a question about the standard version: the word with the same
+    head (版) in the previous question's subject stands for it; the model is asked the
+    whole question, not the bare follow-up (which it answered with the price)."""
+    asked = [{"role": "user", "content": "云雀X5标准版的续航是多少公里？"}]
+    assert rewrite("那长续航版呢？", asked) == "云雀X5长续航版的续航是多少公里？"
+    assert rewrite("那女子组呢？", [{"role": "user", "content": "青石杯男子组的冠军是谁？"}]) == "青石杯女子组的冠军是谁？"
+    # a word of another head, or the same word again: the context note as before
+    assert "接上文" in rewrite("那价格呢？", asked)
+    assert "接上文" in rewrite("那标准版呢？", asked)
+
+
 @pytest.mark.parametrize("bad", ["", "   ", "\x00\x01", "？？？!!!", "。。。"])
 def test_questions_without_content_are_refused_clearly(bad):
     with pytest.raises(UsageError):
