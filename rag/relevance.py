@@ -28,7 +28,7 @@ from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
 from .kind import ZH_HOW_MUCH, ZH_MONEY_Q
 from .numerals import TIME
-from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, claim_sentences, fold,
+from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
                  sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -432,7 +432,10 @@ def echoes_question(question: str, answer: str) -> bool:
         words = {stem_en(w) for w in _WORD_EN.findall(text) if w not in EN_STOP}
         return bool(words) and words <= {stem_en(w) for w in _WORD_EN.findall(question)} \
             and not _CHOICE.search(question)
-    return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
+    # (Asked yes or no, the question's own words are the answer yes: "星期五上班可以穿牛仔裤吗？"
+    # -> "可以穿牛仔裤[1]"; the verifier has checked the passage says so.)
+    return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question) \
+        and not YES_NO_Q.search(to_simplified(question))
 
 
 # A claim whose value is its own subject ("甲协会的地址是甲协会", asked 它的地址 after a

@@ -301,6 +301,9 @@ QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 # own words end and what it asks begins (relevance, kind). QUESTION_WORD below is the whole
 # words short answers cut out.
 QUESTION_CUE = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
+# A yes/no question (simplified text): 吗 at its end, 是否/能否, or a verb doubled around 不
+# (可不可以, 能不能, 是不是) or 没 (有没有).
+YES_NO_Q = re.compile(r"[吗吧][？?！!。\s]*$|是否|能否|可否|([可能会是要用该])不\1|有没有")
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Why. After a verb that takes 为 (称为, 改为, 列为, 作为…) 为什么 is 为 + 什么: "被称为什么"

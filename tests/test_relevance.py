@@ -458,6 +458,10 @@ def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
     # the question offers the answers: one of them, read back, is the answer
     assert not echoes_question("这种合金含有的是铜还是铁？", "铜[1]")
     assert not echoes_question("长城和金字塔哪一个更古老？", "金字塔[1]")
+    # asked yes or no, its own words are the answer yes (the verifier checks the passage)
+    assert not echoes_question("星期五上班可以穿牛仔褲嗎？", "可以穿牛仔褲[1]。")
+    assert not echoes_question("这座桥是否收费？", "收费[1]")
+    assert not echoes_question("码头能不能寄存行李？", "能寄存行李[1]")
 
 
 def test_an_answer_whose_value_is_its_own_subject_answers_nothing():
