@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text
+from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text, without_items
 from .calibrate import transferred
 from .config import Config
 from .manifest import Calibration
@@ -26,6 +26,7 @@ from .relevance import (echoes_question, evidence_windows, missing_aspect, missi
 from .retrieve import Retrieval, Retriever
 from .rewrite import rewrite, without_note
 from .short import short_answer
+from .support import rows_off_filter
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
@@ -245,6 +246,12 @@ class Pipeline:
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
+        if off := rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified}):
+            # A cited sheet row the question's filter leaves out ("stored in Shed B", the row
+            # kept on Shelf A1): its item goes from the list, or the answer is refused.
+            cited = without_items(cited, off)
+            if cited is None:
+                return Verdict("off_question")
         kind = missing_kind(standalone, cited.text, lang)
         if kind:
             # Asked when / how many, answered without a date / number: the verified sentence

@@ -303,3 +303,34 @@ def drop_unstated_years(answer: str, passages: list[str]) -> str:
         if not stated:
             answer = answer[:d.start] + answer[d.month_start:]
     return answer
+
+
+# Where one item of a list answer ends: after its marker, a comma, 、, ; or "and"/和/及.
+_ITEM_END = re.compile(r"(?<=\])\s*(?:[,，、;；]\s*(?:and\s+|以及|和|及)?|\s+and\s+|和|及|以及)\s*")
+
+
+def without_items(cited: CitedAnswer, numbers: list[int]) -> CitedAnswer | None:
+    """``cited`` without the list items whose markers all point at ``numbers``, and without
+    those citations; None when that leaves nothing, or the answer is no list."""
+    ends = [m for m in _ITEM_END.finditer(cited.text)]
+    if not ends:
+        return None
+    bounds = [0] + [m.end() for m in ends] + [len(cited.text)]
+    items = [cited.text[a:b] for a, b in zip(bounds, bounds[1:])]
+    drop = set(numbers)
+
+    def dropped(item: str) -> bool:
+        marked = [n for _, _, ns in parse_markers(item) for n in ns]
+        return bool(marked) and set(marked) <= drop
+
+    kept = [i for i in items if not dropped(i)]
+    if not kept or len(kept) == len(items):
+        return None if not kept else cited
+    if kept[-1] is not items[-1]:
+        # The new last item loses its separator and takes the old last one's full stop.
+        end = re.search(r"[。.！!]\s*$", items[-1])
+        kept[-1] = re.sub(_ITEM_END.pattern + "$", "", kept[-1]) + (end.group(0) if end else "")
+    text = "".join(kept)
+    used = {n for _, _, ns in parse_markers(text) for n in ns}
+    return CitedAnswer(text=text, citations=[c for c in cited.citations if c.n in used],
+                       unsupported=cited.unsupported, auto_cited=cited.auto_cited, repointed=cited.repointed)

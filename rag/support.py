@@ -282,3 +282,21 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
                 best, best_key = (start, end, key[0]), key
     start, end, score = best
     return chunk.start + start, chunk.start + end, score
+
+
+def rows_off_filter(question: str, rows: dict[int, str]) -> list[int]:
+    """Of the spreadsheet rows an answer cites ({n: the row, as quoted}), those the question's
+    filter leaves out: it names a cell value of some column ("Which tools are stored in
+    Shed B?" -- Shed B, the location of some cited rows), and the row holds another value
+    in that column (Shelf A1). A list answer's extra item (a drill kept elsewhere) is
+    verified by its own row all the same; only the column the question filters on tells."""
+    q = _normalise(question)
+    parsed = {n: cells for n, row in rows.items() if (cells := _cells(row.strip())) is not None}
+    named: dict[str, set[str]] = {}
+    for cells in parsed.values():
+        for label, value in cells:
+            # (A text value, of letters or characters: a bare number filters nothing here.)
+            if len(value) >= 2 and re.search(r"[^\d\s.:,-]", value) \
+                    and re.search(rf"(?<![a-z0-9]){re.escape(value)}(?![a-z0-9])", q):
+                named.setdefault(label, set()).add(value)
+    return [n for n, cells in parsed.items() if any(label in named and value not in named[label] for label, value in cells)]

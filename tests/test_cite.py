@@ -10,7 +10,7 @@ from rag.cite import (
     parse_markers,
     support_score,
 )
-from rag.records import Chunk, Hit
+from rag.records import Chunk, Citation, Hit
 from rag.zh import claim_sentences
 
 # An invented article, one line per paragraph (note its ASCII commas), as one document.
@@ -432,6 +432,34 @@ def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
     assert support_score("5路公交车的票价是10元", sheet) == 1.0
     assert support_score("1路公交车的票价是10元", sheet) == 0.0
 
+
+SHEDS = {1: "item: Tile saw | category: Power tools | location: Shed B",
+         2: "item: Hedge trimmer | category: Garden | location: Shed B",
+         3: "item: Cordless drill | category: Power tools | location: Shelf A1"}
+
+
+def test_a_cited_row_the_questions_filter_leaves_out_is_dropped_from_a_list():
+    """Every item of "Tile saw [1], Hedge trimmer [2], Cordless drill [3]" is verified by
+    its own row; asked what is stored in Shed B, the drill's row (Shelf A1) is not one."""
+    from rag.cite import CitedAnswer, without_items
+    from rag.support import rows_off_filter
+
+    assert rows_off_filter("Which tools are stored in Shed B?", SHEDS) == [3]
+    assert rows_off_filter("Which garden tools can I borrow?", SHEDS) == [1, 3]
+    assert rows_off_filter("哪些工具放在Shed B？", SHEDS) == [3]
+    # no column value named, or one no cited row holds: nothing to leave out
+    assert rows_off_filter("Which tools can I borrow for a week?", SHEDS) == []
+    assert rows_off_filter("Which tools are kept in Shed C?", SHEDS) == []
+    assert rows_off_filter("Which tools are stored in Shed B?", {1: "The saw is in Shed B."}) == []
+    chunk = Chunk("tools.csv", 0, "\n".join(SHEDS.values()), 0, 10)
+    cited = CitedAnswer("Tile saw [1], Hedge trimmer [2] and Cordless drill [3].",
+                        [Citation(n, chunk, SHEDS[n], 0, 1) for n in SHEDS], [], False)
+    kept = without_items(cited, [3])
+    assert kept.text == "Tile saw [1], Hedge trimmer [2]." and [c.n for c in kept.citations] == [1, 2]
+    assert without_items(CitedAnswer("瓷砖切割机[1]、电钻[3]。", cited.citations, [], False), [3]).text == "瓷砖切割机[1]。"
+    # an answer that is no list, or all of whose items go: nothing is left to show
+    assert without_items(CitedAnswer("Cordless drill [3].", cited.citations, [], False), [3]) is None
+    assert without_items(cited, [1, 2, 3]) is None
 
 def test_counted_numbers_must_count_the_same_thing():
     from rag.cite import support_score
