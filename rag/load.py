@@ -162,6 +162,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                "article", "table", "ul", "ol", "blockquote", "pre", "hr", "dd", "dt"}
+_HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "header", "aside",
               "form", "button", "svg", "template", "object", "embed", "select"}
 
@@ -183,6 +184,7 @@ class _TextExtractor(HTMLParser):
         self._tables = 0  # depth: a table inside a cell is read as that cell's text
         self._row: list[str] | None = None  # the cells of the open row
         self._cell: list[str] | None = None  # the text of the open cell
+        self._heading = False  # inside h1-h6: its text stays on the heading's line
 
     def _end_cell(self) -> None:
         if self._row is not None and self._cell is not None:
@@ -215,6 +217,11 @@ class _TextExtractor(HTMLParser):
         elif self._cell is not None:
             if tag in _BLOCK_TAGS or tag in ("td", "th"):
                 self._cell.append(" ")
+        elif tag in _HEADINGS and not self.skip:
+            # A markdown heading, as the .docx parser writes one: the chunker's heading path
+            # (an FAQ's "What is your cancellation policy?" over its answer's chunk).
+            self.parts.append("\n" + "#" * _HEADINGS[tag] + " ")
+            self._heading = True
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
 
@@ -242,6 +249,7 @@ class _TextExtractor(HTMLParser):
         elif self._cell is not None:
             self._cell.append(" ")
         elif tag in _BLOCK_TAGS:
+            self._heading = self._heading and tag not in _HEADINGS
             self.parts.append("\n")
 
     def handle_data(self, data):
@@ -252,6 +260,8 @@ class _TextExtractor(HTMLParser):
             return
         if self._in_h1:
             self.h1 += data
+        if self._heading:
+            data = re.sub(r"\s+", " ", data)
         if self._cell is not None:
             self._cell.append(data)
         elif self._row is None and not (self._tables and not data.strip()):

@@ -136,15 +136,16 @@ def test_html_main_text(tmp_path):
 
 def test_html_table_rows_keep_their_cells_apart(tmp_path):
     """A table's cells joined as they stand ran together ("Thursday10:00 am"): each row is a
-    markdown-style row, one a line; the text around the table and a table inside a cell
-    read as before."""
+    markdown-style row, one a line; a heading is a markdown heading (the chunker's heading
+    path), as the .docx parser writes them; the text around the table and a table inside a
+    cell read as before."""
     p = tmp_path / "hours.html"
     p.write_text("<h2>Opening hours</h2><table>\n  <tr><th>Day</th><th>Hours</th></tr>\n"
                  "  <tr><td>Thursday</td><td>10:00 am – 7:00 pm</td></tr>\n"
                  "  <tr><td>Friday<td>8:00 am<br>– 3:00 pm</tr>\n</table><p>Closed on holidays.</p>"
                  "<table><tr><td>outer<table><tr><td>in</td><td>side</td></tr></table></td><td>x</td></tr></table>",
                  encoding="utf-8")
-    assert _doc(p).text == ("Opening hours\n\n| Day | Hours |\n| Thursday | 10:00 am – 7:00 pm |\n"
+    assert _doc(p).text == ("## Opening hours\n\n| Day | Hours |\n| Thursday | 10:00 am – 7:00 pm |\n"
                             "| Friday | 8:00 am – 3:00 pm |\n\nClosed on holidays.\n\n| outer in side | x |")
 
 def test_decode_rejects_nonsense():

@@ -6,6 +6,7 @@ navigation document and empty chapters (covers, images only) are left out.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from ..load import decode, html_to_text, tidy
@@ -46,9 +47,10 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         number += 1
         title = titles.get(item.file_name) or one_line(page_title)
         first, _, rest = text.partition("\n")
-        if title and one_line(first) == title:  # the chapter's own <h1>: already the heading
+        first = re.sub(r"^#+\s*", "", one_line(first))  # (html_to_text writes <h1> as "# …")
+        if title and first == title:  # the chapter's own <h1>: already the heading
             text = rest.strip()
-        heading = "# " + (title or one_line(first)[:40] or str(number))
+        heading = "# " + (title or first[:40] or str(number))
         out.add(heading + ("\n\n" + text if text else ""), location=Location("chapter", number, name=title))
     meta_title = book.get_metadata("DC", "title")
     title = one_line(meta_title[0][0]) if meta_title else ""
