@@ -21,7 +21,8 @@ from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
-from .relevance import (echoes_question, evidence_windows, missing_aspect, missing_context, missing_terms,
+from .aspect import missing_aspect
+from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
 from .retrieve import Retrieval, Retriever
 from .rewrite import rewrite, without_note

@@ -26,7 +26,6 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, without_note
-from .kind import ZH_HOW_MUCH, ZH_MONEY_Q
 from .numerals import TIME
 from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
                  sentence_end, stem_en, to_simplified)
@@ -50,9 +49,9 @@ _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在
 # Words of time, of how often, of a lifetime, of quantity and of rank (整个美国的经济中心,
 # 早期的大环道, 《某剧》每周的播放时间, 某人一生有几位妻子, 世界上最早的古栽培稻): they
 # frame the subject, they never name it. Words of rank open with 最 and stand before a 的.
-_GENERIC = frozenset("现在 现今 如今 当今 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
-                     "每周 每天 每日 每月 每年 每星期 每季 每次 每届 一生 终生 终身 生前 平生 毕生 "
-                     "整个 所有 全部 各个 每个 一些 许多 大部分".split())
+GENERIC = frozenset("现在 现今 如今 当今 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
+                    "每周 每天 每日 每月 每年 每星期 每季 每次 每届 一生 终生 终身 生前 平生 毕生 "
+                    "整个 所有 全部 各个 每个 一些 许多 大部分".split())
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:
@@ -161,7 +160,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
         subject = [_unglued(t) for t in dict.fromkeys(tokenize(span))
-                   if len(t) >= 2 and not t.isdigit() and t not in _GENERIC and not (ranks and t.startswith("最"))
+                   if len(t) >= 2 and not t.isdigit() and t not in GENERIC and not (ranks and t.startswith("最"))
                    and not t.isascii()]
         # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
         # words: search mode splits one name into overlapping parts (中国|国联|联通|中国联通).
@@ -313,79 +312,6 @@ def missing_years(question: str, cited_texts: list[str]) -> list[str]:
         return []
     stated = set(_YEAR.findall(fold(" ".join(cited_texts))))
     return [y for y in asked if y not in stated]
-
-
-# Words of an English question that frame it rather than name what it asks about.
-_EN_FRAME = frozenset(
-    "who whom whose what when where which why how many much long far old does did do is are was were "
-    "the a an of in on at to for by with from and or its their his her it they this that these those "
-    "there has have had be been being can could will would should may might name named called "
-    "current currently according give tell please also time".split())
-_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
-
-
-# The tags of the words that name a thing priced: nouns, and verbs used as nouns (潜水体验).
-_ITEM_TAGS = ("n", "nz", "nt", "nr", "ns", "vn", "an")
-
-
-def _priced_item(question: str, evidence: list[str]) -> list[str]:
-    """For a Chinese question asking what something costs: the nouns naming what is priced
-    (潜水, 体验 in "鸥鸣岛上潜水体验一次多少钱？") when none of them occurs near the quotes. The
-    price of the lighthouse ticket beside it does not answer it, nor the deposit on a
-    rented e-bike what a drill's deposit is; one of them suffices (成人 of 成人单程船票 in a
-    fare table headed 票价)."""
-    question = to_simplified(without_note(question))
-    if not (ZH_MONEY_Q.search(question) and ZH_HOW_MUCH.search(question)):
-        return []
-    words = [w for w, tag in tagged(question) if len(w) >= 2 and tag in _ITEM_TAGS and w not in _GENERIC
-             and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")]
-    text = fold(" ".join(evidence))
-    return [] if not words or any(fold(w) in text for w in words) else words
-
-
-def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
-    """For an English question: the words naming what it asks about ("head nurse" in "Who is
-    the head nurse at the clinic?"), when none of them occurs near the quotes (evidence:
-    quote, the text before it, title and headings). A true sentence about the clinic's
-    medical director does not answer it. Names (capitalised words) are left to the
-    retrieval and the verifier: they are what the passages were found by. For a Chinese
-    question, what a price is asked for (_priced_item). Empty = fine."""
-    if lang == "zh" and evidence:
-        return _priced_item(question, evidence)
-    if lang != "en" or not evidence:
-        return []
-    question = without_note(question)
-    words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
-    aspect = list(dict.fromkeys(w.lower().strip("'-") for w in words if len(w) > 2))  # as asked, for the log
-    if not aspect:
-        return []
-    words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
-    # What a price is asked for is named whole too: an adult day ticket's price does not
-    # answer what an adult monthly ticket costs, nor a three-user licence's a five-user one.
-    if priced := _EN_PRICED.search(question):
-        seen = {stem_en(w) for w in words}
-        item = [w.lower() for w in _EN_WORD.findall(next(g for g in priced.groups() if g))
-                if not w[0].isupper() and w.lower() not in _EN_FRAME and len(w) > 2]
-        return [w for w in item if stem_en(w) not in seen]
-    if _EN_WHO.match(question):
-        # A role is named whole: the chief executive officer beside the quote does not
-        # answer who the chief financial officer is, nor the deputy director who the
-        # director is (a rank the question does not name is another role).
-        asked = {w.lower() for w in _EN_WORD.findall(question)}
-        seen = {stem_en(w) for i, w in enumerate(words)
-                if not (i and words[i - 1] in _EN_RANK and words[i - 1] not in asked)}
-        return [a for a in aspect if stem_en(a) not in seen]
-    seen = {stem_en(w) for w in words}
-    return [] if any(stem_en(a) in seen for a in aspect) else aspect
-
-
-_EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
-# The thing a price is asked for: how much does X cost, what does X cost, the fee for X.
-_EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
-                        r"|^\s*what (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
-                        r"|\b(?:charge|fee|price|fare)s?\s+(?:of|for)\s+(.+?)(?:\s+(?:at|in|on|from|after|before)\b|[?.]|$)",
-                        re.I)
-_EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
 
 
 _ASKS_FIRST = re.compile(r"^(?:哪|什么|何)")

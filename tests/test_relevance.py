@@ -6,7 +6,8 @@ from rag.config import Config
 from rag.index import update_index
 from rag.prompt import REFUSAL, closest_label
 from rag.kind import lacks_quantity
-from rag.relevance import missing_aspect, missing_terms, question_terms
+from rag.aspect import missing_aspect
+from rag.relevance import missing_terms, question_terms
 from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
@@ -369,7 +370,6 @@ def test_english_when_and_how_many_need_a_time_and_a_number(question, answer, ki
 
 
 def test_an_english_question_is_answered_near_what_it_asks_about():
-    from rag.relevance import missing_aspect
 
     evidence = ["Harbor Clinic - Handbook The clinic was founded in 1998. Its medical director is Dr. Ana Ruiz."]
     assert missing_aspect("Who is the head nurse at Harbor Clinic?", evidence, "en") == ["head", "nurse"]
@@ -380,7 +380,6 @@ def test_an_english_question_is_answered_near_what_it_asks_about():
 
 
 def test_an_english_who_question_needs_the_whole_role_near_the_quote():
-    from rag.relevance import missing_aspect
 
     evidence = ["Since 2020 the co-operative has been run by chief executive officer Lena Okafor."]
     assert missing_aspect("Who is the chief financial officer of the co-operative?", evidence, "en") == ["financial"]
@@ -394,7 +393,6 @@ def test_an_english_who_question_needs_the_whole_role_near_the_quote():
 
 
 def test_an_english_price_question_needs_the_whole_item_priced_near_the_quote():
-    from rag.relevance import missing_aspect
 
     evidence = ["Fares - Ticket | Price now | Price from 1 May Adult day ticket | 5.20 pounds | 5.60 pounds"]
     assert missing_aspect("How much does an adult monthly ticket cost on Tarnby Buses?", evidence, "en") == ["monthly"]

@@ -1,0 +1,88 @@
+"""Does the answer's evidence name what the question asks about, beside its subject?
+
+relevance.py checks the subject (the name a question is about); these check the rest: an
+English question's own words ("head nurse" in "Who is the head nurse at the clinic?"), a role
+named whole, and the thing a price is asked for, in either language. Evidence: the quote,
+the text before it, the title and the heading path (relevance.evidence_windows).
+"""
+from __future__ import annotations
+
+import re
+
+from .kind import ZH_HOW_MUCH, ZH_MONEY_Q
+from .lexical import tagged
+from .relevance import GENERIC
+from .rewrite import without_note
+from .zh import QUESTION_CUE, Lang, fold, stem_en, to_simplified
+
+# Words of an English question that frame it rather than name what it asks about.
+_EN_FRAME = frozenset(
+    "who whom whose what when where which why how many much long far old does did do is are was were "
+    "the a an of in on at to for by with from and or its their his her it they this that these those "
+    "there has have had be been being can could will would should may might name named called "
+    "current currently according give tell please also time".split())
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+# The tags of the words that name a thing priced: nouns, and verbs used as nouns (潜水体验).
+_ITEM_TAGS = ("n", "nz", "nt", "nr", "ns", "vn", "an")
+
+
+def _priced_item(question: str, evidence: list[str]) -> list[str]:
+    """For a Chinese question asking what something costs: the nouns naming what is priced
+    (潜水, 体验 in "鸥鸣岛上潜水体验一次多少钱？") when none of them occurs near the quotes. The
+    price of the lighthouse ticket beside it does not answer it, nor the deposit on a
+    rented e-bike what a drill's deposit is; one of them suffices (成人 of 成人单程船票 in a
+    fare table headed 票价)."""
+    question = to_simplified(without_note(question))
+    if not (ZH_MONEY_Q.search(question) and ZH_HOW_MUCH.search(question)):
+        return []
+    words = [w for w, tag in tagged(question) if len(w) >= 2 and tag in _ITEM_TAGS and w not in GENERIC
+             and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")]
+    text = fold(" ".join(evidence))
+    return [] if not words or any(fold(w) in text for w in words) else words
+
+
+def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
+    """For an English question: the words naming what it asks about ("head nurse" in "Who is
+    the head nurse at the clinic?"), when none of them occurs near the quotes (evidence:
+    quote, the text before it, title and headings). A true sentence about the clinic's
+    medical director does not answer it. Names (capitalised words) are left to the
+    retrieval and the verifier: they are what the passages were found by. For a Chinese
+    question, what a price is asked for (_priced_item). Empty = fine."""
+    if lang == "zh" and evidence:
+        return _priced_item(question, evidence)
+    if lang != "en" or not evidence:
+        return []
+    question = without_note(question)
+    words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
+    aspect = list(dict.fromkeys(w.lower().strip("'-") for w in words if len(w) > 2))  # as asked, for the log
+    if not aspect:
+        return []
+    words = [w.lower() for w in _EN_WORD.findall(" ".join(evidence))]
+    # What a price is asked for is named whole too: an adult day ticket's price does not
+    # answer what an adult monthly ticket costs, nor a three-user licence's a five-user one.
+    if priced := _EN_PRICED.search(question):
+        seen = {stem_en(w) for w in words}
+        item = [w.lower() for w in _EN_WORD.findall(next(g for g in priced.groups() if g))
+                if not w[0].isupper() and w.lower() not in _EN_FRAME and len(w) > 2]
+        return [w for w in item if stem_en(w) not in seen]
+    if _EN_WHO.match(question):
+        # A role is named whole: the chief executive officer beside the quote does not
+        # answer who the chief financial officer is, nor the deputy director who the
+        # director is (a rank the question does not name is another role).
+        asked = {w.lower() for w in _EN_WORD.findall(question)}
+        seen = {stem_en(w) for i, w in enumerate(words)
+                if not (i and words[i - 1] in _EN_RANK and words[i - 1] not in asked)}
+        return [a for a in aspect if stem_en(a) not in seen]
+    seen = {stem_en(w) for w in words}
+    return [] if any(stem_en(a) in seen for a in aspect) else aspect
+
+
+_EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
+# The thing a price is asked for: how much does X cost, what does X cost, the fee for X.
+_EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
+                        r"|^\s*what (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
+                        r"|\b(?:charge|fee|price|fare)s?\s+(?:of|for)\s+(.+?)(?:\s+(?:at|in|on|from|after|before)\b|[?.]|$)",
+                        re.I)
+_EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
