@@ -148,6 +148,17 @@ def test_html_table_rows_keep_their_cells_apart(tmp_path):
     assert _doc(p).text == ("## Opening hours\n\n| Day | Hours |\n| Thursday | 10:00 am – 7:00 pm |\n"
                             "| Friday | 8:00 am – 3:00 pm |\n\nClosed on holidays.\n\n| outer in side | x |")
 
+def test_a_short_first_line_is_the_title_of_a_document_without_one(tmp_path):
+    """A report's name atop its text is its title (as the development sets' articles are
+    indexed); a first line that is a sentence, or a title the file states, is not taken."""
+    (tmp_path / "report.txt").write_text("青石水务集团有限公司\n\n2025年实现营业收入48.62亿元。\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("2025年实现营业收入48.62亿元，同比增长6.8%。\n第二行。\n", encoding="utf-8")
+    (tmp_path / "titled.md").write_text("---\ntitle: 年度报告\n---\n青石水务集团\n\n正文。\n", encoding="utf-8")
+    report = _doc(tmp_path / "report.txt")
+    assert report.title == "青石水务集团有限公司" and report.text.startswith("青石水务集团有限公司")
+    assert _doc(tmp_path / "notes.txt").title == "notes"
+    assert _doc(tmp_path / "titled.md").title == "年度报告"
+
 def test_decode_rejects_nonsense():
     with pytest.raises(DocumentError):
         decode(b"\x00\x01\x02\x03" * 100)
