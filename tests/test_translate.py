@@ -307,3 +307,27 @@ def test_in_a_folder_of_both_languages_a_question_whose_best_passage_is_in_the_o
     assert "translating the question" in _statuses(events)
     assert not a.refused and a.answer == "取消预约至少需要提前24小时[1]。"
     assert a.citations[0].chunk.doc_id == "handbook.txt"
+
+
+def test_in_a_folder_of_both_languages_an_english_question_refused_as_asked_is_tried_in_chinese(tmp_path,
+                                                                                                 fake_embedder):
+    """Its words match the English handbook best, its answer is in the Chinese guide: the
+    English reading declines, the translated question is answered from the guide and the
+    answer rewritten in English. A question both readings decline stays refused."""
+    question = "How many seats does the study room of the Qingshi library have?"
+    gen = FakeGenerator(_roles("The documents do not contain the answer to this question.",
+                               把用户的英文问题="青石镇图书馆的自修室有多少个座位？",
+                               你是严谨的文档问答助手="自修室共有八十个座位[1]。",
+                               **{"Rewrite the Chinese answer": "The study room has eighty seats [1]."}))
+    p = _pipeline(tmp_path, _mixed_docs(tmp_path), fake_embedder, gen)
+    events = list(p.stream(question))
+    a = events[-1].answer
+    assert "translating the question" in _statuses(events)
+    assert not a.refused and a.answer == "The study room has eighty seats [1]."
+    assert a.citations[0].chunk.doc_id == "青石镇图书馆.txt"
+    (tmp_path / "r").mkdir()
+    gen = FakeGenerator(_roles("The documents do not contain the answer to this question.",
+                               把用户的英文问题="青石镇图书馆的自修室有多少个座位？",
+                               你是严谨的文档问答助手="根据现有资料无法回答该问题。"))
+    a = _pipeline(tmp_path / "r", _mixed_docs(tmp_path / "r"), fake_embedder, gen).ask(question)
+    assert a.refused and a.answer == REFUSAL["en"]
