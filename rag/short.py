@@ -239,7 +239,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # A preposition before the date is not part of it: 始于|1910年, 在|1929年 (but
             # 民国|18年, 公元|前…: an era is).
-            if (m := CALENDAR_DATE.search(piece)) and 0 < m.start() <= 2 and fold_each(piece[m.start() - 1]) in "于在自从到至":
+            # (Wherever it stands: 林书恒于|2019年3月|起任董事长, when the question says 他.)
+            if (m := CALENDAR_DATE.search(piece)) and m.start() > 0 and fold_each(piece[m.start() - 1]) in "于在自从到至":
                 piece = piece[m.start():]
             # ...nor is a verb or adverb before the date that ends the phrase: 预计|2026年,
             # 始于|1910年 (but 民国|18年, 光绪|3年: an era is a noun).

@@ -164,6 +164,13 @@ def test_asked_when_the_date_before_the_event_answers_without_the_verb_before_it
     assert short_answer("該市的航空工業是從何時開始發展？", "該市的航空工業始於1910年[1]。", [_cite(quote)]) == "1910年"
     quote = "该县于光绪3年设立书院。"
     assert short_answer("该县什么时候设立书院？", "该县设立书院是在光绪3年[1]。", [_cite(quote)]) == "光绪3年"
+    # Wherever the preposition stands: the question said 他, the answer names him first.
+    quote = "水务集团现任董事长林海川，自2019年3月起任董事长。"
+    answer = "林海川于2019年3月起任董事长[1]。"
+    assert short_answer("他是什么时候上任的？（接上文：水务集团的董事长是谁？）", answer, [_cite(quote)]) == "2019年3月"
+    assert short_answer("他是哪一年上任的？", answer, [_cite(quote)]) == "2019年"
+    # Not asked when, the date is no answer to cut to.
+    assert short_answer("他于2019年3月起任什么职务？", answer, [_cite(quote)]) != "2019年3月"
 
 
 def test_a_date_that_opens_a_phrase_is_cut_from_it():
