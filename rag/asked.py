@@ -206,6 +206,16 @@ def person_acting(piece: str) -> str | None:
     return None
 
 
+def titled_person(piece: str) -> bool:
+    """Does ``piece`` end in a person's name (jieba's nr, two characters or more), after
+    nothing but nouns (a title: 人资经理|陈怡蓁)?"""
+    from .lexical import tagged
+
+    words = tagged(fold_each(piece))
+    return bool(words) and words[-1][1] == "nr" and len(words[-1][0]) >= 2 \
+        and all(t.startswith("n") for _, t in words[:-1])
+
+
 def verb_lead(piece: str) -> int:
     """1 when ``piece`` opens with a one-character verb before a noun (jieba's tags): the
     sentence's verb, not the answer's (呈|深橙色, 受|某某重用); else 0."""

@@ -22,7 +22,7 @@ import re
 
 from . import restated as rs
 from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, clausal,
-                    framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place,
+                    framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place, titled_person,
                     restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
@@ -225,7 +225,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     wants_time = en_when or bool(WHEN_Q.search(question))
     asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
-    asks_who = "谁" in question  # a person, not a work
+    asks_who = bool(re.search(r"谁|哪一?位", question))  # a person, not a work
     de_after_slot = bool(re.search(r"(?:什么|谁)的", question))
     wants_number = bool(QUANTITY_Q.search(question))
     measure = _measure(question) if wants_number else ""
@@ -297,6 +297,11 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         # Asked who, a person's name that runs on into what they did is the name (某某|议员热心帮助).
         if asks_who and (person := person_acting(piece)):
             piece = person
+        # ...and a run that ends in a person's name beats one that names none (人资经理陈怡蓁,
+        # not 人事、 of "人事、请假及保险相关问题，请洽人资经理陈怡蓁"). (Kept whole: jieba may
+        # tag a surname a noun, 闫|俊杰.)
+        if asks_who and titled_person(piece):
+            score += 1.5
         # A one-character verb that leads a name is the sentence's, not the answer's:
         # 呈|深橙色, 受|某某(重用).
         piece = piece[verb_lead(piece):]

@@ -1236,3 +1236,12 @@ def test_the_thing_asked_for_closes_the_name_not_a_department_after_it():
     # a name after the thing asked for is the answer (the kind, then its name)
     quote = "林嘉禾现效力于甲级球队河湾联，司职前锋。"
     assert short_answer("林嘉禾现效力于哪支球队？", "林嘉禾现效力于甲级球队河湾联[1]。", [_cite(quote)]) == "甲级球队河湾联"
+
+
+def test_asked_who_a_run_ending_in_a_name_beats_one_naming_nobody():
+    """"…要找人資部的哪一位？" over "人事、請假及保險相關問題，請洽人資經理陳怡蓁": the person, not
+    the first words of the sentence; asked which unit, the name gets no preference."""
+    quote = "人事、請假及保險相關問題，請洽人資經理陳怡蓁。"
+    answer = "人事、請假及保險相關問題，請洽人資經理陳怡蓁[1]。"
+    assert short_answer("請假或保險的問題要找人資部的哪一位？", answer, [_cite(quote)]).endswith("陳怡蓁")
+    assert short_answer("請假或保險的問題要找人資部的哪個單位？", answer, [_cite(quote)]) == "人事、"
