@@ -713,6 +713,7 @@ def test_asked_who_a_bare_number_names_nobody():
     assert missing_kind("Who handles root canals?", "Dr. Rafael Quintero [2].", "en") is None
     assert missing_kind("这座桥有几位设计师？", "3[1]", "zh") is None
 
+
 def test_asked_a_price_the_thing_priced_is_named_near_the_quote():
     rental = ["## 岛上交通\n- 电动车租赁：每天60元，押金300元 海岛旅行须知"]
     fares = ["### 票价\n| 票种 | 单程 | 往返 |\n| 成人 | 88元 | 160元 | 海岛旅行须知"]
