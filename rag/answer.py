@@ -112,6 +112,8 @@ class Pipeline:
         standalone = rewrite(question, history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
         rewritten = standalone if standalone != question else None
+        # (Searched and read in the documents' script; the answer is shown in the question's.)
+        standalone = self.retriever.in_documents_script(standalone)
         held, other = self.retriever.languages, ("zh" if lang == "en" else "en")
         # Documents in both languages: a question is answered as asked when its best passage
         # is in its language, translated when that passage is in the other one. (Translated

@@ -86,6 +86,18 @@ class Retriever:
             return [query]
         return [query, (to_traditional if other == "hant" else to_simplified)(query)]
 
+    def in_documents_script(self, text: str) -> str:
+        """``text`` in the documents' script when every Chinese document is written in the
+        other one (a traditional question over simplified reports), else as it stands. The
+        model reads a question best in its passages' script: of 80 traditional questions
+        over simplified articles, 68 answered right or rightly refused against 66 read as
+        written, and 67 against 60 the other way round -- the answers it gives questions
+        asked in the documents' own script (evals/RESULTS.md, twenty-fifth session)."""
+        script = script_of(text)
+        if script is None or len(self.scripts) != 1 or script in self.scripts:
+            return text
+        return to_traditional(text) if "hant" in self.scripts else to_simplified(text)
+
     def best_sentence(self, query: str, hits: list[Hit]) -> float:
         """The e5 cosine of ``query`` and the closest sentence of ``hits`` (the weak-evidence
         check's second look, manifest.Calibration.min_top_sentence). Sentences of four

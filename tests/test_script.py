@@ -103,6 +103,26 @@ def test_simplified_question_over_traditional_documents_is_answered_in_simplifie
     assert not a.refused and a.answer == "车站大楼于1989年启用[1]。"
 
 
+def test_a_question_over_documents_all_in_the_other_script_is_read_in_theirs(tmp_path, fake_embedder):
+    """The model is asked the question in its passages' script and the answer is shown in
+    the question's; over documents in both scripts, or in its own, it is asked as written."""
+    asked = []
+
+    def reply(messages):
+        asked.append(messages[-1]["content"])
+        return "車站大樓於1989年啟用[1]。"
+
+    a = _pipeline(tmp_path, fake_embedder, FakeGenerator(reply)).ask("台北车站的车站大楼是哪一年启用的？")
+    assert "車站的車站大樓是哪一年啟用的？" in asked[-1] and "车站大楼" not in asked[-1]  # (台 may be 臺)
+    assert not a.refused and a.answer == "车站大楼于1989年启用[1]。" and a.standalone_question is None
+    (tmp_path / "own").mkdir()
+    _pipeline(tmp_path / "own", fake_embedder, FakeGenerator(reply)).ask("台北車站的車站大樓是哪一年啟用的？")
+    assert "台北車站的車站大樓是哪一年啟用的？" in asked[-1]
+    both = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    both.__dict__["scripts"] = frozenset({"hans", "hant"})
+    assert both.in_documents_script("台北车站在哪里？") == "台北车站在哪里？"
+
+
 def test_refusal_is_worded_in_the_question_script(tmp_path, fake_embedder):
     gen = FakeGenerator(lambda m: "根据现有资料无法回答该问题。")
     p = _pipeline(tmp_path, fake_embedder, gen)
