@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .kind import ZH_HOW_MUCH, ZH_MONEY_Q
+from .kind import EN_WHO_Q, ZH_MONEY_Q, asks_price
 from .lexical import tagged
 from .relevance import GENERIC
 from .rewrite import without_note
@@ -35,7 +35,7 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
     rented e-bike what a drill's deposit is; one of them suffices (成人 of 成人单程船票 in a
     fare table headed 票价)."""
     question = to_simplified(without_note(question))
-    if not (ZH_MONEY_Q.search(question) and ZH_HOW_MUCH.search(question)):
+    if not asks_price(question):
         return []
     words = [w for w, tag in tagged(question) if len(w) >= 2 and tag in _ITEM_TAGS and w not in GENERIC
              and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")]
@@ -67,7 +67,7 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
         item = [w.lower() for w in _EN_WORD.findall(next(g for g in priced.groups() if g))
                 if not w[0].isupper() and w.lower() not in _EN_FRAME and len(w) > 2]
         return [w for w in item if stem_en(w) not in seen]
-    if _EN_WHO.match(question):
+    if EN_WHO_Q.search(question):
         # A role is named whole: the chief executive officer beside the quote does not
         # answer who the chief financial officer is, nor the deputy director who the
         # director is (a rank the question does not name is another role).
@@ -79,7 +79,6 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return [] if any(stem_en(a) in seen for a in aspect) else aspect
 
 
-_EN_WHO = re.compile(r"\s*who(?:m|se)?\b", re.I)
 # The thing a price is asked for: how much does X cost, what does X cost, the fee for X.
 _EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
                         r"|^\s*what (?:does|do|did|will|would)\s+(.+?)\s+cost\b"

@@ -20,7 +20,7 @@ from .markers import strip_markers
 from .rewrite import without_note
 from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE, EN_NUMBER_WORDS,
                        EN_WHEN_Q, NUMERAL, TIME)
-from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, fold, to_simplified
+from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
 
 
 def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
@@ -90,7 +90,14 @@ _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|fre
 
 
 ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|押金|保证金|定金|薪水|工资|预算|多少钱")
-ZH_HOW_MUCH = re.compile(r"多少|几")
+_ZH_HOW_MUCH = re.compile(r"多少|几")
+
+
+def asks_price(question: str) -> bool:
+    """Does a Chinese question (simplified) ask what something costs: a money word and
+    how much (多少, 几)?"""
+    return bool(ZH_MONEY_Q.search(question) and _ZH_HOW_MUCH.search(question))
+
 _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免费", re.I)  # (元: CURRENCY_WORD)
 
 
@@ -145,8 +152,8 @@ def wrong_measure(question: str, answer: str) -> bool:
 
 # Asked who: a person, whom no bare number names ("要找人资部的哪一位？" -> "8.1[1]", the
 # number of the handbook's clause that names her).
-_ZH_WHO_Q = re.compile(r"谁|哪一?位|什么人|何人")
-_EN_WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)
+_ZH_WHO_Q = re.compile(rf"{WHO_Q.pattern}|什么人|何人")
+EN_WHO_Q = re.compile(r"^\s*(?:who|whom|whose)\b", re.I)  # (aspect.py's role check reads it too)
 _WORDLESS = re.compile(r"[\W\d_]*")
 
 
@@ -156,7 +163,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     'money' when a question asks what something costs (how much, in Chinese) and the
     answer names no amount of money; 'name' when it asks who and the answer is a bare
     number."""
-    who = _EN_WHO_Q if lang == "en" else _ZH_WHO_Q
+    who = EN_WHO_Q if lang == "en" else _ZH_WHO_Q
     if who.search(to_simplified(without_note(question))) and _WORDLESS.fullmatch(strip_markers(answer)):
         return "name"
     if lang == "en":
@@ -181,7 +188,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
     # its height) answers nothing.
     asked, said = without_note(question), strip_markers(answer)
-    if ZH_MONEY_Q.search(asked) and ZH_HOW_MUCH.search(asked) and not _ZH_MONEY.search(said):
+    if asks_price(asked) and not _ZH_MONEY.search(said):
         return "money"
     return "measure" if wrong_measure(asked, said) else None
 

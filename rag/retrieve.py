@@ -18,7 +18,7 @@ from .config import Config
 from .embed import Embedder
 from .records import Hit
 from .store import Store, check_embedder, open_store
-from .zh import Lang, Script, claim_sentences, corpus_language, script_of, to_simplified, to_traditional
+from .zh import Lang, Script, claim_sentences, corpus_language, in_script, script_of
 
 
 @dataclass
@@ -52,26 +52,31 @@ class Retriever:
         return cls(index, embedder, config)
 
     @cached_property
+    def _sample(self) -> list[str]:
+        """Up to 500 chunk texts spread over the index, read once (from a Milvus server, a
+        query): what the language and script properties below are judged on."""
+        return self.index.sample_texts(500)
+
+    @cached_property
     def language(self) -> Lang:
         """'zh' or 'en': the main language of the indexed text, from up to 500 chunks spread
         over the index (answer.py translates English questions for a Chinese index)."""
-        return corpus_language(self.index.sample_texts(500))
+        return corpus_language(self._sample)
 
     @cached_property
     def languages(self) -> frozenset[Lang]:
         """The languages a share of the indexed text is written in (MIXED_SHARE of the
         sampled chunks at least): a folder of Chinese reports with a few English manuals
         holds both, and a question in either is first answered as asked (answer.py)."""
-        texts = self.index.sample_texts(500)
-        counts = {lang: sum(corpus_language([t]) == lang for t in texts) for lang in ("zh", "en")}
-        held = frozenset(lang for lang, n in counts.items() if n and n >= MIXED_SHARE * len(texts))
+        counts = {lang: sum(corpus_language([t]) == lang for t in self._sample) for lang in ("zh", "en")}
+        held = frozenset(lang for lang, n in counts.items() if n and n >= MIXED_SHARE * len(self._sample))
         return held or frozenset({self.language})
 
     @cached_property
     def scripts(self) -> frozenset[Script]:
         """The Chinese scripts a share of the indexed Chinese text is written in (MIXED_SHARE
         of the sampled chunks that show one at least)."""
-        found = [s for t in self.index.sample_texts(500) if (s := script_of(t))]
+        found = [s for t in self._sample if (s := script_of(t))]
         return frozenset(s for s in ("hans", "hant") if found and found.count(s) >= MIXED_SHARE * len(found))
 
     def query_forms(self, query: str) -> list[str]:
@@ -84,7 +89,7 @@ class Retriever:
         other = "hant" if script == "hans" else "hans" if script == "hant" else None
         if other is None or other not in self.scripts:
             return [query]
-        return [query, (to_traditional if other == "hant" else to_simplified)(query)]
+        return [query, in_script(query, other)]
 
     def in_documents_script(self, text: str) -> str:
         """``text`` in the documents' script when every Chinese document is written in the
@@ -96,7 +101,7 @@ class Retriever:
         script = script_of(text)
         if script is None or len(self.scripts) != 1 or script in self.scripts:
             return text
-        return to_traditional(text) if "hant" in self.scripts else to_simplified(text)
+        return in_script(text, next(iter(self.scripts)))
 
     def best_sentence(self, query: str, hits: list[Hit]) -> float:
         """The e5 cosine of ``query`` and the closest sentence of ``hits`` (the weak-evidence

@@ -30,7 +30,7 @@ from .markers import strip_markers
 from .records import Citation
 from .rewrite import without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
-from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS,
+from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
@@ -225,7 +225,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     wants_time = en_when or bool(WHEN_Q.search(question))
     asks_year = bool(ASKS_YEAR.search(question))
     asks_which = "第几" in question  # which one of a series: the ordinal is the answer
-    asks_who = bool(re.search(r"谁|哪一?位", question))  # a person, not a work
+    asks_who = bool(WHO_Q.search(question))  # a person, not a work
     de_after_slot = bool(re.search(r"(?:什么|谁)的", question))
     wants_number = bool(QUANTITY_Q.search(question))
     measure = _measure(question) if wants_number else ""

@@ -301,6 +301,8 @@ QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 # own words end and what it asks begins (relevance, kind). QUESTION_WORD below is the whole
 # words short answers cut out.
 QUESTION_CUE = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
+# Asked who (simplified text): a person is the answer.
+WHO_Q = re.compile(r"谁|哪一?位")
 # A yes/no question (simplified text): 吗 at its end, 是否/能否, or a verb doubled around 不
 # (可不可以, 能不能, 是不是) or 没 (有没有).
 YES_NO_Q = re.compile(r"[吗吧][？?！!。\s]*$|是否|能否|可否|([可能会是要用该])不\1|有没有")
