@@ -69,8 +69,18 @@ def not_a_place(candidate: str) -> bool:
     from .lexical import is_verb, tagged
 
     words = tagged(fold_each(candidate))
-    return any(is_verb(t) for _, t in words[1:]) \
+    return any(is_verb(t) and not _in_name(words, i) for i, (_, t) in enumerate(words) if i) \
         or not any(t.startswith(("n", "s", "f")) for _, t in words)
+
+
+_NAME_TAGS = ("nr", "ns", "nt", "nz")
+
+
+def _in_name(words: list[tuple[str, str]], i: int) -> bool:
+    """A one-character "verb" between a name and a name or the end is part of the name:
+    jieba reads the 落 of 六户町犬落濑 as one (…町犬|落|濑)."""
+    after = words[i + 1][1] if i + 1 < len(words) else "ns"
+    return len(words[i][0]) == 1 and words[i - 1][1].startswith(_NAME_TAGS) and after.startswith(_NAME_TAGS)
 
 
 # A place named by pointing back (此地, 该地, 当地): the sentence names it elsewhere, and
@@ -104,7 +114,7 @@ def place(question: str, sentence: str) -> str | None:
             if place and (w in _LIST_WORDS and nxt.startswith(("n", "s")) or ranged and w in ("到", "至")):
                 place.append((w, t))  # 印度|和|斯里兰卡, 从…|到|…
                 continue
-            if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" or not w.strip():
+            if t == "x" or t.startswith(("v", "p", "c", "u")) and w != "的" and not _in_name(words, j) or not w.strip():
                 break
             place.append((w, t))
         # A one-character locative closes the place (工厂|里, 雨林|中); 附近, 末端 are part of it.

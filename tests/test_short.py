@@ -799,6 +799,21 @@ def test_asked_where_the_place_a_preposition_leads_to_answers():
                         [_cite("这座火山坐落于新不列颠岛拉包尔附近，海拔688米。")]) == "新不列颠岛拉包尔附近"
 
 
+def test_a_place_name_jieba_cuts_at_a_verb_is_kept_whole():
+    from rag.asked import not_a_place, place as _place
+
+    # 犬|落|濑: the one-character "verb" between two names is the name's
+    quote = "这座车站曾位于岩手县紫波郡矢巾町犬落濑，由当地铁路公司经营。"
+    assert short_answer("这座车站的位置在哪里？", "这座车站位于岩手县紫波郡矢巾町犬落濑[1]。",
+                        [_cite(quote)]) == "岩手县紫波郡矢巾町犬落濑"
+    # ...but one before a common noun is the clause's verb (深圳|建|厂房)
+    assert not_a_place("深圳建厂房")
+    assert not not_a_place("矢巾町犬落濑")
+    # the place after 位于 runs on through it too (a follow-up's answer restates the subject)
+    assert _place("它的位置在哪里？", "这座车站位于岩手县紫波郡矢巾町犬落濑") == "岩手县紫波郡矢巾町犬落濑"
+    assert _place("他们在哪里生产？", "他们在深圳建厂房生产") == "深圳"
+
+
 def test_the_noun_a_modifier_leads_to_answers_though_it_repeats_the_questions_words():
     quote = "该馆的前身是1956年成立的江西省文物管理处，后来几经更名。"
     # 江西省文物 after the 的 is the name's own start, not the question's words closing the slot
