@@ -28,6 +28,7 @@ def closeness(questions: dict, rows: list[dict], embedder) -> dict[str, list[tup
     """(cosine, "id: answer") of each restating answer no passage supports, by class."""
     from rag.answer import restating_sentence
     from rag.cite import cite
+    from rag.retrieve import closest
     from rag.markers import strip_markers
     from rag.records import Chunk, Hit
     from rag.zh import fold, question_language
@@ -44,7 +45,8 @@ def closeness(questions: dict, rows: list[dict], embedder) -> dict[str, list[tup
         if not hits or any(c.verified for c in cite(raw, hits).citations):
             continue
         claim = strip_markers(raw).strip()
-        found = restating_sentence(embedder, asked, claim, [h.chunk.text for h in hits])
+        found = restating_sentence(lambda q, sentences: closest(embedder, [q], sentences), asked, claim,
+                                   [h.chunk.text for h in hits])
         if found is None:
             continue
         cls = "unanswerable" if not q.answerable else \

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text, without_items
 from .calibrate import transferred
@@ -42,19 +42,17 @@ RESTATED_SIMILARITY = 0.905
 _MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
 
 
-def restating_sentence(embedder, question: str, claim: str, passages: list[str],
-                       forms: list[str] | None = None) -> tuple[float, int] | None:
-    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` (the
-    best of its ``forms``: Retriever.query_forms) and the closest passage sentence that
-    states what the claim adds to it (restated.sentences_adding), with that passage's index;
-    None when the claim is longer or no sentence states it."""
+def restating_sentence(closest: Callable[[str, list[str]], tuple[float, int]], question: str, claim: str,
+                       passages: list[str]) -> tuple[float, int] | None:
+    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
+    closest passage sentence that states what the claim adds to it (restated.sentences_adding),
+    by ``closest`` (Retriever.closest: the question's forms against the sentences), with that
+    passage's index; None when the claim is longer or no sentence states it."""
     found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
     if not found:
         return None
-    queries = embedder.embed_queries(forms or [question])
-    sims = (embedder.embed_passages([s for _, s in found]) @ queries.T).max(axis=1)
-    best = int(sims.argmax())
-    return float(sims[best]), found[best][0]
+    score, best = closest(question, [s for _, s in found])
+    return score, found[best][0]
 
 
 @dataclass
@@ -293,8 +291,7 @@ class Pipeline:
         overlap that the restated words lower is what tells a claim about the question from
         one about a neighbouring subject, and the embedder stands in for it."""
         claim = strip_markers(raw).strip()
-        found = restating_sentence(self.retriever.embedder, standalone, claim, [h.chunk.text for h in used],
-                                   self.retriever.query_forms(standalone))
+        found = restating_sentence(self.retriever.closest, standalone, claim, [h.chunk.text for h in used])
         if found is None or found[0] < RESTATED_SIMILARITY:
             return None
         n = found[1]

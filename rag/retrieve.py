@@ -21,6 +21,14 @@ from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, script_of
 
 
+def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tuple[float, int]:
+    """The best e5 cosine between any of ``queries`` (one question's forms) and any of
+    ``sentences`` (not empty), with that sentence's index."""
+    sims = (embedder.embed_passages(sentences) @ embedder.embed_queries(queries).T).max(axis=1)
+    best = int(sims.argmax())
+    return float(sims[best]), best
+
+
 @dataclass
 class Retrieval:
     hits: list[Hit]
@@ -108,10 +116,12 @@ class Retriever:
         check's second look, manifest.Calibration.min_top_sentence). Sentences of four
         characters or more: a heading alone ("## Warranty") says too little to match."""
         sentences = [h.chunk.text[a:b] for h in hits for a, b in claim_sentences(h.chunk.text) if b - a >= 4]
-        if not sentences:
-            return 0.0
-        queries = self.embedder.embed_queries(self.query_forms(query))
-        return float((self.embedder.embed_passages(sentences) @ queries.T).max())
+        return self.closest(query, sentences)[0] if sentences else 0.0
+
+    def closest(self, query: str, sentences: list[str]) -> tuple[float, int]:
+        """The e5 cosine of the one of ``sentences`` closest to ``query`` (the better of its
+        forms, query_forms), and that sentence's index."""
+        return closest(self.embedder, self.query_forms(query), sentences)
 
     def uses_term(self, term: str) -> bool:
         """Does the indexed text use ``term`` (a name such as "Farsail AI") as written?"""
