@@ -5,8 +5,11 @@ retrieval-only rows have ``answer`` None). Each row is scored into an ``Outcome`
 ``Question``; ``aggregate`` turns outcomes into a ``Metrics`` record.
 
 Text comparisons (answers, evidence) use ``normalize``: NFKC, whitespace removed, case folded,
-so "41.44 万" matches "41.44万" and full-width digits match ASCII ones. The CMRC2018 F1/EM
-follow the official cmrc2018_evaluate.py instead (see ``cmrc_f1``).
+so "41.44 万" matches "41.44万" and full-width digits match ASCII ones, and in simplified
+characters, so an answer written in the question's script ("29萬人", asked in traditional
+over simplified documents) matches its gold span as the document writes it ("29万人"). The
+CMRC2018 F1/EM follow the official cmrc2018_evaluate.py instead (see ``cmrc_f1``), on text
+folded to simplified characters likewise (CMRC2018 itself is simplified: the same figures).
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Sequence
+
+from rag.zh import to_simplified
 
 HIT_KS = tuple(range(1, 11))  # the hit@k curve; hit@1/5/10 and MRR@10 are read off it
 MRR_K = 10
@@ -45,7 +50,7 @@ _MARKER = re.compile(r"\[\d+\]")
 
 
 def normalize(text: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", text or "")).casefold()
+    return to_simplified(_WS.sub("", unicodedata.normalize("NFKC", text or "")).casefold())
 
 
 def strip_markers(text: str) -> str:
@@ -113,7 +118,7 @@ _WORD = re.compile(r"\w+|[^\w\s]")
 def cmrc_segments(text: str, rm_punc: bool = False) -> list[str]:
     segs: list[str] = []
     pending = ""
-    for ch in str(text).lower().strip():
+    for ch in to_simplified(str(text).lower().strip()):
         if rm_punc and ch in _CMRC_PUNCT:
             continue
         if _CMRC_CJK.match(ch) or ch in _CMRC_PUNCT:
@@ -127,7 +132,7 @@ def cmrc_segments(text: str, rm_punc: bool = False) -> list[str]:
 
 
 def cmrc_remove_punctuation(text: str) -> str:
-    return "".join(ch for ch in str(text).lower().strip() if ch not in _CMRC_PUNCT)
+    return "".join(ch for ch in to_simplified(str(text).lower().strip()) if ch not in _CMRC_PUNCT)
 
 
 def longest_common_substring(a: Sequence[str], b: Sequence[str]) -> int:

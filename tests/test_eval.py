@@ -148,6 +148,14 @@ def test_cmrc_f1_em_on_known_strings():
     assert M.longest_common_substring(list("abcxbcd"), list("bcd")) == 3
 
 
+def test_answers_are_compared_in_either_chinese_script():
+    # asked in traditional over simplified documents, the answer is written in traditional
+    assert M.answer_correct("中國的自殺人數成長為29萬人[1]。", ["29万人"])
+    assert not M.answer_correct("中國的自殺人數成長為25萬人[1]。", ["29万人"])
+    assert M.cmrc_f1("29萬人", ["29万人"]) == 1.0 and M.cmrc_em("29萬人", ["29万人"]) == 1.0
+    assert M.cmrc_f1("25萬人", ["29万人"]) == pytest.approx(2 / 3)
+
+
 def test_percentile_matches_linear_interpolation():
     assert M.percentile([1, 2, 3, 4], 50) == 2.5
     assert M.percentile([10.0], 95) == 10.0
