@@ -309,7 +309,13 @@ class Pipeline:
         shown."""
         answer = None
         doc_lang: Lang = "zh" if lang == "en" else "en"
-        for event in self._answer(question, translated, doc_lang, lang, translated, t0, k, mode, budget):
+        # In a folder of both languages, the translation reads the other language's documents
+        # only: a name both share would bring back the passages already refused as asked, and
+        # the translated question is read and checked as a question of their language ("…有多
+        # 长？" against an English trail guide, "长3 kilometres[1]").
+        retrieval = self.retriever.search(translated, k or self.config.top_k, mode or self.config.mode,
+                                          language=doc_lang if len(self.retriever.languages) > 1 else None)
+        for event in self._answer(question, translated, doc_lang, lang, translated, t0, k, mode, budget, retrieval):
             if event.kind == "done":
                 answer = event.answer
             elif event.kind == "status":

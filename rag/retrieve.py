@@ -142,7 +142,10 @@ class Retriever:
         return np.array(order, np.int64), np.array([best[i] for i in order], np.float32)
 
     def search(self, query: str, k: int | None = None, mode: str | None = None,
-               fusion: str | None = None) -> Retrieval:
+               fusion: str | None = None, language: Lang | None = None) -> Retrieval:
+        """The ``k`` best chunks for ``query``; with ``language``, of the chunks written in it
+        only (a translated question in a folder of both languages reads the documents of the
+        language it was translated into)."""
         t0 = time.perf_counter()
         k = k or self.config.top_k
         mode = mode or self.config.mode
@@ -150,6 +153,9 @@ class Retriever:
         n = max(self.config.candidates, k)
         d_ids, d_scores = self.dense(query, n) if mode in ("dense", "hybrid") else (np.zeros(0, np.int64),) * 2
         b_ids, b_scores = self.index.lexical(query, n) if mode in ("bm25", "hybrid") else (np.zeros(0, np.int64),) * 2
+        if language is not None:
+            d_ids, d_scores = self._in_language(d_ids, d_scores, language)
+            b_ids, b_scores = self._in_language(b_ids, b_scores, language)
         dense = dict(zip(d_ids.tolist(), d_scores.tolist()))
         bm25 = dict(zip(b_ids.tolist(), b_scores.tolist()))
         if mode == "dense":
@@ -166,6 +172,11 @@ class Retriever:
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
+
+
+    def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:
+        keep = np.array([corpus_language([self.index.chunk(i).text]) == language for i in ids.tolist()], bool)
+        return (ids[keep], scores[keep]) if len(ids) else (ids, scores)
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:

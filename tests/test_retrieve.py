@@ -96,3 +96,20 @@ def test_a_question_in_the_other_script_is_also_embedded_in_the_documents_script
     update_index(tmp_path / "t", [traditional], Config(), fake_embedder)
     over_traditional = Retriever.open(tmp_path / "t", fake_embedder, Config())
     assert over_traditional.scripts == {"hant"} and over_traditional.query_forms(asked) == [asked]
+
+
+def test_a_search_can_keep_to_the_passages_of_one_language(tmp_path, fake_embedder):
+    """A translated question in a folder of both languages reads the documents of the
+    language it was translated into: a name both share ("Harrowgate Ridge Trail") would bring
+    back the other language's passages, already refused as asked."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.md").write_text("The Harrowgate Ridge Trail climbs 980 m and takes 6 to 7 hours.\n",
+                                     encoding="utf-8")
+    (folder / "notes.md").write_text("Harrowgate Ridge Trail 步道全长14公里，需要6至7小时。\n", encoding="utf-8")
+    update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
+    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    asked = "Harrowgate Ridge Trail要走多久？"
+    assert {h.chunk.doc_id for h in r.search(asked, 5, "hybrid").hits} == {"guide.md", "notes.md"}
+    assert {h.chunk.doc_id for h in r.search(asked, 5, "hybrid", language="zh").hits} == {"notes.md"}
+    assert {h.chunk.doc_id for h in r.search(asked, 5, "hybrid", language="en").hits} == {"guide.md"}

@@ -331,3 +331,26 @@ def test_in_a_folder_of_both_languages_an_english_question_refused_as_asked_is_t
                                你是严谨的文档问答助手="根据现有资料无法回答该问题。"))
     a = _pipeline(tmp_path / "r", _mixed_docs(tmp_path / "r"), fake_embedder, gen).ask(question)
     assert a.refused and a.answer == REFUSAL["en"]
+
+
+def test_in_a_folder_of_both_languages_a_translated_question_reads_the_other_languages_documents_only(
+        tmp_path, fake_embedder):
+    """The translation keeps a name the English handbook uses (Harbour Lane), which would
+    rank the handbook among the passages again: the Chinese reading is shown the Chinese
+    documents alone, as a translated question over a Chinese folder is."""
+    docs = _en_docs(tmp_path)
+    (docs / "社区图书馆.txt").write_text("Harbour Lane社区图书馆须知\n\n自修室共有八十个座位，每天开放十二小时。",
+                                      encoding="utf-8")
+    (docs / "青石镇图书馆.txt").write_text(ZH_DOC, encoding="utf-8")
+    question = "How many seats does the Harbour Lane library's study room have?"
+    translated = "Harbour Lane社区图书馆的自修室有多少个座位？"
+    gen = FakeGenerator(_roles("The documents do not contain the answer to this question.",
+                               把用户的英文问题=translated,
+                               你是严谨的文档问答助手="Harbour Lane社区图书馆的自修室共有八十个座位[1]。",
+                               **{"Rewrite the Chinese answer": "The study room has eighty seats [1]."}))
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    assert "handbook.txt" in {h.chunk.doc_id for h in p.retriever.search(translated, 5).hits}
+    a = p.ask(question)
+    assert not a.refused and a.answer == "The study room has eighty seats [1]."
+    assert a.citations[0].chunk.doc_id == "社区图书馆.txt"
+    assert {h.chunk.doc_id for h in a.retrieved} == {"社区图书馆.txt", "青石镇图书馆.txt"}
