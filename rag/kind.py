@@ -89,14 +89,21 @@ _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:wha
 _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
 
 
-ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|押金|保证金|定金|薪水|工资|预算|多少钱")
+# (What a firm earns or is worth is money too: 营收 answered with a count of parcels,
+# "1,284萬件", is no answer. Not 收入 alone -- 收入 also means "included", 收入了几首歌 --
+# nor 融资, counted in rounds.)
+ZH_MONEY_Q = re.compile(r"费用|价格|价钱|造价|成本|售价|票价|花费|耗资|收费|租金|押金|保证金|定金|薪水|工资|预算|多少钱"
+                        r"|营收|营业额|营业收入|利润|净利|亏损|市值|估值|销售额")
 _ZH_HOW_MUCH = re.compile(r"多少|几")
+# ...unless it asks how much that changed or what share it is: a percentage answers
+# ("收入同比增长多少？" -> 35.55%).
+_ZH_RATE_Q = re.compile(r"增长|增加|增幅|上涨|上升|下降|下跌|减少|降幅|同比|环比|比例|占比|比重|百分")
 
 
 def asks_price(question: str) -> bool:
-    """Does a Chinese question (simplified) ask what something costs: a money word and
-    how much (多少, 几)?"""
-    return bool(ZH_MONEY_Q.search(question) and _ZH_HOW_MUCH.search(question))
+    """Does a Chinese question (simplified) ask what something costs or earns: a money
+    word and how much (多少, 几), not by how much it changed?"""
+    return bool(ZH_MONEY_Q.search(question) and _ZH_HOW_MUCH.search(question) and not _ZH_RATE_Q.search(question))
 
 _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免费", re.I)  # (元: CURRENCY_WORD)
 

@@ -221,6 +221,29 @@ def test_a_documents_title_names_the_subject_of_its_text():
     assert missing_terms("蓝鳍鱼的明显特征是什么？", [chunk.text, *titled], "zh", titled) == ["蓝鳍鱼"]
 
 
+def test_a_document_is_about_what_its_file_is_called():
+    """Minutes whose text opens with the firm's name, saved as 第三季營運會議紀錄.txt: a
+    question about the meeting is about them. A generated file name names nothing."""
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import evidence_windows
+
+    def titled(doc_id):
+        text = "青岚物流股份有限公司\n" + "出席人员名单与议程。" * 20 + "决议：同意增聘临时理货人员60名。"
+        doc = Document(doc_id=doc_id, path=doc_id, text=text, title="青岚物流股份有限公司")
+        quote = "决议：同意增聘临时理货人员60名。"
+        start = text.index(quote)
+        chunk = Chunk(doc_id, 2, text[start:], start, len(text), title=doc.title)
+        c = Citation(n=1, chunk=chunk, quote=quote, start=start, end=start + len(quote))
+        windows = evidence_windows([c], {doc_id: doc}, titles=True)
+        return [chunk.text, *windows], windows
+
+    question = "会议有没有同意加聘临时理货人员？"
+    texts, windows = titled("第三季营运会议纪录.txt")
+    assert missing_terms(question, texts, "zh", windows) == []
+    texts, windows = titled("000_6d9cd55ab9d6cbba.txt")
+    assert missing_terms(question, texts, "zh", windows) == ["会议"]
+
+
 def test_an_article_that_refers_back_to_its_opening_name_is_about_that_name():
     """A reference article names its subject in its opening words, then says 本鱼 (该站…);
     its title may give another name. A quote after 本鱼 is about the opening name, not
@@ -674,6 +697,13 @@ def test_asked_how_much_something_costs_a_figure_that_is_no_money_answers_nothin
     # a cost named but no amount asked, or a name that holds 钱: not a money question
     assert missing_kind("青石灯塔的建造费用由谁承担？", "由海事局承担[1]。", "zh") is None
     assert missing_kind("钱明远有几个孩子？", "钱明远有三个孩子[1]。", "zh") is None
+    # what a firm earns is money: a count of parcels does not answer it, an amount does
+    assert missing_kind("青石快递第三季的營收是多少？", "1,284萬件[2]", "zh") == "money"
+    assert missing_kind("青石快递第三季的營收是多少？", "3.6億元[2]", "zh") is None
+    # ...asked by how much it changed, a percentage answers
+    assert missing_kind("青石快递上半年营收同比增长多少？", "同比增长35%[1]。", "zh") is None
+    # ...but 收入 alone also means "included" (收入了几首歌)
+    assert missing_kind("这张专辑收入了几首歌？", "这张专辑收入了12首歌[1]。", "zh") is None
 
 
 def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothing():
