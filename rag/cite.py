@@ -296,10 +296,12 @@ def drop_unstated_years(answer: str, passages: list[str]) -> str:
     date itself is supported, the year is not, and a wrong year is worse than none."""
     norm = [unicodedata.normalize("NFKC", p).replace(" ", "") for p in passages]
 
+    stated_dates = {(p.year, p.month) for text in norm for p in dates(text)}
     for d in reversed(dates(answer)):
         if d.year is None or len(d.year) != 4:
             continue
-        stated = any(f"{d.year}年{d.month}月" in p or f"{d.year}年{d.month:02d}月" in p for p in norm)
+        stated = (d.year, d.month) in stated_dates \
+            or any(f"{d.year}年{d.month}月" in p or f"{d.year}年{d.month:02d}月" in p for p in norm)
         if not stated:
             answer = answer[:d.start] + answer[d.month_start:]
     return answer

@@ -61,12 +61,20 @@ class DateParts:
 _DATE_PARTS = re.compile(r"(?<!\d)(?:(\d{1,4})\s*年\s*)?(\d{1,2})\s*月(?:\s*(\d{1,2})\s*[日号])?")
 
 
+# A date as spreadsheets, forms and logs write it: 2021-09-06, 2025/11/01, 2024.3.5.
+_NUMERIC_DATE = re.compile(r"(?<![\d.\-/])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d\-/]|\.\d)")
+
+
 def dates(text: str) -> list[DateParts]:
     """Every date of ``text`` that names a month, with its year and day when written next
-    to it. A bare year (2014年) is not one: it is a number to the checks."""
-    return [DateParts(m.start(), m.end(), m.start(2), m.group(1), int(m.group(2)),
-                      int(m.group(3)) if m.group(3) else None)
-            for m in _DATE_PARTS.finditer(text)]
+    to it (2021年9月6日, 9月6日, 2021-09-06: a sheet's cell states what the model writes
+    2021年9月6日). A bare year (2014年) is not one: it is a number to the checks."""
+    found = [DateParts(m.start(), m.end(), m.start(2), m.group(1), int(m.group(2)),
+                       int(m.group(3)) if m.group(3) else None)
+             for m in _DATE_PARTS.finditer(text)]
+    found += [DateParts(m.start(), m.end(), m.start(3), m.group(1), int(m.group(3)), int(m.group(4)))
+              for m in _NUMERIC_DATE.finditer(text) if 1 <= int(m.group(3)) <= 12 and 1 <= int(m.group(4)) <= 31]
+    return sorted(found, key=lambda d: d.start)
 
 
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")

@@ -253,7 +253,16 @@ def row_supports(sentence: str, row: str) -> bool | None:
     numbers = profile(rest).numbers
     if not numbers:
         return None
+    dated = [label for label, v in cells if any(n[0] == "date" for n in profile(v).numbers)]
     for value, unit in numbers:
+        if value == "date":
+            # A date is its cell's (入职日期: 2021-09-06 for 2021年9月6日), named by its
+            # label when the row holds more than one.
+            if not any(("date", unit) in profile(v).offers
+                       and (len(dated) == 1 or any(len(w) >= 2 and w in claim for w in segment(label)))
+                       for label, v in cells):
+                return False
+            continue
         # The cell that holds the number, named by a word of its label (票价 of 全程票价;
         # not 首班车 for 末班车), by the label's first character just before the number
         # (重83千克 for 重量), or by the counting word after it (23件 for 件数: 23).

@@ -90,6 +90,11 @@ def test_a_copied_placeholder_marker_points_at_no_passage_and_the_claim_is_cited
     # still not vouched for.
     assert parse_markers("the [nation] and [number]") == []
     assert not any(c.verified for c in cite("2016年3月22日[編號]", [Hit(lake, 1.0, 1)]).citations)
+    # A number in Chinese characters, copied from a document's （四） section, likewise
+    minutes = Chunk("minutes.txt", 0, "（四）新排程系統：上線工作由林品妤負責，11月17日完成。", 0, 27)
+    out = cite("新排程系統上線由林品妤[四]負責。", [Hit(minutes, 1.0, 1)])
+    assert out.text == "新排程系統上線由林品妤負責[1]。" and [c.verified for c in out.citations] == [True]
+    assert parse_markers("第[十二]条与[四十五]") == [(1, 5, [])]
 
 
 
@@ -431,6 +436,20 @@ def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
     sheet = "# 票价\n" + ROUTE_5.replace("5路", "1路").replace(": 10 ", ": 2 ") + "\n" + ROUTE_5
     assert support_score("5路公交车的票价是10元", sheet) == 1.0
     assert support_score("1路公交车的票价是10元", sheet) == 0.0
+
+
+def test_a_sheets_date_cell_vouches_for_the_date_written_out():
+    from rag.cite import support_score, drop_unstated_years
+
+    row = "工号: QS-1032 | 姓名: 白若岚 | 部门: 销售部 | 入职日期: 2021-09-06 | 办公地点: 总部6楼"
+    assert support_score("白若岚是2021年9月6日入职的。", row) == 1.0
+    assert support_score("白若岚是2021年09月06日来公司的。", row) == 1.0
+    assert drop_unstated_years("白若岚是2021年9月6日入职的[1]。", [row]) == "白若岚是2021年9月6日入职的[1]。"
+    # another day is not; with two dates in the row, the label the claim echoes says which
+    assert support_score("白若岚是2021年9月16日入职的。", row) == 0.0
+    two = "姓名: 白若岚 | 入职日期: 2021-09-06 | 转正日期: 2021-12-06"
+    assert support_score("白若岚2021年12月6日转正。", two) == 1.0
+    assert support_score("白若岚是2021年12月6日入职的。", two) == 0.0
 
 
 SHEDS = {1: "item: Tile saw | category: Power tools | location: Shed B",

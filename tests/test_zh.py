@@ -149,6 +149,11 @@ def test_dates_name_a_month_with_the_year_and_day_written_next_to_it():
     # a bare year, a number of months, a month inside a longer number are not dates
     assert dates("建于1957年，历时14个月") == []
     assert [(d.month, d.day) for d in dates("编号123月")] == []
+    # as sheets, forms and logs write one: 2021-09-06, 2025/11/01 (not a phone number, a
+    # version, nor a thirteenth month)
+    assert [(d.year, d.month, d.day) for d in dates("入职日期: 2021-09-06 | 期限 2025/11/01")] == [
+        ("2021", 9, 6), ("2025", 11, 1)]
+    assert dates("电话0896-3317110，版本1.2.3，v2020.1.15.2，编号2019-13-01") == []
 
 
 @pytest.mark.parametrize("question, word", [
