@@ -10,10 +10,11 @@ import re
 # [1] [1,2] [1，2] [1、2] [1-3] 【1】 ［1］, optionally labelled ([资料1], [Source 1]). Not [^1]
 # (footnote syntax) and not (1) (enumerations): both are too ambiguous in prose. Also the
 # placeholder the prompt's reminder shows ([编号], [n]), which the model now and then copies
-# as it stands ("2016年2月22日[編號]"): a marker that points at no passage.
+# as it stands ("2016年2月22日[編號]"), and a number in Chinese characters ("由林品妤[四]負責",
+# copied from a document's （四） section): a marker that points at no passage.
 _MARKER = re.compile(
     r"[\[【［]\s*(?:(?:资料|段落|来源|文档|参考|passage|source|doc)\s*)?"
-    r"(\d+(?:\s*[,，、\-–—~～]\s*\d+)*|编号|編號|n)\s*[\]】］]",
+    r"(\d+(?:\s*[,，、\-–—~～]\s*\d+)*|编号|編號|n|[一二三四五六七八九十]{1,2})\s*[\]】］]",
     re.IGNORECASE,
 )
 _RANGE = set("-–—~～")
