@@ -188,6 +188,10 @@ class Document:
         return locate
 
 
+# A file name a program generated (a hash, a number), which names nothing.
+_GENERATED_NAME = re.compile(r"[\d_\-.]*(?:[0-9a-f]{8,}|\d+)[\d_\-.]*", re.I)
+
+
 @dataclass
 class Chunk:
     doc_id: str
@@ -213,6 +217,13 @@ class Chunk:
         """The title when it says something: not a bare file name like 000_6d9cd55ab9d6cbba."""
         stem = self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         return "" if self.title in (stem, self.doc_id) else self.title
+
+    @property
+    def file_name(self) -> str:
+        """The file's name when it says something ("第三季營運會議紀錄" of its .txt; words of
+        "SmartKettle_X2_Manual"), "" for a generated one like 000_6d9cd55ab9d6cbba."""
+        stem = self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return "" if _GENERATED_NAME.fullmatch(stem) else re.sub(r"[_\-.]+", " ", stem).strip()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

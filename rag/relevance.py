@@ -237,7 +237,9 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
             # led by that name too, as by the title, which may give another (疣鹦哥鱼).
             lead = _lead_name(doc.text) if doc else None
             referred = [lead] if lead and re.search(f"[本该該此]{re.escape(lead[-1])}", text) else []
-            text = " ".join([c.chunk.context_title, *c.chunk.headings, *referred, text])
+            # (So is what the file is called: "會議" of 第三季營運會議紀錄.txt, whose text
+            # opens with the firm's name.)
+            text = " ".join([c.chunk.context_title, c.chunk.file_name, *c.chunk.headings, *referred, text])
         windows.append(text)
     return windows
 
