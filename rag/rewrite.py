@@ -3,7 +3,8 @@
 "它的CTO是谁？" after a question about 远帆科技 retrieves nothing on its own. A follow-up
 (pronoun, "那…呢", very short question, or no named subject) is rewritten to carry the
 subject of the previous question: the previous user question is prepended for retrieval
-and shown to the model as context.
+and shown to the model as context. A 他/她 after a who-question is the person the answer
+named, put in its place.
 """
 from __future__ import annotations
 
@@ -78,6 +79,39 @@ def _swap_variant(question: str, previous: str) -> str | None:
     return previous[:at] + x + previous[subject.end(1):]
 
 
+# A follow-up about a person: 他/她 opening it (他的工号是多少？, 她在哪里毕业？).
+_PERSON = re.compile(r"^(?:他|她)(?![们們])")
+_NAMED = re.compile(r"(?:是|为|為)([^\s，,。；;、！!？?是为為的]{2,8})(?:[，,。；;！!]|$)")  # …的负责人是孟庆阳。
+
+
+def _person_answered(previous: str, answer: str) -> str | None:
+    """The one person the previous answer named, when the previous question asked who: what
+    a 他/她 after it stands for. The whole answer when it is a bare name (蒋书宁[1]), the
+    name after its 是 (…的负责人是孟庆阳), else the one name jieba finds that the question
+    did not give (前副总裁闫|俊杰); None when it names none or several, or declined."""
+    from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
+    from .markers import strip_markers
+    from .zh import WHO_Q, fold_each
+
+    text = strip_markers(answer).strip().rstrip("。.！!")
+    if not WHO_Q.search(to_simplified(previous)) or not text or "无法回答" in to_simplified(text):
+        return None
+    if len(text) <= 8 and not re.search(r"[\s，,、；;：:]", text):
+        return text
+    if m := _NAMED.search(text):
+        return m.group(1)
+    names, run, at = [], "", 0
+    for word, tag in tagged(fold_each(text)) + [("", "x")]:  # (one character for one: offsets hold)
+        if tag.startswith("nr"):
+            run += text[at:at + len(word)]
+        else:
+            if len(run) >= 2 and fold_each(run) not in fold_each(previous):
+                names.append(run)
+            run = ""
+        at += len(word)
+    return names[0] if len(set(names)) == 1 else None
+
+
 def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str:
     """The question to retrieve and answer with: unchanged unless it is a follow-up."""
     if not history or not is_followup(question):
@@ -89,6 +123,11 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
     last_user = without_note(last_user)
     if lang == "zh" and (swapped := _swap_subject(question, last_user) or _swap_variant(question, last_user)):
         return swapped
+    # 他/她 after "who?" is the person the answer named: the question is asked about them
+    # ("孟庆阳的工号是多少？"), and stands alone.
+    last_answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), "")
+    if lang == "zh" and _PERSON.match(question.strip()) and (person := _person_answered(last_user, last_answer)):
+        return _PERSON.sub(person, question.strip(), count=1)
     if lang == "en":
         return f"{question} (following up on: {last_user})"
     return f"{question}（接上文：{last_user}）"
