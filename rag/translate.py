@@ -35,7 +35,7 @@ from decimal import Decimal
 from .cite import REFUSAL_PATTERN
 from .generate import Streamer, stream_prepared
 from .numerals import DateParts, EN_NUMBER_WORDS, dates
-from .zh import CJK, CJK_CHAR
+from .zh import CJK, CJK_CHAR, EN_STOP
 
 
 # --------------------------------------------------------------- question -> Chinese
@@ -61,12 +61,29 @@ def latin_names(question: str) -> list[str]:
     without a sentence-opening function word ("Who", "What")."""
     names = []
     for m in _NAMES.finditer(question):
-        words = m.group(0).split()
-        while words and words[0] in _COMMON_CAPS:
-            words = words[1:]
-        if words:
-            names.append(" ".join(words).rstrip(".").removesuffix("'s").removesuffix("’s"))
+        # (A sentence's first word is capitalised whatever it is: "Until what date…", "Can I…",
+        # "My kettle…" name nothing, and a name kept as written the translation must hold.)
+        opens = not question[:m.start()].strip() or question[:m.start()].rstrip()[-1] in ".?!"
+        for words in _sentences_of(m.group(0).split()):
+            while words and (words[0] in _COMMON_CAPS or words[0] in _CALENDAR
+                             or opens and words[0].lower() in _OPENERS):
+                words, opens = words[1:], False
+            words = [] if words == ["I"] else words
+            if words:
+                names.append(" ".join(words).rstrip(".").removesuffix("'s").removesuffix("’s"))
+            opens = True
     return [n for n in dict.fromkeys(names) if n]
+
+
+def _sentences_of(words: list[str]) -> list[list[str]]:
+    """A run of capitalised words cut where a sentence ends in it ("E3. What"; not after an
+    abbreviation, "St. Mary Hospital")."""
+    pieces: list[list[str]] = [[]]
+    for word in words:
+        pieces[-1].append(word)
+        if word.endswith(".") and word[:-1] not in _ABBREVIATIONS:
+            pieces.append([])
+    return [p for p in pieces if p]
 
 
 def _few_shot(system: str, examples: list[tuple[str, str]], user: str) -> list[dict]:
@@ -219,6 +236,17 @@ _COMMON_CAPS = frozenset(
     "According This That These Those There Their They He She His Her Who What When Where Which "
     "How Yes No Not Nearly About Over Around Only Also Then However Chinese English CEO CTO".split()
 )
+# ...nor days and months, which a translation writes in Chinese (周二, 3月), not as written.
+_CALENDAR = frozenset(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mondays Tuesdays Wednesdays Thursdays "
+    "Fridays Saturdays Sundays January February March April May June July August September October "
+    "November December".split()
+)
+_ABBREVIATIONS = frozenset("St Dr Mr Mrs Ms Jr Sr Inc Co Ltd Corp No Mt Ft Ave Rd".split())
+# Words a question or request opens with (lower-cased): "Until", "Can", "Please", "Tell".
+_OPENERS = EN_STOP | frozenset("until why whose please tell give list name show explain describe my if since "
+                               "can could would should will shall may might must do does did is are was were "
+                               "have has had".split())
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9'’\-]*")
 _MARKERS = re.compile(r"\[(\d+)\]")
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")

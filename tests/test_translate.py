@@ -78,6 +78,14 @@ def test_names_and_corpus_language():
     assert latin_names("Who founded Corvin AI?") == ["Corvin AI"]
     assert latin_names("When did TerraPix list on the New York Stock Exchange?") == [
         "TerraPix", "New York Stock Exchange"]
+    # a sentence's capitalised first word, "I", a day or a month: no names to keep as written
+    assert latin_names("Until what date does the Elmwood lease run?") == ["Elmwood"]
+    assert latin_names("Can I control the SmartKettle X2 with a voice assistant?") == ["SmartKettle X2"]
+    assert latin_names("Does Harbour Lane open on Sundays? Please tell me.") == ["Harbour Lane"]
+    assert latin_names("My kettle shows E3. What should I do?") == ["E3"]
+    # ...but a name that opens the question is one
+    assert latin_names("Qinghe Robotics was founded when?") == ["Qinghe Robotics"]
+    assert latin_names("What does St. Brenna Hospital charge?") == ["St. Brenna Hospital"]
     assert corpus_language(["澄川数据成立于2016年。", "TerraPix上市"]) == "zh"
     assert corpus_language(["Clearbrook was founded in 2016 in Singapore."]) == "en"
 
