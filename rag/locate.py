@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .numerals import CN_NUMBER, EN_NUMBER, cn_number, en_number
+from .numerals import CN_NUMBER, EN_NUMBER, cn_number, dates, en_number
 from .zh import CJK_CHAR, NAME_DOTS, fold_each, without_full_stop
 
 
@@ -26,6 +26,20 @@ def locate(candidate: str, sources: list[tuple[str, str]]) -> str | None:
             a, b = _bridge(target, folded, a, b)
             a, b = _whole_words(folded, a, b)
             return quoted(without_full_stop(source[a:b].strip().lstrip("，,、；;：:"))) or None
+    return _same_date(candidate, sources)
+
+
+def _same_date(candidate: str, sources: list[tuple[str, str]]) -> str | None:
+    """A date the model wrote out (2021年9月6日) as the source writes it (2021-09-06, a
+    sheet's cell): the first date there with the same year, month and day."""
+    found = dates(candidate.strip())
+    if len(found) != 1 or found[0].day is None or found[0].end - found[0].start != len(candidate.strip()):
+        return None
+    d = found[0]
+    for source, _ in sources:
+        for s in dates(source):
+            if (s.month, s.day) == (d.month, d.day) and (d.year is None or s.year == d.year):
+                return source[s.start:s.end]
     return None
 
 

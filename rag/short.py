@@ -31,7 +31,7 @@ from .records import Citation
 from .rewrite import without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
-                 claim_sentences, fold_each, to_simplified)
+                 YES_NO_Q, claim_sentences, fold_each, to_simplified)
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -68,6 +68,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
+    # Asked yes or no, and answered in a word the quote says (同意 of "同意增聘…"): that word.
+    if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
+            and (found := locate(text, sources)) and len(found) == len(text):
+        return found
     # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
     m = QUESTION_WORD.search(question)
     if m and ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := open_item(question, sentence)) \
@@ -169,6 +173,7 @@ def _bare(question: str, sentence: str) -> str | None:
     return open_item(question, text) or text
 
 
+_CODE_HEAD = re.compile(r"(?:[A-Za-z]+[-_]?)*$")  # the letters a code's digits follow (BT-)
 _ORG_NAME = re.compile(rf"[^了的是在和与把被将，,。]{{2,10}}?(?:{ORG_KIND})")
 
 
@@ -261,7 +266,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # The count, not what leads to it: 时只拿到了|一分, 满分|1600分.
             m = re.search(r"\d", piece) or CN_NUMBER.search(piece)
             if m and m.start() > 0 and not asks_which:
-                piece = piece[m.start():]
+                # (...but a code's letters are the code's: 工号|BT-1032, not 1032.)
+                piece = piece[_CODE_HEAD.search(piece[:m.start()]).start():]
             # ...with the measure the question names, which it restates: 12000|平方米.
             if measure and folded.startswith(measure, b) and NUMERAL.search(piece[-1:]):
                 piece += sentence[b:b + len(measure)]

@@ -1260,3 +1260,25 @@ def test_asked_who_a_run_ending_in_a_name_beats_one_naming_nobody():
     answer = "人事、請假及保險相關問題，請洽人資經理陳怡蓁[1]。"
     assert short_answer("請假或保險的問題要找人資部的哪一位？", answer, [_cite(quote)]).endswith("陳怡蓁")
     assert short_answer("請假或保險的問題要找人資部的哪個單位？", answer, [_cite(quote)]) == "人事、"
+
+
+def test_a_date_written_out_is_given_as_the_sheet_writes_it():
+    row = "工号: QS-1032 | 姓名: 白若岚 | 入职日期: 2021-09-06 | 办公地点: 总部6楼"
+    assert short_answer("白若岚是哪天入职的？", "白若岚是2021年9月06日入职的[1]。", [_cite(row)]) == "2021-09-06"
+    # not another day's date
+    assert short_answer("白若岚是哪天入职的？", "白若岚是2021年9月16日入职的[1]。", [_cite(row)]) != "2021-09-06"
+
+
+def test_asked_yes_or_no_the_word_the_quote_says_answers():
+    quote = "1. 同意增聘临时理货人员60名，聘用期间为11月1日至12月31日。"
+    assert short_answer("会议有没有同意加聘临时理货人员？", "同意[1]", [_cite(quote)]) == "同意"
+    # a word the quote does not say is no span of it
+    assert short_answer("会议有没有同意加聘临时理货人员？", "没有[1]", [_cite(quote)]) is None
+
+
+def test_a_codes_letters_are_part_of_the_number_asked_for():
+    row = "工号: QS-1032 | 姓名: 白若岚 | 部门: 销售部"
+    assert short_answer("白若岚的工号是多少？", "工号: QS-1032[1]", [_cite(row)]) == "QS-1032"
+    # what leads to a count is not (满分|1600分)
+    quote = "这项考试满分1600分。"
+    assert short_answer("这项考试满分是多少？", "这项考试满分1600分[1]。", [_cite(quote)]) == "1600分"
