@@ -36,8 +36,9 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     if not m or not evidence:
         return []
     # Not another question word: "几月几日" asks for one date, its 几日 is no event.
+    # Nor a word that bounds the time asked: "到哪天为止" asks where the span before it ends.
     words = [t for t in dict.fromkeys(tokenize(question[m.end():]))
-             if len(t) >= 2 and t not in STOPWORDS and not QUESTION_CUE.search(t)]
+             if len(t) >= 2 and t not in STOPWORDS and not QUESTION_CUE.search(t) and t not in _BOUNDS]
     # Nothing after it, the event may stand before it: 它的揭幕时间是什么时候 -> 揭幕.
     if not words and (before := _EVENT_TIME.search(question[:m.start()])):
         words = [before.group(1)]
@@ -61,6 +62,7 @@ def missing_event(question: str, evidence: list[str], lang: Lang) -> list[str]:
     return words
 
 
+_BOUNDS = frozenset({"为止", "以前", "之前", "以后", "之后", "以来"})
 _EVENT_TIME = re.compile(r"([^\W\d的是之]{2})(?:的)?(?:时间|日期|年份|时期|年代)(?:是|为)?$")
 _HELD = frozenset({"举办", "举行", "召开"})
 _DIED = re.compile(r"[死卒逝薨殁殂]|去世|过世|身亡")

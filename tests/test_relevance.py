@@ -164,6 +164,10 @@ def test_a_second_question_word_is_not_an_event():
     # 几月几日 asks for one date: 几日 names no event the evidence must hold.
     assert missing_event("世界读书日指的是几月几日？", ["每年的4月23日定为世界读书日。"], "zh") == []
     assert missing_event("世界读书日是哪一年设立的？", ["每年的4月23日定为世界读书日。"], "zh") == ["设立"]
+    # ...nor is the word that bounds the span asked (到哪天为止: where the lease's term ends)
+    lease = ["本租约期限为三年，自2025年7月1日起至2028年6月30日止。"]
+    assert missing_event("这份租约的期限到哪天为止？", lease, "zh") == []
+    assert missing_event("这份租约是哪天续签的？", lease, "zh") == ["续签"]
 
 
 def test_a_bare_answer_is_judged_with_the_rest_of_its_sentence():
