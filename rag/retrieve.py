@@ -173,7 +173,6 @@ class Retriever:
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
 
-
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:
         keep = np.array([corpus_language([self.index.chunk(i).text]) == language for i in ids.tolist()], bool)
         return (ids[keep], scores[keep]) if len(ids) else (ids, scores)
