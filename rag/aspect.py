@@ -20,7 +20,7 @@ _EN_FRAME = frozenset(
     "who whom whose what when where which why how many much long far old does did do is are was were "
     "the a an of in on at to for by with from and or its their his her it they this that these those "
     "there has have had be been being can could will would should may might name named called "
-    "current currently according give tell please also time".split())
+    "current currently according give tell please also time about take takes".split())  # (what about…, how long does it take)
 _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 

@@ -404,6 +404,11 @@ def test_an_english_question_is_answered_near_what_it_asks_about():
     assert missing_aspect("When was Harbor Clinic founded?", evidence, "en") == []  # founded ~ founded
     assert missing_aspect("Who runs Harbor Clinic?", evidence, "en") == ["runs"]  # as asked
     assert missing_aspect("谁是诊所的护士长？", evidence, "zh") == []  # Chinese: the subject rules apply instead
+    # "What about X?" and "how long does it take" frame a question; they name nothing asked
+    trail = ["## Harrowgate Ridge Trail A demanding route along the ridge. Expect 6–7 hours in total."]
+    assert missing_aspect("What about the Harrowgate Ridge Trail? (following up on: How long is the loop?)",
+                          trail, "en") == []
+    assert missing_aspect("How long does it take to walk the Harrowgate Ridge Trail?", trail, "en") == ["walk"]
 
 
 def test_an_english_who_question_needs_the_whole_role_near_the_quote():
