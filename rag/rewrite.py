@@ -88,7 +88,7 @@ def _person_answered(previous: str, answer: str) -> str | None:
     """The one person the previous answer named, when the previous question asked who: what
     a 他/她 after it stands for. The whole answer when it is a bare name (蒋书宁[1]), the
     name after its 是 (…的负责人是孟庆阳), else the one name jieba finds that the question
-    did not give (前副总裁闫|俊杰); None when it names none or several, or declined."""
+    did not give (前副总裁邝|俊杰); None when it names none or several, or declined."""
     from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
     from .markers import strip_markers
     from .zh import WHO_Q, fold_each

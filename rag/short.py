@@ -305,7 +305,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             piece = person
         # ...and a run that ends in a person's name beats one that names none (人资经理陈怡蓁,
         # not 人事、 of "人事、请假及保险相关问题，请洽人资经理陈怡蓁"). (Kept whole: jieba may
-        # tag a surname a noun, 闫|俊杰.)
+        # tag a surname a noun, 邝|俊杰.)
         if asks_who and titled_person(piece):
             score += 1.5
         # A one-character verb that leads a name is the sentence's, not the answer's:

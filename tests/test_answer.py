@@ -142,8 +142,8 @@ def test_he_or_she_after_a_who_question_is_the_person_the_answer_named():
     head = turn("青石物流销售部的负责人是谁？", "青石物流销售部的负责人是白若岚[1]。")
     assert rewrite("她的工号是多少？", head) == "白若岚的工号是多少？"
     assert rewrite("他的电话是多少？", turn("財務部的負責人是誰？", "蔣書寧[1]")) == "蔣書寧的电话是多少？"
-    assert rewrite("他是哪所大学毕业的？", turn("这家公司由谁创办？", "这家公司由前副总裁闫俊杰于2019年创办[1]。")) \
-        == "闫俊杰是哪所大学毕业的？"
+    assert rewrite("他是哪所大学毕业的？", turn("这家公司由谁创办？", "这家公司由前副总裁邝俊杰于2019年创办[1]。")) \
+        == "邝俊杰是哪所大学毕业的？"
     # not a who-question, two names, a refusal, or 他们: the context note as before
     assert rewrite("他的电话是多少？", turn("財務部在哪里？", "在三楼[1]")) == "他的电话是多少？（接上文：財務部在哪里？）"
     assert rewrite("他的电话是多少？", turn("谁负责这两件事？", "王小明和李大伟分别负责[1]。")).startswith("他的")
