@@ -64,7 +64,9 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         return None
     sentence = _answering_sentence(question, text)
     # Where a candidate is looked up, in order: each verified quote, then its passage.
-    sources = [(source, fold_each(source)) for c in evidence for source in (c.quote, c.chunk.text)]
+    # (A line break is a space there: a PDF breaks a sentence across lines, "…or pairing\ntimed out".)
+    sources = [(one, fold_each(one)) for c in evidence
+               for one in (c.quote.replace("\n", " "), c.chunk.text.replace("\n", " "))]
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}

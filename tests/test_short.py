@@ -1282,3 +1282,15 @@ def test_a_codes_letters_are_part_of_the_number_asked_for():
     # what leads to a count is not (满分|1600分)
     quote = "这项考试满分1600分。"
     assert short_answer("这项考试满分是多少？", "这项考试满分1600分[1]。", [_cite(quote)]) == "1600分"
+
+
+def test_a_span_a_pdf_breaks_across_lines_is_found_whole():
+    manual = "Code Cause Fix\nE4 Wi-Fi connection lost or pairing\ntimed out.\nCheck the router."
+    quote = "E4 Wi-Fi connection lost or pairing\ntimed out."
+    at = manual.index(quote)
+    cite = Citation(1, Chunk("manual.pdf", 0, manual, 0, len(manual)), quote, at, at + len(quote), True, 1.0)
+    answer = "E4 Wi-Fi connection lost or pairing timed out[1]."
+    assert short_answer("What does error code E4 mean?", answer, [cite]) == "Wi-Fi connection lost or pairing timed out"
+    # (a span the text does not hold across the break is not made up)
+    answer = "E4 Wi-Fi connection lost or pairing failed[1]."
+    assert short_answer("What does error code E4 mean?", answer, [cite]) != "Wi-Fi connection lost or pairing failed"
