@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .numerals import TIME
-from .zh import QUESTION_WORD, WHICH_CLASSIFIERS, WHY, fold_each
+from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
+from .zh import QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -81,6 +81,22 @@ def _in_name(words: list[tuple[str, str]], i: int) -> bool:
     jieba reads the 落 of 六户町犬落濑 as one (…町犬|落|濑)."""
     after = words[i + 1][1] if i + 1 < len(words) else "ns"
     return len(words[i][0]) == 1 and words[i - 1][1].startswith(_NAME_TAGS) and after.startswith(_NAME_TAGS)
+
+
+def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[str, str]]) -> str | None:
+    """What the quote says, whole, where the question's shape asks for all of it: asked yes
+    or no and answered in a word the quote says (同意 of "同意增聘…"), that word; asked when in
+    English and answered with one date with its year, that date (not "March 18" of "March
+    18, 2025": the comma ends a run)."""
+    from .locate import locate
+
+    if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
+            and (found := locate(text, sources)) and len(found) == len(text):
+        return found
+    if EN_WHEN_Q.search(question) and len(dated := EN_FULL_DATE.findall(sentence)) == 1 \
+            and (found := locate(dated[0], sources)) and len(found) == len(dated[0]):
+        return found
+    return None
 
 
 # A place named by pointing back (此地, 该地, 当地): the sentence names it elsewhere, and

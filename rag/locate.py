@@ -53,6 +53,9 @@ def _spelled(target: str, folded: str) -> str:
     written as the source does: the model writes digits for them ("4", "37", 1个)."""
     if not any(c.isdigit() for c in target):
         return target
+    # A percentage as English writes it: 62% of the answer, "62 percent" in the text.
+    target = re.sub(r"(\d)\s*%", lambda m: m.group(1) + " percent" if f"{m.group(1)} percent" in folded else m.group(0),
+                    target)
     words: dict[int, str] = {}
     for m in EN_NUMBER.finditer(folded):
         words.setdefault(en_number(m), m.group(0))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, clausal,
+from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, answered_whole, clausal,
                     framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place, titled_person,
                     restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
@@ -31,7 +31,7 @@ from .records import Citation
 from .rewrite import without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
-                 YES_NO_Q, claim_sentences, fold_each, to_simplified)
+                 claim_sentences, fold_each, to_simplified)
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
 # Only after a word that takes a noun: after 哪一年 comes the predicate (启用), not a noun.
@@ -70,9 +70,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
-    # Asked yes or no, and answered in a word the quote says (同意 of "同意增聘…"): that word.
-    if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
-            and (found := locate(text, sources)) and len(found) == len(text):
+    # Asked yes or no (同意), or when in English (March 18, 2025): what the quote says, whole.
+    if found := answered_whole(question, text, sentence, sources):
         return found
     # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
     m = QUESTION_WORD.search(question)

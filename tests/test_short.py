@@ -1294,3 +1294,19 @@ def test_a_span_a_pdf_breaks_across_lines_is_found_whole():
     # (a span the text does not hold across the break is not made up)
     answer = "E4 Wi-Fi connection lost or pairing failed[1]."
     assert short_answer("What does error code E4 mean?", answer, [cite]) != "Wi-Fi connection lost or pairing failed"
+
+
+def test_asked_when_in_english_a_date_with_its_year_is_given_whole():
+    quote = "Corvel Desktop 7.4 was released on March 18, 2025, with a new sync engine."
+    assert short_answer("When was Corvel Desktop 7.4 released?", "March 18, 2025 [1]", [_cite(quote)]) == "March 18, 2025"
+    # not asked when: the rules as before
+    assert short_answer("What came with Corvel Desktop 7.4?", "A new sync engine [1]", [_cite(quote)]) != "March 18, 2025"
+
+
+def test_a_percentage_is_given_as_the_english_text_writes_it():
+    quote = "In 2023, online sales made up 62 percent of the shop's revenue."
+    assert short_answer("2023年这家店的网上销售占收入的比例是多少？", "2023年这家店的网上销售占收入的比例是62%[1]。",
+                        [_cite(quote)]) == "62 percent"
+    # another share is not found
+    assert short_answer("2023年这家店的网上销售占收入的比例是多少？", "2023年这家店的网上销售占收入的比例是26%[1]。",
+                        [_cite(quote)]) != "62 percent"
