@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
+from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .zh import QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
@@ -88,8 +89,6 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     or no and answered in a word the quote says (同意 of "同意增聘…"), that word; asked when in
     English and answered with one date with its year, that date (not "March 18" of "March
     18, 2025": the comma ends a run)."""
-    from .locate import locate
-
     if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
             and (found := locate(text, sources)) and len(found) == len(text):
         return found

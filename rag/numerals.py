@@ -118,7 +118,8 @@ EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[
 # 0.35 euros of "a dividend of 0.35 euros for the 2023 financial year", whose 2023 the
 # question said) nor a bare "year".
 # An English date with its year: "March 18, 2025", "1 March 2024" (said whole when asked when).
-_EN_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+EN_MONTHS = tuple("January February March April May June July August September October November December".split())
+_EN_MONTH = rf"(?:{'|'.join(EN_MONTHS)})"
 EN_FULL_DATE = re.compile(rf"\b(?:\d{{1,2}} {_EN_MONTH},? \d{{4}}|{_EN_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})\b")
 EN_DATE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})s?(?!\d|[.,]\d)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
                      r"|\b(?:spring|summer|autumn|fall|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"

@@ -215,15 +215,17 @@ class Chunk:
     @property
     def context_title(self) -> str:
         """The title when it says something: not a bare file name like 000_6d9cd55ab9d6cbba."""
-        stem = self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        return "" if self.title in (stem, self.doc_id) else self.title
+        return "" if self.title in (self._stem, self.doc_id) else self.title
 
     @property
     def file_name(self) -> str:
         """The file's name when it says something ("第三季營運會議紀錄" of its .txt; words of
         "SmartKettle_X2_Manual"), "" for a generated one like 000_6d9cd55ab9d6cbba."""
-        stem = self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        return "" if _GENERATED_NAME.fullmatch(stem) else re.sub(r"[_\-.]+", " ", stem).strip()
+        return "" if _GENERATED_NAME.fullmatch(self._stem) else re.sub(r"[_\-.]+", " ", self._stem).strip()
+
+    @property
+    def _stem(self) -> str:
+        return self.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

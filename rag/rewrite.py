@@ -89,12 +89,13 @@ def _person_answered(previous: str, answer: str) -> str | None:
     a 他/她 after it stands for. The whole answer when it is a bare name (蒋书宁[1]), the
     name after its 是 (…的负责人是孟庆阳), else the one name jieba finds that the question
     did not give (前副总裁邝|俊杰); None when it names none or several, or declined."""
+    from .cite import is_refusal_text
     from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
     from .markers import strip_markers
     from .zh import WHO_Q, fold_each
 
     text = strip_markers(answer).strip().rstrip("。.！!")
-    if not WHO_Q.search(to_simplified(previous)) or not text or "无法回答" in to_simplified(text):
+    if not WHO_Q.search(to_simplified(previous)) or not text or is_refusal_text(text):
         return None
     if len(text) <= 8 and not re.search(r"[\s，,、；;：:]", text):
         return text

@@ -253,13 +253,15 @@ def row_supports(sentence: str, row: str) -> bool | None:
     numbers = profile(rest).numbers
     if not numbers:
         return None
+    def echoed(label: str) -> bool:  # a word of the label (票价 of 全程票价（元）) is in the claim
+        return any(len(w) >= 2 and w in claim for w in segment(_LABEL_UNIT.sub("", label)))
+
     dated = [label for label, v in cells if any(n[0] == "date" for n in profile(v).numbers)]
     for value, unit in numbers:
         if value == "date":
             # A date is its cell's (入职日期: 2021-09-06 for 2021年9月6日), named by its
             # label when the row holds more than one.
-            if not any(("date", unit) in profile(v).offers
-                       and (len(dated) == 1 or any(len(w) >= 2 and w in claim for w in segment(label)))
+            if not any(("date", unit) in profile(v).offers and (len(dated) == 1 or echoed(label))
                        for label, v in cells):
                 return False
             continue
@@ -268,8 +270,7 @@ def row_supports(sentence: str, row: str) -> bool | None:
         # (重83千克 for 重量), or by the counting word after it (23件 for 件数: 23).
         kind, at = unit.partition("×")[2], rest.find(value)
         if not any((value, "") in profile(v).offers
-                   and (any(len(w) >= 2 and w in claim for w in segment(_LABEL_UNIT.sub("", label)))
-                        or label[:1] in rest[max(0, at - 2):at] or kind and kind in label)
+                   and (echoed(label) or label[:1] in rest[max(0, at - 2):at] or kind and kind in label)
                    for label, v in cells):
             return False
     return True

@@ -34,7 +34,7 @@ from decimal import Decimal
 
 from .cite import REFUSAL_PATTERN
 from .generate import Streamer, stream_prepared
-from .numerals import DateParts, EN_NUMBER_WORDS, dates
+from .numerals import DateParts, EN_MONTHS, EN_NUMBER_WORDS, dates
 from .zh import CJK, CJK_CHAR, EN_STOP
 
 
@@ -156,8 +156,6 @@ def to_english_question(question: str, generator: Streamer) -> str | None:
 
 # --------------------------------------------------------------- numbers and dates
 
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
 _CURRENCY = {"美元": "US dollars", "美金": "US dollars", "港元": "HK dollars", "港币": "HK dollars",
              "人民币": "yuan", "元": "yuan"}
 _SCALE = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
@@ -195,7 +193,7 @@ def _english_date(text: str, d: DateParts) -> str | None:
     with a number running on after it (4月15, no 日)."""
     if not 1 <= d.month <= 12 or (d.year is not None and len(d.year) != 4):
         return None
-    month = _MONTHS[d.month - 1]
+    month = EN_MONTHS[d.month - 1]
     if d.day is not None:
         return f"{month} {d.day}, {d.year}" if d.year else f"{month} {d.day}"
     if text[d.end:d.end + 1].isdigit() or (d.year is None and d.start and text[d.start - 1] in "-–~～"):
@@ -239,9 +237,8 @@ _COMMON_CAPS = frozenset(
 # ...nor days and months, which a translation writes in Chinese (周二, 3月), not as written.
 _CALENDAR = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mondays Tuesdays Wednesdays Thursdays "
-    "Fridays Saturdays Sundays January February March April May June July August September October "
-    "November December".split()
-)
+    "Fridays Saturdays Sundays".split()
+) | frozenset(EN_MONTHS)
 _ABBREVIATIONS = frozenset("St Dr Mr Mrs Ms Jr Sr Inc Co Ltd Corp No Mt Ft Ave Rd".split())
 # Words a question or request opens with (lower-cased): "Until", "Can", "Please", "Tell".
 _OPENERS = EN_STOP | frozenset("until why whose please tell give list name show explain describe my if since "
@@ -306,7 +303,7 @@ FALLBACK_LEAD_ZH = "根据英文资料（中文改写未通过核对，以下为
 # English words for numbers a Chinese rewrite may write as digits ("eight hours" -> 8小时,
 # "in March" -> 3月): digits the check lets the rewrite add.
 _NUMBER_WORDS = {w: str(n) for w, n in EN_NUMBER_WORDS.items()} | {
-    m.lower(): str(i + 1) for i, m in enumerate(_MONTHS)}
+    m.lower(): str(i + 1) for i, m in enumerate(EN_MONTHS)}
 
 
 def chinese_answer_messages(question: str, english_answer: str) -> list[dict]:
