@@ -377,6 +377,9 @@ def test_unstated_year_dropped_from_a_stated_date():
     # a month written 06 is the same month; a spaced date in the answer is a date too
     assert drop_unstated_years("远帆于2023年06月推出云帆[1]。", [passage]) == "远帆于2023年06月推出云帆[1]。"
     assert drop_unstated_years("于2021 年 3 月 6 日登陆", [passage]) == "于3 月 6 日登陆"
+    # a year stated for another month (2019年10月) is not stated for January
+    october = "2019年10月,远帆发布首款产品。1月15日,远帆完成融资。"
+    assert drop_unstated_years("远帆于2019年1月15日完成融资[1]。", [october]) == "远帆于1月15日完成融资[1]。"
 
 
 def test_bare_answers_are_verified_and_repointed():
