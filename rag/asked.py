@@ -12,7 +12,7 @@ import re
 from . import restated as rs
 from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
-from .zh import QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
+from .zh import EN_STOP, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -95,7 +95,76 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     if EN_WHEN_Q.search(question) and len(dated := EN_FULL_DATE.findall(sentence)) == 1 \
             and (found := locate(dated[0], sources)) and len(found) == len(dated[0]):
         return found
+    # Asked for several in English: the list, or the one range of numbers (settings 32 to 40).
+    several = EN_PLURAL_Q.search(question) and (english_list(sentence) or _one(_EN_RANGE.findall(sentence)))
+    if several and (found := locate(several, sources)) and len(found) == len(several):
+        return found
     return None
+
+
+def _one(found: list[str]) -> str | None:
+    return found[0] if len(found) == 1 else None
+
+
+# Asked in English for several things: a plural noun after which/what, before the question's
+# verb or a preposition ("Which trails in…", "What tools are…"; not "What happens if",
+# "What does"), or "What are…".
+EN_PLURAL_Q = re.compile(r"\b(?:which|what)\s+(?:[a-z-]+\s+)?[a-z]+[^s\W]s\s+(?:are|were|do|does|did|can|could|should"
+                         r"|will|would|have|has|is|was|in|of|on|at|for|from|to|with)\b|\b(?:which|what)\s+are\b", re.I)
+_EN_WORD = re.compile(r"\(?[A-Za-z0-9][\w'’/-]*\)?")
+_EN_JOIN = re.compile(r"\s*[,;]\s*|\s+")  # what may stand between two words of a list
+_EN_ITEM_WORDS = 6  # an item longer than this is a clause, not a list's noun phrase
+_EN_RANGE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*\s*(?:to|–|-)\s*\d+(?:[.,]\d+)*(?![\w])")
+
+
+def english_list(sentence: str) -> str | None:
+    """The longest list of two or more short noun phrases in an English ``sentence``, joined
+    by commas and a final "and"/"or" (or by commas alone, three at least): "Ember Falls Trail,
+    the Glasswater Lake Loop and the Aldercreek Meadows Trail" of "They are allowed on the
+    Ember Falls Trail, the Glasswater Lake Loop and the Aldercreek Meadows Trail, in the
+    campground". A phrase ends at a function word (on, in, from); the first holds no more
+    words than the longest of the others ("Tuesdays", not "Lindqvist works Tuesdays")."""
+    words = list(_EN_WORD.finditer(sentence))
+    chains: list[list[list[re.Match]]] = []  # chains of phrases, each phrase its words
+    chain: list[list[re.Match]] = []
+    joined = False  # the next word starts a new phrase
+    for prev, word in zip([None] + words, words):
+        gap = sentence[prev.end():word.start()] if prev else ""
+        low = word.group().lower()
+        if prev is None or not _EN_JOIN.fullmatch(gap):
+            chains.append(chain)
+            chain, joined = [], False
+        if "," in gap or ";" in gap:
+            joined = True
+        if low in ("and", "or"):
+            joined = True
+            continue
+        if low in ("the", "a", "an") and joined:
+            continue
+        if low in EN_STOP:
+            chains.append(chain)
+            chain, joined = [], False
+            continue
+        if joined or not chain:
+            chain.append([word])
+        else:
+            chain[-1].append(word)
+        joined = False
+    chains.append(chain)
+    best = None
+    for chain in chains:
+        if len(chain) < 2 or any(len(p) > _EN_ITEM_WORDS for p in chain[1:]):
+            continue
+        first = chain[0][-max(len(p) for p in chain[1:]):]
+        span = sentence[first[0].start():chain[-1][-1].end()]
+        # The items of a list look alike: capitalised or not, all of them; a lone participle
+        # is no item ("on weekdays and closed on Mondays").
+        heads = [p[0].group() for p in [first] + chain[1:]]
+        alike = len({h[0].isupper() for h in heads}) == 1 \
+            and not any(len(p) == 1 and p[0].group().endswith(("ed", "ing")) for p in chain[1:])
+        if alike and (len(chain) >= 3 or re.search(r"\b(?:and|or)\b", span)) and (best is None or len(span) > len(best)):
+            best = span
+    return best
 
 
 # A place named by pointing back (此地, 该地, 当地): the sentence names it elsewhere, and

@@ -1310,3 +1310,22 @@ def test_a_percentage_is_given_as_the_english_text_writes_it():
     # another share is not found
     assert short_answer("2023年这家店的网上销售占收入的比例是多少？", "2023年这家店的网上销售占收入的比例是26%[1]。",
                         [_cite(quote)]) != "62 percent"
+
+
+def test_asked_in_english_for_several_the_list_is_given_whole():
+    quote = "Cats are welcome on the Birchmoor Path, the Quarry Lake Walk and the Old Mill Trail, in the visitor centre and along the Fenwick Road."
+    answer = "The Birchmoor Path, the Quarry Lake Walk and the Old Mill Trail [1]."
+    assert short_answer("Which paths in Tollcross Park can I walk my cat on?", answer, [_cite(quote)]) \
+        == "Birchmoor Path, the Quarry Lake Walk and the Old Mill Trail"
+    # the first item ends where the others do: the days, not the person and the verb before them
+    assert short_answer("Which days does she teach?", "Ms. Orla Brennick teaches Mondays and Wednesdays [1].",
+                        [_cite("Ms. Orla Brennick teaches Mondays and Wednesdays.")]) == "Mondays and Wednesdays"
+    # a range of settings is several values
+    assert short_answer("Which speed settings are recommended for dough?", "Settings 3 to 5 [1]",
+                        [_cite("For bread dough, use speed settings 3 to 5.")]) == "3 to 5"
+    # asked for one thing, the rules as before; a participle after "and" is no list's item
+    assert short_answer("Which path is closed in winter?", "The Quarry Lake Walk [1]", [_cite(quote)]) != \
+        "Birchmoor Path, the Quarry Lake Walk and the Old Mill Trail"
+    hours = "The pool is heated on weekdays and closed on Sundays."
+    assert short_answer("What are the pool's hours?", hours.replace("Sundays.", "Sundays [1]."), [_cite(hours)]) \
+        != "weekdays and closed"
