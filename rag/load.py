@@ -21,6 +21,7 @@ from .errors import DocumentError
 from . import formats
 from .formats import ocr
 from .records import Document, Dropped
+from .zh import unify_radicals
 
 # Every type `rag index` reads, and so every type the web app accepts for upload (app/kb.py
 # ALLOWED is this tuple): text and PDF here, images through OCR, the Office and e-book
@@ -343,9 +344,10 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
 # ---------------------------------------------------------------- documents
 
 def tidy(text: str) -> str:
-    """Line endings and blank-line runs normalised; characters otherwise kept as written
+    """Line endings and blank-line runs normalised, radicals that stand for ideographs read
+    as those (zh.unify_radicals: a PDF's ⼈ is 人); characters otherwise kept as written
     (full/half-width punctuation is normalised only when comparing, never in stored text)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unify_radicals(text).replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

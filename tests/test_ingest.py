@@ -221,3 +221,21 @@ def test_oversize_file_refused_without_reading(tmp_path, monkeypatch):
     with pytest.raises(DocumentError, match="too large.*RAG_MAX_FILE_MB"):
         load_document(p)
 
+
+
+def test_radicals_a_pdf_text_layer_holds_for_ideographs_are_read_as_those(tmp_path):
+    # Chrome prints Chinese in Noto CJK with radicals' code points for shared glyphs: the
+    # text as copied from such a PDF says ⽇⽉潭⻑約 for 日月潭長約.
+    p = tmp_path / "copied.txt"
+    p.write_text("⽇⽉潭⻑約2.5公⾥，⽔深27公尺。", encoding="utf-8")
+    text = _doc(p).text
+    assert text == "日月潭長約2.5公里，水深27公尺。"
+    # one character for one: offsets into the file's text stay right
+    assert len(text) == len("⽇⽉潭⻑約2.5公⾥，⽔深27公尺。")
+
+
+def test_ideographs_and_other_symbols_are_kept_as_written(tmp_path):
+    p = tmp_path / "plain.txt"
+    written = "日月潭長約2.5公里（约8.2英里）→ 水深27 m²，①②。"
+    p.write_text(written, encoding="utf-8")
+    assert _doc(p).text == written
