@@ -31,12 +31,15 @@ _STRONG = re.compile(r"配资|优配|杠杆炒股|股票开户")
 _GLUED_BRAND = re.compile(rf"(?:(?<=^)|(?<=[。！？；\n]))[{CJK}]{{0,3}}(?:优配网|配资网|网配资)", re.M)
 
 # App/social promotion lines; only short lines, where the promotion is the whole line.
+# (扫码 alone is no promotion: a manual's barcode scanning, "扫码入库", is not one.)
 _PROMO = re.compile(
-    r"尽在.{0,12}(?:APP|App|app|客户端)|下载.{0,8}(?:APP|App|客户端)|扫码|扫描.{0,4}二维码"
+    r"尽在.{0,12}(?:APP|App|app|客户端)|下载.{0,8}(?:APP|App|客户端)|扫码.{0,4}(?:关注|下载|添加|进群|入群|加入|领取|阅读|订阅)"
+    r"|长按.{0,6}(?:识别|扫码)|扫描.{0,4}二维码"
     r"|关注(?:我们|公众号|微信)|点击(?:阅读原文|关注|下方|蓝字)|^[-—\s]*往期(?:爆款|推荐|回顾|精选)[-—\s]*$"
     r"|责任编辑[:：]|^(?:分享到|转发到)[:：]?"
 )
 _PROMO_MAX = 40
+_TABLE_ROW = re.compile(r"^\|.*\|$")
 _SENTENCE_PUNCT = re.compile(r"[。，,！？!?；;：:“”\"（）()、]")
 
 
@@ -104,7 +107,8 @@ def clean_text(text: str, dropped: list[Dropped]) -> str:
             dropped.append(Dropped("ad_link_run", s))
             spam_names.update(n for n in names if len(n) >= 3)
             continue
-        if s and len(s) <= _PROMO_MAX and _PROMO.search(s):
+        # (A table's row, "| 键 | 值 |", is data: never a promotion.)
+        if s and len(s) <= _PROMO_MAX and _PROMO.search(s) and not _TABLE_ROW.match(s):
             dropped.append(Dropped("app_promo", s))
             continue
         kept.append(line)

@@ -239,3 +239,14 @@ def test_ideographs_and_other_symbols_are_kept_as_written(tmp_path):
     written = "日月潭長約2.5公里（约8.2英里）→ 水深27 m²，①②。"
     p.write_text(written, encoding="utf-8")
     assert _doc(p).text == written
+
+
+def test_a_manuals_barcode_scanning_is_no_app_promotion(tmp_path):
+    p = tmp_path / "仓库手册.md"
+    p.write_text("# 入库\n\n- 手持终端固件须为 2.1 及以上，否则扫码入库会失败。\n\n"
+                 "| scanner_port | 9100 | 扫码枪连接端口 |\n\n扫码关注公众号\n\n长按识别二维码领取资料\n", encoding="utf-8")
+    doc = _doc(p)
+    assert "扫码入库会失败" in doc.text and "扫码枪连接端口" in doc.text
+    # a promotion line is still dropped, and recorded
+    assert [d.text for d in doc.dropped] == ["扫码关注公众号", "长按识别二维码领取资料"]
+    assert {d.rule for d in doc.dropped} == {"app_promo"}
