@@ -16,9 +16,10 @@ import numpy as np
 
 from .config import Config
 from .embed import Embedder
-from .records import Hit
+from .ranked import ranked_row, row_chunk, superlative
+from .records import ROW_KINDS, Hit
 from .store import Store, check_embedder, open_store
-from .zh import Lang, Script, claim_sentences, corpus_language, in_script, script_of
+from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
 
 
 def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tuple[float, int]:
@@ -169,9 +170,26 @@ class Retriever:
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
+        if hits and superlative(query):
+            hits = self._ranked_first(query, hits, k)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
+
+    def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
+        """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
+        hits: the sheet's row that ranks first by that column, counted over all its rows
+        (ranked.py), as the one passage. (Beside the other rows the model named one of
+        those -- 家庭融合A for the most data, read in the third passage -- note or not.)"""
+        for hit in hits:
+            loc = hit.chunk.location
+            doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
+            region = next((r for r in doc.regions if r.start <= hit.chunk.start < r.end), None) if doc else None
+            if region and (ranked := ranked_row(query, doc, region)):
+                first = Hit(row_chunk(hit.chunk, doc, ranked, question_language(query)), hits[0].score, 1,
+                            hit.dense_score, hit.bm25_score)
+                return [first]
+        return hits
 
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:
         keep = np.array([corpus_language([self.index.chunk(i).text]) == language for i in ids.tolist()], bool)

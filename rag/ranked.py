@@ -1,0 +1,214 @@
+"""Superlative questions over a sheet: the row that ranks first in the column asked about.
+
+"月费最便宜的是哪个套餐？" over a 12-row plan sheet is answered by one row, but retrieval
+finds rows that *say* 月费 and 便宜-like words, and the model, shown five passages of
+rows, names whichever it reads first. Which row holds the least 月费(元) is arithmetic, not
+reading: this module does it over every row of the sheet, so the retriever can put that
+row first and tell the model what it is.
+
+Used by retrieve.py; the sheet comes from the store's document (its rows regions), not
+from the chunks retrieval happened to find.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from .records import ROW_KINDS, Chunk, Document, Region
+from .zh import Lang, fold
+
+Direction = Literal["min", "max"]
+
+# Superlatives and which end of a column they ask for (最便宜, cheapest: the least price).
+_ZH_LOW, _ZH_HIGH = "便宜|少|低|小|短|早|慢|轻|近", "贵|多|高|大|长|晚|快|重|远"
+_EN_LOW = "cheapest|least|lowest|smallest|shortest|earliest|slowest|lightest|fewest|nearest"
+_EN_HIGH = "most expensive|most|highest|largest|biggest|longest|latest|fastest|heaviest|farthest"
+_SUPERLATIVE = re.compile(rf"最(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))|\b(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
+# Price words: a question about what is cheapest names no column, the price column is meant.
+_PRICE_Q = re.compile(r"便宜|贵|cheap|expensive", re.I)
+_PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
+# A cell as the loaders write a row: "label: value", cells joined by " | ".
+_CELL = re.compile(r"\s*([^|:：]{1,40}?)\s*[:：]\s*([^|]*?)\s*(?:\||$)")
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 月费(元): the unit is not the label's word
+_MIN_ROWS = 3  # fewer rows are read at a glance; nothing to rank
+# A bound the question sets on another column: "预算50块以内", "不超过100GB", "under 50 yuan".
+_UNDER = r"以内|之内|以下|内"
+_BOUND = re.compile(r"(?:(?P<pre_le>不超过|不到|低于|少于|under|below|less than|at most|up to)\s*)?"
+                    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>块钱|块|元|gb|g|mb|分钟|个月|月|yuan|minutes?)?"
+                    rf"\s*(?:(?P<post_le>{_UNDER})|(?P<post_ge>以上|之上)|(?P<post>))", re.I)
+_PRE_GE = re.compile(r"(?:超过|高于|多于|不少于|over|above|more than|at least)\s*$", re.I)
+_MONEY_UNITS = ("块钱", "块", "元", "yuan")
+
+
+@dataclass(frozen=True)
+class Superlative:
+    word: str  # as the question writes it: 最便宜, cheapest
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    """The first row of a sheet by one column: ``doc.text[start:end]`` is the row's line."""
+
+    start: int
+    end: int
+    row: int  # as the spreadsheet numbers it
+    label: str  # the column, as the sheet writes it
+    word: str  # the superlative, as the question writes it (最便宜)
+    direction: Direction
+    rows: int  # how many rows were ranked
+
+
+def superlative(question: str) -> Superlative | None:
+    m = _SUPERLATIVE.search(question)
+    if not m:
+        return None
+    return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max")
+
+
+# A totals row ranks first in every column it sums: it is no row of the table's things.
+_TOTAL = re.compile(r"(?:合计|总计|小计|共计|总和|全部|total|grand total|subtotal|sum|all)", re.I)
+
+
+def _rows(doc: Document, region: Region) -> list[tuple[int, int, int, list[tuple[str, str]]]]:
+    """(start, end, row number, cells) of each labelled row of a sheet or table region,
+    totals rows left out."""
+    out, at = [], region.start
+    for i, line in enumerate(doc.text[region.start:region.end].split("\n")):
+        cells = [(m.group(1), m.group(2)) for m in _CELL.finditer(line)]
+        if len(cells) >= 2 and len(cells) == line.count("|") + 1 \
+                and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
+            out.append((at, at + len(line), region.location.rows[0] + i, cells))
+        at += len(line) + 1
+    return out
+
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
+
+
+def _number(value: str) -> float | None:
+    """The value's number; a date as yyyymmdd, so dates rank in time (2014-04-01)."""
+    if d := _DATE.search(value):
+        return float(f"{d.group(1)}{int(d.group(2)):02d}{int(d.group(3)):02d}")
+    m = _NUMBER.search(value)
+    return float(m.group().replace(",", "")) if m else None
+
+
+def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | Literal[False]:
+    """(column, "le" or "ge", number) of the bound the question sets ("预算50块以内": the
+    price column at most 50); None when it sets none; False when it sets one on a column
+    this sheet does not tell (then nothing is ranked: the first row overall would be wrong)."""
+    q = fold(question)
+    for m in _BOUND.finditer(q):
+        op = "le" if m.group("pre_le") or m.group("post_le") else \
+             "ge" if m.group("post_ge") or _PRE_GE.search(q[:m.start()]) else None
+        if op is None:
+            continue
+        unit = (m.group("unit") or "").lower()
+        if unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q):
+            fits = [label for label in labels if _PRICE_LABEL.search(label)]
+        elif unit:  # the column whose unit it is: 30GB of 通用流量(GB)
+            key = "g" if unit in ("gb", "g") else "月" if unit in ("个月", "月") else unit.rstrip("s")
+            fits = [label for label in labels if any(key in fold(u) for u in _UNIT.findall(label))]
+        else:
+            fits = []
+        return (fits[0], op, float(m.group("n"))) if len(fits) == 1 else False
+    # Any other number is a condition this does not read (合约期24个月的套餐中): rank nothing;
+    # but not one a column's label holds (2025 of 2025预算（万元）).
+    said = "".join(fold(label) for label in labels)
+    return False if any(n not in said for n in re.findall(r"\d+", q)) else None
+
+
+def _named_rows(question: str, rows: list, labels: list[str]) -> list | None:
+    """The rows a question narrows to by naming part of their first text cell ("家庭套餐里"
+    of 家庭融合A, 家庭融合B); all rows when it names none; None when it names a word that
+    only other cells of some rows hold (a condition this does not read)."""
+    from .lexical import segment
+
+    named_in_labels = "".join(fold(label) for label in labels)
+    words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)]
+    for w in words:
+        first = [r for r in rows if w in fold(r[3][0][1])]
+        if first and len(first) < len(rows):
+            return first
+        if any(w in fold(v) for r in rows for _, v in r[3][1:]) and not all(
+                any(w in fold(v) for _, v in r[3]) for r in rows):
+            return None
+    return rows
+
+
+def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
+    """The column the question ranks by: the numeric column whose label shares the most
+    characters (letters: words) with the question (通用流量(GB) for 通用流量最多, not
+    定向流量(GB)); asked what is cheapest and naming none, the price column."""
+    q = fold(question)
+
+    def shared(label: str) -> int:
+        name = fold(_UNIT.sub("", label))
+        if re.search(r"[a-z]", name):
+            return sum(len(w) for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
+        return sum(1 for ch in set(name) if ch in q)
+
+    scored = [(shared(label), -i, label) for i, label in enumerate(labels)]
+    best = max(scored)
+    if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
+        return best[2]
+    if _PRICE_Q.search(asked.word):
+        priced = [label for label in labels if _PRICE_LABEL.search(label)]
+        return priced[0] if len(priced) == 1 else None
+    return None
+
+
+def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None:
+    """The row of ``region`` (a sheet's or table's rows) that ranks first by the column a
+    superlative question asks about, or None: no superlative, no column it names, fewer
+    than three rows, or a tie for first."""
+    asked = superlative(question)
+    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+        return None
+    rows = _rows(doc, region)
+    if len(rows) < _MIN_ROWS:
+        return None
+    labels = [label for label, _ in rows[0][3]]
+    numeric = [label for label in labels
+               if sum(_number(dict(r[3]).get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
+    bound = _bound(question, numeric)
+    if bound is False:
+        return None
+    if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
+        bounded, op, limit = bound
+        rows = [r for r in rows if (v := _number(dict(r[3]).get(bounded, ""))) is not None
+                and (v <= limit if op == "le" else v >= limit)]
+        numeric = [label for label in numeric if label != bounded]
+    rows = _named_rows(question, rows, labels)
+    if not rows:
+        return None
+    label = _column(question, numeric, asked)
+    if label is None:
+        return None
+    valued = [(v, r) for r in rows if (v := _number(dict(r[3]).get(label, ""))) is not None]
+    if not valued:
+        return None
+    pick = min if asked.direction == "min" else max
+    best = pick(v for v, _ in valued)
+    firsts = [r for v, r in valued if v == best]
+    if len(firsts) != 1:
+        return None
+    start, end, number, _ = firsts[0]
+    return RankedRow(start, end, number, label, asked.word, asked.direction, len(valued))
+
+
+# What the model is told about the row (it reads the row, the note says why it is first).
+_NOTE = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
+
+
+def row_chunk(chunk: Chunk, doc: Document, ranked: RankedRow, lang: Lang) -> Chunk:
+    """A passage of the one ranked row, in the place of ``chunk`` (the sheet's passage that
+    was retrieved), noting what the row is first in."""
+    note = _NOTE["en" if lang == "en" else "zh"].format(label=ranked.label, word=ranked.word, n=ranked.rows)
+    location = replace(chunk.location, rows=(ranked.row, ranked.row)) if chunk.location else None
+    return replace(chunk, text=doc.text[ranked.start:ranked.end], start=ranked.start, end=ranked.end,
+                   location=location, context=note)

@@ -1,0 +1,81 @@
+"""Superlative questions over a sheet: the row that ranks first, counted over every row."""
+from rag.config import Config
+from rag.index import update_index
+from rag.load import load_document
+from rag.ranked import ranked_row, superlative
+from rag.retrieve import Retriever
+
+# An invented price list: what a user's spreadsheet of products looks like as a CSV.
+KETTLES = """型号,售价(元),容量(L),功率(W),保修(年),颜色
+晨露K1,159,1.5,1800,1,白色
+晨露K2,219,1.7,2200,2,白色
+晨露K3,349,1.7,2200,3,银色
+山泉S1,129,1.0,1500,1,绿色
+山泉S2,269,1.8,2400,2,黑色
+山泉S5,499,2.0,2400,5,黑色
+"""
+
+
+def _sheet(tmp_path):
+    p = tmp_path / "kettles.csv"
+    p.write_text(KETTLES, encoding="utf-8")
+    doc = load_document(p)
+    return doc, doc.regions[0]
+
+
+def _row(doc, ranked):
+    return doc.text[ranked.start:ranked.end].split(" | ")[0] if ranked else None
+
+
+def test_the_row_first_by_the_column_the_question_names(tmp_path):
+    doc, region = _sheet(tmp_path)
+    assert _row(doc, ranked_row("哪款水壶最便宜？", doc, region)) == "型号: 山泉S1"  # the price column, unnamed
+    assert _row(doc, ranked_row("哪款水壶的容量最大？", doc, region)) == "型号: 山泉S5"
+    assert _row(doc, ranked_row("保修期最长的是哪一款？", doc, region)) == "型号: 山泉S5"
+    ranked = ranked_row("哪款水壶的功率最小？", doc, region)
+    assert (ranked.label, ranked.direction, ranked.rows, ranked.row) == ("功率(W)", "min", 6, 5)
+
+
+def test_a_bound_or_a_name_narrows_the_rows_first(tmp_path):
+    doc, region = _sheet(tmp_path)
+    # 300元以内 bounds the price column; the most capacity among those rows
+    assert _row(doc, ranked_row("预算300元以内，哪款容量最大？", doc, region)) == "型号: 山泉S2"
+    # 晨露 names part of some rows' model: the cheapest of those
+    assert _row(doc, ranked_row("晨露系列里哪款最便宜？", doc, region)) == "型号: 晨露K1"
+
+
+def test_nothing_is_ranked_when_the_answer_is_not_arithmetic(tmp_path):
+    doc, region = _sheet(tmp_path)
+    assert superlative("晨露K2的售价是多少？") is None
+    assert ranked_row("晨露K2的售价是多少？", doc, region) is None  # no superlative
+    assert ranked_row("哪款最好看？", doc, region) is None  # no column it names
+    assert ranked_row("哪款功率最大？", doc, region) is None  # a tie for first: 2400 twice
+    assert ranked_row("保修2年的水壶里哪款最便宜？", doc, region) is None  # a condition it does not read
+    assert ranked_row("黑色的里面哪款最便宜？", doc, region) is None  # 黑色: another column's cell
+
+
+def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "kettles.csv").write_text(KETTLES, encoding="utf-8")
+    (folder / "说明.txt").write_text("晨露K3采用不锈钢内胆，适合泡茶。山泉系列主打便携。", encoding="utf-8")
+    update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    hits = retriever.search("售价最便宜的水壶是哪款？", 5).hits
+    assert len(hits) == 1 and hits[0].chunk.text.startswith("型号: 山泉S1 | 售价(元): 129")
+    assert hits[0].chunk.context == "（售价(元)最便宜的一行，共6行）" and hits[0].chunk.location.rows == (5, 5)
+    # the citation's span is the row itself
+    assert hits[0].chunk.text == retriever.index.docs["kettles.csv"].text[hits[0].chunk.start:hits[0].chunk.end]
+    # no superlative: retrieval as ever
+    assert len(retriever.search("晨露K3适合做什么？", 5).hits) > 1
+
+
+def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):
+    p = tmp_path / "staff.csv"
+    p.write_text("部门,人数,成立日期\n设计部,12,2019-03-15\n测试部,8,2019-11-02\n运维部,15,2018-07-30\n合计,35,\n",
+                 encoding="utf-8")
+    doc = load_document(p)
+    region = doc.regions[0]
+    assert _row(doc, ranked_row("哪个部门人数最多？", doc, region)) == "部门: 运维部"  # not 合计's 35
+    assert _row(doc, ranked_row("哪个部门成立得最晚？", doc, region)) == "部门: 测试部"  # November, not March
+    assert _row(doc, ranked_row("哪个部门人数最少？", doc, region)) == "部门: 测试部"
