@@ -217,6 +217,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
         named = fold_each(question)
         runs = [rs.named_on(folded, covered, bounds, a, b, named) for a, b in runs]
     runs = rs.whole_titles(sentence, runs)
+    # A row's label ("套餐名称: 澜畅199", as the model copies a row) names a column, not the answer.
+    runs = [r for r in runs if not (r[1] - r[0] <= 8 and re.match(r"\s*[:：]\s*\S", sentence[r[1]:]))] or runs
     if PLACE_ASKED.search(question):
         runs = one_address(sentence, covered, runs)
     if not runs:

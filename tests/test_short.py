@@ -1329,3 +1329,10 @@ def test_asked_in_english_for_several_the_list_is_given_whole():
     hours = "The pool is heated on weekdays and closed on Sundays."
     assert short_answer("What are the pool's hours?", hours.replace("Sundays.", "Sundays [1]."), [_cite(hours)]) \
         != "weekdays and closed"
+
+
+def test_a_rows_label_the_model_copied_is_not_the_short_answer():
+    row = "水壶名称: 山泉S1 | 售价(元): 129 | 容量(L): 1.0"
+    assert short_answer("售价最便宜的是哪款水壶？", "水壶名称: 山泉S1[1]", [_cite(row)]) == "山泉S1"
+    # the name alone, as before
+    assert short_answer("售价最便宜的是哪款水壶？", "山泉S1[1]", [_cite(row)]) == "山泉S1"
