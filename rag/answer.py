@@ -267,11 +267,12 @@ class Pipeline:
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
-        if off := rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified}):
+        if off := rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},
+                                  [line for h in used for line in h.chunk.text.splitlines()]):
             # A cited sheet row the question's filter leaves out ("stored in Shed B", the row
             # kept on Shelf A1): its item goes from the list, or the answer is refused.
             cited = without_items(cited, off)
-            if cited is None:
+            if cited is None or not any(c.verified for c in cited.citations):  # (what is left stands on nothing)
                 return Verdict("off_question")
         kind = missing_kind(standalone, cited.text, lang)
         if kind:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 from .lexical import segment
 from .markers import strip_markers
@@ -294,16 +295,19 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
     return chunk.start + start, chunk.start + end, score
 
 
-def rows_off_filter(question: str, rows: dict[int, str]) -> list[int]:
+def rows_off_filter(question: str, rows: dict[int, str], others: Iterable[str] = ()) -> list[int]:
     """Of the spreadsheet rows an answer cites ({n: the row, as quoted}), those the question's
     filter leaves out: it names a cell value of some column ("Which tools are stored in
     Shed B?" -- Shed B, the location of some cited rows), and the row holds another value
     in that column (Shelf A1). A list answer's extra item (a drill kept elsewhere) is
-    verified by its own row all the same; only the column the question filters on tells."""
+    verified by its own row all the same; only the column the question filters on tells.
+    ``others``: more rows of the sheets (the retrieved passages' lines), whose values the
+    question may name too -- asked about 澜畅99, a cited 澜畅39 row is off though no cited
+    row is 澜畅99's."""
     q = _normalise(question)
     parsed = {n: cells for n, row in rows.items() if (cells := _cells(row.strip())) is not None}
     named: dict[str, set[str]] = {}
-    for cells in parsed.values():
+    for cells in [*parsed.values(), *(c for row in others if (c := _cells(row.strip())) is not None)]:
         for label, value in cells:
             # (A text value, of letters or characters: a bare number filters nothing here.)
             if len(value) >= 2 and re.search(r"[^\d\s.:,-]", value) \

@@ -1,4 +1,6 @@
 """The answering pipeline on fakes: citations, refusals, follow-ups, prompt budget."""
+import re
+
 import pytest
 
 from rag.answer import Pipeline, is_refusal
@@ -458,3 +460,24 @@ def test_a_number_a_restating_answer_repeats_from_the_question_is_the_questions(
     gen = FakeGenerator(lambda m: "2019年青石县的户籍人口在59.9万人之后的53年后为136.03万人[1]。")
     answer = _pipeline(tmp_path, docs, _Close(question, sentence), gen).ask(question)
     assert answer.refused and answer.refusal_reason == "off_question"  # 2019 is no year of the passage
+
+
+def test_an_answer_left_with_no_verified_citation_after_off_filter_rows_go_is_refused(tmp_path, fake_embedder):
+    """Asked about 畅游99, the model read another plan's row for one claim and cited a row
+    that does not say the other: the first goes (off the question's filter), and what is
+    left stands on nothing, so the answer is refused, not shown as "一张每月10元[2]"."""
+    plans = "套餐,月费(元),备注\n畅游39,39,可加装副卡，每张10元/月\n畅游99,99,超出后0.1元/分钟\n畅游129,129,赠送云存储\n"
+    story = "畅游系列套餐由海港通信推出，覆盖全市。"
+
+    def script(messages):
+        prompt = messages[-1]["content"]
+        sheet = re.search(r"\[(\d)\][^\[]*畅游39", prompt, re.S)
+        other = re.search(r"\[(\d)\][^\[]*海港通信", prompt, re.S)
+        if sheet and other:
+            return f"可以加装副卡[{sheet.group(1)}]，一张每月10元[{other.group(1)}]。"
+        return "根据现有资料无法回答该问题。"
+
+    p = _pipeline(tmp_path, _folder(tmp_path, {"plans.csv": plans, "intro.txt": story}), fake_embedder,
+                  FakeGenerator(script))
+    a = p.ask("畅游99能不能加装副卡？一张每月多少钱？")
+    assert a.refused, a.answer

@@ -540,3 +540,17 @@ def test_a_spaced_date_in_a_passage_is_one_date():
     passage = "南京长江大桥于 1968 年 12 月 29 日 全面建成通车。"
     assert support_score("南京长江大桥于1968年12月29日全面建成通车", passage) == 1.0
     assert support_score("南京长江大桥于1968年12月9日全面建成通车", passage) == 0.0
+
+
+def test_a_row_the_question_names_among_the_retrieved_rows_makes_other_cited_rows_off():
+    """Asked about a plan no cited row is (the model read the add-on card of another plan's
+    row), the retrieved rows tell that the plan named is a row of its own."""
+    from rag.support import rows_off_filter
+
+    plans = {1: "套餐: 畅游39 | 月费(元): 39 | 备注: 可加装副卡，每张10元/月"}
+    others = ["套餐: 畅游99 | 月费(元): 99 | 备注: 超出后0.1元/分钟", "套餐: 畅游39 | 月费(元): 39 | 备注: 可加装副卡，每张10元/月"]
+    assert rows_off_filter("畅游99能不能加装副卡？", plans, others) == [1]
+    # the row asked about is the cited one: nothing off
+    assert rows_off_filter("畅游39能不能加装副卡？", plans, others) == []
+    # a name no row of the sheet holds filters nothing
+    assert rows_off_filter("畅游59能不能加装副卡？", plans, others) == []
