@@ -19,6 +19,7 @@ from typing import Iterable
 from .lexical import segment
 from .markers import strip_markers
 from .records import Chunk
+from .polarity import dropped_negation
 from .numerals import CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, DateParts, EN_NUMBER, cn_number, dates, en_number
 from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
@@ -206,6 +207,9 @@ def support_score(sentence: str, passage: str) -> float:
     chunk: one row a line) by row_supports, when it names one of them."""
     claim, source = profile(sentence), profile(passage)
     if any(number not in source.offers for number in claim.numbers):
+        return 0.0
+    # A phrase the passage negates, stated without its negation (需要自带 of 不需要自带).
+    if dropped_negation(sentence, passage):
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
