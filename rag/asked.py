@@ -12,7 +12,7 @@ import re
 from . import restated as rs
 from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
-from .zh import EN_STOP, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
+from .zh import EN_STOP, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -95,11 +95,28 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     if EN_WHEN_Q.search(question) and len(dated := EN_FULL_DATE.findall(sentence)) == 1 \
             and (found := locate(dated[0], sources)) and len(found) == len(dated[0]):
         return found
+    # A row the model copied ("月费(元): 238，合约期(月): 24"), asked how much: the value of the
+    # column the question names (月费 of 家庭乐A的月费是多少元; not of 月费最便宜的是哪个).
+    if QUANTITY_Q.search(question) and (value := row_value(question, sentence)) and (found := locate(value, sources)) and len(found) == len(value):
+        return found
     # Asked for several in English: the list, or the one range of numbers (settings 32 to 40).
     several = EN_PLURAL_Q.search(question) and (english_list(sentence) or _one(_EN_RANGE.findall(sentence)))
     if several and (found := locate(several, sources)) and len(found) == len(several):
         return found
     return None
+
+
+_ROW_PAIR = re.compile(r"([^，,、|:：。]{1,16}?)\s*[:：]\s*([^，,|。；;]+)")
+_UNIT = re.compile(r"[（(][^）)]*[）)]")
+
+
+def row_value(question: str, sentence: str) -> str | None:
+    """The value of the one "label: value" pair of ``sentence`` whose label (its unit aside:
+    月费 of 月费(元)) the question names, or None."""
+    asked = fold_each(question)
+    values = [value.strip() for label, value in _ROW_PAIR.findall(sentence)
+              if len(name := fold_each(_UNIT.sub("", label).strip())) >= 2 and name in asked]
+    return values[0] if len(values) == 1 else None
 
 
 def _one(found: list[str]) -> str | None:
@@ -357,3 +374,15 @@ def listed(sentence: str, runs: list[tuple[int, int]]) -> str | None:
             best = sentence[a:b]
         chain = [run] if run else []
     return best
+
+
+def measure_word(question: str) -> str:
+    """The measure word after "how many", folded (多少|平方米, 几|座; 几|张 though jieba reads
+    张副卡 as a name), or ""."""
+    from .lexical import tagged
+
+    m = QUANTITY_Q.search(question)
+    words = tagged(question[m.end():m.end() + 6]) if m else []
+    if m and question[m.end():m.end() + 1] in WHICH_CLASSIFIERS and words and words[0][1] != "q":
+        return fold_each(question[m.end()])
+    return fold_each(words[0][0]) if words and words[0][1] == "q" else ""

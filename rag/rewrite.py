@@ -40,8 +40,27 @@ def without_note(question: str) -> str:
     return CONTEXT_NOTE.sub("", question).strip()
 
 
+def noted_question(question: str) -> str | None:
+    """The previous question the context note of a rewritten follow-up carries, if any."""
+    note = CONTEXT_NOTE.search(question)
+    return _NOTE_LEAD.sub("", note.group(0)).rstrip("）) ") if note else None
+
+
+_NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
+
+
+def shaped_as(question: str) -> str:
+    """The question whose shape an answer takes: the user's, without the note; for "那X呢"
+    with a note, the previous question in the note ("意外受伤的医疗费最多赔多少？" for
+    "那在国外突然生病住院呢？": a sum is asked, as before)."""
+    asked = without_note(question)
+    if WHAT_ABOUT.match(asked) and (previous := noted_question(question)):
+        return previous
+    return asked
+
+
 # "那青禾机器人呢？" after "远帆科技的创始人是谁？": the same question about another subject.
-_WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
+WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
 # The subject of a question: what comes before its first 的/是/有 (relevance.py uses it too).
 LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
 _PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
@@ -50,7 +69,7 @@ _PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
 def _swap_subject(question: str, previous: str) -> str | None:
     """"青禾机器人的创始人是谁？" for "那青禾机器人呢？" after "远帆科技的创始人是谁？"; None when the
     follow-up is not of that form or the previous question has no subject to swap."""
-    m = _WHAT_ABOUT.match(question.strip())
+    m = WHAT_ABOUT.match(question.strip())
     subject = LEADING_SUBJECT.match(previous)
     if not m or not subject or _PRONOUN.match(subject.group(1)):
         return None
@@ -66,7 +85,7 @@ def _swap_variant(question: str, previous: str) -> str | None:
     when the follow-up is not of that form or no word of the subject has that head."""
     from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
 
-    m = _WHAT_ABOUT.match(question.strip())
+    m = WHAT_ABOUT.match(question.strip())
     subject = LEADING_SUBJECT.match(previous)
     if not m or not subject:
         return None

@@ -23,12 +23,12 @@ import re
 from . import restated as rs
 from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, answered_whole, clausal,
                     framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place, titled_person,
-                    restates_count, verb_lead)
+                    measure_word, restates_count, verb_lead)
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
-from .rewrite import without_note
+from .rewrite import shaped_as
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
@@ -57,7 +57,7 @@ _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
-    question = to_simplified(without_note(question))  # patterns are simplified
+    question = to_simplified(shaped_as(question))  # patterns are simplified
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
     if not evidence or not text:
@@ -236,7 +236,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     asks_who = bool(WHO_Q.search(question))  # a person, not a work
     de_after_slot = bool(re.search(r"(?:什么|谁)的", question))
     wants_number = bool(QUANTITY_Q.search(question))
-    measure = _measure(question) if wants_number else ""
+    measure = measure_word(question) if wants_number else ""
     scored, alone = [], []
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
@@ -343,15 +343,6 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [items, *ranked] if items else ranked
-
-
-def _measure(question: str) -> str:
-    """The measure word after "how many", folded (多少|平方米, 几|座), or ""."""
-    from .lexical import tagged
-
-    m = QUANTITY_Q.search(question)
-    words = tagged(question[m.end():m.end() + 6]) if m else []
-    return fold_each(words[0][0]) if words and words[0][1] == "q" else ""
 
 
 def _slot(question: str) -> tuple[str, str]:

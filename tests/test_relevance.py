@@ -23,6 +23,9 @@ PASSAGE = "远帆科技由周远联合创立，周远曾在青禾机器人担任
     ("这次港股IPO一共募资了多少钱？", ["IPO"], []),  # no leading name, no 的/是/有: no subject
     ("根据北辰研究院的报告，Farsail的搭载量是多少？", ["Farsail"], []),  # opens with a preposition
     ("它计划在哪个交易所上市？（接上文：Farsail现在估值多少？）", ["Farsail"], []),  # pronoun: the context's subject
+    # 那X呢 asks the previous question of X: X stands in for its subject, which is not required
+    ("那在国外生病住院呢？（接上文：鹭岛旅行险的意外医疗最多赔多少？）", [], []),
+    ("那家公司是什么时候成立的？（接上文：鹭岛保险的总部在哪里？）", [], ["鹭岛", "保险"]),  # a pronoun: it is
     ("青禾什么时候推出了自研的云帆大模型？", [], ["青禾"]),  # stops at the question word
     ("远帆这次降低裁员补偿的事发生在几月份？", [], []),  # a clause, not a name
     # the name before the one verb that 在 places, even one jieba cuts into characters

@@ -1336,3 +1336,17 @@ def test_a_rows_label_the_model_copied_is_not_the_short_answer():
     assert short_answer("售价最便宜的是哪款水壶？", "水壶名称: 山泉S1[1]", [_cite(row)]) == "山泉S1"
     # the name alone, as before
     assert short_answer("售价最便宜的是哪款水壶？", "山泉S1[1]", [_cite(row)]) == "山泉S1"
+
+
+def test_a_what_about_follow_up_is_answered_in_the_shape_of_the_question_before():
+    row = "套餐: 家庭乐B | 月费(元): 238 | 合约期(月): 24 | 备注: 含4张副卡，共享主卡流量"
+    answer = "套餐: 家庭乐B，月费(元): 238，合约期(月): 24，备注: 含4张副卡，共享主卡流量[1]。"
+    # asked before how many cards (几张, though jieba reads 张副卡 as a name): the count of cards
+    assert short_answer("那B呢？（接上文：家庭乐A含几张副卡？）", answer, [_cite(row)]) == "4张"
+    # asked before the monthly fee: the fee
+    assert short_answer("那B呢？（接上文：家庭乐A的月费是多少元？）", answer, [_cite(row)]) == "238"
+
+
+def test_asked_which_row_the_column_it_ranks_by_is_not_the_answer():
+    row = "套餐: 小乐卡 | 月费(元): 9 | 流量(GB): 5"
+    assert short_answer("月费最便宜的是哪个套餐？", "套餐: 小乐卡[1]，月费(元): 9[1]", [_cite(row)]) == "小乐卡"
