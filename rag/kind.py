@@ -171,10 +171,15 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
     'money' when a question asks what something costs (how much, in Chinese) and the
     answer names no amount of money; 'name' when it asks who and the answer is a bare
-    number."""
+    number; 'phone' when it asks what number to call and the answer holds none."""
     who = EN_WHO_Q if lang == "en" else _ZH_WHO_Q
     if who.search(to_simplified(without_note(question))) and _WORDLESS.fullmatch(strip_markers(answer)):
         return "name"
+    # Asked what number to call, an answer without one ("1 [1]", a footnote's digit of
+    # another document) answers nothing.
+    if _PHONE_Q.search(to_simplified(without_note(question))) \
+            and not any(len(re.sub(r"\D", "", m)) >= 6 for m in _PHONE.findall(strip_markers(answer))):
+        return "phone"
     if lang == "en":
         question, answer = without_note(question), strip_markers(answer)
         # (A year the question states is not the time it asks: "…for the 2023 financial year".)
@@ -202,6 +207,11 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     return "measure" if wrong_measure(asked, said) else None
 
 
+# Asked for a telephone number (客服电话是多少, 拨打什么号码, "What number should I call"; not
+# how many called a hotline).
+_PHONE_Q = re.compile(r"(?:电话|热线|专线)(?:号码)?(?:是|为)?(?:多少|什么|几号)|(?:拨打|致电|打)(?:什么|哪个)(?:号码|电话)"
+                      r"|\b(?:phone|telephone|hotline|contact) number\b|\b(?:what|which) number\b", re.I)
+_PHONE = re.compile(r"\+?\d[\d\s()\-]{3,}\d")  # six digits at least, however grouped (2745 3816, 0800-216-577)
 # Not the digit of a name (S2, A100): a number glued after Latin letters counts nothing.
 _AMOUNT_EXPR = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?:万亿|亿|万|千|百)?")
 _CLAUSE = re.compile(r"[^，,；;。！？!?]+")
@@ -216,7 +226,7 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
     asked for: the clauses of the supporting quote from the one stating the (single) date or
     number to the one the model's answer paraphrased, cited as before. None when no quote
     states exactly one: then nothing grounded can fill the gap."""
-    if kind in ("money", "measure", "name"):
+    if kind in ("money", "measure", "name", "phone"):
         return None  # what it gave is of another kind: no clause of its quote makes it right
     expr = DATE_ANSWER if kind == "time" else _AMOUNT_EXPR
     said = _bigrams(strip_markers(answer))

@@ -778,3 +778,16 @@ def test_a_name_jieba_glued_to_the_word_that_goes_to_it_is_the_name_alone():
     assert missing_terms(question, ["茂溪村的游客主要来自邻近的岛国。"], "zh") != []
     # a word of the dictionary that opens with such a character is kept whole
     assert "对外贸易" in question_terms("对外贸易的比重是多少？")[1]
+
+
+def test_asked_what_number_to_call_an_answer_without_one_answers_nothing():
+    from rag.kind import missing_kind
+
+    assert missing_kind("What number should tenants call about the lift repairs?", "1 [1]", "en") == "phone"
+    assert missing_kind("物业维修热线是多少？", "维修热线24小时开通[1]。", "zh") == "phone"
+    # a number to call, however grouped
+    assert missing_kind("What number should tenants call about the lift repairs?", "Call 2745 3816 [1].", "en") is None
+    assert missing_kind("物业维修热线是多少？", "拨打0571-8866 2231[1]。", "zh") is None
+    # not asked for a number to call
+    assert missing_kind("How many tenants called the hotline in 2024?", "1,204 tenants [1]", "en") is None
+    assert missing_kind("这款手机的电话功能支持5G吗？", "支持[1]", "zh") is None
