@@ -201,14 +201,70 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     return RankedRow(start, end, number, label, asked.word, asked.direction, len(valued))
 
 
-# What the model is told about the row (it reads the row, the note says why it is first).
-_NOTE = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
+# Asked which rows have or lack a yes/no column's mark ("哪个套餐不支持5G？" of 是否5G: 否):
+# the rows that do, when they are few -- the model, shown rows of 是, named one of them.
+_YES = frozenset({"是", "有", "支持", "yes", "y", "√", "✓", "true"})
+_NO = frozenset({"否", "无", "不支持", "no", "n", "×", "✗", "false"})
+_FLAG_LEAD = re.compile(r"^(?:是否|有无|能否|可否|是不是|支持|has|is|supports?)\s*", re.I)
+_NEGATED = re.compile(r"[不没无非]|\bnot\b|n't\b|\bwithout\b|\bno\b", re.I)
+_WHICH = re.compile(r"哪|\bwhich\b|\bwhat\b", re.I)
+_FEW = 5  # more rows than this are a list to read, not an answer to point at
 
 
-def row_chunk(chunk: Chunk, doc: Document, ranked: RankedRow, lang: Lang) -> Chunk:
-    """A passage of the one ranked row, in the place of ``chunk`` (the sheet's passage that
-    was retrieved), noting what the row is first in."""
-    note = _NOTE["en" if lang == "en" else "zh"].format(label=ranked.label, word=ranked.word, n=ranked.rows)
-    location = replace(chunk.location, rows=(ranked.row, ranked.row)) if chunk.location else None
-    return replace(chunk, text=doc.text[ranked.start:ranked.end], start=ranked.start, end=ranked.end,
-                   location=location, context=note)
+def asks_which(question: str) -> bool:
+    return bool(_WHICH.search(question))
+
+
+@dataclass(frozen=True)
+class FlaggedRows:
+    """The rows of a sheet whose yes/no cell of ``label`` reads ``value``."""
+
+    rows: list[tuple[int, int, int]]  # (start, end, row number) of each
+    label: str
+    value: str
+    total: int
+
+
+def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | None:
+    """The few rows a which-question picks by a yes/no column it names (5G of 是否5G), with
+    the mark it asks for (否 when it negates: 不支持5G), or None."""
+    if not asks_which(question) or region.location.kind not in ROW_KINDS or not region.location.rows:
+        return None
+    rows = _rows(doc, region)
+    if len(rows) < _MIN_ROWS:
+        return None
+    q = fold(question)
+    for label, _ in rows[0][3]:
+        values = [fold(dict(r[3]).get(label, "")).strip() for r in rows]
+        key = fold(_FLAG_LEAD.sub("", _UNIT.sub("", label))).strip()
+        if not key or not all(v in _YES | _NO for v in values) or (at := q.find(key)) < 0:
+            continue
+        wanted = _NO if _NEGATED.search(q[max(0, at - 4):at]) else _YES
+        picked = [(r[0], r[1], r[2]) for r, v in zip(rows, values) if v in wanted]
+        if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
+            value = next(dict(r[3])[label] for r, v in zip(rows, values) if v in wanted)
+            return FlaggedRows(picked, label, value.strip(), len(rows))
+    return None
+
+
+# What the model is told about a row (it reads the row; the note says why it is there).
+_RANKED = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
+_FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "en": "(one of the {k} rows of {n} whose {label} is \"{value}\")"}
+_FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
+
+
+def ranked_note(ranked: RankedRow, lang: Lang) -> str:
+    return _RANKED["en" if lang == "en" else "zh"].format(label=ranked.label, word=ranked.word, n=ranked.rows)
+
+
+def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:
+    notes = _FLAGGED_ONE if len(flagged.rows) == 1 else _FLAGGED
+    return notes["en" if lang == "en" else "zh"].format(label=flagged.label, value=flagged.value,
+                                                         k=len(flagged.rows), n=flagged.total)
+
+
+def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note: str) -> Chunk:
+    """A passage of one row (``doc.text[start:end]``, sheet row ``row``), in the place of
+    ``chunk`` (the sheet's passage that was retrieved), with ``note`` saying why it is there."""
+    location = replace(chunk.location, rows=(row, row)) if chunk.location else None
+    return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location, context=note)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Config
 from .embed import Embedder
-from .ranked import ranked_row, row_chunk, superlative
+from .ranked import asks_which, flagged_note, flagged_rows, ranked_note, ranked_row, row_chunk, superlative
 from .records import ROW_KINDS, Hit
 from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
@@ -170,7 +170,7 @@ class Retriever:
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
-        if hits and superlative(query):
+        if hits and (superlative(query) or asks_which(query)):
             hits = self._ranked_first(query, hits, k)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
@@ -180,15 +180,23 @@ class Retriever:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
         hits: the sheet's row that ranks first by that column, counted over all its rows
         (ranked.py), as the one passage. (Beside the other rows the model named one of
-        those -- 家庭融合A for the most data, read in the third passage -- note or not.)"""
+        those -- 家庭融合A for the most data, read in the third passage -- note or not.)
+        Asked which rows have or lack a yes/no mark (哪个不支持5G), those rows, when few."""
+        lang = question_language(query)
         for hit in hits:
             loc = hit.chunk.location
             doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
-            region = next((r for r in doc.regions if r.start <= hit.chunk.start < r.end), None) if doc else None
-            if region and (ranked := ranked_row(query, doc, region)):
-                first = Hit(row_chunk(hit.chunk, doc, ranked, question_language(query)), hits[0].score, 1,
-                            hit.dense_score, hit.bm25_score)
-                return [first]
+            region = next((r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end), None) if doc else None
+            if region is None:
+                continue
+            if superlative(query) and (ranked := ranked_row(query, doc, region)):
+                picked = [(ranked.start, ranked.end, ranked.row, ranked_note(ranked, lang))]
+            elif flagged := flagged_rows(query, doc, region):
+                picked = [(a, b, row, flagged_note(flagged, lang)) for a, b, row in flagged.rows]
+            else:
+                continue
+            return [Hit(row_chunk(hit.chunk, doc, a, b, row, note), hits[0].score, r, hit.dense_score, hit.bm25_score)
+                    for r, (a, b, row, note) in enumerate(picked[:k], 1)]
         return hits
 
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:

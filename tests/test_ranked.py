@@ -79,3 +79,24 @@ def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):
     assert _row(doc, ranked_row("哪个部门人数最多？", doc, region)) == "部门: 运维部"  # not 合计's 35
     assert _row(doc, ranked_row("哪个部门成立得最晚？", doc, region)) == "部门: 测试部"  # November, not March
     assert _row(doc, ranked_row("哪个部门人数最少？", doc, region)) == "部门: 测试部"
+
+
+def test_asked_which_rows_lack_a_yes_no_mark_those_rows_are_the_passages(tmp_path, fake_embedder):
+    from rag.ranked import flagged_rows
+
+    p = tmp_path / "stoves.csv"
+    p.write_text("型号,售价(元),是否防干烧\n炉灵A,199,是\n炉灵B,259,是\n炉灵C,129,否\n炉灵D,329,是\n", encoding="utf-8")
+    doc = load_document(p)
+    region = doc.regions[0]
+    flagged = flagged_rows("哪款电炉不防干烧？", doc, region)
+    assert [doc.text[a:b].split(" | ")[0] for a, b, _ in flagged.rows] == ["型号: 炉灵C"]
+    assert (flagged.label, flagged.value, flagged.total) == ("是否防干烧", "否", 4)
+    # asked which have it: three of four is a list to read, still few enough
+    assert len(flagged_rows("哪几款防干烧？", doc, region).rows) == 3
+    # no yes/no column named, or not asked which: nothing picked
+    assert flagged_rows("哪款最好看？", doc, region) is None
+    assert flagged_rows("炉灵C防干烧吗？", doc, region) is None
+    update_index(tmp_path / "idx", [p], Config(), fake_embedder)
+    hits = Retriever.open(tmp_path / "idx", fake_embedder, Config()).search("哪款电炉不防干烧？", 5).hits
+    assert [h.chunk.text.split(" | ")[0] for h in hits] == ["型号: 炉灵C"]
+    assert hits[0].chunk.context == "（是否防干烧为“否”的唯一一行，共4行）"
