@@ -22,7 +22,7 @@ from .journal import Journal, text_key
 from .lexical import BM25Index
 from .load import SUFFIXES, Skipped, discover, iter_documents
 from .manifest import DocEntry, EmbedderInfo, Manifest
-from .prepare import LEXICAL, IndexReport, doc_entry, prepare
+from .prepare import LEXICAL, IndexReport, current, doc_entry, prepare
 from .records import Chunk, Document
 
 
@@ -225,7 +225,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
     to_embed: list[Chunk] = []
     for doc in docs:
         prev = old_docs.get(doc.doc_id)
-        if prev and prev.hash == doc.content_hash and doc.doc_id in old_rows:
+        if current(prev, doc) and doc.doc_id in old_rows:
             rows = old_rows[doc.doc_id]
             parts.append(([old.chunks[i] for i in rows], old.vectors[rows]))
             report.unchanged.append(doc.doc_id)

@@ -18,7 +18,7 @@ from .config import Config
 from .embed import Embedder
 from .errors import IndexMismatchError, RagError
 from .manifest import REBUILD, EmbedderInfo, Manifest
-from .prepare import LEXICAL, IndexReport, doc_entry, prepare
+from .prepare import LEXICAL, IndexReport, current, doc_entry, prepare
 from .records import Chunk, Document
 from .store_milvus import MilvusWriter, target
 
@@ -42,7 +42,7 @@ def update_milvus(root: Path, old, docs: list[Document], sources: list[str], con
     copied: list[tuple[Document, list[Chunk], np.ndarray]] = []
     for doc in docs:
         prev = old_docs.get(doc.doc_id)
-        if prev and prev.hash == doc.content_hash and doc.doc_id not in pending:
+        if current(prev, doc) and doc.doc_id not in pending:
             report.unchanged.append(doc.doc_id)
             continue
         stored = folder.get(doc.doc_id)

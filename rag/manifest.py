@@ -105,11 +105,12 @@ class DocEntry:
     n_chunks: int = 0
     dropped: int = 0  # boilerplate pieces the cleaner removed
     meta: dict[str, Any] = field(default_factory=dict)
+    reader: int = 1  # prepare.READER it was read with
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "DocEntry":
         return cls(hash=d["hash"], path=d["path"], title=d.get("title", ""), n_chunks=int(d.get("n_chunks", 0)),
-                   dropped=int(d.get("dropped", 0)), meta=d.get("meta") or {})
+                   dropped=int(d.get("dropped", 0)), meta=d.get("meta") or {}, reader=int(d.get("reader", 1)))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,17 @@ from .records import Chunk, Document
 # How the BM25 text of a chunk is made (chunk.lexical_text) and tokenised (lexical.RECIPE).
 LEXICAL = RECIPE
 
+# How a file's text is read and cleaned. Raised when a change to loading or cleaning changes
+# what an unchanged file reads as (2: a PDF's radicals read as the ideographs they stand for,
+# 扫码 no promotion): a document indexed by an older reader is read again by `rag index`,
+# though its bytes are the same. (Indexes from before it say nothing: reader 1.)
+READER = 2
+
+
+def current(entry: DocEntry | None, doc: Document) -> bool:
+    """Is ``entry`` (the manifest's) this file, read as this version reads it?"""
+    return entry is not None and entry.hash == doc.content_hash and entry.reader == READER
+
 
 @dataclass
 class IndexReport:
@@ -57,4 +68,4 @@ def prepare(doc: Document, config: Config, report: IndexReport, known: bool) -> 
 
 def doc_entry(doc: Document, n_chunks: int) -> DocEntry:
     return DocEntry(hash=doc.content_hash, path=doc.path, title=doc.title, n_chunks=n_chunks,
-                    dropped=len(doc.dropped), meta=doc.meta)
+                    dropped=len(doc.dropped), meta=doc.meta, reader=READER)

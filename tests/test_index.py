@@ -215,3 +215,28 @@ def test_a_run_killed_while_embedding_resumes_without_embedding_again(tmp_path):
     a, b = store.open_index(root), store.open_index(tmp_path / "clean")
     assert [c.key for c in a.chunks] == [c.key for c in b.chunks] and clean.n_chunks == report.n_chunks
     assert np.allclose(a.vectors, b.vectors)
+
+
+def test_a_file_read_by_an_older_reader_is_read_again(tmp_path, fake_embedder, any_store):
+    """After an upgrade that reads files differently (a PDF's radicals as ideographs), an
+    unchanged file indexed before is read again, not kept with its old text."""
+    from rag import prepare
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "copied.txt").write_text("⽇⽉潭⻑約2.5公⾥。", encoding="utf-8")
+    (docs / "plain.txt").write_text("日月潭是台湾最大的淡水湖。", encoding="utf-8")
+    root = tmp_path / "idx"
+    update_index(root, [docs], Config(store=any_store), fake_embedder)
+    r = update_index(root, [docs], Config(store=any_store), fake_embedder)
+    assert r.unchanged == ["copied.txt", "plain.txt"] and not r.updated  # same reader: kept
+    # an index written by reader 1: every file is read again, and says so
+    real = prepare.READER
+    prepare.READER = real + 1
+    try:
+        r = update_index(root, [docs], Config(store=any_store), fake_embedder)
+        assert sorted(r.updated) == ["copied.txt", "plain.txt"] and not r.unchanged
+        r = update_index(root, [docs], Config(store=any_store), fake_embedder)
+        assert not r.updated  # ...once
+    finally:
+        prepare.READER = real
