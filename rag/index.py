@@ -221,7 +221,7 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
     """Chunks and vectors for the new generation: reused rows for unchanged documents,
     freshly embedded rows for new and changed ones."""
     old_rows = old.rows_by_doc() if old is not None else {}
-    parts: list[tuple[list[Chunk], np.ndarray | None]] = []
+    parts: list[tuple[list[Chunk], np.ndarray | list[np.ndarray | None]]] = []  # a block of reused rows, or per passage
     to_embed: list[Chunk] = []
     for doc in docs:
         prev = old_docs.get(doc.doc_id)
@@ -235,17 +235,25 @@ def _assemble(docs: list[Document], old: store.StoredIndex | None, old_docs: dic
                 doc.regions = stored.regions
             continue
         new = prepare(doc, config, report, prev is not None)
-        parts.append((new, None))
-        to_embed.extend(new)
+        # Read again by a newer reader, the same bytes mostly make the same passages: those
+        # keep their vectors (an upgrade does not embed a whole corpus again).
+        same = {embed_text(old.chunks[i]): old.vectors[i] for i in old_rows.get(doc.doc_id, [])} \
+            if prev and prev.hash == doc.content_hash else {}
+        kept = [same.get(embed_text(c)) for c in new]
+        parts.append((new, kept))
+        to_embed.extend(c for c, v in zip(new, kept) if v is None)
     fresh = _embed(to_embed, embedder, journal, progress, say)
     report.n_embedded = len(to_embed)
     chunks: list[Chunk] = []
     blocks: list[np.ndarray] = []
     pos = 0
     for new_chunks, vecs in parts:
-        if vecs is None:
-            vecs = fresh[pos:pos + len(new_chunks)]
-            pos += len(new_chunks)
+        if not isinstance(vecs, np.ndarray):  # per passage: kept, or embedded now
+            rows = []
+            for v in vecs:
+                rows.append(fresh[pos] if v is None else v)
+                pos += v is None
+            vecs = np.stack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
         chunks.extend(new_chunks)
         blocks.append(vecs)
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dim), np.float32)
