@@ -183,6 +183,10 @@ def _answering_sentence(question: str, text: str) -> str:
     The model usually answers first, but not always: after a follow-up it may open with
     what it said before ("铁锈的主要成因是……。铁锈的化学式是FeO。" for 它的化学式是什么)."""
     sentences = [text[a:b] for a, b in claim_sentences(text)] or [text]
+    # Asked how many or when, a sentence without a numeral answers nothing ("…给付保险金。住院
+    # 治疗最高以300,000元为限。" asked 最多赔多少: the second, though the first restates more).
+    if QUANTITY_Q.search(question) or WHEN_Q.search(question):
+        sentences = [s for s in sentences if NUMERAL.search(s)] or sentences
     if len(sentences) == 1:
         return sentences[0]
     asked = _asked(question)

@@ -1350,3 +1350,11 @@ def test_a_what_about_follow_up_is_answered_in_the_shape_of_the_question_before(
 def test_asked_which_row_the_column_it_ranks_by_is_not_the_answer():
     row = "套餐: 小乐卡 | 月费(元): 9 | 流量(GB): 5"
     assert short_answer("月费最便宜的是哪个套餐？", "套餐: 小乐卡[1]，月费(元): 9[1]", [_cite(row)]) == "小乐卡"
+
+
+def test_asked_how_much_the_sentence_with_a_number_answers_though_another_restates_more():
+    quote = "旅客在境外因突发疾病住院的，本公司给付医疗费用。住院治疗最高以2万元为限。"
+    answer = "旅客在境外因突发疾病住院的，本公司给付医疗费用[1]。住院治疗最高以2万元为限[1]。"
+    assert "2万元" in short_answer("境外突发疾病住院的医疗费用最多赔多少？", answer, [_cite(quote)])
+    # not asked how much: the sentence that restates the question, as before
+    assert "2万元" not in (short_answer("境外突发疾病住院的医疗费用由谁给付？", answer, [_cite(quote)]) or "")
