@@ -103,7 +103,15 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     several = EN_PLURAL_Q.search(question) and (english_list(sentence) or _one(_EN_RANGE.findall(sentence)))
     if several and (found := locate(several, sources)) and len(found) == len(several):
         return found
+    # ...a list no one passage holds (four tools from four sheet rows): as the answer lists
+    # them, when each item is a passage's words whole.
+    items = [i for i in _EN_ITEM_SPLIT.split(several) if i] if several else []
+    if len(items) >= 2 and all((f := locate(i, sources)) and len(f) == len(i) for i in items):
+        return several
     return None
+
+
+_EN_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+|a\s+|an\s+)?", re.I)
 
 
 _ROW_PAIR = re.compile(r"([^，,、|:：。]{1,16}?)\s*[:：]\s*([^，,|。；;]+)")

@@ -1358,3 +1358,16 @@ def test_asked_how_much_the_sentence_with_a_number_answers_though_another_restat
     assert "2万元" in short_answer("境外突发疾病住院的医疗费用最多赔多少？", answer, [_cite(quote)])
     # not asked how much: the sentence that restates the question, as before
     assert "2万元" not in (short_answer("境外突发疾病住院的医疗费用由谁给付？", answer, [_cite(quote)]) or "")
+
+
+def test_asked_in_english_for_several_a_list_from_several_rows_as_the_answer_lists_it():
+    rows = ["item: Tile saw | location: Shed C", "item: Pressure washer | location: Shed C",
+            "item: Hedge trimmer | location: Shed C"]
+    answer = "Tile saw [1], Pressure washer [2] and Hedge trimmer [3]."
+    cites = [_cite(r) for r in rows]
+    for n, c in enumerate(cites, 1):
+        c.n = n
+    assert short_answer("Which tools are kept in Shed C?", answer, cites) == "Tile saw, Pressure washer and Hedge trimmer"
+    # an item no passage holds: not a list of the documents' words
+    made_up = "Tile saw [1], Pressure washer [2] and Leaf blower [3]."
+    assert short_answer("Which tools are kept in Shed C?", made_up, cites) != "Tile saw, Pressure washer and Leaf blower"
