@@ -351,6 +351,8 @@ def echoes_question(question: str, answer: str) -> bool:
     if _MARKERS_AS_WORDS.search(answer):
         return True
     question, text = fold(without_note(question)), fold(strip_markers(answer))
+    if _names_the_kind_only(question, text):
+        return True
     first = next(iter(claim_sentences(text)), None)
     if first and _NAMES_ITSELF.match(text[first[0]:first[1]].rstrip("。！？!?. ")):
         return True
@@ -365,6 +367,18 @@ def echoes_question(question: str, answer: str) -> bool:
     # -> "可以穿牛仔裤[1]"; the verifier has checked the passage says so.)
     return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question) \
         and not YES_NO_Q.search(to_simplified(question))
+
+
+# Asked which one of a kind (由哪间承办商负责), an answer that puts the kind itself where the
+# one asked for stands (由承办商通知, 是承办商) names none.
+_WHICH_KIND = re.compile(r"哪一?[间家个位所座条种支只]")
+
+
+def _names_the_kind_only(question: str, text: str) -> bool:
+    m = _WHICH_KIND.search(to_simplified(question))
+    words = [w for w in tokenize(to_simplified(question)[m.end():])] if m else []
+    kind = words[0] if words and len(words[0]) >= 2 else ""
+    return bool(kind) and bool(re.search(rf"(?:由|是|为){re.escape(kind)}", to_simplified(text)))
 
 
 # A claim whose value is its own subject ("甲协会的地址是甲协会", asked 它的地址 after a

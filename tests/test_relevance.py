@@ -791,3 +791,13 @@ def test_asked_what_number_to_call_an_answer_without_one_answers_nothing():
     # not asked for a number to call
     assert missing_kind("How many tenants called the hotline in 2024?", "1,204 tenants [1]", "en") is None
     assert missing_kind("这款手机的电话功能支持5G吗？", "支持[1]", "zh") is None
+
+
+def test_asked_which_one_of_a_kind_the_kind_itself_in_its_place_names_none():
+    from rag.relevance import echoes_question
+
+    assert echoes_question("这次外墙翻新由哪家施工单位负责？", "外墙翻新由施工单位安排[1]。")
+    assert echoes_question("這次外牆翻新由哪家施工單位負責？", "通告中提到，工程是施工單位通知的[1]。")
+    # a name in its place, or the kind after a name, answers
+    assert not echoes_question("这次外墙翻新由哪家施工单位负责？", "外墙翻新由鸿基建筑公司负责[1]。")
+    assert not echoes_question("哪家公司收购了蓝鲸科技？", "海川集团这家公司收购了蓝鲸科技[1]。")
