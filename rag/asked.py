@@ -12,6 +12,7 @@ import re
 from . import restated as rs
 from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
+from .records import LABEL_UNIT
 from .zh import EN_STOP, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
@@ -115,7 +116,6 @@ _EN_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:th
 
 
 _ROW_PAIR = re.compile(r"([^，,、|:：。]{1,16}?)\s*[:：]\s*([^，,|。；;]+)")
-_UNIT = re.compile(r"[（(][^）)]*[）)]")
 
 
 def row_value(question: str, sentence: str) -> str | None:
@@ -123,7 +123,7 @@ def row_value(question: str, sentence: str) -> str | None:
     月费 of 月费(元)) the question names, or None."""
     asked = fold_each(question)
     values = [value.strip() for label, value in _ROW_PAIR.findall(sentence)
-              if len(name := fold_each(_UNIT.sub("", label).strip())) >= 2 and name in asked]
+              if len(name := fold_each(LABEL_UNIT.sub("", label).strip())) >= 2 and name in asked]
     return values[0] if len(values) == 1 else None
 
 

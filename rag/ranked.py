@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from .records import ROW_KINDS, Chunk, Document, Region
+from .records import LABEL_UNIT, ROW_KINDS, Chunk, Document, Region, row_cells
 from .zh import Lang, fold
 
 Direction = Literal["min", "max"]
@@ -29,10 +29,7 @@ _SUPERLATIVE = re.compile(rf"最(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))|\b(?:(?
 # Price words: a question about what is cheapest names no column, the price column is meant.
 _PRICE_Q = re.compile(r"便宜|贵|cheap|expensive", re.I)
 _PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
-# A cell as the loaders write a row: "label: value", cells joined by " | ".
-_CELL = re.compile(r"\s*([^|:：]{1,40}?)\s*[:：]\s*([^|]*?)\s*(?:\||$)")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
-_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 月费(元): the unit is not the label's word
 _MIN_ROWS = 3  # fewer rows are read at a glance; nothing to rank
 # A bound the question sets on another column: "预算50块以内", "不超过100GB", "under 50 yuan".
 _UNDER = r"以内|之内|以下|内"
@@ -78,9 +75,8 @@ def _rows(doc: Document, region: Region) -> list[tuple[int, int, int, list[tuple
     totals rows left out."""
     out, at = [], region.start
     for i, line in enumerate(doc.text[region.start:region.end].split("\n")):
-        cells = [(m.group(1), m.group(2)) for m in _CELL.finditer(line)]
-        if len(cells) >= 2 and len(cells) == line.count("|") + 1 \
-                and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
+        cells = row_cells(line)
+        if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
             out.append((at, at + len(line), region.location.rows[0] + i, cells))
         at += len(line) + 1
     return out
@@ -112,7 +108,7 @@ def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | 
             fits = [label for label in labels if _PRICE_LABEL.search(label)]
         elif unit:  # the column whose unit it is: 30GB of 通用流量(GB)
             key = "g" if unit in ("gb", "g") else "月" if unit in ("个月", "月") else unit.rstrip("s")
-            fits = [label for label in labels if any(key in fold(u) for u in _UNIT.findall(label))]
+            fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))]
         else:
             fits = []
         return (fits[0], op, float(m.group("n"))) if len(fits) == 1 else False
@@ -147,7 +143,7 @@ def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
     q = fold(question)
 
     def shared(label: str) -> int:
-        name = fold(_UNIT.sub("", label))
+        name = fold(LABEL_UNIT.sub("", label))
         if re.search(r"[a-z]", name):
             return sum(len(w) for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
         return sum(1 for ch in set(name) if ch in q)
@@ -236,7 +232,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     q = fold(question)
     for label, _ in rows[0][3]:
         values = [fold(dict(r[3]).get(label, "")).strip() for r in rows]
-        key = fold(_FLAG_LEAD.sub("", _UNIT.sub("", label))).strip()
+        key = fold(_FLAG_LEAD.sub("", LABEL_UNIT.sub("", label))).strip()
         if not key or not all(v in _YES | _NO for v in values) or (at := q.find(key)) < 0:
             continue
         wanted = _NO if _NEGATED.search(q[max(0, at - 4):at]) else _YES

@@ -29,6 +29,19 @@ EventKind = Literal["status", "token", "done"]
 # of text per row (blank rows are left out, so a region is a run of consecutive rows).
 LocationKind = Literal["page", "sheet", "slide", "chapter", "table"]
 ROW_KINDS = ("sheet", "table")
+
+# A row as the loaders write one (formats/sheets.py): "label: value | label: value".
+_CELL = re.compile(r"\s*([^|:：]{1,40}?)\s*[:：]\s*([^|]+?)\s*(?:\||$)")
+LABEL_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 全程票价（元）: the unit is not the label's word
+
+
+def row_cells(line: str) -> list[tuple[str, str]] | None:
+    """(label, value) of every cell of a labelled row (one line), as written; None when
+    ``line`` is none."""
+    if "|" not in line:
+        return None
+    cells = [(m.group(1), m.group(2)) for m in _CELL.finditer(line)]
+    return cells if len(cells) >= 2 and len(cells) == line.count("|") + 1 else None
 # Label templates: ``Location.label`` for the command line and JSON (English), the web
 # app passes its language's (app/strings.py takes them from here).
 LOCATION_LABELS: dict[str, dict[str, str]] = {

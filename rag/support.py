@@ -18,7 +18,7 @@ from typing import Iterable
 
 from .lexical import segment
 from .markers import strip_markers
-from .records import Chunk
+from .records import LABEL_UNIT, Chunk, row_cells
 from .polarity import dropped_negation
 from .numerals import CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, DateParts, EN_NUMBER, cn_number, dates, en_number
 from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
@@ -220,18 +220,11 @@ def support_score(sentence: str, passage: str) -> float:
     return _overlap(claim, source)
 
 
-# A spreadsheet or CSV row as the loaders write it: "路线: 5路 | 起点: 市政府 | 全程票价（元）: 10".
-_CELL = re.compile(r"\s*([^|:：]{1,24}?)\s*[:：]\s*([^|]+?)\s*(?:\||$)")
-_LABEL_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 全程票价（元）: the unit is not the label's word
-
-
 def _cells(row: str) -> list[tuple[str, str]] | None:
-    """(label, value) of every cell of a labelled row (one line), folded; None when ``row``
-    is none."""
-    if "|" not in row:
-        return None
-    cells = [(fold(m.group(1)), fold(m.group(2))) for m in _CELL.finditer(row)]
-    return cells if len(cells) >= 2 and len(cells) == row.count("|") + 1 else None
+    """(label, value) of every cell of a labelled row ("路线: 5路 | 起点: 市政府 | 全程票价（元）:
+    10"), folded; None when ``row`` is none."""
+    cells = row_cells(row)
+    return [(fold(label), fold(value)) for label, value in cells] if cells else None
 
 
 def row_supports(sentence: str, row: str) -> bool | None:
@@ -259,7 +252,7 @@ def row_supports(sentence: str, row: str) -> bool | None:
     if not numbers:
         return None
     def echoed(label: str) -> bool:  # a word of the label (票价 of 全程票价（元）) is in the claim
-        return any(len(w) >= 2 and w in claim for w in segment(_LABEL_UNIT.sub("", label)))
+        return any(len(w) >= 2 and w in claim for w in segment(LABEL_UNIT.sub("", label)))
 
     dated = [label for label, v in cells if any(n[0] == "date" for n in profile(v).numbers)]
     for value, unit in numbers:
