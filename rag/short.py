@@ -281,6 +281,8 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             # ...and no more: what follows the measure says what was counted (22个|非协商国).
             elif measure and (m := _COUNTED.match(fold_each(piece))) and m.group(1) == measure and m.end() < len(piece):
                 piece = piece[:m.end()]
+            # (The amount of 以…为限, not the limit word: 最高以300,000元|为限.)
+            piece = piece[:-2] if fold_each(piece).endswith("为限") and NUMERAL.search(piece[:-2]) else piece
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).

@@ -1371,3 +1371,10 @@ def test_asked_in_english_for_several_a_list_from_several_rows_as_the_answer_lis
     # an item no passage holds: not a list of the documents' words
     made_up = "Tile saw [1], Pressure washer [2] and Leaf blower [3]."
     assert short_answer("Which tools are kept in Shed C?", made_up, cites) != "Tile saw, Pressure washer and Leaf blower"
+
+
+def test_the_amount_of_a_limit_is_the_answer_not_the_limit_word():
+    quote = "门诊治疗最高以新台币8,000元为限。"
+    assert short_answer("门诊治疗最多赔多少？", "门诊治疗最高以新台币8,000元为限[1]。", [_cite(quote)]).endswith("8,000元")
+    assert short_answer("門診治療最多賠多少？", "門診治療最高以新臺幣8,000元為限[1]。",
+                        [_cite("門診治療最高以新臺幣8,000元為限。")]).endswith("8,000元")
