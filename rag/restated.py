@@ -12,7 +12,7 @@ import bisect
 import re
 
 from .markers import strip_markers
-from .zh import CJK, EN_STOP, fold_each, sentence_spans, stem_en
+from .zh import CJK, CJK_CHAR, EN_STOP, fold_each, sentence_spans, stem_en
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
@@ -53,6 +53,11 @@ def covered(sentence: str, question: str) -> list[bool]:
             continue
         # With its unit: the 年 of a restated 1682年 is not the start of an answer.
         end = m.end() + (m.end() < len(sentence) and m.group(0).isdigit() and sentence[m.end()] in _UNIT)
+        # ...and the characters a letter runs on into as the question writes them (the 座 of
+        # C座: one character is no run of its own below).
+        while not m.group(0).isdigit() and end < len(sentence) and CJK_CHAR.match(sentence[end]) \
+                and sentence[m.start():end + 1] in question:
+            end += 1
         marks[m.start():end] = [True] * (end - m.start())
     for run in re.finditer(rf"[{CJK}]+", sentence):
         for a in range(run.start(), run.end()):

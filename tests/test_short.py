@@ -1378,3 +1378,17 @@ def test_the_amount_of_a_limit_is_the_answer_not_the_limit_word():
     assert short_answer("门诊治疗最多赔多少？", "门诊治疗最高以新台币8,000元为限[1]。", [_cite(quote)]).endswith("8,000元")
     assert short_answer("門診治療最多賠多少？", "門診治療最高以新臺幣8,000元為限[1]。",
                         [_cite("門診治療最高以新臺幣8,000元為限。")]).endswith("8,000元")
+
+
+def test_a_letter_and_the_character_it_runs_on_into_are_restated_together():
+    quote = "B栋及D栋的电力供应不受影响，A栋照常停电。"
+    short = short_answer("B栋这次会不会停电？", "B栋的电力供应不受影响[1]。", [_cite(quote)])
+    assert short == "电力供应不受影响"  # not "栋的电力供应不受影响"
+    # a character the question does not write after the letter is not restated
+    assert not _covered("B区的电力供应", "B栋这次会不会停电？")[1]
+
+
+def _covered(sentence, question):
+    from rag import restated
+
+    return restated.covered(sentence.lower(), question.lower())
