@@ -11,6 +11,7 @@ def test_a_negated_phrase_stated_positively_is_unsupported():
     assert support_score("志愿者需要自带手套。", GLOVES_ZH) == 0.0
     assert dropped_negation("乙方承担装修垃圾清运费用。", "乙方不承担装修垃圾清运费用，由业主自理。")
     assert dropped_negation("The pool is heated in winter.", "The pool is not heated in winter.")
+    assert dropped_negation("可以线上办理退保。", "本保险无法线上办理退保，须到柜台办理。")  # 无法: cannot
 
 
 def test_the_same_negation_or_another_part_of_the_passage_is_supported():
@@ -21,6 +22,7 @@ def test_the_same_negation_or_another_part_of_the_passage_is_supported():
     assert not dropped_negation("乙店提供退款。", "甲店不提供退款。乙店提供退款。")
     # a word that only starts with a negation character (不断, 未来) negates nothing
     assert not dropped_negation("公司不断扩大规模。", "公司不断扩大规模。")
+    assert not dropped_negation("须到柜台办理退保。", "本保险无法线上办理退保，须到柜台办理。")
     assert not dropped_negation("该湖是冰川作用形成的。", "当时该地尚未形成的湖泊后来被冰川填平，该湖是冰川作用形成的。")
     # the claim's own clause negates it, further before
     assert not dropped_negation("记者认为当局没有批准任何集会申请。", "据记者观察，似乎没有任何集会申请得到批准。")
