@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from .records import LABEL_UNIT, ROW_KINDS, Chunk, Document, Region, row_cells
-from .zh import Lang, fold
+from .zh import CJK_CHAR, Lang, fold
 
 Direction = Literal["min", "max"]
 
@@ -235,7 +235,9 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
         key = fold(_FLAG_LEAD.sub("", LABEL_UNIT.sub("", label))).strip()
         if not key or not all(v in _YES | _NO for v in values) or (at := q.find(key)) < 0:
             continue
-        wanted = _NO if _NEGATED.search(q[max(0, at - 4):at]) else _YES
+        # (the negation just before it: 不支持5G; "does not support 5G", three words back)
+        window = q[max(0, at - 4):at] if CJK_CHAR.search(q) else " ".join(q[:at].split()[-3:])
+        wanted = _NO if _NEGATED.search(window) else _YES
         picked = [(r[0], r[1], r[2]) for r, v in zip(rows, values) if v in wanted]
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
             value = next(dict(r[3])[label] for r, v in zip(rows, values) if v in wanted)

@@ -100,3 +100,19 @@ def test_asked_which_rows_lack_a_yes_no_mark_those_rows_are_the_passages(tmp_pat
     hits = Retriever.open(tmp_path / "idx", fake_embedder, Config()).search("哪款电炉不防干烧？", 5).hits
     assert [h.chunk.text.split(" | ")[0] for h in hits] == ["型号: 炉灵C"]
     assert hits[0].chunk.context == "（是否防干烧为“否”的唯一一行，共4行）"
+
+
+def test_an_english_sheet_is_ranked_and_filtered_too(tmp_path):
+    from rag.ranked import flagged_rows
+
+    p = tmp_path / "plans.csv"
+    p.write_text("Plan,Monthly fee ($),Data (GB),5G\nBasic,9,5,No\nPlus,29,20,Yes\nMax,59,100,Yes\nFamily,79,80,Yes\n",
+                 encoding="utf-8")
+    doc = load_document(p)
+    region = doc.regions[0]
+    assert _row(doc, ranked_row("Which plan is the cheapest?", doc, region)) == "Plan: Basic"
+    assert _row(doc, ranked_row("Which plan has the most data?", doc, region)) == "Plan: Max"
+    # the negation three words before the column's name
+    assert [doc.text[a:b].split(" | ")[0] for a, b, _ in flagged_rows("Which plan does not support 5G?", doc, region).rows] \
+        == ["Plan: Basic"]
+    assert len(flagged_rows("Which plans support 5G?", doc, region).rows) == 3
