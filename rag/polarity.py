@@ -18,7 +18,7 @@ from .zh import EN_STOP, fold
 # Chinese negations before a verb or adjective; the word after them (需要 of 不需要) is part
 # of the negated phrase. (Not words that merely start with 不/未/无: 不仅, 不断, 不同, 未来…)
 _ZH_NEG = re.compile(r"(?:没有|禁止|严禁|无法|[不没未无])"
-                     r"(?!仅|但|断|同|久|少|过|论|管|止|禁|亚|如|外|然|足|良|利|幸|错|妨|光|只|免|满|再|知不觉|来|必|几|限|数|疑|比|穷|关|法|论)")
+                     r"(?!仅|但|断|同|久|少|过|论|管|止|禁|亚|如|外|然|足|良|利|幸|错|妨|光|只|免|满|再|知不觉|来|必|几|限|数|疑|比|穷|关|法)")
 _ZH_CLAUSE_END = re.compile(r"[，,。；;：:！!？?、\n]")
 _ZH_ANY_NEG = re.compile(r"[不没无未非别莫勿禁]")
 # English: the negation and the words it governs, up to a clause's end.
