@@ -173,11 +173,12 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     answer names no amount of money; 'name' when it asks who and the answer is a bare
     number; 'phone' when it asks what number to call and the answer holds none."""
     who = EN_WHO_Q if lang == "en" else _ZH_WHO_Q
-    if who.search(to_simplified(without_note(question))) and _WORDLESS.fullmatch(strip_markers(answer)):
+    simple = to_simplified(without_note(question))
+    if who.search(simple) and _WORDLESS.fullmatch(strip_markers(answer)):
         return "name"
     # Asked what number to call, an answer without one ("1 [1]", a footnote's digit of
     # another document) answers nothing.
-    if _PHONE_Q.search(to_simplified(without_note(question))) \
+    if _PHONE_Q.search(simple) \
             and not any(len(re.sub(r"\D", "", m)) >= 6 for m in _PHONE.findall(strip_markers(answer))):
         return "phone"
     if lang == "en":

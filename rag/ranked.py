@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from .numerals import dates
 from .records import LABEL_UNIT, ROW_KINDS, Chunk, Document, Region, row_cells
 from .zh import CJK_CHAR, Lang, fold
 
@@ -70,25 +71,28 @@ def superlative(question: str) -> Superlative | None:
 _TOTAL = re.compile(r"(?:合计|总计|小计|共计|总和|全部|total|grand total|subtotal|sum|all)", re.I)
 
 
-def _rows(doc: Document, region: Region) -> list[tuple[int, int, int, list[tuple[str, str]]]]:
-    """(start, end, row number, cells) of each labelled row of a sheet or table region,
-    totals rows left out."""
+class _Row(NamedTuple):
+    start: int  # doc.text[start:end] is the row's line
+    end: int
+    number: int  # as the spreadsheet numbers it
+    cells: dict[str, str]  # label -> value, in the row's order
+
+
+def _rows(doc: Document, region: Region) -> list[_Row]:
+    """Each labelled row of a sheet or table region, totals rows left out."""
     out, at = [], region.start
     for i, line in enumerate(doc.text[region.start:region.end].split("\n")):
         cells = row_cells(line)
         if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
-            out.append((at, at + len(line), region.location.rows[0] + i, cells))
+            out.append(_Row(at, at + len(line), region.location.rows[0] + i, dict(cells)))
         at += len(line) + 1
     return out
 
 
-_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})")
-
-
 def _number(value: str) -> float | None:
-    """The value's number; a date as yyyymmdd, so dates rank in time (2014-04-01)."""
-    if d := _DATE.search(value):
-        return float(f"{d.group(1)}{int(d.group(2)):02d}{int(d.group(3)):02d}")
+    """The value's number; a whole date as yyyymmdd, so dates rank in time (2014-04-01)."""
+    if (d := next(iter(dates(value)), None)) and d.year and d.day:
+        return float(f"{d.year}{d.month:02d}{d.day:02d}")
     m = _NUMBER.search(value)
     return float(m.group().replace(",", "")) if m else None
 
@@ -118,7 +122,7 @@ def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | 
     return False if any(n not in said for n in re.findall(r"\d+", q)) else None
 
 
-def _named_rows(question: str, rows: list, labels: list[str]) -> list | None:
+def _named_rows(question: str, rows: list[_Row], labels: list[str]) -> list[_Row] | None:
     """The rows a question narrows to by naming part of their first text cell ("家庭套餐里"
     of 家庭融合A, 家庭融合B); all rows when it names none; None when it names a word that
     only other cells of some rows hold (a condition this does not read)."""
@@ -127,11 +131,11 @@ def _named_rows(question: str, rows: list, labels: list[str]) -> list | None:
     named_in_labels = "".join(fold(label) for label in labels)
     words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)]
     for w in words:
-        first = [r for r in rows if w in fold(r[3][0][1])]
+        first = [r for r in rows if w in fold(next(iter(r.cells.values())))]
         if first and len(first) < len(rows):
             return first
-        if any(w in fold(v) for r in rows for _, v in r[3][1:]) and not all(
-                any(w in fold(v) for _, v in r[3]) for r in rows):
+        if any(w in fold(v) for r in rows for v in list(r.cells.values())[1:]) and not all(
+                any(w in fold(v) for v in r.cells.values()) for r in rows):
             return None
     return rows
 
@@ -168,15 +172,15 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     rows = _rows(doc, region)
     if len(rows) < _MIN_ROWS:
         return None
-    labels = [label for label, _ in rows[0][3]]
+    labels = list(rows[0].cells)
     numeric = [label for label in labels
-               if sum(_number(dict(r[3]).get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
+               if sum(_number(r.cells.get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
     bound = _bound(question, numeric)
     if bound is False:
         return None
     if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
         bounded, op, limit = bound
-        rows = [r for r in rows if (v := _number(dict(r[3]).get(bounded, ""))) is not None
+        rows = [r for r in rows if (v := _number(r.cells.get(bounded, ""))) is not None
                 and (v <= limit if op == "le" else v >= limit)]
         numeric = [label for label in numeric if label != bounded]
     rows = _named_rows(question, rows, labels)
@@ -185,7 +189,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     label = _column(question, numeric, asked)
     if label is None:
         return None
-    valued = [(v, r) for r in rows if (v := _number(dict(r[3]).get(label, ""))) is not None]
+    valued = [(v, r) for r in rows if (v := _number(r.cells.get(label, ""))) is not None]
     if not valued:
         return None
     pick = min if asked.direction == "min" else max
@@ -193,8 +197,8 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     firsts = [r for v, r in valued if v == best]
     if len(firsts) != 1:
         return None
-    start, end, number, _ = firsts[0]
-    return RankedRow(start, end, number, label, asked.word, asked.direction, len(valued))
+    first = firsts[0]
+    return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued))
 
 
 # Asked which rows have or lack a yes/no column's mark ("哪个套餐不支持5G？" of 是否5G: 否):
@@ -230,18 +234,17 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     if len(rows) < _MIN_ROWS:
         return None
     q = fold(question)
-    for label, _ in rows[0][3]:
-        values = [fold(dict(r[3]).get(label, "")).strip() for r in rows]
+    for label in rows[0].cells:
+        values = [fold(r.cells.get(label, "")).strip() for r in rows]
         key = fold(_FLAG_LEAD.sub("", LABEL_UNIT.sub("", label))).strip()
         if not key or not all(v in _YES | _NO for v in values) or (at := q.find(key)) < 0:
             continue
         # (the negation just before it: 不支持5G; "does not support 5G", three words back)
         window = q[max(0, at - 4):at] if CJK_CHAR.search(q) else " ".join(q[:at].split()[-3:])
         wanted = _NO if _NEGATED.search(window) else _YES
-        picked = [(r[0], r[1], r[2]) for r, v in zip(rows, values) if v in wanted]
+        picked = [r for r, v in zip(rows, values) if v in wanted]
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
-            value = next(dict(r[3])[label] for r, v in zip(rows, values) if v in wanted)
-            return FlaggedRows(picked, label, value.strip(), len(rows))
+            return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
     return None
 
 

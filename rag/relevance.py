@@ -25,7 +25,7 @@ import re
 from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
-from .rewrite import CONTEXT_NOTE, LEADING_SUBJECT, WHAT_ABOUT, noted_question, without_note
+from .rewrite import LEADING_SUBJECT, WHAT_ABOUT, noted_question, without_note
 from .numerals import TIME
 from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
                  sentence_end, stem_en, to_simplified)
@@ -59,18 +59,15 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     that names no subject ("这家公司是什么时候成立的？（接上文：…）", rewrite.py) takes the
     previous question's: the answer must be about the company asked about before."""
     question = to_simplified(question)  # the patterns here are written in simplified characters
-    note = CONTEXT_NOTE.search(question)
+    previous = noted_question(question)
     question = without_note(question)
     latin, subject = _own_terms(question)
     # (那X呢 asks the previous question of X: X stands in for what it asked about -- 突然生病住院
     # for 意外受伤 -- so the previous question's subject is not this one's.)
-    if note and not subject and _NO_SUBJECT.match(question) and not WHAT_ABOUT.match(question):
-        previous = noted_question(note.group(0))
+    if previous is not None and not subject and _NO_SUBJECT.match(question) and not WHAT_ABOUT.match(question):
         prev_latin, subject = _own_terms(previous)
         latin = sorted(set(latin) | set(prev_latin))
     return latin, subject
-
-
 
 
 def _at_name(question: str) -> re.Match | None:

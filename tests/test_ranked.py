@@ -2,7 +2,7 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import ranked_row, superlative
+from rag.ranked import flagged_rows, ranked_row, superlative
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.
@@ -16,9 +16,10 @@ KETTLES = """型号,售价(元),容量(L),功率(W),保修(年),颜色
 """
 
 
-def _sheet(tmp_path):
-    p = tmp_path / "kettles.csv"
-    p.write_text(KETTLES, encoding="utf-8")
+def _sheet(tmp_path, text=KETTLES, name="kettles.csv"):
+    """The document of a CSV written with ``text``, and its rows region."""
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
     doc = load_document(p)
     return doc, doc.regions[0]
 
@@ -71,23 +72,15 @@ def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
 
 
 def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):
-    p = tmp_path / "staff.csv"
-    p.write_text("部门,人数,成立日期\n设计部,12,2019-03-15\n测试部,8,2019-11-02\n运维部,15,2018-07-30\n合计,35,\n",
-                 encoding="utf-8")
-    doc = load_document(p)
-    region = doc.regions[0]
+    doc, region = _sheet(tmp_path, "部门,人数,成立日期\n设计部,12,2019-03-15\n测试部,8,2019-11-02\n运维部,15,2018-07-30\n合计,35,\n",
+                         "staff.csv")
     assert _row(doc, ranked_row("哪个部门人数最多？", doc, region)) == "部门: 运维部"  # not 合计's 35
     assert _row(doc, ranked_row("哪个部门成立得最晚？", doc, region)) == "部门: 测试部"  # November, not March
     assert _row(doc, ranked_row("哪个部门人数最少？", doc, region)) == "部门: 测试部"
 
 
 def test_asked_which_rows_lack_a_yes_no_mark_those_rows_are_the_passages(tmp_path, fake_embedder):
-    from rag.ranked import flagged_rows
-
-    p = tmp_path / "stoves.csv"
-    p.write_text("型号,售价(元),是否防干烧\n炉灵A,199,是\n炉灵B,259,是\n炉灵C,129,否\n炉灵D,329,是\n", encoding="utf-8")
-    doc = load_document(p)
-    region = doc.regions[0]
+    doc, region = _sheet(tmp_path, "型号,售价(元),是否防干烧\n炉灵A,199,是\n炉灵B,259,是\n炉灵C,129,否\n炉灵D,329,是\n", "stoves.csv")
     flagged = flagged_rows("哪款电炉不防干烧？", doc, region)
     assert [doc.text[a:b].split(" | ")[0] for a, b, _ in flagged.rows] == ["型号: 炉灵C"]
     assert (flagged.label, flagged.value, flagged.total) == ("是否防干烧", "否", 4)
@@ -96,20 +89,15 @@ def test_asked_which_rows_lack_a_yes_no_mark_those_rows_are_the_passages(tmp_pat
     # no yes/no column named, or not asked which: nothing picked
     assert flagged_rows("哪款最好看？", doc, region) is None
     assert flagged_rows("炉灵C防干烧吗？", doc, region) is None
-    update_index(tmp_path / "idx", [p], Config(), fake_embedder)
+    update_index(tmp_path / "idx", [tmp_path / "stoves.csv"], Config(), fake_embedder)
     hits = Retriever.open(tmp_path / "idx", fake_embedder, Config()).search("哪款电炉不防干烧？", 5).hits
     assert [h.chunk.text.split(" | ")[0] for h in hits] == ["型号: 炉灵C"]
     assert hits[0].chunk.context == "（是否防干烧为“否”的唯一一行，共4行）"
 
 
 def test_an_english_sheet_is_ranked_and_filtered_too(tmp_path):
-    from rag.ranked import flagged_rows
-
-    p = tmp_path / "plans.csv"
-    p.write_text("Plan,Monthly fee ($),Data (GB),5G\nBasic,9,5,No\nPlus,29,20,Yes\nMax,59,100,Yes\nFamily,79,80,Yes\n",
-                 encoding="utf-8")
-    doc = load_document(p)
-    region = doc.regions[0]
+    doc, region = _sheet(tmp_path, "Plan,Monthly fee ($),Data (GB),5G\nBasic,9,5,No\nPlus,29,20,Yes\nMax,59,100,Yes\nFamily,79,80,Yes\n",
+                         "plans.csv")
     assert _row(doc, ranked_row("Which plan is the cheapest?", doc, region)) == "Plan: Basic"
     assert _row(doc, ranked_row("Which plan has the most data?", doc, region)) == "Plan: Max"
     # the negation three words before the column's name
