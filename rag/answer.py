@@ -22,6 +22,7 @@ from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sani
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
 from .aspect import missing_aspect
+from .polarity import agreeing_answer
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
 from .retrieve import Retrieval, Retriever
@@ -230,7 +231,8 @@ class Pipeline:
         if verdict.reason is not None:
             yield from refuse(verdict.reason, raw, attempts)
             return
-        cited = verdict.cited
+        # (An opening yes the answer's own clause contradicts is a no: "Yes, you do not need…".)
+        cited = replace(verdict.cited, text=agreeing_answer(standalone, verdict.cited.text))
         short = short_answer(standalone, cited.text, cited.citations)
         text = in_script(cited.text, script, [h.chunk.text for h in used])
         timings.total_ms = (time.perf_counter() - t0) * 1000

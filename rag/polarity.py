@@ -6,14 +6,16 @@ it is the whole answer. Here: a negated phrase of the passage (不需要自带, 
 bring your own") that the claim states without any negation, while the passage never
 states it positively, makes the claim unsupported by that passage.
 
-Used by support.py (support_score).
+Used by support.py (support_score). And an answer that opens with yes but goes on to
+negate what was asked ("Yes, you do not need to bring your own gloves") opens with no
+(agreeing_answer; used by answer.py).
 """
 
 from __future__ import annotations
 
 import re
 
-from .zh import EN_STOP, fold
+from .zh import EN_STOP, EN_YES_NO_Q, YES_NO_Q, fold, stem_en, to_simplified
 
 # Chinese negations before a verb or adjective; the word after them (需要 of 不需要) is part
 # of the negated phrase. (Not words that merely start with 不/未/无: 不仅, 不断, 不同, 未来…)
@@ -70,3 +72,38 @@ def _en_dropped(claim: str, passage: str) -> bool:
 
 def _finds(text: str, part: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(part), text)]
+
+
+# The word that opens an answer to a yes/no question, and what it turns into when the
+# answer's own clause says no.
+_EN_YES = re.compile(r"(\s*)(yes)\b(\s*[,.;:!]?)", re.I)
+_ZH_YES = re.compile(r"(\s*)(是的|对的|是|对)(\s*[，,。！!])")
+_EN_CLAUSE_END = re.compile(r"[,.;:!?\n]|\b(?:but|although|though|except|unless)\b", re.I)
+_NEGATED_WITHIN = 5  # words (in Chinese, characters: 4) from the clause's start to its negation
+
+
+def agreeing_answer(question: str, answer: str) -> str:
+    """``answer`` to a yes/no ``question``, opening with no where it opens with yes and its
+    first clause negates what the question asks ("Yes, you do not need to bring your own
+    gloves" to "Do I have to bring my own gloves?"; "是的，志愿者不需要自带手套"). The negation must
+    come early in the clause and govern the question's own word: "Yes, you do not need cash"
+    to "Can I pay by card?" and "Yes, it does not close on Mondays" (no to closing, yes to
+    opening) are left as they are. A question that itself negates is left."""
+    if EN_YES_NO_Q.match(question) and (m := _EN_YES.match(answer)) and not _EN_ANY_NEG.search(question):
+        clause = _EN_CLAUSE_END.split(answer[m.end():], 1)[0]
+        words = _EN_WORD.findall(clause.lower())
+        asked = {stem_en(w) for w in _EN_WORD.findall(question.lower()) if w not in _EN_FRAME}
+        at = next((i for i, w in enumerate(words) if _EN_ANY_NEG.fullmatch(w) or w.endswith("n't")), None)
+        governed = next((w for w in words[at + 1:] if w not in _EN_FRAME and w != "to"), "") if at is not None else ""
+        if at is not None and at < _NEGATED_WITHIN and stem_en(governed) in asked:
+            no = "No" if m.group(2)[0] == "Y" else "no"
+            return answer[:m.start(2)] + no + answer[m.end(2):]
+        return answer
+    simplified = to_simplified(question)
+    if YES_NO_Q.search(simplified) and (m := _ZH_YES.match(answer)) and not _ZH_ANY_NEG.search(simplified):
+        clause = _ZH_CLAUSE_END.split(fold(answer[m.end():]), 1)[0]
+        neg = _ZH_NEG.search(clause)
+        folded = fold(question)
+        if neg and neg.start() <= 4 and len(governed := clause[neg.end():neg.end() + 2]) == 2 and governed in folded:
+            return answer[:m.start(2)] + "不" + answer[m.end(2):]
+    return answer

@@ -27,7 +27,7 @@ from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import LEADING_SUBJECT, WHAT_ABOUT, noted_question, without_note
 from .numerals import TIME
-from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
+from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, EN_YES_NO_Q, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
                  sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
@@ -354,7 +354,7 @@ def echoes_question(question: str, answer: str) -> bool:
     if first and _NAMES_ITSELF.match(text[first[0]:first[1]].rstrip("。！？!?. ")):
         return True
     said = _NOT_WORD.sub("", text)
-    if said.isascii() and not _EN_YES_NO.match(question):
+    if said.isascii() and not EN_YES_NO_Q.match(question):
         # English moves the verb ("The current mayor of the town is [1]." for "Who is the
         # current mayor of the town?"): compared word by word.
         words = {stem_en(w) for w in _WORD_EN.findall(text) if w not in EN_STOP}
@@ -385,9 +385,6 @@ def _names_the_kind_only(question: str, text: str) -> bool:
 _NAMES_ITSELF = re.compile(r"^([^，,；;。]{2,}?)的[^，,；;。]{1,12}?(?:是|为|叫|叫做|称为)\1$")
 
 
-# An English question answered yes or no restates itself ("Does the clinic open on
-# Saturdays?" -> "The clinic opens on Saturdays [1]."): no echo.
-_EN_YES_NO = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must)\b")
 _WORD_EN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a model name whole: the 40 of KG-40 is not a count
 
 

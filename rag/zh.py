@@ -329,6 +329,8 @@ WHO_Q = re.compile(r"谁|哪一?位")
 # A yes/no question (simplified text): 吗 at its end, 是否/能否, or a verb doubled around 不
 # (可不可以, 能不能, 是不是) or 没 (有没有).
 YES_NO_Q = re.compile(r"[吗吧][？?！!。\s]*$|是否|能否|可否|([可能会是要用该])不\1|有没有")
+# An English question answered yes or no: it opens with its auxiliary ("Does the clinic open…").
+EN_YES_NO_Q = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must)\b", re.I)
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Why. After a verb that takes 为 (称为, 改为, 列为, 作为…) 为什么 is 为 + 什么: "被称为什么"

@@ -28,3 +28,54 @@ def test_the_same_negation_or_another_part_of_the_passage_is_supported():
     assert not dropped_negation("记者认为当局没有批准任何集会申请。", "据记者观察，似乎没有任何集会申请得到批准。")
     # a negation in another clause is not the claim's phrase
     assert not dropped_negation("Dogs are allowed on the trails.", "Dogs are not allowed in the visitor centre but are welcome on the trails.")
+
+
+# ------------------------------------------------------------ a yes its own clause denies
+
+from rag.polarity import agreeing_answer  # noqa: E402
+
+
+def test_a_yes_whose_clause_negates_the_question_becomes_a_no():
+    assert agreeing_answer("Do I have to bring my own gloves to a shift?",
+                           "Yes, you do not need to bring your own gloves [1].") \
+        == "No, you do not need to bring your own gloves [1]."
+    assert agreeing_answer("Can pets stay in the rooms?", "Yes, pets cannot stay in the rooms [1].") \
+        == "No, pets cannot stay in the rooms [1]."
+    assert agreeing_answer("志愿者需要自带手套吗？", "是的，志愿者不需要自带手套[1]。") == "不，志愿者不需要自带手套[1]。"
+    assert agreeing_answer("這間分館週日開放嗎？", "是，分館週日不開放[1]。") == "不，分館週日不開放[1]。"
+
+
+def test_a_yes_that_agrees_or_denies_something_else_is_kept():
+    kept = [
+        ("Do I have to register?", "Yes, you have to register online [1]."),
+        ("Can I pay by card?", "Yes, you do not need cash [1]."),  # denies another thing
+        ("Does the pool open on Mondays?", "Yes, it does not close on Mondays [1]."),  # no to closing
+        ("Is there a fee for late returns?", "Yes, a fee of $1 is charged for each day a tool is not returned [1]."),
+        ("Isn't the museum free?", "Yes, it is not free [1]."),  # the question negates: ambiguous
+        ("志愿者需要自带手套吗？", "是的，志愿者需要自带手套[1]。"),
+        ("這家店週日營業嗎？", "是的，週日不休息，照常營業[1]。"),  # 不休息: open
+        ("What do I need to bring?", "Yes, you do not need to bring gloves [1]."),  # no yes/no question
+    ]
+    for question, answer in kept:
+        assert agreeing_answer(question, answer) == answer, question
+
+
+def test_the_pipeline_shows_the_no_its_answer_states(tmp_path, fake_embedder):
+    from rag.answer import Pipeline
+    from rag.config import Config
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+    from conftest import FakeGenerator
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "handbook.md").write_text(
+        "# Volunteer handbook\n\nShifts start at 9 am at the warehouse. Gloves and aprons are provided at "
+        "the check-in desk, so you do not need to bring your own gloves. Closed-toe shoes are required.\n",
+        encoding="utf-8")
+    config = Config.from_env()
+    update_index(tmp_path / "idx", [docs], config, fake_embedder)
+    gen = FakeGenerator(lambda m: "Yes, you do not need to bring your own gloves [1].")
+    p = Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, config), gen, config)
+    a = p.ask("Do I have to bring my own gloves to a shift?")
+    assert not a.refused and a.answer.startswith("No, you do not need to bring your own gloves")
