@@ -281,6 +281,31 @@ def test_title_row_year_columns_and_one_column_sheets(tmp_path):
     assert lines[3:] == ["", "# 名单", "姓名: 林晓", "姓名: 周岚"]
 
 
+def test_times_without_zero_seconds_and_a_note_row_under_the_table(tmp_path):
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ferries"
+    ws.append(["Pier", "First sailing", "Last sailing", "Fare"])
+    ws.append(["North Pier", dt.time(6, 15), dt.time(22, 0, 30), 12])
+    ws.append(["South Pier", dt.datetime(2026, 3, 1, 7, 5), None, 9])
+    ws.append(["Harbour", None, None, None])  # a row with only its first cell: still a value
+    ws.append(["※ Seniors over 65 ride at half fare. Times may change without notice."])
+    ws.append(["Note: fares in dollars"])
+    wb.save(tmp_path / "f.xlsx")
+    lines = load_document(tmp_path / "f.xlsx").text.splitlines()
+    assert lines[1:] == [
+        "Pier: North Pier | First sailing: 06:15 | Last sailing: 22:00:30 | Fare: 12",
+        "Pier: South Pier | First sailing: 2026-03-01 07:05 | Fare: 9",
+        "Pier: Harbour",
+        "※ Seniors over 65 ride at half fare. Times may change without notice.",
+        "Note: fares in dollars",
+    ]
+
+
 def test_csv_encodings_blank_rows_and_dialects(tmp_path):
     p = tmp_path / "ports.csv"
     p.write_text("港口,泊位数\n东港,12\n\n西港,8\n", encoding="gbk")

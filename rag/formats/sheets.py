@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -36,10 +37,28 @@ def _value(v: object) -> str:
     if isinstance(v, float):
         return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.15g}"
     if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, (dt.date, dt.time)):
+        return v.date().isoformat() if v.time() == dt.time() else f"{v.date().isoformat()} {_value(v.time())}"
+    if isinstance(v, dt.time):
+        # A timetable's 21:00, not 21:00:00: the seconds a time cell always carries are shown
+        # only when there are some (Excel stores 9 pm as 0.875 of a day).
+        return v.isoformat(timespec="minutes" if not (v.second or v.microsecond) else "auto")
+    if isinstance(v, dt.date):
         return v.isoformat()
     return one_line(v)
+
+
+# A note under a table, written in its first cell and spanning the row ("※ 65歲以上長者…
+# 享半價優惠。", "Note: prices include VAT."): a sentence about the table, not the first
+# column's value. Known by a note mark or a sentence's punctuation, in a row of one cell
+# under a header of three columns or more.
+_NOTE_MARK = re.compile(r"^\s*(?:[※*＊†‡#]|注[:：意]|备注|備註|说明|說明|note\b|notes\b|source\b)", re.I)
+_SENTENCE = re.compile(r"[。；;！!]|[，,].*[。.]$")
+
+
+def _is_note(header: list[str], cells: list[str]) -> bool:
+    filled = [c for c in cells if c]
+    return len(header) >= 3 and len(filled) == 1 and not _is_number(filled[0]) \
+        and bool(_NOTE_MARK.match(filled[0]) or _SENTENCE.search(filled[0]))
 
 
 def _is_number(cell: str) -> bool:
@@ -78,7 +97,7 @@ def _lines(rows: Iterator[tuple[int, Iterable[object]]], found: list) -> Iterato
                 found.append(header)
                 if header:
                     continue
-        yield number, _record(header, cells)
+        yield number, _record([] if _is_note(header, cells) else header, cells)
     if held is not None:
         yield held[0], _record([], held[1])
 
