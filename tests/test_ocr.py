@@ -90,6 +90,16 @@ def test_join_puts_no_space_between_chinese_pieces():
     assert ocr.join_pieces(["型号", "X200"]) == "型号X200"
 
 
+def test_pieces_of_a_line_set_apart_keep_a_space_between_them():
+    # a table's cells: set apart by more than a character's width (the line is 30 high)
+    row = [box(10, 10, 70, 40, "4-6岁"), box(160, 10, 260, 40, "16-21公斤"), box(350, 10, 420, 40, "6毫升")]
+    assert ocr.line_text(row, 30) == "4-6岁 16-21公斤 6毫升"
+    assert ocr.layout_text([row]) == "4-6岁 16-21公斤 6毫升"
+    # pieces of one phrase the detector split, close together: joined as before
+    near = [box(10, 10, 100, 40, "青石镇"), box(104, 10, 220, 40, "春茶集市")]
+    assert ocr.line_text(near, 30) == "青石镇春茶集市"
+
+
 def test_join_puts_a_space_between_latin_words():
     assert ocr.join_pieces(["Green Tea", "Market"]) == "Green Tea Market"
     assert ocr.join_pieces(["rose 12%,", "then fell"]) == "rose 12%, then fell"

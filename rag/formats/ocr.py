@@ -6,7 +6,8 @@ downloaded. What this module adds around it:
 
 - Reading order: detected boxes are grouped into visual lines (vertical overlap), lines go
   top to bottom, boxes left to right; pieces on one line are joined with a space only
-  between Latin words, never next to Chinese. Wrapped lines of one paragraph (a line that
+  between Latin words, never next to Chinese, unless a character's width or more apart
+  (a table's cells). Wrapped lines of one paragraph (a line that
   reaches the right margin, followed by one that is not indented) are joined again, so a
   sentence is not cut at every line end. One column only: a two-column scan is read
   across both columns, line by line.
@@ -127,6 +128,21 @@ def join_pieces(pieces: Iterable[str]) -> str:
     return out
 
 
+def line_text(line: list[Box], height: float) -> str:
+    """One visual line's pieces, left to right. Pieces set a character's width apart or
+    more are separate things on the line -- a table's cells (1-3岁 | 10-15公斤 | 4毫升), a
+    header's two dates -- and keep a space between them, Chinese or not: joined, a
+    dosage table read "1-3岁10-15公斤4毫升"."""
+    out = ""
+    for i, b in enumerate(line):
+        piece = join_pieces([b[4]])
+        if out and piece and b[0] - line[i - 1][2] >= height and not out.endswith(" "):
+            out += " " + piece
+        else:
+            out = join_pieces([out, piece])
+    return out
+
+
 def layout_text(lines: list[list[Box]]) -> str:
     """Visual lines -> paragraphs, one a line: a line that reaches the right margin runs on
     into the next unless that one is indented or set apart by a wider gap."""
@@ -138,13 +154,13 @@ def layout_text(lines: list[list[Box]]) -> str:
     left, right = min(s[0] for s in spans), max(s[2] for s in spans)
     gaps = [spans[i + 1][1] - spans[i][3] for i in range(len(spans) - 1)]
     usual_gap = statistics.median(gaps) if gaps else 0.0
-    paragraphs: list[list[str]] = [[join_pieces(b[4] for b in lines[0])]]
+    paragraphs: list[list[str]] = [[line_text(lines[0], height)]]
     for i in range(1, len(lines)):
         prev, cur = spans[i - 1], spans[i]
         runs_on = (prev[2] >= right - 1.5 * height            # previous line is full width
                    and cur[0] <= left + 1.0 * height           # this one is not indented
                    and gaps[i - 1] <= usual_gap + 0.5 * height)  # and not set apart
-        text = join_pieces(b[4] for b in lines[i])
+        text = line_text(lines[i], height)
         if runs_on:
             paragraphs[-1].append(text)
         else:
