@@ -166,6 +166,15 @@ _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "header", "aside",
               "form", "button", "svg", "template", "object", "embed", "select"}
+# The same chrome built of plain <div>s, known by its ARIA role or a class/id word: a
+# cookie notice ("本網站使用 Cookie…，繼續瀏覽即表示您同意…" was a warranty page's last
+# passage), a breadcrumb trail, a top bar of log-in and cart links, a sidebar, ad slots.
+# Whole words of the class only: "share-price" or "content" is no chrome.
+_CHROME_ROLE = {"navigation", "banner", "contentinfo", "complementary", "search"}
+_CHROME_CLASS = re.compile(r"(?:^|[\s_-])(?:cookies?|consent|gdpr|breadcrumbs?|topbar|top-bar|sidebar|side-bar"
+                           r"|newsletter|adverts?|advertisement|ads?)(?=$|[\s_-])", re.I)
+# (Containers that are always closed: a <p class="ad"> left open would skip the page.)
+_CHROME_TAGS = {"div", "section", "span", "ul", "ol"}
 
 
 class _TextExtractor(HTMLParser):
@@ -186,6 +195,7 @@ class _TextExtractor(HTMLParser):
         self._row: list[str] | None = None  # the cells of the open row
         self._cell: list[str] | None = None  # the text of the open cell
         self._heading = False  # inside h1-h6: its text stays on the heading's line
+        self._chrome: list[list] = []  # [tag, depth] of each open chrome element skipped by class or role
 
     def _end_cell(self) -> None:
         if self._row is not None and self._cell is not None:
@@ -200,7 +210,19 @@ class _TextExtractor(HTMLParser):
             self.parts.append(lead + formats.table_row(self._row) + "\n")
         self._row = None
 
+    def _is_chrome(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if tag not in _CHROME_TAGS:
+            return False
+        a = {k: v or "" for k, v in attrs}
+        return a.get("role", "").lower() in _CHROME_ROLE \
+            or bool(_CHROME_CLASS.search(a.get("class", "")) or _CHROME_CLASS.search(a.get("id", "")))
+
     def handle_starttag(self, tag, attrs):
+        if self._chrome and tag == self._chrome[-1][0]:
+            self._chrome[-1][1] += 1  # the same tag nested inside: its end is not the chrome's
+        elif self._is_chrome(tag, attrs):
+            self._chrome.append([tag, 1])
+            self.skip += 1
         if tag in _SKIP_TAGS:
             self.skip += 1
         elif tag == "title":
@@ -233,6 +255,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        if self._chrome and tag == self._chrome[-1][0]:
+            self._chrome[-1][1] -= 1
+            if not self._chrome[-1][1]:
+                self._chrome.pop()
+                self.skip -= 1
         if tag in _SKIP_TAGS and self.skip:
             self.skip -= 1
         elif tag == "title":

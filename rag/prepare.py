@@ -21,9 +21,10 @@ LEXICAL = RECIPE
 # How a file's text is read and cleaned. Raised when a change to loading or cleaning changes
 # what an unchanged file reads as (2: a PDF's radicals read as the ideographs they stand for,
 # 扫码 no promotion; 3: OCR keeps a space between pieces of a line set apart (table cells),
-# a sheet's times without zero seconds, a note row under a table not
-# its first column's value): a document indexed by an older reader is read again by `rag
-# index`, though its bytes are the same. (Indexes from before it say nothing: reader 1.)
+# a sheet's times without zero seconds, a note row under a table not its first column's
+# value, a web page's cookie notice and breadcrumb out): a document indexed by an older
+# reader is read again by `rag index`, though its bytes are the same. (Indexes from before
+# it say nothing: reader 1.)
 READER = 3
 
 

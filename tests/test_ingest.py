@@ -134,6 +134,23 @@ def test_html_main_text(tmp_path):
     assert doc.text == "正文第一段。\n\n第二段&结束。"
 
 
+def test_html_chrome_built_of_divs_is_left_out(tmp_path):
+    """A cookie notice, a breadcrumb trail, a top bar and ad slots made of plain <div>s (known
+    by a class word or an ARIA role) are no part of the page's text; nested divs inside
+    them are skipped with them, and the text after them is kept. A class that only
+    contains such letters (share-price, download) is no chrome."""
+    p = tmp_path / "w.html"
+    p.write_text('<body><div class="top-bar">Log in | Cart (0)</div>'
+                 '<div class="breadcrumb">Home &gt; Support</div>'
+                 '<div role="navigation"><a href="/">Home</a></div>'
+                 '<div id="main"><p>Warranty lasts two years.</p>'
+                 '<div class="ad-slot"><div>Half price today</div><div>Subscribe</div></div>'
+                 '<div class="share-price download">Shares rose 3%.</div></div>'
+                 '<div class="cookie-banner"><p>This site uses cookies.</p><div><span>Accept</span></div></div>'
+                 '<p>Call us on weekdays.</p></body>', encoding="utf-8")
+    assert _doc(p).text == "Warranty lasts two years.\n\nShares rose 3%.\n\nCall us on weekdays."
+
+
 def test_html_table_rows_keep_their_cells_apart(tmp_path):
     """A table's cells joined as they stand ran together ("Thursday10:00 am"): each row is a
     markdown-style row, one a line; a heading is a markdown heading (the chunker's heading
