@@ -23,6 +23,7 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
 from .aspect import missing_aspect
 from .polarity import agreeing_answer
+from .ranked import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
 from .retrieve import Retrieval, Retriever
@@ -269,10 +270,13 @@ class Pipeline:
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
-        if off := rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},
-                                  [line for h in used for line in h.chunk.text.splitlines()]):
+        off = rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},
+                              [line for h in used for line in h.chunk.text.splitlines()])
+        off += [c.n for c in cited.citations if c.verified and c.n not in off and on_other_sheet(standalone, c, docs)]
+        if off:
             # A cited sheet row the question's filter leaves out ("stored in Shed B", the row
-            # kept on Shelf A1): its item goes from the list, or the answer is refused.
+            # kept on Shelf A1), or a row of another sheet than the one the question names
+            # (平日's for 假日): its item goes from the list, or the answer is refused.
             cited = without_items(cited, off)
             if cited is None or not any(c.verified for c in cited.citations):  # (what is left stands on nothing)
                 return Verdict("off_question")

@@ -7,7 +7,8 @@ reading: this module does it over every row of the sheet, so the retriever can p
 row first and tell the model what it is.
 
 Used by retrieve.py; the sheet comes from the store's document (its rows regions), not
-from the chunks retrieval happened to find.
+from the chunks retrieval happened to find. Also here: which of a workbook's sheets a
+question names (named_sheets), for retrieval and the answer's checks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Literal, NamedTuple
 
 from .numerals import dates
-from .records import LABEL_UNIT, ROW_KINDS, Chunk, Document, Region, row_cells
+from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Hit, Region, row_cells
 from .zh import CJK_CHAR, Lang, fold
 
 Direction = Literal["min", "max"]
@@ -269,3 +270,27 @@ def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note:
     ``chunk`` (the sheet's passage that was retrieved), with ``note`` saying why it is there."""
     location = replace(chunk.location, rows=(row, row)) if chunk.location else None
     return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location, context=note)
+
+
+def named_sheets(question: str, doc: Document | None) -> set[str]:
+    """The names of ``doc``'s sheets that ``question`` names, when the workbook has more than
+    one ("假日搭105路…末班車" of a timetable with sheets 平日 and 假日; "2024年…" of sheets 2023
+    and 2024): their rows answer it, the other sheets' rows -- the same columns, other
+    values -- do not. Names of two characters or more, as the question writes them (folded)."""
+    if doc is None:
+        return set()
+    names = {r.location.name for r in doc.regions if r.location.kind == "sheet" and r.location.name}
+    if len(names) < 2:
+        return set()
+    q = fold(question)
+    return {n for n in names if len(fold(n)) >= 2 and fold(n) in q}
+
+
+def on_other_sheet(question: str, found: Hit | Citation, docs: dict[str, Document]) -> bool:
+    """Is ``found`` (a passage, a citation) rows of a sheet other than the ones ``question``
+    names?"""
+    loc = found.chunk.location
+    if loc is None or loc.kind != "sheet":
+        return False
+    named = named_sheets(question, docs.get(found.chunk.doc_id))
+    return bool(named) and loc.name not in named

@@ -8,7 +8,7 @@ ranks better because it keeps *how much* better the top candidate is (see evals/
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Config
 from .embed import Embedder
-from .ranked import asks_which, flagged_note, flagged_rows, ranked_note, ranked_row, row_chunk, superlative
+from .ranked import asks_which, flagged_note, flagged_rows, on_other_sheet, ranked_note, ranked_row, row_chunk, superlative
 from .records import ROW_KINDS, Hit
 from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
@@ -170,11 +170,22 @@ class Retriever:
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
+        hits = self._named_sheet_first(query, hits)
         if hits and (superlative(query) or asks_which(query)):
             hits = self._ranked_first(query, hits, k)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
+
+    def _named_sheet_first(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Rows of a sheet the question names before the rows of the workbook's other sheets
+        (asked about 假日, the 平日 sheet's row of the same route scored as high and was
+        read first); other passages keep their places."""
+        later = [on_other_sheet(query, h, self.index.docs) for h in hits]
+        if not any(later):
+            return hits
+        ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
+        return [replace(h, rank=r) for r, h in enumerate(ordered, 1)]
 
     def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the

@@ -104,3 +104,58 @@ def test_an_english_sheet_is_ranked_and_filtered_too(tmp_path):
     assert [doc.text[a:b].split(" | ")[0] for a, b, _ in flagged_rows("Which plan does not support 5G?", doc, region).rows] \
         == ["Plan: Basic"]
     assert len(flagged_rows("Which plans support 5G?", doc, region).rows) == 3
+
+
+def _ferries(path):
+    """An invented ferry timetable: the same piers on two sheets, other times."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for name, last in (("Weekdays", ["21:30", "20:10", "19:00"]), ("Weekends", ["22:45", "18:20", "17:05"])):
+        ws = wb.create_sheet(name)
+        ws.append(["Pier", "First sailing", "Last sailing", "Note"])
+        for pier, t in zip(("North Pier", "Mill Quay", "Reed Island"), last):
+            # (the weekday sheet says more of what is asked: retrieval ranks it first)
+            ws.append([pier, "06:00", t, "last sailing waits for the Mill Quay train" if name == "Weekdays" else ""])
+    del wb["Sheet"]
+    wb.save(path)
+    return path
+
+
+def test_rows_of_the_sheet_the_question_names_come_first(tmp_path, fake_embedder):
+    from rag.ranked import named_sheets
+
+    doc = load_document(_ferries(tmp_path / "ferries.xlsx"))
+    assert named_sheets("When is the last sailing from Mill Quay at weekends?", doc) == {"Weekends"}
+    assert named_sheets("When is the last sailing from Mill Quay?", doc) == set()  # no sheet named
+    assert named_sheets("What's the weekend timetable?", doc) == set()  # not the name as written
+    assert named_sheets("周末几点开船？", load_document(tmp_path / "ferries.xlsx")) == set()
+    update_index(tmp_path / "idx", [tmp_path / "ferries.xlsx"], Config(), fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    hits = retriever.search("When is the last sailing from Mill Quay at weekends?", 5).hits
+    sheets = [h.chunk.location.name for h in hits]
+    assert sheets[0] == "Weekends" and sheets == sorted(sheets, key=lambda n: n != "Weekends")
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    # no sheet named: the retriever's order as it was
+    plain = retriever.search("When is the last sailing from Mill Quay?", 5).hits
+    assert [h.rank for h in plain] == list(range(1, len(plain) + 1))
+
+
+def test_an_answer_read_from_another_sheet_than_the_one_named_is_refused(tmp_path, fake_embedder):
+    from rag.answer import Pipeline
+    from conftest import FakeGenerator
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    _ferries(folder / "ferries.xlsx")
+    config = Config()
+    update_index(tmp_path / "idx", [folder], config, fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, config)
+
+    def weekday_time(messages):  # the model reads the Weekdays row, whatever it is shown
+        return "The last sailing from Mill Quay is at 20:10 [1]."
+
+    p = Pipeline(retriever, FakeGenerator(weekday_time), config)
+    assert p.ask("When is the last sailing from Mill Quay at weekends?").refused
+    assert not p.ask("When is the last sailing from Mill Quay on Weekdays?").refused
+    assert not p.ask("When is the last sailing from Mill Quay?").refused  # no sheet named
