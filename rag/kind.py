@@ -17,7 +17,7 @@ from dataclasses import replace
 from .cite import CitedAnswer
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
-from .rewrite import without_note
+from .rewrite import shaped_as, without_note
 from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE, EN_NUMBER_WORDS,
                        EN_WHEN_Q, NUMERAL, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
@@ -171,7 +171,10 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     date / numeral ("远帆科技是什么时候在港交所上市的？" -> "远帆科技在港交所上市[1]。");
     'money' when a question asks what something costs (how much, in Chinese) and the
     answer names no amount of money; 'name' when it asks who and the answer is a bare
-    number; 'phone' when it asks what number to call and the answer holds none."""
+    number; 'phone' when it asks what number to call and the answer holds none. A
+    follow-up "那X呢" asks what its previous question asked ("那假日呢？" after "平日108路首班車
+    幾點？": a time, not "假日：週六、週日及國定假日")."""
+    question = shaped_as(question)
     who = EN_WHO_Q if lang == "en" else _ZH_WHO_Q
     simple = to_simplified(without_note(question))
     if who.search(simple) and _WORDLESS.fullmatch(strip_markers(answer)):
@@ -198,6 +201,10 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     question, answer = to_simplified(question), to_simplified(answer)
     if WHEN_Q.search(without_note(question)) and not TIME.search(strip_markers(answer)):
         return "time"
+    # Asked at what o'clock (末班车几点), an answer with no clock time ("假日：週六、週日及
+    # 國定假日": its 六 is a day's) says no time.
+    if _CLOCK_Q.search(question) and not _CLOCK.search(strip_markers(answer)):
+        return "time"
     if lacks_quantity(question, answer, lang):
         return "quantity"
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
@@ -207,6 +214,10 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         return "money"
     return "measure" if wrong_measure(asked, said) else None
 
+
+# (Not 几点建议, a few points: 几点 ends the question or comes before o'clock's verbs.)
+_CLOCK_Q = re.compile(r"几点(?=钟|[开关发到出结始营上下起止停收送回去来走前后？?呢啊了，,。\s]|$)")
+_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七八九十]{1,3}\s*[点时]|[正中]午|午夜|凌晨|全天|24小时")
 
 # Asked for a telephone number (客服电话是多少, 拨打什么号码, "What number should I call"; not
 # how many called a hotline).

@@ -337,6 +337,21 @@ def test_a_followup_without_a_subject_inherits_the_previous_questions(tmp_path, 
     assert not a.refused and "2016年" in a.answer
 
 
+@pytest.mark.parametrize("question, answer, kind", [
+    ("图书馆周六几点关门？", "周六晚上八点关门[1]。", None),
+    ("图书馆周六几点关门？", "周六闭馆时间为20:30[1]。", None),
+    ("图书馆周六几点关门？", "周六照常开放[1]。", "time"),  # 六 is the day's, no time
+    # a follow-up 那X呢 asks what its previous question asked: a time
+    ("那周日呢？（接上文：图书馆周六几点关门？）", "周日：每月第一个周日闭馆[1]。", "time"),
+    ("那周日呢？（接上文：图书馆周六几点关门？）", "周日17:00关门[1]。", None),
+    ("报告提出了几点建议？", "报告提出了三点建议[1]。", None),  # a few points: no clock
+])
+def test_asked_at_what_oclock_an_answer_needs_a_clock_time(question, answer, kind):
+    from rag.kind import missing_kind
+
+    assert missing_kind(question, answer, "zh") == kind
+
+
 @pytest.mark.parametrize("answer, kind", [
     ("这部译本直到8世纪以后才得到普遍承认[1]。", None),  # an era is a time
     ("鸟类的全盛时期是第三纪中新世[1]。", None),
