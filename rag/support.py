@@ -125,6 +125,28 @@ def _labelled(norm: str, m: re.Match) -> set[tuple[str, str]]:
     return {(value, f"{unit}×{_COUNTED[c]}") for c in label.group(1) if c in _COUNTED}
 
 
+# A clock time is one fact, as a date is: the model's "0:00" is not vouched for by the 0 and
+# 00 of "09:00". A passage vouches for it by its own times, or by an hour in words ("9点",
+# "下午5时30分", "9 am"), in both clocks where the afternoon is said (下午5时 for 17:00).
+_CLOCK = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?!\d|:\d)")  # (入住时间:14:00, folded)
+_HOUR = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2})\s*(?:[点时](?:\s*(\d{1,2})\s*分|(半))?|(?=\s*[ap]\.?m\b))")
+_LATE = re.compile(r"(?:下午|晚上|傍晚|晚间|夜间)\s*$")
+_PM = re.compile(r"\s*p\.?m\b")
+
+
+def _times(norm: str) -> tuple[list[str], set[str]]:
+    """The clock times ``norm`` states (HH:MM, as "9:05") and those it vouches for."""
+    stated = [f"{int(h)}:{m}" for h, m in _CLOCK.findall(norm)]
+    offered = set(stated)
+    for m in [*_CLOCK.finditer(norm), *_HOUR.finditer(norm)]:
+        hour = int(m.group(1))
+        minute = m.group(2) or ("30" if m.lastindex and m.lastindex >= 3 and m.group(3) else "00")
+        late = _LATE.search(norm, max(0, m.start() - 4), m.start()) or _PM.match(norm, m.end())
+        hours = {hour, hour + 12} if late and hour < 12 else {hour, hour - 12} if hour > 12 else {hour}
+        offered |= {f"{h}:{int(minute):02d}" for h in hours}
+    return stated, offered
+
+
 def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     """What a text states -- (value, unit), whole dates as ("date", "1月9日") -- and what it
     can vouch for: those, every part of its dates, and every value without its unit (a
@@ -142,6 +164,10 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
                            for i in range(len(parts)) for j in range(i + 2, len(parts) + 1))
             undated = undated[:d.start] + " " + undated[d.end:]
     stated.reverse()
+    times, clocks = _times(norm)
+    stated += [("time", t) for t in times]
+    offered |= {("time", t) for t in clocks}
+    undated = _CLOCK.sub(" ", undated)
     stated += [_counted(undated, m) or _money(undated, m, signed_only=True) or _number(m)
                for m in _NUMBER.finditer(undated)]
     for m in _NUMBER.finditer(norm):
@@ -254,12 +280,12 @@ def row_supports(sentence: str, row: str) -> bool | None:
     def echoed(label: str) -> bool:  # a word of the label (票价 of 全程票价（元）) is in the claim
         return any(len(w) >= 2 and w in claim for w in segment(LABEL_UNIT.sub("", label)))
 
-    dated = [label for label, v in cells if any(n[0] == "date" for n in profile(v).numbers)]
     for value, unit in numbers:
-        if value == "date":
-            # A date is its cell's (入职日期: 2021-09-06 for 2021年9月6日), named by its
-            # label when the row holds more than one.
-            if not any(("date", unit) in profile(v).offers and (len(dated) == 1 or echoed(label))
+        if value in ("date", "time"):
+            # A date or a time is its cell's (入职日期: 2021-09-06 for 2021年9月6日), named by
+            # its label when the row holds more than one (末班车 of 首班车: 5:30 | 末班车: 23:00).
+            holding = [label for label, v in cells if any(n[0] == value for n in profile(v).numbers)]
+            if not any((value, unit) in profile(v).offers and (len(holding) == 1 or echoed(label))
                        for label, v in cells):
                 return False
             continue

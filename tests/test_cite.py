@@ -554,3 +554,22 @@ def test_a_row_the_question_names_among_the_retrieved_rows_makes_other_cited_row
     assert rows_off_filter("畅游39能不能加装副卡？", plans, others) == []
     # a name no row of the sheet holds filters nothing
     assert rows_off_filter("畅游59能不能加装副卡？", plans, others) == []
+
+
+def test_a_clock_time_is_one_fact():
+    """"0:00" is not vouched for by the 0 and 00 of "09:00"; a time in words vouches for the
+    same time in digits, in both clocks where the afternoon is said."""
+    hours = "服務時間：週一至週五 09:00-18:00，週六 09:00-12:00，週日及國定假日休息"
+    assert support_score("週六服務時間是0:00到12:00", hours) == 0.0
+    assert support_score("週六服務時間是09:00到12:00", hours) > 0.5
+    assert support_score("週六服務時間是9:00到12:00", hours) > 0.5
+    notice = "停水時間 上午9時30分至下午5時30分"
+    assert support_score("停水時間由上午9:30至下午17:30", notice) > 0.5
+    assert support_score("停水時間由上午9:30至下午18:30", notice) == 0.0
+    # a time after a label's colon ("入住时间：14:00", folded to "时间:14:00") is a time too
+    assert support_score("入住时间是14:00以后", "- 入住时间：14:00以后；退房时间：12:00以前") > 0.5
+    assert support_score("入住时间是4:00以后", "- 入住时间：14:00以后；退房时间：12:00以前") == 0.0
+    market = "The Saturday market shift runs 9 am to 1 pm."
+    assert support_score("The Saturday market shift ends at 1:00 pm", market) > 0.5
+    assert support_score("The Saturday market shift ends at 13:00", market) > 0.5
+    assert support_score("The Saturday market shift ends at 2:00 pm", market) == 0.0
