@@ -13,7 +13,7 @@ from . import restated as rs
 from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
-from .zh import EN_STOP, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
+from .zh import EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -85,14 +85,22 @@ def _in_name(words: list[tuple[str, str]], i: int) -> bool:
     return len(words[i][0]) == 1 and words[i - 1][1].startswith(_NAME_TAGS) and after.startswith(_NAME_TAGS)
 
 
+_EN_YES_NO_A = re.compile(r"\s*(yes|no)\b(?!-)", re.I)
+
+
 def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[str, str]]) -> str | None:
     """What the quote says, whole, where the question's shape asks for all of it: asked yes
-    or no and answered in a word the quote says (同意 of "同意增聘…"), that word; asked when in
+    or no and answered in a word the quote says (同意 of "同意增聘…"), that word (in English,
+    the answer's yes or no, which no quote says); asked when in
     English and answered with one date with its year, that date (not "March 18" of "March
     18, 2025": the comma ends a run)."""
     if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
             and (found := locate(text, sources)) and len(found) == len(text):
         return found
+    # Asked yes or no in English and answered so, the yes or the no ("No, you do not need
+    # to bring your own gloves": not "Gloves", a word of the clause): no quote's words.
+    if EN_YES_NO_Q.match(question) and (said := _EN_YES_NO_A.match(text)):
+        return said.group(1).capitalize()
     if EN_WHEN_Q.search(question) and len(dated := EN_FULL_DATE.findall(sentence)) == 1 \
             and (found := locate(dated[0], sources)) and len(found) == len(dated[0]):
         return found

@@ -1274,6 +1274,14 @@ def test_asked_yes_or_no_the_word_the_quote_says_answers():
     assert short_answer("会议有没有同意加聘临时理货人员？", "同意[1]", [_cite(quote)]) == "同意"
     # a word the quote does not say is no span of it
     assert short_answer("会议有没有同意加聘临时理货人员？", "没有[1]", [_cite(quote)]) is None
+    # in English, the answer's own yes or no: no word of its clause
+    gloves = "Gloves and aprons are provided at the check-in desk, so you do not need to bring your own."
+    assert short_answer("Do I have to bring my own gloves?", "No, you do not need to bring your own gloves [1].",
+                        [_cite(gloves)]) == "No"
+    assert short_answer("Are aprons provided?", "yes. Gloves and aprons are provided [1].", [_cite(gloves)]) == "Yes"
+    # not asked yes or no, a "no" opening the answer is no short answer
+    assert short_answer("What do volunteers need to bring?", "No gloves: they are provided [1].",
+                        [_cite(gloves)]) != "No"
 
 
 def test_a_codes_letters_are_part_of_the_number_asked_for():
