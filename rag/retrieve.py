@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
 from .ranked import asks_which, flagged_note, flagged_rows, on_other_sheet, ranked_note, ranked_row, row_chunk, superlative
 from .records import ROW_KINDS, Hit
+from .rewrite import without_note
 from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
 
@@ -173,6 +175,8 @@ class Retriever:
         hits = self._named_sheet_first(query, hits)
         if hits and (superlative(query) or asks_which(query)):
             hits = self._ranked_first(query, hits, k)
+        else:
+            hits = self._bracketed_first(query, hits)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
@@ -186,6 +190,25 @@ class Retriever:
             return hits
         ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
         return [replace(h, rank=r) for r, h in enumerate(ordered, 1)]
+
+    def _bracketed_first(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Asked with a value a table gives by ranges (5岁, 18公斤 over a dosage table by age
+        and weight), the one row whose ranges hold it (brackets.py), as the one passage,
+        with a note naming the values and the table's columns: shown the table, the model
+        read its first row."""
+        asked = without_note(query)  # (a follow-up's values, not the previous question's)
+        for hit in hits:
+            found = bracketed_row(asked, hit.chunk.text)
+            if found is None:
+                continue
+            a, b = hit.chunk.start + found.start, hit.chunk.start + found.end
+            doc = self.index.docs.get(hit.chunk.doc_id)
+            if doc is None or doc.text[a:b] != hit.chunk.text[found.start:found.end]:
+                continue  # (a chunk whose text is not its document's span: no citation to make)
+            chunk = replace(hit.chunk, text=hit.chunk.text[found.start:found.end], start=a, end=b,
+                            context=bracketed_note(found, question_language(query)))
+            return [replace(hit, chunk=chunk, rank=1)]
+        return hits
 
     def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
