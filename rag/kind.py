@@ -270,13 +270,18 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     if not _TIME_UNIT.match(question, m.end()) and not _SPAN_Q.search(question):
         answer = CALENDAR_DATE.sub(" ", answer)
     # Nor is the number in a name the answer restates: the 747 of "波音747是宽体客机"
-    # does not say how many passengers it seats.
-    for name in set(_NUMBERED.findall(question)):
-        answer = re.sub(rf"(?<![A-Za-z0-9.]){re.escape(name)}(?![A-Za-z0-9])", " ", answer)
+    # does not say how many passengers it seats. A number the question measures (8岁) is
+    # a value, not a name: it is taken out only with its unit (not the 8 of "8毫升", the
+    # dose asked for a child of 8).
+    for m in _NUMBERED.finditer(question):
+        name, unit = m.group(0), question[m.end():m.end() + 1]
+        then = re.escape(unit) if name.isdigit() and unit and unit in _MEASURE else ""
+        answer = re.sub(rf"(?<![A-Za-z0-9.]){re.escape(name)}(?![A-Za-z0-9])(?={then})", " ", answer)
     return not NUMERAL.search(answer)
 
 
 _NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(号线)
+_MEASURE = set("岁年月天元块斤克米次人度%公")  # (units a question states a value in: 8岁, 18公斤)
 
 
 # What a quantity word counts when it asks for a span of time: 多少年, 几个月, 几天, 几周.

@@ -93,6 +93,9 @@ def test_the_subject_must_be_near_the_supporting_quote():
     ("波音747能载多少名乘客？", "波音747最多可载416名乘客[1]", False),
     ("A380有几层客舱？", "A380由欧洲的飞机制造商生产[1]", True),
     ("A380有几层客舱？", "A380有两层客舱[1]", False),
+    # a value the question measures (8岁) is no name: the 8 of "8毫升" is the dose asked
+    ("8岁的孩子一次喝几毫升？", "8毫升[1]", False),
+    ("8岁的孩子一次喝几毫升？", "8岁的孩子应在医师指导下服用[1]", True),
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
     from rag.zh import question_language
