@@ -227,6 +227,9 @@ def _overlap(claim: Profile, passage: Profile) -> float:
     return sum(u in vocab for u in claim.units) / len(claim.units)
 
 
+_AVERAGE = re.compile(r"平均|人均|[年月日]均|均值|中位数|\b(?:average|mean|median)\b", re.I)
+
+
 def support_score(sentence: str, passage: str) -> float:
     """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing.
     A claim stating a number is judged against the spreadsheet rows of a passage (a sheet's
@@ -236,6 +239,9 @@ def support_score(sentence: str, passage: str) -> float:
         return 0.0
     # A phrase the passage negates, stated without its negation (需要自带 of 不需要自带).
     if dropped_negation(sentence, passage):
+        return 0.0
+    # An average the passage never speaks of: "平均海拔是1286米" from "最高峰…海拔1286米".
+    if claim.numbers and _AVERAGE.search(sentence) and not _AVERAGE.search(passage):
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
