@@ -21,7 +21,7 @@ from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
-from .aspect import missing_aspect
+from .aspect import missing_aspect, unlisted_item
 from .polarity import agreeing_answer
 from .ranked import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
@@ -267,7 +267,9 @@ class Pipeline:
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
-                or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text):
+                or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
+                or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations
+                                                               if c.verified], titled):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
         off = rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},

@@ -13,7 +13,8 @@ from .kind import EN_WHO_Q, ZH_MONEY_Q, asks_price
 from .lexical import tagged
 from .relevance import GENERIC
 from .rewrite import without_note
-from .zh import QUESTION_CUE, Lang, fold, stem_en, to_simplified
+from .records import row_cells
+from .zh import CJK, QUESTION_CUE, Lang, fold, stem_en, to_simplified
 
 # Words of an English question that frame it rather than name what it asks about.
 _EN_FRAME = frozenset(
@@ -85,3 +86,44 @@ _EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost
                         r"|\b(?:charge|fee|price|fare)s?\s+(?:of|for)\s+(.+?)(?:\s+(?:at|in|on|from|after|before)\b|[?.]|$)",
                         re.I)
 _EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
+
+
+_CJK_WORD = re.compile(f"[{CJK}]{{2,8}}")
+
+
+def _row_keys(passage: str) -> list[str]:
+    """The first cell of each table row of ``passage``: a sheet's labelled rows ("产品: 冰箱 |
+    …") or a document's table rows ("| 冰箱 | 2年 |"), the header row left out."""
+    keys = []
+    for line in passage.splitlines():
+        if cells := row_cells(line):
+            keys.append(cells[0][1])
+        elif line.startswith("|") and line.rstrip().endswith("|"):
+            keys.append(line.strip("| ").split("|")[0].strip())
+    return keys[1:] if keys and not row_cells(passage.splitlines()[0] if passage else "") else keys
+
+
+def _kind_char(key: str) -> str:
+    """The last Chinese character of a row's key (锅 of 电压力锅B2: a model code after it)."""
+    chars = re.findall(f"[{CJK}]", key)
+    return chars[-1] if len(chars) >= 2 else ""
+
+
+def unlisted_item(question: str, passages: list[str], evidence: list[str]) -> list[str]:
+    """A thing the question names that the cited table does not list, though it lists its
+    kind: "晴栩的洗碗機保固幾年？" answered from a warranty table of 冷氣機, 洗衣機, 乾衣機,
+    除濕機 … (the 冷氣機 row's 3年). Its kind is its last character, as Chinese compounds
+    name it (…機, …车, …卡; a model code after it aside); two rows of that kind at least, and
+    the word nowhere near the quotes. Empty = fine."""
+    q = fold(to_simplified(without_note(question)))
+    keys = [fold(k) for p in passages for k in _row_keys(p)]
+    if len(keys) < 2:
+        return []
+    text = fold(" ".join(evidence + passages))
+    unlisted = []
+    for word, _ in tagged(q):
+        if len(word) < 2 or not _CJK_WORD.fullmatch(word) or word in text or QUESTION_CUE.search(word):
+            continue
+        if sum(k != word and _kind_char(k) == word[-1] for k in keys) >= 2:
+            unlisted.append(word)
+    return unlisted

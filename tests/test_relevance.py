@@ -819,3 +819,32 @@ def test_asked_which_one_of_a_kind_the_kind_itself_in_its_place_names_none():
     # a name in its place, or the kind after a name, answers
     assert not echoes_question("这次外墙翻新由哪家施工单位负责？", "外墙翻新由鸿基建筑公司负责[1]。")
     assert not echoes_question("哪家公司收购了蓝鲸科技？", "海川集团这家公司收购了蓝鲸科技[1]。")
+
+
+def test_an_item_the_cited_table_does_not_list_though_it_lists_its_kind():
+    from rag.aspect import unlisted_item
+
+    table = ("## 保修期限\n\n| 产品 | 整机保修 | 主要部件 |\n| 电饭煲 | 1年 | 加热盘3年 |\n| 电压力锅 | 2年 | 密封圈1年 |\n"
+             "| 电炖锅 | 1年 | 陶瓷内胆2年 |")
+    evidence = ["保修说明 " + table]
+    # 煎锅 is a 锅 the table does not list: the 电压力锅 row's 2年 does not answer it
+    assert unlisted_item("煎锅保修几年？", [table], evidence) == ["煎锅"]
+    # a listed item, a word of no listed kind (the brand), or no table: fine
+    assert unlisted_item("电炖锅保修几年？", [table], evidence) == []
+    assert unlisted_item("禾乐的电饭煲保修几年？", [table], evidence) == []
+    assert unlisted_item("煎锅保修几年？", ["煎锅以外的锅具保修1年。"], ["煎锅以外的锅具保修1年。"]) == []
+    sheet = "型号: 电饭煲A1 | 保修: 1年\n型号: 电压力锅B2 | 保修: 2年\n型号: 电炖锅C3 | 保修: 1年"
+    assert unlisted_item("煎锅保修几年？", [sheet], [sheet]) == ["煎锅"]
+
+
+def test_an_answer_about_an_unlisted_item_from_another_items_row_is_refused(tmp_path, fake_embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "保修.md").write_text("# 保修说明\n\n| 产品 | 整机保修 | 主要部件 |\n|---|---|---|\n| 电饭煲 | 1年 | 加热盘3年 |\n"
+                                 "| 电压力锅 | 2年 | 密封圈1年 |\n| 电炖锅 | 1年 | 陶瓷内胆2年 |\n", encoding="utf-8")
+    update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    said = {"煎锅保修几年？": "煎锅的整机保修是2年[1]。", "电压力锅保修几年？": "电压力锅的整机保修是2年[1]。"}
+    p = Pipeline(retriever, FakeGenerator(lambda m: next(a for q, a in said.items() if q in m[-1]["content"])), Config())
+    assert p.ask("煎锅保修几年？").refusal_reason == "off_question"
+    assert not p.ask("电压力锅保修几年？").refused
