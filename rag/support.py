@@ -230,6 +230,14 @@ def _overlap(claim: Profile, passage: Profile) -> float:
 _AVERAGE = re.compile(r"平均|人均|[年月日]均|均值|中位数|\b(?:average|mean|median)\b", re.I)
 
 
+def _averaged(claim: str, passage: str) -> bool:
+    """Does a sentence of ``passage`` give one of the claim's numbers and an average? (A
+    sentence, not a clause: "人平均GDP是1306…，到1945年…只剩453" gives both.)"""
+    digits = set(re.findall(r"\d+(?:\.\d+)?", _normalise(claim)))
+    return any(_AVERAGE.search(sentence) and digits & set(re.findall(r"\d+(?:\.\d+)?", sentence))
+               for sentence in re.split(r"[。！!？?\n]", _normalise(passage)))
+
+
 def support_score(sentence: str, passage: str) -> float:
     """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing.
     A claim stating a number is judged against the spreadsheet rows of a passage (a sheet's
@@ -240,8 +248,9 @@ def support_score(sentence: str, passage: str) -> float:
     # A phrase the passage negates, stated without its negation (需要自带 of 不需要自带).
     if dropped_negation(sentence, passage):
         return 0.0
-    # An average the passage never speaks of: "平均海拔是1286米" from "最高峰…海拔1286米".
-    if claim.numbers and _AVERAGE.search(sentence) and not _AVERAGE.search(passage):
+    # An average the passage does not give: "平均海拔是1286米" from "最高峰…海拔1286米" (a
+    # paragraph whose 年平均气温 is another sentence's).
+    if claim.numbers and _AVERAGE.search(sentence) and not _averaged(sentence, passage):
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10

@@ -579,6 +579,8 @@ def test_an_average_the_passage_never_speaks_of_is_unsupported():
     peak = "云台尖是全镇最高峰，海拔1286米，山顶有观景亭。"
     assert support_score("全镇的平均海拔是1286米", peak) == 0.0
     assert support_score("The town's average elevation is 1286 m", "Its highest peak rises to 1286 m.") == 0.0
+    # an average of something else in the passage does not vouch for it
+    assert support_score("全镇的平均海拔是1286米", "全镇年平均气温16.2℃。云台尖是全镇最高峰，海拔1286米。") == 0.0
     # the passage's own average, or the peak claimed as a peak: judged as ever
     assert support_score("全镇的平均海拔是860米", "全镇平均海拔860米，最高峰海拔1286米。") > 0.5
     assert support_score("The town's average elevation is 860 m", "The town's average elevation: 860 m; highest peak 1286 m.") > 0.5
