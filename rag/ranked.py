@@ -283,7 +283,14 @@ def named_sheets(question: str, doc: Document | None) -> set[str]:
     if len(names) < 2:
         return set()
     q = fold(question)
-    return {n for n in names if len(fold(n)) >= 2 and fold(n) in q}
+    return {n for n in names if len(fold(n)) >= 2 and (fold(n) in q or any(w in q for w in _SAME_DAYS.get(fold(n), ())))}
+
+
+# Sheets of a timetable or a price list split by the kind of day, and the other words a
+# question says them by: 工作日 names the 平日 sheet, "weekend" the 假日 one.
+_DAY_WORDS = (("平日", "工作日", "周一至周五", "weekday", "weekdays", "workday", "workdays"),
+              ("假日", "节假日", "周末", "双休日", "休息日", "weekend", "weekends", "holiday", "holidays"))
+_SAME_DAYS = {w: [v for v in group if v != w] for group in _DAY_WORDS for w in group}
 
 
 def on_other_sheet(question: str, found: Hit | Citation, docs: dict[str, Document]) -> bool:
