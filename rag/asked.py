@@ -13,6 +13,7 @@ from . import restated as rs
 from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
+from .brackets import beyond_brackets
 from .zh import EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
 
 
@@ -107,6 +108,11 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     # A row the model copied ("月费(元): 238，合约期(月): 24"), asked how much: the value of the
     # column the question names (月费 of 家庭乐A的月费是多少元; not of 月费最便宜的是哪个).
     if QUANTITY_Q.search(question) and (value := row_value(question, sentence)) and (found := locate(value, sources)) and len(found) == len(value):
+        return found
+    # ...or a row of ranges copied, asked with values they hold: the amount beside them
+    # (6毫升 of "4-6岁 16-21公斤 6毫升" for a child of 5 and 18 kg).
+    if QUANTITY_Q.search(question) and (value := beyond_brackets(question, sentence)) \
+            and (found := locate(value, sources)) and len(found) == len(value):
         return found
     # Asked for several in English: the list, or the one range of numbers (settings 32 to 40).
     several = EN_PLURAL_Q.search(question) and (english_list(sentence) or _one(_EN_RANGE.findall(sentence)))

@@ -91,3 +91,28 @@ def bracketed_note(found: Bracketed, lang: Lang) -> str:
     lang = "en" if lang == "en" else "zh"
     header = _HEADERS[lang].format(found.header) if found.header else ""
     return _NOTES[lang].format(values=("、" if lang == "zh" else ", ").join(found.values), header=header)
+
+
+_AMOUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*[^\d\s|,，。；;：:、（）()\[\]]{1,3}")
+
+
+def beyond_brackets(question: str, sentence: str) -> str | None:
+    """What a copied bracket row gives beside the ranges the question's values fall in:
+    "6毫升" of "4-6岁 16-21公斤 6毫升" asked for a child of 5 and 18 kg. None unless
+    exactly one amount is left."""
+    # Matched in the folded sentence (歲 read as 岁), cut from the original: the same offsets
+    # while it is as long.
+    q, folded = fold(question), fold(sentence)
+    if len(folded) != len(sentence):
+        sentence = folded
+    values = [(float(m.group(1)), _UNITS[m.group(2)]) for m in _VALUE.finditer(q)]
+    held = [m for m in _RANGE.finditer(folded)
+            if any(u == _UNITS[m.group(3)] and min(float(m.group(1)), float(m.group(2))) <= v
+                   <= max(float(m.group(1)), float(m.group(2))) for v, u in values)]
+    if not held:
+        return None
+    rest = sentence
+    for m in reversed(held):
+        rest = rest[:m.start()] + " " + rest[m.end():]
+    left = _AMOUNT.findall(rest)
+    return left[0].strip() if len(left) == 1 else None

@@ -47,3 +47,18 @@ def test_the_bracketed_row_is_the_one_passage_retrieved(tmp_path, fake_embedder)
     doc = retriever.index.docs[hits[0].chunk.doc_id]
     assert doc.text[hits[0].chunk.start:hits[0].chunk.end] == hits[0].chunk.text  # the citation's span
     assert len(retriever.search("狗4岁，但只有3公斤，喂多少？", 5).hits) > 1  # no one row: as ever
+
+
+def test_the_short_answer_of_a_copied_bracket_row_is_the_amount_beside_the_ranges():
+    from rag.brackets import beyond_brackets
+    from rag.short import short_answer
+    from rag.records import Chunk, Citation
+
+    row = "6-10公斤 3-5岁 110克"
+    chunk = Chunk(doc_id="喂食指南.txt", chunk_id=0, text=row, start=0, end=len(row))
+    cite = Citation(1, chunk, row, 0, len(row))
+    assert short_answer("我家狗4岁，体重8公斤，每天喂多少？", row + "[1]", [cite]) == "110克"
+    assert beyond_brackets("我家狗4歲，體重8公斤，每天餵多少？", "6-10公斤 3-5歲 110克") == "110克"
+    # no value of the question in a range, or more than one amount left: nothing
+    assert beyond_brackets("每天喂多少？", row) is None
+    assert beyond_brackets("我家狗4岁，每天喂多少？", "3-5岁 每天110克，分2次") is None
