@@ -283,7 +283,8 @@ def named_sheets(question: str, doc: Document | None) -> set[str]:
     if len(names) < 2:
         return set()
     q = fold(question)
-    return {n for n in names if len(fold(n)) >= 2 and (fold(n) in q or any(w in q for w in _SAME_DAYS.get(fold(n), ())))}
+    return {n for n in names if len(fold(n)) >= 2
+            and (fold(n) in q or any(w in q for w in _SAME_DAYS.get(fold(n), ())))}
 
 
 # Sheets of a timetable or a price list split by the kind of day, and the other words a

@@ -354,6 +354,8 @@ def echoes_question(question: str, answer: str) -> bool:
     if first and _NAMES_ITSELF.match(text[first[0]:first[1]].rstrip("。！？!?. ")):
         return True
     said = _NOT_WORD.sub("", text)
+    # (An English question answered yes or no restates itself, "Does the clinic open on
+    # Saturdays?" -> "The clinic opens on Saturdays [1].": no echo.)
     if said.isascii() and not EN_YES_NO_Q.match(question):
         # English moves the verb ("The current mayor of the town is [1]." for "Who is the
         # current mayor of the town?"): compared word by word.
