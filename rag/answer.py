@@ -29,7 +29,7 @@ from .relevance import (echoes_question, evidence_windows, missing_context, miss
 from .retrieve import Retrieval, Retriever
 from .rewrite import rewrite, without_note
 from .short import short_answer
-from .support import rows_off_filter
+from .support import rows_off_filter, says_otherwise
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
@@ -47,10 +47,12 @@ _MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a comm
 def restating_sentence(closest: Callable[[str, list[str]], tuple[float, int]], question: str, claim: str,
                        passages: list[str]) -> tuple[float, int] | None:
     """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
-    closest passage sentence that states what the claim adds to it (restated.sentences_adding),
-    by ``closest`` (Retriever.closest: the question's forms against the sentences), with that
-    passage's index; None when the claim is longer or no sentence states it."""
+    closest passage sentence that states what the claim adds to it (restated.sentences_adding)
+    and says nothing otherwise (support.says_otherwise: "平均海拔是142米" from the lowest
+    point's), by ``closest`` (Retriever.closest: the question's forms against the sentences),
+    with that passage's index; None when the claim is longer or no sentence states it."""
     found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
+    found = [(i, s) for i, s in found if not says_otherwise(claim, s)]
     if not found:
         return None
     score, best = closest(question, [s for _, s in found])

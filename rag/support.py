@@ -238,6 +238,15 @@ def _averaged(claim: str, passage: str) -> bool:
                for sentence in re.split(r"[。！!？?\n]", _normalise(passage)))
 
 
+def says_otherwise(sentence: str, passage: str) -> bool:
+    """Does ``sentence`` say otherwise than ``passage``, whose words it may well use? A
+    phrase the passage negates stated without its negation (需要自带 of 不需要自带); an average
+    the passage does not give ("平均海拔是1286米" from "最高峰…海拔1286米", in a paragraph whose
+    年平均气温 is another sentence's)."""
+    return dropped_negation(sentence, passage) \
+        or bool(_AVERAGE.search(sentence) and re.search(r"\d", sentence) and not _averaged(sentence, passage))
+
+
 def support_score(sentence: str, passage: str) -> float:
     """0..1: how much of ``sentence`` ``passage`` vouches for; 0 if a number is missing.
     A claim stating a number is judged against the spreadsheet rows of a passage (a sheet's
@@ -245,12 +254,7 @@ def support_score(sentence: str, passage: str) -> float:
     claim, source = profile(sentence), profile(passage)
     if any(number not in source.offers for number in claim.numbers):
         return 0.0
-    # A phrase the passage negates, stated without its negation (需要自带 of 不需要自带).
-    if dropped_negation(sentence, passage):
-        return 0.0
-    # An average the passage does not give: "平均海拔是1286米" from "最高峰…海拔1286米" (a
-    # paragraph whose 年平均气温 is another sentence's).
-    if claim.numbers and _AVERAGE.search(sentence) and not _averaged(sentence, passage):
+    if says_otherwise(sentence, passage):
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10

@@ -585,3 +585,16 @@ def test_an_average_the_passage_never_speaks_of_is_unsupported():
     assert support_score("全镇的平均海拔是860米", "全镇平均海拔860米，最高峰海拔1286米。") > 0.5
     assert support_score("The town's average elevation is 860 m", "The town's average elevation: 860 m; highest peak 1286 m.") > 0.5
     assert support_score("全镇最高峰海拔1286米", peak) > 0.5
+
+
+def test_a_restating_answer_is_not_backed_by_a_sentence_that_says_otherwise():
+    from rag.answer import restating_sentence
+
+    def closest(question, sentences):  # the embedder: every sentence as close
+        return 0.95, 0
+
+    question = "全镇的平均海拔是多少米？"
+    geography = ["境内最高峰为云台尖，海拔1286米；最低处为白石滩，海拔142米。年平均气温16.8℃。"]
+    assert restating_sentence(closest, question, "全镇的平均海拔是142米。", geography) is None
+    averaged = ["全镇平均海拔约640米，最低处为白石滩，海拔142米。"]
+    assert restating_sentence(closest, question, "全镇的平均海拔是640米。", averaged) == (0.95, 0)
