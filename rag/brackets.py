@@ -54,11 +54,16 @@ def _ranges(line: str) -> dict[str, list[tuple[float, float]]]:
 
 
 def bracketed_row(question: str, text: str) -> Bracketed | None:
-    """The one line of ``text`` whose ranges hold every value the question states in a unit
-    the lines give ranges in; None when no line or several do, or the text has fewer than
-    two such lines (no table of brackets)."""
+    """The one line of ``text`` whose ranges hold every value (or range) the question states
+    in a unit the lines give ranges in; None when no line or several do, or the text has
+    fewer than two such lines (no table of brackets)."""
     q = fold(question)
-    values = [(float(m.group(1)), _UNITS[m.group(2)], m.group(0).strip()) for m in _VALUE.finditer(q)]
+    # A value, or a range the question gives itself ("那7到9岁的呢？"): held by a row's range
+    # that spans it.
+    values = [(float(m.group(1)), float(m.group(1)), _UNITS[m.group(2)], m.group(0).strip())
+              for m in _VALUE.finditer(q)]
+    values += [(*sorted((float(m.group(1)), float(m.group(2)))), _UNITS[m.group(3)], m.group(0).strip())
+               for m in _RANGE.finditer(q)]
     if not values:
         return None
     lines, at = [], 0
@@ -66,12 +71,12 @@ def bracketed_row(question: str, text: str) -> Bracketed | None:
         lines.append((at, line, _ranges(fold(line)) if len(line) <= _MAX_LINE else {}))
         at += len(line) + 1
     # The units a table gives ranges in: on two lines at least.
-    units = {u for _, u, _ in values if sum(u in r for _, _, r in lines) >= 2}
-    asked = [(v, u, said) for v, u, said in values if u in units]
+    units = {u for _, _, u, _ in values if sum(u in r for _, _, r in lines) >= 2}
+    asked = [v for v in values if v[2] in units]
     if not asked:
         return None
     found = [(i, a, line) for i, (a, line, r) in enumerate(lines)
-             if all(any(lo <= v <= hi for lo, hi in r.get(u, [])) for v, u, _ in asked)]
+             if all(any(lo <= low and high <= hi for lo, hi in r.get(u, [])) for low, high, u, _ in asked)]
     if len(found) != 1:
         return None
     i, a, line = found[0]
@@ -80,7 +85,7 @@ def bracketed_row(question: str, text: str) -> Bracketed | None:
     while above > 0 and lines[above - 1][2]:
         above -= 1
     header = lines[above - 1][1].strip() if above > 0 and len(lines[above - 1][1]) <= _MAX_LINE else ""
-    return Bracketed(a, a + len(line), [said for _, _, said in asked], header)
+    return Bracketed(a, a + len(line), [said for *_, said in asked], header)
 
 
 _NOTES = {"zh": "（{values}所在的一行{header}）", "en": "(the row that {values} falls in{header})"}

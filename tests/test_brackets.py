@@ -28,7 +28,8 @@ def test_the_row_whose_ranges_hold_the_stated_values():
 def test_no_row_when_the_values_disagree_or_nothing_is_bracketed():
     assert _row("狗4岁，但只有3公斤，喂多少？") is None  # age says one row, weight another
     assert _row("我家狗4岁") is not None and _row("喂食间隔9小时可以吗？") is None  # one line of hours: no table
-    assert _row("那6到8岁的呢？") is None  # a range asked, no value
+    assert _row("那6到8岁的呢？") == "11-20公斤 6-8岁 180克"  # a range asked: the row spanning it
+    assert _row("那5到7岁的呢？") is None  # ...across two rows: none
     assert _row("狗粮多少钱一袋？") is None  # no value at all
     # years are periods, not brackets
     assert bracketed_row("2020年的营收是多少？", "2019-2021年 营收增长\n2022-2024年 营收下降") is None
