@@ -89,7 +89,8 @@ def _in_name(words: list[tuple[str, str]], i: int) -> bool:
 _EN_YES_NO_A = re.compile(r"\s*(yes|no)\b(?!-)", re.I)
 
 
-def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[str, str]]) -> str | None:
+def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[str, str]],
+                   asked: str | None = None) -> str | None:
     """What the quote says, whole, where the question's shape asks for all of it: asked yes
     or no and answered in a word the quote says (同意 of "同意增聘…"), that word (in English,
     the answer's yes or no, which no quote says); asked when in
@@ -110,8 +111,9 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     if QUANTITY_Q.search(question) and (value := row_value(question, sentence)) and (found := locate(value, sources)) and len(found) == len(value):
         return found
     # ...or a row of ranges copied, asked with values they hold: the amount beside them
-    # (6毫升 of "4-6岁 16-21公斤 6毫升" for a child of 5 and 18 kg).
-    if QUANTITY_Q.search(question) and (value := beyond_brackets(question, sentence)) \
+    # (6毫升 of "4-6岁 16-21公斤 6毫升" for a child of 5 and 18 kg; the values as ``asked``,
+    # the user's own words: 7到9岁 of a follow-up "那7到9岁的呢？" shaped as the question before).
+    if QUANTITY_Q.search(question) and (value := beyond_brackets(asked or question, sentence)) \
             and (found := locate(value, sources)) and len(found) == len(value):
         return found
     # Asked for several in English: the list, or the one range of numbers (settings 32 to 40).

@@ -53,17 +53,20 @@ def _ranges(line: str) -> dict[str, list[tuple[float, float]]]:
     return out
 
 
+def _asked(q: str) -> list[tuple[float, float, str, str]]:
+    """(low, high, unit, as said) of each value the folded question ``q`` states, and of each
+    range it gives itself ("那7到9岁的呢？"): a row's range holds it when it spans it."""
+    values = [(float(m.group(1)), float(m.group(1)), _UNITS[m.group(2)], m.group(0).strip())
+              for m in _VALUE.finditer(q)]
+    return values + [(*sorted((float(m.group(1)), float(m.group(2)))), _UNITS[m.group(3)], m.group(0).strip())
+                     for m in _RANGE.finditer(q)]
+
+
 def bracketed_row(question: str, text: str) -> Bracketed | None:
     """The one line of ``text`` whose ranges hold every value (or range) the question states
     in a unit the lines give ranges in; None when no line or several do, or the text has
     fewer than two such lines (no table of brackets)."""
-    q = fold(question)
-    # A value, or a range the question gives itself ("那7到9岁的呢？"): held by a row's range
-    # that spans it.
-    values = [(float(m.group(1)), float(m.group(1)), _UNITS[m.group(2)], m.group(0).strip())
-              for m in _VALUE.finditer(q)]
-    values += [(*sorted((float(m.group(1)), float(m.group(2)))), _UNITS[m.group(3)], m.group(0).strip())
-               for m in _RANGE.finditer(q)]
+    values = _asked(fold(question))
     if not values:
         return None
     lines, at = [], 0
@@ -102,22 +105,23 @@ _AMOUNT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*[^\d\s|,，。；;：:、（）
 
 
 def beyond_brackets(question: str, sentence: str) -> str | None:
-    """What a copied bracket row gives beside the ranges the question's values fall in:
-    "6毫升" of "4-6岁 16-21公斤 6毫升" asked for a child of 5 and 18 kg. None unless
+    """What a copied bracket row gives beside its ranges, one of which the question's values
+    fall in: "6毫升" of "4-6岁 16-21公斤 6毫升" asked for a child of 5 and 18 kg. None unless
     exactly one amount is left."""
     # Matched in the folded sentence (歲 read as 岁), cut from the original: the same offsets
     # while it is as long.
     q, folded = fold(question), fold(sentence)
     if len(folded) != len(sentence):
         sentence = folded
-    values = [(float(m.group(1)), _UNITS[m.group(2)]) for m in _VALUE.finditer(q)]
+    values = _asked(q)
     held = [m for m in _RANGE.finditer(folded)
-            if any(u == _UNITS[m.group(3)] and min(float(m.group(1)), float(m.group(2))) <= v
-                   <= max(float(m.group(1)), float(m.group(2))) for v, u in values)]
+            if any(u == _UNITS[m.group(3)] and min(float(m.group(1)), float(m.group(2))) <= low
+                   and high <= max(float(m.group(1)), float(m.group(2))) for low, high, u, _ in values)]
     if not held:
         return None
+    # (Every range out: the row's other brackets, 22-27公斤 asked by age, are no amount.)
     rest = sentence
-    for m in reversed(held):
+    for m in reversed(list(_RANGE.finditer(folded))):
         rest = rest[:m.start()] + " " + rest[m.end():]
     left = _AMOUNT.findall(rest)
     return left[0].strip() if len(left) == 1 else None

@@ -28,7 +28,7 @@ from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
-from .rewrite import shaped_as
+from .rewrite import shaped_as, without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
@@ -57,7 +57,7 @@ _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     """The span of a verified quote that answers ``question``, or None."""
-    question = to_simplified(shaped_as(question))  # patterns are simplified
+    asked, question = to_simplified(without_note(question)), to_simplified(shaped_as(question))  # (simplified patterns)
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
     if not evidence or not text:
@@ -71,7 +71,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}
     # Asked yes or no (同意), or when in English (March 18, 2025): what the quote says, whole.
-    if found := answered_whole(question, text, sentence, sources):
+    if found := answered_whole(question, text, sentence, sources, asked):
         return found
     # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
     m = QUESTION_WORD.search(question)

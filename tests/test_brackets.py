@@ -60,6 +60,11 @@ def test_the_short_answer_of_a_copied_bracket_row_is_the_amount_beside_the_range
     cite = Citation(1, chunk, row, 0, len(row))
     assert short_answer("我家狗4岁，体重8公斤，每天喂多少？", row + "[1]", [cite]) == "110克"
     assert beyond_brackets("我家狗4歲，體重8公斤，每天餵多少？", "6-10公斤 3-5歲 110克") == "110克"
+    # a range the question gives (a follow-up's), the row's other ranges no amount
+    assert beyond_brackets("那3到5岁的呢？", "3-5岁的狗体重是6-10公斤，每天喂110克。") == "110克"
+    said = "3-5岁的体重是6-10公斤，一次用量是110克。"
+    said_cite = Citation(1, Chunk(doc_id="喂食指南.txt", chunk_id=0, text=said, start=0, end=len(said)), said, 0, len(said))
+    assert short_answer("那3到5岁的呢？（接上文：1到2岁的狗一次喂多少？）", said[:-1] + "[1]。", [said_cite]) == "110克"
     # no value of the question in a range, or more than one amount left: nothing
     assert beyond_brackets("每天喂多少？", row) is None
     assert beyond_brackets("我家狗4岁，每天喂多少？", "3-5岁 每天110克，分2次") is None
