@@ -1,6 +1,6 @@
 """.epub (ebooklib): the chapters in reading (spine) order, each a ``#`` heading and a
 region "chapter n". A chapter's title comes from the table of contents, else from its own
-<title>/<h1>; its HTML becomes text through load.html_to_text, as a web page does. The
+<title>/<h1>; its HTML becomes text through webpage.html_to_text, as a web page does. The
 navigation document and empty chapters (covers, images only) are left out.
 """
 from __future__ import annotations
@@ -9,7 +9,8 @@ import io
 import re
 from pathlib import Path
 
-from ..load import decode, html_to_text, tidy
+from ..load import decode, tidy
+from .webpage import html_to_text
 from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line
 
