@@ -249,10 +249,81 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     return None
 
 
+# Asked how many of the sheet's things there are ("假日總共有幾條公車路線有開？", "How many
+# plans are there?"): counting rows is arithmetic; the model, shown some of them, said 3.
+_COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出)?(?:多少|几)\s*(?P<m>[个条家款种项座辆趟班位名所只张台])?"
+                      r"(?P<noun>[^\s，,。？?！!的有是在]{1,8})"
+                      r"|\bhow many (?P<en>[a-z][a-z ]{1,30}?)(?= are| were| does| do| did| is| in| on| at|\?|$)", re.I)
+_MAX_COUNTED = 60  # rows: more is a table to summarise, not a list to count out in the note
+
+
+@dataclass(frozen=True)
+class CountedRows:
+    """The rows a how-many question counts: the span of the sheet's rows, how many, and
+    the words of the note."""
+
+    start: int
+    end: int
+    rows: tuple[int, int]
+    n: int
+    phrase: str  # the question's counting words, the count in their place (總共有8條公車路線)
+    names: list[str]  # the rows' first cells
+
+
+def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | None:
+    """The rows of ``region`` that a how-many question counts, when what it counts is what
+    the sheet's first column names (路線 of 公車路線, Plan of plans) and it sets no condition
+    this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B)."""
+    q = fold(question)
+    m = _COUNT_Q.search(q)
+    if m is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+        return None
+    rows = _rows(doc, region)
+    if not 2 <= len(rows) <= _MAX_COUNTED:
+        return None
+    labels = list(rows[0].cells)
+    key = fold(LABEL_UNIT.sub("", labels[0]))
+    group = "noun" if m.group("noun") else "en"
+    noun = m.group(group) or ""
+    if len(q) == len(question) and noun:  # (as the question writes it: 公車路線, not 公车路线)
+        noun = question[m.start(group):m.end(group)]
+    folded = fold(noun)
+    if m.group("en"):
+        named = any(w.rstrip("s")[:4] in key for w in folded.split() if len(w) >= 3)
+    else:
+        named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded
+    if not named or _bound(question, labels) is not None:
+        return None
+    # (What the question counts, and the sheet it names, are no condition on the rows.)
+    rest = q.replace(fold(noun), " ") if noun else q
+    for name in named_sheets(question, doc):
+        for word in (fold(name), *_SAME_DAYS.get(fold(name), ())):
+            rest = rest.replace(word, " ")
+    rows = _named_rows(rest, rows, labels)
+    if not rows:
+        return None
+    # The question's own words with the count in place of 几 / how many ("總共有8條公車路線"):
+    # the model's answer restates them, and the note vouches for it.
+    said = question[m.start():m.end()] if len(q) == len(question) else m.group(0)
+    phrase = re.sub(r"多少|几|幾|how many", str(len(rows)), said, count=1, flags=re.I)
+    return CountedRows(rows[0].start, rows[-1].end, (rows[0].number, rows[-1].number), len(rows),
+                       phrase, [next(iter(r.cells.values())) for r in rows])
+
+
 # What the model is told about a row (it reads the row; the note says why it is there).
 _RANKED = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
 _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "en": "(one of the {k} rows of {n} whose {label} is \"{value}\")"}
 _FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
+
+
+_COUNTED = {"zh": "（{sheet}{phrase}，共{n}行：{names}）", "en": "({sheet}{phrase}, {n} rows: {names})"}
+_SHEET = {"zh": "工作表「{}」：", "en": "sheet {}: "}
+
+
+def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
+    lang = "en" if lang == "en" else "zh"
+    return _COUNTED[lang].format(sheet=_SHEET[lang].format(sheet) if sheet else "", phrase=counted.phrase,
+                                 n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))
 
 
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:

@@ -17,7 +17,8 @@ import numpy as np
 from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
-from .ranked import asks_which, flagged_note, flagged_rows, on_other_sheet, ranked_note, ranked_row, row_chunk, superlative
+from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, on_other_sheet, ranked_note,
+                     ranked_row, row_chunk, superlative)
 from .records import ROW_KINDS, Hit
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
@@ -176,7 +177,7 @@ class Retriever:
         if hits and (superlative(query) or asks_which(query)):
             hits = self._ranked_first(query, hits, k)
         else:
-            hits = self._bracketed_first(query, hits)
+            hits = self._counted_first(query, hits) or self._bracketed_first(query, hits)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
@@ -190,6 +191,29 @@ class Retriever:
             return hits
         ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
         return [replace(h, rank=r) for r, h in enumerate(ordered, 1)]
+
+    def _counted_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
+        """Asked how many of a sheet's things there are (假日總共有幾條公車路線), the rows counted
+        (ranked.counted_rows) as the one passage, with a note giving the count and their
+        first cells; None when the question counts no sheet's rows."""
+        asked = without_note(query)
+        for hit in hits:
+            loc = hit.chunk.location
+            if loc is None or loc.kind not in ROW_KINDS or on_other_sheet(asked, hit, self.index.docs):
+                continue
+            doc = self.index.docs.get(hit.chunk.doc_id)
+            regions = [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
+            # (a chunk may open with a sheet's title line, a region of its own)
+            counted = next((c for r in regions if (c := counted_rows(asked, doc, r)) is not None), None)
+            if counted is None:
+                continue
+            # (The sheet named when the workbook has several: a CSV's one sheet is its file.)
+            several = len({r.location.name for r in doc.regions if r.location.kind == "sheet"}) > 1
+            note = counted_note(counted, loc.name if several else "", question_language(query))
+            chunk = replace(hit.chunk, text=doc.text[counted.start:counted.end], start=counted.start, end=counted.end,
+                            location=replace(loc, rows=counted.rows), context=note)
+            return [replace(hit, chunk=chunk, rank=1)]
+        return None
 
     def _bracketed_first(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Asked with a value a table gives by ranges (5岁, 18公斤 over a dosage table by age
