@@ -41,11 +41,17 @@ class Bracketed(NamedTuple):
     header: str  # the line above the rows, when it names their columns ("年龄 体重 一次用量")
 
 
+def _span(m: re.Match) -> tuple[float, float, str]:
+    """(low, high, unit) of a _RANGE match, whichever end it names first."""
+    lo, hi = sorted((float(m.group(1)), float(m.group(2))))
+    return lo, hi, _UNITS[m.group(3)]
+
+
 def _ranges(line: str) -> dict[str, list[tuple[float, float]]]:
     out: dict[str, list[tuple[float, float]]] = {}
     for m in _RANGE.finditer(line):
-        lo, hi = sorted((float(m.group(1)), float(m.group(2))))
-        out.setdefault(_UNITS[m.group(3)], []).append((lo, hi))
+        lo, hi, unit = _span(m)
+        out.setdefault(unit, []).append((lo, hi))
     for m in _OPEN.finditer(line):
         n = float(m.group(1))
         bound = (n, float("inf")) if m.group(3) in ("及以上", "以上", "or more", "and over") else (float("-inf"), n)
@@ -58,8 +64,7 @@ def _asked(q: str) -> list[tuple[float, float, str, str]]:
     range it gives itself ("那7到9岁的呢？"): a row's range holds it when it spans it."""
     values = [(float(m.group(1)), float(m.group(1)), _UNITS[m.group(2)], m.group(0).strip())
               for m in _VALUE.finditer(q)]
-    return values + [(*sorted((float(m.group(1)), float(m.group(2)))), _UNITS[m.group(3)], m.group(0).strip())
-                     for m in _RANGE.finditer(q)]
+    return values + [(*_span(m), m.group(0).strip()) for m in _RANGE.finditer(q)]
 
 
 def bracketed_row(question: str, text: str) -> Bracketed | None:
@@ -114,14 +119,12 @@ def beyond_brackets(question: str, sentence: str) -> str | None:
     if len(folded) != len(sentence):
         sentence = folded
     values = _asked(q)
-    held = [m for m in _RANGE.finditer(folded)
-            if any(u == _UNITS[m.group(3)] and min(float(m.group(1)), float(m.group(2))) <= low
-                   and high <= max(float(m.group(1)), float(m.group(2))) for low, high, u, _ in values)]
-    if not held:
+    ranges = [(m, _span(m)) for m in _RANGE.finditer(folded)]
+    if not any(u == unit and lo <= low and high <= hi for _, (lo, hi, u) in ranges for low, high, unit, _ in values):
         return None
     # (Every range out: the row's other brackets, 22-27公斤 asked by age, are no amount.)
     rest = sentence
-    for m in reversed(list(_RANGE.finditer(folded))):
+    for m, _ in reversed(ranges):
         rest = rest[:m.start()] + " " + rest[m.end():]
     left = _AMOUNT.findall(rest)
     return left[0].strip() if len(left) == 1 else None

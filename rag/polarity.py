@@ -79,7 +79,8 @@ def _finds(text: str, part: str) -> list[int]:
 _EN_YES = re.compile(r"(\s*)(yes)\b(\s*[,.;:!]?)", re.I)
 _ZH_YES = re.compile(r"(\s*)(是的|对的|是|对)(\s*[，,。！!])")
 _EN_CLAUSE_END = re.compile(r"[,.;:!?\n]|\b(?:but|although|though|except|unless)\b", re.I)
-_NEGATED_WITHIN = 5  # words (in Chinese, characters: 4) from the clause's start to its negation
+_NEGATED_WITHIN = 5  # words from the clause's start to its negation
+_ZH_NEGATED_WITHIN = 4  # ...characters, in Chinese
 
 
 def agreeing_answer(question: str, answer: str) -> str:
@@ -104,6 +105,6 @@ def agreeing_answer(question: str, answer: str) -> str:
         clause = _ZH_CLAUSE_END.split(fold(answer[m.end():]), 1)[0]
         neg = _ZH_NEG.search(clause)
         folded = fold(question)
-        if neg and neg.start() <= 4 and len(governed := clause[neg.end():neg.end() + 2]) == 2 and governed in folded:
+        if neg and neg.start() <= _ZH_NEGATED_WITHIN and len(governed := clause[neg.end():neg.end() + 2]) == 2 and governed in folded:
             return answer[:m.start(2)] + "不" + answer[m.end(2):]
     return answer

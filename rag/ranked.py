@@ -285,7 +285,8 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     key = fold(LABEL_UNIT.sub("", labels[0]))
     group = "noun" if m.group("noun") else "en"
     noun = m.group(group) or ""
-    if len(q) == len(question) and noun:  # (as the question writes it: 公車路線, not 公车路线)
+    as_written = len(q) == len(question)  # (folding kept the offsets: 公車路線, not 公车路线)
+    if as_written and noun:
         noun = question[m.start(group):m.end(group)]
     folded = fold(noun)
     if m.group("en"):
@@ -297,14 +298,14 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     # (What the question counts, and the sheet it names, are no condition on the rows.)
     rest = q.replace(fold(noun), " ") if noun else q
     for name in named_sheets(question, doc):
-        for word in (fold(name), *_SAME_DAYS.get(fold(name), ())):
+        for word in _sheet_words(name):
             rest = rest.replace(word, " ")
     rows = _named_rows(rest, rows, labels)
     if not rows:
         return None
     # The question's own words with the count in place of 几 / how many ("總共有8條公車路線"):
     # the model's answer restates them, and the note vouches for it.
-    said = question[m.start():m.end()] if len(q) == len(question) else m.group(0)
+    said = question[m.start():m.end()] if as_written else m.group(0)
     phrase = re.sub(r"多少|几|幾|how many", str(len(rows)), said, count=1, flags=re.I)
     return CountedRows(rows[0].start, rows[-1].end, (rows[0].number, rows[-1].number), len(rows),
                        phrase, [next(iter(r.cells.values())) for r in rows])
@@ -348,14 +349,21 @@ def named_sheets(question: str, doc: Document | None) -> set[str]:
     one ("假日搭105路…末班車" of a timetable with sheets 平日 and 假日; "2024年…" of sheets 2023
     and 2024): their rows answer it, the other sheets' rows -- the same columns, other
     values -- do not. Names of two characters or more, as the question writes them (folded)."""
-    if doc is None:
-        return set()
-    names = {r.location.name for r in doc.regions if r.location.kind == "sheet" and r.location.name}
+    names = sheet_names(doc)
     if len(names) < 2:
         return set()
     q = fold(question)
-    return {n for n in names if len(fold(n)) >= 2
-            and (fold(n) in q or any(w in q for w in _SAME_DAYS.get(fold(n), ())))}
+    return {n for n in names if len(fold(n)) >= 2 and any(w in q for w in _sheet_words(n))}
+
+
+def sheet_names(doc: Document | None) -> set[str]:
+    """The names of ``doc``'s sheets (a CSV has one, its file's)."""
+    return {r.location.name for r in doc.regions if r.location.kind == "sheet" and r.location.name} if doc else set()
+
+
+def _sheet_words(name: str) -> tuple[str, ...]:
+    """What a question names a sheet by: its name, folded, and the day words that mean it."""
+    return (fold(name), *_SAME_DAYS.get(fold(name), ()))
 
 
 # Sheets of a timetable or a price list split by the kind of day, and the other words a

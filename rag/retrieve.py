@@ -18,8 +18,8 @@ from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
 from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, on_other_sheet, ranked_note,
-                     ranked_row, row_chunk, superlative)
-from .records import ROW_KINDS, Hit
+                     ranked_row, row_chunk, sheet_names, superlative)
+from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
@@ -198,18 +198,16 @@ class Retriever:
         first cells; None when the question counts no sheet's rows."""
         asked = without_note(query)
         for hit in hits:
-            loc = hit.chunk.location
-            if loc is None or loc.kind not in ROW_KINDS or on_other_sheet(asked, hit, self.index.docs):
+            doc, regions = self._row_regions(hit)
+            if not regions or on_other_sheet(asked, hit, self.index.docs):
                 continue
-            doc = self.index.docs.get(hit.chunk.doc_id)
-            regions = [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
             # (a chunk may open with a sheet's title line, a region of its own)
             counted = next((c for r in regions if (c := counted_rows(asked, doc, r)) is not None), None)
             if counted is None:
                 continue
             # (The sheet named when the workbook has several: a CSV's one sheet is its file.)
-            several = len({r.location.name for r in doc.regions if r.location.kind == "sheet"}) > 1
-            note = counted_note(counted, loc.name if several else "", question_language(query))
+            loc = hit.chunk.location
+            note = counted_note(counted, loc.name if len(sheet_names(doc)) > 1 else "", question_language(query))
             chunk = replace(hit.chunk, text=doc.text[counted.start:counted.end], start=counted.start, end=counted.end,
                             location=replace(loc, rows=counted.rows), context=note)
             return [replace(hit, chunk=chunk, rank=1)]
@@ -234,6 +232,13 @@ class Retriever:
             return [replace(hit, chunk=chunk, rank=1)]
         return hits
 
+    def _row_regions(self, hit: Hit) -> tuple[Document | None, list[Region]]:
+        """The document of a passage of sheet or table rows, and its regions the passage
+        overlaps, in order; (None, []) for any other passage."""
+        loc = hit.chunk.location
+        doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
+        return doc, [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
+
     def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
         hits: the sheet's row that ranks first by that column, counted over all its rows
@@ -242,11 +247,10 @@ class Retriever:
         Asked which rows have or lack a yes/no mark (哪个不支持5G), those rows, when few."""
         lang = question_language(query)
         for hit in hits:
-            loc = hit.chunk.location
-            doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
-            region = next((r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end), None) if doc else None
-            if region is None:
+            doc, regions = self._row_regions(hit)
+            if not regions:
                 continue
+            region = regions[0]  # (the first only: a chunk opening with a sheet's title line is not ranked)
             if superlative(query) and (ranked := ranked_row(query, doc, region)):
                 picked = [(ranked.start, ranked.end, ranked.row, ranked_note(ranked, lang))]
             elif flagged := flagged_rows(query, doc, region):
