@@ -94,13 +94,17 @@ _CJK_WORD = re.compile(f"[{CJK}]{{2,8}}")
 def _row_keys(passage: str) -> list[str]:
     """The first cell of each table row of ``passage``: a sheet's labelled rows ("产品: 冰箱 |
     …") or a document's table rows ("| 冰箱 | 2年 |"), the header row left out."""
-    keys = []
+    keys, header = [], True  # (a document's table opens with its header row)
     for line in passage.splitlines():
         if cells := row_cells(line):
             keys.append(cells[0][1])
         elif line.startswith("|") and line.rstrip().endswith("|"):
-            keys.append(line.strip("| ").split("|")[0].strip())
-    return keys[1:] if keys and not row_cells(passage.splitlines()[0] if passage else "") else keys
+            if not header:
+                keys.append(line.strip("| ").split("|")[0].strip())
+            header = False
+            continue
+        header = True
+    return keys
 
 
 def _kind_char(key: str) -> str:

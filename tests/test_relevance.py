@@ -848,3 +848,12 @@ def test_an_answer_about_an_unlisted_item_from_another_items_row_is_refused(tmp_
     p = Pipeline(retriever, FakeGenerator(lambda m: next(a for q, a in said.items() if q in m[-1]["content"])), Config())
     assert p.ask("煎锅保修几年？").refusal_reason == "off_question"
     assert not p.ask("电压力锅保修几年？").refused
+
+
+def test_the_keys_of_a_passages_rows_leave_out_a_tables_header_only():
+    from rag.aspect import _row_keys
+
+    # a sheet's passage opens with its heading: its first row is a row, not a header
+    assert _row_keys("# 锅具\n型号: 电饭煲A1 | 保修: 1年\n型号: 电压力锅B2 | 保修: 2年") == ["电饭煲A1", "电压力锅B2"]
+    # a document's table: its first row names the columns
+    assert _row_keys("## 保修\n\n| 产品 | 整机保修 |\n| 电饭煲 | 1年 |\n| 电炖锅 | 1年 |\n\n说明。") == ["电饭煲", "电炖锅"]
