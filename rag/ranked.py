@@ -72,20 +72,20 @@ def superlative(question: str) -> Superlative | None:
 _TOTAL = re.compile(r"(?:合计|总计|小计|共计|总和|全部|total|grand total|subtotal|sum|all)", re.I)
 
 
-class _Row(NamedTuple):
+class SheetRow(NamedTuple):
     start: int  # doc.text[start:end] is the row's line
     end: int
     number: int  # as the spreadsheet numbers it
     cells: dict[str, str]  # label -> value, in the row's order
 
 
-def _rows(doc: Document, region: Region) -> list[_Row]:
+def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
     """Each labelled row of a sheet or table region, totals rows left out."""
     out, at = [], region.start
     for i, line in enumerate(doc.text[region.start:region.end].split("\n")):
         cells = row_cells(line)
         if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
-            out.append(_Row(at, at + len(line), region.location.rows[0] + i, dict(cells)))
+            out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
         at += len(line) + 1
     return out
 
@@ -123,7 +123,7 @@ def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | 
     return False if any(n not in said for n in re.findall(r"\d+", q)) else None
 
 
-def _named_rows(question: str, rows: list[_Row], labels: list[str]) -> list[_Row] | None:
+def _named_rows(question: str, rows: list[SheetRow], labels: list[str]) -> list[SheetRow] | None:
     """The rows a question narrows to by naming part of their first text cell ("家庭套餐里"
     of 家庭融合A, 家庭融合B); all rows when it names none; None when it names a word that
     only other cells of some rows hold (a condition this does not read)."""
@@ -170,7 +170,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     asked = superlative(question)
     if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
         return None
-    rows = _rows(doc, region)
+    rows = sheet_rows(doc, region)
     if len(rows) < _MIN_ROWS:
         return None
     labels = list(rows[0].cells)
@@ -231,7 +231,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     the mark it asks for (否 when it negates: 不支持5G), or None."""
     if not asks_which(question) or region.location.kind not in ROW_KINDS or not region.location.rows:
         return None
-    rows = _rows(doc, region)
+    rows = sheet_rows(doc, region)
     if len(rows) < _MIN_ROWS:
         return None
     q = fold(question)
@@ -278,7 +278,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     m = _COUNT_Q.search(q)
     if m is None or region.location.kind not in ROW_KINDS or not region.location.rows:
         return None
-    rows = _rows(doc, region)
+    rows = sheet_rows(doc, region)
     if not 2 <= len(rows) <= _MAX_COUNTED:
         return None
     labels = list(rows[0].cells)

@@ -17,8 +17,9 @@ import numpy as np
 from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
-from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, on_other_sheet, ranked_note,
-                     ranked_row, row_chunk, sheet_names, superlative)
+from .lookup import looked_up_note, looked_up_row
+from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, named_sheets,
+                     on_other_sheet, ranked_note, ranked_row, row_chunk, sheet_names, superlative)
 from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
@@ -177,7 +178,8 @@ class Retriever:
         if hits and (superlative(query) or asks_which(query)):
             hits = self._ranked_first(query, hits, k)
         else:
-            hits = self._counted_first(query, hits) or self._bracketed_first(query, hits)
+            hits = (self._counted_first(query, hits) or self._bracketed_first(query, hits)
+                    or self._looked_up_first(query, hits) or hits)
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
@@ -213,7 +215,7 @@ class Retriever:
             return [replace(hit, chunk=chunk, rank=1)]
         return None
 
-    def _bracketed_first(self, query: str, hits: list[Hit]) -> list[Hit]:
+    def _bracketed_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
         """Asked with a value a table gives by ranges (5岁, 18公斤 over a dosage table by age
         and weight), the one row whose ranges hold it (brackets.py), as the one passage,
         with a note naming the values and the table's columns: shown the table, the model
@@ -230,7 +232,27 @@ class Retriever:
             chunk = replace(hit.chunk, text=hit.chunk.text[found.start:found.end], start=a, end=b,
                             context=bracketed_note(found, question_language(query)))
             return [replace(hit, chunk=chunk, rank=1)]
-        return hits
+        return None
+
+    def _looked_up_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
+        """Asked for a column of a row the question names by its cells (工作日103路末班车),
+        that row (lookup.py), found among every row of the sheets it names, as the one
+        passage: shown five rows that all say 末班車, the model read another route's."""
+        tried: set[str] = set()
+        for hit in hits:
+            doc, regions = self._row_regions(hit)
+            if not regions or doc.doc_id in tried or on_other_sheet(query, hit, self.index.docs):
+                continue
+            tried.add(doc.doc_id)
+            named = named_sheets(query, doc)
+            rows = [r for r in doc.regions if r.location.kind in ROW_KINDS
+                    and (not named or r.location.kind != "sheet" or r.location.name in named)]
+            found = looked_up_row(query, doc, rows)
+            if found is None:
+                continue
+            note = looked_up_note(found, question_language(query), len(sheet_names(doc)) > 1)
+            return [replace(hit, chunk=row_chunk(hit.chunk, doc, found.start, found.end, found.row, note), rank=1)]
+        return None
 
     def _row_regions(self, hit: Hit) -> tuple[Document | None, list[Region]]:
         """The document of a passage of sheet or table rows, and its regions the passage

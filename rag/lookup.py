@@ -1,0 +1,98 @@
+"""The row a question names and the column it asks for: "工作日103路末班车几点？" over a timetable.
+
+A sheet's rows all say 末班車; retrieval ranks the ones that share the question's words, and
+the model, shown five such rows, read the wrong one (the 假日 sheet's 103 row, cited third,
+for a weekday question; the 平日 row of 105 for a 假日 one). Which row the question names is
+string matching on the rows' cells, not reading: this module finds it among every row of the
+sheet, so the retriever can hand it over alone with a note (as brackets.py does for ranges
+and ranked.py for superlatives).
+
+A row is named by the cells the question writes out (103, 望海漁港) that the sheet's other
+rows do not all share; it must be the one row that names the most, and the question must
+name a column besides (末班車): a question that names a row but asks what no column holds
+(a ride's duration, where the sheet gives intervals) is left to the model and the checks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .ranked import SheetRow, sheet_rows
+from .records import LABEL_UNIT, ROW_KINDS, Document, Region
+from .zh import Lang, fold
+
+
+@dataclass(frozen=True)
+class LookedUp:
+    """The named row: ``doc.text[start:end]`` is its line."""
+
+    start: int
+    end: int
+    row: int  # as the spreadsheet numbers it
+    sheet: str  # its sheet's name ("" for a document's table)
+    named: list[str]  # the cells the question names it by, as the sheet writes them
+    asked: list[str]  # the columns the question asks for, as the sheet writes them
+
+
+def _says(q: str, value: str) -> bool:
+    """Does the folded question ``q`` write out the cell ``value``? Two characters at least;
+    a number (103, 21:00) only as a whole, not inside 2103 or 1030."""
+    v = fold(value).strip()
+    if len(v) < 2:
+        return False
+    if re.fullmatch(r"[\d.:,/-]+", v):
+        return re.search(rf"(?<![\d.:]){re.escape(v)}(?![\d.:])", q) is not None
+    return v in q
+
+
+def _names_column(q: str, label: str) -> bool:
+    """Does the folded question name the column ``label`` (末班車, 票價(元): 票价)?"""
+    name = fold(LABEL_UNIT.sub("", label)).strip()
+    if re.search(r"[a-z]", name):  # (English labels by their words: "last bus" of "Last bus")
+        words = re.findall(r"[a-z]{3,}", name)
+        return bool(words) and all(re.search(rf"\b{w}", q) for w in words)
+    return len(name) >= 2 and name in q
+
+
+def looked_up_row(question: str, doc: Document, regions: list[Region]) -> LookedUp | None:
+    """The one row of ``regions`` (a document's sheets or tables) that ``question`` names by
+    its cells, when it also names a column other than those; None when no row or several
+    are named as well, or no column is asked."""
+    q = fold(question)
+    best: list[tuple[int, Region, SheetRow, list[str]]] = []
+    for region in regions:
+        if region.location.kind not in ROW_KINDS or not region.location.rows:
+            continue
+        rows = sheet_rows(doc, region)
+        if len(rows) < 2:
+            continue
+        # (A value every row shares -- the one 起點 of all routes -- names none of them.)
+        shared = {label for label in rows[0].cells
+                  if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
+        for r in rows:
+            named = [label for label, value in r.cells.items() if label not in shared and _says(q, value)]
+            if named:
+                best.append((len(named), region, r, named))
+    if not best:
+        return None
+    top = max(n for n, *_ in best)
+    firsts = [b for b in best if b[0] == top]
+    if len(firsts) != 1:
+        return None
+    _, region, row, named = firsts[0]
+    asked = [label for label in row.cells if label not in named and _names_column(q, label)]
+    if not asked:
+        return None
+    sheet = region.location.name if region.location.kind == "sheet" else ""
+    return LookedUp(row.start, row.end, row.number, sheet, [row.cells[label] for label in named], asked)
+
+
+_NOTES = {"zh": "（{sheet}{named}的一行；问的是{asked}）", "en": "(the row of {named}{sheet}; asked: {asked})"}
+_SHEETS = {"zh": "工作表「{}」中", "en": " in sheet {}"}
+
+
+def looked_up_note(found: LookedUp, lang: Lang, several_sheets: bool) -> str:
+    lang = "en" if lang == "en" else "zh"
+    sep = "、" if lang == "zh" else ", "
+    sheet = _SHEETS[lang].format(found.sheet) if several_sheets and found.sheet else ""
+    return _NOTES[lang].format(sheet=sheet, named=sep.join(found.named), asked=sep.join(found.asked))
