@@ -215,7 +215,8 @@ def in_number(text: str, i: int) -> bool:
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     while a < b and (text[a] in EDGE or text[a].isspace()):
         a += 1
-    while b > a and (text[b - 1] in EDGE + _TAIL or text[b - 1].isspace()):
+    # (but 以上 is the bound of a count: 三分之二以上(同意), not 三分之二以)
+    while b > a and (text[b - 1] in EDGE + _TAIL or text[b - 1].isspace()) and text[b - 2:b] != "以上":
         b -= 1
     # The 至 of a range whose other end the question named: "1682年至" -> 1682年.
     if b - a > 2 and text[b - 1] in "至到" and (text[b - 2].isdigit() or text[b - 2] in _UNIT):

@@ -53,6 +53,7 @@ _CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|�
 # "以X为由": X is the reason given, to a question that asks for one.
 _GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
 _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
+_MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"})
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
@@ -329,8 +330,9 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             piece = piece[:m.start()]
         # The answer stands where the question word stood: after what preceded it, before
         # what followed it ("虹膜是什么颜色" -> "…虹膜黄绿色": 黄绿色, not the 眼之 before it).
+        # (A modal before it, 需要|多少人|同意, leads any clause: what follows it is the anchor.)
         if before and folded[:a].rstrip(rs.EDGE).endswith(before):
-            score += 1.5
+            score += 0.5 if before in _MODALS else 1.5
         if after and folded[b:].lstrip(rs.EDGE).startswith(after):
             # Asked when something happened, the date right before the event, in a clause of
             # its own, is its date more than one in an earlier clause right after the subject

@@ -1400,3 +1400,12 @@ def _covered(sentence, question):
     from rag import restated
 
     return restated.covered(sentence.lower(), question.lower())
+
+
+def test_asked_how_many_do_something_the_count_before_that_verb_not_after_a_modal():
+    quote = "提高会费需要十名以上理事提议，并经全体会员三分之二以上赞成，方可执行。"
+    # (以上 is the count's bound, kept: not 三分之二以)
+    assert short_answer("提高会费需要多少人赞成？", quote + "[1]", [_cite(quote)]) == "三分之二以上"
+    # with nothing after the question word to anchor it, what follows the modal answers
+    quote = "办理会员卡需要50元，另付押金20元。"
+    assert short_answer("办理会员卡需要多少钱？", quote + "[1]", [_cite(quote)]) == "50元"
