@@ -170,6 +170,50 @@ def test_docx_text_in_order_with_headings_and_table_rows(tmp_path):
     assert t[table.start:table.end].splitlines()[0] == HEADER
 
 
+def _footnoted_docx(path: Path) -> Path:
+    """An invented tenancy notice with a page header and footer and two real footnotes
+    (python-docx writes none: the footnotes part is added as Word saves it)."""
+    import docx
+    from docx.opc.constants import CONTENT_TYPE as CT, RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    notes = {"1": "押金於退租點交後7日內無息返還。", "2": "Late fees are waived for the first 3 days."}
+    xml = (f'<w:footnotes {w}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+           '</w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+           '</w:r></w:p></w:footnote>' + "".join(
+               f'<w:footnote w:id="{i}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {t}</w:t>'
+               '</w:r></w:p></w:footnote>' for i, t in notes.items()) + "</w:footnotes>")
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].text = "租約編號：RT-88-0412"
+    d.sections[0].footer.paragraphs[0].text = "第 1 頁，共 3 頁"
+    d.part.relate_to(Part(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, xml.encode(), d.part.package),
+                     RT.FOOTNOTES)
+    for text, ref in (("承租人應於簽約時支付押金兩個月租金。", "1"), ("Rent is due on the 5th of each month.", "2"),
+                      ("租期為一年。", None)):
+        p = d.add_paragraph(text)
+        if ref:
+            r = OxmlElement("w:footnoteReference")
+            r.set(qn("w:id"), ref)
+            p.add_run()._r.append(r)
+    d.save(path)
+    return path
+
+
+def test_docx_footnotes_follow_their_paragraph_and_the_page_header_is_read_once(tmp_path):
+    t = load_document(_footnoted_docx(tmp_path / "lease.docx")).text
+    order = ["租約編號：RT-88-0412", "承租人應於簽約時支付押金", "註1：押金於退租點交後7日內無息返還。",
+             "Rent is due on the 5th", "Note 2: Late fees are waived for the first 3 days.", "租期為一年。"]
+    assert [t.index(s) for s in order] == sorted(t.index(s) for s in order)
+    assert "頁" not in t  # the footer's page number is no text of the document
+    # a document without notes or margins reads as before
+    plain = load_document(make_docx(tmp_path / "r.docx")).text
+    assert plain.startswith("# 海鸥航运年报") and "註" not in plain and "Note 1" not in plain
+
+
 def test_docx_table_rows_never_split_and_header_repeated(tmp_path):
     doc, chunks = _chunks(make_docx(tmp_path / "r.docx"), size=60, overlap=20)
     table_chunks = [c for c in chunks if "|" in c.text]

@@ -6,7 +6,10 @@ rows ``| a | b |``, header row first, one line per table row, and a region "tabl
 line i is row i+1: the chunker never splits a row and repeats the header row for a chunk
 that continues a table. A horizontally merged cell is written once (the columns stay
 aligned with the header); a vertically merged one is repeated in each of its rows, so every
-row reads on its own. Page headers and footers are left out (they repeat on every page).
+row reads on its own. A footnote or endnote is a line after the paragraph (or table) that
+refers to it ("註1：…"): a lease's footnote said what the deposit may be kept for, and nothing
+else did. The first section's page header and footer are read once, at the top and the end
+(a contract number, a company), their page numbers left out.
 """
 from __future__ import annotations
 
@@ -15,10 +18,15 @@ import re
 from pathlib import Path
 
 from ..load import tidy
+from ..zh import to_simplified
 from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
 _HEADING_STYLE = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PAGE_NUMBER = re.compile(r"第\s*\d+\s*[页頁](?:\s*[,，、]?\s*共\s*\d+\s*[页頁])?|共\s*\d+\s*[页頁]|"
+                          r"\bpage\s+\d+(?:\s+of\s+\d+)?", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _heading_level(paragraph) -> int:
@@ -40,12 +48,59 @@ def _rows(table) -> list[list[str]]:
     return out
 
 
+def _notes(data: bytes, kind: str) -> dict[str, str]:
+    """Footnotes or endnotes (``kind``) by id: their text, the separators (ids -1, 0) left out."""
+    import zipfile
+
+    from lxml import etree
+
+    try:
+        xml = zipfile.ZipFile(io.BytesIO(data)).read(f"word/{kind}.xml")
+    except KeyError:
+        return {}
+    out = {}
+    for note in etree.fromstring(xml).iter(f"{_W}{kind[:-1]}"):
+        text = tidy("\n".join("".join(t.text or "" for t in p.iter(f"{_W}t")) for p in note.iter(f"{_W}p")))
+        if note.get(f"{_W}type") is None and text:
+            out[note.get(f"{_W}id")] = text
+    return out
+
+
+def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[str, str], int]) -> str:
+    """The notes ``element`` (a paragraph, a table) refers to, a line each, numbered in the
+    order the document refers to them, as Word shows them."""
+    lines = []
+    for ref in element.iter(f"{_W}footnoteReference", f"{_W}endnoteReference"):
+        kind = "footnotes" if ref.tag.endswith("footnoteReference") else "endnotes"
+        text = notes[kind].get(ref.get(f"{_W}id"), "")
+        if not text:
+            continue
+        n = numbers.setdefault((kind, ref.get(f"{_W}id")), sum(k == kind for k, _ in numbers) + 1)
+        if not _CJK.search(text):
+            lines.append(f"{'Note' if kind == 'footnotes' else 'Endnote'} {n}: {text}")
+        else:  # (註 in traditional text, 注 in simplified)
+            lines.append(f"{'註' if to_simplified(text) != text else '注'}{n}：{text}")
+    return "\n".join(lines)
+
+
+def _margin(part) -> str:
+    """A page header's or footer's text, its page numbers left out."""
+    if part is None or part.is_linked_to_previous and not part.paragraphs:
+        return ""
+    return tidy(_PAGE_NUMBER.sub(" ", "\n".join(p.text for p in part.paragraphs))).strip(" ，,、")
+
+
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     import docx
     from docx.table import Table
 
     document = docx.Document(io.BytesIO(data))
     out = TextBuilder()
+    notes = {kind: _notes(data, kind) for kind in ("footnotes", "endnotes")}
+    numbers: dict[tuple[str, str], int] = {}
+    section = document.sections[0] if document.sections else None
+    if header := _margin(section.header if section else None):
+        out.add(header)
     n_tables = 0
     first_title = ""
     last_was_text = False
@@ -57,6 +112,9 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
             n_tables += 1
             out.add("\n".join(table_row(r) for r in rows), location=Location("table", n_tables, rows=(1, len(rows))))
             last_was_text = False
+            if noted := _note_lines(block._tbl, notes, numbers):
+                out.add(noted)
+                last_was_text = True
             continue
         text = tidy(block.text)
         if not text:
@@ -69,5 +127,10 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         else:
             out.add(text, sep="\n" if last_was_text else "\n\n")
             last_was_text = True
+        if noted := _note_lines(block._p, notes, numbers):
+            out.add(noted, sep="\n")
+            last_was_text = True
+    if footer := _margin(section.footer if section else None):
+        out.add(footer)
     title = one_line(document.core_properties.title) or first_title
     return Extracted(out.text(), out.regions, title=title, meta={"encoding": "docx"})
