@@ -101,7 +101,8 @@ def _add(out: Discovery, seen: set[Path], doc_id: str, p: Path) -> None:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Bytes -> (text, encoding). BOMs first, then strict UTF-8, then GB18030 (a superset
-    of GBK/GB2312, the usual legacy Chinese encodings), then charset-normalizer."""
+    of GBK/GB2312, the usual legacy simplified encodings) or Big5 (HKSCS, traditional),
+    whichever reads as Chinese, then charset-normalizer."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -119,18 +120,43 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        text = data.decode("gb18030")
+    # The two legacy Chinese encodings: GB18030 (GBK/GB2312, simplified) and Big5 (traditional,
+    # Taiwan and Hong Kong). Big5 bytes are valid GB18030 too, read as nonsense full of private-use
+    # characters and kana (a Big5 notice read "古↘\ue663杆Τ…" for 嘉沛包裝有限公司); GBK bytes
+    # are seldom valid Big5. GB18030 unless its reading is odd and Big5's less so.
+    readings = []
+    for enc in ("gb18030", "big5hkscs"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
         if _looks_like_text(text):
-            return text, "gb18030"
-    except UnicodeDecodeError:
-        pass
+            readings.append((_odd(text), enc, text))
+            if enc == "gb18030" and readings[0][0] == 0:
+                break
+    if readings:
+        _, enc, text = min(readings, key=lambda r: r[0])  # (a tie keeps GB18030, the first)
+        return text, enc
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     if best is None or not _looks_like_text(str(best)):
         raise DocumentError("not valid text in any known encoding")
     return str(best), best.encoding
+
+
+# What a legacy encoding read wrong turns Chinese into: private-use characters, kana, hangul,
+# box drawing and arrows, Greek and Cyrillic letters (GB2312 has them all), in place of
+# ideographs. A few in real text (α, ←) are under the 1% allowed.
+_ODD = re.compile(r"[\ue000-\uf8ff\u3040-\u30ff\uac00-\ud7af\u2500-\u257f\u2190-\u21ff\u0370-\u04ff]")
+
+
+def _odd(text: str) -> float:
+    """The share of odd characters among the characters that are not ASCII, when over 1%."""
+    sample = text[:20000]
+    wide = sum(1 for c in sample if ord(c) > 127)
+    share = len(_ODD.findall(sample)) / wide if wide else 0.0
+    return share if share > 0.01 else 0.0
 
 
 def _looks_like_text(text: str) -> bool:
@@ -207,8 +233,7 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
         read = ocr.read_image(data, digest, label)
         meta["encoding"], empty = "ocr", "no text found by OCR"
     parts, pages, offset = [], [], 0
-    for number, page_text in read.pages:
-        page_text = tidy(page_text)
+    for number, page_text in zip([n for n, _ in read.pages], without_running_lines([tidy(t) for _, t in read.pages])):
         pages.append((number, offset))
         parts.append(page_text)
         offset += len(page_text) + 2
@@ -221,6 +246,50 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
         meta["ocr_low_confidence"] = len(read.low)
     keep_pages = meta["encoding"] == "pdf" or len(pages) > 1
     return text, pages if keep_pages else [], [Dropped("ocr_low_confidence", t) for t in read.low]
+
+
+# A page's margins: the lines a running header or footer may be (the first and last two).
+_MARGIN = 2
+_PAGE_WORDS = re.compile(r"(?:page|of|[#\s/\-–—|·.,，:：()（）第页頁共])+", re.I)
+
+
+def without_running_lines(pages: list[str]) -> list[str]:
+    """The pages without their running header and footer: a line in a page's margins that
+    the margins of half the pages or more (three at least) repeat, numbers aside ("第 3 页",
+    a manual's name). Each was read once per page, in the middle of the text (a page's
+    last sentence ran into the next page's first through them), and outranked the body in
+    retrieval for the product's name. A header that says more than a page number is kept
+    where it first stands."""
+    def key(line: str) -> str:
+        # (A page number's line whatever its number; any other line as written: a totals
+        # row at each page's foot says other numbers, and is the document's.)
+        line = " ".join(line.split())
+        numbered = re.sub(r"\d+", "#", line)
+        return numbered if not _PAGE_WORDS.sub("", numbered) else line
+
+    def margins(text: str) -> set[str]:
+        lines = [line for line in text.split("\n") if line.strip()]
+        return {key(line) for line in lines[:_MARGIN] + lines[-_MARGIN:]}
+
+    counts: dict[str, int] = {}
+    for text in pages:
+        for k in margins(text):
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(3, (len(pages) + 1) // 2)}
+    if not running:
+        return pages
+    out, seen = [], set()
+    for text in pages:
+        edge, kept = margins(text), []
+        for line in text.split("\n"):
+            k = key(line)
+            if k in running and k in edge:
+                if k in seen or not _PAGE_WORDS.sub("", k):  # (a page number: never kept)
+                    continue
+                seen.add(k)
+            kept.append(line)
+        out.append(tidy("\n".join(kept)))
+    return out
 
 
 # ---------------------------------------------------------------- documents

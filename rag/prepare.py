@@ -22,10 +22,12 @@ LEXICAL = RECIPE
 # what an unchanged file reads as (2: a PDF's radicals read as the ideographs they stand for,
 # 扫码 no promotion; 3: OCR keeps a space between pieces of a line set apart (table cells),
 # a sheet's times without zero seconds, a note row under a table not its first column's
-# value, a web page's cookie notice and breadcrumb out): a document indexed by an older
+# value, a web page's cookie notice and breadcrumb out; 4: Big5 text read as Big5, not as
+# GB18030 nonsense, a Word file's footnotes and page header read, a PDF's running header and
+# page numbers out): a document indexed by an older
 # reader is read again by `rag index`, though its bytes are the same. (Indexes from before
 # it say nothing: reader 1.)
-READER = 3
+READER = 4
 
 
 def current(entry: DocEntry | None, doc: Document) -> bool:

@@ -267,3 +267,37 @@ def test_a_manuals_barcode_scanning_is_no_app_promotion(tmp_path):
     # a promotion line is still dropped, and recorded
     assert [d.text for d in doc.dropped] == ["扫码关注公众号", "长按识别二维码领取资料"]
     assert {d.rule for d in doc.dropped} == {"app_promo"}
+
+
+def test_big5_is_read_as_big5_and_gbk_stays_gbk(tmp_path):
+    # an invented Hong Kong notice, as a legacy editor saves it
+    notice = "各位同事：\r\n公司將於11月15日（星期六）舉辦秋季旅遊，費用每位港幣250元，請於10月24日前向人力資源部報名。\r\n"
+    (tmp_path / "notice.txt").write_bytes(notice.encode("big5"))
+    doc = load_document(tmp_path / "notice.txt")
+    assert doc.meta["encoding"] == "big5hkscs" and "舉辦秋季旅遊" in doc.text and "港幣250元" in doc.text
+    # simplified text in GBK, which Big5 cannot read or reads as nonsense: GB18030 as before
+    memo = "各位同事：公司将于11月15日举办秋季旅游，请于10月24日前向人力资源部报名。\r\n"
+    (tmp_path / "memo.txt").write_bytes(memo.encode("gbk"))
+    assert load_document(tmp_path / "memo.txt").meta["encoding"] == "gb18030"
+    assert decode("澄川数据成立于2016年。".encode("gbk")) == ("澄川数据成立于2016年。", "gb18030")
+
+
+def test_a_pdfs_running_header_and_page_numbers_are_read_once_or_not_at_all(tmp_path):
+    from rag.load import without_running_lines
+
+    # an invented pump manual: its name atop each page, "Page n of 3" at the foot, and a
+    # totals line at each page's foot that is the document's own (other numbers each time)
+    pages = [f"Kestrel Pump Manual\n{body}\nSubtotal {n * 7} litres\nPage {n} of 3"
+             for n, body in enumerate(("Prime the pump first.", "Check the seal.", "Drain before winter."), 1)]
+    assert without_running_lines(pages) == [
+        "Kestrel Pump Manual\nPrime the pump first.\nSubtotal 7 litres",
+        "Check the seal.\nSubtotal 14 litres", "Drain before winter.\nSubtotal 21 litres"]
+    # two pages, or a line repeated outside the margins, are no running header
+    assert without_running_lines(["正文一\n第 1 页", "正文二\n第 2 页"]) == ["正文一\n第 1 页", "正文二\n第 2 页"]
+    body = [f"第{n}节\n引言{n}\n注意安全\n小结{n}\n完{n}" for n in "一二三"]
+    assert without_running_lines(body) == body
+    p = tmp_path / "manual.pdf"
+    _pdf(p, pages)
+    doc = _doc(p)
+    assert doc.text.count("Kestrel Pump Manual") == 1 and "Page 2" not in doc.text and "Subtotal 21" in doc.text
+    assert [n for n, _ in doc.pages] == [1, 2, 3] and doc.text[doc.pages[1][1]:].startswith("Check the seal.")
