@@ -30,7 +30,7 @@ _EN_HIGH = "most expensive|most|highest|largest|biggest|longest|latest|fastest|h
 _SUPERLATIVE = re.compile(rf"最(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))|\b(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
 # Price words: a question about what is cheapest names no column, the price column is meant.
 _PRICE_Q = re.compile(r"便宜|贵|cheap|expensive", re.I)
-_PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
+PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _MIN_ROWS = 3  # fewer rows are read at a glance; nothing to rank
 # A bound the question sets on another column: "预算50块以内", "不超过100GB", "under 50 yuan".
@@ -110,7 +110,7 @@ def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | 
             continue
         unit = (m.group("unit") or "").lower()
         if unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q):
-            fits = [label for label in labels if _PRICE_LABEL.search(label)]
+            fits = [label for label in labels if PRICE_LABEL.search(label)]
         elif unit:  # the column whose unit it is: 30GB of 通用流量(GB)
             key = "g" if unit in ("gb", "g") else "月" if unit in ("个月", "月") else unit.rstrip("s")
             fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))]
@@ -158,7 +158,7 @@ def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
     if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
         return best[2]
     if _PRICE_Q.search(asked.word):
-        priced = [label for label in labels if _PRICE_LABEL.search(label)]
+        priced = [label for label in labels if PRICE_LABEL.search(label)]
         return priced[0] if len(priced) == 1 else None
     return None
 
@@ -228,7 +228,8 @@ class FlaggedRows:
 
 def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | None:
     """The few rows a which-question picks by a yes/no column it names (5G of 是否5G), with
-    the mark it asks for (否 when it negates: 不支持5G), or None."""
+    the mark it asks for (否 when it negates: 不支持5G), or by a value it names that several
+    rows share (技术部); None when it picks none, all, or more than a few."""
     if not asks_which(question) or region.location.kind not in ROW_KINDS or not region.location.rows:
         return None
     rows = sheet_rows(doc, region)
@@ -246,6 +247,15 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
         picked = [r for r, v in zip(rows, values) if v in wanted]
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
             return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
+    # ...or by a value it names of a column whose values repeat ("技术部申请了哪些东西？" of
+    # 申请部门), each such value a condition the rows meet.
+    columns = {label: [fold(r.cells.get(label, "")).strip() for r in rows] for label in list(rows[0].cells)[1:]}
+    named = [(label, v) for label, values in columns.items() if len(set(values)) < len(values)
+             for v in set(values) if len(v) >= 2 and not re.fullmatch(r"[\d.,:]+", v) and v in q]
+    picked = [r for r in rows if named and all(fold(r.cells.get(label, "")).strip() == v for label, v in named)]
+    if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
+        label = named[0][0]
+        return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
     return None
 
 

@@ -175,11 +175,13 @@ class Retriever:
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
         hits = self._named_sheet_first(query, hits)
-        if hits and (superlative(query) or asks_which(query)):
-            hits = self._ranked_first(query, hits, k)
-        else:
-            hits = (self._counted_first(query, hits) or self._bracketed_first(query, hits)
-                    or self._looked_up_first(query, hits) or hits)
+        # Rows picked by arithmetic over a sheet or a table, when the question asks for it: the
+        # first by a column (最便宜), a count, the row a value falls in, the row the question
+        # names, the few rows it picks by a value (哪个不支持5G).
+        ranks = bool(hits) and superlative(query) is not None
+        hits = (ranks and self._ranked_first(query, hits, k)) or self._counted_first(query, hits) \
+            or self._bracketed_first(query, hits) or self._looked_up_first(query, hits) \
+            or (bool(hits) and asks_which(query) and self._ranked_first(query, hits, k)) or hits
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
@@ -261,7 +263,7 @@ class Retriever:
         doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
         return doc, [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
 
-    def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
+    def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit] | None:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
         hits: the sheet's row that ranks first by that column, counted over all its rows
         (ranked.py), as the one passage. (Beside the other rows the model named one of
@@ -281,7 +283,7 @@ class Retriever:
                 continue
             return [Hit(row_chunk(hit.chunk, doc, a, b, row, note), hits[0].score, r, hit.dense_score, hit.bm25_score)
                     for r, (a, b, row, note) in enumerate(picked[:k], 1)]
-        return hits
+        return None
 
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:
         keep = np.array([corpus_language([self.index.chunk(i).text]) == language for i in ids.tolist()], bool)

@@ -63,3 +63,47 @@ def test_the_named_row_of_the_named_sheet_is_the_one_passage_retrieved(tmp_path,
     assert doc.text[hits[0].chunk.start:hits[0].chunk.end] == hits[0].chunk.text  # the citation's span
     # no sheet named: Mill Quay is a row of both, none is looked up
     assert len(retriever.search("When is the last sailing from Mill Quay?", 5).hits) > 1
+
+
+# An invented school's supply order: an item ordered by two offices, each office's rows.
+ORDER = ("编号,品名,数量,单价(元),金额(元),申请部门\n1,白板笔,20,3.50,70.00,教务处\n2,白板笔,10,3.50,35.00,总务处\n"
+         "3,订书机,2,28.00,56.00,教务处\n4,档案盒,30,6.00,180.00,总务处\n5,胶带,12,2.50,30.00,图书馆\n")
+
+
+def test_asked_how_much_a_named_row_costs_the_money_column_is_asked(tmp_path):
+    # named by two cells (the item and the office), asked a total: 金额, not 单价
+    assert _found(tmp_path, "教务处申请的白板笔一共多少钱？", ORDER, "order.csv") == ("编号: 1", ["金额(元)"])
+    assert _found(tmp_path, "总务处的档案盒总共花了多少钱？", ORDER, "order.csv") == ("编号: 4", ["金额(元)"])
+    # two money columns and no total asked: which one is meant is not known
+    assert _found(tmp_path, "胶带多少钱？", ORDER, "order.csv") is None
+    assert _found(tmp_path, "胶带的单价是多少？", ORDER, "order.csv") == ("编号: 5", ["单价(元)"])  # named
+
+
+def test_asked_which_rows_a_value_picks_those_rows(tmp_path):
+    from rag.ranked import flagged_rows
+
+    p = tmp_path / "order.csv"
+    p.write_text(ORDER, encoding="utf-8")
+    doc = load_document(p)
+
+    def picked(question):
+        found = flagged_rows(question, doc, doc.regions[0])
+        return [doc.text[a:b].split(" | ")[1] for a, b, _ in found.rows] if found else None
+
+    assert picked("总务处申请了哪些东西？") == ["品名: 白板笔", "品名: 档案盒"]
+    assert picked("图书馆申请了哪些东西？") == ["品名: 胶带"]
+    assert picked("哪些东西最便宜？") is None  # no value named
+    assert picked("总务处和教务处申请了哪些东西？") is None  # no row is both's
+
+
+def test_a_which_question_naming_a_row_gets_that_row_and_one_picking_rows_those_rows(tmp_path, fake_embedder):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "classes.csv").write_text(CLASSES, encoding="utf-8")
+    (tmp_path / "docs" / "order.csv").write_text(ORDER, encoding="utf-8")
+    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    hits = retriever.search("普拉提在哪个教室上？", 5).hits  # (哪个: a which-question)
+    assert len(hits) == 1 and hits[0].chunk.text.startswith("课程: 普拉提")
+    hits = retriever.search("总务处申请了哪些东西？", 5).hits
+    assert [h.chunk.text.split(" | ")[1] for h in hits] == ["品名: 白板笔", "品名: 档案盒"]
+    assert hits[0].chunk.context == "（申请部门为“总务处”的2行之一，共5行）"
