@@ -20,6 +20,7 @@ from .config import Config
 from .errors import DocumentError
 from . import formats
 from .formats import ocr
+from .formats.pagelines import page_lines
 from .formats.webpage import html_to_text
 from .records import Document, Dropped
 from .zh import unify_radicals
@@ -233,7 +234,9 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
         read = ocr.read_image(data, digest, label)
         meta["encoding"], empty = "ocr", "no text found by OCR"
     parts, pages, offset = [], [], 0
-    for number, page_text in zip([n for n, _ in read.pages], without_running_lines([tidy(t) for _, t in read.pages])):
+    tidied = [(n, tidy(t)) for n, t in read.pages]
+    scanned = set(read.ocr_pages) if path.suffix.lower() == ".pdf" else {n for n, _ in tidied}
+    for (number, _), page_text in zip(tidied, page_lines(tidied, scanned)):
         pages.append((number, offset))
         parts.append(page_text)
         offset += len(page_text) + 2
@@ -246,50 +249,6 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
         meta["ocr_low_confidence"] = len(read.low)
     keep_pages = meta["encoding"] == "pdf" or len(pages) > 1
     return text, pages if keep_pages else [], [Dropped("ocr_low_confidence", t) for t in read.low]
-
-
-# A page's margins: the lines a running header or footer may be (the first and last two).
-_MARGIN = 2
-_PAGE_WORDS = re.compile(r"(?:page|of|[#\s/\-–—|·.,，:：()（）第页頁共])+", re.I)
-
-
-def without_running_lines(pages: list[str]) -> list[str]:
-    """The pages without their running header and footer: a line in a page's margins that
-    the margins of half the pages or more (three at least) repeat, numbers aside ("第 3 页",
-    a manual's name). Each was read once per page, in the middle of the text (a page's
-    last sentence ran into the next page's first through them), and outranked the body in
-    retrieval for the product's name. A header that says more than a page number is kept
-    where it first stands."""
-    def key(line: str) -> str:
-        # (A page number's line whatever its number; any other line as written: a totals
-        # row at each page's foot says other numbers, and is the document's.)
-        line = " ".join(line.split())
-        numbered = re.sub(r"\d+", "#", line)
-        return numbered if not _PAGE_WORDS.sub("", numbered) else line
-
-    def margins(text: str) -> set[str]:
-        lines = [line for line in text.split("\n") if line.strip()]
-        return {key(line) for line in lines[:_MARGIN] + lines[-_MARGIN:]}
-
-    counts: dict[str, int] = {}
-    for text in pages:
-        for k in margins(text):
-            counts[k] = counts.get(k, 0) + 1
-    running = {k for k, n in counts.items() if n >= max(3, (len(pages) + 1) // 2)}
-    if not running:
-        return pages
-    out, seen = [], set()
-    for text in pages:
-        edge, kept = margins(text), []
-        for line in text.split("\n"):
-            k = key(line)
-            if k in running and k in edge:
-                if k in seen or not _PAGE_WORDS.sub("", k):  # (a page number: never kept)
-                    continue
-                seen.add(k)
-            kept.append(line)
-        out.append(tidy("\n".join(kept)))
-    return out
 
 
 # ---------------------------------------------------------------- documents

@@ -283,7 +283,7 @@ def test_big5_is_read_as_big5_and_gbk_stays_gbk(tmp_path):
 
 
 def test_a_pdfs_running_header_and_page_numbers_are_read_once_or_not_at_all(tmp_path):
-    from rag.load import without_running_lines
+    from rag.formats.pagelines import without_running_lines
 
     # an invented pump manual: its name atop each page, "Page n of 3" at the foot, and a
     # totals line at each page's foot that is the document's own (other numbers each time)
@@ -301,3 +301,24 @@ def test_a_pdfs_running_header_and_page_numbers_are_read_once_or_not_at_all(tmp_
     doc = _doc(p)
     assert doc.text.count("Kestrel Pump Manual") == 1 and "Page 2" not in doc.text and "Subtotal 21" in doc.text
     assert [n for n, _ in doc.pages] == [1, 2, 3] and doc.text[doc.pages[1][1]:].startswith("Check the seal.")
+
+
+def test_a_pdfs_chinese_lines_wrapped_at_the_margin_are_joined(tmp_path):
+    from rag.formats.pagelines import unwrapped
+
+    # an invented water utility's report as a PDF's text layer gives it: lines of 40
+    # ideographs, a paragraph's last line short, a list, an English line
+    full = 2 * 40 * 0.85
+    text = ("本公司全年供水总量为三亿二千万立方米，比上年增加百分之四点二，其中居民生活用水占百分之五十八，工业用\n"
+            "水占百分之二十七，其余为公共服务用水。\n"
+            "主要工作如下：\n"
+            "一、完成城东水厂扩建工程，日供水能力提高到每日四十万立方米，满足新区发展的用水需要，全年无停水\n"
+            "二、更换老旧管网一百二十公里。\n"
+            "The plant's capacity rose to 400,000 cubic metres a day after the eastern works were finish\n"
+            "ed in May.")
+    lines = unwrapped(text, full).split("\n")
+    assert lines[0].endswith("其中居民生活用水占百分之五十八，工业用水占百分之二十七，其余为公共服务用水。")
+    assert lines[1:4] == ["主要工作如下：", "一、完成城东水厂扩建工程，日供水能力提高到每日四十万立方米，满足新区发展的用水需要，全年无停水",
+                          "二、更换老旧管网一百二十公里。"]  # an item opens a line of its own
+    assert lines[4].endswith("finish") and lines[5] == "ed in May."  # English lines as they are
+    assert unwrapped("短行\n另一行", full) == "短行\n另一行"  # short lines never ran into the margin

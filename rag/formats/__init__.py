@@ -5,7 +5,7 @@
 hashed by load.py; ``path`` for its name). Modules are imported only when a file of their kind
 is read, so ``import rag`` stays light. rag/load.py dispatches here by suffix; plain text,
 markdown and PDF stay in load.py, which reads HTML through webpage.py (as epub.py does its
-chapters).
+chapters) and a PDF's or a scan's page lines through pagelines.py.
 
 Each parser returns the text to index plus ``Region``s (records.py): where in the text a
 page, sheet rows, a slide, a chapter or a table sits, so a citation can say "sheet 销售,
