@@ -24,13 +24,14 @@ from . import restated as rs
 from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, answered_whole, clausal,
                     framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place, titled_person,
                     measure_word, restates_count, verb_lead)
+from .clause import CLAUSE_LEAD, answering_clause
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import shaped_as, without_note
 from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
-from .zh import (ASKS_YEAR, CJK, CJK_CHAR, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
+from .zh import (ASKS_YEAR, CJK, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
@@ -46,12 +47,6 @@ _LAST_DATE = re.compile(rf"(?:{CALENDAR_DATE.pattern})$")  # a date that ends a 
 _COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*(?:多|余)?[万亿]?([^\W\d]{1,3}?)(?=[^\W\d])")
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
-_CLAUSE_LEAD = re.compile(r"(?:因为|由于|是因为|原因是|主要是)")
-_INTO = re.compile(r"(?:主要|包括|包含|就是|即为|即是)")  # words that lead into a description
-# (Nor into what came after it: 事后/随后/此后… tell a later event, not the reason or the effect.)
-_CONCLUSION = re.compile(r"[，,；;]\s*(?:因此|所以|从而|于是|故而|故(?![事乡宫障意居都土])|事后|随后|此后|之后|其后)")
-# "以X为由": X is the reason given, to a question that asks for one.
-_GROUNDS = re.compile(r"以([^，,；;。]{2,40}?)为(?:由|理由)")
 _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"})
 
@@ -152,7 +147,7 @@ def _bare(question: str, sentence: str) -> str | None:
     restates would cut a name that repeats its words (河北省文物|管理委员会)."""
     text = sentence.strip().rstrip("。.！!")
     org = bool(_ORG_NAME.fullmatch(text))
-    if not text or len(text) > (20 if org else 12) or rs.BREAK.search(text) or _CLAUSE_LEAD.search(text):
+    if not text or len(text) > (20 if org else 12) or rs.BREAK.search(text) or CLAUSE_LEAD.search(text):
         return None
     from .lexical import segment, tagged
 
@@ -215,7 +210,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 covered[m.start():m.end()] = [True] * (m.end() - m.start())
         named = re.search(r"的([^的，,、]{2,6}?)(?:是|为)(?:什么|怎样|如何|何)", question)
         named = fold_each(named.group(1)) if named else ""
-        return [c for c in (_clause(sentence, folded, covered, bool(_REASON_Q.search(question)), named),) if c]
+        return [c for c in (answering_clause(sentence, folded, covered, bool(_REASON_Q.search(question)), named),) if c]
     stops, bounds = rs.words(folded)
     runs = rs.runs(sentence, folded, covered, stops, bounds)
     if not (QUANTITY_Q.search(question) or PLURAL.search(question)):  # a count, a list: not a name
@@ -392,58 +387,3 @@ def _nouns(words: str) -> str:
     if not out and "的" in words[:-1]:  # 完整的化石: the noun the description leads to
         return _nouns(words[words.index("的") + 1:])
     return out or words
-
-
-def _clause(sentence: str, folded: str, covered: list[bool], why: bool = False, named: str = "") -> str | None:
-    """For why/how/describe questions: from the first clause that says something new,
-    without a restated lead ("猎骄靡是…" -> "…"), or from the clause that gives a reason
-    (因为/由于…) when there is one, to the end of the sentence or the clause that restates
-    the question ("…，改名镜宇" after 为什么改名). A later clause that opens with ``named``,
-    what the question asks for, gives it ("甲是一种制剂，其作用机制是…" for 作用机制)."""
-    if why and (grounds := _GROUNDS.search(folded)):  # asked why: the grounds given
-        return sentence[grounds.start(1):grounds.end(1)]
-    clauses = [m.span() for m in re.finditer(r"[^，,；;。]+", sentence)]
-    reason = next((i for i, (a, b) in enumerate(clauses) if _CLAUSE_LEAD.match(folded, _skip(folded, covered, a, b), b)),
-                  None)
-    if reason is None and len(named) >= 2:
-        reason = next((i for i, (a, b) in enumerate(clauses) if i and named in folded[a:_skip(folded, covered, a, b)]), None)
-    for i, (a, b) in enumerate(clauses):
-        if reason is not None and i < reason:
-            continue
-        start = a = _skip(folded, covered, a, b)
-        # Past a lead, and past what it restates only when another lead follows (主要|用途|
-        # 包括|制造甘油…; but 因为|米泽市是… keeps its restated subject).
-        while lead := _CLAUSE_LEAD.match(folded, start, b) or _INTO.match(folded, start, b):
-            start = lead.end()
-            after = _skip(folded, covered, start, b)
-            if not (_CLAUSE_LEAD.match(folded, after, b) or _INTO.match(folded, after, b)):
-                break
-            start = after
-        if b - start < 2:
-            continue
-        # The answer runs to the end of the sentence (a reason or a description is often
-        # several clauses), but not into a conclusion that restates the question (因此…).
-        conclusion = _CONCLUSION.search(folded, b)
-        end = conclusion.start() if conclusion else len(sentence)
-        for c, d in clauses[i + 1:]:
-            if c < end and _restates(folded, covered, c, d):
-                end = c
-                break
-        clause = sentence[start:end].strip().rstrip("，,；;。.！!")
-        # Quoted whole, the quote is the answer: 「呼、呼、悠悠阿」.
-        quoted = re.fullmatch(r"[「『“\"](.+)[」』”\"]", clause)
-        return quoted.group(1) if quoted else clause
-    return None
-
-
-def _skip(folded: str, covered: list[bool], a: int, b: int) -> int:
-    """Past what a clause restates and the function characters that lead it."""
-    while a < b and (covered[a] or folded[a] in rs.EDGE or folded[a].isspace()):
-        a += 1
-    return a
-
-
-def _restates(folded: str, covered: list[bool], a: int, b: int) -> bool:
-    """The clause is mostly the question again (花瓶会变成红橙色 for 为什么会变成红橙色)."""
-    chars = [i for i in range(a, b) if CJK_CHAR.match(folded[i])]
-    return len(chars) >= 2 and sum(covered[i] for i in chars) >= 0.6 * len(chars)
