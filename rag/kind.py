@@ -18,8 +18,8 @@ from .cite import CitedAnswer
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import shaped_as, without_note
-from .numerals import (CALENDAR_DATE, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE, EN_NUMBER_WORDS,
-                       EN_WHEN_Q, NUMERAL, TIME)
+from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
+                       EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
 
 
@@ -203,7 +203,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         return "time"
     # Asked at what o'clock (末班车几点), an answer with no clock time ("假日：週六、週日及
     # 國定假日": its 六 is a day's) says no time.
-    if _CLOCK_Q.search(question) and not _CLOCK.search(strip_markers(answer)):
+    if CLOCK_Q.search(question) and not CLOCK.search(strip_markers(answer)):
         return "time"
     if lacks_quantity(question, answer, lang):
         return "quantity"
@@ -215,9 +215,6 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     return "measure" if wrong_measure(asked, said) else None
 
 
-# (Not 几点建议, a few points: 几点 ends the question or comes before o'clock's verbs.)
-_CLOCK_Q = re.compile(r"几点(?=钟|[开关发到出结始营上下起止停收送回去来走前后？?呢啊了，,。\s]|$)")
-_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七八九十]{1,3}\s*[点时]|[正中]午|午夜|凌晨|全天|24小时")
 
 # Asked for a telephone number (客服电话是多少, 拨打什么号码, "What number should I call"; not
 # how many called a hotline).

@@ -153,3 +153,9 @@ def en_number(m: re.Match) -> int:
     if m.group(1):
         return EN_NUMBER_WORDS[m.group(1)] + EN_NUMBER_WORDS[m.group(2)]
     return EN_NUMBER_WORDS[m.group(3)]
+
+
+# Asked at what o'clock (末班车几点; not 几点建议, a few points: 几点 ends the question or comes
+# before o'clock's verbs), and a clock time said (21:00, 九点, 中午).
+CLOCK_Q = re.compile(r"几点(?=钟|[开关发到出结始营上下起止停收送回去来走前后？?呢啊了，,。\s]|$)")
+CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七八九十]{1,3}\s*[点时]|[正中]午|午夜|凌晨|全天|24小时")

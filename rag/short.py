@@ -30,7 +30,7 @@ from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation
 from .rewrite import shaped_as, without_note
-from .numerals import CALENDAR_DATE, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
+from .numerals import CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
 
@@ -48,6 +48,8 @@ _COUNTED = re.compile(r"(?:约|大约|近|超过)?[0-9０-９][0-9０-９,.．]*
 # Characters that start a verb phrase or a clause, not the noun a category names.
 _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就都也"
 _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
+_DAYPART = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上|夜间)?$")
+_PAST_HOUR = re.compile(r"(?:半|整|[0-9一二三四五]?[0-9十]分)?")
 _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"})
 
 
@@ -236,6 +238,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     asks_who = bool(WHO_Q.search(question))  # a person, not a work
     de_after_slot = bool(re.search(r"(?:什么|谁)的", question))
     wants_number = bool(QUANTITY_Q.search(question))
+    asks_clock = bool(CLOCK_Q.search(question))
     measure = measure_word(question) if wants_number else ""
     scored, alone = [], []
     for i, (a, b) in enumerate(runs):
@@ -279,6 +282,14 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
                 piece = piece[:m.end()]
             # (The amount of 以…为限, not the limit word: 最高以300,000元|为限.)
             piece = piece[:-2] if fold_each(piece).endswith("为限") and NUMERAL.search(piece[:-2]) else piece
+        # Asked at what o'clock (几点到几点), a clock time (13:00至18:00), not the weekday's
+        # numeral of （周三） beside it: both count.
+        if asks_clock and (times := list(CLOCK.finditer(piece))):
+            score += 1.5
+            # ...and no more than the times (14:00至16:00|进行), with their half hours and the
+            # part of the day before them (下午|5点|半).
+            a0 = _DAYPART.search(piece[:times[0].start()]).start()
+            piece = piece[a0:times[-1].end() + len(_PAST_HOUR.match(piece, times[-1].end()).group(0))]
         if category:
             # Next to the thing named, or ending in it (华北平原 for 哪个平原, once widened
             # to the whole word).

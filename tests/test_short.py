@@ -1409,3 +1409,11 @@ def test_asked_how_many_do_something_the_count_before_that_verb_not_after_a_moda
     # with nothing after the question word to anchor it, what follows the modal answers
     quote = "办理会员卡需要50元，另付押金20元。"
     assert short_answer("办理会员卡需要多少钱？", quote + "[1]", [_cite(quote)]) == "50元"
+
+
+def test_asked_at_what_oclock_the_clock_time_not_the_weekday_beside_it():
+    quote = "原定5月8日（周四）9:00-11:00的演练改在5月8日（周四）14:00至16:00进行。"
+    answer = "演练改在5月8日（周四）14:00至16:00进行[1]。"
+    assert short_answer("5月8号的演练几点到几点？", answer, [_cite(quote)]) == "14:00至16:00"
+    # asked no o'clock (哪天), the day is what is asked, not a time
+    assert short_answer("演练改在哪天？", "演练改在5月8日[1]。", [_cite(quote)]) == "5月8日"
