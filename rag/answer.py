@@ -34,7 +34,7 @@ from .translate import (answer_messages, check_chinese, check_english, chinese_a
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
 from .restated import sentences_adding
-from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
+from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of, written_chinese
 
 # How close (e5 cosine) a question and the passage sentence stating what a restating
 # answer adds must be for that sentence to back it. Fitted on the development recordings:
@@ -111,7 +111,8 @@ class Pipeline:
         t0 = time.perf_counter()
         question = sanitize_question(question)
         lang = question_language(question)
-        standalone = rewrite(question, history, lang)
+        # (Asked in Cantonese, searched and checked in written Chinese: 喺邊度 is a where-question.)
+        standalone = rewrite(written_chinese(question), history, lang)
         budget = max_new_tokens or self.config.max_new_tokens
         rewritten = standalone if standalone != question else None
         # (Searched and read in the documents' script; the answer is shown in the question's.)

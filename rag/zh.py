@@ -268,6 +268,37 @@ def claim_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# ------------------------------------------------------------------ Cantonese
+
+# Hong Kong users write questions in Cantonese (我係主任級，要俾幾多錢？ 喺邊度集合？): the
+# words of written Chinese in their place, so a where-question says 哪裡 to every check,
+# a yes/no question 是不是, and 咁X呢 is the follow-up 那X呢. Only a question with a word no
+# written Chinese uses (喺, 嘅, 咗, 唔, 冇, 嗰, 佢, 邊度, 幾多, 點樣 …) is rewritten; each pair
+# is (Cantonese, written), both scripts matched, the written word in simplified (converted
+# back for a traditional question).
+_CANTONESE_MARK = re.compile(r"係咪|系咪|喺|嘅|咗|唔|冇|嗰|佢|嘢|啲|㗎|攞|搵|揾|[邊边][度個个間间]|幾多|几多|點樣|点样|"
+                             r"點解|点解|幾耐|几耐|乜嘢|咩|而家|俾|畀|^咁")
+_CANTONESE = [(re.compile(a), b) for a, b in (
+    (r"[係系]咪|[係系]唔[係系]", "是不是"), (r"(?<![關关])係(?!數)", "是"), (r"喺[邊边]度", "在哪里"),
+    (r"[邊边]度", "哪里"), (r"[邊边][個个]", "谁"), (r"[邊边](?=[間间架條条位張张本件種种隻只])", "哪"),
+    (r"[幾几][時时]", "什么时候"), (r"[幾几]耐", "多久"), (r"[幾几]多", "多少"), (r"[點点][樣样]先", "怎样才"),
+    (r"[點点][樣样]", "怎样"), (r"[點点]解", "为什么"), (r"乜嘢|咩嘢|咩", "什么"), (r"喺", "在"), (r"嘅", "的"),
+    (r"咗", "了"), (r"唔", "不"), (r"冇", "没有"), (r"嗰[日天]", "那天"), (r"嗰", "那"), (r"佢[哋地]", "他们"),
+    (r"佢", "他"), (r"[俾畀]", "给"), (r"攞返", "拿回"), (r"攞", "拿"), (r"包埋", "包括"), (r"啲", "些"),
+    (r"嘢", "东西"), (r"睇", "看"), (r"[搵揾]", "找"), (r"而家", "现在"), (r"^咁", "那"), (r"[㗎喎囉啩]", ""))]
+
+
+def written_chinese(question: str) -> str:
+    """``question`` with its Cantonese words in written Chinese, in its own script; as it
+    stands when it has none."""
+    if not _CANTONESE_MARK.search(question):
+        return question
+    out = question
+    for pattern, written in _CANTONESE:
+        out = pattern.sub(written, out)
+    return to_traditional(out) if script_of(question) == "hant" else to_simplified(out)
+
+
 # --------------------------------------------------------------------- language
 
 _EN_FUNCTION = frozenset(

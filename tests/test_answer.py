@@ -481,3 +481,13 @@ def test_an_answer_left_with_no_verified_citation_after_off_filter_rows_go_is_re
                   FakeGenerator(script))
     a = p.ask("畅游99能不能加装副卡？一张每月多少钱？")
     assert a.refused, a.answer
+
+
+def test_a_cantonese_question_is_searched_and_asked_in_written_chinese(tmp_path, fake_embedder):
+    docs = _folder(tmp_path, {"gym.txt": "健身中心位於商場三樓，開放時間為每日上午七時至晚上十一時。學生月費港幣280元。"})
+    gen = FakeGenerator(lambda m: "健身中心位於商場三樓[1]。")
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    a = p.ask("健身中心喺邊度？")
+    assert a.standalone_question == "健身中心在哪裡？"  # what was searched, checked and asked
+    assert "健身中心在哪裡？" in gen.calls[-1][-1]["content"] and "喺" not in gen.calls[-1][-1]["content"]
+    assert p.ask("健身中心在哪裡？").standalone_question is None  # written Chinese: as asked

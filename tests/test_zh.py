@@ -174,3 +174,17 @@ def test_fold_each_converts_by_phrase_and_keeps_every_offset():
     assert fold_each("覆蓋") == "覆盖"  # and 覆 where it is 覆
     text = "《關於擴建碼頭的批覆》，ＡＢＣ"
     assert len(fold_each(text)) == len(text)
+
+
+def test_a_cantonese_question_is_read_in_written_chinese_in_its_own_script():
+    from rag.zh import written_chinese
+
+    # invented questions over an invented gym's notice
+    assert written_chinese("健身室喺邊度？") == "健身室在哪裡？"
+    assert written_chinese("會員係咪包埋毛巾㗎？") == "會員是不是包括毛巾？"
+    assert written_chinese("我係學生，月費要俾幾多錢？") == "我是學生，月費要給多少錢？"
+    assert written_chinese("咁週末呢？") == "那週末呢？"  # the follow-up 那X呢
+    assert written_chinese("游泳池点样预约？") == "游泳池怎样预约？"  # simplified stays simplified
+    # written Chinese as it is, 係 of 關係 / 係數 included
+    for q in ("健身室在哪裡？", "兩者有什麼關係？", "這個係數是多少？", "會費幾時交？"):
+        assert written_chinese(q) == q
