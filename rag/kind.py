@@ -117,6 +117,7 @@ _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免�
 # follow a number; those of Chinese are matched on simplified text.
 _SPAN_Q = re.compile(r"多久|多长(?:的)?时间|多少时间")  # ...or asks it outright: 修了多久 -> 3年
 _NUM = r"[0-9０-９一二三四五六七八九十百千万亿两半]"
+_CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?!\d)")
 _ZH_UNITS = {
     "length": r"(?:千|公|厘|毫|纳|微|分)?米|公尺|公分|公里|英[尺寸里]|海里|光年|[尺寸丈]|码|(?:[kKcm]?m|KM)(?![A-Za-z])",
     "area": r"平方|公顷|[英市]?亩|km2|km²|m²",
@@ -156,6 +157,10 @@ def wrong_measure(question: str, answer: str) -> bool:
         return False
     # A year is a date, not a span of time: 建于1998年 gives no measure to weigh.
     undated = CALENDAR_DATE.sub(" ", text)
+    # Nor is a time of day ("升级要多久？" -> "凌晨3:00〜5:00", when it runs): asked how
+    # long outright, clock times alone are another measure.
+    if _SPAN_Q.search(question) and _CLOCK_TIME.search(undated):
+        return True
     return any(_ZH_UNIT[m].search(undated) for m in _ZH_UNITS if m not in asked)
 
 

@@ -755,6 +755,10 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     # a span asked as 多少时间 is a span too: a length does not give it, minutes do
     assert missing_kind("从码头走到灯塔要多少时间？", "从码头到灯塔约2公里[1]。", "zh") == "measure"
     assert missing_kind("从码头走到灯塔要多少时间？", "从码头走到灯塔约20分钟[1]。", "zh") is None
+    # asked how long, the times of day it runs are no span (a span beside them is)
+    assert missing_kind("备份大概要多长时间？", "系统在每天凌晨2:00〜4:00之间备份[1]。", "zh") == "measure"
+    assert missing_kind("备份大概要多长时间？", "备份约需20分钟，每天2:00开始[1]。", "zh") is None
+    assert missing_kind("备份在几点进行？", "系统在每天凌晨2:00〜4:00之间备份[1]。", "zh") is None
     # no measure given at all is not this check's: a year, a count of something else
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
