@@ -14,7 +14,7 @@ question names (named_sheets), for retrieval and the answer's checks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
 from .numerals import dates
@@ -209,6 +209,7 @@ _NO = frozenset({"否", "无", "不支持", "no", "n", "×", "✗", "false"})
 _FLAG_LEAD = re.compile(r"^(?:是否|有无|能否|可否|是不是|支持|has|is|supports?)\s*", re.I)
 _NEGATED = re.compile(r"[不没无非]|\bnot\b|n't\b|\bwithout\b|\bno\b", re.I)
 _WHICH = re.compile(r"哪|\bwhich\b|\bwhat\b", re.I)
+_CODE = re.compile(r"[A-Za-z]{0,4}[-_]?\d+(?:[-_]\d+)*")  # an id (T003, CG-2025-001), not what a row is
 _FEW = 5  # more rows than this are a list to read, not an answer to point at
 
 
@@ -224,6 +225,7 @@ class FlaggedRows:
     label: str
     value: str
     total: int
+    names: list[str] = field(default_factory=list)  # what the rows are, when the note lists them
 
 
 def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | None:
@@ -255,7 +257,11 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     picked = [r for r in rows if named and all(fold(r.cells.get(label, "")).strip() == v for label, v in named)]
     if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
         label = named[0][0]
-        return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
+        # (Listed in the note: shown four rows of Shed B, the model named the first.)
+        name = next((c for c in rows[0].cells if all(re.search(r"[^\W\d_]", r.cells.get(c, "")) and not
+                                                     _CODE.fullmatch(r.cells.get(c, "").strip()) for r in picked)), None)
+        return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(),
+                           len(rows), [r.cells[name].strip() for r in picked] if name else [])
     return None
 
 
@@ -324,6 +330,8 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
 # What the model is told about a row (it reads the row; the note says why it is there).
 _RANKED = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
 _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "en": "(one of the {k} rows of {n} whose {label} is \"{value}\")"}
+_LISTED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行：{names}）",
+           "en": "(one of the {k} rows of {n} whose {label} is \"{value}\": {names})"}
 _FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
 
 
@@ -342,9 +350,10 @@ def ranked_note(ranked: RankedRow, lang: Lang) -> str:
 
 
 def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:
-    notes = _FLAGGED_ONE if len(flagged.rows) == 1 else _FLAGGED
-    return notes["en" if lang == "en" else "zh"].format(label=flagged.label, value=flagged.value,
-                                                         k=len(flagged.rows), n=flagged.total)
+    notes = _FLAGGED_ONE if len(flagged.rows) == 1 else _LISTED if flagged.names else _FLAGGED
+    lang = "en" if lang == "en" else "zh"
+    return notes[lang].format(label=flagged.label, value=flagged.value, k=len(flagged.rows), n=flagged.total,
+                              names=("、" if lang == "zh" else ", ").join(flagged.names))
 
 
 def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note: str) -> Chunk:

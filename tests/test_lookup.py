@@ -106,4 +106,4 @@ def test_a_which_question_naming_a_row_gets_that_row_and_one_picking_rows_those_
     assert len(hits) == 1 and hits[0].chunk.text.startswith("课程: 普拉提")
     hits = retriever.search("总务处申请了哪些东西？", 5).hits
     assert [h.chunk.text.split(" | ")[1] for h in hits] == ["品名: 白板笔", "品名: 档案盒"]
-    assert hits[0].chunk.context == "（申请部门为“总务处”的2行之一，共5行）"
+    assert hits[0].chunk.context == "（申请部门为“总务处”的2行之一，共5行：白板笔、档案盒）"  # (what they are, listed)
