@@ -22,7 +22,7 @@ from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sani
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind
 from .aspect import missing_aspect, unlisted_item
-from .polarity import agreeing_answer
+from .polarity import agreeing_answer, flipped_superlative
 from .ranked import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
@@ -271,6 +271,7 @@ class Pipeline:
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
+                or flipped_superlative(standalone, cited.text, cited_texts) \
                 or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations
                                                                if c.verified], titled):
             # Backed by its passage, but about something else than the question asks.

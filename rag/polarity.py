@@ -6,6 +6,10 @@ it is the whole answer. Here: a negated phrase of the passage (不需要自带, 
 bring your own") that the claim states without any negation, while the passage never
 states it positively, makes the claim unsupported by that passage.
 
+Likewise an answer that gives a thing the superlative the question asks (最高) where its
+passage gives that thing the opposite (第一季度…为全年最低): flipped_superlative, used by
+answer.py's checks.
+
 Used by support.py (support_score). And an answer that opens with yes but goes on to
 negate what was asked ("Yes, you do not need to bring your own gloves") opens with no
 (agreeing_answer; used by answer.py).
@@ -68,6 +72,30 @@ def _en_dropped(claim: str, passage: str) -> bool:
         if len(words) >= 2 and sum(w in claimed for w in words) >= 2:
             return True
     return False
+
+
+# Superlatives and their opposites: 最高 / 最低, 最多 / 最少 …
+_OPPOSITE = {a: b for x, y in (("高", "低"), ("多", "少"), ("大", "小"), ("早", "晚"), ("长", "短"), ("快", "慢"),
+                               ("贵", "便宜"), ("强", "弱"), ("远", "近")) for a, b in ((x, y), (y, x))}
+_SUPERLATIVE = re.compile(rf"最({'|'.join(sorted(_OPPOSITE, key=len, reverse=True))})")
+
+
+def flipped_superlative(question: str, answer: str, passages: list[str]) -> bool:
+    """Asked which is 最高 (in Chinese), does the answer name a thing (a word it adds to the
+    question's: 第一季度) that a passage sentence gives the opposite (最低) and no sentence
+    giving 最高 names? ("2025年哪个季度的净利润最高？" -> "第一季度", from "第三季度…均为全年
+    最高；第一季度…为全年最低".) Sentences by 。 and ；: their clauses share a subject."""
+    from .lexical import segment
+
+    question, answer = fold(question), fold(answer)
+    m = _SUPERLATIVE.search(question)
+    if not m:
+        return False
+    said, opposite = m.group(0), "最" + _OPPOSITE[m.group(1)]
+    named = [w for w in segment(answer) if len(w) >= 2 and re.search(r"[^\W\d_]", w) and w not in question]
+    parts = [p for text in passages for p in re.split(r"[。；;!！?？\n]", fold(text)) if p]
+    against = [p for p in parts if opposite in p and said not in p]
+    return any(w in p and not any(w in q for q in parts if said in q) for w in named for p in against)
 
 
 def _finds(text: str, part: str) -> list[int]:

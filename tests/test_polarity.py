@@ -79,3 +79,14 @@ def test_the_pipeline_shows_the_no_its_answer_states(tmp_path, fake_embedder):
     p = Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, config), gen, config)
     a = p.ask("Do I have to bring my own gloves to a shift?")
     assert not a.refused and a.answer.startswith("No, you do not need to bring your own gloves")
+
+
+def test_an_answer_giving_a_thing_the_superlative_its_passage_turns_over_is_flipped():
+    from rag.polarity import flipped_superlative
+
+    # an invented orchard's report
+    passage = ["受夏季雨水偏多影响，七月的产量明显增加，销量和收入均为全年最高；二月因春节停工，为全年最低。"]
+    assert flipped_superlative("哪个月的收入最高？", "二月的收入最高[1]。", passage)
+    assert not flipped_superlative("哪个月的收入最高？", "七月的收入最高[1]。", passage)
+    assert not flipped_superlative("哪个月的收入最低？", "二月的收入最低[1]。", passage)
+    assert not flipped_superlative("二月的收入是多少？", "二月的收入最低[1]。", passage)  # no superlative asked
