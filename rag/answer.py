@@ -111,8 +111,11 @@ class Pipeline:
         t0 = time.perf_counter()
         question = sanitize_question(question)
         lang = question_language(question)
-        # (Asked in Cantonese, searched and checked in written Chinese: 喺邊度 is a where-question.)
-        standalone = rewrite(written_chinese(question), history, lang)
+        # (Asked in Cantonese, searched and checked in written Chinese: 喺邊度 is a where-question;
+        # a follow-up's previous question too, which its note carries.)
+        turns = [{**t, "content": written_chinese(t["content"])} if t.get("role") == "user" else t
+                 for t in history or []]
+        standalone = rewrite(written_chinese(question), turns, lang)
         budget = max_new_tokens or self.config.max_new_tokens
         rewritten = standalone if standalone != question else None
         # (Searched and read in the documents' script; the answer is shown in the question's.)

@@ -491,3 +491,6 @@ def test_a_cantonese_question_is_searched_and_asked_in_written_chinese(tmp_path,
     assert a.standalone_question == "健身中心在哪裡？"  # what was searched, checked and asked
     assert "健身中心在哪裡？" in gen.calls[-1][-1]["content"] and "喺" not in gen.calls[-1][-1]["content"]
     assert p.ask("健身中心在哪裡？").standalone_question is None  # written Chinese: as asked
+    # a follow-up in Cantonese, and the previous question its note carries
+    history = [{"role": "user", "content": "學生月費要俾幾多錢？"}, {"role": "assistant", "content": "港幣280元[1]。"}]
+    assert p.ask("咁開放時間呢？", history).standalone_question == "那開放時間呢？（接上文：學生月費要給多少錢？）"
