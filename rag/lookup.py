@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .numerals import TOTAL_LABEL, TOTAL_SAID
 from .ranked import PRICE_LABEL, SheetRow, sheet_rows
 from .records import LABEL_UNIT, ROW_KINDS, Document, Region
 from .zh import Lang, fold
@@ -57,16 +58,14 @@ def _names_column(q: str, label: str) -> bool:
 # Asked how much money, the money column is asked though not named: the one there is, or,
 # asked for a total (一共多少钱), the one that totals (金额 beside 单价).
 _MONEY_Q = re.compile(r"多少钱|几块钱|多少元|\bhow much\b|\bcost\b", re.I)
-_TOTAL_Q = re.compile(r"一共|总共|合计|总计|共计|\bin total\b|\baltogether\b", re.I)
-_TOTAL_LABEL = re.compile(r"金额|总价|总额|合计|小计|\btotal\b|\bamount\b", re.I)
 
 
 def _money_column(q: str, labels: list[str]) -> list[str]:
     if not _MONEY_Q.search(q):
         return []
     money = [label for label in labels if PRICE_LABEL.search(fold(label))]
-    if len(money) > 1 and _TOTAL_Q.search(q):
-        money = [label for label in money if _TOTAL_LABEL.search(fold(label))]
+    if len(money) > 1 and TOTAL_SAID.search(q):
+        money = [label for label in money if TOTAL_LABEL.search(fold(label))]
     return money if len(money) == 1 else []
 
 

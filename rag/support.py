@@ -20,7 +20,8 @@ from .lexical import segment
 from .markers import strip_markers
 from .records import LABEL_UNIT, Chunk, row_cells
 from .polarity import dropped_negation
-from .numerals import CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, DateParts, EN_NUMBER, cn_number, dates, en_number
+from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, TOTAL_LABEL, TOTAL_SAID, DateParts, EN_NUMBER, cn_number,
+                       dates, en_number)
 from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -297,7 +298,9 @@ def row_supports(sentence: str, row: str) -> bool | None:
     if not numbers:
         return None
     def echoed(label: str) -> bool:  # a word of the label (票价 of 全程票价（元）) is in the claim
-        return any(len(w) >= 2 and w in claim for w in segment(LABEL_UNIT.sub("", label)))
+        # (or a total, 一共, of the column that totals: 金额(元) beside 单价(元))
+        return any(len(w) >= 2 and w in claim for w in segment(LABEL_UNIT.sub("", label))) \
+            or bool(TOTAL_SAID.search(claim) and TOTAL_LABEL.search(label))
 
     for value, unit in numbers:
         if value in ("date", "time"):

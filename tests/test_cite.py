@@ -441,6 +441,17 @@ def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
     assert support_score("1路公交车的票价是10元", sheet) == 0.0
 
 
+def test_a_claims_total_is_the_cell_of_the_column_that_totals():
+    from rag.cite import support_score
+
+    # an invented order row: 一共 names 金额 (the total), not 单价 beside it
+    row = "编号: 7 | 品名: 档案盒 | 数量: 30 | 单价(元): 6.00 | 金额(元): 180.00 | 申请部门: 总务处"
+    assert support_score("总务处申请的档案盒一共180元", row) == 1.0
+    assert support_score("总务处申请的档案盒一共6元", row) == 0.0
+    assert support_score("总务处申请的档案盒单价是180元", row) == 0.0
+    assert support_score("总务处申请的档案盒是180元", row) == 0.0  # no label, no total: as before
+
+
 def test_a_sheets_date_cell_vouches_for_the_date_written_out():
     from rag.cite import support_score, drop_unstated_years
 
