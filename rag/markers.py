@@ -64,8 +64,9 @@ def strip_markers(text: str) -> str:
 # A bracketed word just before a marker or closing a line: the model labels its citation the
 # way the prompt labels passages ("現任館長是林秀英[館長]。", and the marker, if any, after it).
 # No digit inside (that is a marker or a year), at most 8 characters (a label, not a
-# bracketed clause).
-_LABEL = re.compile(r"[\[【［][^\[\]【】［］\d\n]{1,8}[\]】］](?=\s*(?:" + _MARKER.pattern
+# bracketed clause); or a row's code, letters before its digits ("一共235元[CG-2025-002][1]":
+# the model cites a sheet row by its id).
+_LABEL = re.compile(r"[\[【［](?:[^\[\]【】［］\d\n]{1,8}|[A-Za-z]{1,6}[-_]?\d[\w-]{0,16})[\]】］](?=\s*(?:" + _MARKER.pattern
                     + r"|[。.！!？?]?\s*(?:\n|$)))", re.IGNORECASE)
 
 

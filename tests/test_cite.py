@@ -108,6 +108,10 @@ def test_a_bracketed_label_before_a_marker_is_dropped_and_other_brackets_kept():
     kept = cite("林秀英[館長]於2019年接任[1]。", [Hit(hall, 1.0, 1)])
     assert kept.text == "林秀英[館長]於2019年接任[1]。"
     assert cite("於【2019】[1]", [Hit(hall, 1.0, 1)]).text.startswith("於【2019】")
+    # a row cited by its code, letters before digits (an invented order sheet's RX-17)
+    row = Chunk("order.csv", 0, "编号: RX-17 | 品名: 档案盒 | 金额(元): 180.00", 0, 36)
+    assert cite("档案盒的金额是180元[RX-17][1]。", [Hit(row, 1.0, 1)]).text == "档案盒的金额是180元[1]。"
+    assert cite("型号[RX-17]的金额是180元[1]。", [Hit(row, 1.0, 1)]).text == "型号[RX-17]的金额是180元[1]。"
 
 # ----------------------------------------------------------------------- sentences
 
