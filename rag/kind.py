@@ -158,8 +158,10 @@ def wrong_measure(question: str, answer: str) -> bool:
     # A year is a date, not a span of time: 建于1998年 gives no measure to weigh.
     undated = CALENDAR_DATE.sub(" ", text)
     # Nor is a time of day ("升级要多久？" -> "凌晨3:00〜5:00", when it runs): asked how
-    # long outright, clock times alone are another measure.
-    if _SPAN_Q.search(question) and _CLOCK_TIME.search(undated):
+    # long outright, clock times alone are another measure -- and an answer with no span at
+    # all ("過多久就不能再請領？" -> "…僅就其中一份契約給付") gives none.
+    if _SPAN_Q.search(question) and (_CLOCK_TIME.search(undated) or not _ZH_UNIT["duration"].search(text)
+                                     and not re.search(rf"{_NUM}\s*日", text)):
         return True
     return any(_ZH_UNIT[m].search(undated) for m in _ZH_UNITS if m not in asked)
 

@@ -759,6 +759,10 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     assert missing_kind("备份大概要多长时间？", "系统在每天凌晨2:00〜4:00之间备份[1]。", "zh") == "measure"
     assert missing_kind("备份大概要多长时间？", "备份约需20分钟，每天2:00开始[1]。", "zh") is None
     assert missing_kind("备份在几点进行？", "系统在每天凌晨2:00〜4:00之间备份[1]。", "zh") is None
+    # ...and an answer with no span at all, though it counts something (一份)
+    assert missing_kind("会员卡过多久就失效？", "每人只能持有一份会员卡[1]。", "zh") == "measure"
+    assert missing_kind("会员卡过多久就失效？", "会员卡自开卡之日起两年内有效[1]。", "zh") is None
+    assert missing_kind("退款要等多久？", "退款于十日内退回原账户[1]。", "zh") is None
     # no measure given at all is not this check's: a year, a count of something else
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
