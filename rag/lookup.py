@@ -9,8 +9,9 @@ and ranked.py for superlatives).
 
 A row is named by the cells the question writes out (103, 望海漁港) that the sheet's other
 rows do not all share; it must be the one row that names the most, and the question must
-name a column besides (末班車): a question that names a row but asks what no column holds
-(a ride's duration, where the sheet gives intervals) is left to the model and the checks.
+name a column besides (末班車; asked how much money, the money column, or the total's when it
+asks a total: 一共多少钱, 金额 beside 单价): a question that names a row but asks what no column
+holds (a ride's duration, where the sheet gives intervals) is left to the model and the checks.
 """
 from __future__ import annotations
 

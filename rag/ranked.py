@@ -6,9 +6,11 @@ rows, names whichever it reads first. Which row holds the least 月费(元) is a
 reading: this module does it over every row of the sheet, so the retriever can put that
 row first and tell the model what it is.
 
-Used by retrieve.py; the sheet comes from the store's document (its rows regions), not
-from the chunks retrieval happened to find. Also here: which of a workbook's sheets a
-question names (named_sheets), for retrieval and the answer's checks.
+Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部) and how many rows a
+how-many question counts. Used by retrieve.py; the sheet comes from the store's document (its
+rows regions), not from the chunks retrieval happened to find. Also here: a sheet's rows
+(sheet_rows, read by lookup.py too) and which of a workbook's sheets a question names
+(named_sheets), for retrieval and the answer's checks.
 """
 
 from __future__ import annotations
@@ -219,7 +221,8 @@ def asks_which(question: str) -> bool:
 
 @dataclass(frozen=True)
 class FlaggedRows:
-    """The rows of a sheet whose yes/no cell of ``label`` reads ``value``."""
+    """The rows of a sheet whose cell of ``label`` reads ``value`` (a yes/no mark, or a value
+    several rows share)."""
 
     rows: list[tuple[int, int, int]]  # (start, end, row number) of each
     label: str

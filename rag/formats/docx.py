@@ -85,7 +85,7 @@ def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[s
 
 def _margin(part) -> str:
     """A page header's or footer's text, its page numbers left out."""
-    if part is None or part.is_linked_to_previous and not part.paragraphs:
+    if part is None or part.is_linked_to_previous:  # (the first section's: it has none)
         return ""
     return tidy(_PAGE_NUMBER.sub(" ", "\n".join(p.text for p in part.paragraphs))).strip(" ，,、")
 
