@@ -38,8 +38,11 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
     question = to_simplified(without_note(question))
     if not asks_price(question):
         return []
+    # (A thing pointed at, 这个房子, is what the documents are about, in their words or not
+    # -- a lease says 房屋 --, not the item priced: 押金 is.)
     words = [w for w, tag in tagged(question) if len(w) >= 2 and tag in _ITEM_TAGS and w not in GENERIC
-             and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")]
+             and not ZH_MONEY_Q.search(w) and not QUESTION_CUE.search(w) and w not in ("多少钱", "价钱")
+             and not re.search(rf"[这那该本此][个家间座台款份套部只条辆件]?{re.escape(w)}", question)]
     text = fold(" ".join(evidence))
     return [] if not words or any(fold(w) in text for w in words) else words
 

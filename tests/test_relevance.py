@@ -794,6 +794,10 @@ def test_asked_a_price_the_thing_priced_is_named_near_the_quote():
     # no price asked, or nothing named but the money: not this check's
     assert missing_aspect("岛上潜水体验安全吗？", ["- 灯塔：门票30元"], "zh") == []
     assert missing_aspect("逾期还书要付多少钱？", ["逾期每本每日5元"], "zh") == []
+    # the thing pointed at (这个房子) is the documents' subject, in their words or not
+    lease = ["第四條　押金\n一、乙方應於簽約時交付押金新臺幣20,000元予甲方。"]
+    assert missing_aspect("租这个房子押金要交多少？", lease, "zh") == []
+    assert missing_aspect("停车位的押金要交多少？", lease, "zh") == ["停车位"]
 
 def test_a_name_jieba_glued_to_the_word_that_goes_to_it_is_the_name_alone():
     # jieba cuts 到茂川镇|游玩: the town is the subject, not "to the town"
