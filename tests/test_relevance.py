@@ -763,6 +763,7 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     assert missing_kind("会员卡过多久就失效？", "每人只能持有一份会员卡[1]。", "zh") == "measure"
     assert missing_kind("会员卡过多久就失效？", "会员卡自开卡之日起两年内有效[1]。", "zh") is None
     assert missing_kind("退款要等多久？", "退款于十日内退回原账户[1]。", "zh") is None
+    assert missing_kind("退款要等多久？", "Refunds are paid within 10 days [1].", "zh") is None  # the model's English
     # no measure given at all is not this check's: a year, a count of something else
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
