@@ -257,7 +257,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     columns = {label: [fold(r.cells.get(label, "")).strip() for r in rows] for label in list(rows[0].cells)[1:]}
     named = [(label, v) for label, values in columns.items() if len(set(values)) < len(values)
              for v in set(values) if len(v) >= 2 and not re.fullmatch(r"[\d.,:]+", v) and v in q]
-    picked = [r for r in rows if named and all(fold(r.cells.get(label, "")).strip() == v for label, v in named)]
+    picked = [r for i, r in enumerate(rows) if named and all(columns[label][i] == v for label, v in named)]
     if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
         label = named[0][0]
         # (Listed in the note: shown four rows of Shed B, the model named the first.)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 from ..load import tidy
-from ..zh import to_simplified
+from ..zh import CJK_CHAR, to_simplified
 from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
@@ -26,7 +27,6 @@ _HEADING_STYLE = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PAGE_NUMBER = re.compile(r"第\s*\d+\s*[页頁](?:\s*[,，、]?\s*共\s*\d+\s*[页頁])?|共\s*\d+\s*[页頁]|"
                           r"\bpage\s+\d+(?:\s+of\s+\d+)?", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _heading_level(paragraph) -> int:
@@ -48,14 +48,13 @@ def _rows(table) -> list[list[str]]:
     return out
 
 
-def _notes(data: bytes, kind: str) -> dict[str, str]:
-    """Footnotes or endnotes (``kind``) by id: their text, the separators (ids -1, 0) left out."""
-    import zipfile
-
+def _notes(archive, kind: str) -> dict[str, str]:
+    """Footnotes or endnotes (``kind``) of the .docx ``archive`` (a ZipFile) by id: their
+    text, the separators (ids -1, 0) left out."""
     from lxml import etree
 
     try:
-        xml = zipfile.ZipFile(io.BytesIO(data)).read(f"word/{kind}.xml")
+        xml = archive.read(f"word/{kind}.xml")
     except KeyError:
         return {}
     out = {}
@@ -76,7 +75,7 @@ def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[s
         if not text:
             continue
         n = numbers.setdefault((kind, ref.get(f"{_W}id")), sum(k == kind for k, _ in numbers) + 1)
-        if not _CJK.search(text):
+        if not CJK_CHAR.search(text):
             lines.append(f"{'Note' if kind == 'footnotes' else 'Endnote'} {n}: {text}")
         else:  # (註 in traditional text, 注 in simplified)
             lines.append(f"{'註' if to_simplified(text) != text else '注'}{n}：{text}")
@@ -96,7 +95,8 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
 
     document = docx.Document(io.BytesIO(data))
     out = TextBuilder()
-    notes = {kind: _notes(data, kind) for kind in ("footnotes", "endnotes")}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        notes = {kind: _notes(archive, kind) for kind in ("footnotes", "endnotes")}
     numbers: dict[tuple[str, str], int] = {}
     section = document.sections[0] if document.sections else None
     if header := _margin(section.header if section else None):
