@@ -24,10 +24,11 @@ LEXICAL = RECIPE
 # a sheet's times without zero seconds, a note row under a table not its first column's
 # value, a web page's cookie notice and breadcrumb out; 4: Big5 text read as Big5, not as
 # GB18030 nonsense, a Word file's footnotes and page header read, a PDF's running header and
-# page numbers out, its Chinese lines wrapped at the margin joined): a document indexed by an older
+# page numbers out, its Chinese lines wrapped at the margin joined; 5: a saved wiki page's
+# edit links, reference backlinks and category list out, markdown's bold marks out): a document indexed by an older
 # reader is read again by `rag index`, though its bytes are the same. (Indexes from before
 # it say nothing: reader 1.)
-READER = 4
+READER = 5
 
 
 def current(entry: DocEntry | None, doc: Document) -> bool:

@@ -77,6 +77,19 @@ def test_markdown_headings_become_heading_path(tmp_path):
     assert chunks[0].headings == ["公司", "产品"]
 
 
+def test_markdown_bold_marks_are_not_part_of_the_text(tmp_path):
+    """A notice's "将于 **3月22日** 在…" read the marks into its passage, its sources panel
+    and the answers copied from it; a pair of marks hugging words is markup. Stars inside a
+    formula or a call (2**10 + 3**2, f(**kwargs)) and marks set apart by spaces are text."""
+    p = tmp_path / "notice.md"
+    p.write_text("# 通知\n\n义诊将于 **3月22日（周六）上午9:00-11:30** 在二楼举行。\n\n"
+                 "| 项目 | 费用 |\n| **合计** | 20元 |\n\n"
+                 "Compute 2**10 + 3**2 by calling f(**kwargs, **extra); a ** b ** c.\n", encoding="utf-8")
+    text = _doc(p).text
+    assert "义诊将于 3月22日（周六）上午9:00-11:30 在二楼举行。" in text and "| 合计 | 20元 |" in text
+    assert "Compute 2**10 + 3**2 by calling f(**kwargs, **extra); a ** b ** c." in text
+
+
 def test_scraper_spam_removed_and_recorded(seeds_dir):
     doc = _doc(seeds_dir / "000_6d9cd55ab9d6cbba.txt")
     rules = {d.rule for d in doc.dropped}
@@ -149,6 +162,29 @@ def test_html_chrome_built_of_divs_is_left_out(tmp_path):
                  '<div class="cookie-banner"><p>This site uses cookies.</p><div><span>Accept</span></div></div>'
                  '<p>Call us on weekdays.</p></body>', encoding="utf-8")
     assert _doc(p).text == "Warranty lasts two years.\n\nShares rose 3%.\n\nCall us on weekdays."
+
+
+def test_a_saved_wiki_page_reads_without_its_edit_links_and_category_list(tmp_path):
+    """A wiki article saved from the browser (MediaWiki's markup, which other wikis reuse)
+    read "Jump to content" atop the text, "[edit]" under every heading, "^ a b" before
+    every reference and its categories at the foot; the article, its headings and its
+    references are kept. Classes that only contain such words are no chrome (an editor's
+    note, a printable form, a link list)."""
+    p = tmp_path / "river.html"
+    p.write_text('<body><a class="mw-jump-link" href="#content">Jump to content</a>'
+                 '<div id="siteSub" class="noprint">From Examplepedia, the free encyclopedia</div>'
+                 '<div class="mw-heading mw-heading2"><h2 id="Course">Course</h2>'
+                 '<span class="mw-editsection"><span class="mw-editsection-bracket">[</span>'
+                 '<a href="?action=edit">edit</a><span class="mw-editsection-bracket">]</span></span></div>'
+                 '<p>The river rises at 612 metres.</p>'
+                 '<ol class="references"><li><span class="mw-cite-backlink">^ <a>a</a> <a>b</a></span> '
+                 '<span class="reference-text">Harrow (2004). Rivers.</span></li></ol>'
+                 '<div id="catlinks" class="catlinks"><a>Categories</a>: <ul><li>Rivers</li></ul></div>'
+                 '<div class="editor-note">Reviewed by the editors in 2024.</div>'
+                 '<div class="printable-form">Form B</div><a class="link-list" href="/a">Related rivers</a>'
+                 '</body>', encoding="utf-8")
+    assert _doc(p).text == ("## Course\n\nThe river rises at 612 metres.\n\nHarrow (2004). Rivers.\n\n"
+                            "Reviewed by the editors in 2024.\n\nForm B\nRelated rivers")
 
 
 def test_html_table_rows_keep_their_cells_apart(tmp_path):

@@ -19,12 +19,17 @@ _SKIP_TAGS = {"script", "style", "noscript", "iframe", "nav", "footer", "header"
 # The same chrome built of plain <div>s, known by its ARIA role or a class/id word: a
 # cookie notice ("本網站使用 Cookie…，繼續瀏覽即表示您同意…" was a warranty page's last
 # passage), a breadcrumb trail, a top bar of log-in and cart links, a sidebar, ad slots.
-# Whole words of the class only: "share-price" or "content" is no chrome.
+# A wiki page saved from the browser adds its own (MediaWiki's class names, which other wikis
+# reuse): "Jump to content" atop the page, "[edit]" under every heading, "^ a b" before
+# every reference, the category list at the foot, and what the wiki marks not for print.
+# Whole words of the class only: "share-price", "content" or "editor" is no chrome.
 _CHROME_ROLE = {"navigation", "banner", "contentinfo", "complementary", "search"}
 _CHROME_CLASS = re.compile(r"(?:^|[\s_-])(?:cookies?|consent|gdpr|breadcrumbs?|topbar|top-bar|sidebar|side-bar"
-                           r"|newsletter|adverts?|advertisement|ads?)(?=$|[\s_-])", re.I)
-# (Containers that are always closed: a <p class="ad"> left open would skip the page.)
-_CHROME_TAGS = {"div", "section", "span", "ul", "ol"}
+                           r"|newsletter|adverts?|advertisement|ads?"
+                           r"|jump-link|skip-link|editsection|backlink|catlinks|noprint)(?=$|[\s_-])", re.I)
+# (Containers that are always closed: a <p class="ad"> left open would skip the page; a link
+# is closed too, and a skip link is one.)
+_CHROME_TAGS = {"div", "section", "span", "ul", "ol", "a"}
 
 
 class _TextExtractor(HTMLParser):
