@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from ..load import tidy
-from ..zh import CJK_CHAR, to_simplified
+from ..zh import CJK_CHAR, script_of
 from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
@@ -78,7 +78,7 @@ def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[s
         if not CJK_CHAR.search(text):
             lines.append(f"{'Note' if kind == 'footnotes' else 'Endnote'} {n}: {text}")
         else:  # (註 in traditional text, 注 in simplified)
-            lines.append(f"{'註' if to_simplified(text) != text else '注'}{n}：{text}")
+            lines.append(f"{'註' if script_of(text) == 'hant' else '注'}{n}：{text}")
     return "\n".join(lines)
 
 
