@@ -18,14 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import ROW_KINDS, Chunk, Document
+from .records import ROW_KINDS, TABLE_ROW, Chunk, Document
 from .zh import sentence_spans, trim_span
 
 _CLAUSE_END = re.compile(r"[，,、：:]")
 _HEADING = re.compile(r"#{1,6}\s+(.*)")
 # Characters that belong to a number token: cutting between two of them splits the number.
 _NUMERIC = re.compile(r"[\d.,%％万亿千百十]")
-_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
 UNIT_KINDS = ("slide", "chapter", "sheet")  # each one starts a new chunk
 
 
@@ -85,7 +84,7 @@ def _records(doc: Document) -> list[_Unit]:
     text = doc.text
     found: dict[int, _Unit] = {}
     prev_end, header = -2, -1
-    for m in _TABLE_ROW.finditer(text):
+    for m in TABLE_ROW.finditer(text):
         a, b = trim_span(text, m.start(), m.end())
         if m.start() != prev_end + 1:  # not on the line after the previous row: a new table
             header = a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .records import ROW_KINDS, Document, Dropped, Region
+from .records import ROW_KINDS, TABLE_ROW, Document, Dropped, Region
 from .zh import CJK
 
 # "文章来自网络，不代表本站观点" and friends: repost disclaimers. Optionally led by the
@@ -39,7 +39,6 @@ _PROMO = re.compile(
     r"|责任编辑[:：]|^(?:分享到|转发到)[:：]?"
 )
 _PROMO_MAX = 40
-_TABLE_ROW = re.compile(r"^\|.*\|$")
 _SENTENCE_PUNCT = re.compile(r"[。，,！？!?；;：:“”\"（）()、]")
 
 
@@ -108,7 +107,7 @@ def clean_text(text: str, dropped: list[Dropped]) -> str:
             spam_names.update(n for n in names if len(n) >= 3)
             continue
         # (A table's row, "| 键 | 值 |", is data: never a promotion.)
-        if s and len(s) <= _PROMO_MAX and _PROMO.search(s) and not _TABLE_ROW.match(s):
+        if s and len(s) <= _PROMO_MAX and _PROMO.search(s) and not TABLE_ROW.match(s):
             dropped.append(Dropped("app_promo", s))
             continue
         kept.append(line)

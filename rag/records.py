@@ -30,6 +30,8 @@ EventKind = Literal["status", "token", "done"]
 LocationKind = Literal["page", "sheet", "slide", "chapter", "table"]
 ROW_KINDS = ("sheet", "table")
 
+# A document's table row as the parsers write one (formats.table_row: "| a | b |"), one a line.
+TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
 # A row as the loaders write one (formats/sheets.py): "label: value | label: value".
 _CELL = re.compile(r"\s*([^|:：]{1,40}?)\s*[:：]\s*([^|]+?)\s*(?:\||$)")
 LABEL_UNIT = re.compile(r"[（(][^）)]*[）)]")  # 全程票价（元）: the unit is not the label's word
