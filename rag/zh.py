@@ -316,7 +316,12 @@ def question_language(text: str) -> Lang:
     starts_english = bool(first) and first.group(1).lower() in _EN_FUNCTION
     if starts_english or sum(w.lower() in _EN_FUNCTION for w in words) >= 2:
         return "en"
-    return "zh" if len(CJK_CHAR.findall(text)) >= 2 else "en"
+    cjk = len(CJK_CHAR.findall(text))
+    # "JL-300呢？", "iPhone 16吗": a follow-up naming a model by its code is Chinese by its one
+    # particle or its full-width question mark, when no Latin word is a lowercase (English)
+    # word ("cost 呢" is not) -- one Chinese character alone is not enough ("UNESCO 京").
+    chinese_ending = re.search(r"[呢吗嗎]\s*[？?]?\s*$|？\s*$", text)
+    return "zh" if cjk >= 2 or (cjk and chinese_ending and not any(w.islower() for w in words)) else "en"
 
 
 def corpus_language(texts: Iterable[str]) -> Lang:

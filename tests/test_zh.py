@@ -87,7 +87,8 @@ def test_the_two_splitters_differ_where_documented():
 # ----------------------------------------------------------------------- language
 
 @pytest.mark.parametrize("question", ["珠穆朗瑪峰有多高？", "臺北101是哪一年落成的？", "GPU是什麼", "東京",
-                                      "A380有几层客舱？", "A股有多少家上市公司？"])  # the A of a name is no article
+                                      "A380有几层客舱？", "A股有多少家上市公司？",  # the A of a name is no article
+                                      "JL-300呢？", "iPhone 16吗", "Wi-Fi 6呢"])  # a code and one particle
 def test_question_language_chinese(question):
     assert question_language(question) == "zh"
 
@@ -97,6 +98,7 @@ def test_question_language_chinese(question):
     "A dog's age: what is 狗的寿命?", "What's 李白的字?",
     "Mount Everest: how tall is 珠峰?",  # two function words
     "UNESCO 京",  # one CJK character is not enough
+    "cost 呢？", "price of JL-300呢",  # a lowercase English word
     "",
 ])
 def test_question_language_english(question):
