@@ -17,6 +17,7 @@ import numpy as np
 from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
+from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
 from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, named_sheets,
                      on_other_sheet, ranked_note, ranked_row, row_chunk, sheet_names, superlative)
@@ -171,7 +172,7 @@ class Retriever:
             fused = _rrf([d_ids.tolist(), b_ids.tolist()])
         else:
             fused = _weighted(dense, bm25, self.config.dense_weight)
-        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        order = self._named_documents_first(query, sorted(fused, key=lambda i: (-fused[i], i)), k)[:k]
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
         hits = self._named_sheet_first(query, hits)
@@ -185,6 +186,20 @@ class Retriever:
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
                          float(b_scores.max()) if len(b_scores) else 0.0)
+
+    @cached_property
+    def lookalikes(self) -> Lookalikes:
+        return Lookalikes(self.index.docs)
+
+    def _named_documents_first(self, query: str, order: list[int], k: int) -> list[int]:
+        """Candidate chunk ids with the passages of the lookalikes of the document the
+        question names (2023's report, not 2022's or 2024's; asked what holds now, the
+        newest) after the others (lookalike.py); as they stand when it names none."""
+        later = self.lookalikes.passed_over(query, [self.index.chunk(i).doc_id for i in order[:k]])
+        if not later:
+            return order
+        moved = [self.index.chunk(i).doc_id in later for i in order]
+        return [i for i, x in zip(order, moved) if not x] + [i for i, x in zip(order, moved) if x]
 
     def _named_sheet_first(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Rows of a sheet the question names before the rows of the workbook's other sheets

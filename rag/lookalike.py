@@ -1,0 +1,147 @@
+"""Lookalike documents: which of several documents that differ by a year, a model, a version,
+a month or a branch the question names, so that its lookalikes' passages are read after its own.
+
+A folder often holds documents that look alike: three years of one annual report, the sheets
+of three models of one product line, a rule book and its revision, monthly minutes, the
+guest pages of two hotels of one chain. Their passages say the same things with other
+values, and a question about 2023's net profit found 2022's and 2024's as high. What tells
+them apart is what their names do not share: the file name and title of each (2023, JL-200,
+修订版, 4月, Old Town). A question that names one of those documents reads its passages
+first; asked what holds *now* (现在, 目前, 现任, current) and naming none, the newest by year.
+Other passages keep their order: a question may well be answered by a lookalike (a 2024
+report gives 2023's figures beside its own), only after the one it names.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePath
+from typing import Mapping
+
+from .lexical import tokenize
+from .numerals import EN_MONTHS, cn_number
+from .records import Document
+from .rewrite import noted_question, without_note
+from .zh import CJK_CHAR, fold
+
+# Two documents are lookalikes when this share of the shorter name's words is in the other's
+# too (the words of title and file name together): a year's report and the next year's share
+# all but the year, the guest pages of two branches of a hotel 0.83, the sheets of two models
+# 0.63, a rule book and its revision 0.57; 北京大学 and 清华大学 0.33, a company's report
+# and its price list 0.25.
+SAME_NAME = 0.5
+
+_MONTH = re.compile(r"(?<!\d)(\d{1,2})月")
+_CN_MONTH = re.compile(r"(?<![\d零〇一二两三四五六七八九十])([一二三四五六七八九十]{1,3})月")
+_EN_MONTHS = [m.lower() for m in EN_MONTHS]
+_EN_MONTH = re.compile(r"\b(?:%s)\b" % "|".join(m for m in _EN_MONTHS if m != "may"))
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+# 2022到2024, 2022-2024, from 2022 to 2024: every year between is named.
+_YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:到|至|-|–|~|～|to)\s*((?:19|20)\d\d)(?!\d)")
+# Asked what holds now, a question reads the newest document of its lookalikes.
+NOW = re.compile(r"现在|目前|现任|当前|现行|最新|如今|\b(?:now|current(?:ly)?|latest|present)\b", re.I)
+
+
+def _words(text: str) -> set[str]:
+    """The words of a name or a question, folded (simplified, lower case): of two characters
+    at least, months as 4月 (四月, April too; not May, a verb as often), file-name parts apart
+    (oldtown_guest)."""
+    text = _CN_MONTH.sub(lambda m: f"{cn_number(m.group(1)) or m.group(1)}月", fold(text).replace("_", " "))
+    text = _EN_MONTH.sub(lambda m: f" {_EN_MONTHS.index(m.group(0)) + 1}月 ", text)
+    months = {f"{int(m)}月" for m in _MONTH.findall(text)}
+    return {w for w in tokenize(text) if len(w) >= 2} | months
+
+
+def _asked(question: str) -> set[str]:
+    """The words a question names documents by, the years of a range it gives among them."""
+    words = _words(question)
+    for a, b in _YEARS.findall(fold(question)):
+        words |= {str(y) for y in range(int(a), int(b) + 1)} if int(b) - int(a) <= 50 else set()
+    return words
+
+
+def _names(doc_id: str, doc: Document) -> set[str]:
+    return _words(f"{doc.title} {PurePath(doc_id).stem}")
+
+
+@dataclass
+class Lookalikes:
+    """The lookalike documents of an index, found from their names when a question needs them."""
+
+    docs: Mapping[str, Document]
+    _families: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @cached_property
+    def _named(self) -> dict[str, set[str]]:
+        return {d: _names(d, doc) for d, doc in self.docs.items()}
+
+    @cached_property
+    def _by_word(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for d, words in self._named.items():
+            for w in words:
+                out.setdefault(w, set()).add(d)
+        return out
+
+    def family(self, doc_id: str) -> frozenset[str]:
+        """The documents that look like ``doc_id`` (not itself): the shorter name has
+        SAME_NAME of its words in the other."""
+        if doc_id not in self._families:
+            mine = self._named.get(doc_id, set())
+            near = {e for w in mine for e in self._by_word.get(w, ())} - {doc_id}
+            self._families[doc_id] = frozenset(
+                e for e in near if len(mine & self._named[e]) >= SAME_NAME * min(len(mine), len(self._named[e])))
+        return self._families[doc_id]
+
+    def own_words(self, doc_id: str) -> set[str]:
+        """The words of ``doc_id``'s name that none of its lookalikes has (2023, jl-200, 修订版)."""
+        others = set().union(*(self._named[e] for e in self.family(doc_id)))
+        return self._named[doc_id] - others
+
+    def names(self, doc_id: str, asked: set[str]) -> bool:
+        """Does a question of words ``asked`` name ``doc_id`` among its lookalikes? By one of
+        its own words with a digit (a year, a month, a model), or by half its own Chinese
+        words at least (修订 of 修订|修订版) or most of its own English ones (old|town, not
+        the "old" of "how old")."""
+        own = self.own_words(doc_id)
+        if any(w in asked for w in own if any(c.isdigit() for c in w)):
+            return True
+        plain = [w for w in own if not any(c.isdigit() for c in w)]
+        zh = [w for w in plain if CJK_CHAR.match(w)]
+        en = [w for w in plain if not CJK_CHAR.match(w)]
+        return bool(zh) and 2 * sum(w in asked for w in zh) >= len(zh) \
+            or bool(en) and 2 * sum(w in asked for w in en) > len(en)
+
+    def passed_over(self, question: str, read_first: list[str]) -> set[str]:
+        """The documents whose passages come after the others' for ``question``: the
+        lookalikes of the documents it names, not named themselves. Naming none, and asking
+        what holds now, the lookalikes of the newest by year among the documents of
+        ``read_first`` (the passages retrieval put first). A follow-up naming none of them
+        (那保固呢？) is read with the previous question its note carries."""
+        own = without_note(question)
+        for asked_in in (own, noted_question(question)):
+            if asked_in is None:
+                continue
+            asked = _asked(asked_in)
+            maybe = {d for w in asked for d in self._by_word.get(w, ())}
+            named = {d for d in maybe if self.family(d) and self.names(d, asked)}
+            if named:
+                return set().union(*(self.family(d) for d in named)) - named
+        if not NOW.search(fold(own)):
+            return set()
+        later: set[str] = set()
+        for d in dict.fromkeys(read_first):
+            if d not in self.docs or not self.family(d):
+                continue
+            years = {e: self._year(e) for e in self.family(d) | {d}}
+            if None in years.values():
+                continue
+            newest = max(years.values())
+            later |= {e for e, y in years.items() if y < newest}
+        return later
+
+    def _year(self, doc_id: str) -> int | None:
+        """The year a document's name has and its lookalikes' do not (2024 of 修订版2024)."""
+        years = [int(w) for w in self.own_words(doc_id) if _YEAR.match(w)]
+        return max(years) if years else None

@@ -1,0 +1,85 @@
+"""Lookalike documents: the one a question names is read before its lookalikes."""
+from rag.config import Config
+from rag.index import update_index
+from rag.lookalike import Lookalikes
+from rag.records import Document
+from rag.retrieve import Retriever
+
+
+def _docs(**named: str) -> dict[str, Document]:
+    """Documents by file name -> title (their text does not matter here)."""
+    return {d: Document(doc_id=d, path=d, text="正文。", title=t) for d, t in named.items()}
+
+
+REPORTS = _docs(**{"青石水务2021年度报告.txt": "青石水务集团有限公司", "青石水务2022年度报告.docx": "青石水务集团有限公司",
+                   "青石水务2023年度报告.pdf": "青石水务集团有限公司", "青石水务产品价目表.csv": "青石水务产品价目表",
+                   "北京大学.txt": "北京大学", "清华大学.txt": "清华大学"})
+
+
+def test_a_year_names_its_report_and_passes_over_the_other_years():
+    """Three years of one report, whose titles are the same: the year in the file name tells
+    them apart. The price list and two universities look like none of them."""
+    found = Lookalikes(REPORTS)
+    assert found.family("青石水务2022年度报告.docx") == {"青石水务2021年度报告.txt", "青石水务2023年度报告.pdf"}
+    assert not found.family("青石水务产品价目表.csv") and not found.family("北京大学.txt")
+    assert found.passed_over("2022年的净利润是多少？", []) == {"青石水务2021年度报告.txt", "青石水务2023年度报告.pdf"}
+    # A follow-up that names the year alone, and one that names none but carries the question before.
+    assert found.passed_over("那2021年呢？", []) == {"青石水务2022年度报告.docx", "青石水务2023年度报告.pdf"}
+    assert found.passed_over("员工有多少人？（接上文：2023年的净利润是多少？）", []) == {
+        "青石水务2021年度报告.txt", "青石水务2022年度报告.docx"}
+
+
+def test_a_question_over_all_the_years_or_none_passes_none_over():
+    found = Lookalikes(REPORTS)
+    assert found.passed_over("2021到2023这三年里，哪一年的净利润最高？", []) == set()
+    assert found.passed_over("2021年和2023年相比，营收增长了多少？", []) == {"青石水务2022年度报告.docx"}
+    assert found.passed_over("净利润是多少？", ["青石水务2022年度报告.docx"]) == set()
+    assert found.passed_over("北京大学在哪里？", []) == set()
+
+
+def test_asked_what_holds_now_the_newest_version_is_read_first():
+    """A rule book and its revision: asked 现在 (目前, current), the old one is passed over
+    when retrieval read it first; asked without it, or over documents without years, not."""
+    found = Lookalikes(_docs(**{"考勤办法_旧版2019.txt": "考勤与休假管理办法（2019年版）",
+                                "考勤办法_修订版2023.md": "考勤与休假管理办法（2023年修订版）",
+                                "AX-10规格表.md": "AX-10 空气净化器规格表", "AX-20规格表.md": "AX-20 空气净化器规格表"}))
+    assert found.passed_over("现在迟到一次扣多少钱？", ["考勤办法_旧版2019.txt"]) == {"考勤办法_旧版2019.txt"}
+    assert found.passed_over("What is the current fine for being late?", ["考勤办法_修订版2023.md"]) \
+        == {"考勤办法_旧版2019.txt"}
+    assert found.passed_over("迟到一次扣多少钱？", ["考勤办法_旧版2019.txt"]) == set()
+    assert found.passed_over("目前的售价是多少？", ["AX-10规格表.md", "AX-20规格表.md"]) == set()
+    # The version named in words: 修订 of 修订版, 旧版.
+    assert found.passed_over("修订后请假要提前几天？", []) == {"考勤办法_旧版2019.txt"}
+    assert found.passed_over("旧版的加班餐补是多少？", []) == {"考勤办法_修订版2023.md"}
+
+
+def test_a_model_a_month_or_a_branch_names_its_document():
+    found = Lookalikes(_docs(**{
+        "AX-10规格表.md": "AX-10 空气净化器（轻巧型）规格表", "AX-20规格表.md": "AX-20 空气净化器（家庭型）规格表",
+        "管委會會議記錄_2025年4月.txt": "業主立案法團", "管委會會議記錄_2025年5月.txt": "業主立案法團",
+        "hotel_riverside_guest_info.html": "Guest information | Riverside | Example Hotels",
+        "hotel_old_town_guest_info.html": "Guest information | Old Town | Example Hotels"}))
+    assert found.passed_over("AX-20 的滤网多久换一次？", []) == {"AX-10规格表.md"}
+    assert found.passed_over("轻巧型的噪音是多少？", []) == {"AX-20规格表.md"}
+    assert found.passed_over("四月份會議報告嘅結餘係幾多？", []) == {"管委會會議記錄_2025年5月.txt"}
+    assert found.passed_over("At the May meeting, how much was the quote?", []) == set()  # (May: a verb too)
+    assert found.passed_over("At the April meeting, how much was the quote?", []) == {"管委會會議記錄_2025年5月.txt"}
+    assert found.passed_over("And at the Old Town branch?", []) == {"hotel_riverside_guest_info.html"}
+    assert found.passed_over("How old is the hotel?", []) == set()  # half the branch's own words at least
+
+
+def test_search_reads_the_named_report_before_its_lookalikes(tmp_path, fake_embedder):
+    """Each year's report says the same things with other figures: asked about one year,
+    its passages come first, the other years' after the passages of other documents."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for year, profit in (("2021", "1.8"), ("2022", "2.1"), ("2023", "2.6")):
+        (folder / f"青石水务{year}年度报告.txt").write_text(
+            f"青石水务集团有限公司\n\n公司全年实现净利润{profit}亿元，董事会建议派发现金红利。\n", encoding="utf-8")
+    (folder / "行业综述.txt").write_text("水务行业的净利润普遍增长，派发现金红利的公司增多。\n", encoding="utf-8")
+    update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
+    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    hits = [h.chunk.doc_id for h in r.search("2022年全年实现净利润多少亿元？", 4, "hybrid").hits]
+    assert hits[0] == "青石水务2022年度报告.txt" and hits[1] == "行业综述.txt"
+    plain = [h.chunk.doc_id for h in r.search("全年实现净利润多少亿元？", 4, "hybrid").hits]
+    assert plain[-1] == "行业综述.txt"  # named none: ranked as scored
