@@ -47,11 +47,14 @@ _WITHIN = re.compile(r"^([^的是有在和与，,、？?]{2,10}?)境内")
 # Questions that open with a pronoun or a preposition have no subject at the front.
 _NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果)")
 # Words of time, of how often, of a lifetime, of quantity and of rank (整个美国的经济中心,
-# 早期的大环道, 《某剧》每周的播放时间, 某人一生有几位妻子, 世界上最早的古栽培稻): they
+# 早期的大环道, 《某剧》每周的播放时间, 某人一生有几位妻子, 世界上最早的古栽培稻; 2022年底
+# 一共有多少员工 -- the report says 截至2022年12月31日 --, 现任董事长, 四月份的会议): they
 # frame the subject, they never name it. Words of rank open with 最 and stand before a 的.
-GENERIC = frozenset("现在 现今 如今 当今 目前 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
+GENERIC = frozenset("现在 现今 如今 当今 目前 现任 这次 当时 以前 最近 今年 去年 早期 初期 中期 后期 晚期 末期 世界 "
+                    "年初 年中 年底 年末 月初 月底 月末 上半年 下半年 月份 一共 总共 共计 "
                     "每周 每天 每日 每月 每年 每星期 每季 每次 每届 一生 终生 终身 生前 平生 毕生 "
                     "整个 所有 全部 各个 每个 一些 许多 大部分".split())
+_CN_MONTH = re.compile(r"[一二三四五六七八九十]{1,3}月份")
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:
@@ -157,8 +160,10 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
     if m:
         span = QUESTION_CUE.split(m.group(1))[0]
         ranks = question[m.end(1):m.end(1) + 1] == "的"  # 最早的X: a rank of what follows, not a name
+        months = set(_CN_MONTH.findall(span))  # 四月份 (and its 四月), not the 三月 of 三月街
         subject = [_unglued(t) for t in dict.fromkeys(tokenize(span))
-                   if len(t) >= 2 and not t.isdigit() and t not in GENERIC and not (ranks and t.startswith("最"))
+                   if len(t) >= 2 and not t.isdigit() and t not in GENERIC and not (t in months or t + "份" in months)
+                   and not (ranks and t.startswith("最"))
                    and not t.isascii()]
         # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
         # words: search mode splits one name into overlapping parts (中国|国联|联通|中国联通).

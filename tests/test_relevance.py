@@ -578,6 +578,20 @@ def test_words_of_time_and_rank_frame_the_subject():
     assert question_terms("蓝鲸最长记录是多长？")[1] == ["蓝鲸", "最长", "记录"]
 
 
+def test_the_end_of_a_year_a_month_asked_about_and_a_total_frame_the_subject():
+    """A report says 截至2022年12月31日 where the question says 2022年底, 一共 is how it asks,
+    现任 is when, 四月份 which meeting: none is a name the passage must repeat. The company
+    or the committee named beside them still must be there; a month without 份 may be part of
+    a name (三月街)."""
+    passage = "截至2022年12月31日，青石水务在职员工总数为1,846人。"
+    assert question_terms("青石水务2022年底一共有多少员工？")[1] == ["青石", "水务"]
+    assert missing_terms("青石水务2022年底一共有多少员工？", [passage], "zh", [passage]) == []
+    assert missing_terms("碧波物流2022年底一共有多少员工？", [passage], "zh", [passage]) == ["碧波", "物流"]
+    assert question_terms("青石水务现任董事长是谁？")[1] == ["青石", "水务", "董事", "董事长"]
+    assert question_terms("四月份业委会的结余是多少？")[1] == ["委会", "业委会"]
+    assert question_terms("三月街的节日在哪里举办？")[1] == ["三月"]
+
+
 def test_how_often_frames_the_subject_it_does_not_name_it():
     # 每周 is said 每星期 in the passage; the name (a Latin title) is what must be there
     question = "《RIVERS》每周的播出时间是什么？"
