@@ -20,7 +20,7 @@ from pathlib import PurePath
 from typing import Mapping
 
 from .lexical import tokenize
-from .numerals import EN_MONTHS, cn_number
+from .numerals import EN_MONTHS, NOW, cn_number
 from .records import Document
 from .rewrite import noted_question, without_note
 from .zh import CJK_CHAR, fold
@@ -39,8 +39,6 @@ _EN_MONTH = re.compile(r"\b(?:%s)\b" % "|".join(m for m in _EN_MONTHS if m != "m
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 # 2022到2024, 2022-2024, from 2022 to 2024: every year between is named.
 _YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:到|至|-|–|~|～|to)\s*((?:19|20)\d\d)(?!\d)")
-# Asked what holds now, a question reads the newest document of its lookalikes.
-NOW = re.compile(r"现在|目前|现任|当前|现行|最新|如今|\b(?:now|current(?:ly)?|latest|present)\b", re.I)
 
 
 def _words(text: str) -> set[str]:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
-from .numerals import TOTAL_LABEL, TOTAL_SAID
+from .numerals import NOW, TOTAL_LABEL, TOTAL_SAID, dates
 from .ranked import PRICE_LABEL, SheetRow, sheet_rows
 from .records import LABEL_UNIT, ROW_KINDS, Document, Region
 from .zh import Lang, fold
@@ -93,15 +94,44 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
         return None
     top = max(n for n, *_ in best)
     firsts = [b for b in best if b[0] == top]
-    if len(firsts) != 1:
+    first = firsts[0] if len(firsts) == 1 else _by_date(question, q, firsts)
+    if first is None:
         return None
-    _, region, row, named = firsts[0]
+    _, region, row, named = first
     asked = [label for label in row.cells if label not in named and _names_column(q, label)] \
         or _money_column(q, [label for label in row.cells if label not in named])
     if not asked:
         return None
     sheet = region.location.name if region.location.kind == "sheet" else ""
     return LookedUp(row.start, row.end, row.number, sheet, [row.cells[label] for label in named], asked)
+
+
+def _date_of(value: str) -> tuple[int, int, int] | None:
+    """The date a cell holds as its whole value (2025-03-01, 2025年3月1日), else None."""
+    found = dates(value.strip())
+    if len(found) != 1 or not found[0].year or not found[0].day or found[0].end - found[0].start < len(value.strip()):
+        return None
+    return int(found[0].year), found[0].month, found[0].day
+
+
+def _by_date(question: str, q: str, tied: list):
+    """Of rows named alike that differ by a date only they have (a price list's 生效日期:
+    the same item at its old and its new price), the one whose date the question gives, or,
+    asked what holds now (目前的单价), the latest not after today; else None."""
+    rows = [r for _, _, r, _ in tied]
+    labels = [label for label in rows[0].cells if all(_date_of(r.cells.get(label, "")) for r in rows)]
+    if len(labels) != 1:
+        return None
+    when = [_date_of(r.cells[labels[0]]) for r in rows]
+    if len(set(when)) != len(when):
+        return None
+    given = {(int(d.year), d.month, d.day) for d in dates(question) if d.year and d.day}
+    picked = [b for b, w in zip(tied, when) if w in given]
+    if not picked and NOW.search(q):
+        today = date.today()
+        past = [(w, b) for b, w in zip(tied, when) if w <= (today.year, today.month, today.day)]
+        picked = [max(past, key=lambda p: p[0])[1]] if past else []
+    return picked[0] if len(picked) == 1 else None
 
 
 _NOTES = {"zh": "（{sheet}{named}的一行；问的是{asked}）", "en": "(the row of {named}{sheet}; asked: {asked})"}

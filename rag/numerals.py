@@ -162,5 +162,8 @@ CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七�
 
 # A total said (一共多少钱, in total) and a column that holds one (金额 beside 单价, Amount):
 # a question's or a claim's 一共 names that column.
+# Asked what holds now: the newest of several versions (lookalike.py), a sheet's row of the
+# latest date (lookup.py).
+NOW = re.compile(r"现在|目前|现任|当前|现行|最新|如今|\b(?:now|current(?:ly)?|latest|present)\b", re.I)
 TOTAL_SAID = re.compile(r"一共|总共|合计|总计|共计|\bin total\b|\baltogether\b", re.I)
 TOTAL_LABEL = re.compile(r"金额|总价|总额|合计|小计|\btotal\b|\bamount\b", re.I)

@@ -36,6 +36,29 @@ def test_no_row_when_several_or_none_are_named_or_no_column_is_asked(tmp_path):
     assert _found(tmp_path, "瑜伽和普拉提的教室？") is None  # two rows named as much
 
 
+# An invented price list: each item at its old price and its new one, by effective date.
+PRICES = ("编号,品名,单价(元),生效日期\nQY-01,电热水壶,129.00,2023-01-01\nQY-02,电饭煲,399.00,2023-01-01\n"
+          "QY-01,电热水壶,119.00,2024-07-01\nQY-02,电饭煲,399.00,2024-07-01\n")
+
+
+def test_of_an_item_at_two_dates_the_row_of_the_date_asked_or_the_latest_asked_now(tmp_path):
+    """A price list gives the same item twice, at its old and its new price: the row named by
+    the date the question gives, or asked what holds now, the latest; asked neither, no row."""
+    p = tmp_path / "prices.csv"
+    p.write_text(PRICES, encoding="utf-8")
+    doc = load_document(p)
+
+    def line(question):
+        found = looked_up_row(question, doc, doc.regions)
+        return doc.text[found.start:found.end] if found else None
+
+    assert "119.00" in line("电热水壶目前的单价是多少？")
+    assert "129.00" in line("按2023年1月1日的价格，电热水壶的单价是多少？")
+    assert "119.00" in line("What is the current 单价 of QY-01?")
+    assert line("电热水壶的单价是多少？") is None  # which date: the model and the checks decide
+    assert line("电热水壶2022年1月1日的单价是多少？") is None  # a date no row has
+
+
 def _ferries(path):
     """An invented ferry timetable: the same piers on two sheets, other times."""
     import openpyxl
