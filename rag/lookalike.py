@@ -13,6 +13,7 @@ report gives 2023's figures beside its own), only after the one it names.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,12 +26,26 @@ from .records import Document
 from .rewrite import noted_question, without_note
 from .zh import CJK_CHAR, fold
 
-# Two documents are lookalikes when this share of the shorter name's words is in the other's
-# too (the words of title and file name together): a year's report and the next year's share
-# all but the year, the guest pages of two branches of a hotel 0.83, the sheets of two models
-# 0.63, a rule book and its revision 0.57; 北京大学 and 清华大学 0.33, a company's report
-# and its price list 0.25.
-SAME_NAME = 0.5
+# Two documents are lookalikes when their titles or their file names are the same but for a
+# part in the middle: what they share at the start and the end is this share of the longer
+# at least. A year's report and the next year's (澜汀智能2022年年度报告 / …2023…: 0.93), two
+# models' sheets (霽嵐JL-100規格表 / …200…: 0.92), a rule book and its revision (…管理办法
+# （2019年版） / …（2023年修订版）: 0.74), two branches' pages (aldermoor_harbour_guest_info /
+# …oldtown…: 0.75), two bus routes or stations (九龙巴士7号线 / 86线 0.71, 大沙地站 / 大沙东站
+# 0.75); not the Wikipedia articles of the development sets that only open or end alike
+# (保山市 / 中山市 0.67, 凡尔赛宫 / 凡尔赛条约 0.6, 印第安纳大学 / 印第安纳步行者 0.57), which
+# the words their names share did not tell apart.
+SAME_NAME = 0.7
+
+
+def _alike(a: str, b: str) -> float:
+    """How much of the longer of two names their common start and end cover."""
+    if not a or not b:
+        return 0.0
+    start = len(os.path.commonprefix([a, b]))
+    end = len(os.path.commonprefix([a[start:][::-1], b[start:][::-1]]))
+    return (start + end) / max(len(a), len(b))
+
 
 _MONTH = re.compile(r"(?<!\d)(\d{1,2})月")
 _CN_MONTH = re.compile(r"(?<![\d零〇一二两三四五六七八九十])([一二三四五六七八九十]{1,3})月")
@@ -74,6 +89,10 @@ class Lookalikes:
     def _named(self) -> dict[str, set[str]]:
         return {d: _names(d, doc) for d, doc in self.docs.items()}
 
+    def _looks_like(self, a: str, b: str) -> bool:
+        title = _alike(fold(self.docs[a].title), fold(self.docs[b].title))
+        return max(title, _alike(fold(PurePath(a).stem), fold(PurePath(b).stem))) >= SAME_NAME
+
     @cached_property
     def _by_word(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -83,13 +102,12 @@ class Lookalikes:
         return out
 
     def family(self, doc_id: str) -> frozenset[str]:
-        """The documents that look like ``doc_id`` (not itself): the shorter name has
-        SAME_NAME of its words in the other."""
+        """The documents that look like ``doc_id`` (not itself): their titles or their file
+        names are the same but for a part in the middle (SAME_NAME)."""
         if doc_id not in self._families:
             mine = self._named.get(doc_id, set())
             near = {e for w in mine for e in self._by_word.get(w, ())} - {doc_id}
-            self._families[doc_id] = frozenset(
-                e for e in near if len(mine & self._named[e]) >= SAME_NAME * min(len(mine), len(self._named[e])))
+            self._families[doc_id] = frozenset(e for e in near if self._looks_like(doc_id, e))
         return self._families[doc_id]
 
     def own_words(self, doc_id: str) -> set[str]:

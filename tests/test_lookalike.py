@@ -13,7 +13,8 @@ def _docs(**named: str) -> dict[str, Document]:
 
 REPORTS = _docs(**{"青石水务2021年度报告.txt": "青石水务集团有限公司", "青石水务2022年度报告.docx": "青石水务集团有限公司",
                    "青石水务2023年度报告.pdf": "青石水务集团有限公司", "青石水务产品价目表.csv": "青石水务产品价目表",
-                   "北京大学.txt": "北京大学", "清华大学.txt": "清华大学"})
+                   "北京大学.txt": "北京大学", "清华大学.txt": "清华大学",
+                   "凡尔赛宫.txt": "凡尔赛宫", "凡尔赛条约.txt": "凡尔赛条约"})
 
 
 def test_a_year_names_its_report_and_passes_over_the_other_years():
@@ -22,6 +23,8 @@ def test_a_year_names_its_report_and_passes_over_the_other_years():
     found = Lookalikes(REPORTS)
     assert found.family("青石水务2022年度报告.docx") == {"青石水务2021年度报告.txt", "青石水务2023年度报告.pdf"}
     assert not found.family("青石水务产品价目表.csv") and not found.family("北京大学.txt")
+    assert not found.family("凡尔赛宫.txt")  # names that only open alike
+    assert found.passed_over("凡尔赛宫是哪一年建成的？", []) == set()
     assert found.passed_over("2022年的净利润是多少？", []) == {"青石水务2021年度报告.txt", "青石水务2023年度报告.pdf"}
     # A follow-up that names the year alone, and one that names none but carries the question before.
     assert found.passed_over("那2021年呢？", []) == {"青石水务2022年度报告.docx", "青石水务2023年度报告.pdf"}
