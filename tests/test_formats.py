@@ -319,10 +319,20 @@ def test_title_row_year_columns_and_one_column_sheets(tmp_path):
     names = wb.create_sheet("名单")
     for v in ("姓名", "林晓", "周岚"):
         names.append([v])
+    # a title and a unit row over the header: both lines, the quarters the columns (the title
+    # was taken for the header, the quarters read as columns B and C)
+    sales = wb.create_sheet("销售")
+    for row in (["青石水务2024年分地区销售额"], ["单位：万元"], ["地区", "第一季度", "第二季度"], ["华南", 8044, 9933]):
+        sales.append(row)
+    longer = wb.create_sheet("城市")  # a one-column table longer than a title's rows
+    for v in ("城市", "杭州", "宁波", "温州", "绍兴"):
+        longer.append([v])
     wb.save(tmp_path / "t.xlsx")
     lines = load_document(tmp_path / "t.xlsx").text.splitlines()
     assert lines[:3] == ["# 营收", "2024年各地区营收", "地区: 华东 | 2023: 310 | 2024: 355"]
-    assert lines[3:] == ["", "# 名单", "姓名: 林晓", "姓名: 周岚"]
+    assert lines[3:7] == ["", "# 名单", "姓名: 林晓", "姓名: 周岚"]
+    assert lines[7:12] == ["", "# 销售", "青石水务2024年分地区销售额", "单位：万元", "地区: 华南 | 第一季度: 8044 | 第二季度: 9933"]
+    assert lines[12:] == ["", "# 城市", "城市: 杭州", "城市: 宁波", "城市: 温州", "城市: 绍兴"]
 
 
 def test_times_without_zero_seconds_and_a_note_row_under_the_table(tmp_path):

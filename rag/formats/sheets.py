@@ -69,37 +69,45 @@ def _is_number(cell: str) -> bool:
         return False
 
 
+# Rows of one cell above a sheet's header: a title ("2024年销售报表" merged across the top), a
+# subtitle, a unit ("单位：万元") -- three at most; a fourth is a one-column table's.
+_TITLE_ROWS = 3
+
+
 def _lines(rows: Iterator[tuple[int, Iterable[object]]], found: list) -> Iterator[tuple[int, str]]:
     """``(row number, line)`` of the non-blank rows under the header. The first row is the
-    header unless all its cells are numbers. A first row with a single cell above a wider
-    row is a title ("2024年销售报表" merged across the top): kept as a line, and the next
-    row is the header; above a one-column table it is that column's header. ``found``
-    receives the header."""
+    header unless all its cells are numbers. Rows of a single cell above a wider row are a
+    title and its notes (_TITLE_ROWS): kept as lines, and the wider row is the header (a
+    title and a unit row over 地区 | 第一季度 | … had the title taken for the header, and the
+    quarters read as columns B to E); above a one-column table the first of them is that
+    column's header. ``found`` receives the header."""
     header: list[str] | None = None
-    held: tuple[int, list[str]] | None = None
+    held: list[tuple[int, list[str]]] = []
     for number, values in rows:
         cells = [_value(v) for v in values]
         filled = sum(1 for c in cells if c)
         if not filled:
             continue
         if header is None:
-            if held is None and filled == 1:
-                held = (number, cells)
+            if filled == 1 and len(held) < _TITLE_ROWS:
+                held.append((number, cells))
                 continue
-            if held is not None and filled == 1:  # one column: the held row names it
-                header, held = held[1], None
+            if filled == 1:  # one column: its first row names it
+                header = held[0][1]
                 found.append(header)
+                yield from ((n, _record(header, c)) for n, c in held[1:])
             else:
-                if held is not None:
-                    yield held[0], _record([], held[1])
-                    held = None
+                yield from ((n, _record([], c)) for n, c in held)
                 header = cells if not all(_is_number(c) for c in cells if c) else []
                 found.append(header)
                 if header:
                     continue
         yield number, _record([] if _is_note(header, cells) else header, cells)
-    if held is not None:
-        yield held[0], _record([], held[1])
+    if header is None and len(held) == 1:
+        yield held[0][0], _record([], held[0][1])
+    elif header is None and held:
+        found.append(held[0][1])
+        yield from ((n, _record(held[0][1], c)) for n, c in held[1:])
 
 
 def _record(header: list[str], cells: list[str]) -> str:
