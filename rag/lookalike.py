@@ -13,6 +13,8 @@ report gives 2023's figures beside its own), only after the one it names.
 """
 from __future__ import annotations
 
+import bisect
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,6 +38,11 @@ from .zh import CJK_CHAR, fold
 # (保山市 / 中山市 0.67, 凡尔赛宫 / 凡尔赛条约 0.6, 印第安纳大学 / 印第安纳步行者 0.57), which
 # the words their names share did not tell apart.
 SAME_NAME = 0.7
+
+
+# A word of the names of more documents than this names none of them (公司 of a company's
+# folder); a year, a model or a version word is in a few.
+_FEW = 100
 
 
 def _alike(a: str, b: str) -> float:
@@ -89,9 +96,14 @@ class Lookalikes:
     def _named(self) -> dict[str, set[str]]:
         return {d: _names(d, doc) for d, doc in self.docs.items()}
 
+    @cached_property
+    def _spelled(self) -> dict[str, tuple[str, str]]:
+        """Each document's title and file name, folded: compared pairwise, folded once."""
+        return {d: (fold(doc.title), fold(PurePath(d).stem)) for d, doc in self.docs.items()}
+
     def _looks_like(self, a: str, b: str) -> bool:
-        title = _alike(fold(self.docs[a].title), fold(self.docs[b].title))
-        return max(title, _alike(fold(PurePath(a).stem), fold(PurePath(b).stem))) >= SAME_NAME
+        (title_a, stem_a), (title_b, stem_b) = self._spelled[a], self._spelled[b]
+        return max(_alike(title_a, title_b), _alike(stem_a, stem_b)) >= SAME_NAME
 
     @cached_property
     def _by_word(self) -> dict[str, set[str]]:
@@ -101,13 +113,32 @@ class Lookalikes:
                 out.setdefault(w, set()).add(d)
         return out
 
+    @cached_property
+    def _sorted(self) -> list[tuple[list[tuple[str, str]], list[tuple[str, str]]]]:
+        """For titles and for file names: (name, doc) sorted, and (name reversed, doc) sorted."""
+        return [(sorted((sp[i], d) for d, sp in self._spelled.items() if sp[i]),
+                 sorted((sp[i][::-1], d) for d, sp in self._spelled.items() if sp[i])) for i in (0, 1)]
+
+    def _candidates(self, doc_id: str) -> set[str]:
+        """The documents whose title or file name shares the start or the end of this one's
+        that a lookalike must share: their common start and end cover SAME_NAME of the
+        longer name, so one of them half of that of this one's at least. Found by bisection
+        in sorted names, not by comparing every pair (a folder of thousands of files)."""
+        found: set[str] = set()
+        for name, (forward, backward) in zip(self._spelled[doc_id], self._sorted):
+            k = max(1, math.ceil(SAME_NAME / 2 * len(name)))
+            for table, key in ((forward, name[:k]), (backward, name[::-1][:k])):
+                at = bisect.bisect_left(table, (key,))
+                while name and at < len(table) and table[at][0].startswith(key):
+                    found.add(table[at][1])
+                    at += 1
+        return found - {doc_id}
+
     def family(self, doc_id: str) -> frozenset[str]:
         """The documents that look like ``doc_id`` (not itself): their titles or their file
         names are the same but for a part in the middle (SAME_NAME)."""
         if doc_id not in self._families:
-            mine = self._named.get(doc_id, set())
-            near = {e for w in mine for e in self._by_word.get(w, ())} - {doc_id}
-            self._families[doc_id] = frozenset(e for e in near if self._looks_like(doc_id, e))
+            self._families[doc_id] = frozenset(e for e in self._candidates(doc_id) if self._looks_like(doc_id, e))
         return self._families[doc_id]
 
     def own_words(self, doc_id: str) -> set[str]:
@@ -140,7 +171,8 @@ class Lookalikes:
             if asked_in is None:
                 continue
             asked = _asked(asked_in)
-            maybe = {d for w in asked for d in self._by_word.get(w, ())}
+            # (A word in the names of hundreds of documents names none of them: 公司.)
+            maybe = {d for w in asked if len(self._by_word.get(w, ())) <= _FEW for d in self._by_word.get(w, ())}
             named = {d for d in maybe if self.family(d) and self.names(d, asked)}
             if named:
                 return set().union(*(self.family(d) for d in named)) - named
@@ -148,7 +180,7 @@ class Lookalikes:
             return set()
         later: set[str] = set()
         for d in dict.fromkeys(read_first):
-            if d not in self.docs or not self.family(d):
+            if d not in self.docs or not self.family(d) or len(self.family(d)) >= _FEW:  # (not versions)
                 continue
             years = {e: self._year(e) for e in self.family(d) | {d}}
             if None in years.values():
