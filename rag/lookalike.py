@@ -40,6 +40,12 @@ from .zh import CJK_CHAR, fold
 SAME_NAME = 0.7
 
 
+# A name of a lookalike gives the words it is told apart by when it is this alike with each
+# of the others' at least: a rule book's file names (…管理办法_旧版2021 / …_修订版2024: 0.67)
+# and models' titles with two parts that differ (霽嵐 JL-100 空氣清淨機（輕巧型）… / …JL-200…
+# （家庭型）…: 0.52; AX-10 空气净化器（轻巧型）规格表 / …: 0.42) do; the titles of paragraphs
+# filed alike (DEV_54 / DEV_55 / …), each an article's, do not.
+SAME_PART = 0.4
 # A word of the names of more documents than this names none of them (公司 of a company's
 # folder); a year, a model or a version word is in a few.
 _FEW = 100
@@ -81,8 +87,9 @@ def _asked(question: str) -> set[str]:
     return words
 
 
-def _names(doc_id: str, doc: Document) -> set[str]:
-    return _words(f"{doc.title} {PurePath(doc_id).stem}")
+def _names(doc_id: str, doc: Document) -> tuple[set[str], set[str]]:
+    """The words of a document's title and of its file name."""
+    return _words(doc.title), _words(PurePath(doc_id).stem)
 
 
 @dataclass
@@ -93,7 +100,7 @@ class Lookalikes:
     _families: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
-    def _named(self) -> dict[str, set[str]]:
+    def _named(self) -> dict[str, tuple[set[str], set[str]]]:
         return {d: _names(d, doc) for d, doc in self.docs.items()}
 
     @cached_property
@@ -101,15 +108,19 @@ class Lookalikes:
         """Each document's title and file name, folded: compared pairwise, folded once."""
         return {d: (fold(doc.title), fold(PurePath(d).stem)) for d, doc in self.docs.items()}
 
-    def _looks_like(self, a: str, b: str) -> bool:
+    def _alike_in(self, a: str, b: str) -> tuple[float, float]:
+        """How alike the titles of ``a`` and ``b`` are, and their file names."""
         (title_a, stem_a), (title_b, stem_b) = self._spelled[a], self._spelled[b]
-        return max(_alike(title_a, title_b), _alike(stem_a, stem_b)) >= SAME_NAME
+        return _alike(title_a, title_b), _alike(stem_a, stem_b)
+
+    def _looks_like(self, a: str, b: str) -> bool:
+        return max(self._alike_in(a, b)) >= SAME_NAME
 
     @cached_property
     def _by_word(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
-        for d, words in self._named.items():
-            for w in words:
+        for d, (title, stem) in self._named.items():
+            for w in title | stem:
                 out.setdefault(w, set()).add(d)
         return out
 
@@ -142,9 +153,15 @@ class Lookalikes:
         return self._families[doc_id]
 
     def own_words(self, doc_id: str) -> set[str]:
-        """The words of ``doc_id``'s name that none of its lookalikes has (2023, jl-200, 修订版)."""
-        others = set().union(*(self._named[e] for e in self.family(doc_id)))
-        return self._named[doc_id] - others
+        """The words of ``doc_id``'s name that none of its lookalikes has (2023, jl-200, 修订版),
+        from the names (title, file name) half alike with each of theirs at least (SAME_PART):
+        paragraphs filed as DEV_54, DEV_55 … look alike by those names alone, and their titles,
+        each an article's, are no part the lookalikes differ by (a question naming an article
+        named its paragraph before every other)."""
+        family = self.family(doc_id)
+        alike = [all(self._alike_in(doc_id, e)[i] >= SAME_PART for e in family) for i in (0, 1)]
+        mine = set().union(*(words for words, kept in zip(self._named[doc_id], alike) if kept))
+        return mine - set().union(*(w for e in family for w in self._named[e]))
 
     def names(self, doc_id: str, asked: set[str]) -> bool:
         """Does a question of words ``asked`` name ``doc_id`` among its lookalikes? By one of

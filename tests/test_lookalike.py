@@ -32,6 +32,16 @@ def test_a_year_names_its_report_and_passes_over_the_other_years():
         "青石水务2021年度报告.txt", "青石水务2022年度报告.docx"}
 
 
+def test_paragraphs_filed_alike_are_not_told_apart_by_their_articles_titles():
+    """Paragraphs filed by id (DEV_54, DEV_55 …) look alike by their file names alone: a
+    question naming one's article (its title) names no lookalike, its id would."""
+    found = Lookalikes({d: Document(doc_id=d, path=d, text="正文。", title=t)
+                        for d, t in (("DEV_54", "余杭站"), ("DEV_55", "北京大学"), ("DEV_56", "长江"))})
+    assert found.family("DEV_54") == {"DEV_55", "DEV_56"}
+    assert found.passed_over("余杭站南侧广场包括哪几个部分？", []) == set()
+    assert found.passed_over("DEV_54 说了什么？", []) == {"DEV_55", "DEV_56"}
+
+
 def test_a_question_over_all_the_years_or_none_passes_none_over():
     found = Lookalikes(REPORTS)
     assert found.passed_over("2021到2023这三年里，哪一年的净利润最高？", []) == set()
@@ -43,17 +53,17 @@ def test_a_question_over_all_the_years_or_none_passes_none_over():
 def test_asked_what_holds_now_the_newest_version_is_read_first():
     """A rule book and its revision: asked 现在 (目前, current), the old one is passed over
     when retrieval read it first; asked without it, or over documents without years, not."""
-    found = Lookalikes(_docs(**{"考勤办法_旧版2019.txt": "考勤与休假管理办法（2019年版）",
-                                "考勤办法_修订版2023.md": "考勤与休假管理办法（2023年修订版）",
+    found = Lookalikes(_docs(**{"员工考勤与休假管理办法_旧版2019.txt": "考勤与休假管理办法（2019年版）",
+                                "员工考勤与休假管理办法_修订版2023.md": "考勤与休假管理办法（2023年修订版）",
                                 "AX-10规格表.md": "AX-10 空气净化器规格表", "AX-20规格表.md": "AX-20 空气净化器规格表"}))
-    assert found.passed_over("现在迟到一次扣多少钱？", ["考勤办法_旧版2019.txt"]) == {"考勤办法_旧版2019.txt"}
-    assert found.passed_over("What is the current fine for being late?", ["考勤办法_修订版2023.md"]) \
-        == {"考勤办法_旧版2019.txt"}
-    assert found.passed_over("迟到一次扣多少钱？", ["考勤办法_旧版2019.txt"]) == set()
+    assert found.passed_over("现在迟到一次扣多少钱？", ["员工考勤与休假管理办法_旧版2019.txt"]) == {"员工考勤与休假管理办法_旧版2019.txt"}
+    assert found.passed_over("What is the current fine for being late?", ["员工考勤与休假管理办法_修订版2023.md"]) \
+        == {"员工考勤与休假管理办法_旧版2019.txt"}
+    assert found.passed_over("迟到一次扣多少钱？", ["员工考勤与休假管理办法_旧版2019.txt"]) == set()
     assert found.passed_over("目前的售价是多少？", ["AX-10规格表.md", "AX-20规格表.md"]) == set()
     # The version named in words: 修订 of 修订版, 旧版.
-    assert found.passed_over("修订后请假要提前几天？", []) == {"考勤办法_旧版2019.txt"}
-    assert found.passed_over("旧版的加班餐补是多少？", []) == {"考勤办法_修订版2023.md"}
+    assert found.passed_over("修订后请假要提前几天？", []) == {"员工考勤与休假管理办法_旧版2019.txt"}
+    assert found.passed_over("旧版的加班餐补是多少？", []) == {"员工考勤与休假管理办法_修订版2023.md"}
 
 
 def test_a_model_a_month_or_a_branch_names_its_document():
