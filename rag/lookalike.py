@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .lexical import tokenize
 from .numerals import EN_MONTHS, NOW, cn_number
@@ -46,6 +46,10 @@ SAME_NAME = 0.7
 # （家庭型）…: 0.52; AX-10 空气净化器（轻巧型）规格表 / …: 0.42) do; the titles of paragraphs
 # filed alike (DEV_54 / DEV_55 / …), each an article's, do not.
 SAME_PART = 0.4
+# Lookalikes are versions of one thing when fewer than this: thirty years of a report, three
+# years of monthly minutes; CMRC's paragraphs filed DEV_0 … DEV_848 are 56 to 148 lookalikes
+# each, a collection (DEV_1969 is no 1969's document).
+VERSIONS = 40
 # A word of the names of more documents than this names none of them (公司 of a company's
 # folder); a year, a model or a version word is in a few.
 _FEW = 100
@@ -65,6 +69,8 @@ _CN_MONTH = re.compile(r"(?<![\d零〇一二两三四五六七八九十])([一�
 _EN_MONTHS = [m.lower() for m in EN_MONTHS]
 _EN_MONTH = re.compile(r"\b(?:%s)\b" % "|".join(m for m in _EN_MONTHS if m != "may"))
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+# Numbers a name is told apart by: a year, a month, a code with letters (jl-200, v2, 2022-2024).
+_NAMING_NUMBER = re.compile(r"^(?:(?:19|20)\d\d|\d{1,2}月|.*[a-z].*|\d{4}-\d{4})$")
 # 2022到2024, 2022-2024, from 2022 to 2024: every year between is named.
 _YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:到|至|-|–|~|～|to)\s*((?:19|20)\d\d)(?!\d)")
 
@@ -165,11 +171,12 @@ class Lookalikes:
 
     def names(self, doc_id: str, asked: set[str]) -> bool:
         """Does a question of words ``asked`` name ``doc_id`` among its lookalikes? By one of
-        its own words with a digit (a year, a month, a model), or by half its own Chinese
+        its own words with a digit that is a year, a month or a code (jl-200), not another
+        number (the 18 of 10月18日 named paragraph DEV_18), or by half its own Chinese
         words at least (修订 of 修订|修订版) or most of its own English ones (old|town, not
         the "old" of "how old")."""
         own = self.own_words(doc_id)
-        if any(w in asked for w in own if any(c.isdigit() for c in w)):
+        if any(w in asked for w in own if any(c.isdigit() for c in w) and _NAMING_NUMBER.match(w)):
             return True
         plain = [w for w in own if not any(c.isdigit() for c in w)]
         zh = [w for w in plain if CJK_CHAR.match(w)]
@@ -177,12 +184,20 @@ class Lookalikes:
         return bool(zh) and 2 * sum(w in asked for w in zh) >= len(zh) \
             or bool(en) and 2 * sum(w in asked for w in en) > len(en)
 
-    def passed_over(self, question: str, read_first: list[str]) -> set[str]:
+    def versions(self, doc_id: str) -> frozenset[str]:
+        """``doc_id``'s lookalikes when they are few enough to be versions of one thing
+        (VERSIONS): three years of a report, a product line, monthly minutes; not a
+        collection filed alike (paragraphs DEV_1 … DEV_848, the 1969 of DEV_1969 a year)."""
+        family = self.family(doc_id)
+        return family if len(family) < VERSIONS else frozenset()
+
+    def passed_over(self, question: str, retrieved: Callable[[], list[str]], k: int) -> set[str]:
         """The documents whose passages come after the others' for ``question``: the
-        lookalikes of the documents it names, not named themselves. Naming none, and asking
-        what holds now, the lookalikes of the newest by year among the documents of
-        ``read_first`` (the passages retrieval put first). A follow-up naming none of them
-        (那保固呢？) is read with the previous question its note carries."""
+        lookalikes of the documents it names, not named themselves, when one of those is
+        among the documents of the passages ``retrieved()`` gives (in their order). Naming
+        none, and asking what holds now, the lookalikes of the newest by year among the
+        documents of its first ``k`` passages. A follow-up naming none of them (那保固呢？)
+        is read with the previous question its note carries."""
         own = without_note(question)
         for asked_in in (own, noted_question(question)):
             if asked_in is None:
@@ -190,16 +205,18 @@ class Lookalikes:
             asked = _asked(asked_in)
             # (A word in the names of hundreds of documents names none of them: 公司.)
             maybe = {d for w in asked if len(self._by_word.get(w, ())) <= _FEW for d in self._by_word.get(w, ())}
-            named = {d for d in maybe if self.family(d) and self.names(d, asked)}
+            named = {d for d in maybe if self.versions(d) and self.names(d, asked)}
             if named:
-                return set().union(*(self.family(d) for d in named)) - named
+                # (Not when none of them was retrieved: 1969年 named a paragraph DEV_1969.)
+                found = named & set(retrieved())
+                return set().union(*(self.versions(d) for d in found)) - named if found else set()
         if not NOW.search(fold(own)):
             return set()
         later: set[str] = set()
-        for d in dict.fromkeys(read_first):
-            if d not in self.docs or not self.family(d) or len(self.family(d)) >= _FEW:  # (not versions)
+        for d in dict.fromkeys(retrieved()[:k]):
+            if d not in self.docs or not self.versions(d):
                 continue
-            years = {e: self._year(e) for e in self.family(d) | {d}}
+            years = {e: self._year(e) for e in self.versions(d) | {d}}
             if None in years.values():
                 continue
             newest = max(years.values())

@@ -45,6 +45,10 @@ class Retrieval:
     top_bm25: float
 
 
+# The passages whose documents the lookalike rule reads and reorders: four times those given
+# to the model (the named document's passages among the first 20 of 5), not every candidate
+# (a Milvus store fetches each passage it is asked for).
+LOOKALIKE_WINDOW = 4
 # A language is held by an index when this share of its chunks is in it. The general
 # development sets' Wikipedia indexes hold one English chunk (a table) in 480-2,065: far
 # under it, so they stay one-language; two English manuals beside a Chinese guide (a
@@ -195,11 +199,12 @@ class Retriever:
         """Candidate chunk ids with the passages of the lookalikes of the document the
         question names (2023's report, not 2022's or 2024's; asked what holds now, the
         newest) after the others (lookalike.py); as they stand when it names none."""
-        later = self.lookalikes.passed_over(query, [self.index.chunk(i).doc_id for i in order[:k]])
+        window = order[:LOOKALIKE_WINDOW * k]  # (the documents of these passages are looked up only when needed)
+        later = self.lookalikes.passed_over(query, lambda: [self.index.chunk(i).doc_id for i in window], k)
         if not later:
             return order
-        moved = [self.index.chunk(i).doc_id in later for i in order]
-        return [i for i, x in zip(order, moved) if not x] + [i for i, x in zip(order, moved) if x]
+        moved = [self.index.chunk(i).doc_id in later for i in window]
+        return [i for i, x in zip(window, moved) if not x] + [i for i, x in zip(window, moved) if x] + order[len(window):]
 
     def _named_sheet_first(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Rows of a sheet the question names before the rows of the workbook's other sheets
