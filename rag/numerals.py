@@ -160,10 +160,10 @@ def en_number(m: re.Match) -> int:
 CLOCK_Q = re.compile(r"几点(?=钟|[开关发到出结始营上下起止停收送回去来走前后？?呢啊了，,。\s]|$)")
 CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七八九十]{1,3}\s*[点时]|[正中]午|午夜|凌晨|全天|24小时")
 
-# A total said (一共多少钱, in total) and a column that holds one (金额 beside 单价, Amount):
-# a question's or a claim's 一共 names that column.
 # Asked what holds now: the newest of several versions (lookalike.py), a sheet's row of the
 # latest date (lookup.py).
 NOW = re.compile(r"现在|目前|现任|当前|现行|最新|如今|\b(?:now|current(?:ly)?|latest|present)\b", re.I)
+# A total said (一共多少钱, in total) and a column that holds one (金额 beside 单价, Amount):
+# a question's or a claim's 一共 names that column.
 TOTAL_SAID = re.compile(r"一共|总共|合计|总计|共计|\bin total\b|\baltogether\b", re.I)
 TOTAL_LABEL = re.compile(r"金额|总价|总额|合计|小计|\btotal\b|\bamount\b", re.I)

@@ -199,11 +199,18 @@ class Retriever:
         """Candidate chunk ids with the passages of the lookalikes of the document the
         question names (2023's report, not 2022's or 2024's; asked what holds now, the
         newest) after the others (lookalike.py); as they stand when it names none."""
-        window = order[:LOOKALIKE_WINDOW * k]  # (the documents of these passages are looked up only when needed)
-        later = self.lookalikes.passed_over(query, lambda: [self.index.chunk(i).doc_id for i in window], k)
+        window = order[:LOOKALIKE_WINDOW * k]
+        docs: list[str] = []
+
+        def retrieved() -> list[str]:  # (looked up once, and only when a question needs them)
+            if not docs:
+                docs.extend(self.index.chunk(i).doc_id for i in window)
+            return docs
+
+        later = self.lookalikes.passed_over(query, retrieved, k)
         if not later:
             return order
-        moved = [self.index.chunk(i).doc_id in later for i in window]
+        moved = [d in later for d in retrieved()]
         return [i for i, x in zip(window, moved) if not x] + [i for i, x in zip(window, moved) if x] + order[len(window):]
 
     def _named_sheet_first(self, query: str, hits: list[Hit]) -> list[Hit]:
