@@ -196,11 +196,6 @@ _MD_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?>")
 _MD_ATTR = re.compile(r"\s*\{[.#][^{}\n]*\}[ \t]*$", re.M)  # wiki.js / pandoc {.tabset}
 _HTML_HINT = re.compile(r"<(?:iframe|div|p|br|span|script|style|a|img)\b[^<>]*>", re.I)
 _MD_COMMENT = re.compile(r"<!--.*?-->", re.S)
-# Bold marks (将于 **3月22日（周六）上午9:00-11:30** 在…) are markup, not text: kept, they were
-# shown in the sources and copied into answers. Only a pair on one line that hugs its words,
-# and not one inside a number or a word (2**10 + 3**2, f(**kwargs)); __x__ is left alone
-# (__init__.py).
-_MD_STRONG = re.compile(r"(?<![A-Za-z0-9*])\*\*(?=[^\s*])([^\n]*?[^\s*])\*\*(?![A-Za-z0-9*])")
 
 
 def markdown_to_text(text: str) -> str:
@@ -209,7 +204,6 @@ def markdown_to_text(text: str) -> str:
     text = _MD_TAG.sub("", text)
     text = _MD_ATTR.sub("", text)
     text = re.sub(r"^#{1,6}[ \t]*$", "", text, flags=re.M)  # empty headings
-    text = _MD_STRONG.sub(r"\1", text)
     return html.unescape(text)
 
 

@@ -25,8 +25,8 @@ LEXICAL = RECIPE
 # value, a web page's cookie notice and breadcrumb out; 4: Big5 text read as Big5, not as
 # GB18030 nonsense, a Word file's footnotes and page header read, a PDF's running header and
 # page numbers out, its Chinese lines wrapped at the margin joined; 5: a saved wiki page's
-# edit links, reference backlinks and category list out, markdown's bold marks out, a sheet's
-# title and unit rows above its header not taken for the header): a document indexed by an older
+# edit links, reference backlinks and category list out, a sheet's title and unit rows above
+# its header not taken for the header): a document indexed by an older
 # reader is read again by `rag index`, though its bytes are the same. (Indexes from before
 # it say nothing: reader 1.)
 READER = 5

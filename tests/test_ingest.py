@@ -77,19 +77,6 @@ def test_markdown_headings_become_heading_path(tmp_path):
     assert chunks[0].headings == ["公司", "产品"]
 
 
-def test_markdown_bold_marks_are_not_part_of_the_text(tmp_path):
-    """A notice's "将于 **3月22日** 在…" read the marks into its passage, its sources panel
-    and the answers copied from it; a pair of marks hugging words is markup. Stars inside a
-    formula or a call (2**10 + 3**2, f(**kwargs)) and marks set apart by spaces are text."""
-    p = tmp_path / "notice.md"
-    p.write_text("# 通知\n\n义诊将于 **3月22日（周六）上午9:00-11:30** 在二楼举行。\n\n"
-                 "| 项目 | 费用 |\n| **合计** | 20元 |\n\n"
-                 "Compute 2**10 + 3**2 by calling f(**kwargs, **extra); a ** b ** c.\n", encoding="utf-8")
-    text = _doc(p).text
-    assert "义诊将于 3月22日（周六）上午9:00-11:30 在二楼举行。" in text and "| 合计 | 20元 |" in text
-    assert "Compute 2**10 + 3**2 by calling f(**kwargs, **extra); a ** b ** c." in text
-
-
 def test_scraper_spam_removed_and_recorded(seeds_dir):
     doc = _doc(seeds_dir / "000_6d9cd55ab9d6cbba.txt")
     rules = {d.rule for d in doc.dropped}
