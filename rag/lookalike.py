@@ -24,7 +24,6 @@ from typing import Callable, Mapping
 
 from .lexical import tokenize
 from .numerals import EN_MONTHS, NOW, cn_number
-from .records import Document
 from .rewrite import noted_question, without_note
 from .zh import CJK_CHAR, fold
 
@@ -93,26 +92,28 @@ def _asked(question: str) -> set[str]:
     return words
 
 
-def _names(doc_id: str, doc: Document) -> tuple[set[str], set[str]]:
+def _names(doc_id: str, title: str) -> tuple[set[str], set[str]]:
     """The words of a document's title and of its file name."""
-    return _words(doc.title), _words(PurePath(doc_id).stem)
+    return _words(title), _words(PurePath(doc_id).stem)
 
 
 @dataclass
 class Lookalikes:
-    """The lookalike documents of an index, found from their names when a question needs them."""
+    """The lookalike documents of an index, found from their names when a question needs them.
+    ``titles``: doc id -> title, as the index's manifest lists them (not the documents: a
+    Milvus store fetches each document's text it is asked for)."""
 
-    docs: Mapping[str, Document]
+    titles: Mapping[str, str]
     _families: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def _named(self) -> dict[str, tuple[set[str], set[str]]]:
-        return {d: _names(d, doc) for d, doc in self.docs.items()}
+        return {d: _names(d, title) for d, title in self.titles.items()}
 
     @cached_property
     def _spelled(self) -> dict[str, tuple[str, str]]:
         """Each document's title and file name, folded: compared pairwise, folded once."""
-        return {d: (fold(doc.title), fold(PurePath(d).stem)) for d, doc in self.docs.items()}
+        return {d: (fold(title), fold(PurePath(d).stem)) for d, title in self.titles.items()}
 
     def _alike_in(self, a: str, b: str) -> tuple[float, float]:
         """How alike the titles of ``a`` and ``b`` are, and their file names."""
@@ -214,7 +215,7 @@ class Lookalikes:
             return set()
         later: set[str] = set()
         for d in dict.fromkeys(retrieved()[:k]):
-            if d not in self.docs or not self.versions(d):
+            if d not in self.titles or not self.versions(d):
                 continue
             years = {e: self._year(e) for e in self.versions(d) | {d}}
             if None in years.values():

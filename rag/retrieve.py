@@ -193,7 +193,7 @@ class Retriever:
 
     @cached_property
     def lookalikes(self) -> Lookalikes:
-        return Lookalikes(self.index.docs)
+        return Lookalikes({d: entry.title for d, entry in self.index.manifest.documents.items()})
 
     def _named_documents_first(self, query: str, order: list[int], k: int) -> list[int]:
         """Candidate chunk ids with the passages of the lookalikes of the document the
