@@ -23,7 +23,7 @@ from pathlib import PurePath
 from typing import Callable, Mapping
 
 from .lexical import tokenize
-from .numerals import EN_MONTHS, NOW, cn_number
+from .numerals import NOW, arabic_months
 from .rewrite import noted_question, without_note
 from .zh import CJK_CHAR, fold
 
@@ -64,9 +64,6 @@ def _alike(a: str, b: str) -> float:
 
 
 _MONTH = re.compile(r"(?<!\d)(\d{1,2})月")
-_CN_MONTH = re.compile(r"(?<![\d零〇一二两三四五六七八九十])([一二三四五六七八九十]{1,3})月")
-_EN_MONTHS = [m.lower() for m in EN_MONTHS]
-_EN_MONTH = re.compile(r"\b(?:%s)\b" % "|".join(m for m in _EN_MONTHS if m != "may"))
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 # Numbers a name is told apart by: a year, a month, a code with letters (jl-200, v2, 2022-2024).
 _NAMING_NUMBER = re.compile(r"^(?:(?:19|20)\d\d|\d{1,2}月|.*[a-z].*|\d{4}-\d{4})$")
@@ -78,8 +75,7 @@ def _words(text: str) -> set[str]:
     """The words of a name or a question, folded (simplified, lower case): of two characters
     at least, months as 4月 (四月, April too; not May, a verb as often), file-name parts apart
     (oldtown_guest)."""
-    text = _CN_MONTH.sub(lambda m: f"{cn_number(m.group(1)) or m.group(1)}月", fold(text).replace("_", " "))
-    text = _EN_MONTH.sub(lambda m: f" {_EN_MONTHS.index(m.group(0)) + 1}月 ", text)
+    text = arabic_months(fold(text).replace("_", " "))
     months = {f"{int(m)}月" for m in _MONTH.findall(text)}
     return {w for w in tokenize(text) if len(w) >= 2} | months
 
@@ -105,6 +101,7 @@ class Lookalikes:
 
     titles: Mapping[str, str]
     _families: dict[str, frozenset[str]] = field(default_factory=dict)
+    _own: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @cached_property
     def _named(self) -> dict[str, tuple[set[str], set[str]]]:
@@ -144,10 +141,12 @@ class Lookalikes:
         in sorted names, not by comparing every pair (a folder of thousands of files)."""
         found: set[str] = set()
         for name, (forward, backward) in zip(self._spelled[doc_id], self._sorted):
+            if not name:
+                continue
             k = max(1, math.ceil(SAME_NAME / 2 * len(name)))
             for table, key in ((forward, name[:k]), (backward, name[::-1][:k])):
                 at = bisect.bisect_left(table, (key,))
-                while name and at < len(table) and table[at][0].startswith(key):
+                while at < len(table) and table[at][0].startswith(key):
                     found.add(table[at][1])
                     at += 1
         return found - {doc_id}
@@ -159,16 +158,18 @@ class Lookalikes:
             self._families[doc_id] = frozenset(e for e in self._candidates(doc_id) if self._looks_like(doc_id, e))
         return self._families[doc_id]
 
-    def own_words(self, doc_id: str) -> set[str]:
+    def own_words(self, doc_id: str) -> frozenset[str]:
         """The words of ``doc_id``'s name that none of its lookalikes has (2023, jl-200, 修订版),
         from the names (title, file name) half alike with each of theirs at least (SAME_PART):
         paragraphs filed as DEV_54, DEV_55 … look alike by those names alone, and their titles,
         each an article's, are no part the lookalikes differ by (a question naming an article
         named its paragraph before every other)."""
-        family = self.family(doc_id)
-        alike = [all(self._alike_in(doc_id, e)[i] >= SAME_PART for e in family) for i in (0, 1)]
-        mine = set().union(*(words for words, kept in zip(self._named[doc_id], alike) if kept))
-        return mine - set().union(*(w for e in family for w in self._named[e]))
+        if doc_id not in self._own:  # (read per question by names() and _year(): worked out once)
+            family = self.family(doc_id)
+            alike = [all(self._alike_in(doc_id, e)[i] >= SAME_PART for e in family) for i in (0, 1)]
+            mine = set().union(*(words for words, kept in zip(self._named[doc_id], alike) if kept))
+            self._own[doc_id] = frozenset(mine - set().union(*(w for e in family for w in self._named[e])))
+        return self._own[doc_id]
 
     def names(self, doc_id: str, asked: set[str]) -> bool:
         """Does a question of words ``asked`` name ``doc_id`` among its lookalikes? By one of
