@@ -274,6 +274,10 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
         return False
     if not _TIME_UNIT.match(question, m.end()) and not _SPAN_Q.search(question):
         answer = CALENDAR_DATE.sub(" ", answer)
+    # Nor is the number of a clause or chapter: "提前几天申请？" -> "第八条[1]" names where
+    # the rule stands, not the days -- unless the question asks which one (第几条).
+    if "第几" not in question:
+        answer = _PART_LABEL.sub(" ", answer)
     # Nor is the number in a name the answer restates: the 747 of "波音747是宽体客机"
     # does not say how many passengers it seats. A number the question measures (8岁) is
     # a value, not a name: it is taken out only with its unit (not the 8 of "8毫升", the
@@ -285,6 +289,7 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     return not NUMERAL.search(answer)
 
 
+_PART_LABEL = re.compile(r"第[0-9０-９零〇一二两三四五六七八九十百]+\s*[条章节款项篇卷编]")
 _NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(号线)
 _MEASURE = set("岁年月天元块斤克米次人度%公")  # (units a question states a value in: 8岁, 18公斤)
 

@@ -96,6 +96,11 @@ def test_the_subject_must_be_near_the_supporting_quote():
     # a value the question measures (8岁) is no name: the 8 of "8毫升" is the dose asked
     ("8岁的孩子一次喝几毫升？", "8毫升[1]", False),
     ("8岁的孩子一次喝几毫升？", "8岁的孩子应在医师指导下服用[1]", True),
+    # the number of a clause or chapter counts nothing, unless the question asks which one
+    ("调休要提前几天报备？", "第十二条[1]", True),
+    ("調休要提前幾天報備？", "依第12條辦理[1]", True),
+    ("调休要提前几天报备？", "按第十二条，提前2天报备[1]", False),
+    ("调休的规定写在第几条？", "第十二条[1]", False),
 ])
 def test_quantity_question_needs_a_numeral(question, answer, lacks):
     from rag.zh import question_language
