@@ -98,6 +98,49 @@ def _swap_variant(question: str, previous: str) -> str | None:
     return previous[:at] + x + previous[subject.end(1):]
 
 
+# "And at the Old Town branch?", "What about the Hilltop library?", "And E4?": the same
+# question about another one of a kind (English).
+_EN_WHAT_ABOUT = re.compile(r"^(?:and|what about|how about)\s+(?:(?:at|in|on|for|of|from|to|with)\s+)?"
+                            r"(?:the\s+|an?\s+)?(?P<x>[\w'&.-]+(?:\s+[\w'&.-]+){0,4}?)\s*\??$", re.I)
+# Words that end a noun phrase on its left: it is the words between one of these and its head.
+_EN_PHRASE_EDGE = frozenset(
+    "the a an at in on of for to from with by about is are was were be what what's whats how which who where when "
+    "does do did and or my your our their its this that these those it".split())
+_CODE = re.compile(r"^(?=.*\d)[A-Za-z]+[-]?\d+[A-Za-z]?$")  # E4, JL-300, A380
+
+
+def _swap_variant_en(question: str, previous: str) -> str | None:
+    """"What's the Wi-Fi password at the Old Town branch?" for "And at the Old Town branch?"
+    after "What's the Wi-Fi password at the Harbour branch?": the follow-up's phrase ends in
+    the head word (branch) of a phrase of the previous question, whose words before it
+    (Harbour) it replaces; a code (And E4?) replaces the previous question's one code of the
+    same letters (E1). None when the follow-up is not of that form or nothing matches."""
+    m = _EN_WHAT_ABOUT.match(question.strip())
+    if not m:
+        return None
+    x = m.group("x").split()
+    if len(x) == 1:
+        if not _CODE.match(x[0]):
+            return None
+        letters = re.match(r"[A-Za-z]+", x[0]).group(0)
+        codes = [c for c in re.finditer(r"\b[A-Za-z]+-?\d+[A-Za-z]?\b", previous)
+                 if _CODE.match(c.group(0)) and re.match(r"[A-Za-z]+", c.group(0)).group(0).lower() == letters.lower()]
+        if len(codes) != 1 or codes[0].group(0) == x[0]:
+            return None
+        return previous[:codes[0].start()] + x[0] + previous[codes[0].end():]
+    head = x[-1].lower()
+    words = list(re.finditer(r"[\w'&.-]+", previous))
+    at = [i for i, w in enumerate(words) if w.group(0).lower() == head]
+    if len(at) != 1:
+        return None
+    first = at[0]
+    while first > 0 and words[first - 1].group(0).lower() not in _EN_PHRASE_EDGE:
+        first -= 1
+    if first == at[0]:
+        return None  # (the previous question's head has no words before it to swap)
+    return previous[:words[first].start()] + " ".join(x) + previous[words[at[0]].end():]
+
+
 # A follow-up about a person: 他/她 opening it (他的工号是多少？, 她在哪里毕业？).
 _PERSON = re.compile(r"^(?:他|她)(?![们們])")
 _NAMED = re.compile(r"(?:是|为|為)([^\s，,。；;、！!？?是为為的]{2,8})(?:[，,。；;！!]|$)")  # …的负责人是孟庆阳。
@@ -148,6 +191,8 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
     last_answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), "")
     if lang == "zh" and _PERSON.match(question.strip()) and (person := _person_answered(last_user, last_answer)):
         return _PERSON.sub(person, question.strip(), count=1)
+    if lang == "en" and (swapped := _swap_variant_en(question, last_user)):
+        return swapped
     if lang == "en":
         return f"{question} (following up on: {last_user})"
     return f"{question}（接上文：{last_user}）"

@@ -135,6 +135,25 @@ def test_what_about_another_variant_of_the_subject_asks_the_same_of_it():
     assert "接上文" in rewrite("那标准版呢？", asked)
 
 
+def test_an_english_what_about_another_one_of_a_kind_asks_the_same_of_it():
+    """"And at the Riverside branch?" after a question about the Hilltop branch: the words
+    before the shared head (branch) are swapped; a code (And B7?) for the previous one of
+    the same letters. The model had been shown the bare follow-up and a note, and answered
+    with the branch's address."""
+    asked = [{"role": "user", "content": "What's the Wi-Fi password at the Hilltop branch?"}]
+    assert rewrite("And at the Riverside branch?", asked, "en") == "What's the Wi-Fi password at the Riverside branch?"
+    assert rewrite("What about the East Wing library?", [{"role": "user", "content": "When does the West Wing library open?"}],
+                   "en") == "When does the East Wing library open?"
+    assert rewrite("And B7?", [{"role": "user", "content": "What does fault code B2 on the boiler mean?"}],
+                   "en") == "What does fault code B7 on the boiler mean?"
+    # another head, a bare word, a code of other letters, a head with nothing before it: the note
+    assert "following up on" in rewrite("And the opening hours?", asked, "en")
+    assert "following up on" in rewrite("And Riverside?", asked, "en")
+    assert "following up on" in rewrite("And E7?", [{"role": "user", "content": "What does fault code B2 mean?"}], "en")
+    assert "following up on" in rewrite("And the Riverside branch?",
+                                        [{"role": "user", "content": "Where is the branch?"}], "en")
+
+
 def test_he_or_she_after_a_who_question_is_the_person_the_answer_named():
     """"他的工号是多少？" after "销售部的负责人是谁？" is asked about the person the answer
     named, whom the passages found through the previous question list beside others."""
