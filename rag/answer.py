@@ -20,10 +20,10 @@ from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .kind import complete_from_quote, missing_event, missing_kind
+from .kind import complete_from_quote, missing_event, missing_kind, with_stated_unit
 from .aspect import missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
-from .ranked import on_other_sheet
+from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
 from .retrieve import Retrieval, Retriever
@@ -290,6 +290,10 @@ class Pipeline:
             if cited is None or not any(c.verified for c in cited.citations):  # (what is left stands on nothing)
                 return Verdict("off_question")
         kind = missing_kind(standalone, cited.text, lang)
+        if kind == "money" and (priced := with_stated_unit(cited, {c.n: cited_unit(c, docs) for c in cited.citations})):
+            # A bare figure from a table whose unit is stated once above it ("单位：万元") is
+            # money: the answer gets the unit ("9828" -> "9828万元").
+            kind, cited = None, priced
         if kind:
             # Asked when / how many, answered without a date / number: the verified sentence
             # behind the answer may state it ("远帆科技在港交所上市[1]" rests on "1月9日,

@@ -224,6 +224,32 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
 
 
 
+_CELL_NUMBER = re.compile(r"(?<![\d.,])\d[\d,]*(?:\.\d+)?(?![\d.,]*\d)")
+
+
+def with_stated_unit(cited: CitedAnswer, units: dict[int, str]) -> CitedAnswer | None:
+    """Asked what something costs or earns and answered with a bare figure ("9828[1]")
+    that a table row holds whose table states its unit once above it, in money ("单位：
+    万元": ``units`` maps a citation's n to it): the figure with its unit ("9828万元[1]").
+    None when a figure of the answer is no whole cell of a verified quote under such a unit
+    (the figure is then of another kind, as missing_kind says)."""
+    money = {n: u for n, u in units.items() if _ZH_MONEY.search(u) or _EN_MONEY.search(u)}
+    said = strip_markers(cited.text)
+    figures = set(_CELL_NUMBER.findall(said))
+    if not money or not figures or _ZH_MONEY.search(said) or _EN_MONEY.search(said):
+        return None
+    unit_of: dict[str, str] = {}
+    for figure in figures:
+        cell = re.compile(rf"[:|]\s*{re.escape(figure)}\s*(?:\||$)")  # (a sheet's "季度: 9828", a table's "| 300 |")
+        found = [money[c.n] for c in cited.citations if c.verified and c.n in money and cell.search(c.quote)]
+        if not found:
+            return None
+        unit_of[figure] = found[0]
+    text = _CELL_NUMBER.sub(lambda m: m.group(0) + (" " if re.match(r"[A-Za-z]", unit_of[m.group(0)]) else "")
+                            + unit_of[m.group(0)] if m.group(0) in unit_of else m.group(0), cited.text)
+    return replace(cited, text=text)
+
+
 # Asked for a telephone number (客服电话是多少, 拨打什么号码, "What number should I call"; not
 # how many called a hotline).
 _PHONE_Q = re.compile(r"(?:电话|热线|专线)(?:号码)?(?:是|为)?(?:多少|什么|几号)|(?:拨打|致电|打)(?:什么|哪个)(?:号码|电话)"

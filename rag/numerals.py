@@ -143,6 +143,10 @@ EN_DATE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})s?(?!\d|[.,]\d)|\b(?:jan|feb
 # relevance check (does an English answer to "what does it cost" name money).
 CURRENCY_SIGNS = "$€£¥₹"
 CURRENCY_WORD = r"dollars?|euros?|pounds?|pence|cents?|yen|yuan|rupees?|francs?|usd|eur|gbp|[美欧日港澳台]?元|英镑|日元"
+# A table's unit, stated once in a line above it ("单位：万元（不含税）", "單位：新臺幣元",
+# "Unit: USD thousand") rather than beside each figure.
+UNIT_LINE = re.compile(r"(?:单位|單位)\s*[:：]\s*(?P<unit>[^\s，,；;。（(）)]{1,8})"
+                       r"|\bunits?\s*:\s*(?P<en>[A-Za-z$€£¥ ]{1,24}?)\s*(?=[,;.()]|$)", re.I)
 
 
 # English words for numbers, as the digits a model writes for them ("seven days" -> 7 days).

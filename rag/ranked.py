@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
-from .numerals import dates
+from .numerals import UNIT_LINE, dates
 from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Hit, Region, row_cells
 from .zh import CJK_CHAR, Lang, fold
 
@@ -90,6 +90,35 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
             out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
         at += len(line) + 1
     return out
+
+
+def stated_unit(doc: Document, region: Region) -> str:
+    """The unit a table's title lines state for its figures ("单位：万元" above the header:
+    "万元"), "" when none does: for a sheet, its lines above its first row; for a
+    document's table, also the two lines before it (a report's "单位：元" paragraph). Not a
+    note under the table: that speaks of something else."""
+    loc = region.location
+    if loc.kind == "sheet":
+        start = min(r.start for r in doc.regions if r.location.kind == "sheet" and r.location.name == loc.name)
+        lines = doc.text[start:region.end].split("\n")
+    else:
+        lines = doc.text[max(0, region.start - 200):region.start].rstrip("\n").split("\n")[-2:] \
+            + doc.text[region.start:region.end].split("\n")
+    for line in lines:
+        if row_cells(line):
+            break
+        if m := UNIT_LINE.search(line):
+            return (m.group("unit") or m.group("en")).strip()
+    return ""
+
+
+def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
+    """The unit stated above the table rows ``cited`` quotes (stated_unit); "" for any
+    other citation."""
+    loc = cited.chunk.location
+    doc = docs.get(cited.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
+    region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
+    return stated_unit(doc, region) if region and region.location.kind in ROW_KINDS else ""
 
 
 def _number(value: str) -> float | None:

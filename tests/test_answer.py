@@ -513,3 +513,25 @@ def test_a_cantonese_question_is_searched_and_asked_in_written_chinese(tmp_path,
     # a follow-up in Cantonese, and the previous question its note carries
     history = [{"role": "user", "content": "學生月費要俾幾多錢？"}, {"role": "assistant", "content": "港幣280元[1]。"}]
     assert p.ask("咁開放時間呢？", history).standalone_question == "那開放時間呢？（接上文：學生月費要給多少錢？）"
+
+
+# An invented bookshop chain's sales sheet: its unit is stated once, in a line above the header.
+SALES = "晴川书店2025年各门店销售额\n单位：万元\n门店,一季度,二季度\n东城店,120,135\n西城店,98,101\n"
+
+
+def test_a_bare_figure_from_a_sheet_whose_unit_line_is_money_is_money_and_gets_that_unit(tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "101[1]")
+    p = _pipeline(tmp_path, _folder(tmp_path, {"sales.csv": SALES}), fake_embedder, gen)
+    a = p.ask("西城店二季度的销售额是多少？")
+    assert not a.refused and a.answer == "101万元[1]", a.answer
+
+
+def test_a_bare_figure_is_no_money_without_a_money_unit_above_its_table(tmp_path, fake_embedder):
+    # the unit line in a note under the table, or a unit that is no money: still refused
+    for sheet in ("门店,一季度,二季度\n东城店,120,135\n西城店,98,101\n单位：万元\n",
+                  SALES.replace("单位：万元", "单位：人次")):
+        root = tmp_path / str(len(sheet))
+        root.mkdir()
+        p = _pipeline(root, _folder(root, {"sales.csv": sheet}), fake_embedder, FakeGenerator(lambda m: "101[1]"))
+        a = p.ask("西城店二季度的销售额是多少？")
+        assert a.refused, a.answer

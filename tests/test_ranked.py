@@ -2,7 +2,7 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import flagged_rows, ranked_row, superlative
+from rag.ranked import flagged_rows, ranked_row, stated_unit, superlative
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.
@@ -182,3 +182,16 @@ def test_asked_how_many_of_a_sheets_things_the_rows_are_counted(tmp_path, fake_e
     update_index(tmp_path / "idx", [tmp_path / "kettles.csv"], Config(), fake_embedder)
     hits = Retriever.open(tmp_path / "idx", fake_embedder, Config()).search("这份清单里一共有几款型号？", 5).hits
     assert len(hits) == 1 and hits[0].chunk.context.startswith("（一共有6款型号") and hits[0].chunk.location.rows == (2, 7)
+
+
+def test_the_unit_a_table_states_above_it(tmp_path):
+    # a sheet's title lines (an invented bakery's takings), and a report table's lead line
+    doc, _ = _sheet(tmp_path, "麦田烘焙各店营业额\n单位：万元（含税）\n门店,上半年,下半年\n北店,35,41\n南店,28,30\n", "takings.csv")
+    assert {stated_unit(doc, r) for r in doc.regions} == {"万元"}
+    doc, _ = _sheet(tmp_path, "Harbour Ferries fares\nUnit: HKD\nRoute,Adult,Child\nA,12,6\nB,15,8\n", "fares.csv")
+    assert {stated_unit(doc, r) for r in doc.regions} == {"HKD"}
+    # none stated, or stated only in a note under the table: no unit
+    doc, _ = _sheet(tmp_path, "门店,上半年,下半年\n北店,35,41\n南店,28,30\n单位：万元\n", "takings2.csv")
+    assert {stated_unit(doc, r) for r in doc.regions} == {""}
+    doc, region = _sheet(tmp_path)
+    assert stated_unit(doc, region) == ""
