@@ -27,7 +27,7 @@ from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years)
 from .retrieve import Retrieval, Retriever
-from .rewrite import rewrite, without_note
+from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
 from .support import rows_off_filter, says_otherwise
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
@@ -213,7 +213,7 @@ class Pipeline:
             return
         # A follow-up's context note finds the passages; the model is asked the question
         # itself, else it answers the previous question too ("…[4]。如果遊客要登上…").
-        asked = without_note(standalone) or standalone
+        asked = model_question(standalone)
         # The top passage is read alone first (when it stands out), the others only when that
         # gives no answer the checks accept. Beside four other passages the 1.5B model takes
         # its answer from one it should not (another article's 克里米亞戰爭 for 義大利戰爭), or

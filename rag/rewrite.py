@@ -141,6 +141,18 @@ def _swap_variant_en(question: str, previous: str) -> str | None:
     return previous[:words[first].start()] + " ".join(x) + previous[words[at[0]].end():]
 
 
+def model_question(standalone: str) -> str:
+    """The question the model is asked for a (rewritten) question: the user's, without the
+    context note (else it answers the previous question too); an English "And at the Old
+    Town branch?" as the previous question, which the note carries, asked of that branch
+    (_swap_variant_en) -- alone, the model answered with the branch's address. The checks
+    still judge the answer by the follow-up as asked: the previous question's own words
+    (hike, mean) stood nowhere near right answers."""
+    asked = without_note(standalone) or standalone
+    previous = noted_question(standalone)
+    return (previous and _swap_variant_en(asked, previous)) or asked
+
+
 # A follow-up about a person: 他/她 opening it (他的工号是多少？, 她在哪里毕业？).
 _PERSON = re.compile(r"^(?:他|她)(?![们們])")
 _NAMED = re.compile(r"(?:是|为|為)([^\s，,。；;、！!？?是为為的]{2,8})(?:[，,。；;！!]|$)")  # …的负责人是孟庆阳。
@@ -191,8 +203,6 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
     last_answer = next((t["content"] for t in reversed(history) if t.get("role") == "assistant"), "")
     if lang == "zh" and _PERSON.match(question.strip()) and (person := _person_answered(last_user, last_answer)):
         return _PERSON.sub(person, question.strip(), count=1)
-    if lang == "en" and (swapped := _swap_variant_en(question, last_user)):
-        return swapped
     if lang == "en":
         return f"{question} (following up on: {last_user})"
     return f"{question}（接上文：{last_user}）"

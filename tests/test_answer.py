@@ -9,7 +9,7 @@ from rag.errors import UsageError
 from rag.index import update_index
 from rag.prompt import REFUSAL, build_messages, sanitize_question
 from rag.retrieve import Retriever
-from rag.rewrite import is_followup, rewrite
+from rag.rewrite import is_followup, model_question, rewrite
 from rag.manifest import Calibration
 from rag.store import record_calibration
 from rag.zh import question_language
@@ -135,23 +135,37 @@ def test_what_about_another_variant_of_the_subject_asks_the_same_of_it():
     assert "接上文" in rewrite("那标准版呢？", asked)
 
 
-def test_an_english_what_about_another_one_of_a_kind_asks_the_same_of_it():
-    """"And at the Riverside branch?" after a question about the Hilltop branch: the words
-    before the shared head (branch) are swapped; a code (And B7?) for the previous one of
-    the same letters. The model had been shown the bare follow-up and a note, and answered
-    with the branch's address."""
-    asked = [{"role": "user", "content": "What's the Wi-Fi password at the Hilltop branch?"}]
-    assert rewrite("And at the Riverside branch?", asked, "en") == "What's the Wi-Fi password at the Riverside branch?"
-    assert rewrite("What about the East Wing library?", [{"role": "user", "content": "When does the West Wing library open?"}],
-                   "en") == "When does the East Wing library open?"
-    assert rewrite("And B7?", [{"role": "user", "content": "What does fault code B2 on the boiler mean?"}],
-                   "en") == "What does fault code B7 on the boiler mean?"
-    # another head, a bare word, a code of other letters, a head with nothing before it: the note
-    assert "following up on" in rewrite("And the opening hours?", asked, "en")
-    assert "following up on" in rewrite("And Riverside?", asked, "en")
-    assert "following up on" in rewrite("And E7?", [{"role": "user", "content": "What does fault code B2 mean?"}], "en")
-    assert "following up on" in rewrite("And the Riverside branch?",
-                                        [{"role": "user", "content": "Where is the branch?"}], "en")
+def test_an_english_what_about_another_one_of_a_kind_asks_the_model_the_same_of_it():
+    """"And at the Riverside branch?" after a question about the Hilltop branch: the model is
+    asked the previous question with the words before the shared head (branch) swapped; a
+    code (And B7?) for the previous one of the same letters. Alone, it answered with the
+    branch's address. The search and the checks keep the follow-up and its note."""
+    def asked(question, previous):
+        standalone = rewrite(question, [{"role": "user", "content": previous}], "en")
+        assert "following up on" in standalone  # (what is searched and checked, as before)
+        return model_question(standalone)
+
+    password = "What's the Wi-Fi password at the Hilltop branch?"
+    assert asked("And at the Riverside branch?", password) == "What's the Wi-Fi password at the Riverside branch?"
+    assert asked("What about the East Wing library?", "When does the West Wing library open?") \
+        == "When does the East Wing library open?"
+    assert asked("And B7?", "What does fault code B2 on the boiler mean?") == "What does fault code B7 on the boiler mean?"
+    # another head, a bare word, a code of other letters, a head with nothing before it: as asked
+    assert asked("And the opening hours?", password) == "And the opening hours?"
+    assert asked("And Riverside?", password) == "And Riverside?"
+    assert asked("And E7?", "What does fault code B2 mean?") == "And E7?"
+    assert asked("And the Riverside branch?", "Where is the branch?") == "And the Riverside branch?"
+
+
+def test_the_model_is_asked_an_english_follow_up_as_the_previous_question_of_its_subject(tmp_path, fake_embedder):
+    docs = _folder(tmp_path, {"hilltop.txt": "Hilltop branch. The Wi-Fi password is moss-7781.",
+                              "riverside.txt": "Riverside branch. The Wi-Fi password is reed-2290."})
+    gen = FakeGenerator(lambda m: "The documents do not contain the answer to this question.")
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    history = [{"role": "user", "content": "What's the Wi-Fi password at the Hilltop branch?"},
+               {"role": "assistant", "content": "moss-7781 [1]"}]
+    p.ask("And at the Riverside branch?", history)
+    assert "What's the Wi-Fi password at the Riverside branch?" in gen.calls[-1][-1]["content"]
 
 
 def test_he_or_she_after_a_who_question_is_the_person_the_answer_named():
