@@ -272,7 +272,7 @@ class Pipeline:
         cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
-                or missing_years(standalone, cited_texts) or missing_aspect(standalone, titled, lang) \
+                or missing_years(standalone, cited_texts) or self._off_aspect(standalone, titled, lang) \
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
                 or flipped_superlative(standalone, cited.text, cited_texts) \
                 or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations
@@ -303,6 +303,15 @@ class Pipeline:
                 return Verdict("off_question")
             cited = completed
         return Verdict(None, cited)
+
+    @staticmethod
+    def _off_aspect(standalone: str, titled: list[str], lang: Lang) -> list[str]:
+        """missing_aspect, for a follow-up by the words it was asked in or by those of the
+        question the model was asked (model_question): "And at the Old Town branch?" names
+        only "branch", which a hotel page does not write beside its Wi-Fi password; "What
+        about the Harrowgate Ridge Trail?" asked as "How long does it take to hike…" names
+        "hike", which a trail guide does not write beside its hours."""
+        return missing_aspect(standalone, titled, lang) and missing_aspect(model_question(standalone), titled, lang)
 
     def _restating(self, standalone: str, raw: str, used: list[Hit]) -> CitedAnswer | None:
         """A one-sentence answer that restates the question in the passage's stead and adds

@@ -158,14 +158,29 @@ def test_an_english_what_about_another_one_of_a_kind_asks_the_model_the_same_of_
 
 
 def test_the_model_is_asked_an_english_follow_up_as_the_previous_question_of_its_subject(tmp_path, fake_embedder):
-    docs = _folder(tmp_path, {"hilltop.txt": "Hilltop branch. The Wi-Fi password is moss-7781.",
-                              "riverside.txt": "Riverside branch. The Wi-Fi password is reed-2290."})
-    gen = FakeGenerator(lambda m: "The documents do not contain the answer to this question.")
-    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    """...and the answer is on the question when near the words of either: the follow-up
+    names only "branch", which the page does not write beside its password."""
+    docs = _folder(tmp_path, {"hilltop.txt": "Hilltop branch. Guest Wi-Fi password: moss-7781.",
+                              "riverside.txt": "Riverside. Address: 12 Mill Road.\n\nGuest Wi-Fi password: reed-2290."})
     history = [{"role": "user", "content": "What's the Wi-Fi password at the Hilltop branch?"},
                {"role": "assistant", "content": "moss-7781 [1]"}]
-    p.ask("And at the Riverside branch?", history)
-    assert "What's the Wi-Fi password at the Riverside branch?" in gen.calls[-1][-1]["content"]
+
+    def script(messages):
+        prompt = messages[-1]["content"]
+        m = re.search(r"\[(\d)\][^\[]*reed-2290", prompt, re.S)
+        return f"reed-2290 [{m.group(1)}]" if "Wi-Fi password at the Riverside branch?" in prompt and m else "No."
+
+    a = _pipeline(tmp_path, docs, fake_embedder, FakeGenerator(script)).ask("And at the Riverside branch?", history)
+    assert not a.refused and a.answer.startswith("reed-2290"), a.answer
+    # an answer near neither (the address) is refused as before
+    def address(messages):
+        m = re.search(r"\[(\d)\][^\[]*Mill Road", messages[-1]["content"], re.S)
+        return f"12 Mill Road [{m.group(1)}]" if m else "No."
+
+    (tmp_path / "b").mkdir()
+    docs_b = _folder(tmp_path / "b", {"riverside.txt": "Riverside. Address: 12 Mill Road.\n\nGuest Wi-Fi password: reed-2290."})
+    a = _pipeline(tmp_path / "b", docs_b, fake_embedder, FakeGenerator(address)).ask("And at the Riverside branch?", history)
+    assert a.refused, a.answer
 
 
 def test_he_or_she_after_a_who_question_is_the_person_the_answer_named():
