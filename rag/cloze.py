@@ -30,6 +30,27 @@ _DEPARTMENT = re.compile(r"[^\W\d、和及与]{0,3}(?:[系部院所科处室]|�
 _COUNT = re.compile(r"(?:约|大约)?(?:[0-9０-９][0-9０-９,.．]*|[一二三四五六七八九十百千两]+)(?:多|余)?[万亿]?[%％‰]?(?=的|不到|以上|左右)")
 
 
+def _counted(span: str) -> int:
+    """The end of the count that opens ``span`` with what it counts, when the way it is
+    done follows (3个工作日|通过考勤系统提交 for 提前几天申请): a number, its measure and
+    one noun, then a verb or a preposition. All of it otherwise."""
+    from .lexical import tagged
+
+    words = tagged(span)
+    if not words or not NUMERAL.search(words[0][0]):
+        return len(span)
+    at, nouns = 0, 0
+    for i, (word, tag) in enumerate(words):
+        if i and tag[:1] in ("p", "v") and tag != "vn":
+            return at if nouns or words[i - 1][1] == "q" else len(span)
+        if i and tag[:1] == "n":
+            nouns += 1
+        if i and (nouns > 1 or tag[:1] not in ("m", "q", "n", "x")):
+            break
+        at += len(word)
+    return len(span)
+
+
 def cloze(question: str, sentence: str) -> str | None:
     """The span of ``sentence`` standing where the question word stands in ``question``."""
     from .lexical import tagged
@@ -199,7 +220,7 @@ def _trim(q: str, folded: str, start: int, end: int, head: str, noun: str) -> tu
         # 200万名(游客), but 33|话 and 364.6|公里 keep their measure.
         if head and span.endswith(head) and len(span) > len(head) and not NUMERAL.match(span[-len(head) - 1]):
             return start, start + len(span[:-len(head)].rstrip("的"))
-        return start, end
+        return start, start + _counted(span)
     # 《中华人民共和国宪法》(规定): a title is given whole.
     if (m := re.match(r"《[^》]+》", span)) and m.end() < len(span):
         return start, start + m.end()

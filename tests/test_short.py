@@ -1017,6 +1017,16 @@ def test_a_count_ends_at_its_measure_word():
     assert short_answer("这座城市的面积有多少平方公里？", "这座城市面积1.2万平方公里[1]。", [_cite(quote)]) == "1.2万平方公里"
 
 
+def test_a_count_ends_before_the_way_it_is_done():
+    # (an invented gym's rules) the days ahead, not how one books them
+    quote = "会员预约私教课，须提前2个工作日通过小程序提交预约。"
+    answer = "会员须提前2个工作日通过小程序提交预约[1]。"
+    assert short_answer("会员预约私教课要提前几天预约？", answer, [_cite(quote)]) == "2个工作日"
+    # a count whose words after it say what it is, not how: kept as before
+    quote = "每位会员每月可带2位访客免费入场。"
+    assert short_answer("每位会员每月可带几位访客？", "每月可带2位访客免费入场[1]。", [_cite(quote)]) == "2位"
+
+
 def test_going_to_a_place_names_the_place():
     # 去 is tagged a verb; what it goes to is the place, not what is done there.
     quote = "游客可以去中央市场购买手工艺品。"
