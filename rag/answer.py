@@ -273,6 +273,8 @@ class Pipeline:
         evidence = evidence_windows(cited.citations, docs)
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or self._off_aspect(standalone, titled, lang) \
+                or self.retriever.lookalikes.unlisted(standalone, [c.chunk.doc_id for c in cited.citations if c.verified],
+                                                      " ".join(cited_texts)) \
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
                 or flipped_superlative(standalone, cited.text, cited_texts) \
                 or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations

@@ -80,6 +80,17 @@ def _words(text: str) -> set[str]:
     return {w for w in tokenize(text) if len(w) >= 2} | months
 
 
+def _sequence(text: str) -> list[str]:
+    """The words of a name or a question in order, folded as _words folds them."""
+    return tokenize(arabic_months(fold(text).replace("_", " ")))
+
+
+def _capitalised(word: str, text: str) -> bool:
+    """Is the Latin-script ``word`` (folded) written with a capital in ``text`` (Airport)?"""
+    m = re.search(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, re.I)
+    return bool(m) and m.group(0)[0].isupper()
+
+
 def _asked(question: str) -> set[str]:
     """The words a question names documents by, the years of a range it gives among them."""
     words = _words(question)
@@ -224,6 +235,41 @@ class Lookalikes:
             newest = max(years.values())
             later |= {e for e, y in years.items() if y < newest}
         return later
+
+    def unlisted(self, question: str, cited: list[str], evidence: str) -> str | None:
+        """The version of the ``cited`` documents' lookalikes a question names that the
+        folder does not hold: "the Aldermoor Airport branch" answered from the Harbour and
+        Old Town branches' pages, "霽嵐 JL-400" from JL-100's to JL-300's sheets -- as
+        missing_years refuses a year the evidence does not give. It is the word standing
+        where their names differ: after the word that leads each one's own part in its
+        name (aldermoor, 霁岚), shaped like their own parts (a capitalised word; a code with
+        digits where theirs have them), in no name of theirs and nowhere in the
+        ``evidence``. None otherwise."""
+        asked = _sequence(without_note(question))
+        said = fold(evidence)
+        for doc_id in dict.fromkeys(cited):
+            if doc_id not in self.titles or not self.versions(doc_id):
+                continue
+            family = self.versions(doc_id) | {doc_id}
+            names = set().union(*(title | stem for title, stem in (self._named[e] for e in family)))
+            for i in (0, 1):  # (their titles, their file names)
+                leads, coded = set(), []
+                for e in family:
+                    words, own = _sequence(self._spelled[e][i]), self.own_words(e)
+                    at = next((j for j, w in enumerate(words) if w in own), 0)
+                    leads.add(words[at - 1] if at else "")
+                    coded.append(at and any(c.isdigit() for c in words[at]))
+                lead = leads.pop() if len(leads) == 1 else ""
+                if len(lead) < 2:
+                    continue
+                for j in range(len(asked) - 1):
+                    slot = asked[j + 1]
+                    if asked[j] != lead or slot in names or slot in said:
+                        continue
+                    if all(coded) and any(c.isdigit() for c in slot) \
+                            or not any(coded) and _capitalised(slot, question):
+                        return slot
+        return None
 
     def _year(self, doc_id: str) -> int | None:
         """The year a document's name has and its lookalikes' do not (2024 of 修订版2024)."""

@@ -564,3 +564,20 @@ def test_a_bare_figure_is_no_money_without_a_money_unit_above_its_table(tmp_path
         p = _pipeline(root, _folder(root, {"sales.csv": sheet}), fake_embedder, FakeGenerator(lambda m: "101[1]"))
         a = p.ask("西城店二季度的销售额是多少？")
         assert a.refused, a.answer
+
+
+def test_an_answer_from_the_lookalikes_of_a_version_the_folder_lacks_is_refused(tmp_path, fake_embedder):
+    """Two branches' guest pages of an invented inn chain: asked about a third branch, the
+    breakfast hours of one of them are no answer."""
+    docs = _folder(tmp_path, {
+        "inn_riverside_guest_info.txt": "Harlow Riverside guest information\n\nBreakfast is served 7:00-10:00.",
+        "inn_old_town_guest_info.txt": "Harlow Old Town guest information\n\nBreakfast is served 6:30-9:30."})
+
+    def script(messages):
+        m = re.search(r"\[(\d)\][^\[]*7:00-10:00", messages[-1]["content"], re.S)
+        return f"7:00-10:00 [{m.group(1)}]" if m else "No."
+
+    p = _pipeline(tmp_path, docs, fake_embedder, FakeGenerator(script))
+    assert p.ask("What time is breakfast at the Harlow Lakeside branch?").refused
+    a = p.ask("What time is breakfast at the Harlow Riverside branch?")
+    assert not a.refused and a.answer.startswith("7:00-10:00"), a.answer

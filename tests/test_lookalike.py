@@ -88,6 +88,27 @@ def test_a_model_a_month_or_a_branch_names_its_document():
     assert over(found, "How old is the hotel?", []) == set()  # half the branch's own words at least
 
 
+def test_a_version_the_folder_lacks_is_named_where_the_lookalikes_names_differ():
+    """Asked about a branch or a model no document is for, answered from its lookalikes: the
+    word after the one that leads their own parts (Lakeside, BX-30), shaped like those parts
+    and said nowhere in the evidence, is the version the folder lacks."""
+    found = Lookalikes(_docs(**{
+        "BX-10规格表.md": "晴岚 BX-10 空气净化器（轻巧型）规格表", "BX-20规格表.md": "晴岚 BX-20 空气净化器（家庭型）规格表",
+        "inn_riverside_guest_info.html": "Guest information | Harlow Riverside | Harlow Inns",
+        "inn_old_town_guest_info.html": "Guest information | Harlow Old Town | Harlow Inns"}))
+    river = ["inn_riverside_guest_info.html"]
+    assert found.unlisted("What time is breakfast at the Harlow Lakeside branch?", river, "Breakfast 7:00-10:00") == "lakeside"
+    assert found.unlisted("晴岚 BX-30 的噪音是多少？", ["BX-20规格表.md"], "噪音 32 dB") == "bx-30"
+    # a version it holds, the chain itself, a word that is no name or no code, one the evidence says: none
+    assert found.unlisted("What time is breakfast at the Harlow Old Town branch?", river, "") is None
+    assert found.unlisted("Do Harlow Inns have parking?", river, "") is None
+    assert found.unlisted("Does Harlow breakfast cost extra?", river, "") is None
+    assert found.unlisted("Is the Harlow WiFi free?", river, "Guest WiFi is free") is None
+    assert found.unlisted("晴岚 BX-20 的噪音是多少？", ["BX-20规格表.md"], "") is None
+    assert found.unlisted("晴岚 CADR 是多少？", ["BX-20规格表.md"], "") is None
+    assert found.unlisted("What time is breakfast at the Harlow Lakeside branch?", [], "") is None  # (nothing cited)
+
+
 def test_search_reads_the_named_report_before_its_lookalikes(tmp_path, fake_embedder):
     """Each year's report says the same things with other figures: asked about one year,
     its passages come first, the other years' after the passages of other documents."""
