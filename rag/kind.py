@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 
 from .cite import CitedAnswer
+from .cloze import cloze
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .rewrite import shaped_as, without_note
@@ -215,6 +216,11 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         return "time"
     if lacks_quantity(question, answer, lang):
         return "quantity"
+    # Asked who holds a person's post, an organisation where the name should stand
+    # ("…主任叫什么名字？" -> "…主任叫桂澜物业服务中心") names nobody.
+    if _POST_Q.search(without_note(question)) and (slot := cloze(without_note(question), strip_markers(answer))) \
+            and _ORG_END.search(slot.rstrip("。.，, ")):
+        return "name"
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
     # its height) answers nothing.
     asked, said = without_note(question), strip_markers(answer)
@@ -248,6 +254,13 @@ def with_stated_unit(cited: CitedAnswer, units: dict[int, str]) -> CitedAnswer |
     text = _CELL_NUMBER.sub(lambda m: m.group(0) + (" " if re.match(r"[A-Za-z]", unit_of[m.group(0)]) else "")
                             + unit_of[m.group(0)] if m.group(0) in unit_of else m.group(0), cited.text)
     return replace(cited, text=text)
+
+
+# A person's post asked for by who holds it (主任叫什么名字, 指导老师是谁; simplified), and
+# the endings of an organisation's name (服务中心, 联合会, 团委, 街道办事处).
+_POST_Q = re.compile(r"(?:老师|教师|导师|主任|经理|校长|院长|董事长|总裁|主席|书记|[局市县镇村部处科社会队组]长|教练|医生|律师)"
+                     r"(?:是谁|叫什么|的名字|姓什么|是哪一?位)")
+_ORG_END = re.compile(r"(?:中心|委员会|联合会|团委|公司|集团|局|协会|学会|学校|大学|学院|医院|街道|办事处|事务所|部门|管理处)$")
 
 
 # Asked for a telephone number (客服电话是多少, 拨打什么号码, "What number should I call"; not

@@ -360,6 +360,20 @@ def test_asked_at_what_oclock_an_answer_needs_a_clock_time(question, answer, kin
     assert missing_kind(question, answer, "zh") == kind
 
 
+@pytest.mark.parametrize("question, answer, kind", [
+    # (an invented primary school and choir) an organisation where a person's name should stand
+    ("青柳小学的校长是谁？", "青柳小学的校长是区教育局[1]。", "name"),
+    ("合唱团的指导老师叫什么名字？", "合唱团的指导老师叫校团委[1]。", "name"),
+    ("青柳小学的校长是谁？", "青柳小学的校长是林晓明[1]。", None),
+    # who is asked for no person's post: an organisation may well answer it
+    ("这条步道由谁负责维护？", "这条步道由市园林管理处负责维护[1]。", None),
+])
+def test_asked_who_holds_a_post_an_organisation_names_nobody(question, answer, kind):
+    from rag.kind import missing_kind
+
+    assert missing_kind(question, answer, "zh") == kind
+
+
 @pytest.mark.parametrize("answer, kind", [
     ("这部译本直到8世纪以后才得到普遍承认[1]。", None),  # an era is a time
     ("鸟类的全盛时期是第三纪中新世[1]。", None),
