@@ -218,7 +218,7 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
         return "quantity"
     # Asked who holds a person's post, an organisation where the name should stand
     # ("…主任叫什么名字？" -> "…主任叫桂澜物业服务中心") names nobody.
-    if _POST_Q.search(without_note(question)) and (slot := cloze(without_note(question), strip_markers(answer))) \
+    if _POST_Q.search(question) and (slot := cloze(question, strip_markers(answer))) \
             and _ORG_END.search(slot.rstrip("。.，, ")):
         return "name"
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
@@ -251,9 +251,11 @@ def with_stated_unit(cited: CitedAnswer, units: dict[int, str]) -> CitedAnswer |
         if not found:
             return None
         unit_of[figure] = found[0]
-    text = _CELL_NUMBER.sub(lambda m: m.group(0) + (" " if re.match(r"[A-Za-z]", unit_of[m.group(0)]) else "")
-                            + unit_of[m.group(0)] if m.group(0) in unit_of else m.group(0), cited.text)
-    return replace(cited, text=text)
+    def with_unit(m: re.Match) -> str:
+        unit = unit_of.get(m.group(0), "")
+        return m.group(0) + (" " if re.match(r"[A-Za-z]", unit) else "") + unit  # (9828万元; 120 USD thousand)
+
+    return replace(cited, text=_CELL_NUMBER.sub(with_unit, cited.text))
 
 
 # A person's post asked for by who holds it (主任叫什么名字, 指导老师是谁; simplified), and

@@ -71,18 +71,22 @@ _NAMING_NUMBER = re.compile(r"^(?:(?:19|20)\d\d|\d{1,2}月|.*[a-z].*|\d{4}-\d{4}
 _YEARS = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*年?\s*(?:到|至|-|–|~|～|to)\s*((?:19|20)\d\d)(?!\d)")
 
 
+def _folded(text: str) -> str:
+    """A name or a question folded (simplified, lower case), months as 4月 (四月, April too;
+    not May, a verb as often), file-name parts apart (oldtown_guest)."""
+    return arabic_months(fold(text).replace("_", " "))
+
+
 def _words(text: str) -> set[str]:
-    """The words of a name or a question, folded (simplified, lower case): of two characters
-    at least, months as 4月 (四月, April too; not May, a verb as often), file-name parts apart
-    (oldtown_guest)."""
-    text = arabic_months(fold(text).replace("_", " "))
+    """The words of a name or a question, folded: of two characters at least, and its months."""
+    text = _folded(text)
     months = {f"{int(m)}月" for m in _MONTH.findall(text)}
     return {w for w in tokenize(text) if len(w) >= 2} | months
 
 
 def _sequence(text: str) -> list[str]:
     """The words of a name or a question in order, folded as _words folds them."""
-    return tokenize(arabic_months(fold(text).replace("_", " ")))
+    return tokenize(_folded(text))
 
 
 def _capitalised(word: str, text: str) -> bool:
@@ -258,7 +262,7 @@ class Lookalikes:
                     words, own = _sequence(self._spelled[e][i]), self.own_words(e)
                     at = next((j for j, w in enumerate(words) if w in own), 0)
                     leads.add(words[at - 1] if at else "")
-                    coded.append(at and any(c.isdigit() for c in words[at]))
+                    coded.append(bool(at) and any(c.isdigit() for c in words[at]))
                 lead = leads.pop() if len(leads) == 1 else ""
                 if len(lead) < 2:
                     continue

@@ -106,7 +106,7 @@ _EN_WHAT_ABOUT = re.compile(r"^(?:and|what about|how about)\s+(?:(?:at|in|on|for
 _EN_PHRASE_EDGE = frozenset(
     "the a an at in on of for to from with by about is are was were be what what's whats how which who where when "
     "does do did and or my your our their its this that these those it".split())
-_CODE = re.compile(r"^(?=.*\d)[A-Za-z]+[-]?\d+[A-Za-z]?$")  # E4, JL-300, A380
+_CODE = re.compile(r"^(?=.*\d)[A-Za-z]+-?\d+[A-Za-z]?$")  # E4, JL-300, A380
 
 
 def _swap_variant_en(question: str, previous: str) -> str | None:
