@@ -217,10 +217,12 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
     if lacks_quantity(question, answer, lang):
         return "quantity"
     # Asked who holds a person's post, an organisation where the name should stand
-    # ("…主任叫什么名字？" -> "…主任叫桂澜物业服务中心") names nobody.
-    if _POST_Q.search(question) and (slot := cloze(question, strip_markers(answer))) \
-            and _ORG_END.search(slot.rstrip("。.，, ")):
-        return "name"
+    # ("…主任叫什么名字？" -> "…主任叫桂澜物业服务中心") names nobody; asked which firm
+    # (哪家供应商), a street address ("…是从岚湾街道桂澜路126号采购的") names none.
+    if (post := _POST_Q.search(question)) or _WHICH_FIRM_Q.search(question):
+        slot = (cloze(question, strip_markers(answer)) or "").rstrip("。.，, ")
+        if slot and (_ORG_END.search(slot) if post else _ADDRESS.search(slot)):
+            return "name"
     # Asked how much something costs, a figure that is no money ("某灯塔的建造费用是36米",
     # its height) answers nothing.
     asked, said = without_note(question), strip_markers(answer)
@@ -262,6 +264,8 @@ def with_stated_unit(cited: CitedAnswer, units: dict[int, str]) -> CitedAnswer |
 # the endings of an organisation's name (服务中心, 联合会, 团委, 街道办事处).
 _POST_Q = re.compile(r"(?:老师|教师|导师|主任|经理|校长|院长|董事长|总裁|主席|书记|[局市县镇村部处科社会队组]长|教练|医生|律师)"
                      r"(?:是谁|叫什么|的名字|姓什么|是哪一?位)")
+_WHICH_FIRM_Q = re.compile(r"哪一?家|哪一?个(?:公司|供应商|厂商|商家|机构|单位)|什么(?:公司|供应商|厂商|机构|单位)")
+_ADDRESS = re.compile(r"[路街巷弄道]\d+号")  # (…桂澜路126号: a street and its number)
 _ORG_END = re.compile(r"(?:中心|委员会|联合会|团委|公司|集团|局|协会|学会|学校|大学|学院|医院|街道|办事处|事务所|部门|管理处)$")
 
 

@@ -367,8 +367,11 @@ def test_asked_at_what_oclock_an_answer_needs_a_clock_time(question, answer, kin
     ("青柳小学的校长是谁？", "青柳小学的校长是林晓明[1]。", None),
     # who is asked for no person's post: an organisation may well answer it
     ("这条步道由谁负责维护？", "这条步道由市园林管理处负责维护[1]。", None),
+    # asked which firm, a street address where its name should stand
+    ("这批课桌是从哪家供应商采购的？", "这批课桌是从柳岸区青梧路88号采购的[1]。", "name"),
+    ("这批课桌是从哪家供应商采购的？", "这批课桌是从青梧家具有限公司采购的[1]。", None),
 ])
-def test_asked_who_holds_a_post_an_organisation_names_nobody(question, answer, kind):
+def test_asked_who_holds_a_post_or_which_firm_the_answer_must_name_one(question, answer, kind):
     from rag.kind import missing_kind
 
     assert missing_kind(question, answer, "zh") == kind
