@@ -70,7 +70,12 @@ _LABEL = re.compile(r"[\[【［](?:[^\[\]【】［］\d\n]{1,8}|[A-Za-z]{1,6}[-_
                     + r"|[。.！!？?]?\s*(?:\n|$)))", re.IGNORECASE)
 
 
+# A clause the model names in brackets wherever it puts it ("连续病假3天以上[第十一條]要交
+#医院证明[1]"): a label of where the rule stands, never the document's words.
+_CLAUSE_LABEL = re.compile(r"[\[【［]第[0-9零〇一二两三四五六七八九十百]+[条條章节節款项項][\]】］]")
+
+
 def drop_labels(answer: str) -> str:
     """``answer`` without bracketed labels placed before its citation markers or at the end
-    of a line."""
-    return _LABEL.sub("", answer)
+    of a line, nor bracketed clause numbers anywhere."""
+    return _CLAUSE_LABEL.sub("", _LABEL.sub("", answer))

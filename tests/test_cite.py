@@ -112,6 +112,12 @@ def test_a_bracketed_label_before_a_marker_is_dropped_and_other_brackets_kept():
     row = Chunk("order.csv", 0, "编号: RX-17 | 品名: 档案盒 | 金额(元): 180.00", 0, 36)
     assert cite("档案盒的金额是180元[RX-17][1]。", [Hit(row, 1.0, 1)]).text == "档案盒的金额是180元[1]。"
     assert cite("型号[RX-17]的金额是180元[1]。", [Hit(row, 1.0, 1)]).text == "型号[RX-17]的金额是180元[1]。"
+    # a clause the model names in brackets, wherever (an invented gym's rules): the label goes
+    rules = Chunk("rules.md", 0, "第六条 会员请假须提前2天申请。", 0, 16)
+    assert cite("会员请假须提前2天[第六条]申请[1]。", [Hit(rules, 1.0, 1)]).text == "会员请假须提前2天申请[1]。"
+    assert cite("會員請假須提前2天【第6條】申請[1]。", [Hit(rules, 1.0, 1)]).text == "會員請假須提前2天申請[1]。"
+    # not a bracket holding more than the clause's number
+    assert "[第六条规定]" in cite("会员请假[第六条规定]须提前2天申请[1]。", [Hit(rules, 1.0, 1)]).text
 
 # ----------------------------------------------------------------------- sentences
 
