@@ -313,7 +313,10 @@ class Pipeline:
         only "branch", which a hotel page does not write beside its Wi-Fi password; "What
         about the Harrowgate Ridge Trail?" asked as "How long does it take to hike…" names
         "hike", which a trail guide does not write beside its hours."""
-        return missing_aspect(standalone, titled, lang) and missing_aspect(model_question(standalone), titled, lang)
+        missing = missing_aspect(standalone, titled, lang)
+        if not missing or (asked := model_question(standalone)) == without_note(standalone):
+            return missing  # (no question swapped in: judged once)
+        return missing_aspect(asked, titled, lang)
 
     def _restating(self, standalone: str, raw: str, used: list[Hit]) -> CitedAnswer | None:
         """A one-sentence answer that restates the question in the passage's stead and adds

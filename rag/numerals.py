@@ -121,15 +121,15 @@ EN_TIME = re.compile(r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[
 EN_MONTHS = tuple("January February March April May June July August September October November December".split())
 _EN_MONTH = rf"(?:{'|'.join(EN_MONTHS)})"
 _CN_MONTH_NAME = re.compile(r"(?<![\d零〇一二两三四五六七八九十])([一二三四五六七八九十]{1,3})月")
-_EN_MONTH_WORD = re.compile(r"\b(?:%s)\b" % "|".join(m.lower() for m in EN_MONTHS if m != "May"))
+_EN_MONTH_NUMBER = {m.lower(): n for n, m in enumerate(EN_MONTHS, 1)}
+_EN_MONTH_WORD = re.compile(r"\b(?:%s)\b" % "|".join(m for m in _EN_MONTH_NUMBER if m != "may"))
 
 
 def arabic_months(folded: str) -> str:
     """``folded`` text (lower case) with its months in digits: 四月 and april as 4月 -- not
     may, a verb as often as a month."""
     folded = _CN_MONTH_NAME.sub(lambda m: f"{cn_number(m.group(1)) or m.group(1)}月", folded)
-    months = [m.lower() for m in EN_MONTHS]
-    return _EN_MONTH_WORD.sub(lambda m: f" {months.index(m.group(0)) + 1}月 ", folded)
+    return _EN_MONTH_WORD.sub(lambda m: f" {_EN_MONTH_NUMBER[m.group(0)]}月 ", folded)
 EN_FULL_DATE = re.compile(rf"\b(?:\d{{1,2}} {_EN_MONTH},? \d{{4}}|{_EN_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}})\b")
 EN_DATE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})s?(?!\d|[.,]\d)|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
                      r"|\b(?:spring|summer|autumn|fall|winter|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
