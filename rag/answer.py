@@ -29,7 +29,7 @@ from .relevance import (echoes_question, evidence_windows, missing_context, miss
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
-from .support import rows_off_filter, says_otherwise
+from .support import invented_numbers, rows_off_filter, says_otherwise
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
@@ -266,6 +266,10 @@ class Pipeline:
                 or leaked_example(raw, [standalone] + [f"{h.chunk.context_title} {h.chunk.with_context}" for h in used]):
             # Nothing the model said is backed by a passage (or it names a worked example's
             # invented facts): do not pass it on as an answer.
+            return Verdict("unsupported")
+        if invented_numbers(cited.unsupported, [h.chunk.with_context for h in used]):
+            # A figure no passage shown states ("0:00" for 09:00) beside verified clauses: the
+            # answer would carry the model's own number.
             return Verdict("unsupported")
         docs = self.retriever.index.docs
         titled = evidence_windows(cited.citations, docs, titles=True)

@@ -266,6 +266,17 @@ def support_score(sentence: str, passage: str) -> float:
     return _overlap(claim, source)
 
 
+def invented_numbers(claims: Iterable[str], passages: Iterable[str]) -> list[tuple[str, str]]:
+    """The numbers ``claims`` state that none of ``passages`` vouches for: figures of the
+    model's own making ("星期六0:00到12:00" read from "週六 09:00-12:00"). The number rule
+    leaves such a claim unsupported, but an answer with one verified clause was shown with
+    the invented figure in it; here it is found for answer.py to refuse."""
+    offers: set[tuple[str, str]] = set()
+    for passage in passages:
+        offers |= profile(passage).offers
+    return [number for claim in claims for number in profile(claim).numbers if number not in offers]
+
+
 def _cells(row: str) -> list[tuple[str, str]] | None:
     """(label, value) of every cell of a labelled row ("路线: 5路 | 起点: 市政府 | 全程票价（元）:
     10"), folded; None when ``row`` is none."""

@@ -581,3 +581,17 @@ def test_an_answer_from_the_lookalikes_of_a_version_the_folder_lacks_is_refused(
     assert p.ask("What time is breakfast at the Harlow Lakeside branch?").refused
     a = p.ask("What time is breakfast at the Harlow Riverside branch?")
     assert not a.refused and a.answer.startswith("7:00-10:00"), a.answer
+
+
+def test_an_answer_carrying_a_figure_no_passage_states_is_refused(tmp_path, fake_embedder):
+    """An invented repair shop's hotline hours: "0:00" misread from 09:00 sits in a clause
+    beside a verified one (the closing time); the answer is refused, not shown with it. The
+    same answer with the passage's own figure is an answer."""
+    docs = _folder(tmp_path, {"hotline.txt": "# 维修热线\n\n热线服务时间：周一至周五 09:00-18:00，周六 09:00-12:00，周日休息。\n"})
+    for said, refused in (("周六0:00[1]到12:00[1]。", True), ("周六9:00[1]到12:00[1]。", False)):
+        root = tmp_path / str(refused)
+        root.mkdir()
+        p = _pipeline(root, docs, fake_embedder, FakeGenerator(lambda m, said=said: said))
+        a = p.ask("维修热线周六几点到几点有人接？")
+        assert a.refused == refused, a.answer
+        assert refused and a.refusal_reason == "unsupported" or "9:00" in a.answer
