@@ -14,7 +14,7 @@ from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
 from .brackets import beyond_brackets
-from .zh import EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each
+from .zh import EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each, to_simplified
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -87,6 +87,17 @@ def _in_name(words: list[tuple[str, str]], i: int) -> bool:
 
 
 _EN_YES_NO_A = re.compile(r"\s*(yes|no)\b(?!-)", re.I)
+# A Chinese verdict: yes or no itself, or a verb of one or two characters maybe denied.
+_ZH_VERDICT = re.compile(r"(是的|是|对|否|不是|不对)|(?:不|没|没有)?([^\W\d]{1,2})")
+
+
+def bare_verdict(question: str, text: str) -> bool:
+    """Is ``text`` a Chinese yes/no ``question``'s verdict alone: yes or no itself, or the
+    question's own verb said or denied (不可以 of 可以…吗, 没有 of 有没有)? (Its short answer
+    is the quote's word when the quote says it, else none: not the 不 that striking out the
+    question's words leaves.)"""
+    said = _ZH_VERDICT.fullmatch(to_simplified(text.rstrip("。！!.，, ")))
+    return bool(YES_NO_Q.search(question) and said and (not said.group(2) or said.group(2) in question))
 
 
 def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[str, str]],

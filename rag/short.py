@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from . import restated as rs
-from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, answered_whole, clausal,
+from .asked import (ASKS_ONE_MORE, LIST_JOIN, PLACE_ASKED, PLURAL, REFERS_BACK, WHERE, WHY_ONLY, an_act, answered_whole, bare_verdict, clausal,
                     framed_kind, listed, not_a_place, one_address, open_item, past_verb, person_acting, place, titled_person,
                     measure_word, restates_count, verb_lead)
 from .clause import CLAUSE_LEAD, answering_clause
@@ -71,6 +71,8 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     # Asked yes or no (同意), or when in English (March 18, 2025): what the quote says, whole.
     if found := answered_whole(question, text, sentence, sources, asked):
         return found
+    if bare_verdict(question, text):
+        return None
     # Asked for the one item a list leaves open, that item, wherever the sentence lists them.
     m = QUESTION_WORD.search(question)
     if m and ASKS_ONE_MORE.search(question[:m.start()].rstrip("，, ")) and (item := open_item(question, sentence)) \

@@ -1284,6 +1284,10 @@ def test_asked_yes_or_no_the_word_the_quote_says_answers():
     assert short_answer("会议有没有同意加聘临时理货人员？", "同意[1]", [_cite(quote)]) == "同意"
     # a word the quote does not say is no span of it
     assert short_answer("会议有没有同意加聘临时理货人员？", "没有[1]", [_cite(quote)]) is None
+    # ...nor what is left of a verdict once the question's words are struck out (不 of 不可以)
+    rule = "会员不得自带外部教练进场授课。"
+    assert short_answer("可以自己带私人教练进去上课吗？", "不可以[1]。", [_cite(rule)]) is None
+    assert short_answer("可以自己帶私人教練進去上課嗎？", "不可以[1]。", [_cite(rule)]) is None
     # in English, the answer's own yes or no: no word of its clause
     gloves = "Gloves and aprons are provided at the check-in desk, so you do not need to bring your own."
     assert short_answer("Do I have to bring my own gloves?", "No, you do not need to bring your own gloves [1].",
