@@ -20,12 +20,12 @@ from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .kind import complete_from_quote, missing_event, missing_kind, with_stated_unit
+from .kind import complete_from_quote, missing_event, missing_kind, quoted_instead, with_stated_unit
 from .aspect import missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
-                        missing_years)
+                        missing_years, restates_yes_no)
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
@@ -308,6 +308,10 @@ class Pipeline:
             if completed is None:
                 return Verdict("off_question")
             cited = completed
+        if restates_yes_no(standalone, cited.text):
+            # Asked yes or no and answered with the question as a statement: the verified
+            # clause behind it is the answer (it may say "only if" where the model said yes).
+            cited = quoted_instead(cited, strip_markers(cited.text))
         return Verdict(None, cited)
 
     @staticmethod

@@ -18,6 +18,7 @@ from .cite import CitedAnswer
 from .cloze import cloze
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
+from .support import stating_sentence
 from .rewrite import shaped_as, without_note
 from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
                        EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, TIME)
@@ -305,6 +306,23 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
         end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
         return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
     return None
+
+
+def quoted_instead(cited: CitedAnswer, claim: str) -> CitedAnswer:
+    """The answer replaced by the sentence of its verified passages that best supports
+    ``claim`` (support.stating_sentence: no question or heading line of a FAQ or a rule book),
+    cited: what the passage says, conditions and all, where the model only read the question
+    back (relevance.restates_yes_no). As it was when no such sentence supports it."""
+    found = stating_sentence(claim, [c for c in cited.citations if c.verified])
+    if found is None:
+        return cited
+    c, text = found
+    text = _FAQ_LABEL.sub("", text.strip()).rstrip("。.；;，,")
+    end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
+    return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
+
+
+_FAQ_LABEL = re.compile(r"^(?:答|A|Answer)\s*[:：]\s*", re.I)  # a FAQ's "答：" before the sentence
 
 
 def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:

@@ -373,6 +373,20 @@ def echoes_question(question: str, answer: str) -> bool:
         and not YES_NO_Q.search(to_simplified(question))
 
 
+def restates_yes_no(question: str, answer: str) -> bool:
+    """Asked yes or no in Chinese, is ``answer`` the question read back as a statement
+    ("租客可以用会所[1]" for 租客可以用会所吗)? Such an answer is passed by whichever clause the
+    question's words are in, whatever that clause adds ("…须由业主签署授权书…方可使用会所"),
+    so it says yes where the passage says "only if". (A bare verdict, 可以[1], is not one.
+    English answers that read a question back, "Yes, you can bring your dog to work", are
+    left: the closest clause was as often another document's, a ferry's dogs.)"""
+    q = to_simplified(without_note(question))
+    if not YES_NO_Q.search(q) or _CHOICE.search(q):
+        return False
+    said = _NOT_WORD.sub("", fold(strip_markers(answer)))
+    return len(said) >= 4 and not said.isascii() and said in _NOT_WORD.sub("", fold(q))
+
+
 # Asked which one of a kind (由哪间承办商负责), an answer that puts the kind itself where the
 # one asked for stands (由承办商通知, 是承办商) names none.
 _WHICH_KIND = re.compile(r"哪一?[间家个位所座条种支只]")

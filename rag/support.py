@@ -18,7 +18,7 @@ from typing import Iterable
 
 from .lexical import segment
 from .markers import strip_markers
-from .records import LABEL_UNIT, Chunk, row_cells
+from .records import LABEL_UNIT, Chunk, Citation, row_cells
 from .polarity import dropped_negation
 from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, TOTAL_LABEL, TOTAL_SAID, DateParts, EN_NUMBER, cn_number,
                        dates, en_number)
@@ -349,6 +349,34 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
                 best, best_key = (start, end, key[0]), key
     start, end, score = best
     return chunk.start + start, chunk.start + end, score
+
+
+# A line that asks (a FAQ's "问1：边个可以使用会所？") or only heads what follows ("### 6.1 Who
+# can work remotely", "第六条 私人教练"): it shares the question's words but states nothing.
+_ASKING = re.compile(r"[？?]\s*$")
+_HEADING = re.compile(r"^\s*(?:#+|第[0-9一二三四五六七八九十百]+[条條章节節]|[0-9.]+\s)")
+# Half the claim's words: a question read back shares its subject and verb with the clause
+# that states the rule (租客|会所 of 租客可以用会所 in "租客须…方可使用会所"), not its 可以.
+_STATES = 0.5
+
+
+def stating_sentence(claim: str, citations: list[Citation]) -> tuple[Citation, str] | None:
+    """The citation and the sentence of its passage that best supports ``claim`` (then the
+    most overlap, then the shortest), among sentences that state something: not a question
+    line, not a heading of under ten content characters; None when none supports it."""
+    scored = []
+    for c in citations:
+        for a, b in claim_sentences(c.chunk.text):
+            text = c.chunk.text[a:b]
+            if _ASKING.search(text) or (_HEADING.match(text) and profile(text).content_chars < 10):
+                continue
+            score = support_score(claim, text)
+            if score >= _STATES:
+                scored.append((score, _overlap(profile(claim), profile(text)), -len(text), -c.n, c, text))
+    if not scored:
+        return None
+    best = max(scored, key=lambda t: t[:4])
+    return best[4], best[5]
 
 
 def rows_off_filter(question: str, rows: dict[int, str], others: Iterable[str] = ()) -> list[int]:

@@ -595,3 +595,20 @@ def test_an_answer_carrying_a_figure_no_passage_states_is_refused(tmp_path, fake
         a = p.ask("维修热线周六几点到几点有人接？")
         assert a.refused == refused, a.answer
         assert refused and a.refusal_reason == "unsupported" or "9:00" in a.answer
+
+
+# An invented estate's clubhouse FAQ: a question line, then the answer with its condition.
+FAQ = ("# 会所常见问题\n\n问1：租客可以使用会所吗？\n答：租客须由业主签署授权书，并到管理处申请住客证，方可使用会所。\n\n"
+       "问2：会所几点关门？\n答：会所每晚11时关门。\n")
+
+
+def test_a_yes_no_question_read_back_as_the_answer_gives_way_to_the_passage_sentence_behind_it(tmp_path, fake_embedder):
+    p = _pipeline(tmp_path, _folder(tmp_path, {"faq.md": FAQ}), fake_embedder, FakeGenerator(lambda m: "租客可以使用会所[1]。"))
+    a = p.ask("租客可以使用会所吗？")
+    assert not a.refused and a.answer == "租客须由业主签署授权书，并到管理处申请住客证，方可使用会所[1]。", a.answer
+    # an answer that says more than the question stays as the model wrote it
+    root = tmp_path / "more"
+    root.mkdir()
+    said = "租客须由业主签署授权书，方可使用会所[1]。"
+    p = _pipeline(root, _folder(root, {"faq.md": FAQ}), fake_embedder, FakeGenerator(lambda m: said))
+    assert p.ask("租客可以使用会所吗？").answer == said

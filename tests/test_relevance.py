@@ -906,3 +906,15 @@ def test_the_keys_of_a_passages_rows_leave_out_a_tables_header_only():
     assert _row_keys("# 锅具\n型号: 电饭煲A1 | 保修: 1年\n型号: 电压力锅B2 | 保修: 2年") == ["电饭煲A1", "电压力锅B2"]
     # a document's table: its first row names the columns
     assert _row_keys("## 保修\n\n| 产品 | 整机保修 |\n| 电饭煲 | 1年 |\n| 电炖锅 | 1年 |\n\n说明。") == ["电饭煲", "电炖锅"]
+
+
+def test_a_yes_no_question_read_back_as_a_statement_is_told_from_an_answer_that_says_more():
+    from rag.relevance import restates_yes_no
+    assert restates_yes_no("租客可以用会所吗？", "租客可以用会所[1]。")
+    assert restates_yes_no("租客可以用會所嗎？", "租客可以用會所[1]。")
+    # a bare verdict, an answer that adds the condition, a question that is no yes/no one
+    assert not restates_yes_no("可以带宠物吗？", "可以[1]。")
+    assert not restates_yes_no("租客可以用会所吗？", "租客须由业主签署授权书，方可使用会所[1]。")
+    assert not restates_yes_no("租客可以用哪些设施？", "租客可以用会所[1]。")
+    # (in English, left as the model wrote it)
+    assert not restates_yes_no("Can I bring my bike on the bus?", "Yes, you can bring your bike on the bus [1].")
