@@ -14,7 +14,8 @@ from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
 from .brackets import beyond_brackets
-from .zh import EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, fold_each, to_simplified
+from .zh import (EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, claim_sentences,
+                 fold_each, to_simplified)
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.
@@ -109,6 +110,12 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
     18, 2025": the comma ends a run)."""
     if YES_NO_Q.search(question) and len(text) <= 6 and not rs.BREAK.search(text) \
             and (found := locate(text, sources)) and len(found) == len(text):
+        return found
+    # ...or with a sentence of the quote whole (the rule that decides it, "租客须由业主签署授权书，
+    # …方可使用会所"): that sentence, not a phrase of it.
+    whole = text.rstrip("。.！!；;")
+    if YES_NO_Q.search(question) and len(claim_sentences(whole)) == 1 \
+            and (found := locate(whole, sources)) and len(found) == len(whole):
         return found
     # Asked yes or no in English and answered so, the yes or the no ("No, you do not need
     # to bring your own gloves": not "Gloves", a word of the clause): no quote's words.

@@ -317,12 +317,15 @@ def quoted_instead(cited: CitedAnswer, claim: str) -> CitedAnswer:
     if found is None:
         return cited
     c, text = found
-    text = _FAQ_LABEL.sub("", text.strip()).rstrip("。.；;，,")
+    text = _LEAD_LABEL.sub("", text.strip()).rstrip("。.；;，,")
     end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
     return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
 
 
-_FAQ_LABEL = re.compile(r"^(?:答|A|Answer)\s*[:：]\s*", re.I)  # a FAQ's "答：" before the sentence
+# What leads a rule's sentence and is no part of it: a FAQ's "答：", a section number
+# ("6.2　每週五為便服日…", 1、, （三）), a clause number (第五條).
+_LEAD_LABEL = re.compile(r"^(?:(?:答|A|Answer)\s*[:：]|\d+(?:\.\d+)+\s|\d+[.、．](?!\d)|[（(][一二三四五六七八九十\d]+[)）]"
+                         r"|[一二三四五六七八九十]+、|第[0-9一二三四五六七八九十百]+[条條款项項])\s*", re.I)
 
 
 def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:

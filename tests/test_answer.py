@@ -606,9 +606,17 @@ def test_a_yes_no_question_read_back_as_the_answer_gives_way_to_the_passage_sent
     p = _pipeline(tmp_path, _folder(tmp_path, {"faq.md": FAQ}), fake_embedder, FakeGenerator(lambda m: "租客可以使用会所[1]。"))
     a = p.ask("租客可以使用会所吗？")
     assert not a.refused and a.answer == "租客须由业主签署授权书，并到管理处申请住客证，方可使用会所[1]。", a.answer
+    assert a.short_answer == "租客须由业主签署授权书，并到管理处申请住客证，方可使用会所"  # the rule, whole
     # an answer that says more than the question stays as the model wrote it
     root = tmp_path / "more"
     root.mkdir()
     said = "租客须由业主签署授权书，方可使用会所[1]。"
     p = _pipeline(root, _folder(root, {"faq.md": FAQ}), fake_embedder, FakeGenerator(lambda m: said))
     assert p.ask("租客可以使用会所吗？").answer == said
+
+
+def test_the_sentence_given_for_a_yes_no_question_read_back_leaves_its_section_number(tmp_path, fake_embedder):
+    rules = "# 員工手冊\n\n3.1　每週五為便服日，同仁可以穿著運動鞋上班。\n3.2　會議室須提前一日預約。\n"
+    p = _pipeline(tmp_path, _folder(tmp_path, {"handbook.md": rules}), fake_embedder, FakeGenerator(lambda m: "可以穿運動鞋[1]。"))
+    a = p.ask("星期五上班可以穿運動鞋嗎？")
+    assert a.answer == "每週五為便服日，同仁可以穿著運動鞋上班[1]。", a.answer
