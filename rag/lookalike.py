@@ -275,6 +275,24 @@ class Lookalikes:
                         return slot
         return None
 
+    def named_elsewhere(self, question: str, cited: list[str], evidence: str) -> str | None:
+        """A word by which the question names one document of the folder -- the only one
+        whose title or file name has it -- when the answer cites others only and the word is
+        nowhere in the ``evidence``: "Can I bring my dog into the Larkmoor office?" answered
+        from a co-working space's house rules, the employer's handbook being
+        larkmoor_employee_handbook.md. A capitalised Latin word (a name, not "rules" of a
+        file name; not a year or a code: missing_years' and unlisted's). Not a Chinese word:
+        a word of one article's title (职业, 国家) is asked of others as often (the
+        dev and CMRC200 recordings: 28 answers refused, 16 of them right). None otherwise."""
+        said, own = fold(evidence), without_note(question)
+        for word in sorted(_words(own)):
+            docs = self._by_word.get(word, set())
+            if len(docs) != 1 or docs & set(cited) or word in said or any(c.isdigit() for c in word):
+                continue
+            if not CJK_CHAR.match(word) and _capitalised(word, own):
+                return word
+        return None
+
     def _year(self, doc_id: str) -> int | None:
         """The year a document's name has and its lookalikes' do not (2024 of 修订版2024)."""
         years = [int(w) for w in self.own_words(doc_id) if _YEAR.match(w)]
