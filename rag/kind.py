@@ -21,7 +21,7 @@ from .markers import strip_markers
 from .support import stating_sentence
 from .rewrite import shaped_as, without_note
 from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
-                       EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, TIME)
+                       EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, PART_NUMBER, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
 
 
@@ -325,7 +325,7 @@ def quoted_instead(cited: CitedAnswer, claim: str) -> CitedAnswer:
 # What leads a rule's sentence and is no part of it: a FAQ's "答：", a section number
 # ("6.2　每週五為便服日…", 1、, （三）), a clause number (第五條).
 _LEAD_LABEL = re.compile(r"^(?:(?:答|A|Answer)\s*[:：]|\d+(?:\.\d+)+\s|\d+[.、．](?!\d)|[（(][一二三四五六七八九十\d]+[)）]"
-                         r"|[一二三四五六七八九十]+、|第[0-9一二三四五六七八九十百]+[条條款项項])\s*", re.I)
+                         rf"|[一二三四五六七八九十]+、|{PART_NUMBER})\s*", re.I)
 
 
 def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
@@ -355,7 +355,7 @@ def lacks_quantity(question: str, answer: str, lang: Lang) -> bool:
     return not NUMERAL.search(answer)
 
 
-_PART_LABEL = re.compile(r"第[0-9０-９零〇一二两三四五六七八九十百]+\s*[条章节款项篇卷编]")
+_PART_LABEL = re.compile(PART_NUMBER)
 _NUMBERED = re.compile(r"[A-Za-z0-9]*[0-9][A-Za-z0-9]*")  # 747, A380, G20, 7(号线)
 _MEASURE = set("岁年月天元块斤克米次人度%公")  # (units a question states a value in: 8岁, 18公斤)
 

@@ -284,12 +284,12 @@ class Lookalikes:
         file name; not a year or a code: missing_years' and unlisted's). Not a Chinese word:
         a word of one article's title (职业, 国家) is asked of others as often (the
         dev and CMRC200 recordings: 28 answers refused, 16 of them right). None otherwise."""
-        said, own = fold(evidence), without_note(question)
-        for word in sorted(_words(own)):
+        said, asked = fold(evidence), without_note(question)
+        for word in sorted(_words(asked)):
             docs = self._by_word.get(word, set())
             if len(docs) != 1 or docs & set(cited) or word in said or any(c.isdigit() for c in word):
                 continue
-            if not CJK_CHAR.match(word) and _capitalised(word, own):
+            if not CJK_CHAR.match(word) and _capitalised(word, asked):
                 return word
         return None
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .numerals import PART_NUMBER
+
 # [1] [1,2] [1，2] [1、2] [1-3] 【1】 ［1］, optionally labelled ([资料1], [Source 1]). Not [^1]
 # (footnote syntax) and not (1) (enumerations): both are too ambiguous in prose. Also the
 # placeholder the prompt's reminder shows ([编号], [n]), which the model now and then copies
@@ -72,7 +74,7 @@ _LABEL = re.compile(r"[\[【［](?:[^\[\]【】［］\d\n]{1,8}|[A-Za-z]{1,6}[-_
 
 # A clause the model names in brackets wherever it puts it ("连续病假3天以上[第十一條]要交
 #医院证明[1]"): a label of where the rule stands, never the document's words.
-_CLAUSE_LABEL = re.compile(r"[\[【［]第[0-9零〇一二两三四五六七八九十百]+[条條章节節款项項][\]】］]")
+_CLAUSE_LABEL = re.compile(rf"[\[【［]{PART_NUMBER}[\]】］]")
 
 
 def drop_labels(answer: str) -> str:

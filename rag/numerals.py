@@ -78,6 +78,9 @@ def dates(text: str) -> list[DateParts]:
 
 
 NUMERAL = re.compile(r"[0-9０-９一二三四五六七八九十百千万亿两半零〇]")
+# The number of a part of a text: 第八条, 第3章, 第十一條, 第二款 -- where a rule stands, no count
+# (kind.lacks_quantity), no part of an answer (markers.drop_labels) or of the sentence after it.
+PART_NUMBER = r"第[0-9０-９零〇一二两三四五六七八九十百]+\s*[条條章节節款项項篇卷编]"
 # A number written in Chinese characters (五, 十二, 一百零五, 两千, 一九四五).
 CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+")
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

@@ -20,8 +20,8 @@ from .lexical import segment
 from .markers import strip_markers
 from .records import LABEL_UNIT, Chunk, Citation, row_cells
 from .polarity import dropped_negation
-from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, TOTAL_LABEL, TOTAL_SAID, DateParts, EN_NUMBER, cn_number,
-                       dates, en_number)
+from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, PART_NUMBER, TOTAL_LABEL, TOTAL_SAID, DateParts, EN_NUMBER,
+                       cn_number, dates, en_number)
 from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -354,7 +354,7 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
 # A line that asks (a FAQ's "问1：边个可以使用会所？") or only heads what follows ("### 6.1 Who
 # can work remotely", "第六条 私人教练"): it shares the question's words but states nothing.
 _ASKING = re.compile(r"[？?]\s*$")
-_HEADING = re.compile(r"^\s*(?:#+|第[0-9一二三四五六七八九十百]+[条條章节節]|[0-9.]+\s)")
+_HEADING = re.compile(rf"^\s*(?:#+|{PART_NUMBER}|[0-9.]+\s)")
 # Half the claim's words: a question read back shares its subject and verb with the clause
 # that states the rule (租客|会所 of 租客可以用会所 in "租客须…方可使用会所"), not its 可以.
 _STATES = 0.5
