@@ -279,7 +279,7 @@ class Pipeline:
         if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
                 or missing_years(standalone, cited_texts) or self._off_aspect(standalone, titled, lang) \
                 or self.retriever.lookalikes.unlisted(standalone, cited_docs, said) \
-                or self.retriever.lookalikes.named_elsewhere(standalone, cited_docs, said) \
+                or self.retriever.lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said) \
                 or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
                 or flipped_superlative(standalone, cited.text, cited_texts) \
                 or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations

@@ -275,21 +275,21 @@ class Lookalikes:
                         return slot
         return None
 
-    def named_elsewhere(self, question: str, cited: list[str], evidence: str) -> str | None:
-        """A word by which the question names one document of the folder -- the only one
-        whose title or file name has it -- when the answer cites others only and the word is
-        nowhere in the ``evidence``: "Can I bring my dog into the Larkmoor office?" answered
-        from a co-working space's house rules, the employer's handbook being
-        larkmoor_employee_handbook.md. A capitalised Latin word (a name, not "rules" of a
-        file name; not a year or a code: missing_years' and unlisted's). Not a Chinese word:
-        a word of one article's title (职业, 国家) is asked of others as often (the
-        dev and CMRC200 recordings: 28 answers refused, 16 of them right). None otherwise."""
-        said, asked = fold(evidence), without_note(question)
-        for word in sorted(_words(asked)):
+    def named_elsewhere(self, names: list[str], cited: list[str], evidence: str) -> str | None:
+        """A word of the question's capitalised Latin ``names`` (translate.latin_names: not
+        its opening "From", which one title has too) that only one document's title or file
+        name has, when the answer cites others only and the word is nowhere in the
+        ``evidence``: "Can I bring my dog into the Larkmoor office?" answered from a
+        co-working space's house rules, the employer's handbook being
+        larkmoor_employee_handbook.md. Not a year or a code (missing_years' and unlisted's).
+        Not a Chinese word: a word of one article's title (职业, 国家) is asked of others as
+        often (the dev and CMRC200 recordings: 28 answers refused, 16 of them right). None
+        otherwise."""
+        said = fold(evidence)
+        for word in sorted(_words(" ".join(names))):
             docs = self._by_word.get(word, set())
-            if len(docs) != 1 or docs & set(cited) or word in said or any(c.isdigit() for c in word):
-                continue
-            if not CJK_CHAR.match(word) and _capitalised(word, asked):
+            if len(docs) == 1 and not docs & set(cited) and word not in said \
+                    and not any(c.isdigit() for c in word) and not CJK_CHAR.match(word):
                 return word
         return None
 
