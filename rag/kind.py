@@ -313,11 +313,10 @@ def quoted_instead(cited: CitedAnswer, claim: str) -> CitedAnswer:
     ``claim`` (support.stating_sentence: no question or heading line of a FAQ or a rule book),
     cited: what the passage says, conditions and all, where the model only read the question
     back (relevance.restates_yes_no). As it was when no such sentence supports it."""
-    found = stating_sentence(claim, [c for c in cited.citations if c.verified])
-    if found is None:
+    c = stating_sentence(claim, [c for c in cited.citations if c.verified])
+    if c is None:
         return cited
-    c, text = found
-    text = _LEAD_LABEL.sub("", text.strip()).rstrip("。.；;，,")
+    text = _LEAD_LABEL.sub("", c.quote.strip()).rstrip("。.；;，,")
     end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
     return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
 

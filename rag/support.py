@@ -12,7 +12,7 @@ and Chinese numerals (两倍, 五百) are not checked as numbers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable
 
@@ -360,10 +360,11 @@ _HEADING = re.compile(rf"^\s*(?:#+|{PART_NUMBER}|[0-9.]+\s)")
 _STATES = 0.5
 
 
-def stating_sentence(claim: str, citations: list[Citation]) -> tuple[Citation, str] | None:
-    """The citation and the sentence of its passage that best supports ``claim`` (then the
-    most overlap, then the shortest), among sentences that state something: not a question
-    line, not a heading of under ten content characters; None when none supports it."""
+def stating_sentence(claim: str, citations: list[Citation]) -> Citation | None:
+    """The citation narrowed to the sentence of its passage that best supports ``claim``
+    (then the most overlap, then the shortest), among sentences that state something: not a
+    question line, not a heading of under ten content characters; None when none supports
+    it. Its quote, offsets and score are that sentence's: what the user is sent to."""
     scored = []
     for c in citations:
         for a, b in claim_sentences(c.chunk.text):
@@ -372,11 +373,11 @@ def stating_sentence(claim: str, citations: list[Citation]) -> tuple[Citation, s
                 continue
             score = support_score(claim, text)
             if score >= _STATES:
-                scored.append((score, _overlap(profile(claim), profile(text)), -len(text), -c.n, c, text))
+                scored.append((score, _overlap(profile(claim), profile(text)), -len(text), -c.n, c, a, b))
     if not scored:
         return None
-    best = max(scored, key=lambda t: t[:4])
-    return best[4], best[5]
+    score, *_, c, a, b = max(scored, key=lambda t: t[:4])
+    return replace(c, quote=c.chunk.text[a:b], start=c.chunk.start + a, end=c.chunk.start + b, support=score)
 
 
 def rows_off_filter(question: str, rows: dict[int, str], others: Iterable[str] = ()) -> list[int]:

@@ -607,6 +607,9 @@ def test_a_yes_no_question_read_back_as_the_answer_gives_way_to_the_passage_sent
     a = p.ask("租客可以使用会所吗？")
     assert not a.refused and a.answer == "租客须由业主签署授权书，并到管理处申请住客证，方可使用会所[1]。", a.answer
     assert a.short_answer == "租客须由业主签署授权书，并到管理处申请住客证，方可使用会所"  # the rule, whole
+    # ...and its citation sends the reader to that sentence, not to the FAQ's question line
+    c = a.citations[0]
+    assert c.quote.endswith("方可使用会所。") and FAQ[c.start:c.end] == c.quote, c.quote
     # an answer that says more than the question stays as the model wrote it
     root = tmp_path / "more"
     root.mkdir()
