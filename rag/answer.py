@@ -271,21 +271,10 @@ class Pipeline:
             # A figure no passage shown states ("0:00" for 09:00) beside verified clauses: the
             # answer would carry the model's own number.
             return Verdict("unsupported")
-        docs = self.retriever.index.docs
-        titled = evidence_windows(cited.citations, docs, titles=True)
-        cited_texts = [c.chunk.with_context for c in cited.citations if c.verified] + titled
-        evidence = evidence_windows(cited.citations, docs)
-        cited_docs, said = [c.chunk.doc_id for c in cited.citations if c.verified], " ".join(cited_texts)
-        if missing_terms(standalone, cited_texts, lang, titled) or missing_event(standalone, evidence, lang) \
-                or missing_years(standalone, cited_texts) or self._off_aspect(standalone, titled, lang) \
-                or self.retriever.lookalikes.unlisted(standalone, cited_docs, said) \
-                or self.retriever.lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said) \
-                or missing_context(standalone, titled, lang) or echoes_question(standalone, cited.text) \
-                or flipped_superlative(standalone, cited.text, cited_texts) \
-                or lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in cited.citations
-                                                               if c.verified], titled):
+        if self._off_question(standalone, cited, lang):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
+        docs = self.retriever.index.docs
         off = rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},
                               [line for h in used for line in h.chunk.text.splitlines()])
         off += [c.n for c in cited.citations if c.verified and c.n not in off and on_other_sheet(standalone, c, docs)]
@@ -314,6 +303,32 @@ class Pipeline:
             # clause behind it is the answer (it may say "only if" where the model said yes).
             cited = quoted_instead(cited, strip_markers(cited.text))
         return Verdict(None, cited)
+
+    def _off_question(self, standalone: str, cited: CitedAnswer, lang: Lang) -> str | None:
+        """The first check that finds the verified answer about something else than
+        ``standalone`` asks, by name, or None. In this order, each run only when those
+        before it pass (the later ones cost more or judge what the earlier ones let through)."""
+        docs = self.retriever.index.docs
+        verified = [c for c in cited.citations if c.verified]
+        titled = evidence_windows(cited.citations, docs, titles=True)
+        cited_texts = [c.chunk.with_context for c in verified] + titled
+        cited_docs, said = [c.chunk.doc_id for c in verified], " ".join(cited_texts)
+        lookalikes = self.retriever.lookalikes
+        checks: tuple[tuple[str, Callable[[], object]], ...] = (
+            ("subject", lambda: missing_terms(standalone, cited_texts, lang, titled)),
+            ("event", lambda: missing_event(standalone, evidence_windows(cited.citations, docs), lang)),
+            ("year", lambda: missing_years(standalone, cited_texts)),
+            ("aspect", lambda: self._off_aspect(standalone, titled, lang)),
+            ("version the folder lacks", lambda: lookalikes.unlisted(standalone, cited_docs, said)),
+            ("document named elsewhere",
+             lambda: lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said)),
+            ("context", lambda: missing_context(standalone, titled, lang)),
+            ("echo", lambda: echoes_question(standalone, cited.text)),
+            ("superlative flipped", lambda: flipped_superlative(standalone, cited.text, cited_texts)),
+            ("item the table lacks",
+             lambda: lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in verified], titled)),
+        )
+        return next((name for name, failed in checks if failed()), None)
 
     @staticmethod
     def _off_aspect(standalone: str, titled: list[str], lang: Lang) -> list[str]:
