@@ -368,9 +368,15 @@ def echoes_question(question: str, answer: str) -> bool:
         return bool(words) and words <= {stem_en(w) for w in _WORD_EN.findall(question)} \
             and not _CHOICE.search(question)
     # (Asked yes or no, the question's own words are the answer yes: "星期五上班可以穿牛仔裤吗？"
-    # -> "可以穿牛仔裤[1]"; the verifier has checked the passage says so.)
-    return len(said) >= 2 and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question) \
-        and not YES_NO_Q.search(to_simplified(question))
+    # -> "可以穿牛仔裤[1]"; the verifier has checked the passage says so -- restates_yes_no.)
+    return _read_back(question, text, 2) and not YES_NO_Q.search(to_simplified(question))
+
+
+def _read_back(question: str, text: str, least: int) -> bool:
+    """Is ``text`` (folded, as ``question`` is), but for punctuation, a run of the question's
+    own words of ``least`` characters at least, the question offering no choice?"""
+    said = _NOT_WORD.sub("", text)
+    return len(said) >= least and said in _NOT_WORD.sub("", question) and not _CHOICE.search(question)
 
 
 def restates_yes_no(question: str, answer: str) -> bool:
@@ -381,10 +387,8 @@ def restates_yes_no(question: str, answer: str) -> bool:
     English answers that read a question back, "Yes, you can bring your dog to work", are
     left: the closest clause was as often another document's, a ferry's dogs.)"""
     q = to_simplified(without_note(question))
-    if not YES_NO_Q.search(q) or _CHOICE.search(q):
-        return False
-    said = _NOT_WORD.sub("", fold(strip_markers(answer)))
-    return len(said) >= 4 and not said.isascii() and said in _NOT_WORD.sub("", fold(q))
+    text = fold(strip_markers(answer))
+    return bool(YES_NO_Q.search(q)) and not _NOT_WORD.sub("", text).isascii() and _read_back(fold(q), text, 4)
 
 
 # Asked which one of a kind (由哪间承办商负责), an answer that puts the kind itself where the
