@@ -39,9 +39,30 @@ _EN_SPAN = 6  # words after an English one
 
 
 def dropped_negation(claim: str, passage: str) -> bool:
-    """Does ``claim`` state, without negation, a phrase ``passage`` states only negated?"""
+    """Does ``claim`` state, without negation, a phrase ``passage`` states only negated? Or
+    put a prohibition on what the passage excepts from it?"""
     c, p = fold(claim), fold(passage)
-    return _zh_dropped(c, p) or _en_dropped(c, p)
+    return _zh_dropped(c, p) or _en_dropped(c, p) or _zh_excepted(c, p)
+
+
+# What a rule excepts: "寝室内禁止使用电锅、电暖器等高功率电器，吹风机除外", "除导盲犬外，宠物不得入内".
+_ZH_EXCEPTED = re.compile(r"([^，,。；;：:、（）()\s]{2,12}?)除外|除(?:了)?([^，,。；;、\s]{2,12}?)(?:以)?外")
+_ZH_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+# A claim that says the thing is excepted, or allowed, is not the rule put on it.
+_ZH_ALLOWED = re.compile(r"除|例外|不在此限|可以|允许|准许|[可能]用")
+
+
+def _zh_excepted(claim: str, passage: str) -> bool:
+    """Does ``claim`` put the passage's prohibition (禁止, 不得) on the thing that passage's
+    rule excepts ("吹风机在宿舍内禁止使用" where "…禁止使用…电器，吹风机除外")?"""
+    if _ZH_ALLOWED.search(claim):
+        return False
+    for sentence in _ZH_SENTENCE.findall(passage):
+        for m in _ZH_EXCEPTED.finditer(sentence):
+            item, rule = (m.group(1) or m.group(2)).split("等")[0], sentence[:m.start()] + sentence[m.end():]
+            if item in claim and any(n.group(0) in claim for n in _ZH_NEG.finditer(rule)):
+                return True
+    return False
 
 
 def _zh_dropped(claim: str, passage: str) -> bool:
@@ -62,14 +83,34 @@ def _zh_dropped(claim: str, passage: str) -> bool:
     return False
 
 
+# Words that say "not <word>": "Closed on Mondays" is "not open on Mondays", and "Yes, we are
+# open on Mondays" drops its negation like any other.
+_EN_NOT = {"closed": "open", "shut": "open", "excluded": "included", "prohibited": "allowed",
+           "forbidden": "allowed", "unavailable": "available"}
+_EN_OPPOSITE = re.compile(rf"\b(?:{'|'.join(_EN_NOT)})\b")
+
+
 def _en_dropped(claim: str, passage: str) -> bool:
     if _EN_ANY_NEG.search(claim):
         return False  # it negates something: which, overlap cannot tell; leave it
     claimed = set(_EN_WORD.findall(claim))
-    for m in _EN_NEG.finditer(passage):
-        clause = re.split(r"[,.;:!?\n]", passage[m.end():], maxsplit=1)[0]
+    negated = [(passage[m.end():], False) for m in _EN_NEG.finditer(passage)]
+    negated += [(f"{_EN_NOT[m.group(0)]} {passage[m.end():]}", True) for m in _EN_OPPOSITE.finditer(passage)]
+    for after, opposite in negated:
+        clause = re.split(r"[,.;:!?\n]", after, maxsplit=1)[0]
         words = [w for w in _EN_WORD.findall(clause)[:_EN_SPAN] if w not in _EN_FRAME]
-        if len(words) >= 2 and sum(w in claimed for w in words) >= 2:
+        if len(words) >= 2 and sum(w in claimed for w in words) >= 2 and not (opposite and _stated(words, passage)):
+            return True
+    return False
+
+
+def _stated(words: list[str], passage: str) -> bool:
+    """Whether ``passage`` also states the first two words of a clause it says the opposite
+    of, in a clause of its own ("The café is closed on Mondays; the galleries are open on
+    Mondays")."""
+    for clause in re.split(r"[,.;:!?\n]", passage):
+        found = _EN_WORD.findall(clause)
+        if not _EN_ANY_NEG.search(clause) and not _EN_OPPOSITE.search(clause) and all(w in found for w in words[:2]):
             return True
     return False
 

@@ -90,3 +90,37 @@ def test_an_answer_giving_a_thing_the_superlative_its_passage_turns_over_is_flip
     assert not flipped_superlative("哪个月的收入最高？", "七月的收入最高[1]。", passage)
     assert not flipped_superlative("哪个月的收入最低？", "二月的收入最低[1]。", passage)
     assert not flipped_superlative("二月的收入是多少？", "二月的收入最低[1]。", passage)  # no superlative asked
+
+
+# ------------------------------------------------------------ a word that says "not …"
+
+def test_a_claim_stating_what_its_passage_calls_closed_or_excluded_is_unsupported():
+    hours = "Closed on Mondays, except bank holiday Mondays, when we open 10:00–17:30."
+    assert dropped_negation("Yes, we are open on Mondays.", hours)
+    assert support_score("Yes, we are open on Mondays.", hours) == 0.0
+    assert dropped_negation("Parking is included in the membership.", "Parking is excluded from every membership.")
+
+
+def test_the_closed_day_itself_or_a_clause_stating_it_open_is_supported():
+    hours = "Closed on Mondays, except bank holiday Mondays, when we open 10:00–17:30."
+    assert not dropped_negation("The gallery is closed on Mondays.", hours)
+    assert not dropped_negation("It opens at 10:00 on bank holiday Mondays.", hours)
+    # the passage states it open too, of another part
+    assert not dropped_negation("The galleries are open on Mondays.",
+                                "The café is closed on Mondays; the galleries are open on Mondays.")
+
+
+# ------------------------------------------------------------ what a rule excepts
+
+def test_a_prohibition_put_on_what_the_rule_excepts_is_unsupported():
+    rule = "寝室内禁止使用电磁炉、电暖器等高功率电器（单一电器超过800瓦者），吹风机除外。"
+    assert dropped_negation("吹风机在宿舍内禁止使用。", rule)
+    assert support_score("吹风机在宿舍内禁止使用。", rule) == 0.0
+    assert dropped_negation("导盲犬不得入馆。", "除导盲犬等服务犬外，宠物不得入馆。")
+
+
+def test_the_rule_itself_or_the_exception_stated_is_supported():
+    rule = "寝室内禁止使用电磁炉、电暖器等高功率电器（单一电器超过800瓦者），吹风机除外。"
+    assert not dropped_negation("寝室内禁止使用电暖器。", rule)
+    assert not dropped_negation("吹风机可以使用。", rule)
+    assert not dropped_negation("宠物不得入馆。", "除导盲犬等服务犬外，宠物不得入馆。")
