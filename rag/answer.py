@@ -21,7 +21,7 @@ from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, missing_event, missing_kind, quoted_instead, with_stated_unit
-from .aspect import missing_aspect, unlisted_item
+from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
@@ -319,6 +319,8 @@ class Pipeline:
             ("event", lambda: missing_event(standalone, evidence_windows(cited.citations, docs), lang)),
             ("year", lambda: missing_years(standalone, cited_texts)),
             ("aspect", lambda: self._off_aspect(standalone, titled, lang)),
+            ("value of another",
+             lambda: lang == "en" and bound_elsewhere(standalone, cited.text, [c.quote for c in verified])),
             ("version the folder lacks", lambda: lookalikes.unlisted(standalone, cited_docs, said)),
             ("document named elsewhere",
              lambda: lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said)),

@@ -14,7 +14,7 @@ from .lexical import tagged
 from .relevance import GENERIC
 from .rewrite import without_note
 from .records import row_cells
-from .zh import CJK, QUESTION_CUE, Lang, fold, stem_en, to_simplified
+from .zh import CJK, EN_STOP, QUESTION_CUE, Lang, fold, one_slip, stem_en, to_simplified
 
 # Words of an English question that frame it rather than name what it asks about.
 _EN_FRAME = frozenset(
@@ -80,12 +80,21 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
                 if not (i and words[i - 1] in _EN_RANK and words[i - 1] not in asked)}
         return [a for a in aspect if stem_en(a) not in seen]
     seen = {stem_en(w) for w in words}
-    return [] if any(stem_en(a) in seen for a in aspect) else aspect
+    return [] if any(stem_en(a) in seen or _misspelt(a, words) for a in aspect) else aspect
 
 
-# The thing a price is asked for: how much does X cost, what does X cost, the fee for X.
+def _misspelt(asked: str, words: list[str]) -> bool:
+    """A question's word misspells one of the evidence's ("Where can I get the reciept?"
+    beside "Receipts are e-mailed…")."""
+    return any(one_slip(asked, w) or one_slip(stem_en(asked), stem_en(w)) for w in set(words))
+
+
+# The thing a price is asked for: how much does X cost, what does X cost, how much X do I
+# pay, the fee for X.
 _EN_PRICED = re.compile(r"^\s*how much (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
                         r"|^\s*what (?:does|do|did|will|would)\s+(.+?)\s+cost\b"
+                        r"|^\s*how much (?!(?:does|do|did|will|would|is|are)\b)(.+?)"
+                        r"\s+(?:do|does|did|will|would|should|must)\s+(?:i|we|you|they)\s+(?:have to\s+|need to\s+)?pay\b"
                         r"|\b(?:charge|fee|price|fare)s?\s+(?:of|for)\s+(.+?)(?:\s+(?:at|in|on|from|after|before)\b|[?.]|$)",
                         re.I)
 _EN_RANK = frozenset("deputy assistant vice associate acting interim former co".split())
@@ -134,3 +143,36 @@ def unlisted_item(question: str, passages: list[str], evidence: list[str]) -> li
         if sum(k != word and _kind_char(k) == word[-1] for k in keys) >= 2:
             unlisted.append(word)
     return unlisted
+
+
+# A number and what it is for, after it: "30 days on Free", "£12 for children under 16".
+_EN_VALUE = re.compile(r"(?<![\w.,:])\d+(?:[.,:]\d+)*(?![\w]*\d)")
+_EN_FOR = re.compile(r"\s*(?:[a-z%£$€]+\s+){0,2}?(?:on|for|in|with|under)\s+((?:the\s+)?[a-z][^,;.()\d]*)", re.I)
+
+
+def _bound_to(text: str) -> dict[str, list[set[str]]]:
+    """Each number of ``text`` and, for each time it occurs, the words of the phrase after
+    it that says what it is for ("on Free and" -> {free}); an empty set where none does."""
+    out: dict[str, list[set[str]]] = {}
+    for m in _EN_VALUE.finditer(text):
+        what = _EN_FOR.match(text, m.end())
+        words = {w.lower() for w in _EN_WORD.findall(what.group(1))} - EN_STOP - _EN_FRAME if what else set()
+        out.setdefault(m.group(0), []).append({stem_en(w) for w in words})
+    return out
+
+
+def bound_elsewhere(question: str, answer: str, quotes: list[str]) -> list[str]:
+    """For an English question naming what a value is for ("…in trash on pro"): the answer's
+    number that its quote gives for something else, where the quote gives another number
+    for what the question names ("Deleted notes stay in Trash for 30 days on Free and 90
+    days on Pro": 30 answers for Free). Empty = fine; a number the quote does not tie to
+    anything (the 10:00 of "10:00 to 17:00 on weekdays") is never off."""
+    asked = {stem_en(w.lower()) for w in _EN_WORD.findall(without_note(question))} - {stem_en(w) for w in EN_STOP}
+    stated = set(_EN_VALUE.findall(answer))
+    for quote in quotes:
+        bound = _bound_to(quote)
+        named = {n for n, uses in bound.items() if any(words & asked for words in uses)}
+        for n in stated & set(bound):
+            if named - {n} and all(words and not words & asked for words in bound[n]):
+                return [n]
+    return []

@@ -390,6 +390,19 @@ EN_STOP = frozenset(
 )
 
 
+def one_slip(a: str, b: str) -> bool:
+    """Whether two different words of six letters or more are one typing slip apart -- a
+    letter left out or doubled, or two swapped ("subscripton" / "subscription", "adress" /
+    "address", "reciept" / "receipt") -- with the same first letter. (Not one letter for
+    another: that is as often another word, report / resort.)"""
+    if a == b or min(len(a), len(b)) < 6 or abs(len(a) - len(b)) > 1 or a[0] != b[0]:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if len(a) != len(b):
+        return (a[i + 1:] == b[i:]) if len(a) > len(b) else (a[i:] == b[i + 1:])
+    return a[i:i + 2] == b[i:i + 2][::-1] and a[i + 2:] == b[i + 2:]
+
+
 def stem_en(word: str) -> str:
     """Crude English suffix stripping, so listed/listing/lists all meet as "list", and
     approve/approved/approving as "approv" (a final e goes too)."""

@@ -918,3 +918,61 @@ def test_a_yes_no_question_read_back_as_a_statement_is_told_from_an_answer_that_
     assert not restates_yes_no("租客可以用哪些设施？", "租客可以用会所[1]。")
     # (in English, left as the model wrote it)
     assert not restates_yes_no("Can I bring my bike on the bus?", "Yes, you can bring your bike on the bus [1].")
+
+
+# ------------------------------------------------------------ English questions: a misspelt word, what is priced, a value's plan
+
+def test_a_misspelt_word_of_an_english_question_is_found_in_the_evidence():
+    evidence = ["Billing. Receipts are e-mailed after each payment."]
+    assert missing_aspect("Where can I get the reciept for my subscription?", evidence, "en") == []
+    assert missing_aspect("Where can I get the receipt for my subscription?", evidence, "en") == []
+    # one letter for another is as often another word; and another word is missing
+    assert missing_aspect("Where can I get the report for my subscription?", ["The resort is open."], "en") != []
+    assert missing_aspect("Where can I get the invoice?", evidence, "en") == ["get", "invoice"]
+
+
+def test_how_much_x_do_i_pay_names_what_is_priced():
+    tours = ["Guided tours. Each tour lasts 45 minutes and costs £3 per person in addition to admission."]
+    assert missing_aspect("How much deposit do I pay when I sign up for the island tour?", tours, "en") == ["deposit"]
+    assert missing_aspect("How much deposit do I pay when I sign up?",
+                          ["A deposit of 5,000 is paid when you sign up for the tour."], "en") == []
+    assert missing_aspect("How much do I pay for a tour?", tours, "en") == []
+
+
+from rag.aspect import bound_elsewhere  # noqa: E402
+
+
+def test_a_value_its_quote_gives_for_something_else_than_the_question_names_is_off():
+    trash = "Deleted notes stay in Trash for 30 days on Free and 90 days on Pro and Team."
+    assert bound_elsewhere("how long do deleted notes stay in trash on pro", "30 days [1]", [trash]) == ["30"]
+    fares = "Tickets cost £12 for adults and £6 for children under 16."
+    assert bound_elsewhere("How much is a ticket for children?", "£12 [1]", [fares]) == ["12"]
+
+
+def test_the_value_for_what_is_asked_or_one_tied_to_nothing_is_kept():
+    trash = "Deleted notes stay in Trash for 30 days on Free and 90 days on Pro and Team."
+    assert bound_elsewhere("how long do deleted notes stay in trash on pro", "90 days [1]", [trash]) == []
+    assert bound_elsewhere("how long do deleted notes stay in trash", "30 days [1]", [trash]) == []  # not named
+    hours = "The museum is open 10:00 to 17:00 on weekdays and 10:00 to 16:00 on weekends."
+    assert bound_elsewhere("When does it open on weekends?", "10:00 [1]", [hours]) == []  # 10:00 ties to no day
+
+
+def test_the_pipeline_refuses_the_value_its_quote_gives_for_another_plan(tmp_path, fake_embedder):
+    from rag.answer import Pipeline
+    from rag.config import Config
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+    from conftest import FakeGenerator
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "faq.md").write_text(
+        "# Notes app FAQ\n\n**How long are deleted notes kept?**\nDeleted notes stay in Trash for 30 days on "
+        "Free and 90 days on Pro and Team; after that they are removed permanently.\n", encoding="utf-8")
+    config = Config.from_env()
+    update_index(tmp_path / "idx", [docs], config, fake_embedder)
+    for said, refused in (("30 days [1]", True), ("90 days [1]", False)):
+        p = Pipeline(Retriever.open(tmp_path / "idx", fake_embedder, config), FakeGenerator(lambda m: said), config)
+        a = p.ask("How long do deleted notes stay in Trash on Pro?")
+        assert a.refused == refused, said
+        assert a.refusal_reason == ("off_question" if refused else None)

@@ -190,3 +190,13 @@ def test_a_cantonese_question_is_read_in_written_chinese_in_its_own_script():
     # written Chinese as it is, 係 of 關係 / 係數 included
     for q in ("健身室在哪裡？", "兩者有什麼關係？", "這個係數是多少？", "會費幾時交？"):
         assert written_chinese(q) == q
+
+
+from rag.zh import one_slip  # noqa: E402
+
+
+def test_one_slip_is_a_letter_left_out_doubled_or_two_swapped():
+    assert one_slip("reciept", "receipt") and one_slip("subscripton", "subscription") and one_slip("adress", "address")
+    assert not one_slip("report", "resort")  # one letter for another
+    assert not one_slip("monday", "monday") and not one_slip("tour", "tours")  # the same, or too short
+    assert not one_slip("xreceipt", "receipt")  # not how a word starts
