@@ -94,17 +94,18 @@ def test_an_answer_giving_a_thing_the_superlative_its_passage_turns_over_is_flip
 
 # ------------------------------------------------------------ a word that says "not …"
 
+HOURS = "Closed on Mondays, except bank holiday Mondays, when we open 10:00–17:30."
+
+
 def test_a_claim_stating_what_its_passage_calls_closed_or_excluded_is_unsupported():
-    hours = "Closed on Mondays, except bank holiday Mondays, when we open 10:00–17:30."
-    assert dropped_negation("Yes, we are open on Mondays.", hours)
-    assert support_score("Yes, we are open on Mondays.", hours) == 0.0
+    assert dropped_negation("Yes, we are open on Mondays.", HOURS)
+    assert support_score("Yes, we are open on Mondays.", HOURS) == 0.0
     assert dropped_negation("Parking is included in the membership.", "Parking is excluded from every membership.")
 
 
 def test_the_closed_day_itself_or_a_clause_stating_it_open_is_supported():
-    hours = "Closed on Mondays, except bank holiday Mondays, when we open 10:00–17:30."
-    assert not dropped_negation("The gallery is closed on Mondays.", hours)
-    assert not dropped_negation("It opens at 10:00 on bank holiday Mondays.", hours)
+    assert not dropped_negation("The gallery is closed on Mondays.", HOURS)
+    assert not dropped_negation("It opens at 10:00 on bank holiday Mondays.", HOURS)
     # the passage states it open too, of another part
     assert not dropped_negation("The galleries are open on Mondays.",
                                 "The café is closed on Mondays; the galleries are open on Mondays.")
@@ -112,15 +113,17 @@ def test_the_closed_day_itself_or_a_clause_stating_it_open_is_supported():
 
 # ------------------------------------------------------------ what a rule excepts
 
+DORM_RULE = "寝室内禁止使用电磁炉、电暖器等高功率电器（单一电器超过800瓦者），吹风机除外。"
+PETS = "除导盲犬等服务犬外，宠物不得入馆。"
+
+
 def test_a_prohibition_put_on_what_the_rule_excepts_is_unsupported():
-    rule = "寝室内禁止使用电磁炉、电暖器等高功率电器（单一电器超过800瓦者），吹风机除外。"
-    assert dropped_negation("吹风机在宿舍内禁止使用。", rule)
-    assert support_score("吹风机在宿舍内禁止使用。", rule) == 0.0
-    assert dropped_negation("导盲犬不得入馆。", "除导盲犬等服务犬外，宠物不得入馆。")
+    assert dropped_negation("吹风机在宿舍内禁止使用。", DORM_RULE)
+    assert support_score("吹风机在宿舍内禁止使用。", DORM_RULE) == 0.0
+    assert dropped_negation("导盲犬不得入馆。", PETS)
 
 
 def test_the_rule_itself_or_the_exception_stated_is_supported():
-    rule = "寝室内禁止使用电磁炉、电暖器等高功率电器（单一电器超过800瓦者），吹风机除外。"
-    assert not dropped_negation("寝室内禁止使用电暖器。", rule)
-    assert not dropped_negation("吹风机可以使用。", rule)
-    assert not dropped_negation("宠物不得入馆。", "除导盲犬等服务犬外，宠物不得入馆。")
+    assert not dropped_negation("寝室内禁止使用电暖器。", DORM_RULE)
+    assert not dropped_negation("吹风机可以使用。", DORM_RULE)
+    assert not dropped_negation("宠物不得入馆。", PETS)
