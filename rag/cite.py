@@ -18,7 +18,7 @@ from .markers import drop_labels, parse_markers, strip_markers
 from .records import Citation, Hit
 from .support import best_span, profile, support_score
 from .numerals import dates
-from .zh import TRAILING, claim_sentences, to_simplified
+from .zh import LIST_ITEM, TRAILING, claim_sentences, to_simplified
 
 # Chosen on the seed articles (pinned by tests/test_cite.py on an invented article of the same shape): a claim copied or lightly
 # reworded from its passage scores 0.6-1.0; checked against the best *other* chunk of the
@@ -61,13 +61,11 @@ _FILLER = re.compile(
     r"|in summary|to summarize|i hope this helps|let me know if[^.!?]*",
     re.IGNORECASE,
 )
-# "1." is a list bullet, "41.44万辆" is a number: a bullet's dot is not followed by a digit.
-_LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、](?!\d)|[（(]\d{1,2}[)）])\s*")
 
 
 def _clean(text: str) -> str:
     """The claim as the user reads it: no markers, no list bullet."""
-    return _LIST_PREFIX.sub("", strip_markers(text)).strip()
+    return LIST_ITEM.sub("", strip_markers(text)).strip()
 
 
 def is_refusal_text(text: str) -> bool:

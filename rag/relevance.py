@@ -25,10 +25,10 @@ import re
 from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
-from .rewrite import LEADING_SUBJECT, WHAT_ABOUT, noted_question, without_note
+from .rewrite import LEADING_SUBJECT, PRONOUN, WHAT_ABOUT, noted_question, without_note
 from .numerals import TIME
-from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, EN_YES_NO_Q, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q, claim_sentences, fold,
-                 sentence_end, stem_en, to_simplified)
+from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, EN_YES_NO_Q, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q,
+                 asking_part, claim_sentences, fold, sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -64,6 +64,12 @@ def question_terms(question: str) -> tuple[list[str], list[str]]:
     question = to_simplified(question)  # the patterns here are written in simplified characters
     previous = noted_question(question)
     question = without_note(question)
+    # A situation told before the question ("我住老小区，…晚上都是把电池拎回家充电。…电池…能马上
+    # 充电吗？") holds no subject the answer must name (晚上); the asking sentence does, unless
+    # it points back to what the story named (…买了一台X。它的保修期是多久？) or goes on from
+    # it ("JavaScript是一种…语言。是由哪家公司提交给…的?").
+    if not (PRONOUN.match(asked := asking_part(question)) or _GOES_ON.match(asked)):
+        question = asked
     latin, subject = _own_terms(question)
     # (那X呢 asks the previous question of X: X stands in for what it asked about -- 突然生病住院
     # for 意外受伤 -- so the previous question's subject is not this one's.)
@@ -131,6 +137,7 @@ def _yu_name(question: str) -> re.Match | None:
 
 # (同时 goes on too; a clause that opens with the reason or the definition of something asks
 # about what the clause before it named: "X，定义上指的是哪里", "X逐渐式微，主因是…".)
+_GOES_ON = re.compile(r"(?:是|由|为|被|在|有|于)")  # (a sentence that opens so has its subject before it)
 _CONTINUES = re.compile(r"(?:但|而|却|并|且|其中|则|也|还|又|因此|所以|于是|同时|主因|原因|定义上)")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import ORG_NAME, Lang, to_simplified
+from .zh import ORG_NAME, Lang, asking_part, to_simplified
 
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
@@ -50,20 +50,21 @@ _NOTE_LEAD = re.compile(r"^(?:（接上文：| \(following up on: )")
 
 
 def shaped_as(question: str) -> str:
-    """The question whose shape an answer takes: the user's, without the note; for "那X呢"
-    with a note, the previous question in the note ("意外受伤的医疗费最多赔多少？" for
-    "那在国外突然生病住院呢？": a sum is asked, as before)."""
+    """The question whose shape an answer takes: the user's, without the note and without a
+    situation told first (zh.asking_part); for "那X呢" with a note, the previous question in
+    the note ("意外受伤的医疗费最多赔多少？" for "那在国外突然生病住院呢？": a sum is asked,
+    as before)."""
     asked = without_note(question)
     if WHAT_ABOUT.match(asked) and (previous := noted_question(question)):
         return previous
-    return asked
+    return asking_part(asked)
 
 
 # "那青禾机器人呢？" after "远帆科技的创始人是谁？": the same question about another subject.
 WHAT_ABOUT = re.compile(r"^(?:那么?|还有)?\s*(?P<x>[^，,。？?！!\s]{2,20}?)\s*呢\s*[？?]?$")
 # The subject of a question: what comes before its first 的/是/有 (relevance.py uses it too).
 LEADING_SUBJECT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?=的|是|有)")
-_PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")
+PRONOUN = re.compile(r"^(?:它|他|她|其|这|那|该)")  # (a question opening so points back)
 
 
 def _swap_subject(question: str, previous: str) -> str | None:
@@ -71,7 +72,7 @@ def _swap_subject(question: str, previous: str) -> str | None:
     follow-up is not of that form or the previous question has no subject to swap."""
     m = WHAT_ABOUT.match(question.strip())
     subject = LEADING_SUBJECT.match(previous)
-    if not m or not subject or _PRONOUN.match(subject.group(1)):
+    if not m or not subject or PRONOUN.match(subject.group(1)):
         return None
     if not _SUBJECT.fullmatch(m.group("x")):  # "那创始人呢？" asks about an attribute, not a new subject
         return None

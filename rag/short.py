@@ -31,7 +31,7 @@ from .markers import strip_markers
 from .records import Citation
 from .rewrite import shaped_as, without_note
 from .numerals import CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
-from .zh import (ASKS_YEAR, CJK, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
+from .zh import (ASKS_YEAR, CJK, LIST_ITEM, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
 
 # What the question asks for, named after its question word: 哪个家用主机 -> 家用主机.
@@ -182,7 +182,8 @@ def _answering_sentence(question: str, text: str) -> str:
     """The sentence of the answer that restates the question most (the first on a tie).
     The model usually answers first, but not always: after a follow-up it may open with
     what it said before ("铁锈的主要成因是……。铁锈的化学式是FeO。" for 它的化学式是什么)."""
-    sentences = [text[a:b] for a, b in claim_sentences(text)] or [text]
+    # (Without a list item's number: "2. 无法于入住日报到者…" does not answer 多久 with 2.)
+    sentences = [LIST_ITEM.sub("", text[a:b]) for a, b in claim_sentences(text)] or [text]
     # Asked how many or when, a sentence without a numeral answers nothing ("…给付保险金。住院
     # 治疗最高以300,000元为限。" asked 最多赔多少: the second, though the first restates more).
     if QUANTITY_Q.search(question) or WHEN_Q.search(question):

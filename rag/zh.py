@@ -220,6 +220,27 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [s for s in (trim_span(text, a, b) for a, b in spans) if s[1] > s[0]]
 
 
+def asking_part(question: str) -> str:
+    """The sentences of ``question`` that ask, when a user tells their situation first
+    ("我住五楼，没有电梯。这几天降温。电池拿进屋能马上充电吗？要等多久？" -> "电池拿进屋能
+    马上充电吗？要等多久？"): from the first sentence ending in a question mark on. The
+    whole question when that is its first sentence, or no sentence ends so."""
+    spans = sentence_spans(question)
+    first = next((i for i, (a, b) in enumerate(spans) if question[b - 1] in "？?"), 0)
+    told = question[:spans[first][0]].rstrip() if first else ""
+    # (Not a quotation: "「子不语：怪、力、乱、神。」的意思是什么？" asks of the quote.)
+    if not told or told[-1] in "」』”’）)》" or any(told.count(a) != told.count(b) for a, b in _QUOTES):
+        return question
+    return question[spans[first][0]:].strip()
+
+
+_QUOTES = ("「」", "『』", "“”", "《》", "（）", "()")
+
+
+# A list item's bullet or number ("- ", "2. ", "（3）"): no part of what the item says. ("1." is a
+# list bullet, "41.44万辆" is a number: a bullet's dot is not followed by a digit.)
+LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)、](?!\d)|[（(]\d{1,2}[)）])\s*")
+
 _TERMINAL = set("。！？；…!?;")
 _CLOSERS = set("”’」』）)\"'")
 TRAILING = _TERMINAL | _CLOSERS | set(".．")  # what may follow a claim sentence's last word

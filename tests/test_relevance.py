@@ -920,7 +920,21 @@ def test_a_yes_no_question_read_back_as_a_statement_is_told_from_an_answer_that_
     assert not restates_yes_no("Can I bring my bike on the bus?", "Yes, you can bring your bike on the bus [1].")
 
 
-# ------------------------------------------------------------ English questions: a misspelt word, what is priced, a value's plan
+# ------------------------------------------------------------ a situation told before the question
+
+def test_a_situation_told_first_gives_no_subject_the_asking_sentence_has():
+    story = ("我住老小区，没有电梯，晚上都是把电池拎回家充电。这几天降温，车棚夜里零下好几度。"
+             "电池从外面拿进屋能马上充电吗？要等多久？")
+    assert question_terms(story)[1] == question_terms("电池从外面拿进屋能马上充电吗？要等多久？")[1]
+    assert "晚上" not in question_terms(story)[1]
+
+
+def test_an_asking_sentence_pointing_back_keeps_the_story_and_one_sentence_is_whole():
+    assert question_terms("我买了一台青岚扫地机。它的保修期是多久？")[1] != question_terms("它的保修期是多久？")[1]
+    assert question_terms("青岚扫地机的保修期是多久？")[1] == ["青岚", "扫地", "地机", "扫地机"]
+    # an asking sentence that goes on from the one before has its subject there
+    assert question_terms("Kotlin是一种编程语言。是由哪家公司开发的?")[0] == ["Kotlin"]
+
 
 def test_a_misspelt_word_of_an_english_question_is_found_in_the_evidence():
     evidence = ["Billing. Receipts are e-mailed after each payment."]

@@ -1431,3 +1431,22 @@ def test_asked_at_what_oclock_the_clock_time_not_the_weekday_beside_it():
     assert short_answer("5月8号的演练几点到几点？", answer, [_cite(quote)]) == "14:00至16:00"
     # asked no o'clock (哪天), the day is what is asked, not a time
     assert short_answer("演练改在哪天？", "演练改在5月8日[1]。", [_cite(quote)]) == "5月8日"
+
+
+# ------------------------------------------------------------ a list's numbers; a situation told first
+
+DORM = ("1. 本学期入住日为9月6日及9月7日9:00至17:00，请携带学生证到服务台报到，领取房间钥匙与门禁卡。\n"
+        "2. 无法于入住日报到者，须于9月5日前以电子邮件通知住宿服务组，床位最多保留至开学后第一周结束。")
+
+
+def test_a_list_items_number_is_not_the_answer():
+    answer = DORM.replace("卡。", "卡[1]。").replace("结束。", "结束[1]。")
+    assert short_answer("床位会帮我留多久？", answer, [_cite(DORM)]) == "9月5日前以电子邮件通知住宿服务组"
+
+
+def test_the_situation_told_first_does_not_shape_the_short_answer():
+    quote = "- 签约对象：本街道户籍居民，或持居住证满6个月的常住居民。"
+    story = ("我今年刚搬到东湖这边，居住证办下来才4个月。我有高血压，一直在吃药，听说签了家庭医生可以一次多开几周的药，"
+             "省得老往医院跑。像我这种情况现在能签约吗？居住证要满多久？")
+    assert short_answer(story, "居住证要满6个月[1]。", [_cite(quote)]) == "6个月"
+    assert short_answer("居住证要满多久？", "居住证要满6个月[1]。", [_cite(quote)]) == "6个月"

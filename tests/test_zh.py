@@ -192,7 +192,16 @@ def test_a_cantonese_question_is_read_in_written_chinese_in_its_own_script():
         assert written_chinese(q) == q
 
 
-from rag.zh import one_slip  # noqa: E402
+from rag.zh import asking_part, one_slip  # noqa: E402
+
+
+def test_asking_part_drops_a_situation_told_first():
+    assert asking_part("我住五楼，没有电梯。这几天降温。电池拿进屋能马上充电吗？要等多久？") == "电池拿进屋能马上充电吗？要等多久？"
+    assert asking_part("电池拿进屋能马上充电吗？要等多久？") == "电池拿进屋能马上充电吗？要等多久？"
+    assert asking_part("请列出三种电池") == "请列出三种电池"  # no sentence asks with a question mark
+    # a quotation asked about is no situation told
+    assert asking_part("「学而时习之。」的意思是什么？") == "「学而时习之。」的意思是什么？"
+    assert asking_part("他说：“明天再来。”这句话是谁说的？") == "他说：“明天再来。”这句话是谁说的？"
 
 
 def test_one_slip_is_a_letter_left_out_doubled_or_two_swapped():
