@@ -383,9 +383,10 @@ QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 QUESTION_CUE = re.compile(r"什么|多少|哪|谁|几|怎么|如何|为什么|是否|何")
 # Asked who (simplified text): a person is the answer.
 WHO_Q = re.compile(r"谁|哪一?位")
-# A yes/no question (simplified text): 吗 at its end, 是否/能否, or a verb doubled around 不
-# (可不可以, 能不能, 是不是) or 没 (有没有).
-YES_NO_Q = re.compile(r"[吗吧][？?！!。\s]*$|是否|能否|可否|([可能会是要用该])不\1|有没有")
+# A yes/no question (simplified text): 吗 at its end (an emoji after it too: "…吗🙏"), 是否/能否,
+# a verb doubled around 不 (可不可以, 能不能, 是不是) or 没 (有没有), or the spoken 不 at the end
+# ("停车要钱不呀？", "周末开门不").
+YES_NO_Q = re.compile(r"(?:[吗吧]|(?<=[^\W\d_])不[呀啊呢嘛哈]?)[^\w]*$|是否|能否|可否|([可能会是要用该])不\1|有没有")
 # An English question answered yes or no: it opens with its auxiliary ("Does the clinic open…").
 EN_YES_NO_Q = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|may|must)\b", re.I)
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")

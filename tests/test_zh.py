@@ -209,3 +209,16 @@ def test_one_slip_is_a_letter_left_out_doubled_or_two_swapped():
     assert not one_slip("report", "resort")  # one letter for another
     assert not one_slip("monday", "monday") and not one_slip("tour", "tours")  # the same, or too short
     assert not one_slip("xreceipt", "receipt")  # not how a word starts
+
+
+from rag.zh import YES_NO_Q  # noqa: E402
+
+
+def test_a_spoken_yes_no_question_and_one_ending_in_an_emoji_are_yes_no():
+    for q in ("停车要钱不呀🙏", "周末开门不？", "可以带狗吗🐶", "能不能带狗"):
+        assert YES_NO_Q.search(q), q
+
+
+def test_a_question_for_a_fact_is_not_yes_no():
+    for q in ("停车多少钱？", "周末几点开门🙏", "不锈钢锅能用多久？"):
+        assert not YES_NO_Q.search(q), q
