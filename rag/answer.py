@@ -25,7 +25,7 @@ from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
-                        missing_years, restates_yes_no)
+                        missing_years, restates_yes_no, unverified_verdict)
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
@@ -270,6 +270,10 @@ class Pipeline:
         if invented_numbers(cited.unsupported, [h.chunk.with_context for h in used]):
             # A figure no passage shown states ("0:00" for 09:00) beside verified clauses: the
             # answer would carry the model's own number.
+            return Verdict("unsupported")
+        if lang == "zh" and unverified_verdict(standalone, cited.text, cited.unsupported):
+            # Asked yes or no, the clause that answers it is the unverified one; a verified
+            # side clause beside it does not back the verdict.
             return Verdict("unsupported")
         if self._off_question(standalone, cited, lang):
             # Backed by its passage, but about something else than the question asks.

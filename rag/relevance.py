@@ -27,8 +27,9 @@ from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, is_verb, tagged, tokenize
 from .rewrite import LEADING_SUBJECT, PRONOUN, WHAT_ABOUT, noted_question, without_note
 from .numerals import TIME
+from .restated import covered
 from .zh import (CJK, CJK_CHAR, EN_STOP, Lang, EN_YES_NO_Q, NAME_DOTS, ORG_NAME, QUESTION_CUE, YES_NO_Q,
-                 asking_part, claim_sentences, fold, sentence_end, stem_en, to_simplified)
+                 asking_part, claim_sentences, fold, fold_each, sentence_end, stem_en, to_simplified)
 
 # A phrase the question quotes (「北国江南」, “一国两制”) is named as written: the passage
 # that answers about it says it.
@@ -424,3 +425,21 @@ _WORD_EN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a model name whole: the 40
 # asked which law): the passages are named where their words should be. Markers joined
 # after a claim ("……[1]和[2]。") or before a comma ("根据[1]和[2]，…") are citations.
 _MARKERS_AS_WORDS = re.compile(r"\[\d+\]\s*(?:和|与|與|及|以及|或|、|and|or)\s*\[\d+\](?=\s*[^\W_])")
+
+
+def unverified_verdict(question: str, answer: str, unsupported: list[str]) -> str | None:
+    """Asked yes or no in Chinese: the unverified clause of ``answer`` that restates the
+    question most, when it restates more of it (four characters at least) than any other
+    clause -- the verdict, standing on nothing the passages say beside a verified side
+    clause ("社区医院可以做胃镜[3]，要提前预约[3]" to "社区医院能不能做胃镜 要提前约吗", where only
+    口腔科须提前预约 is in the passages). None otherwise."""
+    q = to_simplified(without_note(question))
+    if not unsupported or not YES_NO_Q.search(q):
+        return None
+    asked = fold_each(q)
+    text = fold_each(strip_markers(answer))
+    restated = {u: sum(covered(fold_each(strip_markers(u)), asked)) for u in unsupported}
+    verdict = max(restated, key=restated.get)
+    rest = text.replace(fold_each(strip_markers(verdict)), "\n")
+    others = [sum(covered(part, asked)) for part in re.split(r"[，,。；;！!？?\s]+", rest) if part]
+    return verdict if restated[verdict] >= 4 and restated[verdict] > max(others, default=0) else None

@@ -990,3 +990,21 @@ def test_the_pipeline_refuses_the_value_its_quote_gives_for_another_plan(tmp_pat
         a = p.ask("How long do deleted notes stay in Trash on Pro?")
         assert a.refused == refused, said
         assert a.refusal_reason == ("off_question" if refused else None)
+
+
+# ------------------------------------------------------------ a yes/no verdict on nothing
+
+from rag.relevance import unverified_verdict  # noqa: E402
+
+
+def test_a_yes_no_verdict_in_the_unverified_clause_is_found():
+    answer = "社区诊所可以做胃镜[3]，要提前预约[3]。"
+    assert unverified_verdict("社区诊所能不能做胃镜 要提前约吗", answer, ["社区诊所可以做胃镜"]) == "社区诊所可以做胃镜"
+
+
+def test_a_verified_verdict_a_side_clause_unverified_or_another_question_is_kept():
+    answer = "社区诊所可以做胃镜[3]，要提前预约[3]。"
+    assert unverified_verdict("社区诊所能不能做胃镜 要提前约吗", answer, []) is None  # all verified
+    # the unverified clause is the side one: the verdict restates the question more
+    assert unverified_verdict("社区诊所能不能做胃镜？", "社区诊所可以做胃镜[1]，费用另计[1]。", ["费用另计"]) is None
+    assert unverified_verdict("社区诊所几点开门？", "社区诊所8点开门[1]，周日休息[1]。", ["社区诊所8点开门"]) is None
