@@ -20,7 +20,7 @@ from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .support import stating_sentence
 from .rewrite import shaped_as, without_note
-from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
+from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, HH_MM, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
                        EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, PART_NUMBER, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
 
@@ -119,7 +119,6 @@ _ZH_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|{CURRENCY_WORD}|块|免�
 # follow a number; those of Chinese are matched on simplified text.
 _SPAN_Q = re.compile(r"多久|多长(?:的)?时间|多少时间")  # ...or asks it outright: 修了多久 -> 3年
 _NUM = r"[0-9０-９一二三四五六七八九十百千万亿两半]"
-_CLOCK_TIME = re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?!\d)")
 _EN_SPAN = re.compile(r"\d\s*(?:hours?|hrs?|minutes?|mins?|seconds?|days?|weeks?|months?|years?)\b", re.I)  # (an English answer)
 _ZH_UNITS = {
     "length": r"(?:千|公|厘|毫|纳|微|分)?米|公尺|公分|公里|英[尺寸里]|海里|光年|[尺寸丈]|码|(?:[kKcm]?m|KM)(?![A-Za-z])",
@@ -163,7 +162,7 @@ def wrong_measure(question: str, answer: str) -> bool:
     # Nor is a time of day ("升级要多久？" -> "凌晨3:00〜5:00", when it runs): asked how
     # long outright, clock times alone are another measure -- and an answer with no span at
     # all ("過多久就不能再請領？" -> "…僅就其中一份契約給付") gives none.
-    if _SPAN_Q.search(question) and (_CLOCK_TIME.search(undated) or not _ZH_UNIT["duration"].search(text)
+    if _SPAN_Q.search(question) and (HH_MM.search(undated) or not _ZH_UNIT["duration"].search(text)
                                      and not re.search(rf"{_NUM}\s*日", text) and not _EN_SPAN.search(text)):
         return True
     return any(_ZH_UNIT[m].search(undated) for m in _ZH_UNITS if m not in asked)

@@ -176,6 +176,9 @@ def en_number(m: re.Match) -> int:
 # before o'clock's verbs), and a clock time said (21:00, 九点, 中午).
 CLOCK_Q = re.compile(r"几点(?=钟|[开关发到出结始营上下起止停收送回去来走前后？?呢啊了，,。\s]|$)")
 CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}|[\d零〇一二两三四五六七八九十]{1,3}\s*[点时]|[正中]午|午夜|凌晨|全天|24小时")
+# A time of day written HH:MM (14:00, 9:05, 23:30:00; not the 3.10 of a version, nor the
+# minutes of 1:23:45 read again): hour and minute as groups.
+HH_MM = re.compile(r"(?<![\d.])(?<!\d[:：])(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?(?!\d|[:：]\d)")
 
 # Asked what holds now: the newest of several versions (lookalike.py), a sheet's row of the
 # latest date (lookup.py).

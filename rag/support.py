@@ -20,8 +20,8 @@ from .lexical import segment
 from .markers import strip_markers
 from .records import LABEL_UNIT, Chunk, Citation, row_cells
 from .polarity import dropped_negation
-from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, PART_NUMBER, TOTAL_LABEL, TOTAL_SAID, DateParts, EN_NUMBER,
-                       cn_number, dates, en_number)
+from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, HH_MM, PART_NUMBER, TOTAL_LABEL, TOTAL_SAID, DateParts,
+                       EN_NUMBER, cn_number, dates, en_number)
 from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold, stem_en
 
 _TOKEN = re.compile(rf"[{CJK}]+|[a-z0-9]+")
@@ -129,7 +129,6 @@ def _labelled(norm: str, m: re.Match) -> set[tuple[str, str]]:
 # A clock time is one fact, as a date is: the model's "0:00" is not vouched for by the 0 and
 # 00 of "09:00". A passage vouches for it by its own times, or by an hour in words ("9点",
 # "下午5时30分", "9 am"), in both clocks where the afternoon is said (下午5时 for 17:00).
-_CLOCK = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2}):(\d{2})(?::\d{2})?(?!\d|:\d)")  # (入住时间:14:00, folded)
 _HOUR = re.compile(r"(?<![\d.])(?<!\d:)(\d{1,2})\s*(?:[点时](?:\s*(\d{1,2})\s*分|(半))?|(?=\s*[ap]\.?m\b))")
 _LATE = re.compile(r"(?:下午|晚上|傍晚|晚间|夜间)\s*$")
 _PM = re.compile(r"\s*p\.?m\b")
@@ -137,9 +136,9 @@ _PM = re.compile(r"\s*p\.?m\b")
 
 def _times(norm: str) -> tuple[list[str], set[str]]:
     """The clock times ``norm`` states (HH:MM, as "9:05") and those it vouches for."""
-    stated = [f"{int(h)}:{m}" for h, m in _CLOCK.findall(norm)]
+    stated = [f"{int(h)}:{m}" for h, m in HH_MM.findall(norm)]
     offered = set(stated)
-    for m in [*_CLOCK.finditer(norm), *_HOUR.finditer(norm)]:
+    for m in [*HH_MM.finditer(norm), *_HOUR.finditer(norm)]:
         hour = int(m.group(1))
         minute = m.group(2) or ("30" if m.lastindex and m.lastindex >= 3 and m.group(3) else "00")
         late = _LATE.search(norm, max(0, m.start() - 4), m.start()) or _PM.match(norm, m.end())
@@ -168,7 +167,7 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     times, clocks = _times(norm)
     stated += [("time", t) for t in times]
     offered |= {("time", t) for t in clocks}
-    undated = _CLOCK.sub(" ", undated)
+    undated = HH_MM.sub(" ", undated)
     stated += [_counted(undated, m) or _money(undated, m, signed_only=True) or _number(m)
                for m in _NUMBER.finditer(undated)]
     for m in _NUMBER.finditer(norm):
