@@ -20,8 +20,8 @@ from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
 from .support import stating_sentence
 from .rewrite import shaped_as, without_note
-from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, HH_MM, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
-                       EN_NUMBER_WORDS, EN_WHEN_Q, NUMERAL, PART_NUMBER, TIME)
+from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
+                       EN_NUMBER_WORDS, EN_WHEN_Q, HH_MM, NUMERAL, PART_NUMBER, TIME)
 from .zh import CJK_CHAR, Lang, QUANTITY_Q, QUESTION_CUE, WHEN_Q, WHO_Q, fold, to_simplified
 
 
