@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import EN_STOP, EN_YES_NO_Q, YES_NO_Q, fold, stem_en, to_simplified
+from .zh import EN_STOP, EN_YES_NO_Q, YES_NO_Q, fold, sentence_spans, stem_en, to_simplified
 
 # Chinese negations before a verb or adjective; the word after them (需要 of 不需要) is part
 # of the negated phrase. (Not words that merely start with 不/未/无: 不仅, 不断, 不同, 未来…)
@@ -47,7 +47,6 @@ def dropped_negation(claim: str, passage: str) -> bool:
 
 # What a rule excepts: "寝室内禁止使用电锅、电暖器等高功率电器，吹风机除外", "除导盲犬外，宠物不得入内".
 _ZH_EXCEPTED = re.compile(r"([^，,。；;：:、（）()\s]{2,12}?)除外|除(?:了)?([^，,。；;、\s]{2,12}?)(?:以)?外")
-_ZH_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 # A claim that says the thing is excepted, or allowed, is not the rule put on it.
 _ZH_ALLOWED = re.compile(r"除|例外|不在此限|可以|允许|准许|[可能]用")
 
@@ -57,7 +56,7 @@ def _zh_excepted(claim: str, passage: str) -> bool:
     rule excepts ("吹风机在宿舍内禁止使用" where "…禁止使用…电器，吹风机除外")?"""
     if _ZH_ALLOWED.search(claim):
         return False
-    for sentence in _ZH_SENTENCE.findall(passage):
+    for sentence in (passage[a:b] for a, b in sentence_spans(passage)):
         for m in _ZH_EXCEPTED.finditer(sentence):
             item, rule = (m.group(1) or m.group(2)).split("等")[0], sentence[:m.start()] + sentence[m.end():]
             if item in claim and any(n.group(0) in claim for n in _ZH_NEG.finditer(rule)):
@@ -88,6 +87,7 @@ def _zh_dropped(claim: str, passage: str) -> bool:
 _EN_NOT = {"closed": "open", "shut": "open", "excluded": "included", "prohibited": "allowed",
            "forbidden": "allowed", "unavailable": "available"}
 _EN_OPPOSITE = re.compile(rf"\b(?:{'|'.join(_EN_NOT)})\b")
+_EN_PUNCT = re.compile(r"[,.;:!?\n]")  # (where a negated clause ends)
 
 
 def _en_dropped(claim: str, passage: str) -> bool:
@@ -97,7 +97,7 @@ def _en_dropped(claim: str, passage: str) -> bool:
     negated = [(passage[m.end():], False) for m in _EN_NEG.finditer(passage)]
     negated += [(f"{_EN_NOT[m.group(0)]} {passage[m.end():]}", True) for m in _EN_OPPOSITE.finditer(passage)]
     for after, opposite in negated:
-        clause = re.split(r"[,.;:!?\n]", after, maxsplit=1)[0]
+        clause = _EN_PUNCT.split(after, maxsplit=1)[0]
         words = [w for w in _EN_WORD.findall(clause)[:_EN_SPAN] if w not in _EN_FRAME]
         if len(words) >= 2 and sum(w in claimed for w in words) >= 2 and not (opposite and _stated(words, passage)):
             return True
@@ -108,7 +108,7 @@ def _stated(words: list[str], passage: str) -> bool:
     """Whether ``passage`` also states the first two words of a clause it says the opposite
     of, in a clause of its own ("The café is closed on Mondays; the galleries are open on
     Mondays")."""
-    for clause in re.split(r"[,.;:!?\n]", passage):
+    for clause in _EN_PUNCT.split(passage):
         found = _EN_WORD.findall(clause)
         if not _EN_ANY_NEG.search(clause) and not _EN_OPPOSITE.search(clause) and all(w in found for w in words[:2]):
             return True
