@@ -76,7 +76,7 @@ def recorded(path: Path) -> Recorded:
         # under is in the other language.
         standalone = row.get("standalone_question")
         cross_lingual = bool(standalone) and question_language(standalone) != question_language(row["question"])
-        if row.get("answer") is None or reason == "weak_evidence" or cross_lingual:
+        if row.get("answer") is None or reason in ("weak_evidence", "small_talk") or cross_lingual:
             out.copied[row["id"]] = row
             continue
         lang = question_language(row["question"])

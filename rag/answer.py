@@ -29,6 +29,7 @@ from .relevance import (echoes_question, evidence_windows, missing_context, miss
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
+from .smalltalk import reply, small_talk, without_small_talk
 from .support import invented_numbers, rows_off_filter, says_otherwise
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
@@ -110,11 +111,17 @@ class Pipeline:
                mode: str | None = None, max_new_tokens: int | None = None) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
         question = sanitize_question(question)
+        if (talk := small_talk(question)) is not None:
+            # (A greeting, thanks, the time now: nothing to ask the documents, smalltalk.py.)
+            yield StreamEvent("done", answer=Answer(
+                question=question, answer=reply(talk, question), refused=True, citations=[], retrieved=[],
+                timings=Timings(total_ms=(time.perf_counter() - t0) * 1000), refusal_reason="small_talk"))
+            return
         lang = question_language(question)
         # (Asked in Cantonese, searched and checked in written Chinese: 喺邊度 is a where-question;
         # a follow-up's previous question too, which its note carries.)
         turns = [{**t, "content": written_chinese(t["content"])} if t.get("role") == "user" else t
-                 for t in history or []]
+                 for t in without_small_talk(history or [])]
         standalone = rewrite(written_chinese(question), turns, lang)
         budget = max_new_tokens or self.config.max_new_tokens
         rewritten = standalone if standalone != question else None

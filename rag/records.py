@@ -19,7 +19,9 @@ from typing import Any, Callable, Literal, Mapping, get_args
 # model         - the model said the passages do not answer
 # unsupported   - nothing the model wrote is backed by a passage
 # off_question  - backed by a passage, but about something other than the question
-RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question"]
+# small_talk    - a greeting, thanks or the like, asking the documents nothing (smalltalk.py;
+#                 the answer is a reply of its own, nothing retrieved)
+RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question", "small_talk"]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
 # What a streamed answer emits: progress, a piece of the answer, the finished Answer.
 EventKind = Literal["status", "token", "done"]
