@@ -224,9 +224,10 @@ def sources_section(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int
     if answer.standalone_question:
         parts.append(f'<div class="note">{esc(ui["rewritten"])}{esc(answer.standalone_question)}</div>')
     if answer.refused:
-        key = "withheld" if answer.refusal_reason in REJECTED else "closest"
-        parts.append(f'<h3 class="closest-head">{esc(ui[key])}</h3>')
-        parts += [closest_entry(h, docs, ui, turn) for h in answer.retrieved[:N_CLOSEST]]
+        if answer.retrieved:  # (none for small talk: nothing was looked up)
+            key = "withheld" if answer.refusal_reason in REJECTED else "closest"
+            parts.append(f'<h3 class="closest-head">{esc(ui[key])}</h3>')
+            parts += [closest_entry(h, docs, ui, turn) for h in answer.retrieved[:N_CLOSEST]]
     else:
         parts.append(f'<h3>{esc(ui["sources"])}</h3>')
         if answer.auto_cited:

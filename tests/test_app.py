@@ -201,6 +201,16 @@ def test_sources_say_which_refusal_threshold_is_in_force():
     assert ZH["calibration"] not in render.sources_html(replace(a, calibration=None), {}, ZH, 1)
 
 
+def test_a_reply_to_small_talk_shows_no_closest_passages_heading():
+    text = "大桥于1937年通车。"
+    chunk = Chunk("a.txt", 0, text, 0, len(text), title="桥")
+    refused = Answer("q", "根据现有资料无法回答该问题。", True, [], [Hit(chunk, 1.0, 1)], Timings(),
+                     refusal_reason="weak_evidence")
+    assert ZH["closest"] in render.sources_html(refused, {}, ZH, 1)
+    hello = Answer("你好", "你好！", True, [], [], Timings(), refusal_reason="small_talk")
+    assert ZH["closest"] not in render.sources_html(hello, {}, ZH, 1)
+
+
 def test_quote_is_highlighted_by_offsets():
     doc = "甲乙丙丁戊己庚辛壬癸" * 3
     chunk = Chunk("d", 0, doc[5:20], 5, 20)
