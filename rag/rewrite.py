@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .zh import ORG_NAME, Lang, asking_part, to_simplified
+from .zh import CJK_CHAR, ORG_NAME, Lang, asking_part, to_simplified
 
 _ANAPHORA = re.compile(
     r"它|他|她|其|该公司|该|这家|那家|这个|那个|这位|那位|这些|那些|上述|前者|后者|第[一二三四五六七八九十\d]+个|"
@@ -97,6 +97,23 @@ def _swap_variant(question: str, previous: str) -> str | None:
         return None
     at = subject.end(1) - len(last)
     return previous[:at] + x + previous[subject.end(1):]
+
+
+def _swap_word(question: str, previous: str) -> str | None:
+    """The previous question about the follow-up's X where one word of it anywhere has X's
+    head (its last character): "假日108路首班車幾點？" for "那假日呢？" after "平日108路首班車幾點？",
+    as _swap_variant does for the subject's last word (asked "那假日呢？" with the note, the
+    model answered "假日：週六、週日及國定假日"). None when no word, or more than one, has
+    that head (夏季和春季: 季 twice), or X holds the word (会话超时 over 超时)."""
+    from .lexical import tagged  # (jieba, loaded only when a follow-up needs it)
+
+    m = WHAT_ABOUT.match(question.strip())
+    if not m or not CJK_CHAR.fullmatch((x := m.group("x").removesuffix("的"))[-1:]):
+        return None
+    found = [w for w, _ in tagged(previous) if len(w) >= 2 and w[-1] == x[-1] and w != x]
+    if len(found) != 1 or found[0] in x:
+        return None
+    return previous.replace(found[0], x, 1)
 
 
 # "And at the Old Town branch?", "What about the Hilltop library?", "And E4?": the same
@@ -197,7 +214,8 @@ def rewrite(question: str, history: list[dict] | None, lang: Lang = "zh") -> str
         return question
     # Strip a previous rewrite's own context so chains of follow-ups do not snowball.
     last_user = without_note(last_user)
-    if lang == "zh" and (swapped := _swap_subject(question, last_user) or _swap_variant(question, last_user)):
+    if lang == "zh" and (swapped := _swap_subject(question, last_user) or _swap_variant(question, last_user)
+                         or _swap_word(question, last_user)):
         return swapped
     # 他/她 after "who?" is the person the answer named: the question is asked about them
     # ("孟庆阳的工号是多少？"), and stands alone.

@@ -135,6 +135,21 @@ def test_what_about_another_variant_of_the_subject_asks_the_same_of_it():
     assert "接上文" in rewrite("那标准版呢？", asked)
 
 
+def test_what_about_another_word_of_the_same_head_anywhere_in_the_question_asks_the_same_of_it():
+    """"那节假日呢？" after "工作日8路末班车几点？": the one word of the previous question with
+    the follow-up's head (its last character: 日 of 工作日 and 节假日) stands for it, wherever
+    it stands in the question, not only in its subject."""
+    def ask(question, previous):
+        return rewrite(question, [{"role": "user", "content": previous}])
+
+    assert ask("那节假日呢？", "工作日8路末班车几点？") == "节假日8路末班车几点？"
+    assert ask("那董事会开会呢？", "股东大会要多少人出席才有效？") == "董事会开会要多少人出席才有效？"
+    # two words of that head, none, or the follow-up's word holding the one there: the note
+    assert "接上文" in ask("那冬季呢？", "夏季和春季的票价各是多少？")
+    assert "接上文" in ask("那押金呢？", "工作日8路末班车几点？")
+    assert "接上文" in ask("那会话超时呢？", "连接的超时时间默认是多少？")
+
+
 def test_an_english_what_about_another_one_of_a_kind_asks_the_model_the_same_of_it():
     """"And at the Riverside branch?" after a question about the Hilltop branch: the model is
     asked the previous question with the words before the shared head (branch) swapped; a
