@@ -283,6 +283,17 @@ def _cells(row: str) -> list[tuple[str, str]] | None:
     return [(fold(label), fold(value)) for label, value in cells] if cells else None
 
 
+def _worded(value: str, cell: str, claim: str) -> bool:
+    """Does ``claim`` repeat the words ``cell`` states ``value`` in: the number with the two
+    characters after it (4张副 of 含4张副卡) or before it (最多4), as the cell writes them."""
+    for m in re.finditer(rf"(?<![\d.]){re.escape(value)}(?![\d.])", cell):
+        after, before = cell[m.start():m.end() + 2], cell[max(0, m.start() - 2):m.end()]
+        if any(len(w) == len(value) + 2 and re.search(r"[^\W\d_]{2}", w.replace(value, "")) and w in claim
+               for w in (after, before)):
+            return True
+    return False
+
+
 def row_supports(sentence: str, row: str) -> bool | None:
     """A claim that reads one spreadsheet row: it names the row by a cell's text (5路), and
     each other number it states is the value of a cell whose label it echoes (票价 of
@@ -323,10 +334,13 @@ def row_supports(sentence: str, row: str) -> bool | None:
             continue
         # The cell that holds the number, named by a word of its label (票价 of 全程票价;
         # not 首班车 for 末班车), by the label's first character just before the number
-        # (重83千克 for 重量), or by the counting word after it (23件 for 件数: 23).
+        # (重83千克 for 重量), by the counting word after it (23件 for 件数: 23), or -- a
+        # cell of words (备注: 含4张副卡，…) -- by its own words around the number, which
+        # the claim repeats (家庭融合B含4张副卡).
         kind, at = unit.partition("×")[2], rest.find(value)
         if not any((value, "") in profile(v).offers
-                   and (echoed(label) or label[:1] in rest[max(0, at - 2):at] or kind and kind in label)
+                   and (echoed(label) or label[:1] in rest[max(0, at - 2):at] or kind and kind in label
+                        or _worded(value, v, claim))
                    for label, v in cells):
             return False
     return True

@@ -462,6 +462,18 @@ def test_a_claims_total_is_the_cell_of_the_column_that_totals():
     assert support_score("总务处申请的档案盒是180元", row) == 0.0  # no label, no total: as before
 
 
+def test_a_rows_cell_of_words_vouches_for_a_number_the_claim_states_in_its_words():
+    from rag.cite import support_score
+
+    # an invented plan row: the number stands in a note cell, not a labelled one
+    row = "套餐: 畅享C | 月费(元): 99 | 流量(GB): 80 | 备注: 含3张副卡，可加装宽带"
+    assert support_score("畅享C套餐包含3张副卡", row) == 1.0
+    assert support_score("畅享C每月99元", row) == 1.0  # (a labelled cell, as before)
+    # the number in other words, or the number of another cell: not
+    assert support_score("畅享C含3个宽带", row) == 0.0
+    assert support_score("畅享C套餐包含80张副卡", row) == 0.0
+
+
 def test_a_sheets_date_cell_vouches_for_the_date_written_out():
     from rag.cite import support_score, drop_unstated_years
 
