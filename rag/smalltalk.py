@@ -2,10 +2,11 @@
 is, or the time, date or weather now.
 
 A chat box gets these as often as questions. Sent down the data path they are answered from
-whatever passage scores highest: of 25 such messages put to eight small folders, 25 passed
-the weak-evidence check and four were answered -- "今天星期幾？" -> "星期六[1]" (a timetable's),
-"周末去哪裡玩比較好？" -> a gym's opening hours -- and a greeting got "the documents do not
-contain the answer" (evals/RESULTS.md, thirty-fourth session). Here they get a short reply of
+whatever passage scores highest: the 33 messages of evals/sets/offtopic put to the eight trial
+folders (264 asks) got 15 answers, every one wrong -- "今天星期幾？" -> "星期六[1]" (a
+timetable's), "What time is it?" -> "10:00 [5]", "What can you do?" -> "You can empty Trash
+yourself at any time. [1]" -- and a greeting "the documents do not contain the answer"
+(evals/RESULTS.md, thirty-fourth session). Here they get a short reply of
 their own before retrieval. Only a message that is small talk *whole*: "你好，请问退款要多久？"
 and "今天的讲座几点开始？" ask the documents something and go on down the path.
 """

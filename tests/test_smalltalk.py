@@ -57,3 +57,22 @@ def test_a_follow_up_after_small_talk_reads_the_question_before_it(tmp_path, fak
     p = _pipeline(tmp_path, fake_embedder, gen)
     a = p.ask("那要在多少天内申请？", history)
     assert "会员卡退款审核要多久" in a.standalone_question and "谢谢" not in a.standalone_question
+
+
+def test_no_question_of_the_repositorys_sets_is_taken_for_small_talk():
+    # 600-odd questions typed as users type them (typos, filler, emoji, follow-ups): none is
+    # small talk whole, so none is kept from the documents.
+    from pathlib import Path
+    import json
+
+    root = Path(__file__).resolve().parents[1] / "evals"
+    files = [root / "questions.jsonl"] + sorted(p for p in (root / "sets").glob("*/questions.jsonl")
+                                                 if p.parent.name != "offtopic")
+    asked = [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert len(asked) > 500
+    assert [q for q in asked if small_talk(q)] == []
+    # ...while 13 of the 33 off-topic messages are (the rest go on down the path and are refused there).
+    off = [json.loads(line)["question"] for line in
+           (root / "sets" / "offtopic" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sum(small_talk(q) is not None for q in off) == 13
