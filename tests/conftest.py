@@ -103,6 +103,20 @@ def seeds_dir(tmp_path: Path) -> Path:
     return d
 
 
+def fake_pipeline(root: Path, docs: dict[str, str], embedder, generator):
+    """A pipeline over ``docs`` (file name -> text), indexed under ``root`` with ``embedder``
+    and answering with ``generator`` (the fakes above, for unit tests)."""
+    from rag.answer import Pipeline
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+
+    (root / "docs").mkdir()
+    for name, text in docs.items():
+        (root / "docs" / name).write_text(text, encoding="utf-8")
+    update_index(root / "idx", [root / "docs"], rag.config.Config(), embedder)
+    return Pipeline(Retriever.open(root / "idx", embedder, rag.config.Config()), generator, rag.config.Config())
+
+
 def real_pipeline(root: Path, docs: dict[str, str], wrap: Callable = lambda generator: generator):
     """A pipeline on the real bundled models over ``docs`` (file name -> text), indexed under
     ``root``; ``wrap`` may wrap the generator (to watch the prompts it is given)."""

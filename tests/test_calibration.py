@@ -12,19 +12,14 @@ from rag.manifest import Calibration
 from rag.retrieve import Retriever
 from rag.store import update_manifest
 
-from conftest import FakeGenerator
+from conftest import FakeGenerator, fake_pipeline
 
 DOCS = {"bridge.txt": "大桥于1937年通车，全长1,500米，由市政府投资兴建。",
         "coffee.txt": "这家咖啡馆以手冲咖啡闻名，每天早上七点开门。"}
 
 
 def _pipeline(tmp_path, embedder, gen):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    update_index(tmp_path / "idx", [docs], Config(), embedder)
-    return Pipeline(Retriever.open(tmp_path / "idx", embedder, Config()), gen, Config())
+    return fake_pipeline(tmp_path, DOCS, embedder, gen)
 
 
 def test_transferred_threshold_applies_only_without_an_own_calibration(tmp_path, fake_embedder, monkeypatch):

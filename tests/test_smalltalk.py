@@ -1,25 +1,16 @@
 """A message that asks the documents nothing (a greeting, thanks, the time now) gets a reply
 of its own, without retrieval or the model; a question wrapped in a greeting, or about a
 time the documents state, is answered from them as any other."""
-from rag.answer import Pipeline
-from rag.config import Config
-from rag.index import update_index
-from rag.retrieve import Retriever
 from rag.smalltalk import REPLY, small_talk, without_small_talk
 
-from conftest import FakeGenerator
+from conftest import FakeGenerator, fake_pipeline
 
 DOCS = {"timetable.txt": "社区图书馆每周六上午十点举办亲子讲座，讲座时长一小时。周一闭馆。",
         "refunds.txt": "会员卡退款须在办卡后30天内申请，审核需要5个工作日。"}
 
 
 def _pipeline(tmp_path, embedder, gen):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    update_index(tmp_path / "idx", [docs], Config(), embedder)
-    return Pipeline(Retriever.open(tmp_path / "idx", embedder, Config()), gen, Config())
+    return fake_pipeline(tmp_path, DOCS, embedder, gen)
 
 
 def test_small_talk_is_replied_to_without_the_documents(tmp_path, fake_embedder):
