@@ -28,20 +28,22 @@ _ZH: dict[SmallTalk, str] = {
     "thanks": r"(?:谢谢|多谢|感谢|谢啦|谢了|辛苦了?)(?:[你您]|你们)?(?:的帮助|的帮忙|的解答)?[啦了呀啊哈]*",
     "goodbye": r"(?:再见|拜拜|回头见|下次见)[啦了呀啊哈]*",
     "identity": r"(?:请问)?(?:你是谁|你是什么|你叫什么(?:名字)?|你能做什么|你会做什么|你会什么|你能干什么|你可以做什么"
-                r"|你有什么功能|怎么用你|怎么使用)[呀啊呢吗]*",
+                r"|你有什么功能|怎么用你)[呀啊呢吗]*",
     # The moment the message is sent, which no document states: "现在几点了？", "今天星期几？",
-    # "明天会下雨吗？" -- nothing else in the message (今天的讲座几点开始 asks a document).
-    "now": r"(?:请问)?(?:现在|今天|今日|明天|后天|昨天|此刻|这会儿)?(?:是)?"
+    # "明天会下雨吗？" -- nothing else in the message (今天的讲座几点开始 asks a document), and a
+    # day named: a bare "几号？" or "天气怎么样？" may follow up on a date or a place asked before.
+    "now": r"(?:请问)?(?:(?:现在|今天|今日|明天|后天|昨天|此刻|这会儿)(?:是)?"
            r"(?:几点了?|几点钟|星期几|礼拜几|周几|几号|几月几[号日]|什么日子|几月几号星期几"
-           r"|天气(?:怎么样|如何|好吗|好不好)?|(?:会|要)?下雨(?:吗|不)?|冷不冷|热不热)[了呀啊呢吗]*",
+           r"|天气(?:怎么样|如何|好吗|好不好)?|(?:会|要)?下雨(?:吗|不)?|冷不冷|热不热)|几点了)[了呀啊呢吗]*",
 }
 _EN: dict[SmallTalk, str] = {
     "greeting": r"(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings)(?: there)?",
     "thanks": r"(?:thanks|thank you|thx|ty|cheers|many thanks)(?: (?:a lot|so much|very much|for (?:the|your) help))?",
     "goodbye": r"(?:bye|goodbye|bye bye|see you|see ya)(?: later)?",
-    "identity": r"(?:who are you|what are you|what can you do|what do you do|how do i use (?:you|this))",
-    "now": r"(?:what(?:'s| is) the (?:time|date|weather)(?: (?:now|today|like))?|what time is it(?: now)?"
-           r"|what day is (?:it|today)|what(?:'s| is) today(?:'s date)?|is it going to rain(?: today| tomorrow)?)",
+    "identity": r"(?:who are you|what are you|what can you do|what do you do|how do i use you)",
+    "now": r"(?:what(?:'s| is) the time(?: now)?|what(?:'s| is) the (?:date|weather)(?: like)? (?:now|today)"
+           r"|what time is it(?: now)?|what day is (?:it|today)|what(?:'s| is) today(?:'s date)?"
+           r"|is it going to rain (?:today|tomorrow))",
 }
 _PATTERNS = {lang: {kind: re.compile(rf"^{_END}{p}{_END}$") for kind, p in table.items()}
              for lang, table in (("zh", _ZH), ("en", _EN))}

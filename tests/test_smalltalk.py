@@ -31,7 +31,9 @@ def test_small_talk_is_replied_to_without_the_documents(tmp_path, fake_embedder)
 def test_a_question_wrapped_in_small_talk_is_answered_from_the_documents(tmp_path, fake_embedder):
     gen = FakeGenerator(lambda m: "审核需要5个工作日[1]。")
     p = _pipeline(tmp_path, fake_embedder, gen)
-    for question in ["你好，请问审核需要几个工作日？", "今天的讲座几点开始？", "What time does the talk start?"]:
+    for question in ["你好，请问审核需要几个工作日？", "今天的讲座几点开始？", "What time does the talk start?",
+                     # (each may follow up on a date, a place or a product asked about before)
+                     "几号？", "天气怎么样？", "怎么使用？", "What's the weather like?", "What's the date?"]:
         assert small_talk(question) is None, question
     a = p.ask("你好，请问审核需要几个工作日？")
     assert not a.refused and a.answer.startswith("审核需要5个工作日") and len(gen.calls) == 1
