@@ -126,6 +126,8 @@ def _snippet(text: str, n: int = 40) -> str:
 def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
     """The chat message for a finished answer: the answer (or refusal), then the numbered
     sources (or, for a refusal, the closest passages, labelled as not answering)."""
+    if answer.refusal_reason == "small_talk":  # (a reply of its own, not a refusal to set apart)
+        return md_safe(answer.answer)
     if answer.refused:
         lines = [f"**{md_safe(answer.answer)}**"]
         if answer.retrieved:

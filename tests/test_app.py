@@ -201,7 +201,7 @@ def test_sources_say_which_refusal_threshold_is_in_force():
     assert ZH["calibration"] not in render.sources_html(replace(a, calibration=None), {}, ZH, 1)
 
 
-def test_a_reply_to_small_talk_shows_no_closest_passages_heading():
+def test_a_reply_to_small_talk_is_plain_and_shows_no_closest_passages_heading():
     text = "大桥于1937年通车。"
     chunk = Chunk("a.txt", 0, text, 0, len(text), title="桥")
     refused = Answer("q", "根据现有资料无法回答该问题。", True, [], [Hit(chunk, 1.0, 1)], Timings(),
@@ -209,6 +209,9 @@ def test_a_reply_to_small_talk_shows_no_closest_passages_heading():
     assert ZH["closest"] in render.sources_html(refused, {}, ZH, 1)
     hello = Answer("你好", "你好！", True, [], [], Timings(), refusal_reason="small_talk")
     assert ZH["closest"] not in render.sources_html(hello, {}, ZH, 1)
+    # the reply reads as a reply, not as a refusal in bold
+    assert render.final_markdown(refused, {}, ZH, 1).startswith("**")
+    assert render.final_markdown(hello, {}, ZH, 1) == "你好！"
 
 
 def test_quote_is_highlighted_by_offsets():
