@@ -130,6 +130,17 @@ def test_streamed_answer_that_fails_the_checks_ends_with_the_checked_one(server,
     assert "核对后的回答" in text and text.rstrip().endswith(last["answer"].strip())  # ...then corrected
 
 
+def test_small_talk_gets_its_reply_over_the_api_streamed_or_not(server, generator):
+    client, _ = server()
+    body = ask(client, "你好！").json()
+    assert body["choices"][0]["message"]["content"].startswith("你好！我根据你放入的文档回答问题")
+    assert (body["refused"], body["refusal_reason"], body["citations"]) == (True, "small_talk", [])
+    chunks = sse(ask(client, "thanks!", stream=True))[:-1]
+    assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks).startswith("You're welcome!")
+    assert chunks[-1]["refusal_reason"] == "small_talk"
+    assert generator.calls == []  # the model was not asked
+
+
 def test_follow_up_uses_the_earlier_turns(server, generator):
     client, _ = server()
     r = client.post("/v1/chat/completions", json={"model": "default", "messages": [
