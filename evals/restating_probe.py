@@ -5,9 +5,9 @@
 For each Chinese answer of a recorded run (``rag eval … --out RUN``) that no retrieved
 passage supports lexically (``cite.cite`` verifies none of it) and that mostly restates
 its question: the e5 cosine of the question and the closest retrieved sentence that holds
-every stretch the answer adds (``answer.restating_sentence``, as the pipeline judges it),
+every stretch the answer adds (``restated.restating_sentence``, as the pipeline judges it),
 by class -- right (the model's answer holds a gold answer), wrong, unanswerable. Where
-right answers part from unanswerable questions is where ``answer.RESTATED_SIMILARITY``
+right answers part from unanswerable questions is where ``restated.RESTATED_SIMILARITY``
 was put (evals/RESULTS.md, twenty-third session). The model's own answer is judged,
 whatever verdict the run gave it, so a recording made before or after that check serves
 alike.
@@ -26,7 +26,7 @@ def rows_of(run: Path) -> list[dict]:
 
 def closeness(questions: dict, rows: list[dict], embedder) -> dict[str, list[tuple[float, str]]]:
     """(cosine, "id: answer") of each restating answer no passage supports, by class."""
-    from rag.answer import restating_sentence
+    from rag.restated import restating_sentence
     from rag.cite import cite
     from rag.retrieve import closest
     from rag.markers import strip_markers

@@ -30,35 +30,12 @@ from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
 from .smalltalk import reply, small_talk, without_small_talk
-from .support import invented_numbers, rows_off_filter, says_otherwise
+from .support import invented_numbers, rows_off_filter
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
 from .markers import strip_markers
-from .restated import sentences_adding
-from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of, written_chinese
-
-# How close (e5 cosine) a question and the passage sentence stating what a restating
-# answer adds must be for that sentence to back it. Fitted on the development recordings:
-# right answers refused as unsupported 0.907-0.939, unanswerable questions 0.902 at most,
-# right answers the checks accept p10 0.878 (evals/RESULTS.md, twenty-third session).
-RESTATED_SIMILARITY = 0.905
-_MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
-
-
-def restating_sentence(closest: Callable[[str, list[str]], tuple[float, int]], question: str, claim: str,
-                       passages: list[str]) -> tuple[float, int] | None:
-    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
-    closest passage sentence that states what the claim adds to it (restated.sentences_adding)
-    and says nothing otherwise (support.says_otherwise: "平均海拔是142米" from the lowest
-    point's), by ``closest`` (Retriever.closest: the question's forms against the sentences),
-    with that passage's index; None when the claim is longer or no sentence states it."""
-    found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
-    found = [(i, s) for i, s in found if not says_otherwise(claim, s)]
-    if not found:
-        return None
-    score, best = closest(question, [s for _, s in found])
-    return score, found[best][0]
-
+from .restated import RESTATED_SIMILARITY, restating_sentence
+from .zh import Lang, Script, corpus_language, in_script, question_language, script_of, written_chinese
 
 @dataclass
 class Verdict:

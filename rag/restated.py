@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import bisect
 import re
+from typing import Callable
 
 from .markers import strip_markers
-from .zh import CJK, CJK_CHAR, EN_STOP, fold_each, sentence_spans, stem_en
+from .support import says_otherwise
+from .zh import CJK, CJK_CHAR, EN_STOP, claim_sentences, fold_each, sentence_spans, stem_en
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WORDISH = re.compile(rf"[{CJK}A-Za-z0-9]")  # a candidate says something: not a lone "·"
@@ -243,3 +245,26 @@ def sentences_adding(question: str, claim: str, passages: list[str]) -> list[tup
         folded = fold_each(passage)
         found += [(i, passage[a:b]) for a, b in sentence_spans(passage) if all(x in folded[a:b] for x in added)]
     return found
+
+
+# How close (e5 cosine) a question and the passage sentence stating what a restating
+# answer adds must be for that sentence to back it. Fitted on the development recordings:
+# right answers refused as unsupported 0.907-0.939, unanswerable questions 0.902 at most,
+# right answers the checks accept p10 0.878 (evals/RESULTS.md, twenty-third session).
+RESTATED_SIMILARITY = 0.905
+_MOST_SENTENCES = 8  # embedded at most, in passage order (a claim adding a common word is in many)
+
+
+def restating_sentence(closest: Callable[[str, list[str]], tuple[float, int]], question: str, claim: str,
+                       passages: list[str]) -> tuple[float, int] | None:
+    """For a one-sentence ``claim`` (markers stripped): the e5 cosine of ``question`` and the
+    closest passage sentence that states what the claim adds to it (sentences_adding)
+    and says nothing otherwise (support.says_otherwise: "平均海拔是142米" from the lowest
+    point's), by ``closest`` (Retriever.closest: the question's forms against the sentences),
+    with that passage's index; None when the claim is longer or no sentence states it."""
+    found = sentences_adding(question, claim, passages)[:_MOST_SENTENCES] if len(claim_sentences(claim)) == 1 else []
+    found = [(i, s) for i, s in found if not says_otherwise(claim, s)]
+    if not found:
+        return None
+    score, best = closest(question, [s for _, s in found])
+    return score, found[best][0]

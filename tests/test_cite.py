@@ -621,7 +621,7 @@ def test_an_average_the_passage_never_speaks_of_is_unsupported():
 
 
 def test_a_restating_answer_is_not_backed_by_a_sentence_that_says_otherwise():
-    from rag.answer import restating_sentence
+    from rag.restated import restating_sentence
 
     def closest(question, sentences):  # the embedder: every sentence as close
         return 0.95, 0
