@@ -1,5 +1,5 @@
-"""Messages that ask the documents nothing: a greeting, thanks, goodbye, who the assistant
-is, or the time, date or weather now.
+"""Messages that ask the documents nothing: a greeting, thanks, an "OK", goodbye, who the
+assistant is, or the time, date or weather now.
 
 A chat box gets these as often as questions. Sent down the data path they are answered from
 whatever passage scores highest: the 33 messages of evals/sets/offtopic put to the eight trial
@@ -17,7 +17,7 @@ from typing import Literal
 
 from .zh import CJK_CHAR, Lang, fold, in_script, script_of
 
-SmallTalk = Literal["greeting", "thanks", "goodbye", "identity", "now"]
+SmallTalk = Literal["greeting", "thanks", "ok", "goodbye", "identity", "now"]
 
 # Ends and openers a message may carry around its small talk (ASCII after fold's NFKC).
 _END = r"[\s!.?,~。！？～…:)）😊🙏👋]*"
@@ -25,7 +25,8 @@ _TO_YOU = r"(?:[你您]|机器人|助手|小助手)?"
 _ZH: dict[SmallTalk, str] = {
     "greeting": rf"(?:{_TO_YOU}(?:你好|您好|嗨|哈喽|哈啰|早上好|早安|上午好|中午好|下午好|晚上好|在吗|在不在)[呀啊哇哦吖]?)"
                 rf"{_TO_YOU}",
-    "thanks": r"(?:谢谢|多谢|感谢|谢啦|谢了|辛苦了?)(?:[你您]|你们)?(?:的帮助|的帮忙|的解答)?[啦了呀啊哈]*",
+    "thanks": r"(?:好的|好|嗯|ok)?(?:谢谢|多谢|感谢|谢啦|谢了|辛苦了?)(?:[你您]|你们)?(?:的帮助|的帮忙|的解答)?[啦了呀啊哈]*",
+    "ok": r"(?:好的|好滴|好嘞|好吧|嗯嗯?|哦哦?|明白了?|知道了|了解了?|收到|懂了)[啦了呀啊哈的]*",
     "goodbye": r"(?:再见|拜拜|回头见|下次见)[啦了呀啊哈]*",
     "identity": r"(?:请问)?(?:你是谁|你是什么|你叫什么(?:名字)?|你能做什么|你会做什么|你会什么|你能干什么|你可以做什么"
                 r"|你有什么功能|怎么用你)[呀啊呢吗]*",
@@ -38,7 +39,8 @@ _ZH: dict[SmallTalk, str] = {
 }
 _EN: dict[SmallTalk, str] = {
     "greeting": r"(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|greetings)(?: there)?",
-    "thanks": r"(?:thanks|thank you|thx|ty|cheers|many thanks)(?: (?:a lot|so much|very much|for (?:the|your) help))?",
+    "thanks": r"(?:(?:ok|okay|great|cool) )?(?:thanks|thank you|thx|ty|cheers|many thanks)(?: (?:a lot|so much|very much|for (?:the|your) help))?",
+    "ok": r"(?:ok|okay|k|got it|i see|understood|cool|great|nice|alright|all right)",
     "goodbye": r"(?:bye|goodbye|bye bye|see you|see ya)(?: later)?",
     "identity": r"(?:who are you|what are you|what can you do|what do you do|how do i use you)",
     "now": r"(?:what(?:'s| is) the time(?: now)?|what(?:'s| is) the (?:date|weather)(?: like)? (?:now|today)"
@@ -53,6 +55,7 @@ REPLY: dict[SmallTalk, dict[Lang, str]] = {
                  "en": "Hello! I answer questions from the documents you have indexed, with numbered "
                        "citations to the passages. Ask away."},
     "thanks": {"zh": "不客气！还有问题可以继续问。", "en": "You're welcome! Ask another question any time."},
+    "ok": {"zh": "好的！还有问题可以继续问。", "en": "Sure. Ask another question any time."},
     "goodbye": {"zh": "再见！", "en": "Goodbye!"},
     "identity": {"zh": "我是文档问答助手：根据你放入的文档回答问题，每个答案都标出处；文档里没有的，我会直说。",
                  "en": "I am a document Q&A assistant: I answer from the documents you have indexed and cite "
@@ -62,15 +65,16 @@ REPLY: dict[SmallTalk, dict[Lang, str]] = {
 }
 
 
-_GREETING_FIRST = re.compile(rf"^{_END}(?:{_ZH['greeting']}|{_EN['greeting']}){_END}[,，、]")
-
-
 def small_talk(message: str) -> SmallTalk | None:
-    """What kind of small talk ``message`` is, whole ("你好，你是谁？": who the assistant is);
-    None when it asks something else."""
-    text = fold(message).strip()
-    if (first := _GREETING_FIRST.match(text)) and text[first.end():].strip():
-        text = text[first.end():]
+    """What kind of small talk ``message`` is, whole; of its last part when it is several
+    ("你好，你是谁？": who the assistant is; "好的，谢谢"); None when any part asks something else
+    ("你好，请问退款要多久？")."""
+    parts = [p for p in re.split(r"[,、]", fold(message)) if p.strip(" !.?~。！？～…:)）😊🙏👋")]
+    kinds = [_kind(p.strip()) for p in parts]
+    return kinds[-1] if kinds and all(kinds) else None
+
+
+def _kind(text: str) -> SmallTalk | None:
     for lang in ("zh", "en"):
         for kind, pattern in _PATTERNS[lang].items():
             if pattern.match(text):

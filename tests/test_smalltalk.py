@@ -20,6 +20,7 @@ def test_small_talk_is_replied_to_without_the_documents(tmp_path, fake_embedder)
     for message, kind, reply in [("你好！", "greeting", REPLY["greeting"]["zh"]),
                                  ("今天星期幾？", "now", "我無法得知現在的時間、日期或天氣，只能根據已收錄的文檔回答問題。"),
                                  ("thanks a lot!", "thanks", REPLY["thanks"]["en"]),
+                                 ("好的，明白了", "ok", REPLY["ok"]["zh"]), ("OK", "ok", REPLY["ok"]["en"]),
                                  ("你好，你是谁？", "identity", REPLY["identity"]["zh"])]:
         a = p.ask(message)
         assert small_talk(message) == kind
