@@ -37,6 +37,7 @@ from .markers import strip_markers
 from .restated import RESTATED_SIMILARITY, restating_sentence
 from .zh import Lang, Script, corpus_language, in_script, question_language, script_of, written_chinese
 
+
 @dataclass
 class Verdict:
     """What the checks made of a model answer: refused for ``reason``, or ``cited``."""

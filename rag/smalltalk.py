@@ -49,6 +49,7 @@ _EN: dict[SmallTalk, str] = {
 }
 _PATTERNS = {lang: {kind: re.compile(rf"^{_END}{p}{_END}$") for kind, p in table.items()}
              for lang, table in (("zh", _ZH), ("en", _EN))}
+_NOTHING = re.compile(rf"^{_END}$")  # a part between commas that holds only ends (an emoji, "!")
 
 REPLY: dict[SmallTalk, dict[Lang, str]] = {
     "greeting": {"zh": "你好！我根据你放入的文档回答问题，答案里的编号指向出处。请直接提问。",
@@ -69,8 +70,8 @@ def small_talk(message: str) -> SmallTalk | None:
     """What kind of small talk ``message`` is, whole; of its last part when it is several
     ("你好，你是谁？": who the assistant is; "好的，谢谢"); None when any part asks something else
     ("你好，请问退款要多久？")."""
-    parts = [p for p in re.split(r"[,、]", fold(message)) if p.strip(" !.?~。！？～…:)）😊🙏👋")]
-    kinds = [_kind(p.strip()) for p in parts]
+    parts = [p for p in re.split(r"[,、]", fold(message)) if not _NOTHING.match(p)]
+    kinds = [_kind(p) for p in parts]
     return kinds[-1] if kinds and all(kinds) else None
 
 
