@@ -11,7 +11,7 @@ import re
 
 from .kind import EN_WHO_Q, ZH_MONEY_Q, asks_price
 from .lexical import tagged
-from .relevance import GENERIC
+from .subject import GENERIC
 from .rewrite import without_note
 from .records import row_cells
 from .zh import CJK, EN_STOP, QUESTION_CUE, Lang, fold, one_slip, stem_en, to_simplified
