@@ -14,7 +14,7 @@ from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
 from .brackets import beyond_brackets
-from .zh import (EN_STOP, EN_YES_NO_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, claim_sentences,
+from .zh import (EN_STOP, EN_YES_NO_Q, PROCEDURE_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, claim_sentences,
                  fold_each, to_simplified)
 
 
@@ -33,6 +33,8 @@ _WHICH = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}]")
 
 def clausal(question: str) -> bool:
     """Does a clause answer ``question`` (a reason, a manner, a description), not a word?"""
+    if PROCEDURE_Q.search(question):  # what to do, which step: the step, a clause
+        return True
     m = CLAUSAL.search(question)
     if not m:
         return False

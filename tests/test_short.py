@@ -1450,3 +1450,10 @@ def test_the_situation_told_first_does_not_shape_the_short_answer():
              "省得老往医院跑。像我这种情况现在能签约吗？居住证要满多久？")
     assert short_answer(story, "居住证要满6个月[1]。", [_cite(quote)]) == "6个月"
     assert short_answer("居住证要满多久？", "居住证要满6个月[1]。", [_cite(quote)]) == "6个月"
+
+
+def test_asked_what_to_do_next_the_step_is_the_short_answer_not_its_verb():
+    quote = "审批通过后，打印报销单，将发票原件贴在背面，交至财务室。"
+    answer = "打印报销单，将发票原件贴在背面，交至财务室[1]。"
+    assert short_answer("报销单审批通过了，接下来要做什么？", answer, [_cite(quote)]) == "打印报销单，将发票原件贴在背面，交至财务室"
+    assert short_answer("审批通过后要打印什么？", "要打印报销单[1]。", [_cite(quote)]) == "报销单"

@@ -222,3 +222,14 @@ def test_a_spoken_yes_no_question_and_one_ending_in_an_emoji_are_yes_no():
 def test_a_question_for_a_fact_is_not_yes_no():
     for q in ("停车多少钱？", "周末几点开门🙏", "不锈钢锅能用多久？"):
         assert not YES_NO_Q.search(q), q
+
+
+def test_a_question_asking_how_to_do_something_or_which_step_is_a_procedure():
+    from rag.zh import PROCEDURE_Q, to_simplified
+    asked = ["打印机卡纸了怎么办？", "审批通过以后接下来要做什么？", "怎么重置管理员密码？", "取消訂位的流程是什麼？",
+             "點樣取消預約？", "第一步该做什么？", "那下一步呢？", "How do I reset my password?",
+             "The alarm is beeping. What should I do?", "What's the next step?"]
+    not_asked = ["这种材料有怎样的用途？", "他后来改名叫做什么？", "这座山是如何形成的？", "战后百姓是怎么做的？",
+                 "门诊几点开始？", "How does the engine work?", "How many steps does the guide have?"]
+    assert [q for q in asked if not PROCEDURE_Q.search(to_simplified(q))] == []
+    assert [q for q in not_asked if PROCEDURE_Q.search(to_simplified(q))] == []
