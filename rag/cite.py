@@ -73,14 +73,21 @@ def is_refusal_text(text: str) -> bool:
     return bool(REFUSAL_PATTERN.search(to_simplified(text)))
 
 
+# A line ending in a colon, and the bare number or bullet of the list it opens when the model
+# stopped there ("To descale it, follow these steps:\n1. [1]": its numeral is no figure).
+_LEAD_IN = re.compile(r"[:：](?:[ \t]*\n\s*(?:\d{1,2}[.)、．]|[-*•]))?$")
+
+
 def _kind(clean: str) -> str:
     """'refusal', 'claim' (a number or >= 6 content characters), 'minor' or 'empty'.
     A line ending in a colon introduces what follows ("主要有以下问题：") and claims nothing.
     ``clean`` is in simplified characters (the patterns are written in them)."""
     if REFUSAL_PATTERN.search(clean):
         return "refusal"
+    if _LEAD_IN.search(clean):
+        return "empty"
     prof = profile(_FILLER.sub("", clean))
-    if (prof.numbers or prof.content_chars >= 6) and not clean.endswith((":", "：")):
+    if prof.numbers or prof.content_chars >= 6:
         return "claim"
     return "minor" if prof.units else "empty"
 
@@ -203,6 +210,8 @@ def _verified(claim: _Judged, cited: list[int], hits: list[Hit], threshold: floa
 def _check_cited(claim: _Judged, cited: list[int], hits: list[Hit], threshold: float,
                  ledger: _Ledger) -> list[int]:
     """Verify a marked claim; returns the passage numbers its marker should show."""
+    if claim.kind == "empty":  # (a lead-in "follow these steps:" vouches for nothing, whatever words it shares)
+        return []
     verified = _verified(claim, cited, hits, threshold)
     # A marked short answer ("王泽楷[2]") is a claim too: the prompt asks for the bare fact.
     if not verified and claim.kind in ("claim", "minor"):

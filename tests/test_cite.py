@@ -631,3 +631,15 @@ def test_a_restating_answer_is_not_backed_by_a_sentence_that_says_otherwise():
     assert restating_sentence(closest, question, "全镇的平均海拔是142米。", geography) is None
     averaged = ["全镇平均海拔约640米，最低处为白石滩，海拔142米。"]
     assert restating_sentence(closest, question, "全镇的平均海拔是640米。", averaged) == (0.95, 0)
+
+
+def test_a_lead_in_to_a_list_the_model_never_wrote_vouches_for_nothing():
+    # The model stopped after "follow these steps:\n1." -- the lead-in shares the heading's
+    # words, but it states nothing, so no passage is cited as its evidence.
+    text = "# Descaling your Harwell B7 kettle\nDescale the kettle every month: fill it with descaler and boil it twice."
+    kettle = hits_of(Chunk("kettle.md", 0, text, 0, len(text), title="Descaling your Harwell B7 kettle"))
+    stopped = cite("To descale your Harwell B7 kettle, follow these steps:\n1. [1]", kettle)
+    assert not any(c.verified for c in stopped.citations)
+    listed = cite("To descale your Harwell B7 kettle, follow these steps:\n1. Fill it with descaler and boil it twice [1]",
+                  kettle)
+    assert [(c.n, c.verified) for c in listed.citations] == [(1, True)]
