@@ -12,7 +12,7 @@ import re
 from .lexical import dictionary_count, is_verb, tagged, tokenize
 from .numerals import TIME
 from .rewrite import LEADING_SUBJECT, PRONOUN, WHAT_ABOUT, noted_question, without_note
-from .zh import CJK_CHAR, ORG_NAME, QUESTION_CUE, asking_part, to_simplified
+from .zh import CJK_CHAR, ORG_NAME, PROCEDURE_Q, QUESTION_CUE, asking_part, to_simplified
 
 # A word this frequent in jieba's dictionary (counts from a general corpus: 建设 26,381,
 # 无法 9,557, 避免 3,827; 发音 327, 沙地 153) is an everyday word, not a name. Fitted on the
@@ -137,11 +137,13 @@ def _topic(clause: str) -> bool:
 
 
 def _own_terms(question: str) -> tuple[list[str], list[str]]:
+    asked = question
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)} | {m.group(1) for m in _QUOTED.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.
     clauses = re.split(r"[，,]", question)
     asking = next((c for c in clauses if QUESTION_CUE.search(c)), question)
+    told = ""
     # ...unless it goes on from them ("…，但却不愿意其拥有哪项权利"): then it has no subject
     # of its own.
     if asking is not clauses[0] and not QUESTION_CUE.search(clauses[0]) \
@@ -150,6 +152,8 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         # asks 李白的字号).
         asking = question[question.index(asking):].strip()
         question = f"{clauses[0].strip()}的{asking}" if _topic(clauses[0]) else asking
+        # (Asked what to do, the situation told before it names what the steps are for.)
+        told = clauses[0] if PROCEDURE_Q.search(asking) and not _topic(clauses[0]) else ""
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
                                                    or _at_name(question) or _yu_name(question) or _WITHIN.match(question))
@@ -165,7 +169,44 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         # words: search mode splits one name into overlapping parts (中国|国联|联通|中国联通).
         if len(whole_words(subject)) > 3:
             subject = []
+    if not subject and told:
+        subject = _situation_thing(told)
+    if not subject and not WHAT_ABOUT.match(asked):
+        subject = _this_thing(asked)
     return latin, subject
+
+
+_CLASSIFIERS = "个台家款部辆份张本座间所位只件种套条栋首篇批项门"
+
+
+def _this_thing(question: str) -> list[str]:
+    """The thing "这台X" / "这家X" names, opening the question ("这台咖啡机多久除一次垢？",
+    "这家牙科诊所哪位医生…"): the answer's passage must name it, as a subject. Not an everyday
+    word (这家公司, 这部电影): a follow-up's 这 points back to what the question before named;
+    nor after a clause (…766亿美元，这个金额…), which it points back to."""
+    words = tagged(question)
+    # 这|台, 这家, 这些 -- not 这次 (this time), 这里, 这样
+    if len(words) < 3 or words[0][0] not in ("这", *(f"这{c}" for c in _CLASSIFIERS + "些")):
+        return []
+    at = 2 if words[0][0] == "这" and words[1][0] in _CLASSIFIERS else 1
+    if words[0][0] == "这" and at == 1:
+        return []
+    word, tag = words[at]
+    if tag in ("n", "nz") and len(word) >= 2 and CJK_CHAR.match(word) and word[0] not in _CLASSIFIERS \
+            and dictionary_count(word) < COMMON_WORD:  # (not 首歌 of 这|首歌: jieba glued the measure word on)
+        return [word]
+    return []
+
+
+def _situation_thing(clause: str) -> list[str]:
+    """The thing a situation told before a question of what to do is about ("发票不小心弄丢了，
+    这笔钱还能报吗？要怎么办？", "新洗衣机买回来，第一步要做什么？"): its first noun, unless an
+    everyday word (小时 of 今天迟到了快一个小时, 手机): the answer's passage must name it, as a
+    subject."""
+    for word, tag in tagged(clause):
+        if tag in ("n", "nz", "vn") and len(word) >= 2 and CJK_CHAR.match(word) and word not in GENERIC:
+            return [word] if dictionary_count(word) < COMMON_WORD else []
+    return []
 
 
 # Words that go to a place or a thing (至/到/去/往/向/对/经) and that jieba glues onto a name

@@ -7,7 +7,8 @@ from rag.index import update_index
 from rag.prompt import REFUSAL, closest_label
 from rag.kind import lacks_quantity
 from rag.aspect import missing_aspect
-from rag.relevance import missing_terms, question_terms
+from rag.relevance import missing_terms
+from rag.subject import question_terms
 from rag.retrieve import Retriever
 
 from conftest import FakeGenerator
@@ -934,6 +935,26 @@ def test_an_asking_sentence_pointing_back_keeps_the_story_and_one_sentence_is_wh
     assert question_terms("青岚扫地机的保修期是多久？")[1] == ["青岚", "扫地", "地机", "扫地机"]
     # an asking sentence that goes on from the one before has its subject there
     assert question_terms("Kotlin是一种编程语言。是由哪家公司开发的?")[0] == ["Kotlin"]
+
+
+def test_asked_what_to_do_the_thing_a_situation_told_first_is_about_must_be_in_the_cited_passage():
+    # "复印机卡纸了，该怎么处理？" answered from a library's "书包丢了怎么办" is off the question.
+    assert question_terms("复印机卡纸了，该怎么处理？")[1] == ["复印机"]
+    assert missing_terms("复印机卡纸了，该怎么处理？", ["问：书包丢了怎么办？答：请到服务台登记。"], "zh") == ["复印机"]
+    assert missing_terms("复印机卡纸了，该怎么处理？", ["复印机卡纸时，先打开前盖，取出纸张。"], "zh") == []
+    # an everyday word tells nothing (小时), nor does a clause that sets a frame for a question
+    # of a fact
+    assert question_terms("今天迟到了快一个小时，没签上到，怎么办？")[1] == []
+    assert question_terms("复印机卡纸以后，要等多久？")[1] == []
+
+
+def test_the_thing_this_question_opens_on_is_its_subject_unless_it_points_back():
+    # "这台面包机多久要清理一次？" answered from a washing machine's manual is off the question.
+    assert question_terms("这台面包机多久要清理一次？")[1] == ["面包机"]
+    assert missing_terms("这台面包机多久要清理一次？", ["洗衣机的门封圈每次洗涤后擦干。"], "zh") == ["面包机"]
+    # an everyday word (这家公司) and a 这 after a clause point back to what was said before
+    assert question_terms("这家公司是什么时候成立的？")[1] == []
+    assert question_terms("去年的治疗费用为766亿美元，这个金额是由哪个组织估计的？")[1] == []
 
 
 def test_a_misspelt_word_of_an_english_question_is_found_in_the_evidence():
