@@ -25,7 +25,7 @@ from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .ranked import cited_unit, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
-                        missing_years, restates_yes_no, unverified_verdict)
+                        missing_years, restates_yes_no, unverified_verdict, verdict_unasked)
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
@@ -315,6 +315,7 @@ class Pipeline:
              lambda: lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said)),
             ("context", lambda: missing_context(standalone, titled, lang)),
             ("echo", lambda: echoes_question(standalone, cited.text)),
+            ("verdict unasked", lambda: verdict_unasked(standalone, cited.text)),
             ("superlative flipped", lambda: flipped_superlative(standalone, cited.text, cited_texts)),
             ("item the table lacks",
              lambda: lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in verified], titled)),

@@ -159,6 +159,20 @@ def missing_context(question: str, evidence: list[str], lang: Lang) -> list[str]
 
 
 # A question that offers its answers (是甲还是乙, 甲和乙谁更早): one of them, read back, answers it.
+# Yes or no alone, in either language and in Cantonese (不可以, 唔得, 係, No).
+_VERDICT_ONLY = re.compile(r"(?:不|没|唔)?(?:可以|能|行|会|是|对|得|要|需要|用|有|系)|否|yes|no", re.I)
+
+
+def verdict_unasked(question: str, answer: str) -> bool:
+    """Is ``answer`` a bare yes or no ("不可以[3]") though ``question`` asks for none ("我昨天忘了
+    去复诊，怎么办？")? A verdict answers nothing else: the model took a rule of another passage
+    ("…可以帮同学预约吗？答：不可以") for the answer."""
+    said = to_simplified(strip_markers(answer).strip().rstrip("。！!.，, "))
+    asked = to_simplified(without_note(question))
+    return bool(_VERDICT_ONLY.fullmatch(said)) and not (YES_NO_Q.search(asked) or EN_YES_NO_Q.match(asked)
+                                                       or _CHOICE.search(asked))
+
+
 _CHOICE = re.compile(r"还是|或|[和与跟及].*(?:哪一?[个位]|谁)|\b(?:or|whether)\b", re.I)
 _NOT_WORD = re.compile(r"[\W_]+")
 

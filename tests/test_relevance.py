@@ -7,7 +7,7 @@ from rag.index import update_index
 from rag.prompt import REFUSAL, closest_label
 from rag.kind import lacks_quantity
 from rag.aspect import missing_aspect
-from rag.relevance import missing_terms
+from rag.relevance import missing_terms, verdict_unasked
 from rag.subject import question_terms
 from rag.retrieve import Retriever
 
@@ -955,6 +955,16 @@ def test_the_thing_this_question_opens_on_is_its_subject_unless_it_points_back()
     # an everyday word (这家公司) and a 这 after a clause point back to what was said before
     assert question_terms("这家公司是什么时候成立的？")[1] == []
     assert question_terms("去年的治疗费用为766亿美元，这个金额是由哪个组织估计的？")[1] == []
+
+
+def test_a_bare_yes_or_no_answers_only_a_question_that_asks_yes_or_no():
+    # "不可以[3]" -- another passage's rule -- to "what should I do" answers nothing
+    assert verdict_unasked("我昨天忘了去复诊，怎么办？", "不可以[3]")
+    assert verdict_unasked("The printer shows E5. What should I do?", "No [1].")
+    assert not verdict_unasked("可以帮同学占座吗？", "不可以[1]")
+    assert not verdict_unasked("Can I park here overnight?", "No [1].")
+    assert not verdict_unasked("先开光猫还是先开路由器？", "是[1]")
+    assert not verdict_unasked("复诊要带什么？", "需要身份证[1]")
 
 
 def test_a_misspelt_word_of_an_english_question_is_found_in_the_evidence():
