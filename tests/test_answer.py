@@ -638,3 +638,16 @@ def test_the_sentence_given_for_a_yes_no_question_read_back_leaves_its_section_n
     p = _pipeline(tmp_path, _folder(tmp_path, {"handbook.md": rules}), fake_embedder, FakeGenerator(lambda m: "可以穿運動鞋[1]。"))
     a = p.ask("星期五上班可以穿運動鞋嗎？")
     assert a.answer == "每週五為便服日，同仁可以穿著運動鞋上班[1]。", a.answer
+
+
+def test_asked_how_to_do_something_the_model_reads_the_top_passage_whole(tmp_path, fake_embedder):
+    manual = ("恢复出厂设置会清除所有设置。1. 保持打印机通电。2. 用回形针按住背面的复位孔约5秒。3. 等指示灯变绿后松开。"
+              "4. 重新连接无线网络。保修期为两年。")
+    docs = _folder(tmp_path, {"printer.txt": manual})
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, docs, fake_embedder, gen)
+    hits = p.retriever.search("打印机复位", 2).hits
+    steps = build_messages("打印机怎么恢复出厂设置？", hits, "zh", gen, 200, focus_chars=30)[0][-1]["content"]
+    assert "2. 用回形针按住背面的复位孔约5秒" in steps and "4. 重新连接无线网络" in steps
+    fact = build_messages("打印机保修期多久？", hits, "zh", gen, 200, focus_chars=30)[0][-1]["content"]
+    assert "4. 重新连接无线网络" not in fact
