@@ -2,8 +2,9 @@
 
 What a question is about comes before its first 的/是/有 (rewrite.LEADING_SUBJECT), or is
 the organisation it opens with, the name before the 在 or 于 that places what it did, the
-place it opens within; a phrase it quotes and a Latin-script term are named as written.
-relevance.py checks the cited passages for them (missing_terms); aspect.py reads GENERIC.
+place it opens within, or -- asked what to do -- the thing the situation told before it is
+about; a phrase it quotes and a Latin-script term are named as written. relevance.py checks
+the cited passages for them (missing_terms); aspect.py reads GENERIC.
 """
 from __future__ import annotations
 
@@ -137,7 +138,6 @@ def _topic(clause: str) -> bool:
 
 
 def _own_terms(question: str) -> tuple[list[str], list[str]]:
-    asked = question
     latin = sorted({m.group(0) for m in _LATIN.finditer(question)} | {m.group(1) for m in _QUOTED.finditer(question)})
     # "以人口计算，X的第一大城市是什么？": a leading clause sets the frame; the subject opens
     # the clause that asks.
@@ -171,31 +171,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
             subject = []
     if not subject and told:
         subject = _situation_thing(told)
-    if not subject and not WHAT_ABOUT.match(asked):
-        subject = _this_thing(asked)
     return latin, subject
-
-
-_CLASSIFIERS = "个台家款部辆份张本座间所位只件种套条栋首篇批项门"
-
-
-def _this_thing(question: str) -> list[str]:
-    """The thing "这台X" / "这家X" names, opening the question ("这台咖啡机多久除一次垢？",
-    "这家牙科诊所哪位医生…"): the answer's passage must name it, as a subject. Not an everyday
-    word (这家公司, 这部电影): a follow-up's 这 points back to what the question before named;
-    nor after a clause (…766亿美元，这个金额…), which it points back to."""
-    words = tagged(question)
-    # 这|台, 这家, 这些 -- not 这次 (this time), 这里, 这样
-    if len(words) < 3 or words[0][0] not in ("这", *(f"这{c}" for c in _CLASSIFIERS + "些")):
-        return []
-    at = 2 if words[0][0] == "这" and words[1][0] in _CLASSIFIERS else 1
-    if words[0][0] == "这" and at == 1:
-        return []
-    word, tag = words[at]
-    if tag in ("n", "nz") and len(word) >= 2 and CJK_CHAR.match(word) and word[0] not in _CLASSIFIERS \
-            and dictionary_count(word) < COMMON_WORD:  # (not 首歌 of 这|首歌: jieba glued the measure word on)
-        return [word]
-    return []
 
 
 def _situation_thing(clause: str) -> list[str]:
