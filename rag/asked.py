@@ -14,8 +14,8 @@ from .locate import locate
 from .numerals import EN_FULL_DATE, EN_WHEN_Q, TIME
 from .records import LABEL_UNIT
 from .brackets import beyond_brackets
-from .zh import (EN_STOP, EN_YES_NO_Q, PROCEDURE_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q, claim_sentences,
-                 fold_each, to_simplified)
+from .zh import (EN_STOP, EN_YES_NO_Q, PROCEDURE_Q, QUANTITY_Q, QUESTION_WORD, WHICH_CLASSIFIERS, WHY, YES_NO_Q,
+                 claim_sentences, fold_each, to_simplified)
 
 
 # Asked why or how: a clause answers, whatever the sentence's words around it.

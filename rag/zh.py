@@ -394,10 +394,11 @@ EN_YES_NO_Q = re.compile(r"\s*(?:is|are|was|were|do|does|did|can|could|will|woul
 # document's own steps in its order (prompt.py). Not "叫做什么" (a name) nor "是如何形成的" (an
 # account): 怎么/如何 count only before a verb of doing something oneself.
 PROCEDURE_Q = re.compile(
-    r"怎么办|怎样办|咋办|咋整|咋弄|点算|点做|(?<!是)(?:怎么|如何)(?:做|弄|处理|操作|搞)|(?<![叫称])(?:要|该|应该|应当|需要|得|先|再)(?:做|干)(?:什么|啥|嘛)"
+    r"怎么办|怎样办|咋办|咋整|咋弄|点算|点做|(?<!是)(?:怎么|如何)(?:做|弄|处理|操作|搞)"
+    r"|(?<![叫称])(?:要|该|应该|应当|需要|得|先|再)(?:做|干)(?:什么|啥|嘛)"
     r"|干嘛|步骤|流程|第[一二三四五六七八九十1-9]步|下一步|接下来|然后呢|之后呢|以后呢"
-    r"|(?<!是)(?:怎么|怎样|如何|点样)[^，,。？?的]{0,4}?(?:申请|办理|预约|预订|设置|设定|安装|取消|重置|恢复|开通|注册|登记|报销|连|更改|修改|"
-    r"升级|退|换|拆|清洗|清洁|除垢|保留|缴|交|付|俾|领|约|逃|用(?![途处])|上网)"
+    r"|(?<!是)(?:怎么|怎样|如何|点样)[^，,。？?的]{0,4}?(?:申请|办理|预约|预订|设置|设定|安装|取消|重置|恢复"
+    r"|开通|注册|登记|报销|连|更改|修改|升级|退|换|拆|清洗|清洁|除垢|保留|缴|交|付|俾|领|约|逃|用(?![途处])|上网)"
     r"|\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat (?:should|do|must|can|shall) (?:i|we) do\b"
     r"|\b(?:first|next) step\b|\bwhat next\b|\bafter that\b|\bthen what\b|\bwhat now\b", re.I)
 WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
