@@ -152,13 +152,20 @@ _NEGATED_WITHIN = 5  # words from the clause's start to its negation
 _ZH_NEGATED_WITHIN = 4  # ...characters, in Chinese
 
 
+# A bare no opening an answer (不可以。) and the words of a condition that allows it (须…方可,
+# 才能): the answer states when it may be done, the no only contradicts it.
+_ZH_BARE_NO = re.compile(r"\s*(?:不可以|不能|不行|不可|不得|唔得|唔可以)\s*[，,。！!；;]\s*")
+_ZH_ONLY_IF = re.compile(r"方可|方能|才可以|才可|才能|才得以")
+
+
 def agreeing_answer(question: str, answer: str) -> str:
     """``answer`` to a yes/no ``question``, opening with no where it opens with yes and its
     first clause negates what the question asks ("Yes, you do not need to bring your own
     gloves" to "Do I have to bring my own gloves?"; "是的，志愿者不需要自带手套"). The negation must
     come early in the clause and govern the question's own word: "Yes, you do not need cash"
     to "Can I pay by card?" and "Yes, it does not close on Mondays" (no to closing, yes to
-    opening) are left as they are. A question that itself negates is left."""
+    opening) are left as they are. A question that itself negates is left. A bare no before
+    the condition that allows what was asked ("不可以。…须提供证明…方可报销") is dropped."""
     if EN_YES_NO_Q.match(question) and (m := _EN_YES.match(answer)) and not _EN_ANY_NEG.search(question):
         clause = _EN_CLAUSE_END.split(answer[m.end():], 1)[0]
         words = _EN_WORD.findall(clause.lower())
@@ -169,6 +176,9 @@ def agreeing_answer(question: str, answer: str) -> str:
             no = "No" if m.group(2)[0] == "Y" else "no"
             return answer[:m.start(2)] + no + answer[m.end(2):]
         return answer
+    if (m := _ZH_BARE_NO.match(answer)) and _ZH_ONLY_IF.search(fold(answer[m.end():])):
+        # ("不可以。发票遗失的，须提供…证明…后方可报销[2]": the condition, not the no.)
+        return answer[m.end():]
     simplified = to_simplified(question)
     if YES_NO_Q.search(simplified) and (m := _ZH_YES.match(answer)) and not _ZH_ANY_NEG.search(simplified):
         clause = _ZH_CLAUSE_END.split(fold(answer[m.end():]), 1)[0]

@@ -127,3 +127,12 @@ def test_the_rule_itself_or_the_exception_stated_is_supported():
     assert not dropped_negation("寝室内禁止使用电暖器。", DORM_RULE)
     assert not dropped_negation("吹风机可以使用。", DORM_RULE)
     assert not dropped_negation("宠物不得入馆。", PETS)
+
+
+def test_a_bare_no_before_the_condition_that_allows_it_is_dropped():
+    # the passage says "may, if": the opening no contradicts the answer's own condition
+    answer = "不可以。押金收据遗失的，须凭身份证到前台登记后方可退还押金[1]。"
+    assert agreeing_answer("押金收据丢了还能退押金吗？", answer) == "押金收据遗失的，须凭身份证到前台登记后方可退还押金[1]。"
+    # a no that the rest does not turn into "only if" stays
+    answer = "不可以。馆内禁止饮食[1]。"
+    assert agreeing_answer("可以在馆内吃东西吗？", answer) == answer
