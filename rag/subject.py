@@ -151,9 +151,12 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         # ...but a first clause that only names a topic is the subject ("李白，字号是什么？"
         # asks 李白的字号).
         asking = question[question.index(asking):].strip()
-        question = f"{clauses[0].strip()}的{asking}" if _topic(clauses[0]) else asking
-        # (Asked what to do, the situation told before it names what the steps are for.)
-        told = clauses[0] if PROCEDURE_Q.search(asking) and not _topic(clauses[0]) else ""
+        if _topic(clauses[0]):
+            question = f"{clauses[0].strip()}的{asking}"
+        else:
+            question = asking
+            # (Asked what to do, the situation told before it names what the steps are for.)
+            told = clauses[0] if PROCEDURE_Q.search(asking) else ""
     subject: list[str] = []
     m = None if _NO_SUBJECT.match(question) else (LEADING_SUBJECT.match(question) or _NAMED.match(question)
                                                    or _at_name(question) or _yu_name(question) or _WITHIN.match(question))

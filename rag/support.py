@@ -283,13 +283,16 @@ def _cells(row: str) -> list[tuple[str, str]] | None:
     return [(fold(label), fold(value)) for label, value in cells] if cells else None
 
 
+_TWO_LETTERS = re.compile(r"[^\W\d_]{2}")  # (two characters of words: 张副, not 4张)
+
+
 def _worded(value: str, cell: str, claim: str) -> bool:
     """Does ``claim`` repeat the words ``cell`` states ``value`` in: the number with the two
     characters after it (4张副 of 含4张副卡) or before it (最多4), as the cell writes them."""
     for m in re.finditer(rf"(?<![\d.]){re.escape(value)}(?![\d.])", cell):
-        after, before = cell[m.start():m.end() + 2], cell[max(0, m.start() - 2):m.end()]
-        if any(len(w) == len(value) + 2 and re.search(r"[^\W\d_]{2}", w.replace(value, "")) and w in claim
-               for w in (after, before)):
+        after, before = cell[m.end():m.end() + 2], cell[max(0, m.start() - 2):m.start()]
+        if _TWO_LETTERS.fullmatch(after) and value + after in claim \
+                or _TWO_LETTERS.fullmatch(before) and before + value in claim:
             return True
     return False
 
