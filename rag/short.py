@@ -50,6 +50,7 @@ _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就�
 _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 _DAYPART = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上|夜间)?$")
 _PAST_HOUR = re.compile(r"(?:半|整|[0-9一二三四五]?[0-9十]分)?")
+_DATE_UNIT = re.compile(r"年代|世纪|年|月|日|号")
 _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"})
 
 
@@ -226,6 +227,11 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     runs = [r for r in runs if not (r[1] - r[0] <= 8 and re.match(r"\s*[:：]\s*\S", sentence[r[1]:]))] or runs
     if PLACE_ASKED.search(question):
         runs = one_address(sentence, covered, runs)
+    if WHEN_Q.search(question):
+        # Asked when, the unit after a number is the date's even where the question restates
+        # it: 1990|年代 for 何年代 (the run stops where the restated 年代 begins), 19|世纪.
+        runs = [(a, b + len(u.group(0))) if folded[b - 1].isdigit() and (u := _DATE_UNIT.match(folded, b)) else (a, b)
+                for a, b in runs]
     if not runs:
         return []
     # Asked for several (哪些, 哪几个部分): the items the answer lists, together.

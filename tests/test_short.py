@@ -1457,3 +1457,11 @@ def test_asked_what_to_do_next_the_step_is_the_short_answer_not_its_verb():
     answer = "打印报销单，将发票原件贴在背面，交至财务室[1]。"
     assert short_answer("报销单审批通过了，接下来要做什么？", answer, [_cite(quote)]) == "打印报销单，将发票原件贴在背面，交至财务室"
     assert short_answer("审批通过后要打印什么？", "要打印报销单[1]。", [_cite(quote)]) == "报销单"
+
+
+def test_asked_when_the_date_keeps_the_unit_the_question_restates():
+    quote = "在1950年代時，這種音樂在港口城市流行起來，成為舞廳的主流。"
+    assert short_answer("這種音樂於何年代流行起來?", "這種音樂於1950年代流行起來[1]。", [_cite(quote)]) == "1950年代"
+    # ...a unit of time only: the count beside it keeps none it was not written with.
+    quote = "这座塔于1990年建成，塔高300米。"
+    assert short_answer("这座塔于何年建成？", "这座塔于1990年建成[1]。", [_cite(quote)]) == "1990年"
