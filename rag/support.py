@@ -182,13 +182,16 @@ def _numbers(norm: str) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     # A count in Chinese characters vouches for the same count in digits: "五名队员" for
     # "5名队员" (the model often writes digits). Only before a counting word or 年, maybe
     # after 多/余 ("一百多年" for "100多年", "一九四五年" for "1945年"): 一些, 十分 are not numbers.
+    # Or after 第, an ordinal: "第五大城市" for "第5大城市".
     for m in CN_NUMBER.finditer(norm):
         after = norm[m.end():m.end() + 2]
         after = after[1:] if after[:1] in "多余" else after[:1]
         kind = _COUNTED.get(after) or ("年" if after == "年" else None)
-        value = cn_number(m.group(0)) if kind else None
+        value = cn_number(m.group(0)) if kind or norm[m.start() - 1:m.start()] == "第" else None
         if value is not None:
-            offered.update({(str(value), ""), (str(value), f"×{kind}")})
+            offered.add((str(value), ""))
+            if kind:
+                offered.add((str(value), f"×{kind}"))
     # Likewise in English: "seven days" vouches for the model's "7 days", "four" for "4".
     for m in EN_NUMBER.finditer(norm):
         offered.add((str(en_number(m)), ""))

@@ -544,6 +544,13 @@ def test_years_and_approximate_counts_in_chinese_characters_vouch_for_digits():
     assert support_score("钟楼建于1926年", passage) == 0.0
 
 
+def test_an_ordinal_in_chinese_characters_vouches_for_the_same_ordinal_in_digits():
+    """"第五大城市" for the model's "第5大城市"; another rank not."""
+    passage = "这座港口城市是该国的第五大城市，也是最大的渔港。"
+    assert support_score("这座港口城市是该国第5大城市", passage) > 0.8
+    assert support_score("这座港口城市是该国第6大城市", passage) == 0.0
+
+
 def test_a_number_spelled_out_in_english_vouches_for_the_same_number_in_digits():
     passage = "Boats can be booked up to seven days in advance; a booking lasts at most two hours."
     assert support_score("Boats can be booked 7 days in advance", passage) == 1.0
