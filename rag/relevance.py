@@ -24,11 +24,11 @@ import re
 
 from .markers import strip_markers
 from .records import Citation, Document
-from .lexical import STOPWORDS, dictionary_count, tokenize
+from .lexical import STOPWORDS, dictionary_count, segment, tokenize
 from .rewrite import without_note
 from .restated import covered
 from .subject import COMMON_WORD, name_head, question_terms, whole_words
-from .zh import (CJK, EN_STOP, Lang, EN_YES_NO_Q, NAME_DOTS, QUESTION_CUE, YES_NO_Q, claim_sentences, fold, fold_each,
+from .zh import (CJK, EN_STOP, WHICH_CLASSIFIERS, Lang, EN_YES_NO_Q, NAME_DOTS, QUESTION_CUE, YES_NO_Q, claim_sentences, fold, fold_each,
                  sentence_end, stem_en, to_simplified)
 
 
@@ -202,7 +202,32 @@ def echoes_question(question: str, answer: str) -> bool:
             and not _CHOICE.search(question)
     # (Asked yes or no, the question's own words are the answer yes: "星期五上班可以穿牛仔裤吗？"
     # -> "可以穿牛仔裤[1]"; the verifier has checked the passage says so -- restates_yes_no.)
-    return _read_back(question, text, 2) and not YES_NO_Q.search(to_simplified(question))
+    return (_read_back(question, text, 2) or _adds_nothing(question, answer)) \
+        and not YES_NO_Q.search(to_simplified(question))
+
+
+# Characters an answer may add to the question's words and still say nothing: the 的 of
+# "…都為市民的評選" (asked "…都為市民以及誰的評選"), a linking 是 or 会.
+_GLUE = frozenset("的是为了在于会就都也和与及并其之而")
+
+
+def _adds_nothing(question: str, answer: str) -> bool:
+    """Is every word of ``answer`` one of ``question``'s, its question word left out and the
+    rest kept in another order ("曼尼托巴省…會暴露於來自西北的北極高壓空氣團" for "…為什麼會暴露
+    於…"; "翠亨快線、廣珠中線二期" for "廣珠中線二期和翠亨快線都是哪邊…")? Word by word (jieba):
+    a word made of two of the question's (量子光學 of 量子力學 and 光學) is the answer's own.
+    Not when the question offers the choice (甲和乙哪个更早: "甲更早" is the answer)."""
+    q = fold(without_note(question))
+    words = [w for w in segment(fold(strip_markers(answer))) if any(ch.isalnum() for ch in w)]
+    added = [w for w in words if w not in q and not all(ch in _GLUE for ch in w)]
+    return sum(map(len, words)) >= 4 and not added and not _OFFERS_CHOICE.search(to_simplified(without_note(question)))
+
+
+# A question that names the alternatives it asks to choose between: 还是, 或, 相比, or a
+# comparison right after its question word (哪条更早, 谁大, 哪个先). Not "…以及谁的评选" (which
+# one besides), nor "哪种" alone.
+_OFFERS_CHOICE = re.compile(rf"还是|或|相比|比较|(?:哪一?[{WHICH_CLASSIFIERS}]?|谁)(?:更|较|比|先|后|大|小|多|少|高|低|长|短"
+                            r"|贵|便宜|快|慢|远|近|早|晚|重|轻|好)")
 
 
 def _read_back(question: str, text: str, least: int) -> bool:

@@ -538,6 +538,22 @@ def test_an_answer_that_reads_back_part_of_the_question_answers_nothing():
     assert not echoes_question("码头能不能寄存行李？", "能寄存行李[1]")
 
 
+def test_an_answer_that_rewords_the_question_without_its_question_word_answers_nothing():
+    from rag.relevance import echoes_question
+
+    # the question's words in another order, its question word left out
+    assert echoes_question("这座水库在夏季为什么会出现大量蓝藻？", "这座水库在夏季会出现大量蓝藻[1]。")
+    assert echoes_question("东线和西线都是哪边还在施工的工程？", "西线[1]、东线[1]。")
+    assert echoes_question("白鹭、苍鹭以及什么的栖息地都在湖区？", "白鹭、苍鹭的栖息地都在湖区[1]。")
+    # a word of its own is an answer, whatever else it restates (量子光学: made of two of
+    # the question's words, but one word of its own)
+    assert not echoes_question("近代光学中哪一门处理光的量子特性？", "量子光学[1]。")
+    assert not echoes_question("这座水库在夏季为什么会出现大量蓝藻？", "这座水库在夏季水温升高，会出现大量蓝藻[1]。")
+    # the question names the alternatives: one of them is the answer
+    assert not echoes_question("东线和西线哪条更早开通？", "东线更早开通[1]。")
+    assert not echoes_question("甲队跟乙队谁先夺冠？", "乙队先夺冠[1]。")
+
+
 def test_an_answer_whose_value_is_its_own_subject_answers_nothing():
     from rag.relevance import echoes_question
 
