@@ -214,13 +214,20 @@ _GLUE = frozenset("的是为了在于会就都也和与及并其之而")
 def _adds_nothing(question: str, answer: str) -> bool:
     """Is every word of ``answer`` one of ``question``'s, its question word left out and the
     rest kept in another order ("曼尼托巴省…會暴露於來自西北的北極高壓空氣團" for "…為什麼會暴露
-    於…"; "翠亨快線、廣珠中線二期" for "廣珠中線二期和翠亨快線都是哪邊…")? Word by word (jieba):
-    a word made of two of the question's (量子光學 of 量子力學 and 光學) is the answer's own.
-    Not when the question offers the choice (甲和乙哪个更早: "甲更早" is the answer)."""
+    於…"; "翠亨快線、廣珠中線二期" for "廣珠中線二期和翠亨快線都是哪邊…")? Both word by word
+    (jieba) and character by character (runs of two the question has, restated.covered): a
+    word made of two of the question's is the answer's own (量子光學 of 量子力學 and 光學 is
+    one word; 雀鯛科 of 雀鯛 and 科目 is no run). Not when the question offers the choice
+    (甲和乙哪个更早: "甲更早" is the answer)."""
     q = fold(without_note(question))
-    words = [w for w in segment(fold(strip_markers(answer))) if any(ch.isalnum() for ch in w)]
-    added = [w for w in words if w not in q and not all(ch in _GLUE for ch in w)]
-    return sum(map(len, words)) >= 4 and not added and not _OFFERS_CHOICE.search(to_simplified(without_note(question)))
+    text = fold(strip_markers(answer))
+    words = [w for w in segment(text) if any(ch.isalnum() for ch in w)]
+    if sum(map(len, words)) < 4 or _OFFERS_CHOICE.search(to_simplified(without_note(question))):
+        return False
+    if any(w not in q and not all(ch in _GLUE for ch in w) for w in words):
+        return False
+    marks = covered(text, q)
+    return not any(ch.isalnum() and ch not in _GLUE and not m for ch, m in zip(text, marks))
 
 
 # A question that names the alternatives it asks to choose between: 还是, 或, 相比, or a

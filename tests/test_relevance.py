@@ -548,6 +548,8 @@ def test_an_answer_that_rewords_the_question_without_its_question_word_answers_n
     # a word of its own is an answer, whatever else it restates (量子光学: made of two of
     # the question's words, but one word of its own)
     assert not echoes_question("近代光学中哪一门处理光的量子特性？", "量子光学[1]。")
+    # ...or two of them run together (鹦鹉科: jieba's 鹦鹉 and 科, the question's 科目)
+    assert not echoes_question("这种鹦鹉属于什么科目？", "这种鹦鹉属于鹦鹉科[1]。")
     assert not echoes_question("这座水库在夏季为什么会出现大量蓝藻？", "这座水库在夏季水温升高，会出现大量蓝藻[1]。")
     # the question names the alternatives: one of them is the answer
     assert not echoes_question("东线和西线哪条更早开通？", "东线更早开通[1]。")
