@@ -233,6 +233,85 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued))
 
 
+# Asked which of two rows the question names has more or less of something ("3号线和5号线，
+# 哪条线的站更多？", "市场部和销售部，谁的差旅费预算高一些？", "Between Team and Business, which
+# keeps files longer?"): the comparison ends the question, after its question word.
+_ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))"
+                          r"(?:一些|一点|些|点|得多)?)\s*[？?]*\s*$")
+_EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|shorter|smaller|lower|lighter|slower)"
+                          r"|(?P<eh>more|longer|larger|bigger|higher|heavier|faster|later|dearer))\b", re.I)
+
+
+def comparative(question: str) -> Superlative | None:
+    """The comparison a question asks between two things it names (更多, 高一些, longer), as a
+    Superlative of its direction; None when it asks none."""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    if not m:
+        return None
+    groups = m.groupdict()
+    word = groups.get("w") or groups.get("el") or groups.get("eh")
+    return Superlative(word, "min" if groups.get("zl") or groups.get("el") else "max")
+
+
+@dataclass(frozen=True)
+class ComparedRows:
+    """The two rows a comparison names, the one it asks for first."""
+
+    rows: tuple[SheetRow, SheetRow]
+    names: tuple[str, str]  # how the question names them, as the sheet writes them
+    label: str  # the column compared, as the sheet writes it
+    word: str  # the comparison, as the question writes it (更多)
+
+
+def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows | None:
+    """The two rows of ``region`` the question names by a cell of each, ordered by the column
+    the comparison asks about (the one asked for first); None when it names not exactly two,
+    asks no column of numbers, or they tie."""
+    asked = comparative(question)
+    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+        return None
+    rows = sheet_rows(doc, region)
+    if len(rows) < 2:
+        return None
+    q = fold(question)
+    labels = list(rows[0].cells)
+    # (A value every row shares -- one 起点 for all lines -- names none of them.)
+    shared = {label for label in labels if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
+    named = []
+    for r in rows:
+        said = [v for label, v in r.cells.items() if label not in shared and _writes(q, v)]
+        if said:
+            named.append((r, max(said, key=len)))
+    if len(named) != 2:
+        return None
+    # (Columns of figures: 车站数 24, 月费 39, 50GB, 2026年 -- not the key column, 3号线, nor a
+    # cell that only holds a number in its text, 文樾路（3号线）.)
+    numeric = [label for label in labels[1:] if label not in shared
+               and all(_FIGURE.fullmatch(fold(r.cells.get(label, "")).strip()) for r, _ in named)]
+    # (Not by the words that name the rows' kind -- the 线 of 哪条线, the first column's 线路 --
+    # but by what is compared: 站 of 车站数.)
+    label = _column("".join(ch for ch in question if ch not in fold(labels[0])), numeric, asked)
+    if label is None:
+        return None
+    (a, name_a), (b, name_b) = named
+    va, vb = _number(a.cells[label]), _number(b.cells[label])
+    if va == vb:
+        return None
+    first = (va > vb) == (asked.direction == "max")
+    ordered = ((a, name_a), (b, name_b)) if first else ((b, name_b), (a, name_a))
+    return ComparedRows((ordered[0][0], ordered[1][0]), (ordered[0][1], ordered[1][1]), label, asked.word)
+
+
+_FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")
+
+
+def _writes(q: str, value: str) -> bool:
+    """Does the folded question write out the cell ``value`` (two characters at least; a
+    number only whole: 3号线 is not in 13号线)?"""
+    v = fold(value).strip()
+    return len(v) >= 2 and re.search(rf"(?<![\d.]){re.escape(v)}" if v[:1].isdigit() else re.escape(v), q) is not None
+
+
 # Asked which rows have or lack a yes/no column's mark ("哪个套餐不支持5G？" of 是否5G: 否):
 # the rows that do, when they are few -- the model, shown rows of 是, named one of them.
 _YES = frozenset({"是", "有", "支持", "yes", "y", "√", "✓", "true"})
@@ -375,6 +454,17 @@ def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
     lang = "en" if lang == "en" else "zh"
     return _COUNTED[lang].format(sheet=_SHEET[lang].format(sheet) if sheet else "", phrase=counted.phrase,
                                  n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))
+
+
+_COMPARED = {"zh": "（{label}比较：{a}与{b}，{a}{word}）", "en": "(compared by {label}: {a} and {b}; {a} is {word})"}
+_COMPARED_OTHER = {"zh": "（{label}比较中的另一行：{b}）", "en": "(the other row compared by {label}: {b})"}
+
+
+def compared_notes(compared: ComparedRows, lang: Lang) -> tuple[str, str]:
+    """What the model is told about the row asked for and about the other."""
+    lang = "en" if lang == "en" else "zh"
+    fields = dict(label=compared.label, a=compared.names[0], b=compared.names[1], word=compared.word)
+    return _COMPARED[lang].format(**fields), _COMPARED_OTHER[lang].format(**fields)
 
 
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:

@@ -19,8 +19,9 @@ from .config import Config
 from .embed import Embedder
 from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
-from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, named_sheets,
-                     on_other_sheet, ranked_note, ranked_row, row_chunk, sheet_names, superlative)
+from .ranked import (asks_which, comparative, compared_notes, compared_rows, counted_note, counted_rows, flagged_note,
+                     flagged_rows, named_sheets, on_other_sheet, ranked_note, ranked_row, row_chunk, sheet_names,
+                     superlative)
 from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
@@ -184,7 +185,9 @@ class Retriever:
         # first by a column (最便宜), a count, the row a value falls in, the row the question
         # names, the few rows it picks by a value (哪个不支持5G).
         ranks = bool(hits) and superlative(query) is not None
-        hits = (ranks and self._ranked_first(query, hits, k)) or self._counted_first(query, hits) \
+        compares = bool(hits) and not ranks and comparative(query) is not None
+        hits = (ranks and self._ranked_first(query, hits, k)) or (compares and self._compared_first(query, hits)) \
+            or self._counted_first(query, hits) \
             or self._bracketed_first(query, hits) or self._looked_up_first(query, hits) \
             or (bool(hits) and asks_which(query) and self._ranked_first(query, hits, k)) or hits
         return Retrieval(hits, (time.perf_counter() - t0) * 1000,
@@ -310,6 +313,28 @@ class Retriever:
                 continue
             return [Hit(row_chunk(hit.chunk, doc, a, b, row, note), hits[0].score, r, hit.dense_score, hit.bm25_score)
                     for r, (a, b, row, note) in enumerate(picked[:k], 1)]
+        return None
+
+    def _compared_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
+        """Asked which of two rows a sheet or table holds has more or less of something (3号线
+        和5号线哪条线的站更多), the two rows (ranked.compared_rows), the one asked for first, as
+        the passages, with notes saying so: the retrieved rows were any of the sheet's, and
+        which of two figures is the greater is arithmetic, not reading."""
+        lang = question_language(query)
+        tried: set[str] = set()
+        for hit in hits:
+            doc, regions = self._row_regions(hit)
+            if not regions or doc.doc_id in tried:
+                continue
+            tried.add(doc.doc_id)
+            for region in (r for r in doc.regions if r.location.kind in ROW_KINDS):
+                if (compared := compared_rows(query, doc, region)) is None:
+                    continue
+                notes = compared_notes(compared, lang)
+                at = replace(hit.chunk, location=region.location)  # (the rows may be on another sheet)
+                return [Hit(row_chunk(at, doc, row.start, row.end, row.number, note), hits[0].score, r,
+                            hit.dense_score, hit.bm25_score)
+                        for r, (row, note) in enumerate(zip(compared.rows, notes), 1)]
         return None
 
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,7 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import flagged_rows, ranked_row, stated_unit, superlative
+from rag.ranked import comparative, compared_rows, flagged_rows, ranked_row, stated_unit, superlative
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.
@@ -69,6 +69,38 @@ def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
     assert hits[0].chunk.text == retriever.index.docs["kettles.csv"].text[hits[0].chunk.start:hits[0].chunk.end]
     # no superlative: retrieval as ever
     assert len(retriever.search("晨露K3适合做什么？", 5).hits) > 1
+
+
+def test_two_rows_the_question_names_ordered_by_the_column_it_compares(tmp_path):
+    doc, region = _sheet(tmp_path)
+    compared = compared_rows("晨露K2和山泉S2，哪个容量更大？", doc, region)
+    assert [r.cells["型号"] for r in compared.rows] == ["山泉S2", "晨露K2"]
+    assert (compared.label, compared.word, compared.names) == ("容量(L)", "更大", ("山泉S2", "晨露K2"))
+    # the lesser asked for: the cheaper of the two, by the price column the question names
+    assert compared_rows("山泉S5跟晨露K3比，谁的售价便宜一些？", doc, region).names == ("晨露K3", "山泉S5")
+
+
+def test_no_rows_are_compared_when_the_question_does_not_ask_it(tmp_path):
+    doc, region = _sheet(tmp_path)
+    assert comparative("哪款水壶最便宜？") is None and comparative("晨露K2的售价是多少？") is None
+    assert compared_rows("晨露K2的容量更大吗？", doc, region) is None  # no question word: yes or no
+    assert compared_rows("晨露K2和晨露K3，哪个功率更大？", doc, region) is None  # a tie: 2200 both
+    assert compared_rows("晨露K1、晨露K2和晨露K3，哪个容量更大？", doc, region) is None  # three named
+    assert compared_rows("晨露K1和山泉S1，哪个颜色更好看？", doc, region) is None  # no column of figures
+
+
+def test_the_compared_rows_are_the_passages_retrieved(tmp_path, fake_embedder):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "kettles.csv").write_text(KETTLES, encoding="utf-8")
+    (folder / "说明.txt").write_text("晨露K3采用不锈钢内胆，适合泡茶。山泉系列主打便携。", encoding="utf-8")
+    update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
+    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    hits = retriever.search("晨露K2和山泉S2，哪个容量更大？", 5).hits
+    assert [h.chunk.text.split(" | ")[0] for h in hits] == ["型号: 山泉S2", "型号: 晨露K2"]
+    assert hits[0].chunk.context == "（容量(L)比较：山泉S2与晨露K2，山泉S2更大）"
+    assert hits[1].chunk.context == "（容量(L)比较中的另一行：晨露K2）"
+    assert hits[0].chunk.text == retriever.index.docs["kettles.csv"].text[hits[0].chunk.start:hits[0].chunk.end]
 
 
 def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):
