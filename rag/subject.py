@@ -34,8 +34,10 @@ _NAMED = re.compile(rf"^({ORG_NAME.pattern})")
 _ACTS_AT = re.compile(r"^([^的是有在和与，,、？?]{2,12}?)(?<![现正存所实自好内外潜旨])(?=在(?!于))")
 # Or the place a question opens within ("某国境内哪一个国家公园…"): what it asks about lies there.
 _WITHIN = re.compile(r"^([^的是有在和与，,、？?]{2,10}?)境内")
-# Questions that open with a pronoun or a preposition have no subject at the front.
-_NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果)")
+# Questions that open with a pronoun or a preposition have no subject at the front; nor
+# those that open with what they leave out (除了已经开通的，还有哪些线路…: not the open lines).
+_NO_SUBJECT = re.compile(r"^(?:它|他|她|这|那|其|该|根据|按照|据|在|对于|关于|从|自|由(?=[^，,？?]{1,12}?所)|与|和|请|如果"
+                         r"|除了|除去|除开)")
 # Words of time, of how often, of a lifetime, of quantity and of rank (整个美国的经济中心,
 # 早期的大环道, 《某剧》每周的播放时间, 某人一生有几位妻子, 世界上最早的古栽培稻; 2022年底
 # 一共有多少员工 -- the report says 截至2022年12月31日 --, 现任董事长, 四月份的会议): they

@@ -35,6 +35,9 @@ PASSAGE = "远帆科技由周远联合创立，周远曾在青禾机器人担任
     ("这种鱼分布在哪里？", [], []),  # a pronoun
     ("1937年时发生在哪里？", [], []),  # a time, not a name
     ("会议决定迁移在哪一年？", [], []),  # two verbs: a clause
+    # what the question leaves out is no subject; the thing a question opens on is
+    ("除了已经停运的，还有哪些渡轮航线在规划？", [], []),
+    ("青岚湖渡轮还有哪些航线在规划？", [], ["青岚湖", "渡轮"]),
 ])
 def test_question_terms(question, latin, subject):
     assert question_terms(question) == (latin, subject)
