@@ -154,13 +154,15 @@ def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | 
     return False if any(n not in said for n in re.findall(r"\d+", q)) else None
 
 
-def _named_rows(question: str, rows: list[SheetRow], labels: list[str]) -> list[SheetRow] | None:
+def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: str = "") -> list[SheetRow] | None:
     """The rows a question narrows to by naming part of their first text cell ("家庭套餐里"
     of 家庭融合A, 家庭融合B); all rows when it names none; None when it names a word that
-    only other cells of some rows hold (a condition this does not read)."""
+    only other cells of some rows hold (a condition this does not read). A word of the
+    document's ``title`` names the document, not rows (栖川 of 栖川地铁线路基本情况表, though
+    a station is called 栖川火车站)."""
     from .lexical import segment
 
-    named_in_labels = "".join(fold(label) for label in labels)
+    named_in_labels = "".join(fold(label) for label in labels) + fold(title)
     words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)]
     for w in words:
         first = [r for r in rows if w in fold(next(iter(r.cells.values())))]
@@ -215,7 +217,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
         rows = [r for r in rows if (v := _number(r.cells.get(bounded, ""))) is not None
                 and (v <= limit if op == "le" else v >= limit)]
         numeric = [label for label in numeric if label != bounded]
-    rows = _named_rows(question, rows, labels)
+    rows = _named_rows(question, rows, labels, doc.title)
     if not rows:
         return None
     label = _column(question, numeric, asked)
@@ -427,7 +429,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     for name in named_sheets(question, doc):
         for word in _sheet_words(name):
             rest = rest.replace(word, " ")
-    rows = _named_rows(rest, rows, labels)
+    rows = _named_rows(rest, rows, labels, doc.title)
     if not rows:
         return None
     # The question's own words with the count in place of 几 / how many ("總共有8條公車路線"):
@@ -495,6 +497,21 @@ def named_sheets(question: str, doc: Document | None) -> set[str]:
         return set()
     q = fold(question)
     return {n for n in names if len(fold(n)) >= 2 and any(w in q for w in _sheet_words(n))}
+
+
+def ranked_in_workbook(question: str, doc: Document, region: Region) -> tuple[RankedRow, Region] | None:
+    """ranked_row in ``region`` (the retrieved passage's), or, in a workbook of several
+    sheets where others rank a row too, in the sheet whose name shares the most characters
+    with the question: "最早开通的是哪条线？" ranks 首段开通年份 of 已开通线路, not 计划开通年份
+    of 在建及规划线路, whose row was retrieved first. (Of sheets alike, the retrieved one.)"""
+    found = [(ranked, region)] if (ranked := ranked_row(question, doc, region)) else []
+    if len(sheet_names(doc)) > 1:
+        q = fold(question)
+        found += [(ranked, r) for r in doc.regions
+                  if r.location.kind == "sheet" and r.location.name != region.location.name
+                  and (ranked := ranked_row(question, doc, r))]
+        found.sort(key=lambda f: -sum(ch in q for ch in set(fold(f[1].location.name))))  # (stable: ties keep order)
+    return found[0] if found else None
 
 
 def sheet_names(doc: Document | None) -> set[str]:

@@ -20,7 +20,7 @@ from .embed import Embedder
 from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
 from .ranked import (asks_which, comparative, compared_notes, compared_rows, counted_note, counted_rows, flagged_note,
-                     flagged_rows, named_sheets, on_other_sheet, ranked_note, ranked_row, row_chunk, sheet_names,
+                     flagged_rows, named_sheets, on_other_sheet, ranked_in_workbook, ranked_note, ranked_row, row_chunk, sheet_names,
                      superlative)
 from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
@@ -305,13 +305,16 @@ class Retriever:
             if not regions:
                 continue
             region = regions[0]  # (the first only: a chunk opening with a sheet's title line is not ranked)
-            if superlative(query) and (ranked := ranked_row(query, doc, region)):
+            at = hit.chunk
+            if superlative(query) and (found := ranked_in_workbook(query, doc, region)):
+                ranked, ranked_in = found
                 picked = [(ranked.start, ranked.end, ranked.row, ranked_note(ranked, lang))]
+                at = replace(at, location=ranked_in.location)  # (its sheet may be another)
             elif flagged := flagged_rows(query, doc, region):
                 picked = [(a, b, row, flagged_note(flagged, lang)) for a, b, row in flagged.rows]
             else:
                 continue
-            return [Hit(row_chunk(hit.chunk, doc, a, b, row, note), hits[0].score, r, hit.dense_score, hit.bm25_score)
+            return [Hit(row_chunk(at, doc, a, b, row, note), hits[0].score, r, hit.dense_score, hit.bm25_score)
                     for r, (a, b, row, note) in enumerate(picked[:k], 1)]
         return None
 

@@ -2,7 +2,8 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import comparative, compared_rows, flagged_rows, ranked_row, stated_unit, superlative
+from rag.ranked import (comparative, compared_rows, flagged_rows, ranked_in_workbook, ranked_row, stated_unit,
+                        superlative)
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.
@@ -152,6 +153,36 @@ def _ferries(path):
     del wb["Sheet"]
     wb.save(path)
     return path
+
+
+def _tramways(path):
+    """An invented tram network: the open lines and the planned ones, on two sheets whose
+    year columns say the same words (开通年份); a stop of one line bears the city's name."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.create_sheet("已开通线路")
+    ws.append(["线路", "首段开通年份", "车站数", "起点站"])
+    for row in (["T1线", 2011, 18, "苓湾码头"], ["T2线", 2008, 22, "苓湾火车站"], ["T3线", 2016, 15, "北坡"]):
+        ws.append(row)
+    ws = wb.create_sheet("规划线路")
+    ws.append(["线路", "计划开通年份", "规划长度"])
+    for row in (["T4线", 2027, 9.5], ["T5线", 2026, 7.1], ["T6线", 2029, 12.0]):
+        ws.append(row)
+    del wb["Sheet"]
+    wb.save(path)
+    return path
+
+
+def test_a_workbook_ranks_in_the_sheet_whose_name_the_question_speaks_of(tmp_path):
+    doc = load_document(_tramways(tmp_path / "苓湾有轨电车线路表.xlsx"))
+    planned = next(r for r in doc.regions if r.location.name == "规划线路" and r.location.rows)
+    # retrieved from the planned lines' sheet, the open lines' sheet is the one "开通的" speaks of
+    ranked, region = ranked_in_workbook("苓湾有轨电车最早开通的是哪条线？", doc, planned)
+    assert region.location.name == "已开通线路" and doc.text[ranked.start:ranked.end].startswith("线路: T2线")
+    # asked of the plans, the planned lines' sheet (计划 names it no more, 规划 does)
+    ranked, region = ranked_in_workbook("规划线路里哪条最早开通？", doc, planned)
+    assert region.location.name == "规划线路" and doc.text[ranked.start:ranked.end].startswith("线路: T5线")
 
 
 def test_rows_of_the_sheet_the_question_names_come_first(tmp_path, fake_embedder):
