@@ -29,7 +29,9 @@ Direction = Literal["min", "max"]
 _ZH_LOW, _ZH_HIGH = "便宜|少|低|小|短|早|慢|轻|近", "贵|多|高|大|长|晚|快|重|远"
 _EN_LOW = "cheapest|least|lowest|smallest|shortest|earliest|slowest|lightest|fewest|nearest"
 _EN_HIGH = "most expensive|most|highest|largest|biggest|longest|latest|fastest|heaviest|farthest"
-_SUPERLATIVE = re.compile(rf"最(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))|\b(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
+_SUPERLATIVE = re.compile(rf"(?:最|第(?P<zn>[二三2-3]))(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))"
+                          rf"|\b(?:(?P<en>second|third)\s+)?(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
+_NTH = {"二": 2, "三": 3, "2": 2, "3": 3, "second": 2, "third": 3}
 # Price words: a question about what is cheapest names no column, the price column is meant.
 _PRICE_Q = re.compile(r"便宜|贵|cheap|expensive", re.I)
 PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
@@ -46,8 +48,9 @@ _MONEY_UNITS = ("块钱", "块", "元", "yuan")
 
 @dataclass(frozen=True)
 class Superlative:
-    word: str  # as the question writes it: 最便宜, cheapest
+    word: str  # as the question writes it: 最便宜, cheapest, 第二多
     direction: Direction
+    nth: int = 1  # 第二多, second most: the second
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def superlative(question: str) -> Superlative | None:
     m = _SUPERLATIVE.search(question)
     if not m:
         return None
-    return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max")
+    nth = _NTH.get((m.group("zn") or m.group("en") or "").lower(), 1)
+    return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max", nth)
 
 
 # A totals row ranks first in every column it sums: it is no row of the table's things.
@@ -226,11 +230,11 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     valued = [(v, r) for r in rows if (v := _number(r.cells.get(label, ""))) is not None]
     if not valued:
         return None
-    pick = min if asked.direction == "min" else max
-    best = pick(v for v, _ in valued)
-    firsts = [r for v, r in valued if v == best]
-    if len(firsts) != 1:
+    # (The n-th value in that order, when no row ties with it or with one before it.)
+    values = sorted({v for v, _ in valued}, reverse=asked.direction == "max")
+    if len(values) < asked.nth or any(sum(v == w for v, _ in valued) > 1 for w in values[:asked.nth]):
         return None
+    firsts = [r for v, r in valued if v == values[asked.nth - 1]]
     first = firsts[0]
     return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued))
 

@@ -38,6 +38,15 @@ def test_the_row_first_by_the_column_the_question_names(tmp_path):
     assert (ranked.label, ranked.direction, ranked.rows, ranked.row) == ("功率(W)", "min", 6, 5)
 
 
+def test_the_second_or_third_by_the_column(tmp_path):
+    doc, region = _sheet(tmp_path)
+    assert _row(doc, ranked_row("哪款水壶第二便宜？", doc, region)) == "型号: 晨露K1"
+    ranked = ranked_row("容量第二大的是哪款？", doc, region)
+    assert _row(doc, ranked) == "型号: 山泉S2" and ranked.word == "第二大"
+    assert _row(doc, ranked_row("Which kettle has the second highest 功率(W)?", doc, region)) is None  # 2400 twice
+    assert ranked_row("容量第三大的是哪款？", doc, region) is None  # 1.7 twice: no one third
+
+
 def test_a_bound_or_a_name_narrows_the_rows_first(tmp_path):
     doc, region = _sheet(tmp_path)
     # 300元以内 bounds the price column; the most capacity among those rows
