@@ -20,7 +20,7 @@ from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .kind import complete_from_quote, missing_event, missing_kind, quoted_instead, with_stated_unit
+from .kind import complete_from_quote, counted_from_list, missing_event, missing_kind, quoted_instead, with_stated_unit
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .ranked import cited_unit, on_other_sheet
@@ -283,7 +283,8 @@ class Pipeline:
             # Asked when / how many, answered without a date / number: the verified sentence
             # behind the answer may state it ("远帆科技在港交所上市[1]" rests on "1月9日,
             # 远帆科技(远帆信息技术有限公司)登陆港交所,…"). Then that clause is the answer; else refuse.
-            completed = complete_from_quote(cited, kind, cited.text)
+            completed = complete_from_quote(cited, kind, cited.text) \
+                or (kind == "quantity" and counted_from_list(cited, standalone) or None)
             if completed is None:
                 return Verdict("off_question")
             cited = completed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from .asked import measure_word
 from .cite import CitedAnswer
 from .cloze import cloze
 from .lexical import STOPWORDS, tagged, tokenize
@@ -304,6 +305,36 @@ def complete_from_quote(cited: CitedAnswer, kind: str, answer: str) -> CitedAnsw
         text = c.quote[clauses[a].start():clauses[b].end()].strip()
         end = f"[{c.n}]。" if CJK_CHAR.search(text) else f" [{c.n}]."
         return replace(cited, text=text + end, citations=[c], unsupported=[], auto_cited=False)
+    return None
+
+
+# One enumeration of a passage: items joined by 、, within a clause ("线下营业厅：东樾路营业厅、
+# 栖川站营业厅、滨汀营业厅、新城营业厅，营业时间…").
+_ENUMERATION = re.compile(r"[^、，,。；;：:！!？?\s（）()]+(?:、[^、，,。；;：:！!？?\s（）()]+)+")
+_ITEM_SEP = re.compile(r"\s*[、，,；;]\s*")
+
+
+def counted_from_list(cited: CitedAnswer, question: str) -> CitedAnswer | None:
+    """Asked how many, an answer that lists the things instead ("东樾路营业厅[1]、栖川站营业厅[1]、
+    滨汀营业厅[1]、新城营业厅[1]" for 营业厅有几个), when its items are all the items of one
+    enumeration of a verified passage, and no more: the count, then the list ("共4个：…").
+    Counting what one sentence enumerates is arithmetic on the passage; a list gathered from
+    several sentences may have left some out. None otherwise (the answer is refused as ever)."""
+    items = [i for i in _ITEM_SEP.split(strip_markers(cited.text).strip().rstrip("。.")) if i]
+    if len(items) < 2:
+        return None
+    wanted = {fold(i) for i in items}
+    for c in cited.citations:
+        if not c.verified:
+            continue
+        for m in _ENUMERATION.finditer(c.chunk.text):
+            listed = [fold(i) for i in m.group(0).split("、")]
+            if len(listed) == len(items) and set(listed) == wanted:
+                measure = measure_word(to_simplified(without_note(question))) or "个"
+                text = f"共{len(items)}{measure}：{'、'.join(items)}[{c.n}]。"
+                at = c.chunk.start + m.start()
+                quoted = replace(c, quote=m.group(0), start=at, end=at + len(m.group(0)))
+                return replace(cited, text=text, citations=[quoted], unsupported=[], auto_cited=False)
     return None
 
 

@@ -50,6 +50,7 @@ _NOT_A_NOUN = "来去在于的是了和与对把被给让使将从向到为就�
 _REASON_Q = re.compile(rf"{WHY_ONLY}|原因", re.I)
 _DAYPART = re.compile(r"(?:凌晨|早上|上午|中午|下午|傍晚|晚上|夜间)?$")
 _PAST_HOUR = re.compile(r"(?:半|整|[0-9一二三四五]?[0-9十]分)?")
+_COUNTED_LIST = re.compile(r"共(\d+[^\d\W]?)[：:]")
 _DATE_UNIT = re.compile(r"年代|世纪|年|月|日|号")
 _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"})
 
@@ -61,6 +62,10 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     text = strip_markers(answer).strip()
     if not evidence or not text:
         return None
+    # Asked how many and answered with the count of the list a passage enumerates ("共4个：
+    # 甲、乙、丙、丁", kind.counted_from_list): the count, told from the quote by counting it.
+    if QUANTITY_Q.search(question) and (m := _COUNTED_LIST.match(text)):
+        return m.group(1)
     sentence = _answering_sentence(question, text)
     # Where a candidate is looked up, in order: each verified quote, then its passage.
     # (A line break is a space there: a PDF breaks a sentence across lines, "…or pairing\ntimed out".)

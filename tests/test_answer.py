@@ -651,3 +651,24 @@ def test_asked_how_to_do_something_the_model_reads_the_top_passage_whole(tmp_pat
     assert "2. 用回形针按住背面的复位孔约5秒" in steps and "4. 重新连接无线网络" in steps
     fact = build_messages("打印机保修期多久？", hits, "zh", gen, 200, focus_chars=30)[0][-1]["content"]
     assert "4. 重新连接无线网络" not in fact
+
+
+_SERVICE = ("# 办理渠道\n\n线下营业厅：东湾路营业厅、北站营业厅、滨江营业厅、新城营业厅，营业时间均为每日9:00—18:00。"
+            "网上营业厅全天开放。\n")
+
+
+@pytest.mark.parametrize("listed, shown", [
+    # every item of the one enumeration: counted, and the count leads
+    ("东湾路营业厅[1]、北站营业厅[1]、滨江营业厅[1]、新城营业厅[1]", "共4个：东湾路营业厅、北站营业厅、滨江营业厅、新城营业厅[1]。"),
+    # some of them: no count can be told from it
+    ("东湾路营业厅[1]、北站营业厅[1]、滨江营业厅[1]", None),
+])
+def test_asked_how_many_a_list_of_all_that_a_passage_enumerates_is_counted(tmp_path, fake_embedder, listed, shown):
+    gen = FakeGenerator(lambda m: listed)
+    a = _pipeline(tmp_path, _folder(tmp_path, {"渠道.md": _SERVICE}), fake_embedder, gen).ask("线下营业厅有几个？")
+    if shown is None:
+        assert a.refused and a.refusal_reason == "off_question"
+    else:
+        assert not a.refused and a.answer == shown
+        assert a.citations[0].quote == "东湾路营业厅、北站营业厅、滨江营业厅、新城营业厅"
+        assert a.short_answer == "4个"
