@@ -23,7 +23,7 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, counted_from_list, missing_event, missing_kind, quoted_instead, with_stated_unit
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
-from .ranked import cited_unit, on_other_sheet
+from .ranked import cited_unit, flipped_comparison, on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years, restates_yes_no, unverified_verdict, verdict_unasked)
 from .retrieve import Retrieval, Retriever
@@ -318,6 +318,7 @@ class Pipeline:
             ("echo", lambda: echoes_question(standalone, cited.text)),
             ("verdict unasked", lambda: verdict_unasked(standalone, cited.text)),
             ("superlative flipped", lambda: flipped_superlative(standalone, cited.text, cited_texts)),
+            ("comparison flipped", lambda: flipped_comparison(standalone, cited.text, cited_texts)),
             ("item the table lacks",
              lambda: lang == "zh" and unlisted_item(standalone, [c.chunk.with_context for c in verified], titled)),
         )

@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 from .numerals import UNIT_LINE, dates
 from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Hit, Region, row_cells
-from .zh import CJK_CHAR, Lang, fold
+from .zh import CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
 
 Direction = Literal["min", "max"]
 
@@ -267,6 +267,7 @@ class ComparedRows:
     names: tuple[str, str]  # how the question names them, as the sheet writes them
     label: str  # the column compared, as the sheet writes it
     word: str  # the comparison, as the question writes it (更多)
+    answer: str  # the question's comparison with the one asked for in its question word's place
 
 
 def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows | None:
@@ -305,7 +306,50 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
         return None
     first = (va > vb) == (asked.direction == "max")
     ordered = ((a, name_a), (b, name_b)) if first else ((b, name_b), (a, name_a))
-    return ComparedRows((ordered[0][0], ordered[1][0]), (ordered[0][1], ordered[1][1]), label, asked.word)
+    return ComparedRows((ordered[0][0], ordered[1][0]), (ordered[0][1], ordered[1][1]), label, asked.word,
+                        _answered(question, ordered[0][1]))
+
+
+# The question word of a comparison and the noun it asks for (哪条线 of 哪条线的站更多, 谁, 哪个;
+# which one): the one asked for takes its place in the note.
+_ZH_ASKER = re.compile(rf"谁|哪一?[{WHICH_CLASSIFIERS}]?(?:[\u4e00-\u9fff]{{1,2}}(?=的))?")
+_EN_ASKER = re.compile(r"\bwhich(?:\s+(?:one|of them|of the two))?\b", re.I)
+
+
+_ALTERNATIVES = re.compile(r"\s*(?:和|跟|与|同|及|还是|、|，|,|\band\b|\bor\b)\s*", re.I)
+_LEAD_IN = re.compile(r"^\s*(?:and\s+)?(?:between\s+)?", re.I)
+
+
+def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
+    """Asked which of two things it names is more or less (甲和乙，谁的差旅费预算高一些？), does
+    the answer name one of them where a passage gives the other in the question's words
+    ("乙的差旅费预算高一些", the note compared_rows' row carries) and none gives the one named?"""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    if not m:
+        return False
+    before = _LEAD_IN.sub("", question[:m.start()].rstrip("，,。 比相").removesuffix("相比"))
+    alternatives = [a for a in _ALTERNATIVES.split(before) if len(a.strip()) >= 2]
+    if len(alternatives) != 2:
+        return False
+    said, texts = fold(answer), [fold(p) for p in passages]
+    named = [a for a in alternatives if fold(a) in said]
+    if len(named) != 1:
+        return False
+    other = next(a for a in alternatives if a != named[0])
+    states = lambda name: any(fold(_answered(question, name)) in t for t in texts)  # noqa: E731
+    return states(other) and not states(named[0])
+
+
+def _answered(question: str, name: str) -> str:
+    """The question's comparison clause with ``name`` in its question word's place:
+    "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
+    m = _ZH_COMPARED.search(question)
+    if m:
+        clause = m.group(0).rstrip("？? ")
+        return _ZH_ASKER.sub(name, clause, count=1)
+    m = _EN_COMPARED.search(question)
+    clause = question[m.start():].rstrip("? ") if m else question
+    return _EN_ASKER.sub(name, clause, count=1)
 
 
 _FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")
@@ -462,15 +506,16 @@ def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
                                  n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))
 
 
-_COMPARED = {"zh": "（{label}比较：{a}与{b}，{a}{word}）", "en": "(compared by {label}: {a} and {b}; {a} is {word})"}
-_COMPARED_OTHER = {"zh": "（{label}比较中的另一行：{b}）", "en": "(the other row compared by {label}: {b})"}
+_COMPARED = {"zh": "（{answer}。{label}：{a} {va}，{b} {vb}）", "en": "({answer}. {label}: {a} {va}, {b} {vb})"}
 
 
-def compared_notes(compared: ComparedRows, lang: Lang) -> tuple[str, str]:
-    """What the model is told about the row asked for and about the other."""
+def compared_note(compared: ComparedRows, lang: Lang) -> str:
+    """What the model is told with the row asked for: the answer in the question's words, and
+    both rows' figures."""
     lang = "en" if lang == "en" else "zh"
-    fields = dict(label=compared.label, a=compared.names[0], b=compared.names[1], word=compared.word)
-    return _COMPARED[lang].format(**fields), _COMPARED_OTHER[lang].format(**fields)
+    (a, b), (ra, rb) = compared.names, compared.rows
+    return _COMPARED[lang].format(answer=compared.answer, label=compared.label, a=a, b=b,
+                                  va=ra.cells[compared.label], vb=rb.cells[compared.label])
 
 
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:

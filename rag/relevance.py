@@ -26,6 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, segment, tokenize
 from .rewrite import without_note
+from .ranked import comparative
 from .restated import covered
 from .subject import COMMON_WORD, name_head, question_terms, whole_words
 from .zh import (CJK, EN_STOP, WHICH_CLASSIFIERS, Lang, EN_YES_NO_Q, NAME_DOTS, QUESTION_CUE, YES_NO_Q, claim_sentences, fold, fold_each,
@@ -222,7 +223,8 @@ def _adds_nothing(question: str, answer: str) -> bool:
     q = fold(without_note(question))
     text = fold(strip_markers(answer))
     words = [w for w in segment(text) if any(ch.isalnum() for ch in w)]
-    if sum(map(len, words)) < 4 or _OFFERS_CHOICE.search(to_simplified(without_note(question))):
+    asked = to_simplified(without_note(question))
+    if sum(map(len, words)) < 4 or _OFFERS_CHOICE.search(asked) or comparative(asked):
         return False
     if any(w not in q and not all(ch in _GLUE for ch in w) for w in words):
         return False

@@ -19,7 +19,7 @@ from .config import Config
 from .embed import Embedder
 from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
-from .ranked import (asks_which, comparative, compared_notes, compared_rows, counted_note, counted_rows, flagged_note,
+from .ranked import (asks_which, comparative, compared_note, compared_rows, counted_note, counted_rows, flagged_note,
                      flagged_rows, named_sheets, on_other_sheet, ranked_in_workbook, ranked_note, ranked_row, row_chunk, sheet_names,
                      superlative)
 from .records import ROW_KINDS, Document, Hit, Region
@@ -320,9 +320,10 @@ class Retriever:
 
     def _compared_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
         """Asked which of two rows a sheet or table holds has more or less of something (3号线
-        和5号线哪条线的站更多), the two rows (ranked.compared_rows), the one asked for first, as
-        the passages, with notes saying so: the retrieved rows were any of the sheet's, and
-        which of two figures is the greater is arithmetic, not reading."""
+        和5号线哪条线的站更多), the row asked for (ranked.compared_rows) as the one passage, with
+        a note giving the answer in the question's words and both rows' figures: the retrieved
+        rows were any of the sheet's, which of two figures is the greater is arithmetic, not
+        reading, and shown both rows with notes the model named the other."""
         lang = question_language(query)
         tried: set[str] = set()
         for hit in hits:
@@ -333,11 +334,10 @@ class Retriever:
             for region in (r for r in doc.regions if r.location.kind in ROW_KINDS):
                 if (compared := compared_rows(query, doc, region)) is None:
                     continue
-                notes = compared_notes(compared, lang)
+                row = compared.rows[0]
                 at = replace(hit.chunk, location=region.location)  # (the rows may be on another sheet)
-                return [Hit(row_chunk(at, doc, row.start, row.end, row.number, note), hits[0].score, r,
-                            hit.dense_score, hit.bm25_score)
-                        for r, (row, note) in enumerate(zip(compared.rows, notes), 1)]
+                return [Hit(row_chunk(at, doc, row.start, row.end, row.number, compared_note(compared, lang)),
+                            hits[0].score, 1, hit.dense_score, hit.bm25_score)]
         return None
 
     def _in_language(self, ids: np.ndarray, scores: np.ndarray, language: Lang) -> tuple[np.ndarray, np.ndarray]:

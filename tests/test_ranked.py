@@ -2,7 +2,7 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import (comparative, compared_rows, flagged_rows, ranked_in_workbook, ranked_row, stated_unit,
+from rag.ranked import (comparative, compared_rows, flagged_rows, flipped_comparison, ranked_in_workbook, ranked_row, stated_unit,
                         superlative)
 from rag.retrieve import Retriever
 
@@ -99,7 +99,7 @@ def test_no_rows_are_compared_when_the_question_does_not_ask_it(tmp_path):
     assert compared_rows("晨露K1和山泉S1，哪个颜色更好看？", doc, region) is None  # no column of figures
 
 
-def test_the_compared_rows_are_the_passages_retrieved(tmp_path, fake_embedder):
+def test_the_row_asked_for_is_the_passage_with_the_answer_in_the_questions_words(tmp_path, fake_embedder):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "kettles.csv").write_text(KETTLES, encoding="utf-8")
@@ -107,10 +107,20 @@ def test_the_compared_rows_are_the_passages_retrieved(tmp_path, fake_embedder):
     update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
     retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
     hits = retriever.search("晨露K2和山泉S2，哪个容量更大？", 5).hits
-    assert [h.chunk.text.split(" | ")[0] for h in hits] == ["型号: 山泉S2", "型号: 晨露K2"]
-    assert hits[0].chunk.context == "（容量(L)比较：山泉S2与晨露K2，山泉S2更大）"
-    assert hits[1].chunk.context == "（容量(L)比较中的另一行：晨露K2）"
+    assert len(hits) == 1 and hits[0].chunk.text.startswith("型号: 山泉S2 |")
+    assert hits[0].chunk.context == "（山泉S2容量更大。容量(L)：山泉S2 1.8，晨露K2 1.7）"
     assert hits[0].chunk.text == retriever.index.docs["kettles.csv"].text[hits[0].chunk.start:hits[0].chunk.end]
+    hits = retriever.search("山泉S5跟晨露K3比，谁的售价便宜一些？", 5).hits
+    assert hits[0].chunk.context.startswith("（晨露K3的售价便宜一些。")
+
+
+def test_an_answer_that_names_the_other_of_the_two_is_flipped():
+    note = "（山泉S2容量更大。容量(L)：山泉S2 1.8，晨露K2 1.7）\n型号: 山泉S2 | 容量(L): 1.8"
+    assert flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "晨露K2容量更大[1]。", [note])
+    assert not flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "山泉S2容量更大[1]。", [note])
+    assert not flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "山泉S2[1]", [note])
+    # no passage says which in the question's words: nothing to flip
+    assert not flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "晨露K2容量更大[1]。", ["型号: 晨露K2 | 容量(L): 1.7"])
 
 
 def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):

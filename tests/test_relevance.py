@@ -557,6 +557,7 @@ def test_an_answer_that_rewords_the_question_without_its_question_word_answers_n
     # the question names the alternatives: one of them is the answer
     assert not echoes_question("东线和西线哪条更早开通？", "东线更早开通[1]。")
     assert not echoes_question("甲队跟乙队谁先夺冠？", "乙队先夺冠[1]。")
+    assert not echoes_question("甲队和乙队，谁的进球更多一些？", "乙队的进球更多一些[1]。")
 
 
 def test_an_answer_whose_value_is_its_own_subject_answers_nothing():
