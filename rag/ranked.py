@@ -252,7 +252,10 @@ def comparative(question: str) -> Superlative | None:
     """The comparison a question asks between two things it names (更多, 高一些, longer), as a
     Superlative of its direction; None when it asks none."""
     m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
-    if not m:
+    # (A bare 长 or 大 ends many a word -- 哪个学校的校长 -- : a comparison only after two
+    # things the question pairs, 甲和乙/甲跟乙比.)
+    if not m or m.groupdict().get("w") and not re.search(r"[更较比得些点]", m.group("w")) \
+            and not re.search(r"[和跟与同]|比", question[:m.start()]):
         return None
     groups = m.groupdict()
     word = groups.get("w") or groups.get("el") or groups.get("eh")

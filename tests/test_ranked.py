@@ -93,6 +93,9 @@ def test_two_rows_the_question_names_ordered_by_the_column_it_compares(tmp_path)
 def test_no_rows_are_compared_when_the_question_does_not_ask_it(tmp_path):
     doc, region = _sheet(tmp_path)
     assert comparative("哪款水壶最便宜？") is None and comparative("晨露K2的售价是多少？") is None
+    # a word that ends in 长 or 多 is no comparison, unless two things are paired before it
+    assert comparative("这所中学是哪一位校长创办的学校的校长？") is None
+    assert comparative("晨露K1和晨露K2，哪个功率大？") is not None
     assert compared_rows("晨露K2的容量更大吗？", doc, region) is None  # no question word: yes or no
     assert compared_rows("晨露K2和晨露K3，哪个功率更大？", doc, region) is None  # a tie: 2200 both
     assert compared_rows("晨露K1、晨露K2和晨露K3，哪个容量更大？", doc, region) is None  # three named
