@@ -21,6 +21,7 @@ from typing import Literal, NamedTuple
 
 from .numerals import UNIT_LINE, dates
 from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Hit, Region, row_cells
+from .rewrite import without_note
 from .zh import CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
 
 Direction = Literal["min", "max"]
@@ -64,6 +65,7 @@ class RankedRow:
     word: str  # the superlative, as the question writes it (最便宜)
     direction: Direction
     rows: int  # how many rows were ranked
+    answer: str = ""  # the question with the row's name in its question word's place
 
 
 def superlative(question: str) -> Superlative | None:
@@ -178,6 +180,18 @@ def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: s
     return rows
 
 
+_WELL_NAMED = 2  # characters of a Chinese label, or letters of an English one's words, 4 counting as all
+
+
+def _shared(question: str, label: str) -> int:
+    """How much of the column ``label`` (its unit left out) the question writes: Chinese
+    characters; an English label's words of three letters or more, by their first four."""
+    q, name = fold(question), fold(LABEL_UNIT.sub("", label))
+    if re.search(r"[a-z]", name):
+        return sum(min(len(w), 4) >= 3 and 2 for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
+    return sum(1 for ch in set(name) if ch in q)
+
+
 def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
     """The column the question ranks by: the numeric column whose label shares the most
     characters (letters: words) with the question (通用流量(GB) for 通用流量最多, not
@@ -236,7 +250,13 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
         return None
     firsts = [r for v, r in valued if v == values[asked.nth - 1]]
     first = firsts[0]
-    return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued))
+    # The question answered in its own words, only when it names the column well: by one
+    # shared character (度 of 上传速度 and 线路长度) a column was ranked that the question
+    # does not ask about, and the statement would vouch for a wrong answer.
+    # (The row's name is its first cell that is not a bare number: a league table's Pos is not.)
+    name = next((v.strip() for v in first.cells.values() if v.strip() and not re.fullmatch(r"[\d.,]+", v.strip())), "")
+    said = put_in(question, name) if name and _shared(question, label) >= _WELL_NAMED else ""
+    return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued), said)
 
 
 # Asked which of two rows the question names has more or less of something ("3号线和5号线，
@@ -313,10 +333,12 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
                         _answered(question, ordered[0][1]))
 
 
-# The question word of a comparison and the noun it asks for (哪条线 of 哪条线的站更多, 谁, 哪个;
-# which one): the one asked for takes its place in the note.
-_ZH_ASKER = re.compile(rf"谁|哪一?[{WHICH_CLASSIFIERS}]?(?:[\u4e00-\u9fff]{{1,2}}(?=的))?")
-_EN_ASKER = re.compile(r"\bwhich(?:\s+(?:one|of them|of the two))?\b", re.I)
+# The question word and the noun it asks for (哪条线 of 哪条线的站更多 and of 最早开通的是哪条线,
+# 谁, 哪个; who's, which team): the row found takes its place in the note.
+_ZH_ASKER = re.compile(rf"谁|哪一?[{WHICH_CLASSIFIERS}款台辆]?(?:[\u4e00-\u9fff]{{1,3}}?(?=的|是|[，,。？?]|$))?")
+_EN_ASKER = re.compile(r"\bwho(?:'s|\s+has|\s+is)?\b|\bwhich\b(?:\s+[\w-]+){0,3}?(?=\s+(?:is|are|was|were|has|have|had|does|"
+                       r"did|comes?|offers?|gives?|costs?|keeps?|scored|let)\b)|\bwhich(?:\s+(?:one|of them|of the two))?\b",
+                       re.I)
 
 
 _ALTERNATIVES = re.compile(r"\s*(?:和|跟|与|同|及|还是|、|，|,|\band\b|\bor\b)\s*", re.I)
@@ -341,6 +363,20 @@ def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
     other = next(a for a in alternatives if a != named[0])
     states = lambda name: any(fold(_answered(question, name)) in t for t in texts)  # noqa: E731
     return states(other) and not states(named[0])
+
+
+def put_in(question: str, name: str) -> str:
+    """``question`` (its asking clause) with ``name`` in its question word's place, as a
+    statement the model's answer restates and the note vouches for: "栖川地铁最早开通的是哪条线？"
+    -> "栖川地铁最早开通的是1号线"; "Who's scored the second most goals…?" -> "Quillmere Rovers
+    has scored…". "" when it has no question word to fill."""
+    clause = re.split(r"[，,；;]", without_note(question).strip())[-1].rstrip("？?。. ")
+    if re.search(r"[A-Za-z]", clause) and not CJK_CHAR.search(clause):
+        m = _EN_ASKER.search(clause)
+        said = f"{name} has" if m and re.fullmatch(r"who(?:'s|\s+has)", m.group(0), re.I) else name
+        return clause[:m.start()] + said + clause[m.end():] if m else ""
+    m = _ZH_ASKER.search(clause)
+    return clause[:m.start()] + name + clause[m.end():] if m else ""
 
 
 def _answered(question: str, name: str) -> str:
@@ -493,6 +529,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
 
 # What the model is told about a row (it reads the row; the note says why it is there).
 _RANKED = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
+_RANKED_SAID = {"zh": "（{answer}。{label}{word}的一行，共{n}行）", "en": "({answer}: the row with the {word} {label} of {n} rows)"}
 _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "en": "(one of the {k} rows of {n} whose {label} is \"{value}\")"}
 _LISTED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行：{names}）",
            "en": "(one of the {k} rows of {n} whose {label} is \"{value}\": {names})"}
@@ -522,7 +559,12 @@ def compared_note(compared: ComparedRows, lang: Lang) -> str:
 
 
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:
-    return _RANKED["en" if lang == "en" else "zh"].format(label=ranked.label, word=ranked.word, n=ranked.rows)
+    """Why the row is the passage, led by the question answered in its own words when it can
+    be ("栖川地铁最早开通的是1号线"): the model's answer restates the question, and a row
+    line does not say what the question says of it (最早开通)."""
+    notes = _RANKED_SAID if ranked.answer else _RANKED
+    return notes["en" if lang == "en" else "zh"].format(answer=ranked.answer, label=ranked.label, word=ranked.word,
+                                                        n=ranked.rows)
 
 
 def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:

@@ -74,7 +74,9 @@ def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
     retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
     hits = retriever.search("售价最便宜的水壶是哪款？", 5).hits
     assert len(hits) == 1 and hits[0].chunk.text.startswith("型号: 山泉S1 | 售价(元): 129")
-    assert hits[0].chunk.context == "（售价(元)最便宜的一行，共6行）" and hits[0].chunk.location.rows == (5, 5)
+    # the note answers the question in its own words, which the model's answer restates
+    assert hits[0].chunk.context == "（售价最便宜的水壶是山泉S1。售价(元)最便宜的一行，共6行）"
+    assert hits[0].chunk.location.rows == (5, 5)
     # the citation's span is the row itself
     assert hits[0].chunk.text == retriever.index.docs["kettles.csv"].text[hits[0].chunk.start:hits[0].chunk.end]
     # no superlative: retrieval as ever
@@ -124,6 +126,27 @@ def test_an_answer_that_names_the_other_of_the_two_is_flipped():
     assert not flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "山泉S2[1]", [note])
     # no passage says which in the question's words: nothing to flip
     assert not flipped_comparison("晨露K2和山泉S2，哪个容量更大？", "晨露K2容量更大[1]。", ["型号: 晨露K2 | 容量(L): 1.7"])
+
+
+def test_the_question_answered_in_its_own_words_by_the_row_found():
+    from rag.ranked import put_in
+
+    assert put_in("苓湾有轨电车最早开通的是哪条线？", "T2线") == "苓湾有轨电车最早开通的是T2线"
+    assert put_in("今年哪个部门的预算最多？", "设计部") == "今年设计部的预算最多"
+    assert put_in("哪款水壶最便宜？", "山泉S1") == "山泉S1水壶最便宜"
+    assert put_in("Who's scored the second most goals in the league?", "Mill Quay FC") \
+        == "Mill Quay FC has scored the second most goals in the league"
+    assert put_in("Which team has let in the most goals?", "Reed Island") == "Reed Island has let in the most goals"
+    # no question word to fill: no statement (the note says what it said before)
+    assert put_in("列出售价最便宜的水壶", "山泉S1") == ""
+
+
+def test_a_ranked_row_states_the_answer_only_for_a_column_the_question_names_well(tmp_path):
+    doc, region = _sheet(tmp_path)
+    assert ranked_row("哪款水壶的功率最小？", doc, region).answer == "山泉S1的功率最小"
+    # 容积 shares one character with 容量(L): ranked as before, but no statement vouches for it
+    ranked = ranked_row("哪款水壶的容积最大？", doc, region)
+    assert _row(doc, ranked) == "型号: 山泉S5" and ranked.answer == ""
 
 
 def test_a_totals_row_is_no_thing_and_dates_rank_in_time(tmp_path):
