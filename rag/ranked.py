@@ -180,15 +180,18 @@ def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: s
     return rows
 
 
-_WELL_NAMED = 2  # characters of a Chinese label, or letters of an English one's words, 4 counting as all
+# How much of a column's label a question must write for a note to answer it in the
+# question's words: two Chinese characters (月费, 开通 of 首段开通年份), or an English word.
+_WELL_NAMED = 2
 
 
 def _shared(question: str, label: str) -> int:
     """How much of the column ``label`` (its unit left out) the question writes: Chinese
-    characters; an English label's words of three letters or more, by their first four."""
+    characters; the letters of an English label's words of three letters or more, each
+    found by its first four ("goals" of "Goals for")."""
     q, name = fold(question), fold(LABEL_UNIT.sub("", label))
     if re.search(r"[a-z]", name):
-        return sum(min(len(w), 4) >= 3 and 2 for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
+        return sum(len(w) for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
     return sum(1 for ch in set(name) if ch in q)
 
 
@@ -196,15 +199,7 @@ def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
     """The column the question ranks by: the numeric column whose label shares the most
     characters (letters: words) with the question (通用流量(GB) for 通用流量最多, not
     定向流量(GB)); asked what is cheapest and naming none, the price column."""
-    q = fold(question)
-
-    def shared(label: str) -> int:
-        name = fold(LABEL_UNIT.sub("", label))
-        if re.search(r"[a-z]", name):
-            return sum(len(w) for w in re.findall(r"[a-z]{3,}", name) if w[:4] in q)
-        return sum(1 for ch in set(name) if ch in q)
-
-    scored = [(shared(label), -i, label) for i, label in enumerate(labels)]
+    scored = [(_shared(question, label), -i, label) for i, label in enumerate(labels)]
     best = max(scored)
     if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
         return best[2]
@@ -380,15 +375,10 @@ def put_in(question: str, name: str) -> str:
 
 
 def _answered(question: str, name: str) -> str:
-    """The question's comparison clause with ``name`` in its question word's place:
-    "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
-    m = _ZH_COMPARED.search(question)
-    if m:
-        clause = m.group(0).rstrip("？? ")
-        return _ZH_ASKER.sub(name, clause, count=1)
-    m = _EN_COMPARED.search(question)
-    clause = question[m.start():].rstrip("? ") if m else question
-    return _EN_ASKER.sub(name, clause, count=1)
+    """The question's comparison, from its question word on, with ``name`` in that word's
+    place: "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    return put_in(question[m.start():] if m else question, name)
 
 
 _FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")

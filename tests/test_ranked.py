@@ -65,13 +65,18 @@ def test_nothing_is_ranked_when_the_answer_is_not_arithmetic(tmp_path):
     assert ranked_row("黑色的里面哪款最便宜？", doc, region) is None  # 黑色: another column's cell
 
 
-def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
+def _kettle_shop(tmp_path, fake_embedder):
+    """A retriever over the price list and a note about the kettles."""
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "kettles.csv").write_text(KETTLES, encoding="utf-8")
     (folder / "说明.txt").write_text("晨露K3采用不锈钢内胆，适合泡茶。山泉系列主打便携。", encoding="utf-8")
     update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
-    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    return Retriever.open(tmp_path / "idx", fake_embedder, Config())
+
+
+def test_the_ranked_row_is_the_one_passage_retrieved(tmp_path, fake_embedder):
+    retriever = _kettle_shop(tmp_path, fake_embedder)
     hits = retriever.search("售价最便宜的水壶是哪款？", 5).hits
     assert len(hits) == 1 and hits[0].chunk.text.startswith("型号: 山泉S1 | 售价(元): 129")
     # the note answers the question in its own words, which the model's answer restates
@@ -105,12 +110,7 @@ def test_no_rows_are_compared_when_the_question_does_not_ask_it(tmp_path):
 
 
 def test_the_row_asked_for_is_the_passage_with_the_answer_in_the_questions_words(tmp_path, fake_embedder):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "kettles.csv").write_text(KETTLES, encoding="utf-8")
-    (folder / "说明.txt").write_text("晨露K3采用不锈钢内胆，适合泡茶。山泉系列主打便携。", encoding="utf-8")
-    update_index(tmp_path / "idx", [folder], Config(), fake_embedder)
-    retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    retriever = _kettle_shop(tmp_path, fake_embedder)
     hits = retriever.search("晨露K2和山泉S2，哪个容量更大？", 5).hits
     assert len(hits) == 1 and hits[0].chunk.text.startswith("型号: 山泉S2 |")
     assert hits[0].chunk.context == "（山泉S2容量更大。容量(L)：山泉S2 1.8，晨露K2 1.7）"
