@@ -58,6 +58,11 @@ def evidence_windows(citations: list[Citation], docs: dict[str, Document], title
         doc = docs.get(c.chunk.doc_id)
         text = doc.text[max(0, c.start - CONTEXT_BEFORE): sentence_end(doc.text, c.end, CONTEXT_AFTER)] \
             if doc else c.chunk.text
+        # (A passage's context is read with it: the header row of the table it continues, or
+        # the note on the row retrieval picked -- "Quillmere Rovers has scored the second most
+        # goals…", what the question asks of the row.)
+        if c.chunk.context:
+            text = f"{c.chunk.context}\n{text}"
         if titles:
             # A reference article names its subject in its opening words and goes on with
             # 本鱼, 该站 ("疣鹦嘴鱼，又名…。…本鱼分布于…"): a window that refers back so is

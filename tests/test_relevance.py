@@ -57,6 +57,25 @@ def test_an_answer_about_another_species_is_missing_the_asked_one():
     assert missing_terms("松鸦分布在什么地区？", [other], "zh") == []
 
 
+def test_a_passages_context_is_read_with_its_quote():
+    """The note on a row retrieval picked (or a table's header row) says what the row is to
+    the question: the checks read it with the quote, as the model did."""
+    from dataclasses import replace
+
+    from rag.records import Chunk, Citation, Document
+    from rag.relevance import evidence_windows
+
+    text = "Pos: 1 | Team: Reed Island | Goals for: 41\nPos: 2 | Team: Mill Quay | Goals for: 38"
+    doc = Document(doc_id="d", path="d", text=text)
+    row = text.split("\n")[1]
+    start = text.index(row)
+    c = Citation(n=1, chunk=Chunk("d", 0, row, start, start + len(row)), quote=row, start=start, end=start + len(row))
+    assert evidence_windows([c], {"d": doc}) == [text[:start + len(row)]]
+    note = "(Mill Quay has scored the second most goals: the row with the second most Goals for of 2 rows)"
+    windowed = evidence_windows([replace(c, chunk=replace(c.chunk, context=note))], {"d": doc})
+    assert windowed == [f"{note}\n{text[:start + len(row)]}"]
+
+
 def test_the_subject_must_be_near_the_supporting_quote():
     """A quote about LUMO does not answer a question about 远帆智能 named elsewhere in the
     same chunk; a subject named in the sentence just before the quote is fine."""
