@@ -23,7 +23,9 @@ from .records import Answer, EventKind, Hit, RefusalReason, Timings
 from .kind import complete_from_quote, counted_from_list, missing_event, missing_kind, quoted_instead, with_stated_unit
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
-from .ranked import cited_unit, flipped_comparison, on_other_sheet
+from .compared import flipped_comparison
+from .ranked import cited_unit
+from .sheets import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years, restates_yes_no, unverified_verdict, verdict_unasked)
 from .retrieve import Retrieval, Retriever

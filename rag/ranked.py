@@ -9,8 +9,8 @@ row first and tell the model what it is.
 Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部) and how many rows a
 how-many question counts. Used by retrieve.py; the sheet comes from the store's document (its
 rows regions), not from the chunks retrieval happened to find. Also here: a sheet's rows
-(sheet_rows, read by lookup.py too) and which of a workbook's sheets a question names
-(named_sheets), for retrieval and the answer's checks.
+(sheet_rows, read by lookup.py and compared.py too). Comparisons of two rows are
+compared.py's; which of a workbook's sheets a question names, sheets.py's.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 
 from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Hit, Region, row_cells
-from .rewrite import without_note
-from .zh import CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
+from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Region, row_cells
+from .filled import put_in
+from .sheets import named_sheets, sheet_names, sheet_words
+from .zh import CJK_CHAR, Lang, fold
 
 Direction = Literal["min", "max"]
 
 # Superlatives and which end of a column they ask for (最便宜, cheapest: the least price).
-_ZH_LOW, _ZH_HIGH = "便宜|少|低|小|短|早|慢|轻|近", "贵|多|高|大|长|晚|快|重|远"
+ZH_LOW, ZH_HIGH = "便宜|少|低|小|短|早|慢|轻|近", "贵|多|高|大|长|晚|快|重|远"
 _EN_LOW = "cheapest|least|lowest|smallest|shortest|earliest|slowest|lightest|fewest|nearest"
 _EN_HIGH = "most expensive|most|highest|largest|biggest|longest|latest|fastest|heaviest|farthest"
-_SUPERLATIVE = re.compile(rf"(?:最|第(?P<zn>[二三2-3]))(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))"
+_SUPERLATIVE = re.compile(rf"(?:最|第(?P<zn>[二三2-3]))(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
                           rf"|\b(?:(?P<en>second|third)\s+)?(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
 _NTH = {"二": 2, "三": 3, "2": 2, "3": 3, "second": 2, "third": 3}
 # Price words: a question about what is cheapest names no column, the price column is meant.
@@ -127,7 +128,7 @@ def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
     return stated_unit(doc, region) if region and region.location.kind in ROW_KINDS else ""
 
 
-def _number(value: str) -> float | None:
+def cell_number(value: str) -> float | None:
     """The value's number; a whole date as yyyymmdd, so dates rank in time (2014-04-01)."""
     if (d := next(iter(dates(value)), None)) and d.year and d.day:
         return float(f"{d.year}{d.month:02d}{d.day:02d}")
@@ -195,7 +196,7 @@ def _shared(question: str, label: str) -> int:
     return sum(1 for ch in set(name) if ch in q)
 
 
-def _column(question: str, labels: list[str], asked: Superlative) -> str | None:
+def asked_column(question: str, labels: list[str], asked: Superlative) -> str | None:
     """The column the question ranks by: the numeric column whose label shares the most
     characters (letters: words) with the question (通用流量(GB) for 通用流量最多, not
     定向流量(GB)); asked what is cheapest and naming none, the price column."""
@@ -221,22 +222,22 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
         return None
     labels = list(rows[0].cells)
     numeric = [label for label in labels
-               if sum(_number(r.cells.get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
+               if sum(cell_number(r.cells.get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
     bound = _bound(question, numeric)
     if bound is False:
         return None
     if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
         bounded, op, limit = bound
-        rows = [r for r in rows if (v := _number(r.cells.get(bounded, ""))) is not None
+        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None
                 and (v <= limit if op == "le" else v >= limit)]
         numeric = [label for label in numeric if label != bounded]
     rows = _named_rows(question, rows, labels, doc.title)
     if not rows:
         return None
-    label = _column(question, numeric, asked)
+    label = asked_column(question, numeric, asked)
     if label is None:
         return None
-    valued = [(v, r) for r in rows if (v := _number(r.cells.get(label, ""))) is not None]
+    valued = [(v, r) for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None]
     if not valued:
         return None
     # (The n-th value in that order, when no row ties with it or with one before it.)
@@ -252,143 +253,6 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     name = next((v.strip() for v in first.cells.values() if v.strip() and not re.fullmatch(r"[\d.,]+", v.strip())), "")
     said = put_in(question, name) if name and _shared(question, label) >= _WELL_NAMED else ""
     return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued), said)
-
-
-# Asked which of two rows the question names has more or less of something ("3号线和5号线，
-# 哪条线的站更多？", "市场部和销售部，谁的差旅费预算高一些？", "Between Team and Business, which
-# keeps files longer?"): the comparison ends the question, after its question word.
-_ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{_ZH_LOW})|(?P<zh>{_ZH_HIGH}))"
-                          r"(?:一些|一点|些|点|得多)?)\s*[？?]*\s*$")
-_EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|shorter|smaller|lower|lighter|slower)"
-                          r"|(?P<eh>more|longer|larger|bigger|higher|heavier|faster|later|dearer))\b", re.I)
-
-
-def comparative(question: str) -> Superlative | None:
-    """The comparison a question asks between two things it names (更多, 高一些, longer), as a
-    Superlative of its direction; None when it asks none."""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
-    # (A bare 长 or 大 ends many a word -- 哪个学校的校长 -- : a comparison only after two
-    # things the question pairs, 甲和乙/甲跟乙比.)
-    if not m or m.groupdict().get("w") and not re.search(r"[更较比得些点]", m.group("w")) \
-            and not re.search(r"[和跟与同]|比", question[:m.start()]):
-        return None
-    groups = m.groupdict()
-    word = groups.get("w") or groups.get("el") or groups.get("eh")
-    return Superlative(word, "min" if groups.get("zl") or groups.get("el") else "max")
-
-
-@dataclass(frozen=True)
-class ComparedRows:
-    """The two rows a comparison names, the one it asks for first."""
-
-    rows: tuple[SheetRow, SheetRow]
-    names: tuple[str, str]  # how the question names them, as the sheet writes them
-    label: str  # the column compared, as the sheet writes it
-    word: str  # the comparison, as the question writes it (更多)
-    answer: str  # the question's comparison with the one asked for in its question word's place
-
-
-def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows | None:
-    """The two rows of ``region`` the question names by a cell of each, ordered by the column
-    the comparison asks about (the one asked for first); None when it names not exactly two,
-    asks no column of numbers, or they tie."""
-    asked = comparative(question)
-    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
-        return None
-    rows = sheet_rows(doc, region)
-    if len(rows) < 2:
-        return None
-    q = fold(question)
-    labels = list(rows[0].cells)
-    # (A value every row shares -- one 起点 for all lines -- names none of them.)
-    shared = {label for label in labels if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
-    named = []
-    for r in rows:
-        said = [v for label, v in r.cells.items() if label not in shared and _writes(q, v)]
-        if said:
-            named.append((r, max(said, key=len)))
-    if len(named) != 2:
-        return None
-    # (Columns of figures: 车站数 24, 月费 39, 50GB, 2026年 -- not the key column, 3号线, nor a
-    # cell that only holds a number in its text, 文樾路（3号线）.)
-    numeric = [label for label in labels[1:] if label not in shared
-               and all(_FIGURE.fullmatch(fold(r.cells.get(label, "")).strip()) for r, _ in named)]
-    # (Not by the words that name the rows' kind -- the 线 of 哪条线, the first column's 线路 --
-    # but by what is compared: 站 of 车站数.)
-    label = _column("".join(ch for ch in question if ch not in fold(labels[0])), numeric, asked)
-    if label is None:
-        return None
-    (a, name_a), (b, name_b) = named
-    va, vb = _number(a.cells[label]), _number(b.cells[label])
-    if va == vb:
-        return None
-    first = (va > vb) == (asked.direction == "max")
-    ordered = ((a, name_a), (b, name_b)) if first else ((b, name_b), (a, name_a))
-    return ComparedRows((ordered[0][0], ordered[1][0]), (ordered[0][1], ordered[1][1]), label, asked.word,
-                        _answered(question, ordered[0][1]))
-
-
-# The question word and the noun it asks for (哪条线 of 哪条线的站更多 and of 最早开通的是哪条线,
-# 谁, 哪个; who's, which team): the row found takes its place in the note.
-_ZH_ASKER = re.compile(rf"谁|哪一?[{WHICH_CLASSIFIERS}款台辆]?(?:[\u4e00-\u9fff]{{1,3}}?(?=的|是|[，,。？?]|$))?")
-_EN_ASKER = re.compile(r"\bwho(?:'s|\s+has|\s+is)?\b|\bwhich\b(?:\s+[\w-]+){0,3}?(?=\s+(?:is|are|was|were|has|have|had|does|"
-                       r"did|comes?|offers?|gives?|costs?|keeps?|scored|let)\b)|\bwhich(?:\s+(?:one|of them|of the two))?\b",
-                       re.I)
-
-
-_ALTERNATIVES = re.compile(r"\s*(?:和|跟|与|同|及|还是|、|，|,|\band\b|\bor\b)\s*", re.I)
-_LEAD_IN = re.compile(r"^\s*(?:and\s+)?(?:between\s+)?", re.I)
-
-
-def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
-    """Asked which of two things it names is more or less (甲和乙，谁的差旅费预算高一些？), does
-    the answer name one of them where a passage gives the other in the question's words
-    ("乙的差旅费预算高一些", the note compared_rows' row carries) and none gives the one named?"""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
-    if not m:
-        return False
-    before = _LEAD_IN.sub("", question[:m.start()].rstrip("，,。 比相").removesuffix("相比"))
-    alternatives = [a for a in _ALTERNATIVES.split(before) if len(a.strip()) >= 2]
-    if len(alternatives) != 2:
-        return False
-    said, texts = fold(answer), [fold(p) for p in passages]
-    named = [a for a in alternatives if fold(a) in said]
-    if len(named) != 1:
-        return False
-    other = next(a for a in alternatives if a != named[0])
-    states = lambda name: any(fold(_answered(question, name)) in t for t in texts)  # noqa: E731
-    return states(other) and not states(named[0])
-
-
-def put_in(question: str, name: str) -> str:
-    """``question`` (its asking clause) with ``name`` in its question word's place, as a
-    statement the model's answer restates and the note vouches for: "栖川地铁最早开通的是哪条线？"
-    -> "栖川地铁最早开通的是1号线"; "Who's scored the second most goals…?" -> "Quillmere Rovers
-    has scored…". "" when it has no question word to fill."""
-    clause = re.split(r"[，,；;]", without_note(question).strip())[-1].rstrip("？?。. ")
-    if re.search(r"[A-Za-z]", clause) and not CJK_CHAR.search(clause):
-        m = _EN_ASKER.search(clause)
-        said = f"{name} has" if m and re.fullmatch(r"who(?:'s|\s+has)", m.group(0), re.I) else name
-        return clause[:m.start()] + said + clause[m.end():] if m else ""
-    m = _ZH_ASKER.search(clause)
-    return clause[:m.start()] + name + clause[m.end():] if m else ""
-
-
-def _answered(question: str, name: str) -> str:
-    """The question's comparison, from its question word on, with ``name`` in that word's
-    place: "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
-    return put_in(question[m.start():] if m else question, name)
-
-
-_FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")
-
-
-def _writes(q: str, value: str) -> bool:
-    """Does the folded question write out the cell ``value`` (two characters at least; a
-    number only whole: 3号线 is not in 13号线)?"""
-    v = fold(value).strip()
-    return len(v) >= 2 and re.search(rf"(?<![\d.]){re.escape(v)}" if v[:1].isdigit() else re.escape(v), q) is not None
 
 
 # Asked which rows have or lack a yes/no column's mark ("哪个套餐不支持5G？" of 是否5G: 否):
@@ -504,7 +368,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     # (What the question counts, and the sheet it names, are no condition on the rows.)
     rest = q.replace(fold(noun), " ") if noun else q
     for name in named_sheets(question, doc):
-        for word in _sheet_words(name):
+        for word in sheet_words(name):
             rest = rest.replace(word, " ")
     rows = _named_rows(rest, rows, labels, doc.title)
     if not rows:
@@ -536,18 +400,6 @@ def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
                                  n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))
 
 
-_COMPARED = {"zh": "（{answer}。{label}：{a} {va}，{b} {vb}）", "en": "({answer}. {label}: {a} {va}, {b} {vb})"}
-
-
-def compared_note(compared: ComparedRows, lang: Lang) -> str:
-    """What the model is told with the row asked for: the answer in the question's words, and
-    both rows' figures."""
-    lang = "en" if lang == "en" else "zh"
-    (a, b), (ra, rb) = compared.names, compared.rows
-    return _COMPARED[lang].format(answer=compared.answer, label=compared.label, a=a, b=b,
-                                  va=ra.cells[compared.label], vb=rb.cells[compared.label])
-
-
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:
     """Why the row is the passage, led by the question answered in its own words when it can
     be ("栖川地铁最早开通的是1号线"): the model's answer restates the question, and a row
@@ -571,18 +423,6 @@ def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note:
     return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location, context=note)
 
 
-def named_sheets(question: str, doc: Document | None) -> set[str]:
-    """The names of ``doc``'s sheets that ``question`` names, when the workbook has more than
-    one ("假日搭105路…末班車" of a timetable with sheets 平日 and 假日; "2024年…" of sheets 2023
-    and 2024): their rows answer it, the other sheets' rows -- the same columns, other
-    values -- do not. Names of two characters or more, as the question writes them (folded)."""
-    names = sheet_names(doc)
-    if len(names) < 2:
-        return set()
-    q = fold(question)
-    return {n for n in names if len(fold(n)) >= 2 and any(w in q for w in _sheet_words(n))}
-
-
 def ranked_in_workbook(question: str, doc: Document, region: Region) -> tuple[RankedRow, Region] | None:
     """ranked_row in ``region`` (the retrieved passage's), or, in a workbook of several
     sheets where others rank a row too, in the sheet whose name shares the most characters
@@ -596,30 +436,3 @@ def ranked_in_workbook(question: str, doc: Document, region: Region) -> tuple[Ra
                   and (ranked := ranked_row(question, doc, r))]
         found.sort(key=lambda f: -sum(ch in q for ch in set(fold(f[1].location.name))))  # (stable: ties keep order)
     return found[0] if found else None
-
-
-def sheet_names(doc: Document | None) -> set[str]:
-    """The names of ``doc``'s sheets (a CSV has one, its file's)."""
-    return {r.location.name for r in doc.regions if r.location.kind == "sheet" and r.location.name} if doc else set()
-
-
-def _sheet_words(name: str) -> tuple[str, ...]:
-    """What a question names a sheet by: its name, folded, and the day words that mean it."""
-    return (fold(name), *_SAME_DAYS.get(fold(name), ()))
-
-
-# Sheets of a timetable or a price list split by the kind of day, and the other words a
-# question says them by: 工作日 names the 平日 sheet, "weekend" the 假日 one.
-_DAY_WORDS = (("平日", "工作日", "周一至周五", "weekday", "weekdays", "workday", "workdays"),
-              ("假日", "节假日", "周末", "双休日", "休息日", "weekend", "weekends", "holiday", "holidays"))
-_SAME_DAYS = {w: [v for v in group if v != w] for group in _DAY_WORDS for w in group}
-
-
-def on_other_sheet(question: str, found: Hit | Citation, docs: dict[str, Document]) -> bool:
-    """Is ``found`` (a passage, a citation) rows of a sheet other than the ones ``question``
-    names?"""
-    loc = found.chunk.location
-    if loc is None or loc.kind != "sheet":
-        return False
-    named = named_sheets(question, docs.get(found.chunk.doc_id))
-    return bool(named) and loc.name not in named

@@ -26,7 +26,7 @@ from .markers import strip_markers
 from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, segment, tokenize
 from .rewrite import without_note
-from .ranked import comparative
+from .compared import comparative
 from .restated import covered
 from .subject import COMMON_WORD, name_head, question_terms, whole_words
 from .zh import (CJK, EN_STOP, WHICH_CLASSIFIERS, Lang, EN_YES_NO_Q, NAME_DOTS, QUESTION_CUE, YES_NO_Q, claim_sentences, fold, fold_each,

@@ -19,9 +19,10 @@ from .config import Config
 from .embed import Embedder
 from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
-from .ranked import (asks_which, comparative, compared_note, compared_rows, counted_note, counted_rows, flagged_note,
-                     flagged_rows, named_sheets, on_other_sheet, ranked_in_workbook, ranked_note, ranked_row, row_chunk, sheet_names,
-                     superlative)
+from .compared import comparative, compared_note, compared_rows
+from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, ranked_in_workbook, ranked_note,
+                     row_chunk, superlative)
+from .sheets import named_sheets, on_other_sheet, sheet_names
 from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store

@@ -2,8 +2,8 @@
 from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
-from rag.ranked import (comparative, compared_rows, flagged_rows, flipped_comparison, ranked_in_workbook, ranked_row, stated_unit,
-                        superlative)
+from rag.compared import comparative, compared_rows, flipped_comparison
+from rag.ranked import flagged_rows, ranked_in_workbook, ranked_row, stated_unit, superlative
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.
@@ -129,7 +129,7 @@ def test_an_answer_that_names_the_other_of_the_two_is_flipped():
 
 
 def test_the_question_answered_in_its_own_words_by_the_row_found():
-    from rag.ranked import put_in
+    from rag.filled import put_in
 
     assert put_in("苓湾有轨电车最早开通的是哪条线？", "T2线") == "苓湾有轨电车最早开通的是T2线"
     assert put_in("今年哪个部门的预算最多？", "设计部") == "今年设计部的预算最多"
@@ -231,7 +231,7 @@ def test_a_workbook_ranks_in_the_sheet_whose_name_the_question_speaks_of(tmp_pat
 
 
 def test_rows_of_the_sheet_the_question_names_come_first(tmp_path, fake_embedder):
-    from rag.ranked import named_sheets
+    from rag.sheets import named_sheets
 
     doc = load_document(_ferries(tmp_path / "ferries.xlsx"))
     assert named_sheets("When is the last sailing from Mill Quay at weekends?", doc) == {"Weekends"}

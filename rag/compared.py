@@ -1,0 +1,143 @@
+"""Comparisons of two rows a question names: "3号线和5号线，哪条线的站更多？" over a line table.
+
+Which of two figures is the greater is arithmetic, not reading: the row asked for is found here
+among every row of the sheet, for the retriever to hand over alone with a note giving the
+answer in the question's words and both figures (as ranked.py does for superlatives); and an
+answer naming the other of the two, where a passage gives the one, is off the question.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .filled import put_in
+from .ranked import ZH_HIGH, ZH_LOW, SheetRow, Superlative, asked_column, cell_number, sheet_rows
+from .records import ROW_KINDS, Document, Region
+from .zh import Lang, fold
+
+
+# Asked which of two rows the question names has more or less of something ("3号线和5号线，
+# 哪条线的站更多？", "市场部和销售部，谁的差旅费预算高一些？", "Between Team and Business, which
+# keeps files longer?"): the comparison ends the question, after its question word.
+_ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
+                          r"(?:一些|一点|些|点|得多)?)\s*[？?]*\s*$")
+_EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|shorter|smaller|lower|lighter|slower)"
+                          r"|(?P<eh>more|longer|larger|bigger|higher|heavier|faster|later|dearer))\b", re.I)
+
+
+def comparative(question: str) -> Superlative | None:
+    """The comparison a question asks between two things it names (更多, 高一些, longer), as a
+    Superlative of its direction; None when it asks none."""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    # (A bare 长 or 大 ends many a word -- 哪个学校的校长 -- : a comparison only after two
+    # things the question pairs, 甲和乙/甲跟乙比.)
+    if not m or m.groupdict().get("w") and not re.search(r"[更较比得些点]", m.group("w")) \
+            and not re.search(r"[和跟与同]|比", question[:m.start()]):
+        return None
+    groups = m.groupdict()
+    word = groups.get("w") or groups.get("el") or groups.get("eh")
+    return Superlative(word, "min" if groups.get("zl") or groups.get("el") else "max")
+
+
+@dataclass(frozen=True)
+class ComparedRows:
+    """The two rows a comparison names, the one it asks for first."""
+
+    rows: tuple[SheetRow, SheetRow]
+    names: tuple[str, str]  # how the question names them, as the sheet writes them
+    label: str  # the column compared, as the sheet writes it
+    word: str  # the comparison, as the question writes it (更多)
+    answer: str  # the question's comparison with the one asked for in its question word's place
+
+
+def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows | None:
+    """The two rows of ``region`` the question names by a cell of each, ordered by the column
+    the comparison asks about (the one asked for first); None when it names not exactly two,
+    asks no column of numbers, or they tie."""
+    asked = comparative(question)
+    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+        return None
+    rows = sheet_rows(doc, region)
+    if len(rows) < 2:
+        return None
+    q = fold(question)
+    labels = list(rows[0].cells)
+    # (A value every row shares -- one 起点 for all lines -- names none of them.)
+    shared = {label for label in labels if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
+    named = []
+    for r in rows:
+        said = [v for label, v in r.cells.items() if label not in shared and _writes(q, v)]
+        if said:
+            named.append((r, max(said, key=len)))
+    if len(named) != 2:
+        return None
+    # (Columns of figures: 车站数 24, 月费 39, 50GB, 2026年 -- not the key column, 3号线, nor a
+    # cell that only holds a number in its text, 文樾路（3号线）.)
+    numeric = [label for label in labels[1:] if label not in shared
+               and all(_FIGURE.fullmatch(fold(r.cells.get(label, "")).strip()) for r, _ in named)]
+    # (Not by the words that name the rows' kind -- the 线 of 哪条线, the first column's 线路 --
+    # but by what is compared: 站 of 车站数.)
+    label = asked_column("".join(ch for ch in question if ch not in fold(labels[0])), numeric, asked)
+    if label is None:
+        return None
+    (a, name_a), (b, name_b) = named
+    va, vb = cell_number(a.cells[label]), cell_number(b.cells[label])
+    if va == vb:
+        return None
+    first = (va > vb) == (asked.direction == "max")
+    ordered = ((a, name_a), (b, name_b)) if first else ((b, name_b), (a, name_a))
+    return ComparedRows((ordered[0][0], ordered[1][0]), (ordered[0][1], ordered[1][1]), label, asked.word,
+                        _answered(question, ordered[0][1]))
+
+
+_ALTERNATIVES = re.compile(r"\s*(?:和|跟|与|同|及|还是|、|，|,|\band\b|\bor\b)\s*", re.I)
+_LEAD_IN = re.compile(r"^\s*(?:and\s+)?(?:between\s+)?", re.I)
+
+
+def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
+    """Asked which of two things it names is more or less (甲和乙，谁的差旅费预算高一些？), does
+    the answer name one of them where a passage gives the other in the question's words
+    ("乙的差旅费预算高一些", the note compared_rows' row carries) and none gives the one named?"""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    if not m:
+        return False
+    before = _LEAD_IN.sub("", question[:m.start()].rstrip("，,。 比相").removesuffix("相比"))
+    alternatives = [a for a in _ALTERNATIVES.split(before) if len(a.strip()) >= 2]
+    if len(alternatives) != 2:
+        return False
+    said, texts = fold(answer), [fold(p) for p in passages]
+    named = [a for a in alternatives if fold(a) in said]
+    if len(named) != 1:
+        return False
+    other = next(a for a in alternatives if a != named[0])
+    states = lambda name: any(fold(_answered(question, name)) in t for t in texts)  # noqa: E731
+    return states(other) and not states(named[0])
+
+
+def _answered(question: str, name: str) -> str:
+    """The question's comparison, from its question word on, with ``name`` in that word's
+    place: "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
+    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    return put_in(question[m.start():] if m else question, name)
+
+
+_FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")
+
+
+def _writes(q: str, value: str) -> bool:
+    """Does the folded question write out the cell ``value`` (two characters at least; a
+    number only whole: 3号线 is not in 13号线)?"""
+    v = fold(value).strip()
+    return len(v) >= 2 and re.search(rf"(?<![\d.]){re.escape(v)}" if v[:1].isdigit() else re.escape(v), q) is not None
+
+
+_COMPARED = {"zh": "（{answer}。{label}：{a} {va}，{b} {vb}）", "en": "({answer}. {label}: {a} {va}, {b} {vb})"}
+
+
+def compared_note(compared: ComparedRows, lang: Lang) -> str:
+    """What the model is told with the row asked for: the answer in the question's words, and
+    both rows' figures."""
+    lang = "en" if lang == "en" else "zh"
+    (a, b), (ra, rb) = compared.names, compared.rows
+    return _COMPARED[lang].format(answer=compared.answer, label=compared.label, a=a, b=b,
+                                  va=ra.cells[compared.label], vb=rb.cells[compared.label])
