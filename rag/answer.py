@@ -285,8 +285,10 @@ class Pipeline:
             # Asked when / how many, answered without a date / number: the verified sentence
             # behind the answer may state it ("远帆科技在港交所上市[1]" rests on "1月9日,
             # 远帆科技(远帆信息技术有限公司)登陆港交所,…"). Then that clause is the answer; else refuse.
-            completed = complete_from_quote(cited, kind, cited.text) \
-                or (kind == "quantity" and counted_from_list(cited, standalone) or None)
+            completed = complete_from_quote(cited, kind, cited.text)
+            if completed is None and kind == "quantity":
+                # (Or, asked how many, the answer lists every item one sentence enumerates.)
+                completed = counted_from_list(cited, standalone)
             if completed is None:
                 return Verdict("off_question")
             cited = completed

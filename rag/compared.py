@@ -110,7 +110,8 @@ def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
     if len(named) != 1:
         return False
     other = next(a for a in alternatives if a != named[0])
-    states = lambda name: any(fold(_answered(question, name)) in t for t in texts)  # noqa: E731
+    asking = question[m.start():]  # (the comparison, from its question word on: _answered's)
+    states = lambda name: any(fold(put_in(asking, name)) in t for t in texts)  # noqa: E731
     return states(other) and not states(named[0])
 
 

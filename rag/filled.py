@@ -17,7 +17,6 @@ _EN_ASKER = re.compile(r"\bwho(?:'s|\s+has|\s+is)?\b|\bwhich\b(?:\s+[\w-]+){0,3}
                        re.I)
 
 
-
 def put_in(question: str, name: str) -> str:
     """``question`` (its asking clause) with ``name`` in its question word's place, as a
     statement the model's answer restates and the note vouches for: "栖川地铁最早开通的是哪条线？"

@@ -244,8 +244,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     values = sorted({v for v, _ in valued}, reverse=asked.direction == "max")
     if len(values) < asked.nth or any(sum(v == w for v, _ in valued) > 1 for w in values[:asked.nth]):
         return None
-    firsts = [r for v, r in valued if v == values[asked.nth - 1]]
-    first = firsts[0]
+    first = next(r for v, r in valued if v == values[asked.nth - 1])
     # The question answered in its own words, only when it names the column well: by one
     # shared character (度 of 上传速度 and 线路长度) a column was ranked that the question
     # does not ask about, and the statement would vouch for a wrong answer.

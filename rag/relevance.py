@@ -27,6 +27,7 @@ from .records import Citation, Document
 from .lexical import STOPWORDS, dictionary_count, segment, tokenize
 from .rewrite import without_note
 from .compared import comparative
+from .ranked import ZH_HIGH, ZH_LOW
 from .restated import covered
 from .subject import COMMON_WORD, name_head, question_terms, whole_words
 from .zh import (CJK, EN_STOP, WHICH_CLASSIFIERS, Lang, EN_YES_NO_Q, NAME_DOTS, QUESTION_CUE, YES_NO_Q, claim_sentences, fold, fold_each,
@@ -240,8 +241,7 @@ def _adds_nothing(question: str, answer: str) -> bool:
 # A question that names the alternatives it asks to choose between: 还是, 或, 相比, or a
 # comparison right after its question word (哪条更早, 谁大, 哪个先). Not "…以及谁的评选" (which
 # one besides), nor "哪种" alone.
-_OFFERS_CHOICE = re.compile(rf"还是|或|相比|比较|(?:哪一?[{WHICH_CLASSIFIERS}]?|谁)(?:更|较|比|先|后|大|小|多|少|高|低|长|短"
-                            r"|贵|便宜|快|慢|远|近|早|晚|重|轻|好)")
+_OFFERS_CHOICE = re.compile(rf"还是|或|相比|比较|(?:哪一?[{WHICH_CLASSIFIERS}]?|谁)(?:更|较|比|先|后|好|{ZH_LOW}|{ZH_HIGH})")
 
 
 def _read_back(question: str, text: str, least: int) -> bool:
