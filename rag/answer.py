@@ -24,7 +24,7 @@ from .kind import complete_from_quote, counted_from_list, missing_event, missing
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .compared import flipped_comparison
-from .ranked import cited_unit
+from .rows import cited_unit
 from .sheets import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
                         missing_years, restates_yes_no, unverified_verdict, verdict_unasked)

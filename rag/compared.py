@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 from .filled import put_in
-from .ranked import ZH_HIGH, ZH_LOW, SheetRow, Superlative, asked_column, cell_number, sheet_rows
+from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column
+from .rows import SheetRow, cell_named, cell_number, is_figure, sheet_rows
 from .records import ROW_KINDS, Document, Region
 from .zh import Lang, fold
 
@@ -66,7 +67,7 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
     shared = {label for label in labels if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
     named = []
     for r in rows:
-        said = [v for label, v in r.cells.items() if label not in shared and _writes(q, v)]
+        said = [v for label, value in r.cells.items() if label not in shared and (v := cell_named(q, value))]
         if said:
             named.append((r, max(said, key=len)))
     if len(named) != 2:
@@ -74,7 +75,7 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
     # (Columns of figures: 车站数 24, 月费 39, 50GB, 2026年 -- not the key column, 3号线, nor a
     # cell that only holds a number in its text, 文樾路（3号线）.)
     numeric = [label for label in labels[1:] if label not in shared
-               and all(_FIGURE.fullmatch(fold(r.cells.get(label, "")).strip()) for r, _ in named)]
+               and all(is_figure(fold(r.cells.get(label, "")).strip()) for r, _ in named)]
     # (Not by the words that name the rows' kind -- the 线 of 哪条线, the first column's 线路 --
     # but by what is compared: 站 of 车站数.)
     label = asked_column("".join(ch for ch in question if ch not in fold(labels[0])), numeric, asked)
@@ -120,16 +121,6 @@ def _answered(question: str, name: str) -> str:
     place: "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
     m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
     return put_in(question[m.start():] if m else question, name)
-
-
-_FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s*[^\d\s]{0,4}")
-
-
-def _writes(q: str, value: str) -> bool:
-    """Does the folded question write out the cell ``value`` (two characters at least; a
-    number only whole: 3号线 is not in 13号线)?"""
-    v = fold(value).strip()
-    return len(v) >= 2 and re.search(rf"(?<![\d.]){re.escape(v)}" if v[:1].isdigit() else re.escape(v), q) is not None
 
 
 _COMPARED = {"zh": "（{answer}。{label}：{a} {va}，{b} {vb}）", "en": "({answer}. {label}: {a} {va}, {b} {vb})"}

@@ -28,4 +28,10 @@ def put_in(question: str, name: str) -> str:
         said = f"{name} has" if m and re.fullmatch(r"who(?:'s|\s+has)", m.group(0), re.I) else name
         return clause[:m.start()] + said + clause[m.end():] if m else ""
     m = _ZH_ASKER.search(clause)
-    return clause[:m.start()] + name + clause[m.end():] if m else ""
+    if not m:
+        return ""
+    # (The noun after the question word, where the name ends with it, is the name's:
+    # 哪个校区启用最晚 -> 海棠校区启用最晚, not 海棠校区校区….)
+    rest = clause[m.end():]
+    k = next((k for k in range(min(4, len(rest)), 0, -1) if CJK_CHAR.match(rest) and name.endswith(rest[:k])), 0)
+    return clause[:m.start()] + name + rest[k:]

@@ -22,7 +22,7 @@ from . import formats
 from .formats import ocr
 from .formats.pagelines import page_lines
 from .formats.webpage import html_to_text
-from .records import Document, Dropped
+from .records import Document, Dropped, Region
 from .zh import unify_radicals
 
 # Every type `rag index` reads, and so every type the web app accepts for upload (app/kb.py
@@ -283,6 +283,7 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
         return _structured(path, doc_id, data, digest, limit)
     meta: dict = {}
     pages: list[tuple[int, int]] = []
+    regions: list[Region] = []  # a text's tables (a PDF's pages are its regions)
     dropped: list[Dropped] = []
     title = ""
     if suffix == ".pdf" or suffix in ocr.IMAGE_SUFFIXES:
@@ -298,12 +299,12 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
             # Scraped .txt files are often markdown exports (front matter, raw <iframe>).
             if suffix in (".md", ".markdown") or front or _HTML_HINT.search(text):
                 text = markdown_to_text(text)
-        text = tidy(text)
+        text, regions = formats.pipe_tables(tidy(text))
     if not text.strip():
         raise DocumentError("empty (no text)")
     title = str(meta.get("title") or title or _first_heading(text) or _title_line(text) or path.stem)
     return Document(doc_id=doc_id, path=str(path), text=text, title=title.strip(), meta=meta,
-                    pages=pages, dropped=dropped, content_hash=digest)
+                    pages=pages, regions=regions, dropped=dropped, content_hash=digest)
 
 
 def _structured(path: Path, doc_id: str, data: bytes, digest: str, limit: int) -> Document:

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from .numerals import NOW, TOTAL_LABEL, TOTAL_SAID, dates
-from .ranked import PRICE_LABEL, SheetRow, sheet_rows
+from .ranked import PRICE_LABEL
+from .rows import SheetRow, cell_named, sheet_rows
 from .records import LABEL_UNIT, ROW_KINDS, Document, Region
 from .zh import Lang, fold
 
@@ -35,17 +36,6 @@ class LookedUp:
     sheet: str  # its sheet's name ("" for a document's table)
     named: list[str]  # the cells the question names it by, as the sheet writes them
     asked: list[str]  # the columns the question asks for, as the sheet writes them
-
-
-def _says(q: str, value: str) -> bool:
-    """Does the folded question ``q`` write out the cell ``value``? Two characters at least;
-    a number (103, 21:00) only as a whole, not inside 2103 or 1030."""
-    v = fold(value).strip()
-    if len(v) < 2:
-        return False
-    if re.fullmatch(r"[\d.:,/-]+", v):
-        return re.search(rf"(?<![\d.:]){re.escape(v)}(?![\d.:])", q) is not None
-    return v in q
 
 
 def _names_column(q: str, label: str) -> bool:
@@ -87,7 +77,7 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
         shared = {label for label in rows[0].cells
                   if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
         for r in rows:
-            named = [label for label, value in r.cells.items() if label not in shared and _says(q, value)]
+            named = [label for label, value in r.cells.items() if label not in shared and cell_named(q, value)]
             if named:
                 best.append((len(named), region, r, named))
     if not best:

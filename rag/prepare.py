@@ -26,10 +26,12 @@ LEXICAL = RECIPE
 # GB18030 nonsense, a Word file's footnotes and page header read, a PDF's running header and
 # page numbers out, its Chinese lines wrapped at the margin joined; 5: a saved wiki page's
 # edit links, reference backlinks and category list out, a sheet's title and unit rows above
-# its header not taken for the header): a document indexed by an older
+# its header not taken for the header; 6: a text's, Markdown file's or web page's pipe tables
+# are table regions read by their header row, a Markdown table's |---| line out): a
+# document indexed by an older
 # reader is read again by `rag index`, though its bytes are the same. (Indexes from before
 # it say nothing: reader 1.)
-READER = 5
+READER = 6
 
 
 def current(entry: DocEntry | None, doc: Document) -> bool:

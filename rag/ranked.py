@@ -6,21 +6,21 @@ rows, names whichever it reads first. Which row holds the least 月费(元) is a
 reading: this module does it over every row of the sheet, so the retriever can put that
 row first and tell the model what it is.
 
-Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部) and how many rows a
-how-many question counts. Used by retrieve.py; the sheet comes from the store's document (its
-rows regions), not from the chunks retrieval happened to find. Also here: a sheet's rows
-(sheet_rows, read by lookup.py and compared.py too). Comparisons of two rows are
-compared.py's; which of a workbook's sheets a question names, sheets.py's.
+Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部, 月租50块以下的) and how
+many rows a how-many question counts. Used by retrieve.py; the sheet (or a document's table)
+comes from the store's document (its rows regions), not from the chunks retrieval happened to
+find; its rows are read by rows.py. Comparisons of two rows are compared.py's; which of a
+workbook's sheets a question names, sheets.py's.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Literal
 
-from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Region, row_cells
+from .records import LABEL_UNIT, ROW_KINDS, Document, Region
+from .rows import SheetRow, cell_number, figure_columns, row_name, sheet_rows
 from .filled import put_in
 from .sheets import named_sheets, sheet_names, sheet_words
 from .zh import CJK_CHAR, Lang, fold
@@ -31,21 +31,32 @@ Direction = Literal["min", "max"]
 ZH_LOW, ZH_HIGH = "便宜|少|低|小|短|早|慢|轻|近", "贵|多|高|大|长|晚|快|重|远"
 _EN_LOW = "cheapest|least|lowest|smallest|shortest|earliest|slowest|lightest|fewest|nearest"
 _EN_HIGH = "most expensive|most|highest|largest|biggest|longest|latest|fastest|heaviest|farthest"
-_SUPERLATIVE = re.compile(rf"(?:最|第(?P<zn>[二三2-3]))(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
-                          rf"|\b(?:(?P<en>second|third)\s+)?(?:(?P<el>{_EN_LOW})|(?P<eh>{_EN_HIGH}))\b", re.I)
+# How old a thing is: 最新 / newest is the latest of its date column (最旧, oldest the earliest).
+_ZH_OLD, _ZH_NEW, _EN_OLD, _EN_NEW = "旧|老", "新", "oldest", "newest|most recent"
+_SUPERLATIVE = re.compile(rf"(?:最|第(?P<zn>[二三2-3]))(?:(?P<zl>{ZH_LOW}|{_ZH_OLD})|(?P<zh>{ZH_HIGH}|{_ZH_NEW}))"
+                          rf"|\b(?:(?P<en>second|third)\s+)?(?:(?P<el>{_EN_OLD}|{_EN_LOW})|(?P<eh>{_EN_NEW}|{_EN_HIGH}))\b"
+                          r"|排(?:名|在)?第(?P<zr>[二三2-3])", re.I)  # 藏书量排第二: second by most
+# Asked what is earliest, latest, newest or oldest and naming no column, the date column is meant.
+_TIME_Q = re.compile(rf"早|晚|{_ZH_OLD}|{_ZH_NEW}|earliest|latest|{_EN_OLD}|{_EN_NEW}", re.I)
+_TIME_LABEL = re.compile(r"年|日期|时间|時間|date|year|opened|founded|since", re.I)
 _NTH = {"二": 2, "三": 3, "2": 2, "3": 3, "second": 2, "third": 3}
 # Price words: a question about what is cheapest names no column, the price column is meant.
 _PRICE_Q = re.compile(r"便宜|贵|cheap|expensive", re.I)
 PRICE_LABEL = re.compile(r"元|价|费|钱|price|cost|fee|\$|¥|€|£", re.I)
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _MIN_ROWS = 3  # fewer rows are read at a glance; nothing to rank
-# A bound the question sets on another column: "预算50块以内", "不超过100GB", "under 50 yuan".
+# A bound the question sets on a column: "预算50块以内", "不超过100GB", "under $50", "床位超过500个".
+# Inclusive (≤ ≥) or strict (< >) as the words say: 以下 and at most hold the bound, 低于 and
+# under do not.
 _UNDER = r"以内|之内|以下|内"
-_BOUND = re.compile(r"(?:(?P<pre_le>不超过|不到|低于|少于|under|below|less than|at most|up to)\s*)?"
-                    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>块钱|块|元|gb|g|mb|分钟|个月|月|yuan|minutes?)?"
+_BOUND = re.compile(r"(?:(?P<pre_le>不超过|at most|up to)\s*|(?P<pre_lt>不到|低于|少于|under|below|less than|fewer than)\s*)?"
+                    r"(?P<cur>[$¥€£￥])?(?P<n>\d+(?:\.\d+)?)\s*"
+                    r"(?P<unit>块钱|块|元|gb|g|mb|分钟|个月|月|yuan|minutes?|[a-z]{1,5}\b|[\u4e00-\u9fff](?=[的以之内]))?"
                     rf"\s*(?:(?P<post_le>{_UNDER})|(?P<post_ge>以上|之上)|(?P<post>))", re.I)
-_PRE_GE = re.compile(r"(?:超过|高于|多于|不少于|over|above|more than|at least)\s*$", re.I)
+_PRE_GE = re.compile(r"(?:(?P<ge>不少于|不低于|at least)|(?P<gt>超过|高于|多于|大于|over|above|more than))\s*$", re.I)
 _MONEY_UNITS = ("块钱", "块", "元", "yuan")
+# A unit as a question writes it and as a column may (公里 of a "Length (km)" column).
+_SAME_UNIT = {"公里": "km", "千米": "km", "米": "m", "公斤": "kg", "千克": "kg", "小时": "h", "分钟": "min",
+              "minute": "min", "minutes": "min", "gb": "g"}
 
 
 @dataclass(frozen=True)
@@ -73,92 +84,48 @@ def superlative(question: str) -> Superlative | None:
     m = _SUPERLATIVE.search(question)
     if not m:
         return None
-    nth = _NTH.get((m.group("zn") or m.group("en") or "").lower(), 1)
+    nth = _NTH.get((m.group("zn") or m.group("zr") or m.group("en") or "").lower(), 1)
     return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max", nth)
 
 
-# A totals row ranks first in every column it sums: it is no row of the table's things.
-_TOTAL = re.compile(r"(?:合计|总计|小计|共计|总和|全部|total|grand total|subtotal|sum|all)", re.I)
-
-
-class SheetRow(NamedTuple):
-    start: int  # doc.text[start:end] is the row's line
-    end: int
-    number: int  # as the spreadsheet numbers it
-    cells: dict[str, str]  # label -> value, in the row's order
-
-
-def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
-    """Each labelled row of a sheet or table region, totals rows left out."""
-    out, at = [], region.start
-    for i, line in enumerate(doc.text[region.start:region.end].split("\n")):
-        cells = row_cells(line)
-        if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
-            out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
-        at += len(line) + 1
-    return out
-
-
-def stated_unit(doc: Document, region: Region) -> str:
-    """The unit a table's title lines state for its figures ("单位：万元" above the header:
-    "万元"), "" when none does: for a sheet, its lines above its first row; for a
-    document's table, also the two lines before it (a report's "单位：元" paragraph). Not a
-    note under the table: that speaks of something else."""
-    loc = region.location
-    if loc.kind == "sheet":
-        start = min(r.start for r in doc.regions if r.location.kind == "sheet" and r.location.name == loc.name)
-        lines = doc.text[start:region.end].split("\n")
-    else:
-        lines = doc.text[max(0, region.start - 200):region.start].rstrip("\n").split("\n")[-2:] \
-            + doc.text[region.start:region.end].split("\n")
-    for line in lines:
-        if row_cells(line):
-            break
-        if m := UNIT_LINE.search(line):
-            return (m.group("unit") or m.group("en")).strip()
-    return ""
-
-
-def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
-    """The unit stated above the table rows ``cited`` quotes (stated_unit); "" for any
-    other citation."""
-    loc = cited.chunk.location
-    doc = docs.get(cited.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
-    region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
-    return stated_unit(doc, region) if region and region.location.kind in ROW_KINDS else ""
-
-
-def cell_number(value: str) -> float | None:
-    """The value's number; a whole date as yyyymmdd, so dates rank in time (2014-04-01)."""
-    if (d := next(iter(dates(value)), None)) and d.year and d.day:
-        return float(f"{d.year}{d.month:02d}{d.day:02d}")
-    m = _NUMBER.search(value)
-    return float(m.group().replace(",", "")) if m else None
-
-
-def _bound(question: str, labels: list[str]) -> tuple[str, str, float] | None | Literal[False]:
-    """(column, "le" or "ge", number) of the bound the question sets ("预算50块以内": the
-    price column at most 50); None when it sets none; False when it sets one on a column
-    this sheet does not tell (then nothing is ranked: the first row overall would be wrong)."""
+def _bound(question: str, labels: list[str], rows: list[SheetRow] = ()) -> tuple[str, str, float] | None | Literal[False]:
+    """(column, op, number) of the bound the question sets, op one of "le" "lt" "ge" "gt"
+    ("预算50块以内": the price column at most 50; "超过50GB": the column whose label, or else
+    every cell of ``rows``, gives GB; "床位超过500个": the column named just before the
+    number); None when it sets none; False when it sets one on a column this sheet does not
+    tell (then nothing is ranked: the first row overall would be wrong)."""
     q = fold(question)
     for m in _BOUND.finditer(q):
-        op = "le" if m.group("pre_le") or m.group("post_le") else \
-             "ge" if m.group("post_ge") or _PRE_GE.search(q[:m.start()]) else None
+        before = _PRE_GE.search(q[:m.start()])
+        op = "le" if m.group("pre_le") or m.group("post_le") else "lt" if m.group("pre_lt") else \
+             "ge" if m.group("post_ge") or before and before.group("ge") else "gt" if before else None
         if op is None:
             continue
         unit = (m.group("unit") or "").lower()
-        if unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q):
+        if m.group("cur") or unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q):
             fits = [label for label in labels if PRICE_LABEL.search(label)]
-        elif unit:  # the column whose unit it is: 30GB of 通用流量(GB)
-            key = "g" if unit in ("gb", "g") else "月" if unit in ("个月", "月") else unit.rstrip("s")
-            fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))]
         else:
-            fits = []
+            key = _SAME_UNIT.get(unit, "月" if unit in ("个月", "月") else unit)
+            # (the column whose unit it is: 30GB of 通用流量(GB), or of a column of "30GB" cells)
+            fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))] \
+                or [label for label in labels if rows and all(key in fold(r.cells.get(label, "")) for r in rows)] if key else []
+            if len(fits) != 1:  # (or the one the words before the number name: 床位 of 床位數)
+                named = q[max(0, (before.start() if before else m.start()) - 8):before.start() if before else m.start()]
+                scored = sorted(((_shared(named, label), label) for label in labels), reverse=True)
+                fits = [scored[0][1]] if scored and scored[0][0] >= _WELL_NAMED and (
+                    len(scored) == 1 or scored[1][0] < scored[0][0]) else fits
         return (fits[0], op, float(m.group("n"))) if len(fits) == 1 else False
     # Any other number is a condition this does not read (合约期24个月的套餐中): rank nothing;
     # but not one a column's label holds (2025 of 2025预算（万元）).
     said = "".join(fold(label) for label in labels)
     return False if any(n not in said for n in re.findall(r"\d+", q)) else None
+
+
+def _within(value: float, op: str, limit: float) -> bool:
+    return {"le": value <= limit, "lt": value < limit, "ge": value >= limit, "gt": value > limit}[op]
+
+
+_OP_SIGN = {"le": "≤", "lt": "<", "ge": "≥", "gt": ">"}
 
 
 def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: str = "") -> list[SheetRow] | None:
@@ -199,14 +166,18 @@ def _shared(question: str, label: str) -> int:
 def asked_column(question: str, labels: list[str], asked: Superlative) -> str | None:
     """The column the question ranks by: the numeric column whose label shares the most
     characters (letters: words) with the question (通用流量(GB) for 通用流量最多, not
-    定向流量(GB)); asked what is cheapest and naming none, the price column."""
+    定向流量(GB)); asked what is cheapest and naming none, the price column; what is
+    newest, earliest and the like, the date column."""
+    if not labels:
+        return None
     scored = [(_shared(question, label), -i, label) for i, label in enumerate(labels)]
     best = max(scored)
     if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
         return best[2]
-    if _PRICE_Q.search(asked.word):
-        priced = [label for label in labels if PRICE_LABEL.search(label)]
-        return priced[0] if len(priced) == 1 else None
+    for words, kind in ((_PRICE_Q, PRICE_LABEL), (_TIME_Q, _TIME_LABEL)):
+        if words.search(asked.word):
+            fits = [label for label in labels if kind.search(label)]
+            return fits[0] if len(fits) == 1 else None
     return None
 
 
@@ -221,17 +192,15 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     if len(rows) < _MIN_ROWS:
         return None
     labels = list(rows[0].cells)
-    numeric = [label for label in labels
-               if sum(cell_number(r.cells.get(label, "")) is not None for r in rows) >= 0.8 * len(rows)]
-    bound = _bound(question, numeric)
+    numeric = figure_columns(rows, labels)
+    bound = _bound(question, numeric, rows)
     if bound is False:
         return None
     if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
         bounded, op, limit = bound
-        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None
-                and (v <= limit if op == "le" else v >= limit)]
+        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and _within(v, op, limit)]
         numeric = [label for label in numeric if label != bounded]
-    rows = _named_rows(question, rows, labels, doc.title)
+    rows = _named_rows(question.replace(asked.word, " "), rows, labels, doc.title)  # (第二 of 第二多 names no row)
     if not rows:
         return None
     label = asked_column(question, numeric, asked)
@@ -248,8 +217,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     # The question answered in its own words, only when it names the column well: by one
     # shared character (度 of 上传速度 and 线路长度) a column was ranked that the question
     # does not ask about, and the statement would vouch for a wrong answer.
-    # (The row's name is its first cell that is not a bare number: a league table's Pos is not.)
-    name = next((v.strip() for v in first.cells.values() if v.strip() and not re.fullmatch(r"[\d.,]+", v.strip())), "")
+    name = row_name(first)
     said = put_in(question, name) if name and _shared(question, label) >= _WELL_NAMED else ""
     return RankedRow(first.start, first.end, first.number, label, asked.word, asked.direction, len(valued), said)
 
@@ -281,6 +249,28 @@ class FlaggedRows:
     names: list[str] = field(default_factory=list)  # what the rows are, when the note lists them
 
 
+def _flagged(q: str, rows: list[SheetRow]) -> tuple[str, list[SheetRow]] | None:
+    """The first yes/no column the folded question names (5G of 是否5G; "dogs allowed" by
+    "allow dogs") and the rows with the mark it asks for (否 when it negates: 不支持5G);
+    None when it names none."""
+    for label in rows[0].cells:
+        values = [fold(r.cells.get(label, "")).strip() for r in rows]
+        key = fold(_FLAG_LEAD.sub("", LABEL_UNIT.sub("", label))).strip()
+        if not key or not all(v in _YES | _NO for v in values):
+            continue
+        at = q.find(key)
+        if at < 0 and (words := re.findall(r"[a-z]{3,}", key)):  # (an English label by its words, each by its first four letters)
+            found = [m.start() for w in words if (m := re.search(rf"\b{w[:4]}", q))]
+            at = min(found) if len(found) == len(words) else -1
+        if at < 0:
+            continue
+        # (the negation just before it: 不支持5G; "does not support 5G", three words back)
+        window = q[max(0, at - 4):at] if CJK_CHAR.search(q) else " ".join(q[:at].split()[-3:])
+        wanted = _NO if _NEGATED.search(window) else _YES
+        return label, [r for r, v in zip(rows, values) if v in wanted]
+    return None
+
+
 def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | None:
     """The few rows a which-question picks by a yes/no column it names (5G of 是否5G), with
     the mark it asks for (否 when it negates: 不支持5G), or by a value it names that several
@@ -291,17 +281,19 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     if len(rows) < _MIN_ROWS:
         return None
     q = fold(question)
-    for label in rows[0].cells:
-        values = [fold(r.cells.get(label, "")).strip() for r in rows]
-        key = fold(_FLAG_LEAD.sub("", LABEL_UNIT.sub("", label))).strip()
-        if not key or not all(v in _YES | _NO for v in values) or (at := q.find(key)) < 0:
-            continue
-        # (the negation just before it: 不支持5G; "does not support 5G", three words back)
-        window = q[max(0, at - 4):at] if CJK_CHAR.search(q) else " ".join(q[:at].split()[-3:])
-        wanted = _NO if _NEGATED.search(window) else _YES
-        picked = [r for r, v in zip(rows, values) if v in wanted]
+    if flagged := _flagged(q, rows):
+        label, picked = flagged
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
             return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
+    # ...or by a bound it sets on a column of figures ("月租50块以下的有哪些？", "which
+    # trails are under 10 km?"): the rows within it.
+    numeric = figure_columns(rows)
+    if not superlative(question) and (bound := _bound(question, numeric, rows)):
+        label, op, limit = bound
+        picked = [r for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None and _within(v, op, limit)]
+        if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
+            return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, f"{_OP_SIGN[op]}{limit:g}",
+                               len(rows), [row_name(r) for r in picked])
     # ...or by a value it names of a column whose values repeat ("技术部申请了哪些东西？" of
     # 申请部门), each such value a condition the rows meet.
     columns = {label: [fold(r.cells.get(label, "")).strip() for r in rows] for label in list(rows[0].cells)[1:]}
@@ -322,7 +314,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
 # plans are there?"): counting rows is arithmetic; the model, shown some of them, said 3.
 _COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出)?(?:多少|几)\s*(?P<m>[个条家款种项座辆趟班位名所只张台])?"
                       r"(?P<noun>[^\s，,。？?！!的有是在]{1,8})"
-                      r"|\bhow many (?P<en>[a-z][a-z ]{1,30}?)(?= are| were| does| do| did| is| in| on| at|\?|$)", re.I)
+                      r"|\bhow many (?P<en>[a-z][a-z ]{1,48}?)(?= (?:are|were|does|do|did|is|in|on|at)\b|\?|$)", re.I)
 _MAX_COUNTED = 60  # rows: more is a table to summarise, not a list to count out in the note
 
 
@@ -370,6 +362,8 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
         for word in sheet_words(name):
             rest = rest.replace(word, " ")
     rows = _named_rows(rest, rows, labels, doc.title)
+    if rows and (flagged := _flagged(q, rows)):  # (those with a mark it names: "allow dogs")
+        rows = flagged[1]
     if not rows:
         return None
     # The question's own words with the count in place of 几 / how many ("總共有8條公車路線"):
@@ -413,13 +407,6 @@ def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:
     lang = "en" if lang == "en" else "zh"
     return notes[lang].format(label=flagged.label, value=flagged.value, k=len(flagged.rows), n=flagged.total,
                               names=("、" if lang == "zh" else ", ").join(flagged.names))
-
-
-def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note: str) -> Chunk:
-    """A passage of one row (``doc.text[start:end]``, sheet row ``row``), in the place of
-    ``chunk`` (the sheet's passage that was retrieved), with ``note`` saying why it is there."""
-    location = replace(chunk.location, rows=(row, row)) if chunk.location else None
-    return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location, context=note)
 
 
 def ranked_in_workbook(question: str, doc: Document, region: Region) -> tuple[RankedRow, Region] | None:

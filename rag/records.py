@@ -46,6 +46,35 @@ def row_cells(line: str) -> list[tuple[str, str]] | None:
         return None
     cells = [(m.group(1), m.group(2)) for m in _CELL.finditer(line)]
     return cells if len(cells) >= 2 and len(cells) == line.count("|") + 1 else None
+
+
+# A document's table is read by its header row: its first line (a Word table's first row, a
+# Markdown table's header) names each column, as a sheet row's labels do.
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def pipe_cells(line: str) -> list[str] | None:
+    """The cells of a table row as formats.table_row writes one ("| a | b |"), stripped and
+    unescaped; None when ``line`` is no such row."""
+    if not TABLE_ROW.fullmatch(line):
+        return None
+    return [c.strip().replace("\\|", "|") for c in _PIPE_SPLIT.split(line.strip())[1:-1]]
+
+
+def header_cells(header: str, line: str) -> list[tuple[str, str]] | None:
+    """(label, value) of every cell of a document table's row ``line``, labelled by the
+    table's ``header`` row; None when either is no row, or they differ in their number of
+    cells, or the header does not read as one (a bare number, or a label twice: a table of
+    figures has no header row)."""
+    labels, cells = pipe_cells(header), pipe_cells(line)
+    if not labels or not cells or len(labels) != len(cells) or len(labels) < 2:
+        return None
+    named = [label for label in labels if label]
+    if len(set(named)) < len(named) or any(re.fullmatch(r"[\d.,%-]+", label) for label in named):
+        return None
+    return list(zip(labels, cells))
+
+
 # Label templates: ``Location.label`` for the command line and JSON (English), the web
 # app passes its language's (app/strings.py takes them from here).
 LOCATION_LABELS: dict[str, dict[str, str]] = {

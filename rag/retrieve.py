@@ -21,7 +21,8 @@ from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
 from .compared import comparative, compared_note, compared_rows
 from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, ranked_in_workbook, ranked_note,
-                     row_chunk, superlative)
+                     superlative)
+from .rows import row_chunk, with_header
 from .sheets import named_sheets, on_other_sheet, sheet_names
 from .records import ROW_KINDS, Document, Hit, Region
 from .rewrite import without_note
@@ -244,7 +245,7 @@ class Retriever:
             loc = hit.chunk.location
             note = counted_note(counted, loc.name if len(sheet_names(doc)) > 1 else "", question_language(query))
             chunk = replace(hit.chunk, text=doc.text[counted.start:counted.end], start=counted.start, end=counted.end,
-                            location=replace(loc, rows=counted.rows), context=note)
+                            location=replace(loc, rows=counted.rows), context=with_header(doc, counted.start, note))
             return [replace(hit, chunk=chunk, rank=1)]
         return None
 

@@ -375,7 +375,7 @@ ORG_NAME = re.compile(rf"[{CJK}]{{2,6}}?(?:{ORG_KIND})")
 # 多长/多高/多远/多久…: a measure asked for (穴蝰最长记录是多长 -> 70公分).
 _HOW_MEASURE = r"多[长高大远久重深宽厚]"
 # Classifiers that follow 哪 and name the kind of thing asked for (哪支|球队, 哪场|选举, 哪块|土地).
-WHICH_CLASSIFIERS = "个些种类位家座所条部本支只件项场届块片间首张门段"
+WHICH_CLASSIFIERS = "个些种类位家座所条部本支只件项场届块片间首张门段個條間張門隻項場屆塊"  # (and as traditional writes them)
 QUANTITY_Q = re.compile(rf"(?<!哪)(?:多少|几(?!乎)|{_HOW_MEASURE})")
 # Any question word, by its first characters (哪 of 哪一年, 何 of 何时): where a question's
 # own words end and what it asks begins (relevance, kind). QUESTION_WORD below is the whole

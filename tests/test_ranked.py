@@ -3,7 +3,8 @@ from rag.config import Config
 from rag.index import update_index
 from rag.load import load_document
 from rag.compared import comparative, compared_rows, flipped_comparison
-from rag.ranked import flagged_rows, ranked_in_workbook, ranked_row, stated_unit, superlative
+from rag.ranked import flagged_rows, ranked_in_workbook, ranked_row, superlative
+from rag.rows import stated_unit
 from rag.retrieve import Retriever
 
 # An invented price list: what a user's spreadsheet of products looks like as a CSV.

@@ -14,6 +14,7 @@ rows 12–40". Parsers build their text with ``TextBuilder`` so region offsets a
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,44 @@ def one_line(value: object) -> str:
 def table_row(cells: list[str]) -> str:
     """A markdown-style table row ``| a | b |``; a ``|`` inside a cell is escaped."""
     return "| " + " | ".join(one_line(c).replace("|", "\\|") for c in cells) + " |"
+
+
+# A Markdown table's line under its header row (|---|:---:|): no row of the table.
+_RULE_ROW = re.compile(r"^[ \t]*\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$")
+_PIPE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
+_MIN_TABLE_ROWS = 3  # a header and two rows: fewer is a line that happens to hold pipes
+
+
+def pipe_tables(text: str) -> tuple[str, list[Region]]:
+    """The tables of a plain text, a Markdown file or a web page (runs of ``| a | b |``
+    lines) as table regions, numbered in order, so their rows are read by their header row
+    as a Word table's are; a Markdown table's |---| line is left out of the text (it is no
+    row: kept, it would be numbered as one)."""
+    out: list[str] = []
+    regions: list[Region] = []
+    run: list[str] = []
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pos
+        if len(run) >= _MIN_TABLE_ROWS:
+            body = "\n".join(run)
+            regions.append(Region(pos, pos + len(body), Location("table", len(regions) + 1, rows=(1, len(run)))))
+        for line in run:
+            out.append(line)
+            pos += len(line) + 1
+        run.clear()
+
+    for line in text.split("\n"):
+        if _PIPE_ROW.match(line):
+            if not (_RULE_ROW.match(line) and len(run) == 1):
+                run.append(line)
+            continue
+        flush()
+        out.append(line)
+        pos += len(line) + 1
+    flush()
+    return "\n".join(out), regions
 
 
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:

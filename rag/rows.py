@@ -1,0 +1,139 @@
+"""A sheet's or a document table's rows, each a dict of its cells by column label.
+
+A sheet row labels its cells as the loaders write it ("线路: 3号线 | 车站数: 25"); a Word,
+Markdown or web page table's row ("| 3号线 | 25 |") is labelled by its table's header row,
+the first line of its region. The modules that do arithmetic over rows -- ranked.py (the
+first by a column, the rows a condition picks, how many), compared.py (two rows), lookup.py
+(the row a question names) -- read them here, and hand a row to the model with row_chunk.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import NamedTuple
+
+from .numerals import UNIT_LINE, dates
+from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Region, header_cells, row_cells
+from .zh import fold
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_CLOCK = re.compile(r"\s*([01]?\d|2[0-4])[:：]([0-5]\d)(?!\d)")
+# A cell that is a figure: a number first, after a currency sign at most (49, 12个月, HK$12.5,
+# 2014年) -- not a name that holds one (轻享19, 3号线 is the key column's own).
+_FIGURE_CELL = re.compile(r"\s*(?:[a-z]{0,3}[$¥€£￥]\s*)?[-+]?\d", re.I)
+
+
+# A totals row ranks first in every column it sums: it is no row of the table's things.
+_TOTAL = re.compile(r"(?:合计|总计|小计|共计|总和|全部|total|grand total|subtotal|sum|all)", re.I)
+
+
+class SheetRow(NamedTuple):
+    start: int  # doc.text[start:end] is the row's line
+    end: int
+    number: int  # as the spreadsheet numbers it
+    cells: dict[str, str]  # label -> value, in the row's order
+
+
+def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
+    """Each labelled row of a sheet or table region, totals rows left out: a sheet's rows
+    label their cells; a document's table's, its header row (its first line) does."""
+    out, at = [], region.start
+    lines = doc.text[region.start:region.end].split("\n")
+    header = lines[0] if region.location.kind == "table" else None
+    for i, line in enumerate(lines):
+        cells = row_cells(line) if header is None else header_cells(header, line) if i else None
+        if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
+            out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
+        at += len(line) + 1
+    return out
+
+
+def cell_named(q: str, value: str) -> str | None:
+    """The cell ``value`` as the folded question ``q`` writes it out -- whole, or without a
+    bracketed note (望湖校区 of 望湖校区（本部）) -- else None. Two characters at least; a
+    number only whole (103 is not in 2103 or 1030, 3号线 not in 13号线)."""
+    for said in (value.strip(), LABEL_UNIT.sub("", value).strip()):
+        v = fold(said)
+        if len(v) < 2:
+            continue
+        pattern = (r"(?<![\d.:])" if v[:1].isdigit() else "") + re.escape(v) \
+            + (r"(?![\d.:])" if re.fullmatch(r"[\d.:,/-]+", v) else "")
+        if re.search(pattern, q):
+            return said
+    return None
+
+
+def stated_unit(doc: Document, region: Region) -> str:
+    """The unit a table's title lines state for its figures ("单位：万元" above the header:
+    "万元"), "" when none does: for a sheet, its lines above its first row; for a
+    document's table, also the two lines before it (a report's "单位：元" paragraph). Not a
+    note under the table: that speaks of something else."""
+    loc = region.location
+    if loc.kind == "sheet":
+        start = min(r.start for r in doc.regions if r.location.kind == "sheet" and r.location.name == loc.name)
+        lines = doc.text[start:region.end].split("\n")
+    else:
+        lines = doc.text[max(0, region.start - 200):region.start].rstrip("\n").split("\n")[-2:] \
+            + doc.text[region.start:region.end].split("\n")
+    for line in lines:
+        if row_cells(line):
+            break
+        if m := UNIT_LINE.search(line):
+            return (m.group("unit") or m.group("en")).strip()
+    return ""
+
+
+def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
+    """The unit stated above the table rows ``cited`` quotes (stated_unit); "" for any
+    other citation."""
+    loc = cited.chunk.location
+    doc = docs.get(cited.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
+    region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
+    return stated_unit(doc, region) if region and region.location.kind in ROW_KINDS else ""
+
+
+def cell_number(value: str) -> float | None:
+    """The value's number; a whole date as yyyymmdd, so dates rank in time (2014-04-01); a
+    time of day in minutes (06:20)."""
+    if (d := next(iter(dates(value)), None)) and d.year and d.day:
+        return float(f"{d.year}{d.month:02d}{d.day:02d}")
+    if t := _CLOCK.match(value):  # (a time of day in minutes: 06:20 is after 06:00)
+        return int(t.group(1)) * 60 + int(t.group(2)) + 0.0
+    m = _NUMBER.search(value)
+    return float(m.group().replace(",", "")) if m else None
+
+
+def row_name(row: SheetRow) -> str:
+    """What a row is: its first cell that is not a bare number (a league table's Pos is not)."""
+    return next((v.strip() for v in row.cells.values() if v.strip() and not re.fullmatch(r"[\d.,]+", v.strip())), "")
+
+
+def figure_columns(rows: list[SheetRow], labels: list[str] | None = None) -> list[str]:
+    """The columns of ``labels`` (default: all) that hold a figure in at least 80% of
+    ``rows``: what can be ranked, compared or bounded."""
+    labels = list(rows[0].cells) if labels is None and rows else labels or []
+    return [label for label in labels if sum(is_figure(r.cells.get(label, "")) for r in rows) >= 0.8 * len(rows)]
+
+
+def is_figure(value: str) -> bool:
+    """Is the cell a figure (49, 12个月, HK$12.5, 2014年, 06:20), not a name that holds a
+    number (轻享19)?"""
+    return bool(_FIGURE_CELL.match(value)) and cell_number(value) is not None
+
+
+def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note: str) -> Chunk:
+    """A passage of one row (``doc.text[start:end]``, sheet row ``row``), in the place of
+    ``chunk`` (the sheet's passage that was retrieved), with ``note`` saying why it is there."""
+    location = replace(chunk.location, rows=(row, row)) if chunk.location else None
+    return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location,
+                   context=with_header(doc, start, note))
+
+
+def with_header(doc: Document, start: int, note: str) -> str:
+    """``note``, led by the header row of the document table whose rows start at ``start``
+    (a sheet's rows label their cells; a table's row read alone says nothing of its columns)."""
+    region = next((r for r in doc.regions if r.start <= start < r.end), None)
+    if region is None or region.location.kind != "table" or start == region.start:
+        return note
+    header = doc.text[region.start:region.end].split("\n", 1)[0]
+    return f"{header}\n{note}" if note else header

@@ -1,0 +1,143 @@
+"""Tables inside documents (Markdown, a web page, plain text, Word): their rows are read by
+the header row, so the arithmetic over a sheet's rows (the first by a column, two rows
+compared, the rows a bound picks, how many) works on them too. Invented documents."""
+import docx
+
+from rag.compared import compared_note, compared_rows
+from rag.filled import put_in
+from rag.formats import pipe_tables
+from rag.load import load_document
+from rag.ranked import counted_rows, flagged_rows, ranked_row, superlative
+from rag.records import header_cells
+from rag.rows import cell_named, cell_number, figure_columns, sheet_rows
+
+# An invented county's clinics, as a user's Markdown note keeps them.
+CLINICS = """# 枫桥县卫生机构一览
+
+县内主要卫生机构如下。
+
+| 机构 | 建成年份 | 床位 | 医生人数 | 是否有急诊 |
+|---|:---:|---|---|---|
+| 枫桥县人民医院（总院） | 1958年 | 520张 | 210 | 是 |
+| 枫桥县中医院 | 1981年 | 300张 | 96 | 是 |
+| 溪口镇卫生院 | 1966年 | 60张 | 18 | 否 |
+| 枫桥县康复中心 | 2019年 | 150张 | 40 | 否 |
+
+以上床位为2024年核定数。
+"""
+
+TRAILS = """# Mossbank trails
+
+| Trail | Length | Climb | Dogs allowed |
+|---|---|---|---|
+| Reed Loop | 3.5 km | 40 m | Yes |
+| Crag Path | 9.0 km | 610 m | No |
+| Beech Walk | 5.2 km | 120 m | Yes |
+| Tor Circuit | 12.4 km | 480 m | Yes |
+"""
+
+
+def _table(tmp_path, text=CLINICS, name="clinics.md"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    doc = load_document(p)
+    return doc, [r for r in doc.regions if r.location.kind == "table"]
+
+
+def _first(doc, found):
+    return doc.text[found.start:found.end].split("|")[1].strip() if found else None
+
+
+def test_a_markdown_table_is_a_table_region_without_its_rule_line(tmp_path):
+    doc, tables = _table(tmp_path)
+    assert len(tables) == 1 and tables[0].location.rows == (1, 5)
+    assert "|---|" not in doc.text and "|:---:|" not in doc.text
+    assert doc.text[tables[0].start:tables[0].end].splitlines()[1].startswith("| 枫桥县人民医院")
+    assert doc.locator()(tables[0].start + 60, tables[0].start + 70).rows == (2, 2)  # a citation names its row
+
+
+def test_pipes_in_prose_are_no_table():
+    text, regions = pipe_tables("用法：a | b 均可。\n| 仅此一行 |\n正文。")
+    assert regions == [] and text == "用法：a | b 均可。\n| 仅此一行 |\n正文。"
+    text, regions = pipe_tables("| 型号 | 价格 |\n| A1 | 9 |\n| A2 | 12 |")
+    assert [r.location.rows for r in regions] == [(1, 3)]
+
+
+def test_rows_are_labelled_by_the_header_row(tmp_path):
+    doc, tables = _table(tmp_path)
+    rows = sheet_rows(doc, tables[0])
+    assert [r.number for r in rows] == [2, 3, 4, 5]
+    assert rows[1].cells == {"机构": "枫桥县中医院", "建成年份": "1981年", "床位": "300张", "医生人数": "96", "是否有急诊": "是"}
+    assert header_cells("| 2023 | 2024 |", "| 5 | 6 |") is None  # a row of figures is no header
+    assert header_cells("| 机构 | 床位 |", "| 中医院 | 300张 | 多余 |") is None  # cells and labels differ
+
+
+def test_a_word_table_reads_the_same(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("各仓库情况如下。")
+    t = d.add_table(rows=4, cols=3)
+    for i, row in enumerate([("仓库", "面积（平方米）", "启用年份"), ("东仓", "8000", "2012年"),
+                             ("西仓", "12500", "2018年"), ("南仓", "6400", "2021年")]):
+        for j, v in enumerate(row):
+            t.cell(i, j).text = v
+    d.save(tmp_path / "warehouses.docx")
+    doc = load_document(tmp_path / "warehouses.docx")
+    region = next(r for r in doc.regions if r.location.kind == "table")
+    assert _first(doc, ranked_row("哪个仓库面积最大？", doc, region)) == "西仓"
+    assert _first(doc, ranked_row("哪个仓库最新？", doc, region)) == "南仓"  # newest: the date column
+
+
+def test_the_first_second_and_newest_by_a_column(tmp_path):
+    doc, (table,) = _table(tmp_path)
+    assert _first(doc, ranked_row("哪家机构床位最多？", doc, table)) == "枫桥县人民医院（总院）"
+    # 第二 of 第二多 names no row (枫桥县第二… would have narrowed to it)
+    assert _first(doc, ranked_row("床位数第二多的是哪家？", doc, table)) == "枫桥县中医院"
+    assert _first(doc, ranked_row("医生人数排第二的是哪家？", doc, table)) == "枫桥县中医院"
+    assert _first(doc, ranked_row("哪家机构最新？", doc, table)) == "枫桥县康复中心"
+    assert _first(doc, ranked_row("哪家机构最老？", doc, table)) == "枫桥县人民医院（总院）"
+    assert superlative("最新的通知说了什么？").direction == "max"
+    # two date columns: newest names neither
+    doc2, (t2,) = _table(tmp_path, "| 版本 | 发布日期 | 停止支持日期 |\n| v1 | 2020-01-05 | 2022-01-05 |\n"
+                         "| v2 | 2021-03-01 | 2023-03-01 |\n| v3 | 2022-06-01 | 2024-06-01 |\n", "versions.md")
+    assert ranked_row("最新的是哪个？", doc2, t2) is None
+
+
+def test_a_name_with_a_number_is_no_figure(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 套餐 | 月费（元） |\n| 轻享19 | 19 |\n| 畅玩59 | 59 |\n| 尊享159 | 159 |\n", "plans.md")
+    assert figure_columns(sheet_rows(doc, table)) == ["月费（元）"]
+    assert cell_number("06:20") > cell_number("06:10")  # a time of day ranks in minutes
+
+
+def test_two_rows_compared_by_a_name_without_its_bracket(tmp_path):
+    doc, (table,) = _table(tmp_path)
+    compared = compared_rows("枫桥县人民医院跟枫桥县中医院，哪个床位更多？", doc, table)
+    assert compared.names == ("枫桥县人民医院", "枫桥县中医院")
+    assert compared_note(compared, "zh") == "（枫桥县人民医院床位更多。床位：枫桥县人民医院 520张，枫桥县中医院 300张）"
+    assert cell_named("3号线和5号线", "13号线") is None and cell_named("望湖校区有多大", "望湖校区（本部）") == "望湖校区"
+
+
+def test_the_rows_a_bound_picks(tmp_path):
+    doc, (table,) = _table(tmp_path)
+    picked = flagged_rows("床位超过200张的机构有哪些？", doc, table)
+    assert (picked.label, picked.value, picked.names) == ("床位", ">200", ["枫桥县人民医院（总院）", "枫桥县中医院"])
+    strict = flagged_rows("床位少于150张的有哪些？", doc, table)
+    assert strict.names == ["溪口镇卫生院"]  # 150 itself is not fewer than 150
+    assert flagged_rows("床位最多的是哪家？", doc, table) is None  # a superlative picks no list
+    doc2, (t2,) = _table(tmp_path, TRAILS, "trails.md")
+    assert flagged_rows("Which trails are under 6 km?", doc2, t2).names == ["Reed Loop", "Beech Walk"]
+    assert flagged_rows("Which trails are under 6 miles?", doc2, t2) is None  # no column in miles
+
+
+def test_rows_counted_with_the_mark_the_question_names(tmp_path):
+    doc, (table,) = _table(tmp_path, TRAILS, "trails.md")
+    assert counted_rows("How many of the Mossbank trails allow dogs?", doc, table).n == 3
+    assert counted_rows("How many trails are there?", doc, table).n == 4
+    doc2, (t2,) = _table(tmp_path)
+    assert counted_rows("一共有几个机构有急诊？", doc2, t2).n == 2
+    assert counted_rows("一共有几个机构？", doc2, t2).n == 4
+
+
+def test_the_question_filled_with_a_name_that_ends_in_its_noun():
+    assert put_in("哪个校区启用最晚？", "海棠校区") == "海棠校区启用最晚"
+    assert put_in("哪條線頭班車早些？", "27") == "27線頭班車早些"  # a traditional classifier
+    assert put_in("哪个城市人口最多？", "北京") == "北京城市人口最多"  # 北京 does not end in 城市
