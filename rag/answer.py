@@ -194,7 +194,7 @@ class Pipeline:
             return self._refuse(question, retrieval.hits, timings, t0, reason, rewritten, out_lang, raw, script,
                                 in_force, attempts)
 
-        if not retrieval.hits or cal is not None and cal.refuses(
+        if not retrieval.hits or cal is not None and retrieval.picked is None and cal.refuses(
                 retrieval.top_dense, retrieval.top_bm25, lambda: self.retriever.best_sentence(standalone, retrieval.hits)):
             yield from refuse("weak_evidence")
             return

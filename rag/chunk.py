@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .records import ROW_KINDS, TABLE_ROW, Chunk, Document
+from .records import TABLE_ROW, Chunk, Document
 from .zh import sentence_spans, trim_span
 
 _CLAUSE_END = re.compile(r"[，,、：:]")
@@ -91,7 +91,7 @@ def _records(doc: Document) -> list[_Unit]:
         found[a] = _Unit(a, b, header=header)
         prev_end = m.end()
     for r in doc.all_regions():
-        if r.location.kind in ROW_KINDS:
+        if r.location.holds_rows:
             pos = r.start
             while pos < r.end:
                 nl = text.find("\n", pos, r.end)

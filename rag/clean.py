@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .records import ROW_KINDS, TABLE_ROW, Document, Dropped, Region
+from .records import TABLE_ROW, Document, Dropped, Region
 from .zh import CJK
 
 # "文章来自网络，不代表本站观点" and friends: repost disclaimers. Optionally led by the
@@ -80,7 +80,7 @@ def clean(doc: Document) -> Document:
     for r in regions:
         emit(doc.text[cursor:r.start], False)
         start = pos
-        emit(doc.text[r.start:r.end], r.location.kind in ROW_KINDS)
+        emit(doc.text[r.start:r.end], r.location.holds_rows)
         moved.append(Region(start, pos, r.location))
         cursor = r.end
     emit(doc.text[cursor:], False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .filled import put_in
 from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column
 from .rows import SheetRow, cell_named, cell_number, is_figure, sheet_rows
-from .records import ROW_KINDS, Document, Region
+from .records import Document, Region
 from .zh import Lang, fold
 
 
@@ -56,7 +56,7 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
     the comparison asks about (the one asked for first); None when it names not exactly two,
     asks no column of numbers, or they tie."""
     asked = comparative(question)
-    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+    if asked is None or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
     if len(rows) < 2:

@@ -32,6 +32,8 @@ def put_in(question: str, name: str) -> str:
         return ""
     # (The noun after the question word, where the name ends with it, is the name's:
     # 哪个校区启用最晚 -> 海棠校区启用最晚, not 海棠校区校区….)
-    rest = clause[m.end():]
+    # Likewise the words before it that the name starts with: 泠川县哪家医院 -> 泠川县人民医院.
+    rest, lead = clause[m.end():], clause[:m.start()]
     k = next((k for k in range(min(4, len(rest)), 0, -1) if CJK_CHAR.match(rest) and name.endswith(rest[:k])), 0)
-    return clause[:m.start()] + name + rest[k:]
+    j = next((j for j in range(min(len(lead), len(name)), 1, -1) if lead.endswith(name[:j])), 0)
+    return lead[:len(lead) - j] + name + rest[k:]

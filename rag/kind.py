@@ -91,6 +91,8 @@ _EN_NUMBER = re.compile(r"\d|\b(?:%s|million|billion|half|twice|once|single|doub
 _EN_YEAR = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})(?!\d|[.,]\d)")
 _EN_MONEY_Q = re.compile(r"^\s*(?:how much\b.*\b(?:cost|pay|charge|spend)|(?:what|which)\b.*\b(?:cost|price|fee|fare|rent"
                          r"|salary|budget))", re.I)
+_EN_MONEY_BOUND = re.compile(rf"\b(?:less|more|cheaper|dearer|under|over|below|above|within|up to|at most|at least)\s+"
+                             rf"(?:than\s+)?[{re.escape(CURRENCY_SIGNS)}]?\s*\d", re.I)
 _EN_MONEY = re.compile(rf"[{re.escape(CURRENCY_SIGNS)}]|\b(?:{CURRENCY_WORD}|free|no charge)\b", re.I)
 
 
@@ -205,7 +207,9 @@ def missing_kind(question: str, answer: str, lang: Lang) -> str | None:
             return "quantity"  # ("free" is a price)
         # Asked what something costs, a figure that is no money ("The total cost of the
         # mission is 2,340 kilograms [1]", the launch mass) answers nothing.
-        return "money" if money and not priced else None
+        # (A price the question sets as a bound asks for what is within it: "Which sizes cost
+        # less than $50 a month?" asks for sizes.)
+        return "money" if money and not priced and not _EN_MONEY_BOUND.search(question) else None
     if lang != "zh":
         return None
     question, answer = to_simplified(question), to_simplified(answer)

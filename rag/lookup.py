@@ -22,7 +22,7 @@ from datetime import date
 from .numerals import NOW, TOTAL_LABEL, TOTAL_SAID, dates
 from .ranked import PRICE_LABEL
 from .rows import SheetRow, cell_named, sheet_rows
-from .records import LABEL_UNIT, ROW_KINDS, Document, Region
+from .records import LABEL_UNIT, Document, Region
 from .zh import Lang, fold
 
 
@@ -65,10 +65,10 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
     """The one row of ``regions`` (a document's sheets or tables) that ``question`` names by
     its cells, when it also names a column other than those; None when no row or several
     are named as well, or no column is asked."""
-    q = fold(question)
+    q, title = fold(question), fold(doc.title)
     best: list[tuple[int, Region, SheetRow, list[str]]] = []
     for region in regions:
-        if region.location.kind not in ROW_KINDS or not region.location.rows:
+        if not region.location.holds_rows:
             continue
         rows = sheet_rows(doc, region)
         if len(rows) < 2:
@@ -77,7 +77,10 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
         shared = {label for label in rows[0].cells
                   if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
         for r in rows:
-            named = [label for label, value in r.cells.items() if label not in shared and cell_named(q, value)]
+            # (Nor does a value the document's title holds: 沛川 of 沛川供应链…简介 names the
+            # company the question is about, not the one warehouse in 沛川.)
+            named = [label for label, value in r.cells.items() if label not in shared and cell_named(q, value)
+                     and fold(value).strip() not in title]
             if named:
                 best.append((len(named), region, r, named))
     if not best:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .records import LABEL_UNIT, ROW_KINDS, Document, Region
+from .records import LABEL_UNIT, Document, Region
 from .rows import SheetRow, cell_number, figure_columns, row_name, sheet_rows
 from .filled import put_in
 from .sheets import named_sheets, sheet_names, sheet_words
@@ -137,7 +137,9 @@ def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: s
     from .lexical import segment
 
     named_in_labels = "".join(fold(label) for label in labels) + fold(title)
-    words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)]
+    kind = _kind(rows)  # (医院 of 哪家医院 is what the rows are, not which)
+    words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)
+             and not set(w) <= kind]
     for w in words:
         first = [r for r in rows if w in fold(next(iter(r.cells.values())))]
         if first and len(first) < len(rows):
@@ -181,12 +183,26 @@ def asked_column(question: str, labels: list[str], asked: Superlative) -> str | 
     return None
 
 
+def _without_kind(question: str, rows: list[SheetRow]) -> str:
+    """``question`` without the characters that most rows' names share (医院 of 泠川县人民医院,
+    中医医院…): they name the kind of thing the rows are, not a column -- 哪家医院的医生人数最多
+    ranked 建院年份 by its 院 where the table has no 医生人数."""
+    kind = _kind(rows)
+    return "".join(ch for ch in question if fold(ch) not in kind)
+
+
+def _kind(rows: list[SheetRow]) -> set[str]:
+    """The Chinese characters that more than half the rows' names hold (folded)."""
+    names = [fold(row_name(r)) for r in rows]
+    return {ch for ch in set("".join(names)) if CJK_CHAR.match(ch) and sum(ch in n for n in names) * 2 > len(names)}
+
+
 def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None:
     """The row of ``region`` (a sheet's or table's rows) that ranks first by the column a
     superlative question asks about, or None: no superlative, no column it names, fewer
     than three rows, or a tie for first."""
     asked = superlative(question)
-    if asked is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+    if asked is None or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
     if len(rows) < _MIN_ROWS:
@@ -203,7 +219,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     rows = _named_rows(question.replace(asked.word, " "), rows, labels, doc.title)  # (第二 of 第二多 names no row)
     if not rows:
         return None
-    label = asked_column(question, numeric, asked)
+    label = asked_column(_without_kind(question, rows), numeric, asked)
     if label is None:
         return None
     valued = [(v, r) for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None]
@@ -275,7 +291,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     """The few rows a which-question picks by a yes/no column it names (5G of 是否5G), with
     the mark it asks for (否 when it negates: 不支持5G), or by a value it names that several
     rows share (技术部); None when it picks none, all, or more than a few."""
-    if not asks_which(question) or region.location.kind not in ROW_KINDS or not region.location.rows:
+    if not asks_which(question) or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
     if len(rows) < _MIN_ROWS:
@@ -337,7 +353,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B)."""
     q = fold(question)
     m = _COUNT_Q.search(q)
-    if m is None or region.location.kind not in ROW_KINDS or not region.location.rows:
+    if m is None or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
     if not 2 <= len(rows) <= _MAX_COUNTED:

@@ -28,9 +28,9 @@ EventKind = Literal["status", "token", "done"]
 
 
 # Where a passage sits in its source file. Sheet and table locations carry rows: one line
-# of text per row (blank rows are left out, so a region is a run of consecutive rows).
+# of text per row (blank rows are left out, so a region is a run of consecutive rows); so
+# does a table on a slide (a slide's region of its table's rows).
 LocationKind = Literal["page", "sheet", "slide", "chapter", "table"]
-ROW_KINDS = ("sheet", "table")
 
 # A document's table row as the parsers write one (formats.table_row: "| a | b |"), one a line.
 TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
@@ -95,6 +95,11 @@ class Location:
     number: int | None = None  # page, slide, chapter or table number (1-based)
     name: str = ""  # sheet name; slide or chapter title
     rows: tuple[int, int] | None = None  # first and last row (sheet rows as the spreadsheet numbers them)
+
+    @property
+    def holds_rows(self) -> bool:
+        """Is this a region of rows, one line each: a sheet's, a document table's (a slide's too)?"""
+        return self.rows is not None
 
     def label(self, templates: Mapping[str, str] | None = None) -> str:
         """"sheet 销售, rows 12–40", "slide 3 “目标”"; ``templates`` from LOCATION_LABELS."""

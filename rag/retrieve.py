@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Callable, Literal
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagg
                      superlative)
 from .rows import row_chunk, with_header
 from .sheets import named_sheets, on_other_sheet, sheet_names
-from .records import ROW_KINDS, Document, Hit, Region
+from .records import Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
 from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
@@ -38,6 +39,9 @@ def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tup
     return float(sims[best]), best
 
 
+Picked = Literal["ranked", "compared", "counted", "bracketed", "looked_up", "flagged"]
+
+
 @dataclass
 class Retrieval:
     hits: list[Hit]
@@ -46,6 +50,11 @@ class Retrieval:
     # candidates, and the best raw BM25 score.
     top_dense: float
     top_bm25: float
+    # Why the hits are rows picked by arithmetic over a table (the first by a column, the row
+    # the question names by its cells...), if they are: the question matched the table's
+    # columns and cells, so its evidence is not weak whatever the scores (a Cantonese
+    # question's 18X全程車費幾多錢 scores low against "| 18X | … | $12.6 |").
+    picked: Picked | None = None
 
 
 # The passages whose documents the lookalike rule reads and reorders: four times those given
@@ -188,13 +197,17 @@ class Retriever:
         # names, the few rows it picks by a value (哪个不支持5G).
         ranks = bool(hits) and superlative(query) is not None
         compares = bool(hits) and not ranks and comparative(query) is not None
-        hits = (ranks and self._ranked_first(query, hits, k)) or (compares and self._compared_first(query, hits)) \
-            or self._counted_first(query, hits) \
-            or self._bracketed_first(query, hits) or self._looked_up_first(query, hits) \
-            or (bool(hits) and asks_which(query) and self._ranked_first(query, hits, k)) or hits
-        return Retrieval(hits, (time.perf_counter() - t0) * 1000,
+        picks: list[tuple[bool, Picked, Callable[[], list[Hit] | None]]] = [
+            (ranks, "ranked", lambda: self._ranked_first(query, hits, k)),
+            (compares, "compared", lambda: self._compared_first(query, hits)),
+            (True, "counted", lambda: self._counted_first(query, hits)),
+            (True, "bracketed", lambda: self._bracketed_first(query, hits)),
+            (True, "looked_up", lambda: self._looked_up_first(query, hits)),
+            (bool(hits) and asks_which(query), "flagged", lambda: self._ranked_first(query, hits, k))]
+        picked = next(((why, rows) for asked, why, pick in picks if asked and (rows := pick())), None)
+        return Retrieval(picked[1] if picked else hits, (time.perf_counter() - t0) * 1000,
                          float(d_scores.max()) if len(d_scores) else 0.0,
-                         float(b_scores.max()) if len(b_scores) else 0.0)
+                         float(b_scores.max()) if len(b_scores) else 0.0, picked[0] if picked else None)
 
     @cached_property
     def lookalikes(self) -> Lookalikes:
@@ -279,7 +292,7 @@ class Retriever:
                 continue
             tried.add(doc.doc_id)
             named = named_sheets(query, doc)
-            rows = [r for r in doc.regions if r.location.kind in ROW_KINDS
+            rows = [r for r in doc.regions if r.location.holds_rows
                     and (not named or r.location.kind != "sheet" or r.location.name in named)]
             found = looked_up_row(query, doc, rows)
             if found is None:
@@ -292,8 +305,10 @@ class Retriever:
         """The document of a passage of sheet or table rows, and its regions the passage
         overlaps, in order; (None, []) for any other passage."""
         loc = hit.chunk.location
-        doc = self.index.docs.get(hit.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
-        return doc, [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
+        doc = self.index.docs.get(hit.chunk.doc_id) if loc and (loc.holds_rows or loc.kind == "slide") else None
+        # (A slide's passage may open with its title and text before its table's rows.)
+        regions = [r for r in doc.regions if r.start < hit.chunk.end and hit.chunk.start < r.end] if doc else []
+        return (doc, regions) if any(r.location.holds_rows for r in regions) else (None, [])
 
     def _ranked_first(self, query: str, hits: list[Hit], k: int) -> list[Hit] | None:
         """Asked for the most or least of something (月费最便宜), and a sheet's rows among the
@@ -333,7 +348,7 @@ class Retriever:
             if not regions or doc.doc_id in tried:
                 continue
             tried.add(doc.doc_id)
-            for region in (r for r in doc.regions if r.location.kind in ROW_KINDS):
+            for region in (r for r in doc.regions if r.location.holds_rows):
                 if (compared := compared_rows(query, doc, region)) is None:
                     continue
                 row = compared.rows[0]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, ROW_KINDS, Chunk, Citation, Document, Region, header_cells, row_cells
+from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_cells, row_cells
 from .zh import fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -39,7 +39,7 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
     label their cells; a document's table's, its header row (its first line) does."""
     out, at = [], region.start
     lines = doc.text[region.start:region.end].split("\n")
-    header = lines[0] if region.location.kind == "table" else None
+    header = lines[0] if region.location.kind != "sheet" else None
     for i, line in enumerate(lines):
         cells = row_cells(line) if header is None else header_cells(header, line) if i else None
         if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
@@ -51,13 +51,12 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
 def cell_named(q: str, value: str) -> str | None:
     """The cell ``value`` as the folded question ``q`` writes it out -- whole, or without a
     bracketed note (望湖校区 of 望湖校区（本部）) -- else None. Two characters at least; a
-    number only whole (103 is not in 2103 or 1030, 3号线 not in 13号线)."""
+    number only whole (103 is not in 2103 or 1030, 3号线 not in 13号线, $5 not in $50)."""
     for said in (value.strip(), LABEL_UNIT.sub("", value).strip()):
         v = fold(said)
         if len(v) < 2:
             continue
-        pattern = (r"(?<![\d.:])" if v[:1].isdigit() else "") + re.escape(v) \
-            + (r"(?![\d.:])" if re.fullmatch(r"[\d.:,/-]+", v) else "")
+        pattern = (r"(?<![\d.:])" if v[:1].isdigit() else "") + re.escape(v) + (r"(?![\d.:])" if v[-1:].isdigit() else "")
         if re.search(pattern, q):
             return said
     return None
@@ -87,9 +86,9 @@ def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
     """The unit stated above the table rows ``cited`` quotes (stated_unit); "" for any
     other citation."""
     loc = cited.chunk.location
-    doc = docs.get(cited.chunk.doc_id) if loc and loc.kind in ROW_KINDS else None
+    doc = docs.get(cited.chunk.doc_id) if loc and loc.holds_rows else None
     region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
-    return stated_unit(doc, region) if region and region.location.kind in ROW_KINDS else ""
+    return stated_unit(doc, region) if region and region.location.holds_rows else ""
 
 
 def cell_number(value: str) -> float | None:
@@ -133,7 +132,7 @@ def with_header(doc: Document, start: int, note: str) -> str:
     """``note``, led by the header row of the document table whose rows start at ``start``
     (a sheet's rows label their cells; a table's row read alone says nothing of its columns)."""
     region = next((r for r in doc.regions if r.start <= start < r.end), None)
-    if region is None or region.location.kind != "table" or start == region.start:
+    if region is None or not region.location.holds_rows or region.location.kind == "sheet" or start == region.start:
         return note
     header = doc.text[region.start:region.end].split("\n", 1)[0]
     return f"{header}\n{note}" if note else header

@@ -114,6 +114,7 @@ def test_two_rows_compared_by_a_name_without_its_bracket(tmp_path):
     assert compared.names == ("枫桥县人民医院", "枫桥县中医院")
     assert compared_note(compared, "zh") == "（枫桥县人民医院床位更多。床位：枫桥县人民医院 520张，枫桥县中医院 300张）"
     assert cell_named("3号线和5号线", "13号线") is None and cell_named("望湖校区有多大", "望湖校区（本部）") == "望湖校区"
+    assert cell_named("which cost less than $50?", "$5") is None and cell_named("what does the $5 plan give?", "$5") == "$5"
 
 
 def test_the_rows_a_bound_picks(tmp_path):
@@ -141,3 +142,71 @@ def test_the_question_filled_with_a_name_that_ends_in_its_noun():
     assert put_in("哪个校区启用最晚？", "海棠校区") == "海棠校区启用最晚"
     assert put_in("哪條線頭班車早些？", "27") == "27線頭班車早些"  # a traditional classifier
     assert put_in("哪个城市人口最多？", "北京") == "北京城市人口最多"  # 北京 does not end in 城市
+
+
+def test_a_value_the_title_holds_names_no_row(tmp_path):
+    from rag.lookup import looked_up_row
+
+    text = ("# 岚桥物流仓库一览\n\n| 仓库 | 所在城市 | 面积 |\n| 岚桥总仓 | 岚桥 | 48000平方米 |\n"
+            "| 东湾分仓 | 东湾 | 21000平方米 |\n| 北屿分仓 | 北屿 | 9600平方米 |\n")
+    doc, tables = _table(tmp_path, text, "warehouses.md")
+    # 岚桥 is the company of the title: 西坪分仓, which the table lacks, is not the 岚桥 row
+    assert looked_up_row("岚桥物流的西坪分仓面积有多大？", doc, tables) is None
+    found = looked_up_row("东湾分仓的面积有多大？", doc, tables)
+    assert doc.text[found.start:found.end].startswith("| 东湾分仓")
+
+
+def test_the_rows_kind_names_no_column(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 机构 | 建院年份 | 床位 |\n| 松川人民医院 | 1952年 | 680张 |\n"
+                           "| 松川中医医院 | 1978年 | 420张 |\n| 松川康复医院 | 2016年 | 150张 |\n", "hospitals.md")
+    # 院 of 医院 is what every row is: not the 院 of 建院年份 (the table has no 医生人数)
+    assert ranked_row("松川哪家医院的医生人数最多？", doc, table) is None
+    assert _first(doc, ranked_row("松川哪家医院建院最早？", doc, table)) == "松川人民医院"
+    ranked = ranked_row("松川哪家医院床位最多？", doc, table)
+    assert ranked.rows == 3 and ranked.answer == "松川人民医院床位最多"  # (医院 narrows no rows)
+
+
+def test_a_price_bound_asks_for_the_things_within_it():
+    from rag.kind import missing_kind
+
+    assert missing_kind("Which sizes cost less than $50 a month?", "tw-nano [1], tw-micro [2]", "en") is None
+    assert missing_kind("What does the tw-nano size cost?", "tw-nano [1]", "en") == "money"
+
+
+def test_rows_picked_by_arithmetic_are_no_weak_evidence(tmp_path, fake_embedder):
+    from conftest import FakeGenerator, fake_pipeline
+    from rag.store import record_calibration
+    from rag.config import Config
+    from rag.manifest import Calibration
+    from rag.retrieve import Retriever
+
+    gen = FakeGenerator(lambda m: "| 61 | 1 |[1]")
+    p = fake_pipeline(tmp_path, {"routes.md": "| 路線 | 車費 |\n| 18X | $12.6 |\n| 27 | $8.2 |\n| 61 | $9.9 |\n",
+                                 "other.txt": "完全无关的内容。"}, fake_embedder, gen)
+    record_calibration(tmp_path / "idx", Config.from_env(), Calibration(min_top_dense=0.99, min_top_bm25=1e9))
+    p.retriever = Retriever.open(tmp_path / "idx", fake_embedder, Config.from_env())
+    assert p.retriever.search("27号车费几多钱？", 5).picked == "looked_up"
+    assert p.ask("27号车费几多钱？").refusal_reason != "weak_evidence"  # the row the question names
+    assert p.ask("法国的首都是哪里？").refusal_reason == "weak_evidence" and len(gen.calls) == 1
+
+
+def test_a_slides_table_is_a_region_of_rows_of_that_slide(tmp_path):
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "各区面积"
+    data = [("区", "面积（平方公里）"), ("东湖区", "38.5"), ("西岭区", "126.0"), ("南渡区", "64.2")]
+    table = slide.shapes.add_table(len(data), 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for i, row in enumerate(data):
+        for j, v in enumerate(row):
+            table.cell(i, j).text = v
+    deck.save(tmp_path / "districts.pptx")
+    doc = load_document(tmp_path / "districts.pptx")
+    rows, text = [r for r in doc.regions if r.location.holds_rows], [r for r in doc.regions if not r.location.holds_rows]
+    assert [(r.location.kind, r.location.number, r.location.rows) for r in rows] == [("slide", 1, (1, 4))]
+    assert [doc.text[r.start:r.end] for r in text] == ["# 各区面积"]  # the title is no row
+    found = ranked_row("哪个区面积最大？", doc, rows[0])
+    assert _first(doc, found) == "西岭区" and found.row == 3
+    assert doc.locator()(found.start, found.end).label() == "slide 1 “各区面积”, row 3"

@@ -15,6 +15,15 @@ from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
 
+class _Table(str):
+    """A slide's table as its rows' lines, which become a region of rows of their own."""
+
+    def __new__(cls, text: str, rows: int):
+        out = super().__new__(cls, text)
+        out.rows = rows
+        return out
+
+
 def _texts(shapes, skip: int | None) -> Iterator[str]:
     for shape in shapes:
         if shape.shape_id == skip:
@@ -23,8 +32,9 @@ def _texts(shapes, skip: int | None) -> Iterator[str]:
             yield from _texts(shape.shapes, skip)
         elif getattr(shape, "has_table", False) and shape.has_table:
             rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
-            if any(any(c.strip() for c in r) for r in rows):
-                yield "\n".join(table_row(r) for r in rows)
+            rows = [r for r in rows if any(c.strip() for c in r)]
+            if rows:
+                yield _Table("\n".join(table_row(r) for r in rows), len(rows))
         elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
             text = tidy(shape.text_frame.text)
             if text:
@@ -47,8 +57,19 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
                 parts.append(notes)
         if not title and not parts:
             continue
-        body = "\n\n".join(([f"# {title}"] if title else []) + parts)
-        out.add(body, location=Location("slide", number, name=title))
+        # The slide's text as one region, but each of its tables a region of rows (the same
+        # slide, its rows numbered from the header's), read as a document table's are.
+        pieces: list[str] = [f"# {title}"] if title else []
+        for part in parts:
+            if isinstance(part, _Table):
+                if pieces:
+                    out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
+                    pieces = []
+                out.add(part, location=Location("slide", number, name=title, rows=(1, part.rows)))
+            else:
+                pieces.append(part)
+        if pieces:
+            out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
         first_title = first_title or title
     title = one_line(deck.core_properties.title) or first_title
     return Extracted(out.text(), out.regions, title=title, meta={"encoding": "pptx"})
