@@ -20,7 +20,8 @@ from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
 from .prompt import REFUSAL, answer_script, build_messages, leaked_example, sanitize_question
 from .records import Answer, EventKind, Hit, RefusalReason, Timings
-from .kind import complete_from_quote, counted_from_list, missing_event, missing_kind, quoted_instead, with_stated_unit
+from .kind import (complete_from_quote, counted_from_list, listed_in_full, missing_event, missing_kind, quoted_instead,
+                   with_stated_unit)
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .compared import flipped_comparison
@@ -227,6 +228,7 @@ class Pipeline:
             return
         # (An opening yes the answer's own clause contradicts is a no: "Yes, you do not need…".)
         cited = replace(verdict.cited, text=agreeing_answer(standalone, verdict.cited.text))
+        cited = listed_in_full(cited, used) or cited  # (some of the rows a condition picked: all of them)
         short = short_answer(standalone, cited.text, cited.citations)
         text = in_script(cited.text, script, [h.chunk.text for h in used])
         timings.total_ms = (time.perf_counter() - t0) * 1000

@@ -13,8 +13,9 @@ from .kind import EN_WHO_Q, ZH_MONEY_Q, asks_price
 from .lexical import tagged
 from .subject import GENERIC
 from .rewrite import without_note
+from .ranked import superlative
 from .records import row_cells
-from .zh import CJK, EN_STOP, QUESTION_CUE, Lang, fold, one_slip, stem_en, to_simplified
+from .zh import CJK, EN_STOP, QUESTION_CUE, WHICH_CLASSIFIERS, Lang, fold, one_slip, stem_en, to_simplified
 
 # Words of an English question that frame it rather than name what it asks about.
 _EN_FRAME = frozenset(
@@ -47,15 +48,35 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
     return [] if not words or any(fold(w) in text for w in words) else words
 
 
+# What a superlative ranks by, as a question writes it just before it: 医生人数 of
+# 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma).
+_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}]?)([{CJK}]{{2,6}})$")
+
+
+def _ranked_measure(question: str, evidence: list[str]) -> list[str]:
+    """For a Chinese superlative question, what it ranks by (医生人数 of 哪家医院的医生人数最多)
+    when no two characters of it in a row occur near the quotes: a sentence naming a
+    hospital, where no passage gives its doctors, does not say it has the most of them."""
+    question = to_simplified(without_note(question))
+    asked = superlative(question)
+    at = question.find(asked.word) if asked else -1
+    m = _RANKED_BY.search(question[:at]) if at > 0 else None
+    if m is None:
+        return []
+    measure, text = fold(m.group(1)), fold(" ".join(evidence))
+    return [] if any(measure[i:i + 2] in text for i in range(len(measure) - 1)) else [m.group(1)]
+
+
 def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     """For an English question: the words naming what it asks about ("head nurse" in "Who is
     the head nurse at the clinic?"), when none of them occurs near the quotes (evidence:
     quote, the text before it, title and headings). A true sentence about the clinic's
     medical director does not answer it. Names (capitalised words) are left to the
     retrieval and the verifier: they are what the passages were found by. For a Chinese
-    question, what a price is asked for (_priced_item). Empty = fine."""
+    question, what a price is asked for (_priced_item) or what a superlative ranks by
+    (_ranked_measure). Empty = fine."""
     if lang == "zh" and evidence:
-        return _priced_item(question, evidence)
+        return _priced_item(question, evidence) or _ranked_measure(question, evidence)
     if lang != "en" or not evidence:
         return []
     question = without_note(question)
@@ -137,11 +158,16 @@ def unlisted_item(question: str, passages: list[str], evidence: list[str]) -> li
         return []
     text = fold(" ".join(evidence + passages))
     unlisted = []
-    for word, _ in tagged(q):
+    words = [w for w, _ in tagged(q)]
+    for i, word in enumerate(words):
         if len(word) < 2 or not _CJK_WORD.fullmatch(word) or word in text or QUESTION_CUE.search(word):
             continue
-        if sum(k != word and _kind_char(k) == word[-1] for k in keys) >= 2:
-            unlisted.append(word)
+        # (with the word after it, when the segmenter cut off the kind: 汀州|分仓 of 汀州分仓)
+        for named in (word, word + words[i + 1] if i + 1 < len(words) else ""):
+            if _CJK_WORD.fullmatch(named) and named not in text \
+                    and sum(k != named and _kind_char(k) == named[-1] for k in keys) >= 2:
+                unlisted.append(named)
+                break
     return unlisted
 
 

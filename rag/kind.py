@@ -19,6 +19,8 @@ from .cite import CitedAnswer
 from .cloze import cloze
 from .lexical import STOPWORDS, tagged, tokenize
 from .markers import strip_markers
+from .ranked import listed_names
+from .records import Citation, Hit
 from .support import stating_sentence
 from .rewrite import shaped_as, without_note
 from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CURRENCY_SIGNS, CURRENCY_WORD, DATED, DATE_ANSWER, EN_DATE,
@@ -340,6 +342,28 @@ def counted_from_list(cited: CitedAnswer, question: str) -> CitedAnswer | None:
                 quoted = replace(c, quote=m.group(0), start=at, end=at + len(m.group(0)))
                 return replace(cited, text=text, citations=[quoted], unsupported=[], auto_cited=False)
     return None
+
+
+def listed_in_full(cited: CitedAnswer, used: list[Hit]) -> CitedAnswer | None:
+    """Asked which rows a condition picks, and shown those rows (ranked.flagged_rows: one a
+    passage, each with a note listing them all), an answer naming some of them but not all
+    ("tw-nano [1][2][3]" for three sizes under $50) as the list of all, each cited by its
+    row's passage. Which rows meet the condition is arithmetic, done over every row; the
+    model's naming one of them says it read them as the answer. None when the passages are
+    no such rows, or the answer names none of them or all."""
+    names = listed_names(used[0].chunk.context.split("\n")[-1]) if used else []
+    if len(names) < 2 or len(used) < len(names) or any(
+            listed_names(h.chunk.context.split("\n")[-1]) != names or name not in h.chunk.text
+            for h, name in zip(used, names)):
+        return None
+    said = fold(strip_markers(cited.text))
+    if not any(fold(n) in said for n in names) or all(fold(n) in said for n in names):
+        return None
+    citations = [Citation(i, h.chunk, name, h.chunk.start + h.chunk.text.find(name),
+                          h.chunk.start + h.chunk.text.find(name) + len(name)) for i, (h, name) in enumerate(zip(used, names), 1)]
+    zh = CJK_CHAR.search(cited.text)
+    text = ("、" if zh else ", ").join(f"{c.quote}[{c.n}]" if zh else f"{c.quote} [{c.n}]" for c in citations)
+    return replace(cited, text=text + ("。" if zh else "."), citations=citations, unsupported=[], auto_cited=False)
 
 
 def quoted_instead(cited: CitedAnswer, claim: str) -> CitedAnswer:

@@ -300,7 +300,8 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     if flagged := _flagged(q, rows):
         label, picked = flagged
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
-            return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(), len(rows))
+            return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(),
+                               len(rows), [row_name(r) for r in picked])
     # ...or by a bound it sets on a column of figures ("月租50块以下的有哪些？", "which
     # trails are under 10 km?"): the rows within it.
     numeric = figure_columns(rows)
@@ -397,8 +398,6 @@ _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "e
 _LISTED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行：{names}）",
            "en": "(one of the {k} rows of {n} whose {label} is \"{value}\": {names})"}
 _FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
-
-
 _COUNTED = {"zh": "（{sheet}{phrase}，共{n}行：{names}）", "en": "({sheet}{phrase}, {n} rows: {names})"}
 _SHEET = {"zh": "工作表「{}」：", "en": "sheet {}: "}
 
@@ -423,6 +422,16 @@ def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:
     lang = "en" if lang == "en" else "zh"
     return notes[lang].format(label=flagged.label, value=flagged.value, k=len(flagged.rows), n=flagged.total,
                               names=("、" if lang == "zh" else ", ").join(flagged.names))
+
+
+_LISTED_NAMES = re.compile(r"行之一，共\d+行：(?P<zh>[^（）]+)）$|^\(one of the \d+ rows of \d+ whose .*?\": (?P<en>.+)\)$")
+
+
+def listed_names(note: str) -> list[str]:
+    """The rows' names a flagged_note lists (what the rows a which-question picked are), in
+    the rows' order; [] for any other note."""
+    m = _LISTED_NAMES.search(note.strip())
+    return (m.group("zh").split("、") if m.group("zh") else m.group("en").split(", ")) if m else []
 
 
 def ranked_in_workbook(question: str, doc: Document, region: Region) -> tuple[RankedRow, Region] | None:

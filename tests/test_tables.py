@@ -210,3 +210,34 @@ def test_a_slides_table_is_a_region_of_rows_of_that_slide(tmp_path):
     found = ranked_row("哪个区面积最大？", doc, rows[0])
     assert _first(doc, found) == "西岭区" and found.row == 3
     assert doc.locator()(found.start, found.end).label() == "slide 1 “各区面积”, row 3"
+
+
+def test_an_answer_naming_some_of_the_rows_a_condition_picked_lists_them_all(tmp_path, fake_embedder):
+    from conftest import FakeGenerator, fake_pipeline
+
+    sizes = ("| Size | vCPUs | Price / month |\n| nano | 1 | $5 |\n| micro | 2 | $11 |\n| std-4 | 4 | $38 |\n"
+             "| std-8 | 8 | $74 |\n| mem-8 | 8 | $96 |\n")
+    gen = FakeGenerator(lambda m: "nano [1][2][3]")
+    a = fake_pipeline(tmp_path, {"sizes.md": sizes}, fake_embedder, gen).ask("Which sizes cost less than $50 a month?")
+    assert a.answer == "nano [1], micro [2], std-4 [3]." and [c.quote for c in a.citations] == ["nano", "micro", "std-4"]
+    # not shown rows a condition picked (a superlative's one row): the answer as the model gave it
+    gen.script = lambda m: "std-8 [1]"
+    (tmp_path / "again").mkdir()
+    b = fake_pipeline(tmp_path / "again", {"sizes.md": sizes}, fake_embedder, gen).ask("Which size has the most vCPUs?")
+    assert b.answer != "std-8 [1], mem-8 [2]." and "mem-8" not in b.answer
+
+
+def test_a_superlative_over_what_no_passage_gives_is_off_the_question():
+    from rag.aspect import missing_aspect
+
+    prose = ["本页汇总县内主要公立医疗机构的基本情况和县人民医院的专家门诊安排"]
+    assert missing_aspect("松川县哪家医院的医生人数最多？", prose, "zh") == ["医生人数"]
+    assert missing_aspect("床位数第二多的是哪家医院？", ["| 医疗机构 | 核定床位 |", "| 第二医院 | 460张 |"], "zh") == []
+
+
+def test_an_item_the_table_lacks_though_the_segmenter_cut_its_kind_off():
+    from rag.aspect import unlisted_item
+
+    table = ["| 仓库 | 所在城市 |\n| 苇塘分仓 | 苇塘 |\n| 朔溪分仓 | 朔溪 |"]
+    assert unlisted_item("沛川供应链的汀州分仓仓储面积有多大？", table, []) == ["汀州分仓"]
+    assert unlisted_item("朔溪分仓仓储面积有多大？", table, []) == []
