@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .filled import put_in
+from .rewrite import noted_question, without_note
 from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column
 from .rows import SheetRow, cell_named, cell_number, is_figure, sheet_rows
 from .records import Document, Region
@@ -55,23 +56,34 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
     """The two rows of ``region`` the question names by a cell of each, ordered by the column
     the comparison asks about (the one asked for first); None when it names not exactly two,
     asks no column of numbers, or they tie."""
-    asked = comparative(question)
+    own, previous = without_note(question), noted_question(question)
+    asked = comparative(own)
     if asked is None or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
     if len(rows) < 2:
         return None
-    q = fold(question)
     labels = list(rows[0].cells)
     # (A value every row shares -- one 起点 for all lines -- names none of them.)
     shared = {label for label in labels if len({fold(r.cells.get(label, "")).strip() for r in rows}) == 1}
-    named = []
-    for r in rows:
-        said = [v for label, value in r.cells.items() if label not in shared and (v := cell_named(q, value))]
-        if said:
-            named.append((r, max(said, key=len)))
+
+    def named_in(text: str) -> list[tuple[SheetRow, str]]:
+        q, out = fold(text), []
+        for r in rows:
+            said = [v for label, value in r.cells.items() if label not in shared and (v := cell_named(q, value))]
+            if said:
+                out.append((r, max(said, key=len)))
+        return out
+
+    named = named_in(own)
+    # (A follow-up compares what it points at with one it names: "那它跟朔溪分仓比，哪个更大？"
+    # after a question about 雁岭分仓 -- the one row its previous question names.)
+    if len(named) == 1 and previous and _POINTED.search(own):
+        before = [n for n in named_in(previous) if n[0] != named[0][0]]
+        named += before if len(before) == 1 else []
     if len(named) != 2:
         return None
+    question = own
     # (Columns of figures: 车站数 24, 月费 39, 50GB, 2026年 -- not the key column, 3号线, nor a
     # cell that only holds a number in its text, 文樾路（3号线）.)
     numeric = [label for label in labels[1:] if label not in shared
@@ -91,6 +103,7 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
                         _answered(question, ordered[0][1]))
 
 
+_POINTED = re.compile(r"[它他她这那此该][个家条款所间座]?|\b(?:it|this|that|them)\b", re.I)
 _ALTERNATIVES = re.compile(r"\s*(?:和|跟|与|同|及|还是|、|，|,|\band\b|\bor\b)\s*", re.I)
 _LEAD_IN = re.compile(r"^\s*(?:and\s+)?(?:between\s+)?", re.I)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .rewrite import without_note
-from .zh import CJK_CHAR, WHICH_CLASSIFIERS
+from .zh import CJK_CHAR, WHICH_CLASSIFIERS, to_simplified
 
 
 # The question word and the noun it asks for (哪条线 of 哪条线的站更多 and of 最早开通的是哪条线,
@@ -33,7 +33,12 @@ def put_in(question: str, name: str) -> str:
     # (The noun after the question word, where the name ends with it, is the name's:
     # 哪个校区启用最晚 -> 海棠校区启用最晚, not 海棠校区校区….)
     # Likewise the words before it that the name starts with: 泠川县哪家医院 -> 泠川县人民医院.
+    from .lexical import segment
+
     rest, lead = clause[m.end():], clause[:m.start()]
-    k = next((k for k in range(min(4, len(rest)), 0, -1) if CJK_CHAR.match(rest) and name.endswith(rest[:k])), 0)
+    # (as a word, segmented in simplified -- 區面積 is one word to the segmenter, 区|面积 two --:
+    # 仓库 is no 仓 of 雁岭分仓)
+    noun = next(iter(segment(to_simplified(rest))), "") if CJK_CHAR.match(rest) else ""
+    k = len(noun) if noun and to_simplified(name).endswith(noun) else 0
     j = next((j for j in range(min(len(lead), len(name)), 1, -1) if lead.endswith(name[:j])), 0)
     return lead[:len(lead) - j] + name + rest[k:]

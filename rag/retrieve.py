@@ -196,7 +196,7 @@ class Retriever:
         # first by a column (最便宜), a count, the row a value falls in, the row the question
         # names, the few rows it picks by a value (哪个不支持5G).
         ranks = bool(hits) and superlative(query) is not None
-        compares = bool(hits) and not ranks and comparative(query) is not None
+        compares = bool(hits) and not ranks and comparative(without_note(query)) is not None
         picks: list[tuple[bool, Picked, Callable[[], list[Hit] | None]]] = [
             (ranks, "ranked", lambda: self._ranked_first(query, hits, k)),
             (compares, "compared", lambda: self._compared_first(query, hits)),

@@ -142,6 +142,21 @@ def test_the_question_filled_with_a_name_that_ends_in_its_noun():
     assert put_in("哪个校区启用最晚？", "海棠校区") == "海棠校区启用最晚"
     assert put_in("哪條線頭班車早些？", "27") == "27線頭班車早些"  # a traditional classifier
     assert put_in("哪个城市人口最多？", "北京") == "北京城市人口最多"  # 北京 does not end in 城市
+    assert put_in("哪个仓库面积更大？", "雁岭分仓") == "雁岭分仓仓库面积更大"  # 仓库 is a word: no 仓 of 分仓
+    assert put_in("翠嶼市哪個區面積最大？", "雲峰區") == "翠嶼市雲峰區面積最大"
+
+
+def test_a_followup_compares_what_it_points_at_with_what_it_names(tmp_path):
+    text = "| 仓库 | 面积 | 员工 |\n| 雁岭分仓 | 31200平方米 | 128人 |\n| 朔溪分仓 | 22600平方米 | 105人 |\n| 苇塘分仓 | 12400平方米 | 41人 |\n"
+    doc, (table,) = _table(tmp_path, text, "warehouses.md")
+    asked = "那它跟朔溪分仓比，哪个面积更大？（接上文：雁岭分仓有多少员工？）"
+    compared = compared_rows(asked, doc, table)
+    assert compared.names == ("雁岭分仓", "朔溪分仓") and compared.answer == "雁岭分仓面积更大"
+    # no pronoun: the previous question's row is not the other one compared
+    assert compared_rows("朔溪分仓跟苇塘分仓比，哪个面积更大？（接上文：雁岭分仓有多少员工？）", doc, table).names == ("朔溪分仓", "苇塘分仓")
+    assert compared_rows("朔溪分仓跟苇塘分仓以外的比，哪个面积更大？（接上文：雁岭分仓有多少员工？）", doc, table).names \
+        == ("朔溪分仓", "苇塘分仓")
+    assert compared_rows("朔溪分仓，哪个面积更大？（接上文：雁岭分仓有多少员工？）", doc, table) is None  # points at nothing
 
 
 def test_a_value_the_title_holds_names_no_row(tmp_path):
