@@ -28,7 +28,7 @@ from .clause import CLAUSE_LEAD, answering_clause
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
-from .records import Citation
+from .records import Citation, pipe_cells, row_cells
 from .rewrite import shaped_as, without_note
 from .numerals import CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, LIST_ITEM, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
@@ -56,7 +56,20 @@ _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"}
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
-    """The span of a verified quote that answers ``question``, or None."""
+    """The span of a verified quote that answers ``question``, or None; part of a cited
+    table row's cell widened to the cell, when the answer holds it whole (人民医院 of
+    泠川县第二人民医院: the words the question shares, 第二 of 第二多, are the row's name)."""
+    found = _short_answer(question, answer, citations)
+    if not found:
+        return found
+    said = fold_each(strip_markers(answer))
+    cells = {v for c in citations if c.verified for line in c.chunk.text.splitlines()
+             for v in (pipe_cells(line) or [v for _, v in row_cells(line) or []])
+             if found in v and len(v) > len(found) and fold_each(v) in said}
+    return cells.pop() if len(cells) == 1 else found
+
+
+def _short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
     asked, question = to_simplified(without_note(question)), to_simplified(shaped_as(question))  # (simplified patterns)
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()

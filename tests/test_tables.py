@@ -256,3 +256,17 @@ def test_an_item_the_table_lacks_though_the_segmenter_cut_its_kind_off():
     table = ["| 仓库 | 所在城市 |\n| 苇塘分仓 | 苇塘 |\n| 朔溪分仓 | 朔溪 |"]
     assert unlisted_item("沛川供应链的汀州分仓仓储面积有多大？", table, []) == ["汀州分仓"]
     assert unlisted_item("朔溪分仓仓储面积有多大？", table, []) == []
+
+
+def test_a_short_answer_is_the_whole_cell_the_answer_names(tmp_path):
+    from rag.records import Chunk, Citation
+    from rag.short import short_answer
+
+    doc, (table,) = _table(tmp_path)
+    row = sheet_rows(doc, table)[0]  # (a passage of one row, as the retriever hands it over)
+    c = Chunk(chunk_id=0, doc_id=doc.doc_id, text=doc.text[row.start:row.end], start=row.start, end=row.end)
+    cited = [Citation(1, c, c.text, c.start, c.end)]
+    # 枫桥县 is the question's, yet the row's name is the cell 枫桥县人民医院（总院）
+    assert short_answer("枫桥县哪家机构床位最多？", "枫桥县人民医院（总院）[1]", cited) == "枫桥县人民医院（总院）"
+    # the answer does not hold the whole cell: as found
+    assert short_answer("枫桥县哪家机构床位最多？", "人民医院[1]", cited) == "人民医院"
