@@ -56,17 +56,18 @@ _MODALS = frozenset({"需要", "必须", "应该", "应当", "可以", "能够"}
 
 
 def short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
-    """The span of a verified quote that answers ``question``, or None; part of a cited
-    table row's cell widened to the cell, when the answer holds it whole (人民医院 of
-    泠川县第二人民医院: the words the question shares, 第二 of 第二多, are the row's name)."""
+    """The span of a verified quote that answers ``question``, or None; part of the name of
+    a cited table row (its first cell) widened to the name, when the answer holds it whole
+    (人民医院 of 泠川县第二人民医院: the words the question shares, 第二 of 第二多, are the
+    row's name)."""
     found = _short_answer(question, answer, citations)
     if not found:
         return found
     said = fold_each(strip_markers(answer))
-    cells = {v for c in citations if c.verified for line in c.chunk.text.splitlines()
-             for v in (pipe_cells(line) or [v for _, v in row_cells(line) or []])
+    names = {v for c in citations if c.verified for line in c.chunk.text.splitlines()
+             for v in (pipe_cells(line) or [v for _, v in row_cells(line) or []])[:1]
              if found in v and len(v) > len(found) and fold_each(v) in said}
-    return cells.pop() if len(cells) == 1 else found
+    return names.pop() if len(names) == 1 else found
 
 
 def _short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
