@@ -49,8 +49,9 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
 
 
 # What a superlative ranks by, as a question writes it just before it: 医生人数 of
-# 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma).
-_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}]?)([{CJK}]{{2,6}})$")
+# 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma);
+# not 它的 of 它的最高峰 (a pronoun, 的: no measure).
+_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}]?)((?:(?![的它他她其])[{CJK}]){{2,6}})$")
 
 
 def _ranked_measure(question: str, evidence: list[str]) -> list[str]:

@@ -270,3 +270,9 @@ def test_a_short_answer_is_the_whole_cell_the_answer_names(tmp_path):
     assert short_answer("枫桥县哪家机构床位最多？", "枫桥县人民医院（总院）[1]", cited) == "枫桥县人民医院（总院）"
     # the answer does not hold the whole cell: as found
     assert short_answer("枫桥县哪家机构床位最多？", "人民医院[1]", cited) == "人民医院"
+
+
+def test_a_pronoun_is_no_measure_a_superlative_ranks_by():
+    from rag.aspect import missing_aspect
+
+    assert missing_aspect("它的最高峰也是哪一州的最高峰？", ["乞力马扎罗山是该国境内的最高峰"], "zh") == []
