@@ -13,9 +13,9 @@ from .kind import EN_WHO_Q, ZH_MONEY_Q, asks_price
 from .lexical import tagged
 from .subject import GENERIC
 from .rewrite import without_note
-from .ranked import superlative
+from .ranked import ranked_measure
 from .records import row_cells
-from .zh import CJK, EN_STOP, QUESTION_CUE, WHICH_CLASSIFIERS, Lang, fold, one_slip, stem_en, to_simplified
+from .zh import CJK, EN_STOP, QUESTION_CUE, Lang, fold, one_slip, stem_en, to_simplified
 
 # Words of an English question that frame it rather than name what it asks about.
 _EN_FRAME = frozenset(
@@ -48,24 +48,15 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
     return [] if not words or any(fold(w) in text for w in words) else words
 
 
-# What a superlative ranks by, as a question writes it just before it: 医生人数 of
-# 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma);
-# not 它的 of 它的最高峰 (a pronoun, 的: no measure).
-_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}]?)((?:(?![的它他她其])[{CJK}]){{2,6}})$")
-
-
 def _ranked_measure(question: str, evidence: list[str]) -> list[str]:
     """For a Chinese superlative question, what it ranks by (医生人数 of 哪家医院的医生人数最多)
     when no two characters of it in a row occur near the quotes: a sentence naming a
     hospital, where no passage gives its doctors, does not say it has the most of them."""
-    question = to_simplified(without_note(question))
-    asked = superlative(question)
-    at = question.find(asked.word) if asked else -1
-    m = _RANKED_BY.search(question[:at]) if at > 0 else None
-    if m is None:
+    said = ranked_measure(to_simplified(without_note(question)))
+    if said is None:
         return []
-    measure, text = fold(m.group(1)), fold(" ".join(evidence))
-    return [] if any(measure[i:i + 2] in text for i in range(len(measure) - 1)) else [m.group(1)]
+    measure, text = fold(said), fold(" ".join(evidence))
+    return [] if any(measure[i:i + 2] in text for i in range(len(measure) - 1)) else [said]
 
 
 def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:

@@ -23,7 +23,7 @@ from .records import LABEL_UNIT, Document, Region
 from .rows import SheetRow, cell_number, figure_columns, row_name, sheet_rows
 from .filled import put_in
 from .sheets import named_sheets, sheet_names, sheet_words
-from .zh import CJK_CHAR, Lang, fold
+from .zh import CJK, CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
 
 Direction = Literal["min", "max"]
 
@@ -88,7 +88,31 @@ def superlative(question: str) -> Superlative | None:
     return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max", nth)
 
 
-def _bound(question: str, labels: list[str], rows: list[SheetRow] = ()) -> tuple[str, str, float] | None | Literal[False]:
+# What a superlative ranks by, as a question writes it just before it: 医生人数 of
+# 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma);
+# not 它的 of 它的最高峰 (a pronoun, 的: no measure).
+_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}款台辆]?)((?:(?![的它他她其哪])[{CJK}]){{2,6}})$")
+
+
+def ranked_measure(question: str) -> str | None:
+    """What a Chinese superlative question ranks by, as it writes it (医生人数), or None."""
+    asked = superlative(question)
+    at = question.find(asked.word) if asked else -1
+    m = _RANKED_BY.search(question[:at]) if at > 0 else None
+    return m.group(1) if m else None
+
+
+def _measured_elsewhere(question: str, label: str, doc: Document) -> bool:
+    """Does the column ``label`` hold some but less than half of what the question ranks by,
+    the rest written nowhere in the document? 国际漫游流量 is not 国内通用流量 though both say 流量: a
+    price list that never says 漫游 gives no roaming data."""
+    measure = ranked_measure(question)
+    pairs = {fold(measure[i:i + 2]) for i in range(len(measure) - 1)} if measure else set()
+    held = {p for p in pairs if p in fold(label)}
+    return bool(held) and len(held) * 2 < len(pairs) and not any(p in fold(doc.title + doc.text) for p in pairs - held)
+
+
+def question_bound(question: str, labels: list[str], rows: list[SheetRow] = ()) -> tuple[str, str, float] | None | Literal[False]:
     """(column, op, number) of the bound the question sets, op one of "le" "lt" "ge" "gt"
     ("预算50块以内": the price column at most 50; "超过50GB": the column whose label, or else
     every cell of ``rows``, gives GB; "床位超过500个": the column named just before the
@@ -128,7 +152,7 @@ def _within(value: float, op: str, limit: float) -> bool:
 _OP_SIGN = {"le": "≤", "lt": "<", "ge": "≥", "gt": ">"}
 
 
-def _named_rows(question: str, rows: list[SheetRow], labels: list[str], title: str = "") -> list[SheetRow] | None:
+def named_rows(question: str, rows: list[SheetRow], labels: list[str], title: str = "") -> list[SheetRow] | None:
     """The rows a question narrows to by naming part of their first text cell ("家庭套餐里"
     of 家庭融合A, 家庭融合B); all rows when it names none; None when it names a word that
     only other cells of some rows hold (a condition this does not read). A word of the
@@ -208,19 +232,19 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     if len(rows) < _MIN_ROWS:
         return None
     labels = list(rows[0].cells)
-    numeric = figure_columns(rows, labels)
-    bound = _bound(question, numeric, rows)
+    numeric = figure_columns(rows, labels[1:])  # (the first column names the rows: 3号线 is no figure)
+    bound = question_bound(question, numeric, rows)
     if bound is False:
         return None
     if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
         bounded, op, limit = bound
         rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and _within(v, op, limit)]
         numeric = [label for label in numeric if label != bounded]
-    rows = _named_rows(question.replace(asked.word, " "), rows, labels, doc.title)  # (第二 of 第二多 names no row)
+    rows = named_rows(question.replace(asked.word, " "), rows, labels, doc.title)  # (第二 of 第二多 names no row)
     if not rows:
         return None
     label = asked_column(_without_kind(question, rows), numeric, asked)
-    if label is None:
+    if label is None or _measured_elsewhere(question, label, doc):
         return None
     valued = [(v, r) for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None]
     if not valued:
@@ -265,7 +289,7 @@ class FlaggedRows:
     names: list[str] = field(default_factory=list)  # what the rows are, when the note lists them
 
 
-def _flagged(q: str, rows: list[SheetRow]) -> tuple[str, list[SheetRow]] | None:
+def marked_rows(q: str, rows: list[SheetRow]) -> tuple[str, list[SheetRow]] | None:
     """The first yes/no column the folded question names (5G of 是否5G; "dogs allowed" by
     "allow dogs") and the rows with the mark it asks for (否 when it negates: 不支持5G);
     None when it names none."""
@@ -297,15 +321,15 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     if len(rows) < _MIN_ROWS:
         return None
     q = fold(question)
-    if flagged := _flagged(q, rows):
+    if flagged := marked_rows(q, rows):
         label, picked = flagged
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
             return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, picked[0].cells[label].strip(),
                                len(rows), [row_name(r) for r in picked])
     # ...or by a bound it sets on a column of figures ("月租50块以下的有哪些？", "which
     # trails are under 10 km?"): the rows within it.
-    numeric = figure_columns(rows)
-    if not superlative(question) and (bound := _bound(question, numeric, rows)):
+    numeric = figure_columns(rows, list(rows[0].cells)[1:])
+    if not superlative(question) and (bound := question_bound(question, numeric, rows)):
         label, op, limit = bound
         picked = [r for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None and _within(v, op, limit)]
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
@@ -327,70 +351,6 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     return None
 
 
-# Asked how many of the sheet's things there are ("假日總共有幾條公車路線有開？", "How many
-# plans are there?"): counting rows is arithmetic; the model, shown some of them, said 3.
-_COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出)?(?:多少|几)\s*(?P<m>[个条家款种项座辆趟班位名所只张台])?"
-                      r"(?P<noun>[^\s，,。？?！!的有是在]{1,8})"
-                      r"|\bhow many (?P<en>[a-z][a-z ]{1,48}?)(?= (?:are|were|does|do|did|is|in|on|at)\b|\?|$)", re.I)
-_MAX_COUNTED = 60  # rows: more is a table to summarise, not a list to count out in the note
-
-
-@dataclass(frozen=True)
-class CountedRows:
-    """The rows a how-many question counts: the span of the sheet's rows, how many, and
-    the words of the note."""
-
-    start: int
-    end: int
-    rows: tuple[int, int]
-    n: int
-    phrase: str  # the question's counting words, the count in their place (總共有8條公車路線)
-    names: list[str]  # the rows' first cells
-
-
-def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | None:
-    """The rows of ``region`` that a how-many question counts, when what it counts is what
-    the sheet's first column names (路線 of 公車路線, Plan of plans) and it sets no condition
-    this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B)."""
-    q = fold(question)
-    m = _COUNT_Q.search(q)
-    if m is None or not region.location.holds_rows:
-        return None
-    rows = sheet_rows(doc, region)
-    if not 2 <= len(rows) <= _MAX_COUNTED:
-        return None
-    labels = list(rows[0].cells)
-    key = fold(LABEL_UNIT.sub("", labels[0]))
-    group = "noun" if m.group("noun") else "en"
-    noun = m.group(group) or ""
-    as_written = len(q) == len(question)  # (folding kept the offsets: 公車路線, not 公车路线)
-    if as_written and noun:
-        noun = question[m.start(group):m.end(group)]
-    folded = fold(noun)
-    if m.group("en"):
-        named = any(w.rstrip("s")[:4] in key for w in folded.split() if len(w) >= 3)
-    else:
-        named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded
-    if not named or _bound(question, labels) is not None:
-        return None
-    # (What the question counts, and the sheet it names, are no condition on the rows.)
-    rest = q.replace(fold(noun), " ") if noun else q
-    for name in named_sheets(question, doc):
-        for word in sheet_words(name):
-            rest = rest.replace(word, " ")
-    rows = _named_rows(rest, rows, labels, doc.title)
-    if rows and (flagged := _flagged(q, rows)):  # (those with a mark it names: "allow dogs")
-        rows = flagged[1]
-    if not rows:
-        return None
-    # The question's own words with the count in place of 几 / how many ("總共有8條公車路線"):
-    # the model's answer restates them, and the note vouches for it.
-    said = question[m.start():m.end()] if as_written else m.group(0)
-    phrase = re.sub(r"多少|几|幾|how many", str(len(rows)), said, count=1, flags=re.I)
-    return CountedRows(rows[0].start, rows[-1].end, (rows[0].number, rows[-1].number), len(rows),
-                       phrase, [next(iter(r.cells.values())) for r in rows])
-
-
 # What the model is told about a row (it reads the row; the note says why it is there).
 _RANKED = {"zh": "（{label}{word}的一行，共{n}行）", "en": "(the row with the {word} {label} of {n} rows)"}
 _RANKED_SAID = {"zh": "（{answer}。{label}{word}的一行，共{n}行）", "en": "({answer}: the row with the {word} {label} of {n} rows)"}
@@ -398,16 +358,6 @@ _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "e
 _LISTED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行：{names}）",
            "en": "(one of the {k} rows of {n} whose {label} is \"{value}\": {names})"}
 _FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
-_COUNTED = {"zh": "（{sheet}{phrase}，共{n}行：{names}）", "en": "({sheet}{phrase}, {n} rows: {names})"}
-_SHEET = {"zh": "工作表「{}」：", "en": "sheet {}: "}
-
-
-def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
-    lang = "en" if lang == "en" else "zh"
-    return _COUNTED[lang].format(sheet=_SHEET[lang].format(sheet) if sheet else "", phrase=counted.phrase,
-                                 n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))
-
-
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:
     """Why the row is the passage, led by the question answered in its own words when it can
     be ("栖川地铁最早开通的是1号线"): the model's answer restates the question, and a row

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +21,8 @@ from .embed import Embedder
 from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
 from .compared import comparative, compared_note, compared_rows
-from .ranked import (asks_which, counted_note, counted_rows, flagged_note, flagged_rows, ranked_in_workbook, ranked_note,
-                     superlative)
+from .counted import counted_note, counted_rows
+from .ranked import asks_which, flagged_note, flagged_rows, ranked_in_workbook, ranked_note, superlative
 from .rows import row_chunk, with_header
 from .sheets import named_sheets, on_other_sheet, sheet_names
 from .records import Document, Hit, Region
@@ -243,12 +243,12 @@ class Retriever:
 
     def _counted_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
         """Asked how many of a sheet's things there are (假日總共有幾條公車路線), the rows counted
-        (ranked.counted_rows) as the one passage, with a note giving the count and their
+        (counted.py) as the one passage, with a note giving the count and their
         first cells; None when the question counts no sheet's rows."""
         asked = without_note(query)
-        for hit in hits:
+        for hit in self._in_first_table_document(hits):
             doc, regions = self._row_regions(hit)
-            if not regions or on_other_sheet(asked, hit, self.index.docs):
+            if on_other_sheet(asked, hit, self.index.docs):
                 continue
             # (a chunk may open with a sheet's title line, a region of its own)
             counted = next((c for r in regions if (c := counted_rows(asked, doc, r)) is not None), None)
@@ -301,6 +301,21 @@ class Retriever:
             return [replace(hit, chunk=row_chunk(hit.chunk, doc, found.start, found.end, found.row, note), rank=1)]
         return None
 
+    def _in_first_table_document(self, hits: list[Hit]) -> Iterator[Hit]:
+        """The hits of rows (_row_regions) of the first document such a hit is of: the table a
+        question is about is the best retrieved one's document's. (Where its table has no
+        column the question ranks by -- a metro's ridership -- another document's is not
+        ranked instead: a phone plan's 流量 answered "哪条地铁线每天的客流量最大？".)"""
+        first = None
+        for hit in hits:
+            doc, regions = self._row_regions(hit)
+            if not regions:
+                continue
+            if first is not None and doc.doc_id != first:
+                return
+            first = doc.doc_id
+            yield hit
+
     def _row_regions(self, hit: Hit) -> tuple[Document | None, list[Region]]:
         """The document of a passage of sheet or table rows, and its regions the passage
         overlaps, in order; (None, []) for any other passage."""
@@ -317,10 +332,8 @@ class Retriever:
         those -- 家庭融合A for the most data, read in the third passage -- note or not.)
         Asked which rows have or lack a yes/no mark (哪个不支持5G), those rows, when few."""
         lang = question_language(query)
-        for hit in hits:
+        for hit in self._in_first_table_document(hits):
             doc, regions = self._row_regions(hit)
-            if not regions:
-                continue
             region = regions[0]  # (the first only: a chunk opening with a sheet's title line is not ranked)
             at = hit.chunk
             if superlative(query) and (found := ranked_in_workbook(query, doc, region)):

@@ -274,12 +274,12 @@ def test_an_answer_read_from_another_sheet_than_the_one_named_is_refused(tmp_pat
 
 
 def test_asked_how_many_of_a_sheets_things_the_rows_are_counted(tmp_path, fake_embedder):
-    from rag.ranked import counted_note, counted_rows
+    from rag.counted import counted_note, counted_rows
 
     doc, region = _sheet(tmp_path)
     counted = counted_rows("这份清单里一共有几款型号？", doc, region)
-    assert counted.n == 6 and counted.phrase == "一共有6款型号"
-    assert counted_note(counted, "", "zh") == "（一共有6款型号，共6行：晨露K1、晨露K2、晨露K3、山泉S1、山泉S2、山泉S5）"
+    assert counted.n == 6 and counted.phrase == "这份清单里一共有6款型号"  # (the question's clause)
+    assert counted_note(counted, "", "zh") == "（这份清单里一共有6款型号，共6行：晨露K1、晨露K2、晨露K3、山泉S1、山泉S2、山泉S5）"
     assert counted_rows("晨露系列一共有几款型号？", doc, region).n == 3  # a name narrows them
     plans, plan_region = _sheet(tmp_path, "Plan,Monthly fee ($)\nBasic,9\nPlus,29\nMax,59\n", "plans.csv")
     assert counted_rows("How many plans are there?", plans, plan_region).phrase == "3 plans"
@@ -290,7 +290,7 @@ def test_asked_how_many_of_a_sheets_things_the_rows_are_counted(tmp_path, fake_e
     # the one passage retrieved, the note vouching for the count
     update_index(tmp_path / "idx", [tmp_path / "kettles.csv"], Config(), fake_embedder)
     hits = Retriever.open(tmp_path / "idx", fake_embedder, Config()).search("这份清单里一共有几款型号？", 5).hits
-    assert len(hits) == 1 and hits[0].chunk.context.startswith("（一共有6款型号") and hits[0].chunk.location.rows == (2, 7)
+    assert len(hits) == 1 and hits[0].chunk.context.startswith("（这份清单里一共有6款型号") and hits[0].chunk.location.rows == (2, 7)
 
 
 def test_the_unit_a_table_states_above_it(tmp_path):

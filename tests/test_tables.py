@@ -7,7 +7,8 @@ from rag.compared import compared_note, compared_rows
 from rag.filled import put_in
 from rag.formats import pipe_tables
 from rag.load import load_document
-from rag.ranked import counted_rows, flagged_rows, ranked_row, superlative
+from rag.counted import counted_rows
+from rag.ranked import flagged_rows, ranked_row, superlative
 from rag.records import header_cells
 from rag.rows import cell_named, cell_number, figure_columns, sheet_rows
 
@@ -276,3 +277,32 @@ def test_a_pronoun_is_no_measure_a_superlative_ranks_by():
     from rag.aspect import missing_aspect
 
     assert missing_aspect("它的最高峰也是哪一州的最高峰？", ["乞力马扎罗山是该国境内的最高峰"], "zh") == []
+
+
+METRO = "# 岚城地铁线路表\n\n| 线路 | 开通年份 | 车站数 |\n| 1号线 | 2010年 | 24 |\n| 2号线 | 2013年 | 19 |\n| 3号线 | 2018年 | 27 |\n"
+PLANS = ("# 手机套餐\n\n| 套餐 | 月费（元） | 国内通用流量 |\n| 轻享19 | 19 | 10GB |\n| 随心39 | 39 | 30GB |\n"
+         "| 尊享159 | 159 | 200GB |\n")
+
+
+def test_only_the_best_retrieved_tables_document_is_ranked(tmp_path, fake_embedder):
+    from rag.config import Config
+    from rag.index import update_index
+    from rag.retrieve import Retriever
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "metro.md").write_text(METRO, encoding="utf-8")
+    (tmp_path / "docs" / "plans.md").write_text(PLANS, encoding="utf-8")
+    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), fake_embedder)
+    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    asked = "岚城地铁哪条线路每天的客流量最大？"
+    assert r.search(asked, 5).hits[0].chunk.doc_id == "metro.md"
+    # the metro table has no ridership: the plans' 流量 is not ranked instead
+    assert r.search(asked, 5).picked is None
+    assert r.search("岚城地铁哪条线路车站数最多？", 5).picked == "ranked"
+
+
+def test_a_column_that_holds_little_of_the_measure_the_document_never_names_is_not_ranked(tmp_path):
+    doc, (table,) = _table(tmp_path, PLANS, "plans.md")
+    # 国际漫游流量: only 流量 is the column's, and the document never says 漫游
+    assert ranked_row("哪个套餐送的国际漫游流量最多？", doc, table) is None
+    assert _first(doc, ranked_row("哪个套餐的流量最多？", doc, table)) == "尊享159"
