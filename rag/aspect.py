@@ -48,11 +48,17 @@ def _priced_item(question: str, evidence: list[str]) -> list[str]:
     return [] if not words or any(fold(w) in text for w in words) else words
 
 
+# A superlative that picks one of several (哪家…最多, 人口数最多的国家为何), not one that says how
+# early or far something goes (鸟类的出现最早可以追溯至何时).
+_PICKS_ONE = re.compile(rf"哪|谁|的[{CJK}]{{1,4}}(?:为何|是什么)")
+
+
 def _ranked_measure(question: str, evidence: list[str]) -> list[str]:
     """For a Chinese superlative question, what it ranks by (医生人数 of 哪家医院的医生人数最多)
     when no two characters of it in a row occur near the quotes: a sentence naming a
     hospital, where no passage gives its doctors, does not say it has the most of them."""
-    said = ranked_measure(to_simplified(without_note(question)))
+    question = to_simplified(without_note(question))
+    said = ranked_measure(question) if _PICKS_ONE.search(question) else None
     if said is None:
         return []
     measure, text = fold(said), fold(" ".join(evidence))

@@ -306,3 +306,11 @@ def test_a_column_that_holds_little_of_the_measure_the_document_never_names_is_n
     # 国际漫游流量: only 流量 is the column's, and the document never says 漫游
     assert ranked_row("哪个套餐送的国际漫游流量最多？", doc, table) is None
     assert _first(doc, ranked_row("哪个套餐的流量最多？", doc, table)) == "尊享159"
+
+
+def test_a_superlative_that_picks_nothing_has_no_measure_to_check():
+    from rag.aspect import missing_aspect
+
+    # how early something goes back is no pick among things: its 出现 is not a column
+    assert missing_aspect("鸟类的出现最早可以追溯至何时？", ["溯源于中生代侏罗纪"], "zh") == []
+    assert missing_aspect("联盟成员国中人口数最多的国家为何？", ["经济发展程度悬殊"], "zh") == ["人口数"]
