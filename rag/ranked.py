@@ -277,6 +277,19 @@ def asks_which(question: str) -> bool:
     return bool(_WHICH.search(question))
 
 
+_ASKED_KIND = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}款台辆]([{CJK}]{{2,8}})")
+
+
+def asked_kind(question: str) -> str:
+    """The kind of thing a Chinese question asks which of, folded (地铁线 of 哪条地铁线每天…,
+    one word as segmented); "" when it names none."""
+    from .lexical import segment
+
+    m = _ASKED_KIND.search(fold(question))
+    word = next(iter(segment(m.group(1))), "") if m else ""
+    return word if len(word) >= 2 else ""
+
+
 @dataclass(frozen=True)
 class FlaggedRows:
     """The rows of a sheet whose cell of ``label`` reads ``value`` (a yes/no mark, or a value

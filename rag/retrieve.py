@@ -22,13 +22,13 @@ from .lookalike import Lookalikes
 from .lookup import looked_up_note, looked_up_row
 from .compared import comparative, compared_note, compared_rows
 from .counted import counted_note, counted_rows
-from .ranked import asks_which, flagged_note, flagged_rows, ranked_in_workbook, ranked_note, superlative
+from .ranked import asked_kind, asks_which, flagged_note, flagged_rows, ranked_in_workbook, ranked_note, superlative
 from .rows import row_chunk, with_header
 from .sheets import named_sheets, on_other_sheet, sheet_names
 from .records import Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
-from .zh import Lang, Script, claim_sentences, corpus_language, in_script, question_language, script_of
+from .zh import Lang, Script, claim_sentences, corpus_language, fold, in_script, question_language, script_of
 
 
 def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tuple[float, int]:
@@ -246,7 +246,7 @@ class Retriever:
         (counted.py) as the one passage, with a note giving the count and their
         first cells; None when the question counts no sheet's rows."""
         asked = without_note(query)
-        for hit in self._in_first_table_document(hits):
+        for hit in self._in_first_table_document(asked, hits):
             doc, regions = self._row_regions(hit)
             if on_other_sheet(asked, hit, self.index.docs):
                 continue
@@ -301,18 +301,23 @@ class Retriever:
             return [replace(hit, chunk=row_chunk(hit.chunk, doc, found.start, found.end, found.row, note), rank=1)]
         return None
 
-    def _in_first_table_document(self, hits: list[Hit]) -> Iterator[Hit]:
+    def _in_first_table_document(self, query: str, hits: list[Hit]) -> Iterator[Hit]:
         """The hits of rows (_row_regions) of the first document such a hit is of: the table a
         question is about is the best retrieved one's document's. (Where its table has no
         column the question ranks by -- a metro's ridership -- another document's is not
         ranked instead: a phone plan's 流量 answered "哪条地铁线每天的客流量最大？".)"""
-        first = None
+        first, kind = None, asked_kind(query)
         for hit in hits:
             doc, regions = self._row_regions(hit)
             if not regions:
                 continue
             if first is not None and doc.doc_id != first:
                 return
+            # (Nor a document that never names the kind of thing asked which of, where another
+            # retrieved one does: 哪条地铁线 is not one of a price list's phone plans.)
+            if kind and kind not in fold(doc.title + doc.text) and any(
+                    kind in fold(d.title + d.text) for h in hits if (d := self.index.docs.get(h.chunk.doc_id))):
+                continue
             first = doc.doc_id
             yield hit
 
@@ -332,7 +337,7 @@ class Retriever:
         those -- 家庭融合A for the most data, read in the third passage -- note or not.)
         Asked which rows have or lack a yes/no mark (哪个不支持5G), those rows, when few."""
         lang = question_language(query)
-        for hit in self._in_first_table_document(hits):
+        for hit in self._in_first_table_document(query, hits):
             doc, regions = self._row_regions(hit)
             region = regions[0]  # (the first only: a chunk opening with a sheet's title line is not ranked)
             at = hit.chunk

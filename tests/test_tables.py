@@ -314,3 +314,20 @@ def test_a_superlative_that_picks_nothing_has_no_measure_to_check():
     # how early something goes back is no pick among things: its 出现 is not a column
     assert missing_aspect("鸟类的出现最早可以追溯至何时？", ["溯源于中生代侏罗纪"], "zh") == []
     assert missing_aspect("联盟成员国中人口数最多的国家为何？", ["经济发展程度悬殊"], "zh") == ["人口数"]
+
+
+def test_a_table_of_other_things_than_the_question_asks_which_of_is_not_ranked(tmp_path, fake_embedder):
+    from rag.config import Config
+    from rag.index import update_index
+    from rag.ranked import asked_kind
+    from rag.retrieve import Retriever
+
+    assert asked_kind("哪条地铁线每天的客流量最大？") == "地铁线" and asked_kind("流量最多的是什么？") == ""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "plans.md").write_text(PLANS, encoding="utf-8")
+    (tmp_path / "docs" / "metro.txt").write_text("岚城地铁共有3条地铁线，日均客运量约80万人次。", encoding="utf-8")
+    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), fake_embedder)
+    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    # the plans' 流量 is no metro line's: another retrieved document names 地铁线
+    assert r.search("哪条地铁线每天的客流量最多？", 5).picked is None
+    assert r.search("哪个套餐的流量最多？", 5).picked == "ranked"
