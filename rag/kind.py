@@ -359,8 +359,8 @@ def listed_in_full(cited: CitedAnswer, used: list[Hit]) -> CitedAnswer | None:
     said = fold(strip_markers(cited.text))
     if not any(fold(n) in said for n in names) or all(fold(n) in said for n in names):
         return None
-    citations = [Citation(i, h.chunk, name, h.chunk.start + h.chunk.text.find(name),
-                          h.chunk.start + h.chunk.text.find(name) + len(name)) for i, (h, name) in enumerate(zip(used, names), 1)]
+    at = [h.chunk.start + h.chunk.text.find(name) for h, name in zip(used, names)]
+    citations = [Citation(i, h.chunk, name, a, a + len(name)) for i, (h, name, a) in enumerate(zip(used, names, at), 1)]
     zh = CJK_CHAR.search(cited.text)
     text = ("、" if zh else ", ").join(f"{c.quote}[{c.n}]" if zh else f"{c.quote} [{c.n}]" for c in citations)
     return replace(cited, text=text + ("。" if zh else "."), citations=citations, unsupported=[], auto_cited=False)

@@ -6,11 +6,11 @@ rows, names whichever it reads first. Which row holds the least 月费(元) is a
 reading: this module does it over every row of the sheet, so the retriever can put that
 row first and tell the model what it is.
 
-Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部, 月租50块以下的) and how
-many rows a how-many question counts. Used by retrieve.py; the sheet (or a document's table)
-comes from the store's document (its rows regions), not from the chunks retrieval happened to
-find; its rows are read by rows.py. Comparisons of two rows are compared.py's; which of a
-workbook's sheets a question names, sheets.py's.
+Likewise the rows a which-question picks (哪个不支持5G, 哪些…技术部, 月租50块以下的). Used by
+retrieve.py; the sheet (or a document's table) comes from the store's document (its rows
+regions), not from the chunks retrieval happened to find; its rows are read by rows.py.
+Comparisons of two rows are compared.py's; how many rows a how-many question counts,
+counted.py's; which of a workbook's sheets a question names, sheets.py's.
 """
 
 from __future__ import annotations
@@ -131,8 +131,10 @@ def question_bound(question: str, labels: list[str], rows: list[SheetRow] = ()) 
         else:
             key = _SAME_UNIT.get(unit, "月" if unit in ("个月", "月") else unit)
             # (the column whose unit it is: 30GB of 通用流量(GB), or of a column of "30GB" cells)
-            fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))] \
-                or [label for label in labels if rows and all(key in fold(r.cells.get(label, "")) for r in rows)] if key else []
+            fits = []
+            if key:
+                fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))] \
+                    or [label for label in labels if rows and all(key in fold(r.cells.get(label, "")) for r in rows)]
             if len(fits) != 1:  # (or the one the words before the number name: 床位 of 床位數)
                 named = q[max(0, (before.start() if before else m.start()) - 8):before.start() if before else m.start()]
                 scored = sorted(((_shared(named, label), label) for label in labels), reverse=True)

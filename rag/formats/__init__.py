@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DocumentError
-from ..records import Location, Region
+from ..records import TABLE_ROW, Location, Region
 
 # suffix -> module in this package. Add a format here: what `rag index` reads (rag/load.py
 # SUFFIXES) and what the web app accepts for upload (app/kb.py ALLOWED) follow.
@@ -105,7 +105,6 @@ def table_row(cells: list[str]) -> str:
 
 # A Markdown table's line under its header row (|---|:---:|): no row of the table.
 _RULE_ROW = re.compile(r"^[ \t]*\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$")
-_PIPE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
 _MIN_TABLE_ROWS = 3  # a header and two rows: fewer is a line that happens to hold pipes
 
 
@@ -130,7 +129,7 @@ def pipe_tables(text: str) -> tuple[str, list[Region]]:
         run.clear()
 
     for line in text.split("\n"):
-        if _PIPE_ROW.match(line):
+        if TABLE_ROW.match(line):
             if not (_RULE_ROW.match(line) and len(run) == 1):
                 run.append(line)
             continue
