@@ -284,16 +284,21 @@ PLANS = ("# 手机套餐\n\n| 套餐 | 月费（元） | 国内通用流量 |\n|
          "| 尊享159 | 159 | 200GB |\n")
 
 
-def test_only_the_best_retrieved_tables_document_is_ranked(tmp_path, fake_embedder):
+def _retriever(tmp_path, docs: dict[str, str], embedder):
+    """A retriever over ``docs`` (file name -> text), indexed under ``tmp_path``."""
     from rag.config import Config
     from rag.index import update_index
     from rag.retrieve import Retriever
 
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "metro.md").write_text(METRO, encoding="utf-8")
-    (tmp_path / "docs" / "plans.md").write_text(PLANS, encoding="utf-8")
-    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), fake_embedder)
-    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    for name, text in docs.items():
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), embedder)
+    return Retriever.open(tmp_path / "idx", embedder, Config())
+
+
+def test_only_the_best_retrieved_tables_document_is_ranked(tmp_path, fake_embedder):
+    r = _retriever(tmp_path, {"metro.md": METRO, "plans.md": PLANS}, fake_embedder)
     asked = "岚城地铁哪条线路每天的客流量最大？"
     assert r.search(asked, 5).hits[0].chunk.doc_id == "metro.md"
     # the metro table has no ridership: the plans' 流量 is not ranked instead
@@ -317,17 +322,10 @@ def test_a_superlative_that_picks_nothing_has_no_measure_to_check():
 
 
 def test_a_table_of_other_things_than_the_question_asks_which_of_is_not_ranked(tmp_path, fake_embedder):
-    from rag.config import Config
-    from rag.index import update_index
     from rag.ranked import asked_kind
-    from rag.retrieve import Retriever
 
     assert asked_kind("哪条地铁线每天的客流量最大？") == "地铁线" and asked_kind("流量最多的是什么？") == ""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "plans.md").write_text(PLANS, encoding="utf-8")
-    (tmp_path / "docs" / "metro.txt").write_text("岚城地铁共有3条地铁线，日均客运量约80万人次。", encoding="utf-8")
-    update_index(tmp_path / "idx", [tmp_path / "docs"], Config(), fake_embedder)
-    r = Retriever.open(tmp_path / "idx", fake_embedder, Config())
+    r = _retriever(tmp_path, {"plans.md": PLANS, "metro.txt": "岚城地铁共有3条地铁线，日均客运量约80万人次。"}, fake_embedder)
     # the plans' 流量 is no metro line's: another retrieved document names 地铁线
     assert r.search("哪条地铁线每天的客流量最多？", 5).picked is None
     assert r.search("哪个套餐的流量最多？", 5).picked == "ranked"
