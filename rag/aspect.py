@@ -14,7 +14,7 @@ from .lexical import tagged
 from .subject import GENERIC
 from .rewrite import without_note
 from .ranked import ranked_measure
-from .records import row_cells
+from .records import row_keys
 from .zh import CJK, EN_STOP, QUESTION_CUE, Lang, fold, one_slip, stem_en, to_simplified
 
 # Words of an English question that frame it rather than name what it asks about.
@@ -122,21 +122,6 @@ _EN_RANK = frozenset("deputy assistant vice associate acting interim former co".
 _CJK_WORD = re.compile(f"[{CJK}]{{2,8}}")
 
 
-def _row_keys(passage: str) -> list[str]:
-    """The first cell of each table row of ``passage``: a sheet's labelled rows ("产品: 冰箱 |
-    …") or a document's table rows ("| 冰箱 | 2年 |"), the header row left out."""
-    keys, header = [], True  # (a document's table opens with its header row)
-    for line in passage.splitlines():
-        if cells := row_cells(line):
-            keys.append(cells[0][1])
-        elif line.startswith("|") and line.rstrip().endswith("|"):
-            if not header:
-                keys.append(line.strip("| ").split("|")[0].strip())
-            header = False
-            continue
-        header = True
-    return keys
-
 
 def _kind_char(key: str) -> str:
     """The last Chinese character of a row's key (锅 of 电压力锅B2: a model code after it)."""
@@ -151,7 +136,7 @@ def unlisted_item(question: str, passages: list[str], evidence: list[str]) -> li
     name it (…機, …车, …卡; a model code after it aside); two rows of that kind at least, and
     the word nowhere near the quotes. Empty = fine."""
     q = fold(to_simplified(without_note(question)))
-    keys = [fold(k) for p in passages for k in _row_keys(p)]
+    keys = [fold(k) for p in passages for k in row_keys(p)]
     if len(keys) < 2:
         return []
     text = fold(" ".join(evidence + passages))

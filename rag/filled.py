@@ -9,9 +9,11 @@ from .rewrite import without_note
 from .zh import CJK_CHAR, WHICH_CLASSIFIERS, to_simplified
 
 
+# 哪 and the classifier after it (哪条, 哪一个, 哪款): what asks which of several things.
+WHICH_WORD = rf"哪一?[{WHICH_CLASSIFIERS}款台辆]"
 # The question word and the noun it asks for (哪条线 of 哪条线的站更多 and of 最早开通的是哪条线,
 # 谁, 哪个; who's, which team): the row found takes its place in the note.
-_ZH_ASKER = re.compile(rf"谁|哪一?[{WHICH_CLASSIFIERS}款台辆]?(?:[\u4e00-\u9fff]{{1,3}}?(?=的|是|[，,。？?]|$))?")
+_ZH_ASKER = re.compile(rf"谁|(?:{WHICH_WORD}|哪一?)(?:[\u4e00-\u9fff]{{1,3}}?(?=的|是|[，,。？?]|$))?")
 _EN_ASKER = re.compile(r"\bwho(?:'s|\s+has|\s+is)?\b|\bwhich\b(?:\s+[\w-]+){0,3}?(?=\s+(?:is|are|was|were|has|have|had|does|"
                        r"did|comes?|offers?|gives?|costs?|keeps?|scored|let)\b)|\bwhich(?:\s+(?:one|of them|of the two))?\b",
                        re.I)

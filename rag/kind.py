@@ -351,10 +351,10 @@ def listed_in_full(cited: CitedAnswer, used: list[Hit]) -> CitedAnswer | None:
     row's passage. Which rows meet the condition is arithmetic, done over every row; the
     model's naming one of them says it read them as the answer. None when the passages are
     no such rows, or the answer names none of them or all."""
-    names = listed_names(used[0].chunk.context.split("\n")[-1]) if used else []
+    listed = [listed_names(h.chunk.context.split("\n")[-1]) for h in used]  # (the note follows a table's header)
+    names = listed[0] if listed else []
     if len(names) < 2 or len(used) < len(names) or any(
-            listed_names(h.chunk.context.split("\n")[-1]) != names or name not in h.chunk.text
-            for h, name in zip(used, names)):
+            shown != names or name not in h.chunk.text for h, shown, name in zip(used, listed, names)):
         return None
     said = fold(strip_markers(cited.text))
     if not any(fold(n) in said for n in names) or all(fold(n) in said for n in names):

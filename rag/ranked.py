@@ -21,9 +21,9 @@ from typing import Literal
 
 from .records import LABEL_UNIT, Document, Region
 from .rows import SheetRow, cell_number, figure_columns, row_name, sheet_rows
-from .filled import put_in
+from .filled import WHICH_WORD, put_in
 from .sheets import named_sheets, sheet_names, sheet_words
-from .zh import CJK, CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
+from .zh import CJK, CJK_CHAR, Lang, fold
 
 Direction = Literal["min", "max"]
 
@@ -91,7 +91,7 @@ def superlative(question: str) -> Superlative | None:
 # What a superlative ranks by, as a question writes it just before it: 医生人数 of
 # 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma);
 # not 它的 of 它的最高峰 (a pronoun, 的: no measure).
-_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|哪一?[{WHICH_CLASSIFIERS}款台辆]?)((?:(?![的它他她其哪])[{CJK}]){{2,6}})$")
+_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|{WHICH_WORD}|哪一?)((?:(?![的它他她其哪])[{CJK}]){{2,6}})$")
 
 
 def ranked_measure(question: str) -> str | None:
@@ -234,7 +234,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     if len(rows) < _MIN_ROWS:
         return None
     labels = list(rows[0].cells)
-    numeric = figure_columns(rows, labels[1:])  # (the first column names the rows: 3号线 is no figure)
+    numeric = figure_columns(rows)
     bound = question_bound(question, numeric, rows)
     if bound is False:
         return None
@@ -279,7 +279,7 @@ def asks_which(question: str) -> bool:
     return bool(_WHICH.search(question))
 
 
-_ASKED_KIND = re.compile(rf"哪一?[{WHICH_CLASSIFIERS}款台辆]([{CJK}]{{2,8}})")
+_ASKED_KIND = re.compile(rf"{WHICH_WORD}([{CJK}]{{2,8}})")
 
 
 def asked_kind(question: str) -> str:
@@ -343,7 +343,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
                                len(rows), [row_name(r) for r in picked])
     # ...or by a bound it sets on a column of figures ("月租50块以下的有哪些？", "which
     # trails are under 10 km?"): the rows within it.
-    numeric = figure_columns(rows, list(rows[0].cells)[1:])
+    numeric = figure_columns(rows)
     if not superlative(question) and (bound := question_bound(question, numeric, rows)):
         label, op, limit = bound
         picked = [r for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None and _within(v, op, limit)]
@@ -373,6 +373,8 @@ _FLAGGED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行）", "e
 _LISTED = {"zh": "（{label}为“{value}”的{k}行之一，共{n}行：{names}）",
            "en": "(one of the {k} rows of {n} whose {label} is \"{value}\": {names})"}
 _FLAGGED_ONE = {"zh": "（{label}为“{value}”的唯一一行，共{n}行）", "en": "(the only row of {n} whose {label} is \"{value}\")"}
+
+
 def ranked_note(ranked: RankedRow, lang: Lang) -> str:
     """Why the row is the passage, led by the question answered in its own words when it can
     be ("栖川地铁最早开通的是1号线"): the model's answer restates the question, and a row

@@ -66,13 +66,44 @@ def header_cells(header: str, line: str) -> list[tuple[str, str]] | None:
     table's ``header`` row; None when either is no row, or they differ in their number of
     cells, or the header does not read as one (a bare number, or a label twice: a table of
     figures has no header row)."""
-    labels, cells = pipe_cells(header), pipe_cells(line)
-    if not labels or not cells or len(labels) != len(cells) or len(labels) < 2:
+    labels = header_labels(header)
+    return labelled_cells(labels, line) if labels else None
+
+
+def header_labels(header: str) -> list[str] | None:
+    """A table's column labels, its ``header`` row's cells; None when it does not read as a
+    header (header_cells)."""
+    labels = pipe_cells(header)
+    if not labels or len(labels) < 2:
         return None
     named = [label for label in labels if label]
     if len(set(named)) < len(named) or any(re.fullmatch(r"[\d.,%-]+", label) for label in named):
         return None
-    return list(zip(labels, cells))
+    return labels
+
+
+def labelled_cells(labels: list[str], line: str) -> list[tuple[str, str]] | None:
+    """(label, value) of every cell of the table row ``line`` under ``labels``; None when it
+    is no row or has another number of cells."""
+    cells = pipe_cells(line)
+    return list(zip(labels, cells)) if cells and len(cells) == len(labels) else None
+
+
+def row_keys(passage: str) -> list[str]:
+    """The first cell of each table row of ``passage`` -- what the rows are: a sheet's
+    labelled rows ("产品: 冰箱 | …") or a document's table rows ("| 冰箱 | 2年 |"), the
+    header row left out."""
+    keys, header = [], True  # (a document's table opens with its header row)
+    for line in passage.splitlines():
+        if cells := row_cells(line):
+            keys.append(cells[0][1])
+        elif line.startswith("|") and line.rstrip().endswith("|"):
+            if not header:
+                keys.append(next(iter(pipe_cells(line) or []), ""))
+            header = False
+            continue
+        header = True
+    return keys
 
 
 # Label templates: ``Location.label`` for the command line and JSON (English), the web

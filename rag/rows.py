@@ -3,8 +3,9 @@
 A sheet row labels its cells as the loaders write it ("线路: 3号线 | 车站数: 25"); a Word,
 Markdown or web page table's row ("| 3号线 | 25 |") is labelled by its table's header row,
 the first line of its region. The modules that do arithmetic over rows -- ranked.py (the
-first by a column, the rows a condition picks, how many), compared.py (two rows), lookup.py
-(the row a question names) -- read them here, and hand a row to the model with row_chunk.
+first by a column, the rows a condition picks), counted.py (how many), compared.py (two
+rows), lookup.py (the row a question names) -- read them here, and hand a row to the model
+with row_chunk.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_cells, row_cells
+from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells
 from .zh import fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -39,9 +40,12 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
     label their cells; a document's table's, its header row (its first line) does."""
     out, at = [], region.start
     lines = doc.text[region.start:region.end].split("\n")
-    header = lines[0] if region.location.kind != "sheet" else None
+    labels = header_labels(lines[0]) if region.location.kind != "sheet" else None
     for i, line in enumerate(lines):
-        cells = row_cells(line) if header is None else header_cells(header, line) if i else None
+        if region.location.kind == "sheet":
+            cells = row_cells(line)
+        else:
+            cells = labelled_cells(labels, line) if i and labels else None
         if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
             out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
         at += len(line) + 1
@@ -108,9 +112,10 @@ def row_name(row: SheetRow) -> str:
 
 
 def figure_columns(rows: list[SheetRow], labels: list[str] | None = None) -> list[str]:
-    """The columns of ``labels`` (default: all) that hold a figure in at least 80% of
-    ``rows``: what can be ranked, compared or bounded."""
-    labels = list(rows[0].cells) if labels is None and rows else labels or []
+    """The columns of ``labels`` that hold a figure in at least 80% of ``rows``: what can be
+    ranked, compared or bounded. By default every column but the first, which names the rows
+    (3号线 is no figure)."""
+    labels = list(rows[0].cells)[1:] if labels is None and rows else labels or []
     return [label for label in labels if sum(is_figure(r.cells.get(label, "")) for r in rows) >= 0.8 * len(rows)]
 
 

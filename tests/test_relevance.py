@@ -942,7 +942,7 @@ def test_an_answer_about_an_unlisted_item_from_another_items_row_is_refused(tmp_
 
 
 def test_the_keys_of_a_passages_rows_leave_out_a_tables_header_only():
-    from rag.aspect import _row_keys
+    from rag.records import row_keys as _row_keys
 
     # a sheet's passage opens with its heading: its first row is a row, not a header
     assert _row_keys("# 锅具\n型号: 电饭煲A1 | 保修: 1年\n型号: 电压力锅B2 | 保修: 2年") == ["电饭煲A1", "电压力锅B2"]
