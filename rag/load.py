@@ -19,7 +19,7 @@ from typing import Iterator
 from .config import Config
 from .errors import DocumentError
 from . import formats
-from .formats import ocr
+from .formats import ocr, pdftables
 from .formats.pagelines import page_lines
 from .formats.webpage import html_to_text
 from .records import Document, Dropped, Region
@@ -217,16 +217,22 @@ def pdf_pages(path: Path) -> list[tuple[int, str]]:
         # password. The others are skipped; we never guess passwords.
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentError("encrypted PDF (a password is needed to open it)")
-        return [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
     except (PyPdfError, OSError, ValueError) as e:
         raise DocumentError(f"unreadable PDF: {e}") from None
+    try:
+        ruled = pdftables.ruled_pages(path, {n for n, text in pages if text.strip()})
+    except Exception:  # noqa: BLE001 -- a table reader's failure leaves the text layer as read
+        ruled = {}
+    return [(n, ruled.get(n, text)) for n, text in pages]
 
 
 def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
-               ) -> tuple[str, list[tuple[int, int]], list[Dropped]]:
-    """(text, pages, dropped) of a PDF (text layer, OCR on pages without one) or an image
-    (OCR; pages only for a multi-page TIFF). Low-confidence OCR text is not in the text:
-    it is recorded as dropped, so it is never cited and never lost silently."""
+               ) -> tuple[str, list[tuple[int, int]], list[Region], list[Dropped]]:
+    """(text, pages, regions, dropped) of a PDF (text layer, its ruled tables as rows, OCR
+    on pages without one) or an image (OCR; pages only for a multi-page TIFF). Regions only
+    where a page holds a table (pdftables.page_regions). Low-confidence OCR text is not in
+    the text: it is recorded as dropped, so it is never cited and never lost silently."""
     if path.suffix.lower() == ".pdf":
         read = ocr.fill_pdf_pages(path, digest, pdf_pages(path), label)
         meta["encoding"], empty = "pdf", "PDF has no text layer and OCR found no text"
@@ -248,7 +254,8 @@ def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
     if read.low:
         meta["ocr_low_confidence"] = len(read.low)
     keep_pages = meta["encoding"] == "pdf" or len(pages) > 1
-    return text, pages if keep_pages else [], [Dropped("ocr_low_confidence", t) for t in read.low]
+    regions = pdftables.page_regions(text, pages) if meta["encoding"] == "pdf" else []
+    return text, pages if keep_pages else [], regions, [Dropped("ocr_low_confidence", t) for t in read.low]
 
 
 # ---------------------------------------------------------------- documents
@@ -287,7 +294,7 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
     dropped: list[Dropped] = []
     title = ""
     if suffix == ".pdf" or suffix in ocr.IMAGE_SUFFIXES:
-        text, pages, dropped = paged_text(path, data, digest, doc_id, meta)
+        text, pages, regions, dropped = paged_text(path, data, digest, doc_id, meta)
     else:
         text, encoding = decode(data)
         meta["encoding"] = encoding

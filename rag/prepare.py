@@ -28,9 +28,10 @@ LEXICAL = RECIPE
 # edit links, reference backlinks and category list out, a sheet's title and unit rows above
 # its header not taken for the header; 6: a text's, Markdown file's or web page's pipe tables
 # are table regions read by their header row, a Markdown table's |---| line out, a slide's
-# table a region of rows of its own): a document indexed by an older reader is read again by
+# table a region of rows of its own; 7: a PDF's ruled tables are rows of their page, read by
+# their header row): a document indexed by an older reader is read again by
 # `rag index`, though its bytes are the same. (Indexes from before it say nothing: reader 1.)
-READER = 6
+READER = 7
 
 
 def current(entry: DocEntry | None, doc: Document) -> bool:

@@ -264,6 +264,8 @@ class Document:
                 return loc
             same = [r for r in hits if r.location.rows and r.location.kind == loc.kind
                     and (r.location.number, r.location.name) == (loc.number, loc.name)]
+            if any(b.location.rows[0] <= a.location.rows[1] for a, b in zip(same, same[1:])):
+                return replace(loc, rows=None)  # two tables of one page or slide: no row names both
             first, last = same[0], same[-1]
             return replace(loc, rows=(row(first, max(start, first.start)), row(last, min(end, last.end) - 1)))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..records import TABLE_ROW
 from ..zh import CJK
 
 # A page's margins: the lines a running header or footer may be (the first and last two).
@@ -42,8 +43,10 @@ def without_running_lines(pages: list[str]) -> list[str]:
         return numbered if not _PAGE_WORDS.sub("", numbered) else line
 
     def margins(text: str) -> set[str]:
+        # (A table's row is no running line: a header row the printer repeated atop each
+        # page the table runs over is the header of that page's rows.)
         lines = [line for line in text.split("\n") if line.strip()]
-        return {key(line) for line in lines[:_MARGIN] + lines[-_MARGIN:]}
+        return {key(line) for line in lines[:_MARGIN] + lines[-_MARGIN:] if not TABLE_ROW.match(line)}
 
     counts: dict[str, int] = {}
     for text in pages:
