@@ -221,7 +221,7 @@ def pdf_pages(path: Path) -> list[tuple[int, str]]:
     except (PyPdfError, OSError, ValueError) as e:
         raise DocumentError(f"unreadable PDF: {e}") from None
     try:
-        ruled = pdftables.ruled_pages(path, {n for n, text in pages if text.strip()})
+        ruled = pdftables.page_tables(path, pages)
     except Exception:  # noqa: BLE001 -- a table reader's failure leaves the text layer as read
         ruled = {}
     return [(n, ruled.get(n, text)) for n, text in pages]

@@ -144,7 +144,7 @@ def test_a_table_readers_failure_leaves_the_text_layer(tmp_path, monkeypatch):
     def broken(*_):
         raise ValueError("bad content stream")
 
-    monkeypatch.setattr(pdftables, "ruled_pages", broken)
+    monkeypatch.setattr(pdftables, "page_tables", broken)
     doc = load_document(p)
     assert doc.regions == [] and "Ferry fares" in doc.text and "12.50" in doc.text
 
@@ -159,4 +159,57 @@ def test_a_page_without_drawn_lines_is_not_parsed_for_tables(tmp_path, monkeypat
         raise AssertionError("pdfplumber opened a page without lines")
 
     monkeypatch.setattr(pdfplumber, "open", never)
-    assert pdftables.ruled_pages(p, {1}) == {}
+    assert pdftables.page_tables(p, [(1, "Only prose on this page.")]) == {}
+
+
+def _lines(fig_items, xs=(0.08, 0.4, 0.6, 0.8)):
+    """Lines of cells set at the same x positions (a table printed without lines)."""
+    return [(y, cell, x) for y, cells in fig_items for cell, x in zip(cells, xs)]
+
+
+def _set_pdf(path, placed):
+    with PdfPages(path) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        for y, text, x in placed:
+            fig.text(x, y, text, fontsize=10)
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def test_a_table_printed_without_lines_is_read_by_its_columns(tmp_path):
+    p = tmp_path / "courses.pdf"
+    rows = [["Course", "Hours", "Fee (EUR)", "Level"], ["Pottery", "24", "310", "Beginner"],
+            ["Welding", "40", "95", "All levels"], ["Bookbinding", "16", "220", "Beginner"]]
+    _set_pdf(p, [(0.92, "Evening courses, spring term", 0.08)] + _lines([(0.88 - 0.02 * i, r) for i, r in enumerate(rows)])
+             + [(0.7, "Fees include materials.", 0.08)])
+    doc = load_document(p)
+    (table,) = _rows(doc)
+    assert doc.text[table.start:table.end].split("\n") == ["| Course | Hours | Fee (EUR) | Level |", "| Pottery | 24 | 310 | Beginner |",
+                                                          "| Welding | 40 | 95 | All levels |", "| Bookbinding | 16 | 220 | Beginner |"]
+    found = ranked_row("Which course has the highest fee?", doc, table)
+    assert doc.text[found.start:found.end].startswith("| Pottery")
+    assert "Fees include materials." in doc.text and "Evening courses" in doc.text
+
+
+def test_two_columns_of_prose_or_a_list_without_figures_are_no_table(tmp_path):
+    p = tmp_path / "newsletter.pdf"
+    left = ["The ferry runs daily", "from the north quay", "in all weathers but", "storms of force nine."]
+    right = ["Tickets at 4 euros are sold", "on board, or for 3 euros", "at the harbour office, 9 to", "5 on weekdays, 10 to 2 on"]
+    _set_pdf(p, [(0.9 - 0.02 * i, text, x) for i, pair in enumerate(zip(left, right)) for text, x in zip(pair, (0.08, 0.55))])
+    assert _rows(load_document(p)) == []
+    p2 = tmp_path / "contacts.pdf"
+    _set_pdf(p2, _lines([(0.9 - 0.02 * i, r) for i, r in enumerate(
+        [["Name", "Role", "Office"], ["Ada Reyes", "Chair", "North wing"], ["Tom Hale", "Clerk", "Ground floor"],
+         ["Ines Moor", "Treasurer", "Annex"]])]))
+    assert _rows(load_document(p2)) == []  # no column of figures: a list of names, kept as lines
+
+
+def test_a_contents_page_is_no_table(tmp_path):
+    p = tmp_path / "manual.pdf"
+    toc = [["1 Unpacking", "3"], ["2 Mounting the pump", "5"], ["3 First start", "8"], ["4 Servicing", "11"]]
+    _set_pdf(p, [(0.95, "Contents", 0.08)] + _lines([(0.9 - 0.02 * i, r) for i, r in enumerate(toc)], xs=(0.08, 0.85)))
+    assert _rows(load_document(p)) == []
+    # a price list whose header names its figures is one
+    p2 = tmp_path / "prices.pdf"
+    _set_pdf(p2, _lines([(0.9 - 0.02 * i, r) for i, r in enumerate([["Item", "Price"]] + toc)], xs=(0.08, 0.85)))
+    assert len(_rows(load_document(p2))) == 1
