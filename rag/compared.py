@@ -30,15 +30,22 @@ _EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|s
 def comparative(question: str) -> Superlative | None:
     """The comparison a question asks between two things it names (更多, 高一些, longer), as a
     Superlative of its direction; None when it asks none."""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    m = _compared(question)
     # (A bare 长 or 大 ends many a word -- 哪个学校的校长 -- : a comparison only after two
     # things the question pairs, 甲和乙/甲跟乙比.)
     if not m or m.groupdict().get("w") and not re.search(r"[更较比得些点]", m.group("w")) \
-            and not re.search(r"[和跟与同]|比", question[:m.start()]):
+            and not re.search(r"[和跟与同]|比", m.string[:m.start()]):
         return None
     groups = m.groupdict()
-    word = groups.get("w") or groups.get("el") or groups.get("eh")
+    word = question[m.start("w"):m.end("w")] if groups.get("w") else groups.get("el") or groups.get("eh")
     return Superlative(word, "min" if groups.get("zl") or groups.get("el") else "max")
+
+
+def _compared(question: str) -> re.Match | None:
+    """The comparison's match, in the folded question (更貴 of a traditional question is
+    更贵) when folding keeps its length, so the match's places are the question's too."""
+    q = fold(question)
+    return _ZH_COMPARED.search(q if len(q) == len(question) else question) or _EN_COMPARED.search(question)
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
     """Asked which of two things it names is more or less (甲和乙，谁的差旅费预算高一些？), does
     the answer name one of them where a passage gives the other in the question's words
     ("乙的差旅费预算高一些", the note compared_rows' row carries) and none gives the one named?"""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    m = _compared(question)
     if not m:
         return False
     before = _LEAD_IN.sub("", question[:m.start()].rstrip("，,。 比相").removesuffix("相比"))
@@ -132,7 +139,7 @@ def flipped_comparison(question: str, answer: str, passages: list[str]) -> bool:
 def _answered(question: str, name: str) -> str:
     """The question's comparison, from its question word on, with ``name`` in that word's
     place: "3号线和5号线，哪条线的站更多？" -> "3号线的站更多" (what the model's answer restates)."""
-    m = _ZH_COMPARED.search(question) or _EN_COMPARED.search(question)
+    m = _compared(question)
     return put_in(question[m.start():] if m else question, name)
 
 

@@ -81,11 +81,21 @@ class RankedRow:
 
 
 def superlative(question: str) -> Superlative | None:
-    m = _SUPERLATIVE.search(question)
+    m, word = folded_search(_SUPERLATIVE, question)
     if not m:
         return None
     nth = _NTH.get((m.group("zn") or m.group("zr") or m.group("en") or "").lower(), 1)
-    return Superlative(m.group(), "min" if m.group("zl") or m.group("el") else "max", nth)
+    return Superlative(word, "min" if m.group("zl") or m.group("el") else "max", nth)
+
+
+def folded_search(pattern: re.Pattern, question: str) -> tuple[re.Match | None, str]:
+    """``pattern`` searched in the folded question (最貴 of a traditional question is 最贵),
+    and what it matched as the question writes it."""
+    folded = fold(question)
+    m = pattern.search(folded)
+    if not m:
+        return None, ""
+    return m, question[m.start():m.end()] if len(folded) == len(question) else m.group()
 
 
 # What a superlative ranks by, as a question writes it just before it: 医生人数 of
@@ -198,12 +208,19 @@ def asked_column(question: str, labels: list[str], asked: Superlative) -> str | 
     newest, earliest and the like, the date column."""
     if not labels:
         return None
+    if _PRICE_Q.search(fold(asked.word)):
+        # (A price word names the price column, whatever a character shared with another
+        # says: 课 of 哪门课最贵 is the rows' kind, not 课时; among prices, the one named.)
+        prices = [label for label in labels if PRICE_LABEL.search(label)]
+        if len(prices) == 1:
+            return prices[0]
+        labels = prices or labels
     scored = [(_shared(question, label), -i, label) for i, label in enumerate(labels)]
     best = max(scored)
     if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
         return best[2]
     for words, kind in ((_PRICE_Q, PRICE_LABEL), (_TIME_Q, _TIME_LABEL)):
-        if words.search(asked.word):
+        if words.search(fold(asked.word)):
             fits = [label for label in labels if kind.search(label)]
             return fits[0] if len(fits) == 1 else None
     return None

@@ -37,19 +37,46 @@ class SheetRow(NamedTuple):
 
 def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
     """Each labelled row of a sheet or table region, totals rows left out: a sheet's rows
-    label their cells; a document's table's, its header row (its first line) does."""
-    out, at = [], region.start
-    lines = doc.text[region.start:region.end].split("\n")
-    labels = header_labels(lines[0]) if region.location.kind != "sheet" else None
-    for i, line in enumerate(lines):
-        if region.location.kind == "sheet":
-            cells = row_cells(line)
-        else:
-            cells = labelled_cells(labels, line) if i and labels else None
-        if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
-            out.append(SheetRow(at, at + len(line), region.location.rows[0] + i, dict(cells)))
-        at += len(line) + 1
+    label their cells; a document's table's, its header row (its first line) does. A PDF's
+    table that runs over several pages is read whole, whichever page's part ``region`` is."""
+    out = []
+    for part in table_parts(doc, region):
+        at = part.start
+        lines = doc.text[part.start:part.end].split("\n")
+        labels = header_labels(lines[0]) if part.location.kind != "sheet" else None
+        for i, line in enumerate(lines):
+            if part.location.kind == "sheet":
+                cells = row_cells(line)
+            else:
+                cells = labelled_cells(labels, line) if i and labels else None
+            if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
+                out.append(SheetRow(at, at + len(line), part.location.rows[0] + i, dict(cells)))
+            at += len(line) + 1
     return out
+
+
+def table_parts(doc: Document, region: Region) -> list[Region]:
+    """The regions of the table ``region`` is part of: itself, and for a PDF's table the
+    page break cut, its parts on the pages before and after -- a page's last table and the
+    next page's first, under the same header row (the printer's repeated, or the loader's,
+    formats/pdftables.py)."""
+    if region.location.kind != "page" or not region.location.holds_rows:
+        return [region]
+    tables = [r for r in doc.regions if r.location.kind == "page" and r.location.holds_rows]
+    at = tables.index(region) if region in tables else -1
+    if at < 0:
+        return [region]
+
+    def joined(a: Region, b: Region) -> bool:
+        return (b.location.number == a.location.number + 1
+                and doc.text[a.start:a.end].split("\n", 1)[0] == doc.text[b.start:b.end].split("\n", 1)[0])
+
+    first, last = at, at
+    while first > 0 and joined(tables[first - 1], tables[first]):
+        first -= 1
+    while last + 1 < len(tables) and joined(tables[last], tables[last + 1]):
+        last += 1
+    return tables[first:last + 1]
 
 
 def cell_named(q: str, value: str) -> str | None:
@@ -128,7 +155,8 @@ def is_figure(value: str) -> bool:
 def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note: str) -> Chunk:
     """A passage of one row (``doc.text[start:end]``, sheet row ``row``), in the place of
     ``chunk`` (the sheet's passage that was retrieved), with ``note`` saying why it is there."""
-    location = replace(chunk.location, rows=(row, row)) if chunk.location else None
+    # (Its own page's: a PDF table's row may stand on the page after the passage's.)
+    location = doc.location_of(start, end) or (replace(chunk.location, rows=(row, row)) if chunk.location else None)
     return replace(chunk, text=doc.text[start:end], start=start, end=end, location=location,
                    context=with_header(doc, start, note))
 

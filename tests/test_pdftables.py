@@ -102,7 +102,13 @@ def test_a_table_the_page_break_cut_gets_its_header_on_the_next_page(tmp_path):
     second = _rows(doc)[1]
     assert second.location.label() == "p. 2, rows 1–3"
     assert doc.text[second.start:second.end].split("\n")[0] == "| Ticket | Fare (EUR) | Sailings |"
-    assert sheet_rows(doc, second)[1].cells["Sailings"] == "Weekends"
+    # either part reads the whole table: the first by a column is found over both pages
+    first_part = _rows(doc)[0]
+    assert [len(sheet_rows(doc, r)) for r in (first_part, second)] == [26, 26]
+    assert sheet_rows(doc, first_part)[-1].cells == {"Ticket": "Zone 26", "Fare (EUR)": "26.00", "Sailings": "Weekends"}
+    found = ranked_row("Which ticket has the highest fare?", doc, first_part)
+    assert doc.text[found.start:found.end].startswith("| Zone 26")
+    assert doc.location_of(found.start, found.end).label() == "p. 2, row 3"
     # a table of its own at the next page's top keeps its own header
     own = [["Route", "Minutes", "Stops"], ["North", "40", "6"], ["South", "55", "9"]]
     p2 = tmp_path / "routes.pdf"
@@ -110,6 +116,7 @@ def test_a_table_the_page_break_cut_gets_its_header_on_the_next_page(tmp_path):
     doc2 = load_document(p2)
     second = _rows(doc2)[1]
     assert doc2.text[second.start:second.end].split("\n")[0] == "| Route | Minutes | Stops |"
+    assert [len(sheet_rows(doc2, r)) for r in _rows(doc2)] == [24, 2]  # two tables, read apart
 
 
 def test_a_header_row_repeated_atop_each_page_is_no_running_header():

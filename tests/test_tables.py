@@ -329,3 +329,27 @@ def test_a_table_of_other_things_than_the_question_asks_which_of_is_not_ranked(t
     # the plans' 流量 is no metro line's: another retrieved document names 地铁线
     assert r.search("哪条地铁线每天的客流量最多？", 5).picked is None
     assert r.search("哪个套餐的流量最多？", 5).picked == "ranked"
+
+
+def test_a_traditional_superlative_or_comparison_reads_as_the_simplified_one(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 課程 | 週數 | 學費（新臺幣） |\n| 陶藝入門 | 8 | 6,400 |\n"
+                           "| 木工基礎 | 12 | 9,800 |\n| 書法 | 10 | 5,200 |\n", "courses.md")
+    assert _first(doc, ranked_row("學費最貴的是哪門課？", doc, table)) == "木工基礎"
+    assert _first(doc, ranked_row("學費第二貴的是哪門課？", doc, table)) == "陶藝入門"
+    assert superlative("學費最貴的是哪門課？").word == "最貴"  # as the question writes it
+    compared = compared_rows("陶藝入門跟書法，哪門課學費比較貴？", doc, table)
+    assert compared.names == ("陶藝入門", "書法") and compared.rows[0].cells["課程"] == "陶藝入門"
+    assert ranked_row("哪門課最受歡迎？", doc, table) is None  # no superlative of a column
+
+
+def test_a_price_word_ranks_the_price_column_not_one_sharing_a_character(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 课程 | 课时 | 价格（元） |\n| 插花 | 64课时 | 980 |\n"
+                           "| 茶艺 | 32课时 | 2,360 |\n| 摄影 | 48课时 | 1,650 |\n", "prices.md")
+    assert _first(doc, ranked_row("哪门课最贵？", doc, table)) == "茶艺"  # 课 names the rows, not 课时
+    assert _first(doc, ranked_row("哪门课课时最多？", doc, table)) == "插花"
+    # two price columns: the one the question names
+    doc2, (t2,) = _table(tmp_path, "| 套餐 | 月费（元） | 安装费（元） |\n| 甲 | 99 | 200 |\n| 乙 | 129 | 100 |\n"
+                         "| 丙 | 79 | 300 |\n", "plans.md")
+    assert _first(doc2, ranked_row("哪个套餐安装费最贵？", doc2, t2)) == "丙"
+    assert _first(doc2, ranked_row("哪个套餐月费最便宜？", doc2, t2)) == "丙"
+    assert ranked_row("哪个套餐最贵？", doc2, t2) is None  # two prices, neither named
