@@ -48,7 +48,7 @@ _MIN_ROWS = 3  # fewer rows are read at a glance; nothing to rank
 # Inclusive (≤ ≥) or strict (< >) as the words say: 以下 and at most hold the bound, 低于 and
 # under do not.
 _UNDER = r"以内|之内|以下|内"
-_BOUND = re.compile(r"(?:(?P<pre_le>不超过|at most|up to)\s*|(?P<pre_lt>不到|低于|少于|under|below|less than|fewer than)\s*)?"
+_BOUND = re.compile(r"(?:(?P<pre_le>不超过|at most|up to)\s*|(?P<pre_lt>不到|低于|少于|不用|用不了|唔使|under|below|less than|fewer than)\s*)?"
                     r"(?P<cur>[$¥€£￥])?(?P<n>\d+(?:\.\d+)?)\s*"
                     r"(?P<unit>块钱|块|元|gb|g|mb|分钟|个月|月|yuan|minutes?|[a-z]{1,5}\b|[\u4e00-\u9fff](?=[的以之内]))?"
                     rf"\s*(?:(?P<post_le>{_UNDER})|(?P<post_ge>以上|之上)|(?P<post>))", re.I)
@@ -136,7 +136,8 @@ def question_bound(question: str, labels: list[str], rows: list[SheetRow] = ()) 
         if op is None:
             continue
         unit = (m.group("unit") or "").lower()
-        if m.group("cur") or unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q):
+        money = bool(m.group("cur") or unit in _MONEY_UNITS or not unit and re.search(r"预算|budget|花|spend", q))
+        if money:
             fits = [label for label in labels if PRICE_LABEL.search(label)]
         else:
             key = _SAME_UNIT.get(unit, "月" if unit in ("个月", "月") else unit)
@@ -145,11 +146,13 @@ def question_bound(question: str, labels: list[str], rows: list[SheetRow] = ()) 
             if key:
                 fits = [label for label in labels if any(key in fold(u) for u in LABEL_UNIT.findall(label))] \
                     or [label for label in labels if rows and all(key in fold(r.cells.get(label, "")) for r in rows)]
-            if len(fits) != 1:  # (or the one the words before the number name: 床位 of 床位數)
-                named = q[max(0, (before.start() if before else m.start()) - 8):before.start() if before else m.start()]
-                scored = sorted(((_shared(named, label), label) for label in labels), reverse=True)
-                fits = [scored[0][1]] if scored and scored[0][0] >= _WELL_NAMED and (
-                    len(scored) == 1 or scored[1][0] < scored[0][0]) else fits
+        if len(fits) != 1 and (fits or not money):
+            # (or the one the words before the number name: 床位 of 床位數; of two prices,
+            # 平日 of 平日租一小时不用500块)
+            named = q[max(0, (before.start() if before else m.start()) - 8):before.start() if before else m.start()]
+            scored = sorted(((_shared(named, label), label) for label in (fits if money else labels)), reverse=True)
+            fits = [scored[0][1]] if scored and scored[0][0] >= _WELL_NAMED and (
+                len(scored) == 1 or scored[1][0] < scored[0][0]) else fits
         return (fits[0], op, float(m.group("n"))) if len(fits) == 1 else False
     # Any other number is a condition this does not read (合约期24个月的套餐中): rank nothing;
     # but not one a column's label holds (2025 of 2025预算（万元）).

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells
+from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, pipe_cells, row_cells
 from .zh import fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -114,12 +114,19 @@ def stated_unit(doc: Document, region: Region) -> str:
 
 
 def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
-    """The unit stated above the table rows ``cited`` quotes (stated_unit); "" for any
-    other citation."""
-    loc = cited.chunk.location
-    doc = docs.get(cited.chunk.doc_id) if loc and loc.holds_rows else None
+    """The unit stated above the table rows ``cited`` quotes (stated_unit), else the one the
+    quoted row's name carries in brackets (a report's figures table, its rows the things
+    measured: "| 营业收入（亿元） | 48.62 | 44.15 |"); "" for any other citation."""
+    # (The quote's own region: a passage may open with the page's prose before the rows.)
+    doc = docs.get(cited.chunk.doc_id)
     region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
-    return stated_unit(doc, region) if region and region.location.holds_rows else ""
+    if not (region and region.location.holds_rows):
+        return ""
+    line_start = doc.text.rfind("\n", 0, cited.start) + 1
+    line = doc.text[line_start:(doc.text.find("\n", cited.start) + 1 or len(doc.text) + 1) - 1]
+    cells = pipe_cells(line) or [v for _, v in row_cells(line) or []]
+    named = LABEL_UNIT.search(cells[0]) if cells and line_start > region.start else None  # (not the header's)
+    return stated_unit(doc, region) or (named.group()[1:-1].strip() if named else "")
 
 
 def cell_number(value: str) -> float | None:

@@ -581,6 +581,21 @@ def test_a_bare_figure_is_no_money_without_a_money_unit_above_its_table(tmp_path
         assert a.refused, a.answer
 
 
+def test_a_bare_figure_from_a_row_whose_name_carries_a_money_unit_gets_that_unit(tmp_path, fake_embedder):
+    # an invented ferry company's key figures, its rows the things measured, as a report prints them
+    report = ("# 澄屿轮渡2025年主要指标\n\n全年运营平稳。\n\n| 指标 | 2025年 | 2024年 |\n| 营业收入（亿元） | 3.42 | 3.17 |\n"
+              "| 客运量（万人次） | 512 | 498 |\n| 航线数 | 14 | 12 |\n")
+    p = _pipeline(tmp_path, _folder(tmp_path, {"report.md": report}), fake_embedder, FakeGenerator(lambda m: "3.42[1]"))
+    a = p.ask("澄屿轮渡2025年的营业收入是多少？")
+    assert not a.refused and a.answer == "3.42亿元[1]", a.answer
+    # a row whose bracket is no money, or a row without one: a bare figure stays refused
+    for said in ("512[1]", "14[1]"):
+        root = tmp_path / said[:2]
+        root.mkdir()
+        p = _pipeline(root, _folder(root, {"report.md": report}), fake_embedder, FakeGenerator(lambda m, s=said: s))
+        assert p.ask("澄屿轮渡2025年的营业收入是多少？").refused
+
+
 def test_an_answer_from_the_lookalikes_of_a_version_the_folder_lacks_is_refused(tmp_path, fake_embedder):
     """Two branches' guest pages of an invented inn chain: asked about a third branch, the
     breakfast hours of one of them are no answer."""

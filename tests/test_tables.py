@@ -353,3 +353,13 @@ def test_a_price_word_ranks_the_price_column_not_one_sharing_a_character(tmp_pat
     assert _first(doc2, ranked_row("哪个套餐安装费最贵？", doc2, t2)) == "丙"
     assert _first(doc2, ranked_row("哪个套餐月费最便宜？", doc2, t2)) == "丙"
     assert ranked_row("哪个套餐最贵？", doc2, t2) is None  # two prices, neither named
+
+
+def test_a_price_bound_said_colloquially_on_one_of_two_prices(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 场地 | 平日每小时（元） | 周末每小时（元） |\n| 羽毛球场 | 60 | 90 |\n"
+                           "| 篮球场 | 150 | 200 |\n| 乒乓球室 | 40 | 80 |\n", "venues.md")
+    picked = flagged_rows("平日租一小时不用100块的场地有哪些？", doc, table)
+    assert (picked.label, picked.value, picked.names) == ("平日每小时（元）", "<100", ["羽毛球场", "乒乓球室"])
+    assert flagged_rows("周末租一小时不用100块的有哪些？", doc, table).names == ["羽毛球场", "乒乓球室"]
+    assert flagged_rows("周末租一小时不用85块的有哪些？", doc, table).names == ["乒乓球室"]
+    assert flagged_rows("租一小时不用100块的场地有哪些？", doc, table) is None  # which of the two prices: not said
