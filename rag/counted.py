@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .ranked import marked_rows, named_rows, question_bound
+from .ranked import marked_rows, named_rows, question_bound, within
 from .records import LABEL_UNIT, Document, Region
-from .rows import sheet_rows
+from .rows import cell_number, sheet_rows
 from .sheets import named_sheets, sheet_words
 from .zh import Lang, fold
 
@@ -22,6 +22,8 @@ from .zh import Lang, fold
 # plans are there?"): counting rows is arithmetic; the model, shown some of them, said 3.
 _COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出)?(?:多少|几)\s*(?P<m>[个条家款种项座辆趟班位名所只张台])?"
                       r"(?P<noun>[^\s，,。？?！!的有是在]{1,8})"
+                      # (or its noun before "有几门" at the end: 课时超过40的课有几门？)
+                      r"|(?<=的)(?P<before>[^\s，,。？?！!的有是在]{1,6})有(?:多少|几)\s*[个条家款种项座辆趟班位名所只张台门间]\s*(?=[？?]?$)"
                       r"|\bhow many (?P<en>[a-z][a-z ]{1,48}?)(?= (?:are|were|does|do|did|is|in|on|at)\b|\?|$)", re.I)
 _MAX_COUNTED = 60  # rows: more is a table to summarise, not a list to count out in the note
 
@@ -52,7 +54,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
         return None
     labels = list(rows[0].cells)
     key = fold(LABEL_UNIT.sub("", labels[0]))
-    group = "noun" if m.group("noun") else "en"
+    group = "noun" if m.group("noun") else "before" if m.group("before") else "en"
     noun = m.group(group) or ""
     as_written = len(q) == len(question)  # (folding kept the offsets: 公車路線, not 公车路线)
     if as_written and noun:
@@ -61,9 +63,18 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     if m.group("en"):
         named = any(w.rstrip("s")[:4] in key for w in folded.split() if len(w) >= 3)
     else:
-        named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded
-    if not named or question_bound(question, labels) is not None:
+        named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded \
+            or len(folded) == 1 and key.startswith(folded)  # (课 of 课程)
+    if not named:
         return None
+    # A bound on a column picks the rows counted (课时超过40的); any other condition, or a
+    # bound on a column the table does not tell, counts nothing.
+    bound = question_bound(question, labels, rows)
+    if bound is False:
+        return None
+    if bound:
+        bounded, op, limit = bound
+        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and within(v, op, limit)]
     # (What the question counts, and the sheet it names, are no condition on the rows.)
     rest = q.replace(fold(noun), " ") if noun else q
     for name in named_sheets(question, doc):

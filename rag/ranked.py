@@ -160,7 +160,7 @@ def question_bound(question: str, labels: list[str], rows: list[SheetRow] = ()) 
     return False if any(n not in said for n in re.findall(r"\d+", q)) else None
 
 
-def _within(value: float, op: str, limit: float) -> bool:
+def within(value: float, op: str, limit: float) -> bool:
     return {"le": value <= limit, "lt": value < limit, "ge": value >= limit, "gt": value > limit}[op]
 
 
@@ -260,7 +260,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
         return None
     if bound:  # (the bound's column is not the one ranked: 50块以内 names 月费, 流量最多 ranks 流量)
         bounded, op, limit = bound
-        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and _within(v, op, limit)]
+        rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and within(v, op, limit)]
         numeric = [label for label in numeric if label != bounded]
     rows = named_rows(question.replace(asked.word, " "), rows, labels, doc.title)  # (第二 of 第二多 names no row)
     if not rows:
@@ -366,7 +366,7 @@ def flagged_rows(question: str, doc: Document, region: Region) -> FlaggedRows | 
     numeric = figure_columns(rows)
     if not superlative(question) and (bound := question_bound(question, numeric, rows)):
         label, op, limit = bound
-        picked = [r for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None and _within(v, op, limit)]
+        picked = [r for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None and within(v, op, limit)]
         if 1 <= len(picked) <= _FEW and len(picked) < len(rows):
             return FlaggedRows([(r.start, r.end, r.number) for r in picked], label, f"{_OP_SIGN[op]}{limit:g}",
                                len(rows), [row_name(r) for r in picked])

@@ -137,6 +137,11 @@ def test_rows_counted_with_the_mark_the_question_names(tmp_path):
     doc2, (t2,) = _table(tmp_path)
     assert counted_rows("一共有几个机构有急诊？", doc2, t2).n == 2
     assert counted_rows("一共有几个机构？", doc2, t2).n == 4
+    # a bound picks the rows counted; a bound on what the table does not give counts nothing
+    counted = counted_rows("床位超过200张的机构有几个？", doc2, t2)
+    assert (counted.n, counted.phrase) == (2, "床位超过200张的机构有2个")
+    assert counted_rows("面积超过200平方米的机构有几个？", doc2, t2) is None
+    assert counted_rows("床位超过200张的机构有哪些？", doc2, t2) is None  # a list, not a count
 
 
 def test_the_question_filled_with_a_name_that_ends_in_its_noun():
