@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .filled import put_in
 from .rewrite import noted_question, without_note
 from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column
-from .rows import SheetRow, cell_named, cell_number, is_figure, sheet_rows
+from .rows import SheetRow, cell_measure, cell_named, is_figure, sheet_rows
 from .records import Document, Region
 from .zh import Lang, fold
 
@@ -22,7 +22,8 @@ from .zh import Lang, fold
 # 哪条线的站更多？", "市场部和销售部，谁的差旅费预算高一些？", "Between Team and Business, which
 # keeps files longer?"): the comparison ends the question, after its question word.
 _ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
-                          r"(?:一些|一点|些|点|得多)?)\s*[？?]*\s*$")
+                          r"(?:一些|一点|些|点|得多)?)(?P<of>(?<=[更较][多少])[\u4e00-\u9fff]{1,2})?\s*[？?]*\s*$")
+# (… or what there is more of after a 更多 / 比较多: 哪一门要上比较多周, 哪个可以容纳比较多人)
 _EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|shorter|smaller|lower|lighter|slower)"
                           r"|(?P<eh>more|longer|larger|bigger|higher|heavier|faster|later|dearer))\b", re.I)
 
@@ -46,6 +47,43 @@ def _compared(question: str) -> re.Match | None:
     更贵) when folding keeps its length, so the match's places are the question's too."""
     q = fold(question)
     return _ZH_COMPARED.search(q if len(q) == len(question) else question) or _EN_COMPARED.search(question)
+
+
+_EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+
+
+def _partly_named(q: str, rows: list[SheetRow], labels: list[str], shared: set[str],
+                  named: list[tuple[SheetRow, str]]) -> list[tuple[SheetRow, str]]:
+    """The rows the folded question names by a part of a cell that no other row's cell of
+    that column holds: "parks" of "Parks and Open Spaces" (a whole English word), 银杏路 of
+    银杏路1号至88号, 日语会话 of 实用日语会话（初级） (three Chinese characters or more)."""
+    out = list(named)
+    for label in labels:
+        if label in shared:
+            continue
+        cells = {id(r): fold(r.cells.get(label, "")) for r in rows}
+        for r in rows:
+            if any(r is n for n, _ in out):
+                continue
+            v, written = cells[id(r)], r.cells.get(label, "")
+            parts = [w for w in _EN_WORD.findall(v) if re.search(rf"\b{re.escape(w)}\b", q)]
+            parts += [_longest_in(run, q) for run in _CJK_RUN.findall(v)]
+            own = [p for p in parts if p and sum(p in c for c in cells.values()) == 1]
+            if own:
+                part = max(own, key=len)
+                at = v.find(part)  # (as the sheet writes it: 日語會話, not 日语会话)
+                out.append((r, written[at:at + len(part)] if len(written) == len(v) else part))
+    return out if len(out) == 2 else named
+
+
+def _longest_in(run: str, q: str) -> str:
+    """The longest part of ``run``, three characters or more, that ``q`` writes ("" if none)."""
+    for k in range(len(run), 2, -1):
+        for i in range(len(run) - k + 1):
+            if run[i:i + k] in q:
+                return run[i:i + k]
+    return ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,8 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
         return out
 
     named = named_in(own)
+    if len(named) < 2:
+        named = _partly_named(fold(own), rows, labels, shared, named)
     # (A follow-up compares what it points at with one it names: "那它跟朔溪分仓比，哪个更大？"
     # after a question about 雁岭分仓 -- the one row its previous question names.)
     if len(named) == 1 and previous and _POINTED.search(own):
@@ -101,7 +141,7 @@ def compared_rows(question: str, doc: Document, region: Region) -> ComparedRows 
     if label is None:
         return None
     (a, name_a), (b, name_b) = named
-    va, vb = cell_number(a.cells[label]), cell_number(b.cells[label])
+    va, vb = cell_measure(a.cells[label], asked.word), cell_measure(b.cells[label], asked.word)
     if va == vb:
         return None
     first = (va > vb) == (asked.direction == "max")

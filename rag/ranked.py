@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .records import LABEL_UNIT, Document, Region
-from .rows import SheetRow, cell_number, figure_columns, row_name, sheet_rows
+from .rows import SheetRow, cell_measure, cell_number, figure_columns, row_name, sheet_rows
 from .filled import WHICH_WORD, put_in
 from .sheets import named_sheets, sheet_names, sheet_words
 from .zh import CJK, CJK_CHAR, Lang, fold
@@ -268,7 +268,7 @@ def ranked_row(question: str, doc: Document, region: Region) -> RankedRow | None
     label = asked_column(_without_kind(question, rows), numeric, asked)
     if label is None or _measured_elsewhere(question, label, doc):
         return None
-    valued = [(v, r) for r in rows if (v := cell_number(r.cells.get(label, ""))) is not None]
+    valued = [(v, r) for r in rows if (v := cell_measure(r.cells.get(label, ""), asked.word)) is not None]
     if not valued:
         return None
     # (The n-th value in that order, when no row ties with it or with one before it.)

@@ -140,6 +140,21 @@ def cell_number(value: str) -> float | None:
     return float(m.group().replace(",", "")) if m else None
 
 
+# A time of day's range ("08:00—12:00", "22:00—次日03:00") and the words asking how long.
+_CLOCK_RANGE = re.compile(r"([01]?\d|2[0-4])[:：]([0-5]\d)\s*[-–—‒―~～至到]+\s*(次日|翌日)?\s*([01]?\d|2[0-4])[:：]([0-5]\d)")
+_HOW_LONG = re.compile(r"长|短|久|\blong|\bshort", re.I)
+
+
+def cell_measure(value: str, word: str) -> float | None:
+    """The figure a comparison or superlative (``word``: 更长, 最短, longest) reads in a cell:
+    asked how long, a time range's length in minutes (08:00—12:00 is 240; past midnight,
+    22:00—次日03:00 is 300); else the cell's number (cell_number)."""
+    if _HOW_LONG.search(fold(word)) and (m := _CLOCK_RANGE.search(value)):
+        start, end = int(m[1]) * 60 + int(m[2]), int(m[4]) * 60 + int(m[5])
+        return float(end - start + (24 * 60 if m[3] or end <= start else 0))
+    return cell_number(value)
+
+
 def row_name(row: SheetRow) -> str:
     """What a row is: its first cell that is not a bare number (a league table's Pos is not)."""
     return next((v.strip() for v in row.cells.values() if v.strip() and not re.fullmatch(r"[\d.,]+", v.strip())), "")

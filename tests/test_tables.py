@@ -3,7 +3,7 @@ the header row, so the arithmetic over a sheet's rows (the first by a column, tw
 compared, the rows a bound picks, how many) works on them too. Invented documents."""
 import docx
 
-from rag.compared import compared_note, compared_rows
+from rag.compared import comparative, compared_note, compared_rows
 from rag.filled import put_in
 from rag.formats import pipe_tables
 from rag.load import load_document
@@ -368,3 +368,37 @@ def test_a_price_bound_said_colloquially_on_one_of_two_prices(tmp_path):
     assert flagged_rows("周末租一小时不用100块的有哪些？", doc, table).names == ["羽毛球场", "乒乓球室"]
     assert flagged_rows("周末租一小时不用85块的有哪些？", doc, table).names == ["乒乓球室"]
     assert flagged_rows("租一小时不用100块的场地有哪些？", doc, table) is None  # which of the two prices: not said
+
+
+OUTAGES = """# 溪桥镇12月计划停电
+
+| 日期 | 时间段 | 停电范围 |
+|---|---|---|
+| 12月3日 | 08:00—12:00 | 枫林路1号至60号 |
+| 12月3日 | 13:30—15:00 | 后塘村全村 |
+| 12月5日 | 22:00—次日03:00 | 溪桥工业园北区 |
+"""
+
+
+def test_how_long_a_time_range_lasts_is_its_figure_when_asked_how_long(tmp_path):
+    from rag.rows import cell_measure
+
+    assert cell_measure("08:00—12:00", "更长") == 240 and cell_measure("22:00—次日03:00", "最长") == 300
+    assert cell_measure("08:00—12:00", "最早") == cell_number("08:00")  # asked how early: when it starts
+    assert cell_measure("16.4公里", "最长") == 16.4  # a length is its number
+    doc, (table,) = _table(tmp_path, OUTAGES, "outages.md")
+    found = ranked_row("哪一次停电时间最长？", doc, table)
+    assert "溪桥工业园北区" in doc.text[found.start:found.end]
+    compared = compared_rows("枫林路和后塘村那两次，哪个停电时间更长？", doc, table)
+    assert compared.names == ("枫林路", "后塘村")  # named by a part of their cell no other row's holds
+
+
+def test_a_row_named_by_a_part_only_when_no_other_row_holds_it(tmp_path):
+    doc, (table,) = _table(tmp_path, "| 课程 | 周数 | 学费 |\n| 实用日语会话（初级） | 12 | 6800 |\n"
+                           "| 商务日语会话 | 10 | 7200 |\n| 英文简报技巧 | 9 | 8200 |\n", "courses.md")
+    compared = compared_rows("英文简报跟实用日语会话，哪一门要上比较多周？", doc, table)
+    assert compared.names == ("实用日语会话", "英文简报") and compared.label == "周数"
+    # 日语会话 is in two rows: it names neither; two characters name nothing
+    assert compared_rows("英文简报跟日语会话，哪一门要上比较多周？", doc, table) is None
+    assert compared_rows("英文跟实用日语会话，哪一门要上比较多周？", doc, table) is None
+    assert comparative("哪一门要上比较多周？").direction == "max" and comparative("哪一门要上多周？") is None
