@@ -23,7 +23,7 @@ from .records import LABEL_UNIT, Document, Region
 from .rows import SheetRow, cell_measure, cell_number, figure_columns, row_name, sheet_rows
 from .filled import WHICH_WORD, put_in
 from .sheets import named_sheets, sheet_names, sheet_words
-from .zh import CJK, CJK_CHAR, Lang, fold
+from .zh import CJK, CJK_CHAR, WHICH_CLASSIFIERS, Lang, fold
 
 Direction = Literal["min", "max"]
 
@@ -101,7 +101,8 @@ def folded_search(pattern: re.Pattern, question: str) -> tuple[re.Match | None, 
 # What a superlative ranks by, as a question writes it just before it: 医生人数 of
 # 哪家医院的医生人数最多, 床位数 of 床位数第二多的 (after 的, 是, a which-word or a comma);
 # not 它的 of 它的最高峰 (a pronoun, 的: no measure).
-_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|{WHICH_WORD}|哪一?)((?:(?![的它他她其哪])[{CJK}]){{2,6}})$")
+_RANKED_BY = re.compile(rf"(?:^|[的是里中，,、]|{WHICH_WORD}|哪一?(?![{WHICH_CLASSIFIERS}款台辆]))"
+                        rf"((?:(?![的它他她其哪])[{CJK}]){{2,6}})$")  # (not 门课 of 哪门课最贵: 门 is 哪's)
 
 
 def ranked_measure(question: str) -> str | None:
@@ -411,7 +412,8 @@ def flagged_note(flagged: FlaggedRows, lang: Lang) -> str:
                               names=("、" if lang == "zh" else ", ").join(flagged.names))
 
 
-_LISTED_NAMES = re.compile(r"行之一，共\d+行：(?P<zh>[^（）]+)）$|^\(one of the \d+ rows of \d+ whose .*?\": (?P<en>.+)\)$")
+# (A row's name may hold brackets: 羽球場（單面）, its note's list ends at the last one.)
+_LISTED_NAMES = re.compile(r"行之一，共\d+行：(?P<zh>.+)）$|^\(one of the \d+ rows of \d+ whose .*?\": (?P<en>.+)\)$")
 
 
 def listed_names(note: str) -> list[str]:

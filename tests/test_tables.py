@@ -402,3 +402,18 @@ def test_a_row_named_by_a_part_only_when_no_other_row_holds_it(tmp_path):
     assert compared_rows("英文简报跟日语会话，哪一门要上比较多周？", doc, table) is None
     assert compared_rows("英文跟实用日语会话，哪一门要上比较多周？", doc, table) is None
     assert comparative("哪一门要上比较多周？").direction == "max" and comparative("哪一门要上多周？") is None
+
+
+def test_the_classifier_after_which_is_no_measure_a_superlative_ranks_by():
+    from rag.ranked import ranked_measure
+
+    assert ranked_measure("哪门课最贵？") is None  # 门 belongs to 哪: no 门课 to look for near the quote
+    assert ranked_measure("哪家医院的医生人数最多？") == "医生人数" and ranked_measure("哪门课程学费最贵？") == "课程学费"
+
+
+def test_the_names_a_note_lists_may_hold_brackets():
+    from rag.ranked import listed_names
+
+    note = "（平日每小时（元）为“<100”的2行之一，共3行：羽毛球场（单面）、乒乓球室）"
+    assert listed_names(note) == ["羽毛球场（单面）", "乒乓球室"]
+    assert listed_names("（床位最多的一行，共4行）") == []
