@@ -26,7 +26,7 @@ FARES = [["Ticket", "Fare (EUR)", "Sailings"],
 def _ruled_pdf(path, pages):
     """A real PDF, one A4 page per list of items: (y, "text") a line at figure height y
     (0 bottom, 1 top), or (y, rows) a table ruled cell by cell whose top is at y; a None
-    cell is covered by the cell above it (merged down)."""
+    cell is covered by the cell above it (merged down), a "<" by the cell on its left."""
     with PdfPages(path) as pdf:
         for items in pages:
             fig = plt.figure(figsize=(8.27, 11.69))
@@ -45,11 +45,15 @@ def _grid(fig, top, rows, width=0.84, row_h=0.03):
         for c, cell in enumerate(row):
             if cell is None:
                 continue
-            span = 1
+            if cell == "<":  # (covered by the cell on its left: merged across)
+                continue
+            span, wide = 1, 1
             while r + span < len(rows) and rows[r + span][c] is None:
                 span += 1
+            while c + wide < len(row) and row[c + wide] == "<":
+                wide += 1
             x, y = 0.08 + c * w, top - (r + span) * row_h
-            fig.add_artist(Rectangle((x, y), w, span * row_h, fill=False, lw=0.8, transform=fig.transFigure))
+            fig.add_artist(Rectangle((x, y), w * wide, span * row_h, fill=False, lw=0.8, transform=fig.transFigure))
             fig.text(x + 0.01, y + span * row_h / 2, cell, va="center", fontsize=8)
 
 
@@ -220,3 +224,18 @@ def test_a_contents_page_is_no_table(tmp_path):
     p2 = tmp_path / "prices.pdf"
     _set_pdf(p2, _lines([(0.9 - 0.02 * i, r) for i, r in enumerate([["Item", "Price"]] + toc)], xs=(0.08, 0.85)))
     assert len(_rows(load_document(p2))) == 1
+
+
+def test_a_header_of_two_rows_labels_each_column_by_both(tmp_path):
+    p = tmp_path / "takings.pdf"
+    _ruled_pdf(p, [[(0.9, [["Shop", "2025", "<", "2024", "<"], [None, "H1", "H2", "H1", "H2"],
+                           ["Quay", "41", "52", "38", "47"], ["Mill", "29", "33", "30", "31"]])]])
+    doc = load_document(p)
+    (table,) = _rows(doc)
+    assert doc.text[table.start:table.end].split("\n")[0] == "| Shop | 2025 H1 | 2025 H2 | 2024 H1 | 2024 H2 |"
+    assert sheet_rows(doc, table)[1].cells == {"Shop": "Mill", "2025 H1": "29", "2025 H2": "33", "2024 H1": "30", "2024 H2": "31"}
+    # a first data row under a header with a blank cell is no second header row: it names its row
+    p2 = tmp_path / "notes.pdf"
+    _ruled_pdf(p2, [[(0.9, [["Room", "Use", ""], ["Loft", "Storage", "Dry"], ["Cellar", "Wine", "Cool"]])]])
+    doc2 = load_document(p2)
+    assert [r.cells["Room"] for r in sheet_rows(doc2, _rows(doc2)[0])] == ["Loft", "Cellar"]

@@ -39,6 +39,7 @@ _WIDE = re.compile(f"[{WIDE_CJK}]")
 _RUN = re.compile(r"^\|[^\n]*\|[ \t]*(?:\n\|[^\n]*\|[ \t]*)+$", re.M)
 _DIGIT = re.compile(r"\d")
 _BARE = re.compile(r"[\d.,]+")
+_LEADING_NUMBER = re.compile(r"\s*(?:[A-Za-z]{0,3}[$¥€£￥]\s*)?[-+−]?\d")  # 412.6, £40k, -2% (not H1, Q3)
 # A table printed without lines: this many lines at least (a header and two rows), cells of
 # at most this many characters (a longer one is prose in a column of a two-column page).
 _MIN_ALIGNED, _MAX_CELL = 3, 40
@@ -245,8 +246,26 @@ def _read(found) -> Table | None:
             rows.append(row)
     if not rows:
         return None
+    rows = _one_header(rows)
     rows, columns = _joined(rows, [c.bbox[0] for c in found.columns])
     return Table(found.bbox[1], found.bbox[3], columns, rows) if len(columns) >= _MIN_COLUMNS else None
+
+
+def _one_header(rows: list[list[str]]) -> list[list[str]]:
+    """A header of two rows as one: a cell merged across the columns below it ("2025年" over
+    上半年 | 下半年) names each of them with its own ("2025年上半年"), so every column has a
+    label of its own. Only when the first row leaves a cell blank (its merged cell's), and
+    the second is no row of the table's things: no figure, and no name of its own in the
+    first column (blank, or the first row's merged down)."""
+    if len(rows) < 3 or all(rows[0][1:]) or any(_LEADING_NUMBER.match(c) for c in rows[1]) \
+            or rows[1][0] not in ("", rows[0][0]):
+        return rows
+    top, above = [], ""
+    for cell in rows[0]:
+        above = cell or above
+        top.append(above)
+    header = [a if not b or b == a else cell_text(f"{a}\n{b}") if a else b for a, b in zip(top, rows[1])]
+    return [header] + rows[2:]
 
 
 def _joined(rows: list[list[str]], columns: list[float]) -> tuple[list[list[str]], list[float]]:
