@@ -239,3 +239,27 @@ def test_a_header_of_two_rows_labels_each_column_by_both(tmp_path):
     _ruled_pdf(p2, [[(0.9, [["Room", "Use", ""], ["Loft", "Storage", "Dry"], ["Cellar", "Wine", "Cool"]])]])
     doc2 = load_document(p2)
     assert [r.cells["Room"] for r in sheet_rows(doc2, _rows(doc2)[0])] == ["Loft", "Cellar"]
+
+
+def test_a_page_set_in_two_columns_keeps_its_text_layers_order(tmp_path):
+    left = ["The trial compared four ways of watering", "tomatoes over one season on sandy loam,",
+            "with six plots for each treatment and a", "common start in the first week of May."]
+    right = ["Drip at full rate gave the highest yield", "of the season while using less water than",
+             "the furrows, and the deficit treatments", "raised the sugar content of the fruit."]
+    table = [["Treatment", "Yield (t/ha)"], ["Furrow", "52.3"], ["Drip", "63.4"]]
+    p = tmp_path / "paper.pdf"
+    with PdfPages(p) as pdf:
+        fig = plt.figure(figsize=(8.27, 11.69))
+        for x, column in ((0.06, left), (0.52, right)):  # (written column by column, as a paper is)
+            for i, line in enumerate(column):
+                fig.text(x, 0.9 - 0.02 * i, line, fontsize=9)
+        _grid(fig, 0.7, table, width=0.4)
+        pdf.savefig(fig)
+        plt.close(fig)
+    doc = load_document(p)
+    # each column's sentences read in one piece, as the text layer gives them; its table as lines
+    assert "watering tomatoes over one season" in " ".join(doc.text.split()) and _rows(doc) == []
+    # set in one column, the same page's table is rows
+    p2 = tmp_path / "note.pdf"
+    _ruled_pdf(p2, [[(0.9 - 0.02 * i, a) for i, a in enumerate(left)] + [(0.7, table)]])
+    assert len(_rows(load_document(p2))) == 1

@@ -43,6 +43,7 @@ _LEADING_NUMBER = re.compile(r"\s*(?:[A-Za-z]{0,3}[$¥€£￥]\s*)?[-+−]?\d")
 # A table printed without lines: this many lines at least (a header and two rows), cells of
 # at most this many characters (a longer one is prose in a column of a two-column page).
 _MIN_ALIGNED, _MAX_CELL = 3, 40
+_PROSE = 20  # characters: a piece of a line this long, beside another, is a column of prose
 _FIGURE_CELL = 15  # characters: a figure with its unit or note (2025年9月（已完工）is 13)
 # A page whose text layer has so many lines holding a figure and a space is read for tables
 # printed without lines (pdfplumber's parse is paid only for those, as for ruled pages).
@@ -113,6 +114,8 @@ def page_tables(path: Path, pages: list[tuple[int, str]]) -> dict[int, str]:
                 if len(t.rows) >= _MIN_ROWS:
                     rest = rest.outside_bbox(f.bbox)
             lines = rest.extract_text_lines(return_chars=True)
+            if _in_columns(lines):
+                continue  # (its lines would read across the columns: the text layer's order stands)
             found, used = _aligned(lines) if n in aligned else ([], set())
             tables = sorted([t for _, t in read if len(t.rows) >= _MIN_ROWS] + found, key=lambda t: t.top)
             if not tables:
@@ -148,6 +151,13 @@ def _aligned(lines: list[dict]) -> tuple[list[Table], set[int]]:
             used.update(range(j, k))
         j = max(k, j + 1)
     return tables, used
+
+
+def _in_columns(lines: list[dict]) -> bool:
+    """Is the page set in two columns (a paper, a newsletter)? Its text lines, read across
+    the page, hold two pieces of prose side by side: three lines or more with two pieces of
+    ``_PROSE`` characters each."""
+    return sum(sum(len(t) >= _PROSE for _, _, t in _pieces(line)) >= 2 for line in lines) >= 3
 
 
 def _pieces(line: dict) -> list[tuple[float, float, str]]:
