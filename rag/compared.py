@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .filled import put_in
 from .rewrite import noted_question, without_note
-from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column
+from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column, folded_search
 from .rows import SheetRow, cell_measure, cell_named, is_figure, sheet_rows
 from .records import Document, Region
 from .zh import Lang, fold
@@ -21,9 +21,9 @@ from .zh import Lang, fold
 # Asked which of two rows the question names has more or less of something ("3号线和5号线，
 # 哪条线的站更多？", "市场部和销售部，谁的差旅费预算高一些？", "Between Team and Business, which
 # keeps files longer?"): the comparison ends the question, after its question word.
-_ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
-                          r"(?:一些|一点|些|点|得多)?)(?P<of>(?<=[更较][多少])[\u4e00-\u9fff]{1,2})?\s*[？?]*\s*$")
 # (… or what there is more of after a 更多 / 比较多: 哪一门要上比较多周, 哪个可以容纳比较多人)
+_ZH_COMPARED = re.compile(rf"(?:哪|谁)[^，,。；;？?]*?(?P<w>(?:更|较|比较)?(?<!最)(?:(?P<zl>{ZH_LOW})|(?P<zh>{ZH_HIGH}))"
+                          r"(?:一些|一点|些|点|得多)?)(?:(?<=[更较][多少])[\u4e00-\u9fff]{1,2})?\s*[？?]*\s*$")
 _EN_COMPARED = re.compile(r"\bwhich\b.*?\b(?:(?P<el>less|fewer|cheaper|earlier|shorter|smaller|lower|lighter|slower)"
                           r"|(?P<eh>more|longer|larger|bigger|higher|heavier|faster|later|dearer))\b", re.I)
 
@@ -43,10 +43,8 @@ def comparative(question: str) -> Superlative | None:
 
 
 def _compared(question: str) -> re.Match | None:
-    """The comparison's match, in the folded question (更貴 of a traditional question is
-    更贵) when folding keeps its length, so the match's places are the question's too."""
-    q = fold(question)
-    return _ZH_COMPARED.search(q if len(q) == len(question) else question) or _EN_COMPARED.search(question)
+    """The comparison's match (更貴 of a traditional question read as 更贵), its places the question's."""
+    return folded_search(_ZH_COMPARED, question) or _EN_COMPARED.search(question)
 
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")

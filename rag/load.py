@@ -221,15 +221,15 @@ def pdf_pages(path: Path) -> list[tuple[int, str]]:
     except (PyPdfError, OSError, ValueError) as e:
         raise DocumentError(f"unreadable PDF: {e}") from None
     try:
-        ruled = pdftables.page_tables(path, pages)
+        tabled = pdftables.page_tables(path, pages)
     except Exception:  # noqa: BLE001 -- a table reader's failure leaves the text layer as read
-        ruled = {}
-    return [(n, ruled.get(n, text)) for n, text in pages]
+        tabled = {}
+    return [(n, tabled.get(n, text)) for n, text in pages]
 
 
 def paged_text(path: Path, data: bytes, digest: str, label: str, meta: dict
                ) -> tuple[str, list[tuple[int, int]], list[Region], list[Dropped]]:
-    """(text, pages, regions, dropped) of a PDF (text layer, its ruled tables as rows, OCR
+    """(text, pages, regions, dropped) of a PDF (text layer, its tables as rows, OCR
     on pages without one) or an image (OCR; pages only for a multi-page TIFF). Regions only
     where a page holds a table (pdftables.page_regions). Low-confidence OCR text is not in
     the text: it is recorded as dropped, so it is never cited and never lost silently."""

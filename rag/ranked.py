@@ -81,21 +81,19 @@ class RankedRow:
 
 
 def superlative(question: str) -> Superlative | None:
-    m, word = folded_search(_SUPERLATIVE, question)
+    m = folded_search(_SUPERLATIVE, question)
     if not m:
         return None
     nth = _NTH.get((m.group("zn") or m.group("zr") or m.group("en") or "").lower(), 1)
-    return Superlative(word, "min" if m.group("zl") or m.group("el") else "max", nth)
+    return Superlative(question[m.start():m.end()], "min" if m.group("zl") or m.group("el") else "max", nth)
 
 
-def folded_search(pattern: re.Pattern, question: str) -> tuple[re.Match | None, str]:
-    """``pattern`` searched in the folded question (最貴 of a traditional question is 最贵),
-    and what it matched as the question writes it."""
+def folded_search(pattern: re.Pattern, question: str) -> re.Match | None:
+    """``pattern`` searched in the folded question (最貴 of a traditional question is 最贵)
+    when folding keeps its length, so the match's places are the question's (its words
+    are sliced from the question as written); else in the question as written."""
     folded = fold(question)
-    m = pattern.search(folded)
-    if not m:
-        return None, ""
-    return m, question[m.start():m.end()] if len(folded) == len(question) else m.group()
+    return pattern.search(folded if len(folded) == len(question) else question)
 
 
 # What a superlative ranks by, as a question writes it just before it: 医生人数 of

@@ -122,8 +122,8 @@ def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
     region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
     if not (region and region.location.holds_rows):
         return ""
-    line_start = doc.text.rfind("\n", 0, cited.start) + 1
-    line = doc.text[line_start:(doc.text.find("\n", cited.start) + 1 or len(doc.text) + 1) - 1]
+    line_start, line_end = doc.text.rfind("\n", 0, cited.start) + 1, doc.text.find("\n", cited.start)
+    line = doc.text[line_start:line_end if line_end >= 0 else len(doc.text)]
     cells = pipe_cells(line) or [v for _, v in row_cells(line) or []]
     named = LABEL_UNIT.search(cells[0]) if cells and line_start > region.start else None  # (not the header's)
     return stated_unit(doc, region) or (named.group()[1:-1].strip() if named else "")
