@@ -27,8 +27,8 @@ from .polarity import agreeing_answer, flipped_superlative
 from .compared import flipped_comparison
 from .rows import cited_unit
 from .sheets import on_other_sheet
-from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms,
-                        missing_years, restates_yes_no, unverified_verdict, verdict_unasked)
+from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms, missing_years,
+                        reads_note_back, restates_yes_no, unverified_verdict, verdict_unasked)
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
@@ -321,7 +321,8 @@ class Pipeline:
             ("document named elsewhere",
              lambda: lookalikes.named_elsewhere(latin_names(without_note(standalone)), cited_docs, said)),
             ("context", lambda: missing_context(standalone, titled, lang)),
-            ("echo", lambda: echoes_question(standalone, cited.text)),
+            ("echo", lambda: echoes_question(standalone, cited.text)
+             or reads_note_back(cited.text, [c.chunk.text for c in verified])),
             ("verdict unasked", lambda: verdict_unasked(standalone, cited.text)),
             ("superlative flipped", lambda: flipped_superlative(standalone, cited.text, cited_texts)),
             ("comparison flipped", lambda: flipped_comparison(standalone, cited.text, cited_texts)),

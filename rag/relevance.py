@@ -184,6 +184,19 @@ _CHOICE = re.compile(r"还是|或|[和与跟及].*(?:哪一?[个位]|谁)|\b(?:o
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+# The words of the notes the retriever sets above rows it picked by arithmetic (ranked.py,
+# counted.py: "（总投资排第二的一行，共11行）", "(the row with the most X of 9 rows)").
+_NOTE_WORDS = re.compile(r"的一行|行之一|唯一一行|共\d+行|\bof \d+ rows\b|\bthe row with\b|\bone of the \d+ rows\b|\bthe only row of\b", re.I)
+
+
+def reads_note_back(answer: str, passages: list[str]) -> bool:
+    """The answer is the retriever's note about the rows it picked, not what the rows say
+    ("总投资（亿元）排第二的一行，共11行[1]" for 那排第二的呢): its note's words, where no
+    passage's own text (``passages``: the cited chunks' text, notes left out) writes them."""
+    m = _NOTE_WORDS.search(fold(strip_markers(answer)))
+    return bool(m) and not any(m.group() in fold(p) for p in passages)
+
+
 def echoes_question(question: str, answer: str) -> bool:
     """The answer says nothing the question did not: a part of it read back ("城市化" for
     文明含有城市化和什么的含义, "中国博客第一案" for 中国博客第一案指的是哪个案子), or the

@@ -596,6 +596,18 @@ def test_a_bare_figure_from_a_row_whose_name_carries_a_money_unit_gets_that_unit
         assert p.ask("澄屿轮渡2025年的营业收入是多少？").refused
 
 
+def test_an_answer_that_reads_back_the_note_over_picked_rows_is_refused(tmp_path, fake_embedder):
+    # an invented logistics firm's depots; the second by area is picked by arithmetic, with a note
+    depots = ("# 澄屿物流仓库一览\n\n| 仓库 | 面积（平方米） | 启用年份 |\n|---|---|---|\n| 东仓 | 8000 | 2012年 |\n"
+              "| 西仓 | 12500 | 2018年 |\n| 南仓 | 6400 | 2021年 |\n| 北仓 | 9100 | 2015年 |\n")
+    for said, refused in (("面积（平方米）第二大的一行，共4行[1]。", True), ("北仓[1]", False)):
+        root = tmp_path / str(refused)
+        root.mkdir()
+        p = _pipeline(root, _folder(root, {"depots.md": depots}), fake_embedder, FakeGenerator(lambda m, s=said: s))
+        a = p.ask("哪个仓库面积第二大？")
+        assert a.refused is refused, a.answer
+
+
 def test_an_answer_from_the_lookalikes_of_a_version_the_folder_lacks_is_refused(tmp_path, fake_embedder):
     """Two branches' guest pages of an invented inn chain: asked about a third branch, the
     breakfast hours of one of them are no answer."""
