@@ -70,8 +70,8 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     # A bound on a column picks the rows counted (课时超过40的); any other condition, or a
     # bound on a column the table does not tell, counts nothing.
     bound = question_bound(question, labels, rows)
-    if bound is False:
-        return None
+    if bound is False or group == "before" and not bound:
+        return None  # (…的校区有几个 without a bound: what comes before 的 is a condition not read)
     if bound:
         bounded, op, limit = bound
         rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and within(v, op, limit)]

@@ -142,6 +142,7 @@ def test_rows_counted_with_the_mark_the_question_names(tmp_path):
     assert (counted.n, counted.phrase) == (2, "床位超过200张的机构有2个")
     assert counted_rows("面积超过200平方米的机构有几个？", doc2, t2) is None
     assert counted_rows("床位超过200张的机构有哪些？", doc2, t2) is None  # a list, not a count
+    assert counted_rows("有康复科的机构有几个？", doc2, t2) is None  # a condition it does not read
 
 
 def test_the_question_filled_with_a_name_that_ends_in_its_noun():
