@@ -15,7 +15,7 @@ from .rewrite import noted_question, without_note
 from .ranked import ZH_HIGH, ZH_LOW, Superlative, asked_column, folded_search
 from .rows import SheetRow, cell_measure, cell_named, is_figure, sheet_rows
 from .records import Document, Region
-from .zh import Lang, fold
+from .zh import CJK, Lang, fold
 
 
 # Asked which of two rows the question names has more or less of something ("3号线和5号线，
@@ -48,7 +48,7 @@ def _compared(question: str) -> re.Match | None:
 
 
 _EN_WORD = re.compile(r"[a-z][a-z'-]{3,}")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+_CJK_RUN = re.compile(f"[{CJK}]{{2,}}")
 
 
 def _partly_named(q: str, rows: list[SheetRow], labels: list[str], shared: set[str],

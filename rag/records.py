@@ -61,6 +61,12 @@ def pipe_cells(line: str) -> list[str] | None:
     return [c.strip().replace("\\|", "|") for c in _PIPE_SPLIT.split(line.strip())[1:-1]]
 
 
+def row_values(line: str) -> list[str]:
+    """The cells of a table row as written, a document table's ("| 冰箱 | 2年 |") or a sheet's
+    labelled row's values ("产品: 冰箱 | 保修: 2年"); [] for any other line."""
+    return pipe_cells(line) or [v for _, v in row_cells(line) or []]
+
+
 def header_cells(header: str, line: str) -> list[tuple[str, str]] | None:
     """(label, value) of every cell of a document table's row ``line``, labelled by the
     table's ``header`` row; None when either is no row, or they differ in their number of

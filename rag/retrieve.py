@@ -307,6 +307,13 @@ class Retriever:
         column the question ranks by -- a metro's ridership -- another document's is not
         ranked instead: a phone plan's 流量 answered "哪条地铁线每天的客流量最大？".)"""
         first, kind = None, asked_kind(query)
+        named: dict[str, bool] = {}  # doc_id -> does it name the kind (each document folded once)
+
+        def names_kind(d: Document) -> bool:
+            if d.doc_id not in named:
+                named[d.doc_id] = kind in fold(d.title + d.text)
+            return named[d.doc_id]
+
         for hit in hits:
             doc, regions = self._row_regions(hit)
             if not regions:
@@ -315,8 +322,8 @@ class Retriever:
                 return
             # (Nor a document that never names the kind of thing asked which of, where another
             # retrieved one does: 哪条地铁线 is not one of a price list's phone plans.)
-            if kind and kind not in fold(doc.title + doc.text) and any(
-                    kind in fold(d.title + d.text) for h in hits if (d := self.index.docs.get(h.chunk.doc_id))):
+            if kind and not names_kind(doc) and any(
+                    names_kind(d) for h in hits if (d := self.index.docs.get(h.chunk.doc_id))):
                 continue
             first = doc.doc_id
             yield hit

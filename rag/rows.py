@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .numerals import UNIT_LINE, dates
-from .records import LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, pipe_cells, row_cells
+from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells,
+                      row_values)
 from .zh import fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -122,11 +123,12 @@ def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
     region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
     if not (region and region.location.holds_rows):
         return ""
+    if stated := stated_unit(doc, region):
+        return stated
     line_start, line_end = doc.text.rfind("\n", 0, cited.start) + 1, doc.text.find("\n", cited.start)
-    line = doc.text[line_start:line_end if line_end >= 0 else len(doc.text)]
-    cells = pipe_cells(line) or [v for _, v in row_cells(line) or []]
+    cells = row_values(doc.text[line_start:line_end if line_end >= 0 else len(doc.text)])
     named = LABEL_UNIT.search(cells[0]) if cells and line_start > region.start else None  # (not the header's)
-    return stated_unit(doc, region) or (named.group()[1:-1].strip() if named else "")
+    return named.group()[1:-1].strip() if named else ""
 
 
 def cell_number(value: str) -> float | None:

@@ -28,7 +28,7 @@ from .clause import CLAUSE_LEAD, answering_clause
 from .cloze import cloze, counts_or_names, unqualified
 from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
-from .records import Citation, pipe_cells, row_cells
+from .records import Citation, row_values
 from .rewrite import shaped_as, without_note
 from .numerals import CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
 from .zh import (ASKS_YEAR, CJK, LIST_ITEM, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
@@ -65,7 +65,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
         return found
     said = fold_each(strip_markers(answer))
     names = {v for c in citations if c.verified for line in c.chunk.text.splitlines()
-             for v in (pipe_cells(line) or [v for _, v in row_cells(line) or []])[:1]
+             for v in row_values(line)[:1]
              if found in v and len(v) > len(found) and fold_each(v) in said}
     return names.pop() if len(names) == 1 else found
 

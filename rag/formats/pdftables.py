@@ -109,15 +109,15 @@ def page_tables(path: Path, pages: list[tuple[int, str]]) -> dict[int, str]:
             read = [(f, t) for f, t in read if t is not None]
             if read and previous is not None and previous[0] == n - 1:
                 _continue(read[0][1], previous[1], previous[2], page.height)
+            kept = [(f, t) for f, t in read if len(t.rows) >= _MIN_ROWS]  # (after the header a break left)
             rest = page
-            for f, t in read:
-                if len(t.rows) >= _MIN_ROWS:
-                    rest = rest.outside_bbox(f.bbox)
+            for f, _ in kept:
+                rest = rest.outside_bbox(f.bbox)
             lines = rest.extract_text_lines(return_chars=True)
             if _in_columns(lines):
                 continue  # (its lines would read across the columns: the text layer's order stands)
             found, used = _aligned(lines) if n in aligned else ([], set())
-            tables = sorted([t for _, t in read if len(t.rows) >= _MIN_ROWS] + found, key=lambda t: t.top)
+            tables = sorted([t for _, t in kept] + found, key=lambda t: t.top)
             if not tables:
                 continue
             parts = [(line["top"], _as_written(line["text"])) for j, line in enumerate(lines) if j not in used]
