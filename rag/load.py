@@ -285,9 +285,9 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
     except OSError as e:
         raise DocumentError(f"cannot read: {e.strerror or e}") from None
     digest = hashlib.sha256(data).hexdigest()
-    suffix = path.suffix.lower()
+    suffix = formats.real_suffix(data, path.suffix.lower())
     if suffix in formats.PARSERS:
-        return _structured(path, doc_id, data, digest, limit)
+        return _structured(path, suffix, doc_id, data, digest, limit)
     meta: dict = {}
     pages: list[tuple[int, int]] = []
     regions: list[Region] = []  # a text's tables (a PDF's pages are its regions)
@@ -314,11 +314,11 @@ def load_document(path: Path, doc_id: str | None = None, max_bytes: int | None =
                     pages=pages, regions=regions, dropped=dropped, content_hash=digest)
 
 
-def _structured(path: Path, doc_id: str, data: bytes, digest: str, limit: int) -> Document:
-    """A .docx .xlsx .csv .pptx .epub file, read by its parser in formats/. What the parser
+def _structured(path: Path, suffix: str, doc_id: str, data: bytes, digest: str, limit: int) -> Document:
+    """An Office, e-book or CSV file, read as ``suffix`` by its parser in formats/. What the parser
     left out (rows over the limit, empty sheets) is kept in ``meta["notes"]``; the index
     reports it next to the skipped files."""
-    got = formats.parse(data, path, formats.Limits(limit, formats.MAX_ROWS))
+    got = formats.parse(data, path, formats.Limits(limit, formats.MAX_ROWS), suffix)
     if not got.text.strip():
         raise DocumentError("empty (no text)")
     meta = dict(got.meta)

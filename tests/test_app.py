@@ -290,7 +290,7 @@ def test_unsafe_upload_names_are_rejected(name):
     assert e.value.key == "bad_name"
 
 
-@pytest.mark.parametrize("name", ["x.exe", "x.doc", "noext", "x.txt.sh"])  # .doc: legacy Word, unread
+@pytest.mark.parametrize("name", ["x.exe", "x.pages", "noext", "x.txt.sh"])  # .pages: Apple Pages, unread
 def test_unsupported_types_are_rejected(name):
     with pytest.raises(Rejected) as e:
         safe_name(name)

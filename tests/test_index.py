@@ -141,12 +141,12 @@ def test_duplicates_and_bad_files_skipped(tmp_path, fake_embedder):
     (docs / "a.txt").write_text("澄川数据成立于2016年。", encoding="utf-8")
     shutil.copy(docs / "a.txt", docs / "b.txt")
     (docs / "empty.txt").write_text("")
-    (docs / "x.doc").write_text("?")  # legacy Word: not read (.docx is)
+    (docs / "x.pages").write_text("?")  # Apple Pages: not read
     r = update_index(tmp_path / "idx", [docs], Config(), fake_embedder)
     assert r.added == ["a.txt"]
     reasons = {s.path.split("/")[-1]: s.reason for s in r.skipped}
     assert "duplicate" in reasons["b.txt"] and "empty" in reasons["empty.txt"]
-    assert "unsupported" in reasons["x.doc"]
+    assert "unsupported" in reasons["x.pages"]
 
 
 @pytest.mark.parametrize("index_type", ["flat", "hnsw", "ivf"])

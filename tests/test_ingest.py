@@ -117,7 +117,7 @@ def test_bad_files_give_reasons(tmp_path):
 def test_discover_recurses_skips_unsupported_and_loops(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.md").write_text("x")
-    (tmp_path / "b.doc").write_text("x")  # legacy Word: not read (.docx is)
+    (tmp_path / "b.pages").write_text("x")  # Apple Pages: not read
     (tmp_path / "sub" / "loop").symlink_to(tmp_path)
     found = discover([tmp_path])
     assert [d for d, _ in found.files] == ["sub/a.md"]

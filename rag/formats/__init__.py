@@ -25,11 +25,15 @@ from ..records import TABLE_ROW, Location, Region
 # SUFFIXES) and what the web app accepts for upload (app/kb.py ALLOWED) follow.
 PARSERS: dict[str, str] = {
     ".docx": "docx",
+    ".doc": "doc",  # Word 97-2003
     ".xlsx": "sheets",
     ".xlsm": "sheets",  # a macro-enabled workbook: its values are read, its macros never run
+    ".xls": "sheets",  # Excel 97-2003
     ".csv": "sheets",
     ".pptx": "slides",
+    ".ppt": "ppt",  # PowerPoint 97-2003
     ".epub": "epub",
+    ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
 }
 
 # A spreadsheet is indexed up to this many rows (all sheets together); the rest is named in
@@ -140,15 +144,24 @@ def pipe_tables(text: str) -> tuple[str, list[Region]]:
     return "\n".join(out), regions
 
 
-def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
-    """Read a structured document. Raises DocumentError with a one-line reason."""
+def real_suffix(data: bytes, suffix: str) -> str:
+    """The type a file is read as: its suffix, unless its first bytes say it is another
+    Office type (container.real_suffix: a .doc renamed .docx)."""
+    from .container import real_suffix
+
+    return real_suffix(data, suffix)
+
+
+def parse(data: bytes, path: Path, limits: Limits, suffix: str | None = None) -> Extracted:
+    """Read a structured document (as ``suffix`` when given: what the file really is).
+    Raises DocumentError with a one-line reason."""
     from .container import check_container
 
-    suffix = path.suffix.lower()
+    suffix = suffix or real_suffix(data, path.suffix.lower())
     module = importlib.import_module(f"{__name__}.{PARSERS[suffix]}")
     check_container(data, suffix, limits)
     try:
-        return module.parse(data, path, limits)
+        return module.parse(data, path.with_suffix(suffix), limits)
     except (DocumentError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as e:  # noqa: BLE001 - third-party parsers on untrusted files raise anything

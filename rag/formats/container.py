@@ -1,4 +1,10 @@
-"""Checks made on a zip-based document (.docx .xlsx .pptx .epub) before any parser opens it.
+"""What an Office or e-book file really is, and the checks made on a zip-based one (.docx
+.xlsx .pptx .epub) before any parser opens it.
+
+People rename files: an old Word file saved as "报告.docx", a new one as ".doc". The file's
+first bytes say which it is -- a zip (Office 2007 and later) or a compound file (97-2003,
+whose streams name the program: WordDocument, Workbook, PowerPoint Document) -- and it is
+read by the parser of what it is (``real_suffix``).
 
 The parsers would fail on these too, but late and with messages a user cannot act on, and
 a zip bomb would first be unpacked: the central directory says how much every entry
@@ -21,6 +27,65 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an enc
 _ENCRYPTED_CONTENT = re.compile(rb"""URI\s*=\s*["'][^"']+\.(?:x?html?|xml)["']""", re.I)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+_HTML_EXPORT = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|table|meta|head)\b", re.I)
+_OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}  # 97-2003 -> 2007 of one program
+_STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"))
+
+
+def real_suffix(data: bytes, suffix: str) -> str:
+    """The suffix whose parser reads ``data``, given the file's own ``suffix``: the 97-2003
+    one for a compound file named .docx/.xlsx/.pptx or .doc/.xls/.ppt (the streams decide the
+    program), the 2007 one for a zip named .doc/.xls/.ppt, .html for a web page named .xls or
+    .doc, .csv for text named .xls; else the file's own."""
+    office = suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm"
+    if not office:
+        return suffix
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
+        import olefile
+
+        try:
+            with olefile.OleFileIO(io.BytesIO(data)) as ole:
+                found = next((s for s, stream in _STREAMS if ole.exists(stream)), None)
+        except Exception:  # noqa: BLE001 -- olefile on a damaged file raises anything; the parser says what
+            found = None
+        return found or suffix
+    if data.startswith(_ZIP_MAGIC) and suffix in _OFFICE:
+        return _OFFICE[suffix]
+    if suffix in (".xls", ".doc") and _HTML_EXPORT.match(data[:4096]):
+        return ".html"  # a web system's "export to Excel/Word": an HTML table or page
+    if suffix == ".xls" and b"\x00" not in data[:4096] and (b"\t" in data[:4096] or b"," in data[:4096]):
+        return ".csv"  # an export that is tab- or comma-separated text
+    return suffix
+
+
+def ole_title_of(data: bytes) -> str:
+    """The title in the summary information of the compound file ``data``, or ""."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return ole_title(ole)
+    except Exception:  # noqa: BLE001 -- a damaged file costs the title only
+        return ""
+
+
+def ole_title(ole) -> str:
+    """The title in a compound file's summary information (File > Properties), or ""."""
+    try:
+        meta = ole.get_metadata()
+    except Exception:  # noqa: BLE001 -- a damaged property set costs the title only
+        return ""
+    title = meta.title
+    if isinstance(title, bytes):
+        codepage = meta.codepage if meta.codepage and meta.codepage != 1200 else None
+        try:
+            title = title.decode(f"cp{codepage}" if codepage else "utf-16-le")
+        except (LookupError, UnicodeDecodeError):
+            title = title.decode("utf-8", errors="replace")
+    return " ".join((title or "").strip("\x00").split())
+
+
 def _mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
@@ -32,8 +97,7 @@ def check_container(data: bytes, suffix: str, limits) -> None:
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise DocumentError("password-protected (encrypted); save a copy without a password to index it")
-        raise DocumentError(f"an old binary Office file (.doc/.xls/.ppt), not {suffix}; "
-                            f"save it as {suffix} to index it")
+        raise DocumentError(f"a damaged or unknown old binary Office file, not {suffix}")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()

@@ -23,18 +23,19 @@ from ..zh import CJK_CHAR, script_of
 from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
-_HEADING_STYLE = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PAGE_NUMBER = re.compile(r"第\s*\d+\s*[页頁](?:\s*[,，、]?\s*共\s*\d+\s*[页頁])?|共\s*\d+\s*[页頁]|"
                           r"\bpage\s+\d+(?:\s+of\s+\d+)?", re.I)
+_HEADING_STYLE = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _heading_level(paragraph) -> int:
-    name = (paragraph.style.name if paragraph.style is not None else "") or ""
-    if name.lower() == "title":
+def heading_level(style: str) -> int:
+    """The ``#`` level of a paragraph style's name: Title 1, Heading n (标题 n) n + 1 -- under
+    the Title, when there is one; 0 for a style that is no heading."""
+    if style.strip().lower() == "title":
         return 1
-    m = _HEADING_STYLE.fullmatch(name.strip())
-    return int(m.group(1)) + 1 if m else 0  # under the Title, when there is one
+    m = _HEADING_STYLE.fullmatch(style.strip())
+    return int(m.group(1)) + 1 if m else 0
 
 
 def _rows(table) -> list[list[str]]:
@@ -75,18 +76,29 @@ def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[s
         if not text:
             continue
         n = numbers.setdefault((kind, ref.get(f"{_W}id")), sum(k == kind for k, _ in numbers) + 1)
-        if not CJK_CHAR.search(text):
-            lines.append(f"{'Note' if kind == 'footnotes' else 'Endnote'} {n}: {text}")
-        else:  # (註 in traditional text, 注 in simplified)
-            lines.append(f"{'註' if script_of(text) == 'hant' else '注'}{n}：{text}")
+        lines.append(note_line(kind == "footnotes", n, text))
     return "\n".join(lines)
+
+
+def note_line(footnote: bool, n: int, text: str) -> str:
+    """Note ``n`` as the line written after the text that refers to it: "注1：…", "註1：…"
+    in traditional text, "Note 1: …" (an endnote: "Endnote 1: …") in English."""
+    if not CJK_CHAR.search(text):
+        return f"{'Note' if footnote else 'Endnote'} {n}: {text}"
+    return f"{'註' if script_of(text) == 'hant' else '注'}{n}：{text}"
+
+
+def without_page_numbers(margin: str) -> str:
+    """A page header's or footer's text, tidied, without its page numbers ("第 2 页",
+    "page 2 of 9")."""
+    return tidy(_PAGE_NUMBER.sub(" ", margin)).strip(" ，,、")
 
 
 def _margin(part) -> str:
     """A page header's or footer's text, its page numbers left out."""
     if part is None or part.is_linked_to_previous:  # (the first section's: it has none)
         return ""
-    return tidy(_PAGE_NUMBER.sub(" ", "\n".join(p.text for p in part.paragraphs))).strip(" ，,、")
+    return without_page_numbers("\n".join(p.text for p in part.paragraphs))
 
 
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
@@ -119,7 +131,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         text = tidy(block.text)
         if not text:
             continue
-        level = _heading_level(block)
+        level = heading_level((block.style.name if block.style is not None else "") or "")
         if level:
             out.heading(level, text)
             first_title = first_title or one_line(text)

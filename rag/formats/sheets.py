@@ -1,4 +1,5 @@
-""".xlsx (openpyxl) and .csv (the standard library): each sheet a section, each row a line.
+""".xlsx (openpyxl), .xls (xlrd) and .csv (the standard library): each sheet a section, each
+row a line.
 
 A row is written as ``header: value | header: value``, not as a bare markdown table row.
 Each row then reads on its own: BM25 and the embedder see a column's name next to its
@@ -193,6 +194,8 @@ def _limit_note(limits: Limits, name: str, first: int, count: int | None = None)
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     if path.suffix.lower() == ".csv":
         return _csv(data, path, limits)
+    if path.suffix.lower() == ".xls":
+        return _xls(data, path, limits)
     import openpyxl
 
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -228,3 +231,49 @@ def _csv(data: bytes, path: Path, limits: Limits) -> Extracted:
     if first is not None:  # counted, not kept: bounded memory
         sheets.notes.append(_limit_note(limits, path.stem, first, 1 + sum(1 for _ in left)))
     return sheets.done(path.stem, encoding)
+
+
+def _xls(data: bytes, path: Path, limits: Limits) -> Extracted:
+    """An Excel 97-2003 workbook (BIFF8) by xlrd: each cell's value as openpyxl gives an .xlsx
+    one -- a formula's cached value, a date cell as a date (xlrd gives days since the
+    workbook's epoch and its number format says it is a date), a merged cell's value in its
+    first cell."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+    except xlrd.XLRDError as e:
+        if "encrypted" in str(e).lower():
+            raise DocumentError("password-protected (encrypted); save a copy without a password to index it") from None
+        raise DocumentError(f"unreadable .xls file ({e})") from None
+
+    def value(cell) -> object:
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            try:
+                return xlrd.xldate_as_datetime(cell.value, book.datemode)
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                return cell.value
+        if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+            return bool(cell.value)
+        if cell.ctype == xlrd.XL_CELL_ERROR:
+            return xlrd.error_text_from_code.get(cell.value, "")
+        return cell.value
+
+    sheets = _Sheets(limits)
+    try:
+        for index in range(book.nsheets):
+            ws = book.sheet_by_index(index)
+            if sheets.full:
+                sheets.notes.append(f"sheet {ws.name!r} left out (row limit reached)")
+                continue
+            rows = ((r + 1, [value(c) for c in ws.row(r)]) for r in range(ws.nrows))
+            left = sheets.sheet(ws.name, rows)
+            first = next(left, None)
+            if first is not None:
+                sheets.notes.append(_limit_note(limits, ws.name, first, 1 + sum(1 for _ in left)))
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+    from .container import ole_title_of
+
+    return sheets.done(ole_title_of(data) or path.stem, "xls")

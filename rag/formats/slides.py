@@ -15,7 +15,7 @@ from ..records import Location
 from . import Extracted, Limits, TextBuilder, one_line, table_row
 
 
-class _Table(str):
+class SlideTable(str):
     """A slide's table as its rows' lines, which become a region of rows of their own."""
 
     def __new__(cls, text: str, rows: int):
@@ -34,7 +34,7 @@ def _texts(shapes, skip: int | None) -> Iterator[str]:
             rows = [[cell.text for cell in row.cells] for row in shape.table.rows]
             rows = [r for r in rows if any(c.strip() for c in r)]
             if rows:
-                yield _Table("\n".join(table_row(r) for r in rows), len(rows))
+                yield SlideTable("\n".join(table_row(r) for r in rows), len(rows))
         elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
             text = tidy(shape.text_frame.text)
             if text:
@@ -57,19 +57,24 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
                 parts.append(notes)
         if not title and not parts:
             continue
-        # The slide's text as one region, but each of its tables a region of rows (the same
-        # slide, its rows numbered from the header's), read as a document table's are.
-        pieces: list[str] = [f"# {title}"] if title else []
-        for part in parts:
-            if isinstance(part, _Table):
-                if pieces:
-                    out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
-                    pieces = []
-                out.add(part, location=Location("slide", number, name=title, rows=(1, part.rows)))
-            else:
-                pieces.append(part)
-        if pieces:
-            out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
+        add_slide(out, number, title, parts)
         first_title = first_title or title
     title = one_line(deck.core_properties.title) or first_title
     return Extracted(out.text(), out.regions, title=title, meta={"encoding": "pptx"})
+
+
+def add_slide(out: TextBuilder, number: int, title: str, parts: list[str]) -> None:
+    """Write slide ``number``: its text as one region, but each of its tables (SlideTable) a
+    region of rows (the same slide, its rows numbered from the header's), read as a document
+    table's are."""
+    pieces: list[str] = [f"# {title}"] if title else []
+    for part in parts:
+        if isinstance(part, SlideTable):
+            if pieces:
+                out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
+                pieces = []
+            out.add(part, location=Location("slide", number, name=title, rows=(1, part.rows)))
+        else:
+            pieces.append(part)
+    if pieces:
+        out.add("\n\n".join(pieces), location=Location("slide", number, name=title))
