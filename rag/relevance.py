@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from .markers import strip_markers
-from .records import Citation, Document
+from .records import Citation, Document, row_values
 from .lexical import STOPWORDS, dictionary_count, segment, tokenize
 from .rewrite import without_note
 from .compared import comparative
@@ -189,12 +189,21 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _NOTE_WORDS = re.compile(r"的一行|行之一|唯一一行|共\d+行|\bof \d+ rows\b|\bthe row with\b|\bone of the \d+ rows\b|\bthe only row of\b", re.I)
 
 
+_FIGURE = re.compile(r"[\d\s.,%:/-]+")  # a row numbered or named by a figure names nothing
+
+
 def reads_note_back(answer: str, passages: list[str]) -> bool:
     """The answer is the retriever's note about the rows it picked, not what the rows say
     ("总投资（亿元）排第二的一行，共11行[1]" for 那排第二的呢): its note's words, where no
-    passage's own text (``passages``: the cited chunks' text, notes left out) writes them."""
-    m = _NOTE_WORDS.search(fold(strip_markers(answer)))
-    return bool(m) and not any(m.group() in fold(p) for p in passages)
+    passage's own text (``passages``: the cited chunks' text, notes left out) writes them,
+    and no row's name (its first cell) -- "Range cookers comes with the longest warranty of
+    6 rows" names its row: the note's words beside it are true of it."""
+    said = fold(strip_markers(answer))
+    m = _NOTE_WORDS.search(said)
+    if not m or any(m.group() in fold(p) for p in passages):
+        return False
+    names = {fold(cells[0]) for p in passages for line in p.splitlines() if (cells := row_values(line))}
+    return not any(len(name) >= 2 and not _FIGURE.fullmatch(name) and name in said for name in names)
 
 
 def echoes_question(question: str, answer: str) -> bool:

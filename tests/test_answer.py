@@ -297,6 +297,19 @@ def test_prompt_fits_context_and_never_cuts_mid_sentence(tmp_path, seeds_dir, fa
         assert excerpt.rstrip("…")[-1] in "。！？；\n"
 
 
+def test_focus_shows_the_line_that_answers_over_a_heading_that_matches_as_well():
+    """An invented supplier's reply mail: its subject heading and its delivery line both say
+    交货; the heading is the passage's title already, so the line is what the model sees."""
+    from rag.prompt import focus
+
+    mail = ("# Re: 报价及交货安排\n\n发件人：邵雨桐\n日期：2025-03-04\n\n您好！感谢贵司的订单确认。"
+            "\n\n1. 交货日期：原定的3月10日无法按时交货，现调整为3月17日。")
+    shown = focus(mail, "这批货现在定在哪天交货？", 40)
+    assert "3月17日" in shown and not shown.startswith("# Re")
+    # a heading that matches more than any line is still the one shown
+    assert focus("# 交货日期与付款\n\n您好！\n\n感谢确认。\n\n付款按原约定。", "交货日期是哪天？", 12).startswith("# 交货日期")
+
+
 def test_lower_ranked_passages_are_focused_harder(tmp_path, seeds_dir, fake_embedder):
     gen = FakeGenerator()
     p = _pipeline(tmp_path, seeds_dir, fake_embedder, gen)
@@ -596,12 +609,27 @@ def test_a_bare_figure_from_a_row_whose_name_carries_a_money_unit_gets_that_unit
         assert p.ask("澄屿轮渡2025年的营业收入是多少？").refused
 
 
+def test_a_figure_given_the_unit_its_table_states_above_it_is_vouched_for(tmp_path, fake_embedder):
+    """An invented bakery chain's sales sheet states its unit once, in its title row: the model
+    writes the unit after the row's figure, and the row (which says 845) vouches for it; a
+    unit it does not state, or another figure, is not vouched for."""
+    sheet = "2025年上半年各分店营业额（单位：千元）\n分店,1月,2月\n东湖店,845,791\n西岭店,1176,1088\n"
+    for said, answer in (("845千元[1]", "845千元[1]"), ("845万元[1]", None), ("846千元[1]", None)):
+        root = tmp_path / said[:5]
+        root.mkdir()
+        p = _pipeline(root, _folder(root, {"sales.csv": sheet}), fake_embedder, FakeGenerator(lambda m, s=said: s))
+        a = p.ask("东湖店1月卖了多少？")
+        assert (None if a.refused else a.answer) == answer, (a.answer, a.refusal_reason)
+
+
 def test_an_answer_that_reads_back_the_note_over_picked_rows_is_refused(tmp_path, fake_embedder):
     # an invented logistics firm's depots; the second by area is picked by arithmetic, with a note
     depots = ("# 澄屿物流仓库一览\n\n| 仓库 | 面积（平方米） | 启用年份 |\n|---|---|---|\n| 东仓 | 8000 | 2012年 |\n"
               "| 西仓 | 12500 | 2018年 |\n| 南仓 | 6400 | 2021年 |\n| 北仓 | 9100 | 2015年 |\n")
-    for said, refused in (("面积（平方米）第二大的一行，共4行[1]。", True), ("北仓[1]", False)):
-        root = tmp_path / str(refused)
+    # the note's words beside the row's name are true of it: kept ("… of 6 rows" after a row named)
+    for said, refused in (("面积（平方米）第二大的一行，共4行[1]。", True), ("北仓[1]", False),
+                          ("北仓[1]是面积（平方米）第二大的一行，共4行[1]。", False)):
+        root = tmp_path / str(len(said))
         root.mkdir()
         p = _pipeline(root, _folder(root, {"depots.md": depots}), fake_embedder, FakeGenerator(lambda m, s=said: s))
         a = p.ask("哪个仓库面积第二大？")
