@@ -25,7 +25,7 @@ from .kind import (complete_from_quote, counted_from_list, listed_in_full, missi
 from .aspect import bound_elsewhere, missing_aspect, unlisted_item
 from .polarity import agreeing_answer, flipped_superlative
 from .compared import flipped_comparison
-from .rows import cited_unit
+from .rows import cited_unit, units_said, with_units
 from .sheets import on_other_sheet
 from .relevance import (echoes_question, evidence_windows, missing_context, missing_terms, missing_years,
                         reads_note_back, restates_yes_no, unverified_verdict, verdict_unasked)
@@ -248,9 +248,13 @@ class Pipeline:
     def _check(self, standalone: str, raw: str, used: list[Hit], lang: Lang) -> Verdict:
         """Is ``raw`` backed by the passages ``used`` (its [n] = used[n-1]) and about what
         ``standalone`` asks? The cited answer, or why it is refused."""
-        cited = cite(drop_unstated_years(raw, [h.chunk.text for h in used]), used)
+        docs = self.retriever.index.docs
+        bare, units = units_said(raw, used, docs)
+        cited = cite(drop_unstated_years(bare, [h.chunk.text for h in used]), used)
         if not any(c.verified for c in cited.citations) and lang == "zh":
-            cited = self._restating(standalone, raw, used) or cited
+            cited = self._restating(standalone, bare, used) or cited
+        if units:  # (the figures checked bare get the units the model wrote back)
+            cited = replace(cited, text=with_units(cited.text, units))
         if not any(c.verified for c in cited.citations) \
                 or leaked_example(raw, [standalone] + [f"{h.chunk.context_title} {h.chunk.with_context}" for h in used]):
             # Nothing the model said is backed by a passage (or it names a worked example's
@@ -267,7 +271,6 @@ class Pipeline:
         if self._off_question(standalone, cited, lang):
             # Backed by its passage, but about something else than the question asks.
             return Verdict("off_question")
-        docs = self.retriever.index.docs
         off = rows_off_filter(standalone, {c.n: c.quote for c in cited.citations if c.verified},
                               [line for h in used for line in h.chunk.text.splitlines()])
         off += [c.n for c in cited.citations if c.verified and c.n not in off and on_other_sheet(standalone, c, docs)]

@@ -40,6 +40,19 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
     """Each labelled row of a sheet or table region, totals rows left out: a sheet's rows
     label their cells; a document's table's, its header row (its first line) does. A PDF's
     table that runs over several pages is read whole, whichever page's part ``region`` is."""
+    return [r for r in _labelled_rows(doc, region) if not is_total(r)]
+
+
+def total_rows(doc: Document, region: Region) -> list[SheetRow]:
+    """The rows of a sheet or table region that total it ("品名: 合计 | 小计: 105950")."""
+    return [r for r in _labelled_rows(doc, region) if is_total(r)]
+
+
+def is_total(row: SheetRow) -> bool:
+    return any(_TOTAL.fullmatch(fold(v).strip()) for v in row.cells.values())
+
+
+def _labelled_rows(doc: Document, region: Region) -> list[SheetRow]:
     out = []
     for part in table_parts(doc, region):
         at = part.start
@@ -50,7 +63,7 @@ def sheet_rows(doc: Document, region: Region) -> list[SheetRow]:
                 cells = row_cells(line)
             else:
                 cells = labelled_cells(labels, line) if i and labels else None
-            if cells and not any(_TOTAL.fullmatch(fold(v).strip()) for _, v in cells):
+            if cells:
                 out.append(SheetRow(at, at + len(line), part.location.rows[0] + i, dict(cells)))
             at += len(line) + 1
     return out
@@ -80,11 +93,19 @@ def table_parts(doc: Document, region: Region) -> list[Region]:
     return tables[first:last + 1]
 
 
+# A cell that names several things ("食水泵及鹹水泵", "升降机（一号及二号）"): each names its row.
+_JOINED = re.compile(r"及|与|與|和|、|&")
+
+
 def cell_named(q: str, value: str) -> str | None:
     """The cell ``value`` as the folded question ``q`` writes it out -- whole, or without a
-    bracketed note (望湖校区 of 望湖校区（本部）) -- else None. Two characters at least; a
-    number only whole (103 is not in 2103 or 1030, 3号线 not in 13号线, $5 not in $50)."""
-    for said in (value.strip(), LABEL_UNIT.sub("", value).strip()):
+    bracketed note (望湖校区 of 望湖校区（本部）), or one of the things it joins (食水泵 of
+    食水泵及鹹水泵: each part two characters at least) -- else None. Two characters at
+    least; a number only whole (103 is not in 2103 or 1030, 3号线 not in 13号线, $5 not in $50)."""
+    bare = LABEL_UNIT.sub("", value).strip()
+    parts = [p.strip() for p in _JOINED.split(bare)]
+    joined = parts if len(parts) > 1 and all(len(p) >= 2 and not p.isdigit() for p in parts) else []
+    for said in (value.strip(), bare, *joined):
         v = fold(said)
         if len(v) < 2:
             continue
@@ -112,6 +133,41 @@ def stated_unit(doc: Document, region: Region) -> str:
         if m := UNIT_LINE.search(line):
             return (m.group("unit") or m.group("en")).strip()
     return ""
+
+
+_CURRENCY_NAME = re.compile(r"^(?:新臺幣|新台币|人民币|人民幣|港币|港幣|澳门币|澳門幣|美元|RMB|NT\$|HK\$|US\$)")
+
+
+def units_said(answer: str, hits: list, docs: dict[str, Document]) -> tuple[str, dict[str, str]]:
+    """The answer without the units it writes after figures that rows of the passages
+    ``hits`` hold under a unit their table states once above them ("866千元" where the
+    sheet says "單位：新臺幣千元" and its row "3月: 866"), and those figures' units: the
+    model reads the unit line; the row it cites, which says only 866, cannot vouch for
+    866千元, though the answer is the row's. The caller checks the bare figures and writes
+    the units back (with_units)."""
+    found: dict[str, str] = {}
+    for h in hits:
+        doc = docs.get(h.chunk.doc_id)
+        region = next((r for r in doc.regions if r.start <= h.chunk.start < r.end and r.location.holds_rows),
+                      None) if doc else None
+        unit = stated_unit(doc, region) if region else ""
+        if not unit:
+            continue
+        cells = {v.strip() for line in h.chunk.text.splitlines() for v in row_values(line)}
+        said = "|".join(re.escape(u) for u in {unit, _CURRENCY_NAME.sub("", unit)} if u)  # (千元 of 新臺幣千元)
+        for m in re.finditer(rf"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*({said})", answer):
+            if m.group(1) in cells:
+                found[m.group(1)] = m.group(2)
+    for figure, unit in found.items():
+        answer = re.sub(rf"(?<![\d.,]){re.escape(figure)}\s*{re.escape(unit)}", figure, answer)
+    return answer, found
+
+
+def with_units(text: str, units: dict[str, str]) -> str:
+    """``text`` with ``units`` (figure -> unit, from units_said) written after its figures again."""
+    for figure, unit in units.items():
+        text = re.sub(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,]|\s*{re.escape(unit)})", figure + unit, text)
+    return text
 
 
 def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
