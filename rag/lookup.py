@@ -21,9 +21,9 @@ from datetime import date
 
 from .numerals import NOW, TOTAL_LABEL, TOTAL_SAID, dates
 from .ranked import PRICE_LABEL
-from .rows import SheetRow, cell_named, sheet_rows
+from .rows import SheetRow, cell_named, is_total, sheet_rows, total_rows
 from .records import LABEL_UNIT, Document, Region
-from .zh import Lang, fold
+from .zh import WHEN_Q, Lang, fold
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,22 @@ class LookedUp:
     asked: list[str]  # the columns the question asks for, as the sheet writes them
 
 
+# A date column is asked for by what it dates when the question asks when: 下次保养日期 by
+# "下一次几时做保养" (下一次 written as the label's 下次).
+_DATED = re.compile(r"([上下这本]次)?(.{2,})(?:日期|时间)$")
+_ONE_MORE = re.compile(r"([上下这])一([次回])")
+
+
 def _names_column(q: str, label: str) -> bool:
-    """Does the folded question name the column ``label`` (末班車, 票價(元): 票价)?"""
+    """Does the folded question name the column ``label`` (末班車, 票價(元): 票价; 下次保養日期
+    when it asks when the next 保養 is)?"""
     name = fold(LABEL_UNIT.sub("", label)).strip()
     if re.search(r"[a-z]", name):  # (English labels by their words: "last bus" of "Last bus")
         words = re.findall(r"[a-z]{3,}", name)
         return bool(words) and all(re.search(rf"\b{w}", q) for w in words)
+    if (dated := _DATED.match(name)) and WHEN_Q.search(q):
+        said = _ONE_MORE.sub(r"\1\2", q)
+        return (not dated.group(1) or dated.group(1) in said) and dated.group(2).rstrip("的") in said
     return len(name) >= 2 and name in q
 
 
@@ -56,8 +66,9 @@ def _money_column(q: str, labels: list[str]) -> list[str]:
     if not _MONEY_Q.search(q):
         return []
     money = [label for label in labels if PRICE_LABEL.search(fold(label))]
-    if len(money) > 1 and TOTAL_SAID.search(q):
-        money = [label for label in money if TOTAL_LABEL.search(fold(label))]
+    totals = [label for label in labels if TOTAL_LABEL.search(fold(label))]
+    if TOTAL_SAID.search(q) and len(totals) == 1:  # (小计 beside 单价(元), though no price word names it)
+        return totals
     return money if len(money) == 1 else []
 
 
@@ -83,6 +94,10 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
                      and fold(value).strip() not in title]
             if named:
                 best.append((len(named), region, r, named))
+    if not best and TOTAL_SAID.search(q):
+        # Asked for a total, naming no row (报价单加起来一共多少钱): the row that totals a table.
+        best = [(1, region, r, [next(iter(r.cells))]) for region in regions if region.location.holds_rows
+                for r in total_rows(doc, region)]
     if not best:
         return None
     top = max(n for n, *_ in best)
@@ -91,8 +106,9 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
     if first is None:
         return None
     _, region, row, named = first
-    asked = [label for label in row.cells if label not in named and _names_column(q, label)] \
-        or _money_column(q, [label for label in row.cells if label not in named])
+    rest = [label for label in row.cells if label not in named]
+    asked = [label for label in rest if _names_column(q, label)] or _money_column(q, rest) \
+        or (rest if is_total(row) and _MONEY_Q.search(q) else [])  # (a total row's sums, asked what it all costs)
     if not asked:
         return None
     sheet = region.location.name if region.location.kind == "sheet" else ""

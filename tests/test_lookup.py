@@ -130,3 +130,28 @@ def test_a_which_question_naming_a_row_gets_that_row_and_one_picking_rows_those_
     hits = retriever.search("总务处申请了哪些东西？", 5).hits
     assert [h.chunk.text.split(" | ")[1] for h in hits] == ["品名: 白板笔", "品名: 档案盒"]
     assert hits[0].chunk.context == "（申请部门为“总务处”的2行之一，共5行：白板笔、档案盒）"  # (what they are, listed)
+
+
+# An invented housing estate's maintenance log: a cell naming two things, two date columns.
+UPKEEP = ("设备,上次保养日期,下次保养日期,承办商\n食水泵及咸水泵,2025-07-28,2025-10-28,澄溢水务\n"
+          "后备发电机,2025-05-15,2025-11-15,骏能机电\n和平路闸口,2025-08-30,2026-02-28,晋安保安\n")
+
+
+def test_a_cell_joining_two_things_is_named_by_either_and_a_date_column_by_what_it_dates(tmp_path):
+    assert _found(tmp_path, "食水泵下一次几时做保养？", UPKEEP, "upkeep.csv") == ("设备: 食水泵及咸水泵", ["下次保养日期"])
+    assert _found(tmp_path, "咸水泵上次保養係幾時？", UPKEEP, "upkeep.csv") == ("设备: 食水泵及咸水泵", ["上次保养日期"])
+    # not asked when, the date column is not asked by what it dates; a name with 和 in it is one thing
+    assert _found(tmp_path, "食水泵下次保养找哪家？", UPKEEP, "upkeep.csv") is None
+    assert _found(tmp_path, "平路闸口的承办商是哪家？", UPKEEP, "upkeep.csv") is None
+    assert _found(tmp_path, "和平路闸口的承办商是哪家？", UPKEEP, "upkeep.csv") == ("设备: 和平路闸口", ["承办商"])
+
+
+# An invented supplier's quotation, its last row the total.
+QUOTE = "品名,单价(元),数量,小计\n合页,4.8,5000,24000\n滑轨,18.5,2000,37000\n合计,,,61000\n"
+
+
+def test_asked_what_it_all_comes_to_the_total_row_is_looked_up(tmp_path):
+    assert _found(tmp_path, "报价单加起来一共多少钱？", QUOTE, "quote.csv") == ("品名: 合计", ["小计"])
+    assert _found(tmp_path, "How much does it come to in total?", QUOTE, "quote.csv") == ("品名: 合计", ["小计"])
+    assert _found(tmp_path, "报价单一共有几项？", QUOTE, "quote.csv") is None  # a count: no total row
+    assert _found(tmp_path, "滑轨一共多少钱？", QUOTE, "quote.csv") == ("品名: 滑轨", ["小计"])  # a row named
