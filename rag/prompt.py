@@ -176,7 +176,11 @@ def focus(text: str, question: str, max_chars: int) -> str:
     wanted = set(tokenize(question))
     scores = [sum(len(t) + (2 if t.isascii() else 0) for t in set(tokenize(text[a:b])) & wanted)
               for a, b in spans]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    # A heading ties with the line under it that answers (a mail's "# Re: 报价及交货安排" and
+    # its "交货日期：…调整为3月17日" both match 交货): the heading is shown as the passage's
+    # title already, so the line wins.
+    heading = [text.startswith("#", a) for a, _ in spans]
+    best = max(range(len(spans)), key=lambda i: (scores[i], not heading[i], -i))
     order = [best, best - 1, best + 1] + sorted(range(len(spans)), key=lambda i: -scores[i])
     chosen: set[int] = set()
     used = 0

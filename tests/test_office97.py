@@ -140,6 +140,7 @@ def _reply() -> EmailMessage:
     m.add_alternative("<p>林经理您好：</p><p>交货日期改为3月17日。</p>", subtype="html")
     m.add_attachment(_workbook(), maintype="application", filename="报价单.xlsx",
                      subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    m.add_attachment("送货时请提前一天电话预约。", subtype="plain", filename="送货须知.txt")
     m.add_attachment(b"PK\x03\x04", maintype="application", subtype="zip", filename="图纸.zip")
     return m
 
@@ -156,13 +157,14 @@ def test_an_email_reads_its_header_reply_quote_and_attachments(tmp_path):
     sheet = next(r for r in doc.regions if r.location.kind == "sheet")
     assert doc.text[sheet.start:sheet.end] == "品名: 纸箱A | 单价(元): 3.5 | 数量: 1000\n品名: 纸箱B | 单价(元): 4.2 | 数量: 500"
     assert sheet.location == Location("sheet", name="报价", rows=(2, 3))
-    named = [r for r in doc.regions if r.location.kind == "attachment"]
-    assert named and all(r.location.name == "报价单.xlsx" for r in named)
-    assert "# 附件：报价单.xlsx" in doc.text
+    (named,) = [r for r in doc.regions if r.location.kind == "attachment"]  # (headings alone are no region)
+    assert doc.text[named.start:named.end] == "# 附件：送货须知.txt\n\n送货时请提前一天电话预约。"
+    assert named.location.label() == "attachment 送货须知.txt"
     assert doc.meta["notes"] == ["attachment '图纸.zip' not read: unsupported type .zip"]
-    # each attachment starts a passage of its own
+    # each attachment starts a passage of its own, its name and a sheet's over its first rows
     chunks = chunk_document(doc, 400, 0)
-    assert any(c.text.startswith("# 附件：报价单.xlsx") for c in chunks)
+    assert any(c.text.startswith("# 附件：报价单.xlsx\n\n# 报价\n品名: 纸箱A") for c in chunks)
+    assert any(c.text.startswith("# 附件：送货须知.txt") for c in chunks)
 
 
 def test_a_gb2312_mail_with_gbk_characters_and_a_forwarded_mail(tmp_path):

@@ -31,6 +31,7 @@ from ..records import Location, Region
 from ..zh import CJK_CHAR, script_of
 from . import Extracted, Limits, TextBuilder, one_line
 
+_HEADINGS_ONLY = re.compile(r"(?:\s*#{1,6} [^\n]*)*\s*")
 _MAX_DEPTH = 3  # a forwarded mail inside a forwarded mail inside a mail
 _CHARSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
 _LABELS = {  # subject, from, to, cc, date, earlier message, attachment
@@ -144,18 +145,19 @@ class _Mail:
         except DocumentError as e:
             self.notes.append(f"attachment {name!r} not read: {e}")
             return
+        self.heading_start = self.out.pos + (2 if self.out.pos else 0)
         self.out.heading(1, _labelled(lang, _LABELS[lang][6], name))  # (its own headings follow)
         start = self.out.pos + (2 if self.out.pos else 0)
         self.out.add(doc.text)
         # its own regions (rows, pages) shifted; the rest of it a region naming the attachment
-        at = start
-        for r in doc.all_regions():
-            if r.start > at - start:
+        # -- but not headings alone (its name, a sheet's), which go with the rows after them
+        text, at = self.out.text(), self.heading_start
+        for r in [*doc.all_regions(), Region(len(doc.text), len(doc.text), Location("attachment"))]:
+            if _HEADINGS_ONLY.fullmatch(text[at:start + r.start]) is None:
                 self.out.regions.append(Region(at, start + r.start, Location("attachment", name=name)))
-            self.out.regions.append(Region(start + r.start, start + r.end, r.location))
+            if r.end > r.start:
+                self.out.regions.append(Region(start + r.start, start + r.end, r.location))
             at = start + r.end
-        if at < self.out.pos:
-            self.out.regions.append(Region(at, self.out.pos, Location("attachment", name=name)))
 
 
 def _read(data: bytes, name: str, limits: Limits):
