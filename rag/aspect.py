@@ -75,7 +75,9 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
     (_ranked_measure). Empty = fine."""
     if lang == "zh" and evidence:
         return _priced_item(question, evidence) or _ranked_measure(question, evidence)
-    if lang != "en" or not evidence:
+    if lang != "en" or not evidence or _chinese(" ".join(evidence)):
+        # (An English question's words are nowhere in Chinese evidence, whatever it says:
+        # "What's the office Wi-Fi called?" over "办公Wi-Fi：YX-Office". Left to the verifier.)
         return []
     question = without_note(question)
     words = [w for w in _EN_WORD.findall(question) if not w[0].isupper() and w.lower() not in _EN_FRAME]
@@ -100,6 +102,11 @@ def missing_aspect(question: str, evidence: list[str], lang: Lang) -> list[str]:
         return [a for a in aspect if stem_en(a) not in seen]
     seen = {stem_en(w) for w in words}
     return [] if any(stem_en(a) in seen or _misspelt(a, words) for a in aspect) else aspect
+
+
+def _chinese(text: str) -> bool:
+    """Is ``text`` written in Chinese: more Chinese characters than English words?"""
+    return len(re.findall(rf"[{CJK}]", text)) > 2 * len(_EN_WORD.findall(text))
 
 
 def _misspelt(asked: str, words: list[str]) -> bool:

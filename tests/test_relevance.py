@@ -470,6 +470,11 @@ def test_an_english_question_is_answered_near_what_it_asks_about():
     assert missing_aspect("When was Harbor Clinic founded?", evidence, "en") == []  # founded ~ founded
     assert missing_aspect("Who runs Harbor Clinic?", evidence, "en") == ["runs"]  # as asked
     assert missing_aspect("谁是诊所的护士长？", evidence, "zh") == []  # Chinese: the subject rules apply instead
+    # over Chinese evidence an English question's words cannot be found, whatever it says: no check
+    # (an invented logistics firm's onboarding slide)
+    slide = ["# IT账号 入职当天由IT服务台开通企业邮箱 办公Wi-Fi：YX-Office（用工号和邮箱密码登录）"]
+    assert missing_aspect("What's the office Wi-Fi network called for new staff?", slide, "en") == []
+    assert missing_aspect("What's the office Wi-Fi network called for new staff?", evidence, "en") != []
     # "What about X?" and "how long does it take" frame a question; they name nothing asked
     trail = ["## Harrowgate Ridge Trail A demanding route along the ridge. Expect 6–7 hours in total."]
     assert missing_aspect("What about the Harrowgate Ridge Trail? (following up on: How long is the loop?)",
