@@ -51,7 +51,7 @@ def _names_column(q: str, label: str) -> bool:
     if re.search(r"[a-z]", name):  # (English labels by their words: "last bus" of "Last bus")
         words = re.findall(r"[a-z]{3,}", name)
         return bool(words) and all(re.search(rf"\b{w}", q) for w in words)
-    if (dated := _DATED.match(name)) and WHEN_Q.search(q):
+    if (dated := _DATED.match(name)) and (WHEN_Q.search(q) or "几时" in q):  # (几时: a date or a time of day)
         said = _ONE_MORE.sub(r"\1\2", q)
         return (not dated.group(1) or dated.group(1) in said) and dated.group(2).rstrip("的") in said
     return len(name) >= 2 and name in q

@@ -14,7 +14,7 @@ from .zh import fold_each
 
 # A time expression: a date, or an era a reference text dates by (8世纪以后, 北宋初,
 # 第三纪中新世, 1880年代, 清朝时期).
-TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
+TIME = re.compile(r"[0-9０-９]{1,4}\s*[年月日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|[一二三四五六七八九十〇零]+[年月]|[去今明前]年|年[底初中]|[上下]半年"
                    r"|世纪|年代|[朝纪]|时期|时代|年间|[初末]年|[初末]期")
 # Dates as Chinese writes them with 年/月/日, built from one set of parts. Each check wants a
 # different cut of them, named here so none re-spells them:

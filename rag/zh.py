@@ -401,7 +401,7 @@ PROCEDURE_Q = re.compile(
     r"|开通|注册|登记|报销|连|更改|修改|升级|退|换|拆|清洗|清洁|除垢|保留|缴|交|付|俾|领|约|逃|用(?![途处])|上网)"
     r"|\bhow (?:do|can|should|would|could) (?:i|we|you)\b|\bhow to\b|\bwhat (?:should|do|must|can|shall) (?:i|we) do\b"
     r"|\b(?:first|next) step\b|\bwhat next\b|\bafter that\b|\bthen what\b|\bwhat now\b", re.I)
-WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月|几时")
+WHEN_Q = re.compile(r"什么时候|什么时间|哪天|哪一天|哪年|哪一年|何时|何年|何月|何日|几月|几号|哪个月|哪一月")
 ASKS_YEAR = re.compile(r"哪一?年|何年")  # asked for the year, not the whole date
 # Why. After a verb that takes 为 (称为, 改为, 列为, 作为…) 为什么 is 为 + 什么: "被称为什么"
 # asks what it is called, not why -- unless what follows is how a why-question goes on

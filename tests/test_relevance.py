@@ -384,6 +384,19 @@ def test_asked_at_what_oclock_an_answer_needs_a_clock_time(question, answer, kin
 
 
 @pytest.mark.parametrize("question, answer, kind", [
+    # a sheet's date cell as the spreadsheet writes it is a date (an invented staff list)
+    ("程远是哪天入职的？", "程远是2021-09-06[1]入职的。", None),
+    ("程远是哪天入职的？", "程远于2021/9/6[1]入职。", None),
+    ("程远是哪天入职的？", "程远在研发部[1]。", "time"),
+    ("程远是哪天入职的？", "程远的工号是0896-3315[1]。", "time"),  # no date: a number with dashes
+])
+def test_asked_when_a_date_written_with_dashes_is_a_date(question, answer, kind):
+    from rag.kind import missing_kind
+
+    assert missing_kind(question, answer, "zh") == kind
+
+
+@pytest.mark.parametrize("question, answer, kind", [
     # (an invented primary school and choir) an organisation where a person's name should stand
     ("青柳小学的校长是谁？", "青柳小学的校长是区教育局[1]。", "name"),
     ("合唱团的指导老师叫什么名字？", "合唱团的指导老师叫校团委[1]。", "name"),
