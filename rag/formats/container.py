@@ -59,6 +59,22 @@ def real_suffix(data: bytes, suffix: str) -> str:
     return suffix
 
 
+def open_compound(data: bytes, suffix: str, stream: str):
+    """``data`` as an olefile.OleFileIO holding ``stream``; DocumentError when it is damaged
+    or holds no such stream (real_suffix sends a file by the streams it holds, so this is a
+    damaged file or one no program of ours writes)."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as e:  # noqa: BLE001 -- olefile on a damaged file raises anything
+        raise DocumentError(f"damaged {suffix} file (not a compound document: {e})") from None
+    if not ole.exists(stream):
+        ole.close()
+        raise DocumentError(f"not a {suffix} file (it has no {stream} stream)")
+    return ole
+
+
 def ole_title_of(data: bytes) -> str:
     """The title in the summary information of the compound file ``data``, or ""."""
     import olefile

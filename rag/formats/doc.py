@@ -1,4 +1,4 @@
-""".doc (Word 97-2003, and the binary files WPS writes the same way), read with olefile.
+""".doc (Word 97-2003), read with olefile.
 
 A .doc is a compound file whose WordDocument stream holds the characters and whose table
 stream (0Table or 1Table) holds the piece table: which runs of character positions (CPs)
@@ -18,13 +18,12 @@ comments, endnotes and text boxes follow it in that order ([MS-DOC] 2.3). We rea
   out; text boxes at the end.
 
 Heading styles become ``#`` lines as in docx.py (Title, Heading n, 标题 n by their names in
-the style sheet). An encrypted .doc is refused with a reason; so is a file that
-is no Word document (a .xls renamed .doc).
+the style sheet). An encrypted .doc is refused with a reason, and so is Word 6/95's format.
+(A workbook or a deck named .doc never gets here: container.real_suffix sends a file by the
+streams it holds.)
 """
 from __future__ import annotations
 
-import io
-import re
 import struct
 from bisect import bisect_right
 from pathlib import Path
@@ -40,8 +39,7 @@ _WORD_IDENT = 0xA5EC
 _STSH, _FNDREF, _FNDTXT, _HDD, _BTEPAPX, _CLX, _ENDREF, _ENDTXT = 1, 2, 3, 11, 13, 33, 46, 47
 _CCP_TEXT, _CCP_FTN, _CCP_HDD, _CCP_ATN, _CCP_EDN, _CCP_TXBX, _CCP_HDRTXBX = 3, 4, 5, 7, 8, 9, 10
 _SPRM_IN_TABLE, _SPRM_TTP = 0x2416, 0x2417
-# 8-bit pieces are Windows-1252 but for these code points ([MS-DOC] 2.4.1, FcCompressed)
-_CP1252 = "cp1252"
+_CP1252 = "cp1252"  # the 8-bit ("compressed") pieces' code page ([MS-DOC] 2.4.1, FcCompressed)
 
 
 def _u16(b: bytes, at: int) -> int:
@@ -54,16 +52,7 @@ def _u32(b: bytes, at: int) -> int:
 
 class _Doc:
     def __init__(self, data: bytes):
-        import olefile
-
-        try:
-            ole = olefile.OleFileIO(io.BytesIO(data))
-        except Exception as e:  # noqa: BLE001 -- olefile on a damaged file raises anything
-            raise DocumentError(f"damaged .doc file (not a compound document: {e})") from None
-        if not ole.exists("WordDocument"):
-            what = "an Excel workbook" if ole.exists("Workbook") or ole.exists("Book") else \
-                "a PowerPoint deck" if ole.exists("PowerPoint Document") else "not a Word document"
-            raise DocumentError(f"{what}, not a Word .doc; give it its own file type to index it")
+        ole = container.open_compound(data, ".doc", "WordDocument")
         self.word = ole.openstream("WordDocument").read()
         w = self.word
         if len(w) < 0x200 or _u16(w, 0) != _WORD_IDENT:

@@ -12,7 +12,6 @@ and layouts ("Click to edit Master title style") are never read.
 """
 from __future__ import annotations
 
-import io
 import struct
 from pathlib import Path
 from typing import Iterator
@@ -98,14 +97,7 @@ def _clean(text: str) -> str:
 
 class _Deck:
     def __init__(self, data: bytes):
-        import olefile
-
-        try:
-            ole = olefile.OleFileIO(io.BytesIO(data))
-        except Exception as e:  # noqa: BLE001 -- olefile on a damaged file raises anything
-            raise DocumentError(f"damaged .ppt file (not a compound document: {e})") from None
-        if not ole.exists("PowerPoint Document"):
-            raise DocumentError("not a PowerPoint .ppt; give it its own file type to index it")
+        ole = container.open_compound(data, ".ppt", "PowerPoint Document")
         if ole.exists("EncryptedSummary"):
             raise DocumentError("password-protected (encrypted); save a copy without a password to index it")
         self.stream = ole.openstream("PowerPoint Document").read()
