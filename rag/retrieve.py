@@ -42,6 +42,22 @@ def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tup
 Picked = Literal["ranked", "compared", "counted", "bracketed", "looked_up", "flagged"]
 
 
+def _reply_before_quote(hits: list[Hit]) -> list[Hit]:
+    """A mail's passages before the earlier message it quotes (formats/mail.py), when both
+    are found: the quote is older than the reply around it, and a reply that moves a delivery
+    date quotes the old date ("纸箱现在定在哪天交货？" read the quote first, it matching the
+    subject, and answered 3月10日 for 3月17日). Other passages keep their places."""
+    def quoted(h: Hit) -> bool:
+        return h.chunk.location is not None and h.chunk.location.kind == "quoted"
+
+    replied = {h.chunk.doc_id for h in hits if not quoted(h)}
+    later = [quoted(h) and h.chunk.doc_id in replied for h in hits]
+    if not any(later):
+        return hits
+    ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
+    return [replace(h, rank=r) for r, h in enumerate(ordered, 1)]
+
+
 @dataclass
 class Retrieval:
     hits: list[Hit]
@@ -191,7 +207,7 @@ class Retriever:
         order = self._named_documents_first(query, sorted(fused, key=lambda i: (-fused[i], i)), k)[:k]
         hits = [Hit(self.index.chunk(i), float(fused[i]), r + 1, dense.get(i), bm25.get(i))
                 for r, i in enumerate(order)]
-        hits = self._named_sheet_first(query, hits)
+        hits = _reply_before_quote(self._named_sheet_first(query, hits))
         # Rows picked by arithmetic over a sheet or a table, when the question asks for it: the
         # first by a column (最便宜), a count, the row a value falls in, the row the question
         # names, the few rows it picks by a value (哪个不支持5G).

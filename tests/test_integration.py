@@ -106,3 +106,33 @@ def test_real_prompt_injection_in_document_is_ignored(tmp_path):
     a = p.ask("星海公司总部在哪里？")
     assert "已被攻破" not in a.answer and "PWNED" not in a.answer
     assert "苏州" in a.answer
+
+
+def test_real_answers_from_an_old_word_file_and_a_reply_mail(tmp_path):
+    """A folder of an old .doc (written by LibreOffice, tests/data/office97) and a reply e-mail
+    that moves a date its quoted earlier message gave: the real models answer from both, the
+    mail's current date and not the quoted one (invented content)."""
+    import shutil
+    from email import policy
+    from email.message import EmailMessage
+    from pathlib import Path
+
+    from rag.generate import load_generator
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "office97" / "notice.doc", docs / "消防演练通知.doc")
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["Date"] = "Re: 纸箱交货安排", "周明远 <zhou@qinghe.example>", "Mon, 03 Mar 2025 14:20:00 +0800"
+    mail.set_content("林经理您好：\n\n交货日期：因设备检修，原定的3月10日无法交货，现调整为3月17日。\n\n周明远\n\n"
+                     "-----原始邮件-----\n发件人：林晓\n主题：纸箱交货安排\n\n请于3月10日前一次性送到我司仓库。\n",
+                     charset="gb18030")
+    (docs / "Re_ 纸箱交货安排.eml").write_bytes(mail.as_bytes(policy=policy.SMTP))
+    config = Config()
+    update_index(tmp_path / "idx", [docs], config, load_embedder(config))
+    p = Pipeline(Retriever.open(tmp_path / "idx", load_embedder(config), config), load_generator(config), config)
+    a = p.ask("消防演练在哪里举行？")
+    assert not a.refused and "二号厂房" in a.answer, a.answer
+    assert a.citations and a.citations[0].chunk.doc_id == "消防演练通知.doc"
+    a = p.ask("纸箱现在定在哪天交货？")
+    assert not a.refused and "3月17日" in a.answer and "3月10日" not in a.answer, a.answer

@@ -154,6 +154,9 @@ def test_an_email_reads_its_header_reply_quote_and_attachments(tmp_path):
                                "收件人：采购部 林晓 <lin@lanshan.example>\n日期：2025-03-03 14:20\n\n林经理您好：")
     reply, quoted = doc.text.split("## 原始邮件")  # the earlier message under a heading of its own
     assert "3月17日" in reply and "3月10日" not in reply and "3月10日" in quoted
+    (earlier,) = [r for r in doc.regions if r.location.kind == "quoted"]  # a region: a passage of its own
+    assert doc.text[earlier.start:earlier.end].startswith("## 原始邮件\n\n-----原始邮件-----")
+    assert earlier.location.label(LOCATION_LABELS["zh"]) == "所引用的原邮件"
     sheet = next(r for r in doc.regions if r.location.kind == "sheet")
     assert doc.text[sheet.start:sheet.end] == "品名: 纸箱A | 单价(元): 3.5 | 数量: 1000\n品名: 纸箱B | 单价(元): 4.2 | 数量: 500"
     assert sheet.location == Location("sheet", name="报价", rows=(2, 3))
@@ -202,3 +205,18 @@ def test_an_attachment_is_named_in_citations():
     assert loc.label() == "attachment 报价单.xlsx"
     assert loc.label(LOCATION_LABELS["zh"]) == "附件「报价单.xlsx」"
     assert loc.to_json() == {"kind": "attachment", "attachment": "报价单.xlsx", "label": "attachment 报价单.xlsx"}
+
+
+def test_a_mails_reply_is_read_before_the_earlier_message_it_quotes():
+    from rag.records import Chunk, Hit
+    from rag.retrieve import _reply_before_quote
+
+    quote = Chunk("re.eml", 1, "请于3月10日前交货。", 50, 70, location=Location("quoted"))
+    reply = Chunk("re.eml", 0, "现调整为3月17日。", 0, 40)
+    other = Chunk("notice.doc", 0, "演练在二号厂房举行。", 0, 20)
+    hits = [Hit(quote, 0.9, 1), Hit(other, 0.8, 2), Hit(reply, 0.7, 3)]
+    assert [h.chunk for h in _reply_before_quote(hits)] == [other, reply, quote]
+    assert [h.rank for h in _reply_before_quote(hits)] == [1, 2, 3]
+    # a quote found without its mail's reply keeps its place: it is all there is of that mail
+    alone = [Hit(quote, 0.9, 1), Hit(other, 0.8, 2)]
+    assert _reply_before_quote(alone) == alone

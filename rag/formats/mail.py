@@ -8,8 +8,9 @@ header lines, its text, the earlier message it quotes, and its attachments read 
   does not keep to is read as what it is (GB2312 mail holds GBK characters: read as
   GB18030; Big5 as Big5-HKSCS); a part with no charset is decoded as a text file is.
 - A quoted earlier message ("-----原始邮件-----", "-----Original Message-----", "On … wrote:",
-  "> " lines) goes under a heading of its own, so a passage of it says it is the earlier
-  message: a reply that moves a date quotes the old one below it.
+  "> " lines) goes under a heading of its own and is a region "quoted" (a passage of its own,
+  cited as the earlier message, read after the reply's: retrieve.py): a reply that moves a
+  date quotes the old one below it.
 - Attachments of a type ``rag index`` reads are read as that file would be (a workbook's rows,
   a PDF's pages, a .doc's tables), each under a heading with its name, its regions kept and the
   rest of it a region "attachment <name>" (a citation names the attachment); a forwarded
@@ -123,8 +124,10 @@ class _Mail:
         quoted = _QUOTED.search(body)
         if quoted and body[:quoted.start()].strip():
             self.out.add(body[:quoted.start()].strip())
+            start = self.out.pos + 2
             self.out.heading(2, labels[5])
             self.out.add(body[quoted.start():].strip())
+            self.out.regions.append(Region(start, self.out.pos, Location("quoted")))
         elif body:
             self.out.add(body)
         for part in msg.iter_attachments():
