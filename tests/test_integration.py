@@ -109,7 +109,7 @@ def test_real_prompt_injection_in_document_is_ignored(tmp_path):
 
 
 def test_real_answers_from_an_old_word_file_and_a_reply_mail(tmp_path):
-    """A folder of an old .doc (written by LibreOffice, tests/data/office97) and a reply e-mail
+    """A folder of an old .doc (written by LibreOffice, tests/fixtures/office97) and a reply e-mail
     that moves a date its quoted earlier message gave: the real models answer from both, the
     mail's current date and not the quoted one (invented content)."""
     import shutil
@@ -121,7 +121,7 @@ def test_real_answers_from_an_old_word_file_and_a_reply_mail(tmp_path):
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    shutil.copy(Path(__file__).parent / "data" / "office97" / "notice.doc", docs / "消防演练通知.doc")
+    shutil.copy(Path(__file__).parent / "fixtures" / "office97" / "notice.doc", docs / "消防演练通知.doc")
     mail = EmailMessage()
     mail["Subject"], mail["From"], mail["Date"] = "Re: 纸箱交货安排", "周明远 <zhou@qinghe.example>", "Mon, 03 Mar 2025 14:20:00 +0800"
     mail.set_content("林经理您好：\n\n交货日期：因设备检修，原定的3月10日无法交货，现调整为3月17日。\n\n周明远\n\n"

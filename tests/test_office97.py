@@ -1,8 +1,8 @@
 """Office 97-2003 files (.doc, .xls, .ppt) and e-mails (.eml): read as their 2007 formats
 are, renamed files read as what they are, bad files skipped with a one-line reason.
 
-The .doc/.xls/.ppt files in tests/data/office97/ were written by LibreOffice from the
-.docx/.xlsx/.pptx beside them and from an RTF (tests/data/office97/make_fixtures.py); the
+The .doc/.xls/.ppt files in tests/fixtures/office97/ were written by LibreOffice from the
+.docx/.xlsx/.pptx beside them and from an RTF (tests/fixtures/office97/make_fixtures.py); the
 content is invented. E-mails are written here with the standard library, as a mail client
 saves them."""
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rag.errors import DocumentError
 from rag.load import load_document
 from rag.records import LOCATION_LABELS, Location
 
-DATA = Path(__file__).parent / "data" / "office97"
+DATA = Path(__file__).parent / "fixtures" / "office97"
 
 
 # ------------------------------------------------------------------ .doc
