@@ -148,13 +148,13 @@ class _Mail:
         except DocumentError as e:
             self.notes.append(f"attachment {name!r} not read: {e}")
             return
-        self.heading_start = self.out.pos + (2 if self.out.pos else 0)
+        head = self.out.pos + (2 if self.out.pos else 0)
         self.out.heading(1, _labelled(lang, _LABELS[lang][6], name))  # (its own headings follow)
         start = self.out.pos + (2 if self.out.pos else 0)
         self.out.add(doc.text)
         # its own regions (rows, pages) shifted; the rest of it a region naming the attachment
         # -- but not headings alone (its name, a sheet's), which go with the rows after them
-        text, at = self.out.text(), self.heading_start
+        text, at = self.out.text(), head
         for r in [*doc.all_regions(), Region(len(doc.text), len(doc.text), Location("attachment"))]:
             if _HEADINGS_ONLY.fullmatch(text[at:start + r.start]) is None:
                 self.out.regions.append(Region(at, start + r.start, Location("attachment", name=name)))
