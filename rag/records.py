@@ -156,9 +156,7 @@ class Location:
         out: dict[str, Any] = {"kind": self.kind}
         if self.kind in ("sheet", "attachment"):
             out[self.kind] = self.name
-        elif self.kind == "quoted":
-            pass
-        else:
+        elif self.kind != "quoted":  # (the earlier message a mail quotes: no number, no name)
             out[self.kind] = self.number
             if self.name:
                 out["title"] = self.name

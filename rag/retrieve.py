@@ -51,7 +51,11 @@ def _reply_before_quote(hits: list[Hit]) -> list[Hit]:
         return h.chunk.location is not None and h.chunk.location.kind == "quoted"
 
     replied = {h.chunk.doc_id for h in hits if not quoted(h)}
-    later = [quoted(h) and h.chunk.doc_id in replied for h in hits]
+    return _moved_last(hits, [quoted(h) and h.chunk.doc_id in replied for h in hits])
+
+
+def _moved_last(hits: list[Hit], later: list[bool]) -> list[Hit]:
+    """``hits`` with those ``later`` marks after the others, each part in its order, ranked anew."""
     if not any(later):
         return hits
     ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
@@ -251,11 +255,7 @@ class Retriever:
         """Rows of a sheet the question names before the rows of the workbook's other sheets
         (asked about 假日, the 平日 sheet's row of the same route scored as high and was
         read first); other passages keep their places."""
-        later = [on_other_sheet(query, h, self.index.docs) for h in hits]
-        if not any(later):
-            return hits
-        ordered = [h for h, x in zip(hits, later) if not x] + [h for h, x in zip(hits, later) if x]
-        return [replace(h, rank=r) for r, h in enumerate(ordered, 1)]
+        return _moved_last(hits, [on_other_sheet(query, h, self.index.docs) for h in hits])
 
     def _counted_first(self, query: str, hits: list[Hit]) -> list[Hit] | None:
         """Asked how many of a sheet's things there are (假日總共有幾條公車路線), the rows counted

@@ -135,6 +135,11 @@ def stated_unit(doc: Document, region: Region) -> str:
     return ""
 
 
+def _region_at(doc: Document, offset: int) -> Region | None:
+    """The region of ``doc`` that holds ``offset`` (regions do not overlap), or None."""
+    return next((r for r in doc.regions if r.start <= offset < r.end), None)
+
+
 _CURRENCY_NAME = re.compile(r"^(?:新臺幣|新台币|人民币|人民幣|港币|港幣|澳门币|澳門幣|美元|RMB|NT\$|HK\$|US\$)")
 
 
@@ -148,9 +153,8 @@ def units_said(answer: str, hits: list, docs: dict[str, Document]) -> tuple[str,
     found: dict[str, str] = {}
     for h in hits:
         doc = docs.get(h.chunk.doc_id)
-        region = next((r for r in doc.regions if r.start <= h.chunk.start < r.end and r.location.holds_rows),
-                      None) if doc else None
-        unit = stated_unit(doc, region) if region else ""
+        region = _region_at(doc, h.chunk.start) if doc else None
+        unit = stated_unit(doc, region) if region and region.location.holds_rows else ""
         if not unit:
             continue
         cells = {v.strip() for line in h.chunk.text.splitlines() for v in row_values(line)}
@@ -176,7 +180,7 @@ def cited_unit(cited: Citation, docs: dict[str, Document]) -> str:
     measured: "| 营业收入（亿元） | 48.62 | 44.15 |"); "" for any other citation."""
     # (The quote's own region: a passage may open with the page's prose before the rows.)
     doc = docs.get(cited.chunk.doc_id)
-    region = next((r for r in doc.regions if r.start <= cited.start < r.end), None) if doc else None
+    region = _region_at(doc, cited.start) if doc else None
     if not (region and region.location.holds_rows):
         return ""
     if stated := stated_unit(doc, region):
@@ -244,7 +248,7 @@ def row_chunk(chunk: Chunk, doc: Document, start: int, end: int, row: int, note:
 def with_header(doc: Document, start: int, note: str) -> str:
     """``note``, led by the header row of the document table whose rows start at ``start``
     (a sheet's rows label their cells; a table's row read alone says nothing of its columns)."""
-    region = next((r for r in doc.regions if r.start <= start < r.end), None)
+    region = _region_at(doc, start)
     if region is None or not region.location.holds_rows or region.location.kind == "sheet" or start == region.start:
         return note
     header = doc.text[region.start:region.end].split("\n", 1)[0]

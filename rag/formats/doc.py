@@ -25,7 +25,7 @@ streams it holds.)
 from __future__ import annotations
 
 import struct
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 from ..errors import DocumentError
@@ -48,6 +48,14 @@ def _u16(b: bytes, at: int) -> int:
 
 def _u32(b: bytes, at: int) -> int:
     return struct.unpack_from("<I", b, at)[0]
+
+
+def _plc(raw: bytes, data_size: int) -> tuple[list[int], list[bytes]]:
+    """A PLC ([MS-DOC] 2.2.2): its n + 1 CPs, then n data items of ``data_size`` bytes."""
+    n = (len(raw) - 4) // (4 + data_size)
+    cps = [_u32(raw, 4 * k) for k in range(n + 1)]
+    base = 4 * (n + 1)
+    return cps, [raw[base + data_size * k:base + data_size * (k + 1)] for k in range(n)]
 
 
 class _Doc:
@@ -92,13 +100,10 @@ class _Doc:
             i += 3 + _u16(clx, i + 1)
         if i >= len(clx) or clx[i] != 0x02:
             raise DocumentError("damaged .doc file (no piece table)")
-        size = _u32(clx, i + 1)
-        plc = clx[i + 5:i + 5 + size]
-        n = (len(plc) - 4) // 12
-        cps = [_u32(plc, 4 * k) for k in range(n + 1)]
+        cps, pcds = _plc(clx[i + 5:i + 5 + _u32(clx, i + 1)], 8)  # (a Pcd: flags, fc, prm)
         out = []
-        for k in range(n):
-            fc_c = _u32(plc, 4 * (n + 1) + 8 * k + 2)
+        for k, pcd in enumerate(pcds):
+            fc_c = _u32(pcd, 2)
             compressed = bool(fc_c & 0x40000000)
             offset = (fc_c & 0x3FFFFFFF) // 2 if compressed else fc_c & 0x3FFFFFFF
             out.append((cps[k], cps[k + 1], offset, compressed))
@@ -129,13 +134,7 @@ class _Doc:
     def plc(self, index: int, data_size: int) -> tuple[list[int], list[bytes]]:
         """A PLC of the table stream: its CPs (n + 1) and data items (n)."""
         fc, lcb = self._pair(index)
-        if not lcb:
-            return [], []
-        raw = self.table[fc:fc + lcb]
-        n = (len(raw) - 4) // (4 + data_size)
-        cps = [_u32(raw, 4 * k) for k in range(n + 1)]
-        base = 4 * (n + 1)
-        return cps, [raw[base + data_size * k:base + data_size * (k + 1)] for k in range(n)]
+        return _plc(self.table[fc:fc + lcb], data_size) if lcb else ([], [])
 
     def style_names(self) -> dict[int, str]:
         """Style index -> name, from the style sheet (STSH, [MS-DOC] 2.9.271): after its
@@ -169,8 +168,7 @@ class _Paragraphs:
     of bytes of the WordDocument stream to their paragraph properties."""
 
     def __init__(self, doc: _Doc):
-        self.starts: list[int] = []
-        self.runs: list[tuple[int, bool, bool, int]] = []  # (end, in table, row end, style)
+        runs: list[tuple[int, int, bool, bool, int]] = []  # (start, end, in table, row end, style)
         _, items = doc.plc(_BTEPAPX, 4)
         for item in items:
             page = _u32(item, 0) * 512
@@ -186,11 +184,10 @@ class _Paragraphs:
                     cb = fkp[at]
                     grp = fkp[at + 1:at + 2 * cb] if cb else fkp[at + 2:at + 2 + 2 * fkp[at + 1]]
                     flags, istd = _flags(grp[2:]), _u16(grp, 0) if len(grp) >= 2 else 0
-                self.starts.append(fcs[k])
-                self.runs.append((fcs[k + 1], flags.get(_SPRM_IN_TABLE, False), flags.get(_SPRM_TTP, False), istd))
-        order = sorted(range(len(self.starts)), key=self.starts.__getitem__)
-        self.starts = [self.starts[i] for i in order]
-        self.runs = [self.runs[i] for i in order]
+                runs.append((fcs[k], fcs[k + 1], flags.get(_SPRM_IN_TABLE, False), flags.get(_SPRM_TTP, False), istd))
+        runs.sort(key=lambda run: run[0])
+        self.starts = [run[0] for run in runs]
+        self.runs = [run[1:] for run in runs]  # (end, in table, row end, style)
 
     def at(self, fc: int) -> tuple[bool, bool, int]:
         """(in a table, ends a row, style index) of the paragraph whose mark is at byte ``fc``."""
@@ -262,6 +259,7 @@ class _Notes:
 
     def __init__(self, doc: _Doc, ref: int, txt: int, story: tuple[int, int]):
         self.by_ref: dict[int, str] = {}
+        self.refs: list[int] = []  # by_ref's CPs in order
         refs, _ = doc.plc(ref, 2)
         bounds, _ = doc.plc(txt, 0)
         for k, cp in enumerate(refs[:-1]):
@@ -270,6 +268,11 @@ class _Notes:
                 note = tidy(_story(doc.text[a:b]))
                 if note:
                     self.by_ref[cp] = note
+        self.refs = sorted(self.by_ref)
+
+    def within(self, start: int, end: int) -> list[int]:
+        """The CPs of the references in [start, end), in order."""
+        return self.refs[bisect_left(self.refs, start):bisect_left(self.refs, end)]
 
 
 def _margins(doc: _Doc, story: tuple[int, int]) -> tuple[str, str]:
@@ -312,7 +315,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         """The lines of the notes referred to within CPs [start, end)."""
         lines = []
         for footnote, found in notes.items():
-            for cp in sorted(c for c in found.by_ref if start <= c < end):
+            for cp in found.within(start, end):
                 n = numbers.setdefault((footnote, cp), sum(k == footnote for k, _ in numbers) + 1)
                 lines.append(note_line(footnote, n, found.by_ref[cp]))
         return "\n".join(lines)

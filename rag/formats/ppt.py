@@ -22,7 +22,7 @@ from . import Extracted, Limits, TextBuilder, container, one_line, table_row
 from .slides import SlideTable, add_slide
 
 _DOCUMENT, _SLIDE, _SLIDE_ATOM, _NOTES, _SLIDE_LIST, _PERSIST_ATOM = 0x03E8, 0x03EE, 0x03EF, 0x03F0, 0x0FF0, 0x03F3
-_TEXT_HEADER, _TEXT_CHARS, _TEXT_BYTES, _USER_EDIT, _PERSIST_DIR = 0x0F9F, 0x0FA0, 0x0FA8, 0x0FF5, 0x1772
+_TEXT_HEADER, _TEXT_CHARS, _TEXT_BYTES, _USER_EDIT = 0x0F9F, 0x0FA0, 0x0FA8, 0x0FF5
 _GROUP, _SHAPE, _CHILD_ANCHOR = 0xF003, 0xF004, 0xF00F  # OfficeArt drawing records
 _TABLE = -1  # (our own text type for a table's rows)
 _TITLE_TYPES = {0, 6}  # TextHeaderAtom.textType: title, centred title
@@ -126,7 +126,7 @@ class _Deck:
         for directory, _ in reversed(edits):  # the oldest edit first: newer entries override
             if directory + 8 > len(s):
                 continue
-            _, _, rtype, length = _header(s, directory)
+            *_, length = _header(s, directory)
             at, end = directory + 8, min(directory + 8 + length, len(s))
             while at + 4 <= end:
                 word = struct.unpack_from("<I", s, at)[0]
@@ -182,7 +182,7 @@ class _Deck:
                     body.append(t)
             note = ""
             if notes_ref is not None and (page := self._record(notes_ref, _NOTES)) is not None:
-                note = "\n".join(_clean(t) for k, t in _texts(s, *page) if k == _NOTES_TYPE and _clean(t))
+                note = "\n".join(t for k, raw in _texts(s, *page) if k == _NOTES_TYPE and (t := _clean(raw)))
             yield title, body, note
 
 
