@@ -26,12 +26,16 @@ from ..records import TABLE_ROW, Location, Region
 PARSERS: dict[str, str] = {
     ".docx": "docx",
     ".doc": "doc",  # Word 97-2003
+    ".rtf": "rtf",  # Rich Text Format (WordPad, and many systems' "export to Word")
     ".xlsx": "sheets",
     ".xlsm": "sheets",  # a macro-enabled workbook: its values are read, its macros never run
     ".xls": "sheets",  # Excel 97-2003
     ".csv": "sheets",
     ".pptx": "slides",
     ".ppt": "ppt",  # PowerPoint 97-2003
+    ".wps": "doc",  # WPS Office's 文字, 表格 and 演示 files: read as the Office files they hold
+    ".et": "sheets",  # (container.real_suffix; a file of an early WPS is refused with a reason)
+    ".dps": "ppt",
     ".epub": "epub",
     ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
 }

@@ -30,17 +30,25 @@ _ENCRYPTED_CONTENT = re.compile(rb"""URI\s*=\s*["'][^"']+\.(?:x?html?|xml)["']""
 _ZIP_MAGIC = b"PK\x03\x04"
 _HTML_EXPORT = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html|table|meta|head)\b", re.I)
 _OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}  # 97-2003 -> 2007 of one program
+# WPS Office's own names (文字, 表格, 演示): since WPS 2005 they hold the 97-2003 formats' bytes
+# (or, saved by a newer WPS, the 2007 ones). Earlier WPS and Microsoft Works files do not.
+_WPS = {".wps": ".doc", ".et": ".xls", ".dps": ".ppt"}
 _STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"))
+_RTF = b"{\\rtf"
+_WORD = (".doc", ".docx", ".wps", ".rtf")
 
 
 def real_suffix(data: bytes, suffix: str) -> str:
     """The suffix whose parser reads ``data``, given the file's own ``suffix``: the 97-2003
     one for a compound file named .docx/.xlsx/.pptx or .doc/.xls/.ppt (the streams decide the
     program), the 2007 one for a zip named .doc/.xls/.ppt, .html for a web page named .xls or
-    .doc, .csv for text named .xls; else the file's own."""
-    office = suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm"
+    .doc, .csv for text named .xls, .rtf for RTF named .doc (a system's "export to Word");
+    WPS Office's .wps/.et/.dps as the Word/Excel/PowerPoint file they hold; else the file's own."""
+    office = suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm" or suffix in _WPS or suffix == ".rtf"
     if not office:
         return suffix
+    if suffix in _WORD and data.lstrip()[:5] == _RTF:
+        return ".rtf"
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
         import olefile
 
@@ -50,11 +58,11 @@ def real_suffix(data: bytes, suffix: str) -> str:
         except Exception:  # noqa: BLE001 -- olefile on a damaged file raises anything; the parser says what
             found = None
         return found or suffix
-    if data.startswith(_ZIP_MAGIC) and suffix in _OFFICE:
-        return _OFFICE[suffix]
-    if suffix in (".xls", ".doc") and _HTML_EXPORT.match(data[:4096]):
+    if data.startswith(_ZIP_MAGIC) and suffix in (*_OFFICE, *_WPS, ".rtf"):
+        return _OFFICE[_WPS.get(suffix, ".doc" if suffix == ".rtf" else suffix)]
+    if suffix in (".xls", ".doc", ".et", ".wps") and _HTML_EXPORT.match(data[:4096]):
         return ".html"  # a web system's "export to Excel/Word": an HTML table or page
-    if suffix == ".xls" and b"\x00" not in data[:4096] and (b"\t" in data[:4096] or b"," in data[:4096]):
+    if suffix in (".xls", ".et") and b"\x00" not in data[:4096] and (b"\t" in data[:4096] or b"," in data[:4096]):
         return ".csv"  # an export that is tab- or comma-separated text
     return suffix
 
@@ -107,7 +115,11 @@ def _mb(n: int) -> str:
 
 
 def check_container(data: bytes, suffix: str, limits) -> None:
-    """Raise DocumentError when ``data`` is not a zip that is safe to hand to a parser."""
+    """Raise DocumentError when ``data`` is not a zip that is safe to hand to a parser, or is
+    a WPS file real_suffix found no Office format in."""
+    if suffix in _WPS:
+        raise DocumentError(f"a {suffix} file of an early WPS or of Microsoft Works, whose format is not read; "
+                            f"save it as {_OFFICE[_WPS[suffix]]} to index it")
     if suffix not in ZIP_SUFFIXES:
         return
     if data.startswith(_OLE_MAGIC):

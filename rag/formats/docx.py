@@ -25,7 +25,7 @@ from . import Extracted, Limits, TextBuilder, one_line, table_row
 
 _PAGE_NUMBER = re.compile(r"第\s*\d+\s*[页頁](?:\s*[,，、]?\s*共\s*\d+\s*[页頁])?|共\s*\d+\s*[页頁]|"
                           r"\bpage\s+\d+(?:\s+of\s+\d+)?", re.I)
-_HEADING_STYLE = re.compile(r"(?:heading|标题)\s*(\d)", re.I)
+_HEADING_STYLE = re.compile(r"(?:heading|标题|標題)\s*(\d)", re.I)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
