@@ -38,6 +38,7 @@ PARSERS: dict[str, str] = {
     ".dps": "ppt",
     ".epub": "epub",
     ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
+    ".msg": "msg",  # an e-mail saved by Outlook (a compound file), read as its .eml would be
 }
 
 # A spreadsheet is indexed up to this many rows (all sheets together); the rest is named in

@@ -33,7 +33,8 @@ _OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}  # 97-2003 -> 2007
 # WPS Office's own names (文字, 表格, 演示): since WPS 2005 they hold the 97-2003 formats' bytes
 # (or, saved by a newer WPS, the 2007 ones). Earlier WPS and Microsoft Works files do not.
 _WPS = {".wps": ".doc", ".et": ".xls", ".dps": ".ppt"}
-_STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"))
+_STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"),
+            (".msg", "__properties_version1.0"))  # (an Outlook message's top-level properties)
 _RTF = b"{\\rtf"
 _WORD = (".doc", ".docx", ".wps", ".rtf")
 
@@ -43,8 +44,10 @@ def real_suffix(data: bytes, suffix: str) -> str:
     one for a compound file named .docx/.xlsx/.pptx or .doc/.xls/.ppt (the streams decide the
     program), the 2007 one for a zip named .doc/.xls/.ppt, .html for a web page named .xls or
     .doc, .csv for text named .xls, .rtf for RTF named .doc (a system's "export to Word");
-    WPS Office's .wps/.et/.dps as the Word/Excel/PowerPoint file they hold; else the file's own."""
-    office = suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm" or suffix in _WPS or suffix == ".rtf"
+    WPS Office's .wps/.et/.dps as the Word/Excel/PowerPoint file they hold, an Outlook .msg
+    named .doc (or a .doc named .msg) as what it is; else the file's own."""
+    office = (suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm" or suffix in _WPS
+              or suffix in (".rtf", ".msg"))
     if not office:
         return suffix
     if suffix in _WORD and data.lstrip()[:5] == _RTF:

@@ -177,12 +177,18 @@ def _read(data: bytes, name: str, limits: Limits):
         return load_document(path, name, limits.max_bytes)
 
 
-def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
-    msg = BytesParser(policy=policy.default).parsebytes(data)
-    if not any(msg.get(h) for h in ("from", "to", "subject", "date", "message-id")):
-        raise DocumentError("not an e-mail (no From, To, Subject or Date header)")
+def read(msg: EmailMessage, limits: Limits, encoding: str = "eml") -> Extracted:
+    """A mail as text, its header, quote and attachments: an .eml's, or one built from an
+    Outlook message's properties (msg.py)."""
     mail = _Mail(limits)
     mail.message(msg, 0)
     if not mail.out.pos:
         raise DocumentError("empty (no text)")
-    return Extracted(mail.out.text(), mail.out.regions, title=mail.title, meta={"encoding": "eml"}, notes=mail.notes)
+    return Extracted(mail.out.text(), mail.out.regions, title=mail.title, meta={"encoding": encoding}, notes=mail.notes)
+
+
+def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
+    msg = BytesParser(policy=policy.default).parsebytes(data)
+    if not any(msg.get(h) for h in ("from", "to", "subject", "date", "message-id")):
+        raise DocumentError("not an e-mail (no From, To, Subject or Date header)")
+    return read(msg, limits)
