@@ -16,7 +16,7 @@ from typing import NamedTuple
 from .numerals import UNIT_LINE, dates
 from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells,
                       row_values)
-from .zh import fold
+from .zh import WHICH_CLASSIFIERS, fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _CLOCK = re.compile(r"\s*([01]?\d|2[0-4])[:：]([0-5]\d)(?!\d)")
@@ -146,25 +146,47 @@ _CURRENCY_NAME = re.compile(r"^(?:新臺幣|新台币|人民币|人民幣|港币
 def units_said(answer: str, hits: list, docs: dict[str, Document]) -> tuple[str, dict[str, str]]:
     """The answer without the units it writes after figures that rows of the passages
     ``hits`` hold under a unit their table states once above them ("866千元" where the
-    sheet says "單位：新臺幣千元" and its row "3月: 866"), and those figures' units: the
-    model reads the unit line; the row it cites, which says only 866, cannot vouch for
-    866千元, though the answer is the row's. The caller checks the bare figures and writes
-    the units back (with_units)."""
+    sheet says "單位：新臺幣千元" and its row "3月: 866"), or in a column that counts things
+    (the measure word of "22项" where the column "隐患数" says 22), and those figures' units:
+    the model reads the unit line, or counts in its own words; the row it cites, which says
+    only the figure, cannot vouch for it with the unit, though the answer is the row's. The
+    caller checks the bare figures and writes the units back (with_units)."""
     found: dict[str, str] = {}
     for h in hits:
         doc = docs.get(h.chunk.doc_id)
-        region = _region_at(doc, h.chunk.start) if doc else None
-        unit = stated_unit(doc, region) if region and region.location.holds_rows else ""
-        if not unit:
-            continue
-        cells = {v.strip() for line in h.chunk.text.splitlines() for v in row_values(line)}
-        said = "|".join(re.escape(u) for u in {unit, _CURRENCY_NAME.sub("", unit)} if u)  # (千元 of 新臺幣千元)
-        for m in re.finditer(rf"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*({said})", answer):
-            if m.group(1) in cells:
-                found[m.group(1)] = m.group(2)
+        tables = [r for r in doc.regions if r.start < h.chunk.end and r.end > h.chunk.start
+                  and r.location.holds_rows] if doc else []
+        for region in tables:  # (a passage may open with the heading above its table)
+            found.update(_units_in(answer, doc, region, h.chunk))
     for figure, unit in found.items():
         answer = re.sub(rf"(?<![\d.,]){re.escape(figure)}\s*{re.escape(unit)}", figure, answer)
     return answer, found
+
+
+def _units_in(answer: str, doc: Document, region: Region, chunk: Chunk) -> dict[str, str]:
+    """units_said of the rows of ``region`` that the passage ``chunk`` shows."""
+    said, found = [], {}
+    if unit := stated_unit(doc, region):
+        cells = {v.strip() for line in chunk.text.splitlines() for v in row_values(line)}
+        said.append((cells, "|".join(re.escape(u) for u in {unit, _CURRENCY_NAME.sub("", unit)} if u)))  # (千元 of 新臺幣千元)
+    if counts := _counts(doc, region, chunk):
+        said.append((counts, _COUNT_WORD))
+    for cells, words in said:
+        for m in re.finditer(rf"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s*({words})", answer):
+            if m.group(1) in cells:
+                found[m.group(1)] = m.group(2)
+    return found
+
+
+# A column that counts things ("隐患数", "人數", "數量") and the measure words a count takes.
+_COUNT_COLUMN = re.compile(r".*[数數]|[数數]量")
+_COUNT_WORD = rf"[{WHICH_CLASSIFIERS}名人次台辆輛户戶起例宗]"
+
+
+def _counts(doc: Document, region: Region, chunk: Chunk) -> set[str]:
+    """The whole numbers the rows of ``region`` within ``chunk`` hold in columns that count."""
+    return {v.strip() for r in _labelled_rows(doc, region) if chunk.start <= r.start < chunk.end
+            for label, v in r.cells.items() if _COUNT_COLUMN.fullmatch(fold(label).strip()) and v.strip().isdigit()}
 
 
 def with_units(text: str, units: dict[str, str]) -> str:

@@ -622,6 +622,21 @@ def test_a_figure_given_the_unit_its_table_states_above_it_is_vouched_for(tmp_pa
         assert (None if a.refused else a.answer) == answer, (a.answer, a.refusal_reason)
 
 
+def test_a_count_given_its_measure_word_is_vouched_for_by_a_column_that_counts(tmp_path, fake_embedder):
+    """An invented inspection report's table counts hazards per workshop in a column "隐患数":
+    the model writes the count with a measure word (22项, 22个) and the row vouches for it; a
+    figure from a column that counts nothing (整改率), or another figure, is not vouched for."""
+    report = ("# 苇岸机械2024年安全检查\n\n| 车间 | 隐患数 | 整改率 |\n|---|---|---|\n| 冲压车间 | 15 | 93 |\n"
+              "| 焊装车间 | 22 | 100 |\n| 涂装车间 | 9 | 88 |\n")
+    for said, answer in (("焊装车间查出了22项隐患[1]。", "焊装车间查出了22项隐患[1]。"), ("焊装车间有22个隐患[1]。", "焊装车间有22个隐患[1]。"),
+                         ("焊装车间整改了100项[1]。", None), ("焊装车间查出了23项隐患[1]。", None)):
+        root = tmp_path / str(len(list(tmp_path.iterdir())))
+        root.mkdir()
+        p = _pipeline(root, _folder(root, {"report.md": report}), fake_embedder, FakeGenerator(lambda m, s=said: s))
+        a = p.ask("焊装车间查出了多少项隐患？")
+        assert (None if a.refused else a.answer) == answer, (said, a.answer, a.refusal_reason)
+
+
 def test_an_answer_that_reads_back_the_note_over_picked_rows_is_refused(tmp_path, fake_embedder):
     # an invented logistics firm's depots; the second by area is picked by arithmetic, with a note
     depots = ("# 澄屿物流仓库一览\n\n| 仓库 | 面积（平方米） | 启用年份 |\n|---|---|---|\n| 东仓 | 8000 | 2012年 |\n"

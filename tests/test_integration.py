@@ -136,3 +136,30 @@ def test_real_answers_from_an_old_word_file_and_a_reply_mail(tmp_path):
     assert a.citations and a.citations[0].chunk.doc_id == "消防演练通知.doc"
     a = p.ask("纸箱现在定在哪天交货？")
     assert not a.refused and "3月17日" in a.answer and "3月10日" not in a.answer, a.answer
+
+
+def test_real_answers_from_rtf_exports_and_wps_files(tmp_path):
+    """A system's "export to Word" that is GBK RTF named .doc, a Big5 RTF notice and a WPS
+    workbook (.et, Excel 97 bytes): the real models answer from a table cell of the first, a
+    sentence of the second, a row of the third (tests/fixtures/rtf, office97; invented content)."""
+    import shutil
+    from pathlib import Path
+
+    from rag.generate import load_generator
+
+    fixtures = Path(__file__).parent / "fixtures"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(fixtures / "rtf" / "report-gbk.rtf", docs / "安全检查报告_导出.doc")
+    shutil.copy(fixtures / "rtf" / "notice-big5.rtf", docs / "停水通知.rtf")
+    shutil.copy(fixtures / "office97" / "sales.xls", docs / "營業額.et")
+    config = Config()
+    update_index(tmp_path / "idx", [docs], config, load_embedder(config))
+    p = Pipeline(Retriever.open(tmp_path / "idx", load_embedder(config), config), load_generator(config), config)
+    a = p.ask("焊装车间查出了多少项隐患？")
+    assert not a.refused and "22" in a.answer, a.answer
+    assert a.citations and a.citations[0].chunk.doc_id == "安全检查报告_导出.doc"
+    a = p.ask("大樓哪一天停水？")
+    assert not a.refused and "3月12日" in a.answer, a.answer
+    a = p.ask("板橋店什麼時候開幕的？")
+    assert not a.refused and "2021" in a.answer, a.answer
