@@ -151,7 +151,8 @@ def answered_whole(question: str, text: str, sentence: str, sources: list[tuple[
 _EN_ITEM_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:the\s+|a\s+|an\s+)?", re.I)
 
 
-_ROW_PAIR = re.compile(r"([^，,、|:：。]{1,16}?)\s*[:：]\s*([^，,|。；;]+)")
+# "label: value" in a copied row; a value runs to a comma, but not one between digits (1,000).
+_ROW_PAIR = re.compile(r"([^，,、|:：。]{1,16}?)\s*[:：]\s*((?:[^，,|。；;]|(?<=\d),(?=\d{3}))+)")
 
 
 def row_value(question: str, sentence: str) -> str | None:

@@ -185,5 +185,5 @@ HH_MM = re.compile(r"(?<![\d.])(?<!\d[:：])(\d{1,2})[:：](\d{2})(?:[:：]\d{2}
 NOW = re.compile(r"现在|目前|现任|当前|现行|最新|如今|\b(?:now|current(?:ly)?|latest|present)\b", re.I)
 # A total said (一共多少钱, in total) and a column that holds one (金额 beside 单价, Amount):
 # a question's or a claim's 一共 names that column.
-TOTAL_SAID = re.compile(r"一共|总共|合计|总计|共计|\bin total\b|\baltogether\b", re.I)
+TOTAL_SAID = re.compile(r"一共|总共|合共|合计|总计|共计|\bin total\b|\baltogether\b", re.I)  # (合共: Hong Kong's)
 TOTAL_LABEL = re.compile(r"金额|总价|总额|合计|小计|\btotal\b|\bamount\b", re.I)

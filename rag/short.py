@@ -30,7 +30,8 @@ from .locate import locate, locate_head, locate_list
 from .markers import strip_markers
 from .records import Citation, row_values
 from .rewrite import shaped_as, without_note
-from .numerals import CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, only_a_date
+from .numerals import (CALENDAR_DATE, CLOCK, CLOCK_Q, CN_NUMBER, DATE_TAIL, EN_TIME, EN_WHEN_Q, NUMERAL, TIME, TOTAL_SAID,
+                       only_a_date)
 from .zh import (ASKS_YEAR, CJK, LIST_ITEM, ORG_KIND, QUANTITY_Q, QUESTION_WORD, WHEN_Q, WHICH_CLASSIFIERS, WHO_Q,
                  claim_sentences, fold_each, to_simplified)
 
@@ -268,6 +269,7 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     wants_number = bool(QUANTITY_Q.search(question))
     asks_clock = bool(CLOCK_Q.search(question))
     measure = measure_word(question) if wants_number else ""
+    asks_total = wants_number and bool(TOTAL_SAID.search(question))
     scored, alone = [], []
     for i, (a, b) in enumerate(runs):
         piece = sentence[a:b]
@@ -299,6 +301,10 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
             score += 3
             # The count, not what leads to it: 时只拿到了|一分, 满分|1600分.
             m = re.search(r"\d", piece) or CN_NUMBER.search(piece)
+            # Asked what it all comes to, the figure the sentence says is the total (合共|港幣
+            # 1,520元 after 每小時港幣380元): not the first figure.
+            if asks_total and m and _TOTAL_BEFORE.search(folded[max(0, a + m.start() - 10):a + m.start()]):
+                score += 1.5
             if m and m.start() > 0 and not asks_which:
                 # (...but a code's letters are the code's: 工号|BT-1032, not 1032.)
                 piece = piece[_CODE_HEAD.search(piece[:m.start()]).start():]
@@ -385,6 +391,10 @@ def _candidates(question: str, sentence: str, titles: set[str] = frozenset()) ->
     if _CATEGORY.search(question):  # 哪种字体: 汉字, not 既有的汉字 (see cloze.unqualified)
         ranked = [p[unqualified(p):] for p in ranked]
     return [items, *ranked] if items else ranked
+
+
+# A total word, and a currency at most, right before a figure (合共港币1,520元, 合计：29,790).
+_TOTAL_BEFORE = re.compile(rf"(?:{TOTAL_SAID.pattern}|总额|总价)\s*[:：]?\s*(?:港币|人民币|新台币|澳门币|RMB|HK\$|NT\$|US\$|\$|¥|￥)?\s*$", re.I)
 
 
 def _slot(question: str) -> tuple[str, str]:

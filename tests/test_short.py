@@ -1369,6 +1369,22 @@ def test_a_what_about_follow_up_is_answered_in_the_shape_of_the_question_before(
     assert short_answer("那B呢？（接上文：家庭乐A的月费是多少元？）", answer, [_cite(row)]) == "238"
 
 
+def test_a_copied_rows_value_keeps_the_thousands_comma_of_its_figure():
+    line = "按金：港幣1,000元（活動完結後14個工作天內退還）"  # an invented hall's booking terms
+    assert short_answer("那按金要多少？", "按金：港幣1,000元[1]", [_cite(line)]) == "港幣1,000元"
+    # a comma that ends the value still ends it
+    line = "按金：港幣800元，活動完結後退還"
+    assert short_answer("那按金要多少？", "按金：港幣800元，活動完結後退還[1]", [_cite(line)]) == "港幣800元"
+
+
+def test_asked_what_it_all_comes_to_the_figure_said_to_be_the_total():
+    line = "禮堂租金：每小時港幣380元，共4小時，合共港幣1,520元"  # an invented hall's booking terms
+    answer = line + "[1]"
+    assert short_answer("租禮堂總共要俾幾多租金？", answer, [_cite(line)]) == "1,520元"
+    # asked the hourly rate: the first figure, as before
+    assert short_answer("租禮堂每小時要幾多錢？", answer, [_cite(line)]) == "380元"
+
+
 def test_asked_which_row_the_column_it_ranks_by_is_not_the_answer():
     row = "套餐: 小乐卡 | 月费(元): 9 | 流量(GB): 5"
     assert short_answer("月费最便宜的是哪个套餐？", "套餐: 小乐卡[1]，月费(元): 9[1]", [_cite(row)]) == "小乐卡"
