@@ -297,11 +297,17 @@ def cite(answer: str, hits: list[Hit], *, threshold: float = DEFAULT_THRESHOLD) 
     )
 
 
+_DIGITS_APART = re.compile(r"(?<=\d) +(?=\d)")
+
+
 def drop_unstated_years(answer: str, passages: list[str]) -> str:
     """Remove a year the passages never attach to that month ("2021年1月9日" when the
     passage says "1月9日"). Small models "complete" dates from their own knowledge; the
     date itself is supported, the year is not, and a wrong year is worse than none."""
-    norm = [unicodedata.normalize("NFKC", p).replace(" ", "") for p in passages]
+    # (Spaces out -- "2021 年 1 月" -- but one between digits kept: "2025-03-19 10:31" is a date
+    # and a time, and 2025-03-1910:31 no date.)
+    norm = [_DIGITS_APART.sub("\x00", unicodedata.normalize("NFKC", p)).replace(" ", "").replace("\x00", " ")
+            for p in passages]
 
     # The passages' dates as numerals.dates reads them: one home for what a date is.
     stated = {(p.year, p.month) for text in norm for p in dates(text)}

@@ -390,6 +390,11 @@ def test_unstated_year_dropped_from_a_stated_date():
     # a year stated for another month (2019年10月) is not stated for January
     october = "2019年10月,远帆发布首款产品。1月15日,远帆完成融资。"
     assert drop_unstated_years("远帆于2019年1月15日完成融资[1]。", [october]) == "远帆于1月15日完成融资[1]。"
+    # a date with its time after a space, as an approval log or a sheet's cell writes it
+    # (an invented purchase request): its year is stated; another month's is not
+    log = "财务审批时间：2025-03-19 10:31"
+    assert drop_unstated_years("2025-03-19[1]", [log]) == "2025-03-19[1]"
+    assert drop_unstated_years("2025-04-19[1]", [log]) == "04-19[1]"
 
 
 def test_bare_answers_are_verified_and_repointed():
