@@ -21,9 +21,9 @@ from datetime import date
 
 from .numerals import NOW, TOTAL_LABEL, TOTAL_SAID, dates
 from .ranked import PRICE_LABEL
-from .rows import SheetRow, cell_named, is_total, sheet_rows, total_rows
+from .rows import SheetRow, cell_named, is_total, sheet_rows, total_rows, whole_date
 from .records import LABEL_UNIT, Document, Region
-from .zh import WHEN_Q, Lang, fold
+from .zh import WHEN_Q, WHO_Q, Lang, fold
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,16 @@ def _names_column(q: str, label: str) -> bool:
     name = fold(LABEL_UNIT.sub("", label)).strip()
     if re.search(r"[a-z]", name):  # (English labels by their words: "last bus" of "Last bus")
         words = re.findall(r"[a-z]{3,}", name)
-        return bool(words) and all(re.search(rf"\b{w}", q) for w in words)
+        # (asked what time, a column of times by its word "time": "Time slot")
+        return bool(words) and (all(re.search(rf"\b{w}", q) for w in words)
+                                or "time" in words and bool(re.search(r"\bwhat time\b", q)))
     if (dated := _DATED.match(name)) and (WHEN_Q.search(q) or "几时" in q):  # (几时: a date or a time of day)
         said = _ONE_MORE.sub(r"\1\2", q)
         return (not dated.group(1) or dated.group(1) in said) and dated.group(2).rstrip("的") in said
+    # Asked who does a thing, the column of the person who does it (值班人 by 谁值班, 负责人
+    # by 谁负责).
+    if WHO_Q.search(q) and len(name) >= 3 and name[-1] in "人者员" and name[:-1] in q:
+        return True
     return len(name) >= 2 and name in q
 
 
@@ -117,10 +123,8 @@ def looked_up_row(question: str, doc: Document, regions: list[Region]) -> Looked
 
 def _date_of(value: str) -> tuple[int, int, int] | None:
     """The date a cell holds as its whole value (2025-03-01, 2025年3月1日), else None."""
-    found = dates(value.strip())
-    if len(found) != 1 or not found[0].year or not found[0].day or found[0].end - found[0].start < len(value.strip()):
-        return None
-    return int(found[0].year), found[0].month, found[0].day
+    d = whole_date(value)
+    return (int(d.year), d.month, d.day) if d and d.year else None
 
 
 def _by_date(question: str, q: str, tied: list):

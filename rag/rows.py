@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
+from .lexical import STOPWORDS
 from .numerals import UNIT_LINE, dates
 from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells,
                       row_values)
@@ -112,7 +113,28 @@ def cell_named(q: str, value: str) -> str | None:
         pattern = (r"(?<![\d.:])" if v[:1].isdigit() else "") + re.escape(v) + (r"(?![\d.:])" if v[-1:].isdigit() else "")
         if re.search(pattern, q):
             return said
+    # An English name of three to five words by its first two, whole ("shrink film" of
+    # "Shrink film rolls"): people shorten a product's name. (Not a sentence's cell: "The
+    # display stays dark…" is not named by "on the display".)
+    words = fold(bare).split()
+    if 3 <= len(words) <= 5 and all(re.fullmatch(r"[a-z][a-z-]+", w) and w not in STOPWORDS for w in words[:2]) \
+            and re.search(rf"\b{re.escape(words[0])}\s+{re.escape(words[1])}\b", q):
+        return value.strip()
+    # A date cell, by the date the question gives however it writes it (2025-10-03 of
+    # 10月3号): its month and day, and its year when the question gives one.
+    if (d := whole_date(value)) and any(p.month == d.month and p.day == d.day and (not p.year or p.year == d.year)
+                                        for p in dates(q) if p.day):
+        return value.strip()
     return None
+
+
+def whole_date(value: str):
+    """The date (numerals.DateParts, with its month and day) a cell holds as its whole value
+    (2025-10-03, 2025年3月1日, 10月5日), else None."""
+    found = dates(value.strip())
+    if len(found) != 1 or not found[0].day or found[0].end - found[0].start < len(value.strip()):
+        return None
+    return found[0]
 
 
 def stated_unit(doc: Document, region: Region) -> str:

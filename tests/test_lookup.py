@@ -155,3 +155,33 @@ def test_asked_what_it_all_comes_to_the_total_row_is_looked_up(tmp_path):
     assert _found(tmp_path, "How much does it come to in total?", QUOTE, "quote.csv") == ("品名: 合计", ["小计"])
     assert _found(tmp_path, "报价单一共有几项？", QUOTE, "quote.csv") is None  # a count: no total row
     assert _found(tmp_path, "滑轨一共多少钱？", QUOTE, "quote.csv") == ("品名: 滑轨", ["小计"])  # a row named
+
+
+# An invented water company's holiday duty roster: one row a day, its date as a date cell.
+ROSTER = ("日期,星期,值班人,电话分机\n2025-10-01,星期三,沈一禾,8315\n2025-10-02,星期四,葛柏舟,8322\n"
+          "2025-10-03,星期五,沈一禾,8308\n2025-10-13,星期一,葛柏舟,8330\n")
+
+
+def test_a_date_cell_names_its_row_however_the_question_writes_the_date(tmp_path):
+    # asked who does what the column's person does (谁值班: 值班人)
+    assert _found(tmp_path, "10月3号谁值班？", ROSTER, "roster.csv") == ("日期: 2025-10-03", ["值班人"])
+    assert _found(tmp_path, "2025年10月2日谁值班？", ROSTER, "roster.csv") == ("日期: 2025-10-02", ["值班人"])
+    # a day no row has, another year, or a day inside another (13 of 10月13日 is not 3): none
+    assert _found(tmp_path, "10月5号谁值班？", ROSTER, "roster.csv") is None
+    assert _found(tmp_path, "2024年10月3日谁值班？", ROSTER, "roster.csv") is None
+    assert _found(tmp_path, "10月13号谁值班？", ROSTER, "roster.csv") == ("日期: 2025-10-13", ["值班人"])
+    # asked who, but no column is the person of what the question says (谁负责)
+    assert _found(tmp_path, "10月3号谁负责？", ROSTER, "roster.csv") is None
+
+
+# An invented packaging firm's delivery slots, products named at length.
+SLOTS = ("Ref,Date,Time slot,Products,Pallets\nT-01,Mon 17 Nov,07:00-08:00,Corrugated cases 400x300,12\n"
+         "T-02,Wed 19 Nov,09:30-10:30,Shrink film rolls,6\nT-03,Thu 20 Nov,07:00-08:00,Corrugated cases 600x400,10\n")
+
+
+def test_an_english_cell_by_its_first_two_words_and_a_time_column_asked_what_time(tmp_path):
+    assert _found(tmp_path, "What time is the shrink film delivery?", SLOTS, "slots.csv") == ("Ref: T-02", ["Time slot"])
+    # two rows start with the words said, one word is not enough, or no column is asked
+    assert _found(tmp_path, "What time do the corrugated cases arrive?", SLOTS, "slots.csv") is None
+    assert _found(tmp_path, "What time is the shrink delivery?", SLOTS, "slots.csv") is None
+    assert _found(tmp_path, "Who drives the shrink film lorry?", SLOTS, "slots.csv") is None
