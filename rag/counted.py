@@ -1,5 +1,7 @@
 """How many of a table's things there are: "假日總共有幾條公車路線有開？", "How many of the trails
-allow dogs?" over a sheet or a document's table.
+allow dogs?" over a sheet or a document's table; and how much a column of them comes to, asked
+for a total the table does not print: "How many pallets are coming in week 47 altogether?"
+over a delivery sheet's Pallets column.
 
 Counting rows is arithmetic; the model, shown some of them, said 3. The rows a how-many
 question counts -- those its first column names the kind of, narrowed as a superlative's are
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 
 from .ranked import marked_rows, named_rows, question_bound, within
 from .records import LABEL_UNIT, Document, Region
+from .numerals import TOTAL_SAID
 from .rows import cell_number, sheet_rows
-from .sheets import named_sheets, sheet_words
+from .sheets import named_sheets, sheet_names, sheet_words
 from .zh import Lang, fold
 
 
@@ -39,6 +42,8 @@ class CountedRows:
     n: int
     phrase: str  # the question's counting words, the count in their place (總共有8條公車路線)
     names: list[str]  # the rows' first cells
+    column: str = ""  # asked what a column comes to: its label, and the rows' values added
+    values: tuple[str, ...] = ()
 
 
 def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | None:
@@ -65,21 +70,25 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     else:
         named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded \
             or len(folded) == 1 and key.startswith(folded)  # (课 of 课程)
-    if not named:
+    column = "" if named else _summed_column(q, folded, labels, rows, bool(m.group("en")))
+    if not (named or column):
         return None
+    # (The sheet the question names, among several or the one there is -- "in week 47" of the
+    # sheet Week 47 --, is no condition on the rows, nor a bound.)
+    unsheeted = q
+    for name in named_sheets(question, doc) or sheet_names(doc):
+        for word in sheet_words(name) if len(fold(name)) >= 2 else ():
+            unsheeted = unsheeted.replace(word, " ")
     # A bound on a column picks the rows counted (课时超过40的); any other condition, or a
     # bound on a column the table does not tell, counts nothing.
-    bound = question_bound(question, labels, rows)
+    bound = question_bound(unsheeted, labels, rows)
     if bound is False or group == "before" and not bound:
         return None  # (…的校区有几个 without a bound: what comes before 的 is a condition not read)
     if bound:
         bounded, op, limit = bound
         rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and within(v, op, limit)]
     # (What the question counts, and the sheet it names, are no condition on the rows.)
-    rest = q.replace(fold(noun), " ") if noun else q
-    for name in named_sheets(question, doc):
-        for word in sheet_words(name):
-            rest = rest.replace(word, " ")
+    rest = unsheeted.replace(fold(noun), " ") if noun else unsheeted
     rows = named_rows(rest, rows, labels, doc.title)
     if rows and (flagged := marked_rows(q, rows)):  # (those with a mark it names: "allow dogs")
         rows = flagged[1]
@@ -92,16 +101,57 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
         ends = [i for i, ch in enumerate(question) if ch in "，,；;。？?！!"]
         start = max((i + 1 for i in ends if i < m.start()), default=0)
         said = question[start:min((i for i in ends if i >= m.end()), default=len(question))].strip()
-    phrase = re.sub(r"多少|几|幾|how many", str(len(rows)), said, count=1, flags=re.I)
+    if column and len(rows) < 2:
+        return None  # (one row's figure is no sum: the row looked up answers it, lookup.py)
+    values = tuple(r.cells[column].strip() for r in rows) if column else ()
+    total = _sum(values) if column else str(len(rows))
+    if total is None:
+        return None
+    phrase = re.sub(r"多少|几|幾|how many", total, said, count=1, flags=re.I)
     return CountedRows(rows[0].start, rows[-1].end, (rows[0].number, rows[-1].number), len(rows),
-                       phrase, [next(iter(r.cells.values())) for r in rows])
+                       phrase, [next(iter(r.cells.values())) for r in rows], column, values)
+
+
+def _summed_column(q: str, noun: str, labels: list[str], rows: list, english: bool) -> str:
+    """Asked for a total (altogether, 一共) of what a column of figures holds (pallets of
+    Pallets, 托盘 of 托盘数), that column's label; "" when none or several are named, or the
+    question asks no total."""
+    if not TOTAL_SAID.search(q) or not noun:
+        return ""
+    named = []
+    for label in labels[1:]:
+        name = fold(LABEL_UNIT.sub("", label)).strip()
+        if english:
+            said = any(w.rstrip("s")[:5] == x.rstrip("s")[:5] for w in noun.split() for x in re.findall(r"[a-z]{3,}", name))
+        else:
+            said = len(name) >= 2 and (name in noun or name.rstrip("数量") in noun and len(name.rstrip("数量")) >= 2)
+        if said and all(cell_number(r.cells.get(label, "")) is not None for r in rows):
+            named.append(label)
+    return named[0] if len(named) == 1 else ""
+
+
+def _sum(values: tuple[str, ...]) -> str | None:
+    """The values added, written as they are (whole numbers whole); None if one is no plain figure."""
+    if not values or not all(_FIGURE.fullmatch(v) for v in values):
+        return None
+    total = sum(float(v.replace(",", "")) for v in values)
+    decimals = max((len(v.split(".")[1]) for v in values if "." in v), default=0)
+    return f"{total:,.{decimals}f}" if any("," in v for v in values) else f"{total:.{decimals}f}"
+
+
+_FIGURE = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?")
 
 
 _COUNTED = {"zh": "（{sheet}{phrase}，共{n}行：{names}）", "en": "({sheet}{phrase}, {n} rows: {names})"}
+_SUMMED = {"zh": "（{sheet}{phrase}：{n}行的{column}相加，{values}）", "en": "({sheet}{phrase}: {column} of {n} rows added, {values})"}
 _SHEET = {"zh": "工作表「{}」：", "en": "sheet {}: "}
 
 
 def counted_note(counted: CountedRows, sheet: str, lang: Lang) -> str:
     lang = "en" if lang == "en" else "zh"
-    return _COUNTED[lang].format(sheet=_SHEET[lang].format(sheet) if sheet else "", phrase=counted.phrase,
+    sheet = _SHEET[lang].format(sheet) if sheet else ""
+    if counted.column:
+        added = "+".join(counted.values) + " = " + _sum(counted.values)
+        return _SUMMED[lang].format(sheet=sheet, phrase=counted.phrase, n=counted.n, column=counted.column, values=added)
+    return _COUNTED[lang].format(sheet=sheet, phrase=counted.phrase,
                                  n=counted.n, names=("、" if lang == "zh" else ", ").join(counted.names))

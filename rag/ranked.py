@@ -172,18 +172,22 @@ def named_rows(question: str, rows: list[SheetRow], labels: list[str], title: st
     only other cells of some rows hold (a condition this does not read). A word of the
     document's ``title`` names the document, not rows (栖川 of 栖川地铁线路基本情况表, though
     a station is called 栖川火车站)."""
-    from .lexical import segment
+    from .lexical import STOPWORDS, segment
 
     named_in_labels = "".join(fold(label) for label in labels) + fold(title)
     kind = _kind(rows)  # (医院 of 哪家医院 is what the rows are, not which)
     words = [w for w in segment(fold(question)) if len(w) >= 2 and w not in named_in_labels and not re.search(r"\d", w)
-             and not set(w) <= kind]
+             and not set(w) <= kind and w.strip() not in STOPWORDS]
+
+    def holds(w: str, value: str) -> bool:  # (an English word whole: "in" is not in "Printed")
+        return bool(re.search(rf"\b{re.escape(w)}\b", fold(value))) if w.isascii() else w in fold(value)
+
     for w in words:
-        first = [r for r in rows if w in fold(next(iter(r.cells.values())))]
+        first = [r for r in rows if holds(w, next(iter(r.cells.values())))]
         if first and len(first) < len(rows):
             return first
-        if any(w in fold(v) for r in rows for v in list(r.cells.values())[1:]) and not all(
-                any(w in fold(v) for v in r.cells.values()) for r in rows):
+        if any(holds(w, v) for r in rows for v in list(r.cells.values())[1:]) and not all(
+                any(holds(w, v) for v in r.cells.values()) for r in rows):
             return None
     return rows
 
@@ -219,7 +223,10 @@ def asked_column(question: str, labels: list[str], asked: Superlative) -> str | 
         labels = prices or labels
     scored = [(_shared(question, label), -i, label) for i, label in enumerate(labels)]
     best = max(scored)
-    if best[0] > 0 and sum(1 for s in scored if s[0] == best[0]) == 1 or best[0] >= 2:
+    tied = sum(1 for s in scored if s[0] == best[0]) > 1
+    # (English labels tied by the word they share name different measures: "the most goals"
+    # is not Goals for rather than Goals against.)
+    if best[0] > 0 and not tied or best[0] >= 2 and not (tied and re.search(r"[a-z]", fold(best[2]))):
         return best[2]
     for words, kind in ((_PRICE_Q, PRICE_LABEL), (_TIME_Q, _TIME_LABEL)):
         if words.search(fold(asked.word)):

@@ -293,6 +293,26 @@ def test_asked_how_many_of_a_sheets_things_the_rows_are_counted(tmp_path, fake_e
     assert len(hits) == 1 and hits[0].chunk.context.startswith("（这份清单里一共有6款型号") and hits[0].chunk.location.rows == (2, 7)
 
 
+def test_asked_what_a_column_comes_to_altogether_its_figures_are_added(tmp_path):
+    """An invented warehouse's week of deliveries prints no total: asked how many pallets come
+    altogether, the Pallets column is added; not when the question sets a condition on another
+    column (Wednesday), which this does not read."""
+    from rag.counted import counted_note, counted_rows
+
+    sheet = "Delivery ref,Day,Products,Pallets\nD-01,Monday,Cartons,12\nD-02,Wednesday,Shrink film,6\nD-03,Wednesday,Labels,4\n"
+    doc, region = _sheet(tmp_path, sheet, "deliveries.csv")
+    summed = counted_rows("How many pallets are coming altogether?", doc, region)
+    assert (summed.phrase, summed.column, summed.values) == ("22 pallets", "Pallets", ("12", "6", "4"))
+    assert counted_note(summed, "", "en") == "(22 pallets: Pallets of 3 rows added, 12+6+4 = 22)"
+    assert counted_rows("How many pallets come on Wednesday altogether?", doc, region) is None
+    zh, zh_region = _sheet(tmp_path, "单号,星期,托盘数\nD-01,周一,12\nD-02,周三,6\nD-03,周三,4.5\n", "托盘.csv")
+    assert counted_rows("这批货一共多少托盘？", zh, zh_region).phrase == "这批货一共22.5托盘"
+    # no total asked (a row's own figure), a column of text, or rows counted as before
+    assert counted_rows("How many pallets does D-02 bring?", doc, region) is None
+    assert counted_rows("How many products altogether?", doc, region) is None
+    assert counted_rows("How many deliveries are there altogether?", doc, region).phrase == "3 deliveries"
+
+
 def test_the_unit_a_table_states_above_it(tmp_path):
     # a sheet's title lines (an invented bakery's takings), and a report table's lead line
     doc, _ = _sheet(tmp_path, "麦田烘焙各店营业额\n单位：万元（含税）\n门店,上半年,下半年\n北店,35,41\n南店,28,30\n", "takings.csv")
@@ -304,3 +324,13 @@ def test_the_unit_a_table_states_above_it(tmp_path):
     assert {stated_unit(doc, r) for r in doc.regions} == {""}
     doc, region = _sheet(tmp_path)
     assert stated_unit(doc, region) == ""
+
+
+def test_english_columns_tied_by_the_word_they_share_are_not_ranked(tmp_path):
+    # an invented Sunday league: "the most goals" says neither Goals for nor Goals against
+    league = ("Team,Played,Goals for,Goals against\nMillbrook,18,41,15\nOakfield,18,22,38\nAshby,18,30,21\n"
+              "Corrin,18,18,30\n")
+    doc, region = _sheet(tmp_path, league, "league.csv")
+    assert ranked_row("Which team has let in the most goals?", doc, region) is None
+    found = ranked_row("Which team has the most goals against?", doc, region)
+    assert found is not None and doc.text[found.start:found.end].startswith("Team: Oakfield")
