@@ -19,6 +19,7 @@ from .brackets import bracketed_note, bracketed_row
 from .config import Config
 from .embed import Embedder
 from .lookalike import Lookalikes
+from .lexical import tokenize
 from .lookup import looked_up_note, looked_up_row
 from .compared import comparative, compared_note, compared_rows
 from .counted import counted_note, counted_rows
@@ -330,12 +331,27 @@ class Retriever:
                 named[d.doc_id] = kind in fold(d.title + d.text)
             return named[d.doc_id]
 
+        # (Nor a table whose document writes fewer of the question's words than the best
+        # passage's, when that is another document's prose: "屋頂防水那三家報價，哪一家最貴？" is
+        # about three quotes a meeting's minutes list, not a purchase request's price column,
+        # though the request names a 报价单.)
+        words = {w for w in tokenize(without_note(query)) if len(w) >= 2}
+
+        def written(d: Document | None) -> int:
+            text = fold(d.title + d.text) if d else ""
+            return sum(w in text for w in words)
+
+        best = self.index.docs.get(hits[0].chunk.doc_id) if hits and not self._row_regions(hits[0])[1] else None
+        least = written(best) if best else 0
+
         for hit in hits:
             doc, regions = self._row_regions(hit)
             if not regions:
                 continue
             if first is not None and doc.doc_id != first:
                 return
+            if least and doc.doc_id != best.doc_id and written(doc) < least:
+                continue
             # (Nor a document that never names the kind of thing asked which of, where another
             # retrieved one does: 哪条地铁线 is not one of a price list's phone plans.)
             if kind and not names_kind(doc) and any(

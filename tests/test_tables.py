@@ -418,3 +418,19 @@ def test_the_names_a_note_lists_may_hold_brackets():
     note = "（平日每小时（元）为“<100”的2行之一，共3行：羽毛球场（单面）、乒乓球室）"
     assert listed_names(note) == ["羽毛球场（单面）", "乒乓球室"]
     assert listed_names("（床位最多的一行，共4行）") == []
+
+
+def test_a_table_of_a_document_writing_fewer_of_the_questions_words_than_the_best_passage_is_not_ranked(
+        tmp_path, fake_embedder):
+    """Invented minutes list three roofing quotes in a sentence; an invented purchase request's
+    table has a price column and names a 报价单 once: asked which quote is the dearest, the
+    request's table is not ranked; asked its own items' dearest, it is."""
+    minutes = ("# 业委会会议纪要\n\n案由三：屋顶防水层重新施作案。共取得三家报价：甲防水工程行428,000元、乙防水企业社"
+               "465,000元、丙防水工程行398,000元。决议：委请丙防水工程行承作。\n")
+    request = ("# 采购申请单\n\n附件：供应商报价单2份。\n\n| 品名 | 数量 | 单价（元） |\n|---|---|---|\n| 笔记本电脑 | 3 | 5480 |\n"
+               "| 显示器 | 4 | 1260 |\n| 打印机 | 1 | 2350 |\n")
+    r = _retriever(tmp_path, {"minutes.md": minutes, "request.md": request}, fake_embedder)
+    asked = "屋顶防水那三家报价，哪一家最贵？"
+    assert r.search(asked, 5).hits[0].chunk.doc_id == "minutes.md"
+    assert r.search(asked, 5).picked is None
+    assert r.search("采购申请单里哪个品名单价最贵？", 5).picked == "ranked"
