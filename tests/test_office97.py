@@ -220,3 +220,21 @@ def test_a_mails_reply_is_read_before_the_earlier_message_it_quotes():
     # a quote found without its mail's reply keeps its place: it is all there is of that mail
     alone = [Hit(quote, 0.9, 1), Hit(other, 0.8, 2)]
     assert _reply_before_quote(alone) == alone
+
+
+@pytest.mark.parametrize("rule", ["________________________________\n", ""])
+def test_newer_outlooks_quote_under_a_rule_or_its_from_and_sent_lines_is_the_earlier_message(tmp_path, rule):
+    # an invented hall's reply that moves a booking, over the request it quotes
+    m = EmailMessage()
+    m["Subject"], m["From"], m["Date"] = "Re: 场地租借", "麦小姐 <booking@hall.example>", "Tue, 21 Oct 2025 15:48:00 +0800"
+    m.set_content("陈小姐：\n\n11月8日礼堂维修，现改为11月15日下午2时。\n\n" + rule +
+                  "发件人: 陈小姐 <chen@youth.example>\n发送时间: 2025年10月17日 11:05\n主题: 场地租借\n\n拟于11月8日租用礼堂。\n")
+    (tmp_path / "re.eml").write_bytes(m.as_bytes(policy=policy.SMTP))
+    doc = load_document(tmp_path / "re.eml")
+    (quoted,) = [r for r in doc.regions if r.location.kind == "quoted"]
+    assert "拟于11月8日租用礼堂" in doc.text[quoted.start:quoted.end]
+    assert "现改为11月15日" not in doc.text[quoted.start:quoted.end]
+    # a line that only starts with "发件人：" in the text, no sent line after it: no quote
+    m.set_content("发件人：办公室\n11月15日照常开放。\n")
+    (tmp_path / "plain.eml").write_bytes(m.as_bytes(policy=policy.SMTP))
+    assert not load_document(tmp_path / "plain.eml").regions

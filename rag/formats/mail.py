@@ -41,9 +41,12 @@ _LABELS = {  # subject, from, to, cc, date, earlier message, attachment
     "hant": ("主旨", "寄件者", "收件者", "副本", "日期", "原始郵件", "附件"),
 }
 # Where a quoted earlier message starts: the separator lines Outlook, Foxmail, QQ Mail,
-# NetEase and Gmail write, and a run of "> " lines.
+# NetEase and Gmail write, and a run of "> " lines; newer Outlook writes a rule of underscores,
+# or nothing, above the earlier message's From and Sent lines.
 _QUOTED = re.compile(r"^[ \t]*(?:-{3,}\s*(?:原始邮件|原始郵件|Original Message|Forwarded message|转发的邮件|轉寄的郵件)"
-                     r"\s*-{3,}|在\s*.{4,80}(?:写道|寫道)\s*[:：]|On .{4,120} wrote:|>[^\n]*(?:\n>[^\n]*)+)",
+                     r"\s*-{3,}|在\s*.{4,80}(?:写道|寫道)\s*[:：]|On .{4,120} wrote:|>[^\n]*(?:\n>[^\n]*)+"
+                     r"|_{10,}[ \t]*\n\s*(?:From|发件人|寄件者|發件人)[ \t]*[:：]"
+                     r"|(?:From|发件人|寄件者|發件人)[ \t]*[:：][^\n]*\n[ \t]*(?:Sent|发送时间|寄件日期|發送時間)[ \t]*[:：])",
                      re.M | re.I)
 
 
