@@ -271,6 +271,14 @@ def check_english(english: str, question: str, chinese_answer: str) -> str | Non
     # Every number of the answer kept; none added, except the question's own (a year).
     if not _numbers(source) <= _numbers(english) <= _numbers(source) | _numbers(question):
         return None
+    # A Chinese answer that is a person's name alone is named in the rewrite, as written (a
+    # romanisation would be a new name, refused below): "Duty is on October 1st [1]" for
+    # 祁晓蕾[1] drops the answer. (jieba's person tag, trusted only on the answer whole.)
+    from .lexical import tagged
+
+    bare = _MARKERS.sub("", chinese_answer).strip(" 。.，,")
+    if [tag for _, tag in tagged(bare)] == ["nr"] and len(bare) >= 2 and bare not in english:
+        return None
     known = f"{question} {source}".lower()
     for name in _NAME.findall(english):
         word = name.rstrip("'’s").rstrip("'’")

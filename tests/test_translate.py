@@ -72,6 +72,10 @@ def test_english_rewrite_is_checked_against_the_chinese_answer():
     assert check_english("Clearbrook lost 37 billion yuan.", q, zh) is None  # citation dropped
     assert check_english("澄川数据的累计亏损高达37 billion yuan[1]。", q, zh) is None  # not translated
     assert check_english("Its chairman is Lin Jiahe [1].", "Who chairs Clearbrook?", "董事长是林嘉禾[1]。") is None
+    # the person the answer names kept as written, not dropped (an invented duty roster)
+    q = "Who is on duty on 1 October?"
+    assert check_english("Duty is on October 1st [1].", q, "沈一禾[1]") is None
+    assert check_english("沈一禾 is on duty on 1 October [1].", q, "沈一禾[1]") == "沈一禾 is on duty on 1 October [1]."
 
 
 def test_names_and_corpus_language():
