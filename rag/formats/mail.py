@@ -59,21 +59,26 @@ def _labelled(lang: str, label: str, value: str) -> str:
     return f"{label}: {value}" if lang == "en" else f"{label}：{value}"
 
 
-def _text_of(part: EmailMessage) -> str:
-    """A text part's characters: its declared charset, or what that charset stands for."""
+def decoded(data: bytes, codecs: tuple[str, ...], last: str) -> str:
+    """``data`` in the first of ``codecs`` that reads it; else read as a text file is (its
+    encoding detected); else in ``last``, what cannot be read replaced."""
     from ..load import decode
 
-    data = part.get_payload(decode=True) or b""
-    charset = (part.get_content_charset() or "").lower()
-    if charset:
+    for codec in codecs:
         try:
-            return data.decode(_CHARSETS.get(charset, charset))
+            return data.decode(codec)
         except (LookupError, UnicodeDecodeError):
-            pass
+            continue
     try:
         return decode(data)[0]
     except DocumentError:
-        return data.decode("utf-8", errors="replace")
+        return data.decode(last, errors="replace")
+
+
+def _text_of(part: EmailMessage) -> str:
+    """A text part's characters: its declared charset, or what that charset stands for."""
+    charset = (part.get_content_charset() or "").lower()
+    return decoded(part.get_payload(decode=True) or b"", (_CHARSETS.get(charset, charset),) if charset else (), "utf-8")
 
 
 def _body(msg: EmailMessage) -> str:

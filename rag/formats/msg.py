@@ -51,17 +51,7 @@ _RTF_PREBUF = (b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\f
 
 def _decode8(data: bytes, codepage: int | None) -> str:
     """8-bit text in ``codepage``; without one, or not in it, read as a text file is."""
-    from ..load import decode
-
-    for codec in _CODECS.get(codepage, (f"cp{codepage}",) if codepage else ()):
-        try:
-            return data.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    try:
-        return decode(data)[0]
-    except DocumentError:
-        return data.decode("cp1252", errors="replace")
+    return mail.decoded(data, _CODECS.get(codepage, (f"cp{codepage}",) if codepage else ()), "cp1252")
 
 
 class _Object:
