@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .lexical import STOPWORDS
-from .numerals import UNIT_LINE, dates
+from .numerals import UNIT_LINE, DateParts, dates
 from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells,
                       row_values)
 from .zh import WHICH_CLASSIFIERS, fold
@@ -128,7 +128,7 @@ def cell_named(q: str, value: str) -> str | None:
     return None
 
 
-def whole_date(value: str):
+def whole_date(value: str) -> DateParts | None:
     """The date (numerals.DateParts, with its month and day) a cell holds as its whole value
     (2025-10-03, 2025年3月1日, 10月5日), else None."""
     found = dates(value.strip())
