@@ -61,7 +61,11 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     a cited table row (its first cell) widened to the name, when the answer holds it whole
     (人民医院 of 泠川县第二人民医院: the words the question shares, 第二 of 第二多, are the
     row's name)."""
+    # (A picked passage's note -- the count its rows do not say, "一共有7个仓库" -- is read only
+    # when the passages' own words give no span: a comparison's note restates the question.)
     found = _short_answer(question, answer, citations)
+    if not found and any(c.verified and c.chunk.context for c in citations):
+        found = _short_answer(question, answer, citations, notes=True)
     if not found:
         return found
     said = fold_each(strip_markers(answer))
@@ -71,7 +75,7 @@ def short_answer(question: str, answer: str, citations: list[Citation]) -> str |
     return names.pop() if len(names) == 1 else found
 
 
-def _short_answer(question: str, answer: str, citations: list[Citation]) -> str | None:
+def _short_answer(question: str, answer: str, citations: list[Citation], notes: bool = False) -> str | None:
     asked, question = to_simplified(without_note(question)), to_simplified(shaped_as(question))  # (simplified patterns)
     evidence = [c for c in citations if c.verified]
     text = strip_markers(answer).strip()
@@ -86,6 +90,9 @@ def _short_answer(question: str, answer: str, citations: list[Citation]) -> str 
     # (A line break is a space there: a PDF breaks a sentence across lines, "…or pairing\ntimed out".)
     sources = [(one, fold_each(one)) for c in evidence
                for one in (c.quote.replace("\n", " "), c.chunk.text.replace("\n", " "))]
+    if notes:  # ...and last, a picked passage's note (short_answer), not the table's header row before it
+        sources += [(line, fold_each(line)) for c in evidence for line in c.chunk.context.splitlines()
+                    if line.startswith(("（", "("))]
     # The subject of a document (its title) is what a question without one (它的原名是什么)
     # is about, not its answer: "苏镜宇原名苏博" answers with 苏博.
     titles = {fold_each(c.chunk.context_title) for c in evidence if c.chunk.context_title}

@@ -1385,6 +1385,17 @@ def test_asked_what_it_all_comes_to_the_figure_said_to_be_the_total():
     assert short_answer("租禮堂每小時要幾多錢？", answer, [_cite(line)]) == "380元"
 
 
+def test_a_count_the_picked_rows_note_gives_is_the_short_answer():
+    # an invented logistics firm's depots, counted: the rows say no 7, the note does
+    rows = "仓库: 东仓 | 面积: 8000\n仓库: 西仓 | 面积: 12500"
+    note = "（沛川供应链一共有7个仓库，共7行：东仓、西仓、南仓、北仓、中仓、新仓、老仓）"
+    cited = Citation(1, Chunk("d.csv", 0, rows, 0, len(rows), context=note), rows[:17], 0, 17, True, 1.0)
+    assert short_answer("沛川供应链一共有几个仓库？", "沛川供应链一共有7个仓库[1]。", [cited]) == "7个"
+    # the same rows without the note: no span says 7
+    bare = Citation(1, Chunk("d.csv", 0, rows, 0, len(rows)), rows[:17], 0, 17, True, 1.0)
+    assert short_answer("沛川供应链一共有几个仓库？", "沛川供应链一共有7个仓库[1]。", [bare]) is None
+
+
 def test_asked_which_row_the_column_it_ranks_by_is_not_the_answer():
     row = "套餐: 小乐卡 | 月费(元): 9 | 流量(GB): 5"
     assert short_answer("月费最便宜的是哪个套餐？", "套餐: 小乐卡[1]，月费(元): 9[1]", [_cite(row)]) == "小乐卡"
