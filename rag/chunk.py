@@ -25,7 +25,7 @@ _CLAUSE_END = re.compile(r"[，,、：:]")
 _HEADING = re.compile(r"#{1,6}\s+(.*)")
 # Characters that belong to a number token: cutting between two of them splits the number.
 _NUMERIC = re.compile(r"[\d.,%％万亿千百十]")
-UNIT_KINDS = ("slide", "chapter", "sheet", "attachment", "quoted")  # each one starts a new chunk
+UNIT_KINDS = ("slide", "chapter", "sheet", "attachment", "quoted", "message")  # each one starts a new chunk
 
 
 @dataclass

@@ -30,7 +30,7 @@ EventKind = Literal["status", "token", "done"]
 # Where a passage sits in its source file. Sheet and table locations carry rows: one line
 # of text per row (blank rows are left out, so a region is a run of consecutive rows); so
 # does a table on a slide (a slide's region of its table's rows).
-LocationKind = Literal["page", "sheet", "slide", "chapter", "table", "attachment", "quoted"]
+LocationKind = Literal["page", "sheet", "slide", "chapter", "table", "attachment", "quoted", "message"]
 
 # A document's table row as the parsers write one (formats.table_row: "| a | b |"), one a line.
 TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)
@@ -118,11 +118,11 @@ LOCATION_LABELS: dict[str, dict[str, str]] = {
     "en": {"loc_page": "p. {n}", "loc_sheet": "sheet {name}", "loc_slide": "slide {n}",
            "loc_chapter": "chapter {n}", "loc_table": "table {n}", "loc_titled": " “{name}”",
            "loc_attachment": "attachment {name}", "loc_quoted": "the earlier message it quotes",
-           "loc_rows": ", rows {a}–{b}", "loc_row": ", row {a}"},
+           "loc_message": "message {n}", "loc_rows": ", rows {a}–{b}", "loc_row": ", row {a}"},
     "zh": {"loc_page": "第{n}页", "loc_sheet": "工作表「{name}」", "loc_slide": "第{n}张幻灯片",
            "loc_chapter": "第{n}章", "loc_table": "表{n}", "loc_titled": "「{name}」",
            "loc_attachment": "附件「{name}」", "loc_quoted": "所引用的原邮件",
-           "loc_rows": "第{a}–{b}行", "loc_row": "第{a}行"},
+           "loc_message": "第{n}封邮件", "loc_rows": "第{a}–{b}行", "loc_row": "第{a}行"},
 }
 
 
@@ -144,7 +144,7 @@ class Location:
         """"sheet 销售, rows 12–40", "slide 3 “目标”"; ``templates`` from LOCATION_LABELS."""
         t = templates or LOCATION_LABELS["en"]
         out = t[f"loc_{self.kind}"].format(n=self.number, name=self.name)
-        if self.name and self.kind in ("slide", "chapter"):
+        if self.name and self.kind in ("slide", "chapter", "message"):
             out += t["loc_titled"].format(name=self.name)
         if self.rows:
             a, b = self.rows

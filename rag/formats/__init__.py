@@ -38,6 +38,7 @@ PARSERS: dict[str, str] = {
     ".dps": "ppt",
     ".epub": "epub",
     ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
+    ".mbox": "mbox",  # a mail archive (a client's folder exported, a Takeout): each message as an .eml
     ".msg": "msg",  # an e-mail saved by Outlook (a compound file), read as its .eml would be
 }
 

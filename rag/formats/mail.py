@@ -156,19 +156,27 @@ class _Mail:
         except DocumentError as e:
             self.notes.append(f"attachment {name!r} not read: {e}")
             return
-        head = self.out.pos + (2 if self.out.pos else 0)
-        self.out.heading(1, _labelled(lang, _LABELS[lang][6], name))  # (its own headings follow)
-        start = self.out.pos + (2 if self.out.pos else 0)
-        self.out.add(doc.text)
-        # its own regions (rows, pages) shifted; the rest of it a region naming the attachment
-        # -- but not headings alone (its name, a sheet's), which go with the rows after them
-        text, at = self.out.text(), head
-        for r in [*doc.all_regions(), Region(len(doc.text), len(doc.text), Location("attachment"))]:
-            if _HEADINGS_ONLY.fullmatch(text[at:start + r.start]) is None:
-                self.out.regions.append(Region(at, start + r.start, Location("attachment", name=name)))
-            if r.end > r.start:
-                self.out.regions.append(Region(start + r.start, start + r.end, r.location))
-            at = start + r.end
+        place(self.out, _labelled(lang, _LABELS[lang][6], name), doc.text, doc.all_regions(),
+              Location("attachment", name=name))
+
+
+def place(out: TextBuilder, heading: str, text: str, regions: list[Region], location: Location) -> None:
+    """``text`` (a file or a mail read on its own, with its ``regions``) appended to ``out``
+    under ``heading`` (none when ""; its own headings follow): its regions (rows, pages)
+    shifted, the rest of it a region at ``location`` ("attachment 报价单.xlsx", "message 3")
+    -- but not headings alone (its name, a sheet's), which go with the rows after them."""
+    head = out.pos + (2 if out.pos else 0)
+    if heading:
+        out.heading(1, heading)
+    start = out.pos + (2 if out.pos else 0)
+    out.add(text)
+    whole, at = out.text(), head
+    for r in [*regions, Region(len(text), len(text), location)]:
+        if _HEADINGS_ONLY.fullmatch(whole[at:start + r.start]) is None:
+            out.regions.append(Region(at, start + r.start, location))
+        if r.end > r.start:
+            out.regions.append(Region(start + r.start, start + r.end, r.location))
+        at = start + r.end
 
 
 def _read(data: bytes, name: str, limits: Limits):
@@ -177,7 +185,7 @@ def _read(data: bytes, name: str, limits: Limits):
     from ..load import SUFFIXES, load_document
 
     suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES or suffix == ".eml":
+    if suffix not in SUFFIXES or suffix in (".eml", ".mbox"):
         raise DocumentError(f"unsupported type {suffix or '(none)'}")
     with tempfile.TemporaryDirectory(prefix="rag-mail-") as tmp:
         path = Path(tmp) / f"attachment{suffix}"
