@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .ranked import marked_rows, named_rows, question_bound, within
 from .records import LABEL_UNIT, Document, Region
 from .numerals import TOTAL_SAID
-from .rows import cell_number, sheet_rows
+from .rows import cell_named, cell_number, sheet_rows
 from .sheets import named_sheets, sheet_names, sheet_words
 from .zh import Lang, fold
 
@@ -28,6 +28,10 @@ _COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开
                       # (or its noun before "有几门" at the end: 课时超过40的课有几门？)
                       r"|(?<=的)(?P<before>[^\s，,。？?！!的有是在]{1,6})有(?:多少|几)\s*[个条家款种项座辆趟班位名所只张台门间]\s*(?=[？?]?$)"
                       r"|\bhow many (?P<en>[a-z][a-z ]{1,48}?)(?= (?:are|were|does|do|did|is|in|on|at)\b|\?|$)", re.I)
+# ...or how many times a thing the sheet's cells name comes up, its verb between 一共 and 几
+# ("骆振华国庆期间一共要值几天班？" of a duty roster): the rows naming it are counted.
+_HOLDER_COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计)[^\s，,。？?！!的]{1,4}?(?:多少|几)\s*"
+                             r"(?P<m>[个条家款种项座辆趟班位名所只张台天次回节门间])(?P<noun>[^\s，,。？?！!的有是在]{0,6})")
 _MAX_COUNTED = 60  # rows: more is a table to summarise, not a list to count out in the note
 
 
@@ -51,7 +55,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     the sheet's first column names (路線 of 公車路線, Plan of plans) and it sets no condition
     this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B)."""
     q = fold(question)
-    m = _COUNT_Q.search(q)
+    m = _COUNT_Q.search(q) or _HOLDER_COUNT_Q.search(q)
     if m is None or not region.location.holds_rows:
         return None
     rows = sheet_rows(doc, region)
@@ -59,19 +63,24 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
         return None
     labels = list(rows[0].cells)
     key = fold(LABEL_UNIT.sub("", labels[0]))
-    group = "noun" if m.group("noun") else "before" if m.group("before") else "en"
-    noun = m.group(group) or ""
+    found = m.groupdict()
+    group = "noun" if found.get("noun") else "before" if found.get("before") else "en"
+    noun = found.get(group) or ""
     as_written = len(q) == len(question)  # (folding kept the offsets: 公車路線, not 公车路线)
     if as_written and noun:
         noun = question[m.start(group):m.end(group)]
     folded = fold(noun)
-    if m.group("en"):
+    english = bool(found.get("en"))
+    if english:
         named = any(w.rstrip("s")[:4] in key for w in folded.split() if len(w) >= 3)
     else:
         named = sum(ch in key for ch in set(folded)) >= 2 or len(key) == 1 and key in folded \
             or len(folded) == 1 and key.startswith(folded)  # (课 of 课程)
-    column = "" if named else _summed_column(q, folded, labels, rows, bool(m.group("en")))
-    if not (named or column):
+    if m.re is _HOLDER_COUNT_Q:
+        named = False  # (its words between 一共 and 几 are no count of the sheet's things)
+    column = "" if named else _summed_column(q, folded, labels, rows, english)
+    holder = "" if named or column else _holder_column(q, rows, labels)
+    if not (named or column or holder):
         return None
     # (The sheet the question names, among several or the one there is -- "in week 47" of the
     # sheet Week 47 --, is no condition on the rows, nor a bound.)
@@ -89,6 +98,10 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
         rows = [r for r in rows if (v := cell_number(r.cells.get(bounded, ""))) is not None and within(v, op, limit)]
     # (What the question counts, and the sheet it names, are no condition on the rows.)
     rest = unsheeted.replace(fold(noun), " ") if noun else unsheeted
+    if holder:  # the rows whose cell the question names (the days 骆振华 is on duty): those counted
+        rows = [r for r in rows if cell_named(q, r.cells.get(holder, ""))]
+        for value in {fold(cell_named(q, r.cells[holder])) for r in rows}:
+            rest = rest.replace(value, " ")
     rows = named_rows(rest, rows, labels, doc.title)
     if rows and (flagged := marked_rows(q, rows)):  # (those with a mark it names: "allow dogs")
         rows = flagged[1]
@@ -97,7 +110,7 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     # The question's own words with the count in place of 几 / how many ("假日總共有8條公車路線有開",
     # its whole clause): the model's answer restates them, and the note vouches for it.
     said = m.group(0)
-    if as_written and not m.group("en"):
+    if as_written and not english:
         ends = [i for i, ch in enumerate(question) if ch in "，,；;。？?！!"]
         start = max((i + 1 for i in ends if i < m.start()), default=0)
         said = question[start:min((i for i in ends if i >= m.end()), default=len(question))].strip()
@@ -110,6 +123,14 @@ def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | 
     phrase = re.sub(r"多少|几|幾|how many", total, said, count=1, flags=re.I)
     return CountedRows(rows[0].start, rows[-1].end, (rows[0].number, rows[-1].number), len(rows),
                        phrase, [next(iter(r.cells.values())) for r in rows], column, values)
+
+
+def _holder_column(q: str, rows: list, labels: list[str]) -> str:
+    """The one column (not the first) in which the question names the cell of some rows but
+    not all ("骆振华…一共要值几天班" of a duty roster's 值班人): its label, else ""."""
+    holders = [label for label in labels[1:]
+               if 0 < sum(1 for r in rows if cell_named(q, r.cells.get(label, ""))) < len(rows)]
+    return holders[0] if len(holders) == 1 else ""
 
 
 def _summed_column(q: str, noun: str, labels: list[str], rows: list, english: bool) -> str:

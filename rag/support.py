@@ -264,8 +264,17 @@ def support_score(sentence: str, passage: str) -> float:
     # being the fare).
     if claim.numbers and (reads := [read for line in passage.splitlines()
                                      if (read := row_supports(sentence, line)) is not None]):
-        return 1.0 if any(reads) else 0.0
+        if any(reads):
+            return 1.0
+        # ...or the note of a passage of rows picked by arithmetic, which states what no row
+        # does: "（骆振华…一共要值2天班，共2行：…）" for the rows of the two days it counted.
+        notes = [profile(line) for line in passage.splitlines() if _NOTE_LINE.fullmatch(line.strip())]
+        return max((_overlap(claim, note) for note in notes if all(n in note.offers for n in claim.numbers)),
+                   default=0.0)
     return _overlap(claim, source)
+
+
+_NOTE_LINE = re.compile(r"（[^（）\n]+）|\([^()\n]+\)")
 
 
 def invented_numbers(claims: Iterable[str], passages: Iterable[str]) -> list[tuple[str, str]]:

@@ -467,6 +467,18 @@ def test_a_claims_total_is_the_cell_of_the_column_that_totals():
     assert support_score("总务处申请的档案盒是180元", row) == 0.0  # no label, no total: as before
 
 
+def test_the_note_of_counted_rows_vouches_for_the_count_no_row_states():
+    from rag.cite import support_score
+
+    # an invented duty roster's rows of one person's days, as retrieval hands them over
+    rows = ("（沈一禾国庆一共要值3天班，共3行：2025-10-01、2025-10-03、2025-10-05）\n"
+            "日期: 2025-10-01 | 值班人: 沈一禾\n日期: 2025-10-03 | 值班人: 沈一禾\n日期: 2025-10-05 | 值班人: 沈一禾")
+    assert support_score("沈一禾国庆一共要值3天班", rows) >= 0.55
+    # another count, or the rows without their note: the rows alone say no 3
+    assert support_score("沈一禾国庆一共要值4天班", rows) == 0.0
+    assert support_score("沈一禾国庆一共要值3天班", rows.split("\n", 1)[1]) == 0.0
+
+
 def test_a_rows_cell_of_words_vouches_for_a_number_the_claim_states_in_its_words():
     from rag.cite import support_score
 

@@ -334,3 +334,18 @@ def test_english_columns_tied_by_the_word_they_share_are_not_ranked(tmp_path):
     assert ranked_row("Which team has let in the most goals?", doc, region) is None
     found = ranked_row("Which team has the most goals against?", doc, region)
     assert found is not None and doc.text[found.start:found.end].startswith("Team: Oakfield")
+
+
+def test_asked_how_many_times_a_name_comes_up_the_rows_naming_it_are_counted(tmp_path):
+    # an invented holiday duty roster: who is on duty which day
+    from rag.counted import counted_note, counted_rows
+
+    roster = ("日期,星期,值班人,电话分机\n2025-10-01,星期三,沈一禾,8315\n2025-10-02,星期四,葛柏舟,8322\n"
+              "2025-10-03,星期五,沈一禾,8308\n2025-10-04,星期六,葛柏舟,8330\n2025-10-05,星期日,沈一禾,8315\n")
+    doc, region = _sheet(tmp_path, roster, "roster.csv")
+    counted = counted_rows("沈一禾国庆一共要值几天班？", doc, region)
+    assert counted.n == 3 and counted.phrase == "沈一禾国庆一共要值3天班"
+    assert counted_note(counted, "", "zh") == "（沈一禾国庆一共要值3天班，共3行：2025-10-01、2025-10-03、2025-10-05）"
+    # a name no row holds, or no count asked: nothing counted
+    assert counted_rows("林可一共要值几天班？", doc, region) is None
+    assert counted_rows("沈一禾要值哪几天班？", doc, region) is None
