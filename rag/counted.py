@@ -53,7 +53,10 @@ class CountedRows:
 def counted_rows(question: str, doc: Document, region: Region) -> CountedRows | None:
     """The rows of ``region`` that a how-many question counts, when what it counts is what
     the sheet's first column names (路線 of 公車路線, Plan of plans) and it sets no condition
-    this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B)."""
+    this does not read; a name narrows them as for a superlative (家庭套餐 of 家庭融合A/B).
+    Or the rows in which it names a cell of one column (骆振华's days on a duty roster); or,
+    asked a total of what a column of figures holds (pallets altogether), those rows with
+    the column added (``column``, ``values``)."""
     q = fold(question)
     m = _COUNT_Q.search(q) or _HOLDER_COUNT_Q.search(q)
     if m is None or not region.location.holds_rows:

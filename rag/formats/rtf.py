@@ -237,7 +237,9 @@ class _Reader:
             self.fonts[self.defining] = n
 
     def level(self, state: _State) -> int:
-        """A paragraph's heading level: by its style's name, else by its outline level."""
+        """A paragraph's heading level: by its style's name, else by the outline level of a
+        styled paragraph (Word repeats a heading style's level in the paragraph; a plain
+        paragraph's level is a table of contents' setting, not a heading)."""
         by_style = heading_level(self.styles.get(state.style, ""))
         return by_style or (state.outline + 1 if 0 <= state.outline < 6 and state.style else 0)
 
