@@ -107,3 +107,7 @@ def test_an_early_wps_file_is_refused_with_what_to_do(tmp_path):
     p.write_bytes(b"\x00\x01WPS text of 1998" + b"\x00" * 200)
     with pytest.raises(DocumentError, match=r"early WPS .* save it as \.docx"):
         load_document(p)
+    # a damaged compound file says so, not that it is an early WPS one
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x01" * 3000)
+    with pytest.raises(DocumentError, match=r"^damaged \.wps file"):
+        load_document(p)

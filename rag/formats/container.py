@@ -70,17 +70,17 @@ def real_suffix(data: bytes, suffix: str) -> str:
     return suffix
 
 
-def open_compound(data: bytes, suffix: str, stream: str):
-    """``data`` as an olefile.OleFileIO holding ``stream``; DocumentError when it is damaged
-    or holds no such stream (real_suffix sends a file by the streams it holds, so this is a
-    damaged file or one no program of ours writes)."""
+def open_compound(data: bytes, suffix: str, stream: str | None):
+    """``data`` as an olefile.OleFileIO holding ``stream`` (any, for None); DocumentError when
+    it is damaged or holds no such stream (real_suffix sends a file by the streams it holds,
+    so this is a damaged file or one no program of ours writes)."""
     import olefile
 
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 -- olefile on a damaged file raises anything
         raise DocumentError(f"damaged {suffix} file (not a compound document: {e})") from None
-    if not ole.exists(stream):
+    if stream is not None and not ole.exists(stream):
         ole.close()
         raise DocumentError(f"not a {suffix} file (it has no {stream} stream)")
     return ole
@@ -121,6 +121,8 @@ def check_container(data: bytes, suffix: str, limits) -> None:
     """Raise DocumentError when ``data`` is not a zip that is safe to hand to a parser, or is
     a WPS file real_suffix found no Office format in."""
     if suffix in _WPS:
+        if data.startswith(_OLE_MAGIC):
+            open_compound(data, suffix, None).close()  # (a damaged one says so; a sound one is Works')
         raise DocumentError(f"a {suffix} file of an early WPS or of Microsoft Works, whose format is not read; "
                             f"save it as {_OFFICE[_WPS[suffix]]} to index it")
     if suffix not in ZIP_SUFFIXES:
