@@ -324,25 +324,28 @@ class Retriever:
         column the question ranks by -- a metro's ridership -- another document's is not
         ranked instead: a phone plan's 流量 answered "哪条地铁线每天的客流量最大？".)"""
         first, kind = None, asked_kind(query)
-        named: dict[str, bool] = {}  # doc_id -> does it name the kind (each document folded once)
+        folded: dict[str, str] = {}  # doc_id -> its title and text folded (each document once, when asked)
+
+        def text_of(d: Document) -> str:
+            if d.doc_id not in folded:
+                folded[d.doc_id] = fold(d.title + d.text)
+            return folded[d.doc_id]
 
         def names_kind(d: Document) -> bool:
-            if d.doc_id not in named:
-                named[d.doc_id] = kind in fold(d.title + d.text)
-            return named[d.doc_id]
+            return kind in text_of(d)
 
         # (Nor a table whose document writes fewer of the question's words than the best
         # passage's, when that is another document's prose: "屋頂防水那三家報價，哪一家最貴？" is
         # about three quotes a meeting's minutes list, not a purchase request's price column,
-        # though the request names a 报价单.)
+        # though the request names a 报价单. Read only when such a table comes up: most
+        # questions never fold the best passage's document.)
         words = {w for w in tokenize(without_note(query)) if len(w) >= 2}
+        prose = self.index.docs.get(hits[0].chunk.doc_id) if hits and not self._row_regions(hits[0])[1] else None
 
-        def written(d: Document | None) -> int:
-            text = fold(d.title + d.text) if d else ""
-            return sum(w in text for w in words)
-
-        best = self.index.docs.get(hits[0].chunk.doc_id) if hits and not self._row_regions(hits[0])[1] else None
-        least = written(best) if best else 0
+        def fewer_words(d: Document) -> bool:
+            if prose is None or d.doc_id == prose.doc_id:
+                return False
+            return sum(w in text_of(d) for w in words) < sum(w in text_of(prose) for w in words)
 
         for hit in hits:
             doc, regions = self._row_regions(hit)
@@ -350,7 +353,7 @@ class Retriever:
                 continue
             if first is not None and doc.doc_id != first:
                 return
-            if least and doc.doc_id != best.doc_id and written(doc) < least:
+            if fewer_words(doc):
                 continue
             # (Nor a document that never names the kind of thing asked which of, where another
             # retrieved one does: 哪条地铁线 is not one of a price list's phone plans.)
