@@ -21,7 +21,7 @@ from ..errors import DocumentError
 
 ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".pptx", ".epub")
 MAX_ENTRIES = 10_000  # a long book or a big workbook has a few hundred
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .doc/.xls/.ppt, or encrypted OOXML
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .doc/.xls/.ppt, or encrypted OOXML
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file keeps
 # EPUB DRM encrypts the content documents; font obfuscation (also in encryption.xml) is harmless.
 _ENCRYPTED_CONTENT = re.compile(rb"""URI\s*=\s*["'][^"']+\.(?:x?html?|xml)["']""", re.I)
@@ -35,7 +35,7 @@ _OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}  # 97-2003 -> 2007
 _WPS = {".wps": ".doc", ".et": ".xls", ".dps": ".ppt"}
 _STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"),
             (".msg", "__properties_version1.0"))  # (an Outlook message's top-level properties)
-_RTF = b"{\\rtf"
+_RTF = re.compile(rb"\s*\{\\rtf")  # (matched at the start: no copy of a whole file to strip it)
 _WORD = (".doc", ".docx", ".wps", ".rtf")
 
 
@@ -50,9 +50,9 @@ def real_suffix(data: bytes, suffix: str) -> str:
               or suffix in (".rtf", ".msg"))
     if not office:
         return suffix
-    if suffix in _WORD and data.lstrip()[:5] == _RTF:
+    if suffix in _WORD and _RTF.match(data):
         return ".rtf"
-    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
+    if data.startswith(OLE_MAGIC) and _ENCRYPTED_PACKAGE not in data:
         import olefile
 
         try:
@@ -121,13 +121,13 @@ def check_container(data: bytes, suffix: str, limits) -> None:
     """Raise DocumentError when ``data`` is not a zip that is safe to hand to a parser, or is
     a WPS file real_suffix found no Office format in."""
     if suffix in _WPS:
-        if data.startswith(_OLE_MAGIC):
+        if data.startswith(OLE_MAGIC):
             open_compound(data, suffix, None).close()  # (a damaged one says so; a sound one is Works')
         raise DocumentError(f"a {suffix} file of an early WPS or of Microsoft Works, whose format is not read; "
                             f"save it as {_OFFICE[_WPS[suffix]]} to index it")
     if suffix not in ZIP_SUFFIXES:
         return
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         if _ENCRYPTED_PACKAGE in data:
             raise DocumentError("password-protected (encrypted); save a copy without a password to index it")
         raise DocumentError(f"a damaged or unknown old binary Office file, not {suffix}")

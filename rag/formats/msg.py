@@ -22,7 +22,6 @@ message, and an S/MIME-encrypted (or opaque-signed) one, are refused with the re
 """
 from __future__ import annotations
 
-import io
 import struct
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -32,9 +31,8 @@ from email.utils import format_datetime, formataddr, parsedate_to_datetime
 from pathlib import Path
 
 from ..errors import DocumentError
-from . import Extracted, Limits, mail, one_line
+from . import Extracted, Limits, container, mail, one_line
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PROPS = "__properties_version1.0"
 _TOP, _EMBEDDED, _CHILD = 32, 24, 8  # property stream header bytes: message, attached message, other
 _LONG, _BOOL, _TIME, _STRING8, _UNICODE, _BINARY = 0x0003, 0x000B, 0x0040, 0x001E, 0x001F, 0x0102
@@ -230,18 +228,12 @@ def _rtf_text(data: bytes) -> str:
 
 
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
-    if not data.startswith(_OLE_MAGIC):  # some mail programs save a MIME mail (an .eml) as .msg
+    if not data.startswith(container.OLE_MAGIC):  # some mail programs save a MIME mail (an .eml) as .msg
         try:
             return mail.parse(data, path, limits)
         except DocumentError:
             raise DocumentError("not an Outlook message (neither a compound file nor an e-mail)") from None
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except Exception as e:  # noqa: BLE001 -- olefile on a damaged file raises anything
-        raise DocumentError(f"damaged .msg file (not a compound document: {e})") from None
-    with ole:
+    with container.open_compound(data, ".msg", None) as ole:
         if not ole.exists(_PROPS):  # (container.real_suffix sends an Office file named .msg to its reader)
             raise DocumentError(f"not an Outlook message (no {_PROPS} stream)")
         return mail.read(_message(ole, [], _TOP, None, 0), limits, "msg")

@@ -353,9 +353,10 @@ class _Body:
 
 
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
-    if not data.lstrip()[:5] == b"{\\rtf":
+    data = data.lstrip()  # (whitespace before the first brace is no text)
+    if not data.startswith(b"{\\rtf"):
         raise DocumentError("not an RTF file (it does not start with {\\rtf)")
-    reader = _Reader(data.lstrip())
+    reader = _Reader(data)
     reader.read()
     body = reader.body.out
     header, footer = (without_page_numbers("".join(reader.margins.get(k, []))) for k in ("header", "footer"))
