@@ -40,6 +40,12 @@ PARSERS: dict[str, str] = {
     ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
     ".mbox": "mbox",  # a mail archive (a client's folder exported, a Takeout): each message as an .eml
     ".msg": "msg",  # an e-mail saved by Outlook (a compound file), read as its .eml would be
+    ".odt": "odf",  # OpenDocument (LibreOffice; Taiwan's government files are ODF by rule)
+    ".ods": "odf",
+    ".odp": "odf",
+    ".fodt": "odf",  # (the flat, one-file XML forms)
+    ".fods": "odf",
+    ".fodp": "odf",
 }
 
 # A spreadsheet is indexed up to this many rows (all sheets together); the rest is named in

@@ -19,7 +19,7 @@ import zipfile
 
 from ..errors import DocumentError
 
-ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".pptx", ".epub")
+ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".pptx", ".epub", ".odt", ".ods", ".odp")
 MAX_ENTRIES = 10_000  # a long book or a big workbook has a few hundred
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .doc/.xls/.ppt, or encrypted OOXML
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file keeps
@@ -35,6 +35,9 @@ _OFFICE = {".doc": ".docx", ".xls": ".xlsx", ".ppt": ".pptx"}  # 97-2003 -> 2007
 _WPS = {".wps": ".doc", ".et": ".xls", ".dps": ".ppt"}
 _STREAMS = ((".doc", "WordDocument"), (".xls", "Workbook"), (".xls", "Book"), (".ppt", "PowerPoint Document"),
             (".msg", "__properties_version1.0"))  # (an Outlook message's top-level properties)
+_ODF_MIME = {b"application/vnd.oasis.opendocument.text": ".odt",
+             b"application/vnd.oasis.opendocument.spreadsheet": ".ods",
+             b"application/vnd.oasis.opendocument.presentation": ".odp"}
 _RTF = re.compile(rb"\s*\{\\rtf")  # (matched at the start: no copy of a whole file to strip it)
 _WORD = (".doc", ".docx", ".wps", ".rtf")
 
@@ -45,9 +48,15 @@ def real_suffix(data: bytes, suffix: str) -> str:
     program), the 2007 one for a zip named .doc/.xls/.ppt, .html for a web page named .xls or
     .doc, .csv for text named .xls, .rtf for RTF named .doc (a system's "export to Word");
     WPS Office's .wps/.et/.dps as the Word/Excel/PowerPoint file they hold, an Outlook .msg
-    named .doc (or a .doc named .msg) as what it is; else the file's own."""
+    named .doc (or a .doc named .msg) as what it is, an OpenDocument file under an Office name
+    (or another OpenDocument one) as what its media type says and an Office 2007 file under an
+    OpenDocument name as the Office file it is; else the file's own."""
     office = (suffix in _OFFICE or suffix in _OFFICE.values() and suffix != ".xlsm" or suffix in _WPS
               or suffix in (".rtf", ".msg"))
+    if (office or suffix in _ODF_MIME.values()) and (odf := _odf_kind(data)):
+        return odf
+    if suffix in _ODF_MIME.values() and data.startswith(_ZIP_MAGIC):
+        return _ooxml_kind(data) or suffix
     if not office:
         return suffix
     if suffix in _WORD and _RTF.match(data):
@@ -68,6 +77,30 @@ def real_suffix(data: bytes, suffix: str) -> str:
     if suffix in (".xls", ".et") and b"\x00" not in data[:4096] and (b"\t" in data[:4096] or b"," in data[:4096]):
         return ".csv"  # an export that is tab- or comma-separated text
     return suffix
+
+
+def _odf_kind(data: bytes) -> str | None:
+    """.odt/.ods/.odp when ``data`` is an OpenDocument zip: its first entry is "mimetype",
+    stored uncompressed, holding the document's media type (the ODF rule that lets a reader
+    tell one from the first bytes) -- an .odt saved under a .docx name is read as an .odt."""
+    if not data.startswith(_ZIP_MAGIC) or data[30:38] != b"mimetype":
+        return None
+    size = int.from_bytes(data[18:22], "little")
+    start = 30 + int.from_bytes(data[26:28], "little") + int.from_bytes(data[28:30], "little")
+    return _ODF_MIME.get(data[start:start + size])
+
+
+def _ooxml_kind(data: bytes) -> str | None:
+    """.docx/.xlsx/.pptx when the zip ``data`` is an Office 2007 file: its main part's folder
+    names the program."""
+    try:
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    folders = {n.split("/", 1)[0] for n in names}
+    return next((s for folder, s in (("word", ".docx"), ("xl", ".xlsx"), ("ppt", ".pptx")) if folder in folders), None)
 
 
 def open_compound(data: bytes, suffix: str, stream: str | None):
