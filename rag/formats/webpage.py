@@ -130,7 +130,8 @@ class _TextExtractor(HTMLParser):
         elif self._tables == 1 and tag == "tr":
             self._end_row()
         elif self._cell is not None:
-            self._cell.append(" ")
+            if tag in _BLOCK_TAGS or tag in ("td", "th"):  # (an inline tag's end is no gap: <b>24</b>元)
+                self._cell.append(" ")
         elif tag in _BLOCK_TAGS:
             self._heading = self._heading and tag not in _HEADINGS
             self.parts.append("\n")
