@@ -40,6 +40,8 @@ PARSERS: dict[str, str] = {
     ".eml": "mail",  # an e-mail saved by a mail client, its attachments read too
     ".mbox": "mbox",  # a mail archive (a client's folder exported, a Takeout): each message as an .eml
     ".msg": "msg",  # an e-mail saved by Outlook (a compound file), read as its .eml would be
+    ".mht": "mhtml",  # a web page saved as one file (a browser's, or Word's "Single File Web Page")
+    ".mhtml": "mhtml",
     ".odt": "odf",  # OpenDocument (LibreOffice; Taiwan's government files are ODF by rule)
     ".ods": "odf",
     ".odp": "odf",

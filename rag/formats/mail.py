@@ -75,7 +75,7 @@ def decoded(data: bytes, codecs: tuple[str, ...], last: str) -> str:
         return data.decode(last, errors="replace")
 
 
-def _text_of(part: EmailMessage) -> str:
+def part_text(part: EmailMessage) -> str:
     """A text part's characters: its declared charset, or what that charset stands for."""
     charset = (part.get_content_charset() or "").lower()
     return decoded(part.get_payload(decode=True) or b"", (_CHARSETS.get(charset, charset),) if charset else (), "utf-8")
@@ -88,7 +88,7 @@ def _body(msg: EmailMessage) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    text = _text_of(part)
+    text = part_text(part)
     if part.get_content_subtype() == "html":
         text = html_to_text(text)[1]
     return tidy(text)
