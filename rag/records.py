@@ -235,8 +235,11 @@ class Document:
                 for (number, start), end in zip(self.pages, ends)]
 
     def page_at(self, offset: int) -> int | None:
+        """The page ``offset`` is on: a PDF's pages, else the page regions a paged format's
+        reader gives (.ofd)."""
         page = None
-        for number, start in self.pages:
+        pages = self.pages or [(r.location.number, r.start) for r in self.regions if r.location.kind == "page"]
+        for number, start in pages:
             if start <= offset:
                 page = number
             else:

@@ -48,6 +48,7 @@ PARSERS: dict[str, str] = {
     ".fodt": "odf",  # (the flat, one-file XML forms)
     ".fods": "odf",
     ".fodp": "odf",
+    ".ofd": "ofd",  # China's fixed-layout format (GB/T 33190): e-invoices, official documents
 }
 
 # A spreadsheet is indexed up to this many rows (all sheets together); the rest is named in

@@ -19,7 +19,7 @@ import zipfile
 
 from ..errors import DocumentError
 
-ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".pptx", ".epub", ".odt", ".ods", ".odp")
+ZIP_SUFFIXES = (".docx", ".xlsx", ".xlsm", ".pptx", ".epub", ".odt", ".ods", ".odp", ".ofd")
 MAX_ENTRIES = 10_000  # a long book or a big workbook has a few hundred
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .doc/.xls/.ppt, or encrypted OOXML
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file keeps
