@@ -124,6 +124,14 @@ def test_lists_restart_unless_they_continue(tmp_path):
     assert load_document(path).text == "1. 甲\n2. 乙\n说明\n3. 丙\n1. 丁"
 
 
+def test_a_numbered_heading_keeps_the_number_it_shows(tmp_path):
+    body = ('<office:text><text:h text:outline-level="1"><text:number>1.</text:number>Scope</text:h>'
+            '<text:h text:outline-level="2"><text:number>第二章</text:number>范围</text:h>'
+            '<text:h text:outline-level="2"><text:number>三、</text:number>附则</text:h>'
+            '<text:h text:outline-level="2">附录</text:h></office:text>')
+    assert load_document(_odf(tmp_path / "h.odt", body)).text == "## 1. Scope\n\n### 第二章 范围\n\n### 三、附则\n\n### 附录"
+
+
 def test_renamed_files_are_read_as_what_they_are(tmp_path):
     shutil.copy(DATA / "notice.odt", tmp_path / "通知.docx")  # an .odt given a Word name
     shutil.copy(OFFICE97 / "sales.xlsx", tmp_path / "营业额.ods")  # an Excel file given an ODF name

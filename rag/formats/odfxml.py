@@ -181,10 +181,20 @@ def _text(el, out: list[str]) -> None:
             out.append("\t")
         elif tag == q("text:line-break"):
             out.append("\n")
+        elif tag == q("text:number"):  # a numbered heading's number as last shown ("1.", "第一章")
+            out.append(numbered("".join(child.itertext()).strip()))
         elif tag not in SKIPPED and isinstance(tag, str) and not tag.startswith(_DRAW):
             _text(child, out)  # (a text box or shape in a paragraph: read as blocks after it)
         if child.tail:
             out.append(child.tail)
+
+
+def numbered(number: str) -> str:
+    """A list item's or heading's number as put before its text: "3. ", "第二章 ", but "三、"
+    (no space after a Chinese mark); "" for none."""
+    if not number:
+        return ""
+    return number if number[-1] in "、．）)：" and not number.isascii() else number + " "
 
 
 def text_of(el) -> str:

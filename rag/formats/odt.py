@@ -12,7 +12,7 @@ from ..load import tidy
 from ..records import Location
 from . import Extracted, TextBuilder, one_line, table_row
 from .docx import heading_level, note_line, without_page_numbers
-from .odfxml import PARAGRAPHS, SKIPPED, Package, q, table_rows, text_of
+from .odfxml import PARAGRAPHS, SKIPPED, Package, numbered, q, table_rows, text_of
 
 
 class _Lists:
@@ -99,9 +99,8 @@ class _Writer:
 
     def list_item(self, item, style: str, level: int, number: str) -> None:
         for child in item:
-            if child.tag in PARAGRAPHS and number:
-                # ("3. 关闭电源", but "三、关闭电源": no space after a Chinese mark)
-                self.paragraph(child, prefix=number if number[-1] in "、．）)" and not number.isascii() else number + " ")
+            if child.tag in PARAGRAPHS and number and child.find(q("text:number")) is None:
+                self.paragraph(child, prefix=numbered(number))
                 number = ""
             else:
                 self.block(child, style, level)
