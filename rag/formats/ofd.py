@@ -38,6 +38,10 @@ from .pagelines import page_lines
 # invoice's label and value columns, table cells); wider than _SPACE a visible space. Between
 # two Latin pieces a word space (~0.3 em) is one: Latin words are placed apart, not spaced.
 _COLUMN, _SPACE, _WORD_SPACE = 2.0, 1.0, 0.3
+# Chinese characters of two runs a quarter of a character apart are two cells' (规格 "…/包"
+# beside 单位 "包"): a Chinese font leaves no gap between its characters, and a line of prose
+# split into runs (a font change) stands flush.
+_CELL_GAP = 0.25
 _SAME_LINE = 0.5  # baselines closer than this share of the font size are one line
 _ENCRYPTED = "encrypted; save a copy without encryption to index it"
 
@@ -47,14 +51,14 @@ class _Glyph:
     x: float  # pen position of the character on the page (mm), baseline
     y: float
     size: float  # font size on the page (mm), the object's CTM applied
-    char: str
+    char: str  # (or a vertical run's characters, top to bottom: one column wide)
     code: int  # which TextCode it came from: its characters' steps are the producer's own
 
     @property
     def advance(self) -> float:
         # (Chinese fonts set Latin letters and digits half-width; a glyph's real width is in
         # the font file, which we do not read.)
-        return self.size * (1.0 if _wide(self.char) else 0.5)
+        return self.size * (1.0 if _wide(self.char[-1]) or len(self.char) > 1 else 0.5)
 
 
 def _wide(char: str) -> bool:
@@ -183,7 +187,21 @@ def _object_glyphs(obj, codes: itertools.count) -> list[_Glyph]:
             out.append(_Glyph(box[0] + a * x + c * y + e, box[1] + b * x + d * y + f, size, ch, n))
         if text:
             x += (1.0 if _wide(text[-1]) else 0.5) * size / scale
-    return out
+    return _vertical(out)
+
+
+def _vertical(glyphs: list[_Glyph]) -> list[_Glyph]:
+    """An object's characters stacked in one column, each a line below the last (an invoice's
+    购买方信息 printed down its box): one run, read top to bottom where it starts. Read as
+    characters, each joined the row beside it ("买 名称：…", "方 …")."""
+    if len(glyphs) < 2 or any(_wide(g.char) is False for g in glyphs):
+        return glyphs
+    size = glyphs[0].size
+    steps = [b.y - a.y for a, b in zip(glyphs, glyphs[1:])]
+    # (one character to a line, or spread to fill a tall box: 备 and 注 two lines apart)
+    if all(abs(g.x - glyphs[0].x) < 0.2 * size for g in glyphs) and all(0.5 * size < d <= 3 * size for d in steps):
+        return [_Glyph(glyphs[0].x, glyphs[0].y, size, "".join(g.char for g in glyphs), glyphs[0].code)]
+    return glyphs
 
 
 def _glyphs(page, codes: itertools.count) -> list[_Glyph]:
@@ -228,8 +246,15 @@ def _separator(prev: _Glyph, g: _Glyph) -> str:
     gap = (g.x - prev.x - prev.advance) / max(prev.size, g.size)
     if gap > _COLUMN:
         return "  "
-    latin = not _wide(prev.char) and not _wide(g.char) and prev.code != g.code
-    return " " if gap > (_WORD_SPACE if latin else _SPACE) else ""
+    apart = prev.code != g.code  # (placed apart, not spaced within one run)
+    wide = _wide(prev.char[-1]), _wide(g.char[0])
+    if apart and not any(wide):
+        threshold = _WORD_SPACE
+    elif apart and all(wide) and not unicodedata.category(prev.char[-1]).startswith("P"):
+        threshold = _CELL_GAP  # (a label's colon before its value is no gap between cells: "名称：X")
+    else:
+        threshold = _SPACE
+    return " " if gap > threshold else ""
 
 
 class _Pages:
