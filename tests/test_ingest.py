@@ -345,3 +345,10 @@ def test_a_pdfs_chinese_lines_wrapped_at_the_margin_are_joined(tmp_path):
                           "二、更换老旧管网一百二十公里。"]  # an item opens a line of its own
     assert lines[4].endswith("finish") and lines[5] == "ed in May."  # English lines as they are
     assert unwrapped("短行\n另一行", full) == "短行\n另一行"  # short lines never ran into the margin
+    # a line that ran into the margin in the middle of a figure and its measure word
+    cut = "本年度共更换老旧管网一百二十公里，新建加压泵站三座，城区各级抢修队伍人数合计不少于30\n人，全年抢修及时率达到百分之百。"
+    assert unwrapped(cut, full) == cut.replace("\n", "")
+    listed = "本年度共更换老旧管网一百二十公里，新建加压泵站三座，城区各级抢修队伍人数合计不少于30\n1. 城东抢修队"
+    assert unwrapped(listed, full) == listed  # (the next line opens an item)
+    phone = "本年度共更换老旧管网一百二十公里，新建加压泵站三座，如遇停水请拨打抢修热线0000-0000\n转人工服务。"
+    assert unwrapped(phone, full) == phone  # (a number not run on from Chinese: a telephone's, a code's)

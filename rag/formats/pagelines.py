@@ -92,7 +92,7 @@ _ENDS = "。！？!?：:；;…」』”\"）)"  # a line ending in these ended 
 # What opens a line of its own: a list item, a numbered heading, an article, a bracketed label.
 _OPENS = re.compile(r"\s*(?:[-•·*●○■□◆▪►✓√※]|\d+(?:\.\d+)*[.、)）]?\s|\d+[.、)）](?!\d)|[一二三四五六七八九十百]+[、.．]"
                     r"|第[一二三四五六七八九十百零〇\d]+[章节節条條款篇部项項]|[（(][一二三四五六七八九十\d]+[)）]|【|#)")
-_CJK_END = re.compile(rf"[{CJK}，、（“「《]$")
+_CJK_END = re.compile(rf"[{CJK}，、（“「《]$|(?<=[{CJK}])\d+$")
 _CJK_START = re.compile(rf"^[{CJK}\d（“「《]")
 
 
