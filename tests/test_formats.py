@@ -349,6 +349,8 @@ def test_times_without_zero_seconds_and_a_note_row_under_the_table(tmp_path):
     ws.append(["Harbour", None, None, None])  # a row with only its first cell: still a value
     ws.append(["※ Seniors over 65 ride at half fare. Times may change without notice."])
     ws.append(["Note: fares in dollars"])
+    ws.append(["制表：码头办 韦文静 2026年2月10日"])  # a foot signed across the row: no pier's name
+    ws.append(["Summer timetable"])  # (a label without one: a first column's value)
     wb.save(tmp_path / "f.xlsx")
     lines = load_document(tmp_path / "f.xlsx").text.splitlines()
     assert lines[1:] == [
@@ -357,6 +359,8 @@ def test_times_without_zero_seconds_and_a_note_row_under_the_table(tmp_path):
         "Pier: Harbour",
         "※ Seniors over 65 ride at half fare. Times may change without notice.",
         "Note: fares in dollars",
+        "制表：码头办 韦文静 2026年2月10日",
+        "Pier: Summer timetable",
     ]
 
 

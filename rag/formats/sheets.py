@@ -54,12 +54,15 @@ def _value(v: object) -> str:
 # under a header of three columns or more.
 _NOTE_MARK = re.compile(r"^\s*(?:[※*＊†‡#]|注[:：意]|备注|備註|说明|說明|note\b|notes\b|source\b)", re.I)
 _SENTENCE = re.compile(r"[。；;！!]|[，,].*[。.]$")
+# ... or by a label and its value, as a sheet's foot is signed ("制表：应急办 卓雅",
+# "盘点日期：2025年10月20日"), written across the row.
+_LABELLED = re.compile(r"^\s*[^\s:：|]{2,8}[：:]\s*\S")
 
 
 def _is_note(header: list[str], cells: list[str]) -> bool:
     filled = [c for c in cells if c]
     return len(header) >= 3 and len(filled) == 1 and not _is_number(filled[0]) \
-        and bool(_NOTE_MARK.match(filled[0]) or _SENTENCE.search(filled[0]))
+        and bool(_NOTE_MARK.match(filled[0]) or _SENTENCE.search(filled[0]) or _LABELLED.match(filled[0]))
 
 
 def _is_number(cell: str) -> bool:
