@@ -204,3 +204,13 @@ def test_a_passage_of_an_ofd_names_its_page_as_a_pdfs_does():
     chunks = chunk_document(load_document(DATA / "notice.ofd"), 400, 50)
     assert [c.page for c in chunks] == [1, 2]  # (the --json "page" of a citation)
     assert {c.page for c in chunk_document(load_document(ODF / "minutes.odt"), 400, 50)} == {None}  # no pages
+
+
+def test_a_label_printed_down_its_box_and_two_cells_side_by_side(tmp_path):
+    down = ('<ofd:TextObject ID="3" Boundary="7 20 4 20" Size="3">' + "".join(
+        f'<ofd:TextCode X="0" Y="{3 + 3.6 * i}">{c}</ofd:TextCode>' for i, c in enumerate("购买方信息")) + '</ofd:TextObject>')
+    rows = (_text(12, 26, "名称：", 3) + _text(22.5, 26, "青岚云帆软件有限公司", 3)  # a label, its value 1.5 mm on
+            + _text(12, 40, "500张/包", 3) + _text(25, 40, "包", 3)  # two cells 1 mm apart ("/" half-width)
+            + _text(12, 50, "截至", 3) + _text(18, 50, "2025", 3) + _text(24, 50, "年底", 3))  # runs flush: one line of prose
+    text = load_document(_ofd(tmp_path / "v.ofd", _one_page(down + rows))).text
+    assert text.split("\n") == ["购买方信息", "名称：青岚云帆软件有限公司", "500张/包 包", "截至2025年底"]
