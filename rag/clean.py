@@ -86,8 +86,22 @@ def clean(doc: Document) -> Document:
     emit(doc.text[cursor:], False)
     text = "".join(out)
     if doc.regions:
-        return replace(doc, text=text, regions=moved, dropped=dropped)
+        return replace(doc, text=text, regions=moved, pages=_moved_pages(doc.pages, regions, moved, len(text)),
+                       dropped=dropped)
     return replace(doc, text=text, pages=[(r.location.number, r.start) for r in moved], dropped=dropped)
+
+
+def _moved_pages(pages: list[tuple[int, int]], regions: list[Region], moved: list[Region], end: int
+                 ) -> list[tuple[int, int]]:
+    """A PDF's page starts after cleaning: a PDF with tables has regions of its own, and each
+    of its pages starts where its first region does (pdftables.page_regions), so a line
+    dropped on page 1 ("扫码关注我们" under a price table) must not leave the later pages'
+    starts where they were (a passage on page 3 would be cited as page 2's)."""
+    out = []
+    for number, start in pages:
+        new = next((m.start for r, m in zip(regions, moved) if r.start >= start), end)
+        out.append((number, new))
+    return out
 
 
 def clean_text(text: str, dropped: list[Dropped]) -> str:

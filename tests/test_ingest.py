@@ -96,6 +96,30 @@ def test_cleaner_keeps_real_finance_content(tmp_path):
     assert doc.text == body.strip() and not doc.dropped
 
 
+def test_a_pdf_with_tables_keeps_its_page_numbers_when_a_line_is_cleaned_away():
+    from rag.clean import clean
+    from rag.formats.pdftables import page_regions
+    from rag.records import Document
+
+    # an invented tea house's price list: a table on page 1, a promotion line under it, page 2 prose
+    page1 = "价目表\n| 茶品 | 价格 |\n| 龙井 | 38元 |\n| 普洱 | 42元 |\n扫码关注我们领取优惠券"
+    page2 = "营业时间为每日10时至22时。"
+    text = page1 + "\n\n" + page2
+    pages = [(1, 0), (2, len(page1) + 2)]
+    doc = Document(doc_id="p.pdf", path="p.pdf", text=text, title="价目表", pages=pages,
+                   regions=page_regions(text, pages))
+    cleaned = clean(doc)
+    assert "扫码关注" not in cleaned.text and [d.rule for d in cleaned.dropped] == ["app_promo"]
+    second = cleaned.text.index("营业时间")
+    assert cleaned.page_at(second) == 2 and cleaned.page_at(second - 3) == 1
+    assert cleaned.pages == [(1, 0), (2, second)]
+    # nothing cleaned away: the pages as they were
+    kept = text.replace("扫码关注我们领取优惠券", "谢谢惠顾")
+    kept_pages = [(1, 0), (2, kept.index("营业时间"))]
+    assert clean(Document(doc_id="q.pdf", path="q.pdf", text=kept, title="", pages=kept_pages,
+                          regions=page_regions(kept, kept_pages))).pages == kept_pages
+
+
 def test_encodings(tmp_path):
     text = "澄川数据成立于2016年。"
     cases = {"gbk.txt": text.encode("gbk"), "gb18030.txt": text.encode("gb18030"),
