@@ -131,7 +131,7 @@ _ZH_UNITS = {
     "weight": r"(?:千|毫)?克|公斤|[吨斤磅]|盎司|kg(?![A-Za-z])",
     "temperature": r"摄氏|华氏|℃|°",
     "speed": r"(?:公里|千米|米|英里)(?:/|每)(?:小?时|秒)|节|马赫|km/h",
-    "duration": r"年|个月|周|星期|天|[小个]?时|钟头|分钟|秒",
+    "duration": r"年|个月|周|个?(?:星期|礼拜)|天|[小个]?时|个?钟头|分钟|秒",  # (十个星期, 两个礼拜)
     "money": rf"{CURRENCY_WORD}|块钱",  # never asked here (the money check is above), only given
 }
 _ZH_UNIT = {k: re.compile(rf"{_NUM}\s*(?:多|余|来)?\s*(?:{u})") for k, u in _ZH_UNITS.items()}
