@@ -47,6 +47,9 @@ GENERIC = frozenset("现在 现今 如今 当今 目前 现任 这次 当时 以
                     "每周 每天 每日 每月 每年 每星期 每季 每次 每届 一生 终生 终身 生前 平生 毕生 "
                     "整个 所有 全部 各个 每个 一些 许多 大部分".split())
 _CN_MONTH = re.compile(r"[一二三四五六七八九十]{1,3}月份")
+# A demonstrative and its measure word (这张发票, 该份合同, 那几个人) point at the thing, they
+# do not name it: jieba keeps 这张 as one word, which no passage holds.
+_POINTER = re.compile(r"[这那此该本每][张份个台家项次篇条件位名只套部辆间座所批些几种类]")
 
 
 def question_terms(question: str) -> tuple[list[str], list[str]]:
@@ -168,6 +171,7 @@ def _own_terms(question: str) -> tuple[list[str], list[str]]:
         months = set(_CN_MONTH.findall(span))  # 四月份 (and its 四月), not the 三月 of 三月街
         subject = [_unglued(t) for t in dict.fromkeys(tokenize(span))
                    if len(t) >= 2 and not t.isdigit() and t not in GENERIC and not (t in months or t + "份" in months)
+                   and not _POINTER.fullmatch(t)
                    and not (ranks and t.startswith("最"))
                    and not t.isascii()]
         # A clause (甲这次降低裁员补偿的事), not a name: paraphrased freely. Counted in whole
