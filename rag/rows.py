@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 from .lexical import STOPWORDS
 from .numerals import UNIT_LINE, DateParts, dates
-from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, row_cells,
-                      row_values)
+from .records import (LABEL_UNIT, Chunk, Citation, Document, Region, header_labels, labelled_cells, pipe_cells,
+                      row_cells, row_values)
 from .zh import WHICH_CLASSIFIERS, fold
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -297,3 +297,24 @@ def with_header(doc: Document, start: int, note: str) -> str:
         return note
     header = doc.text[region.start:region.end].split("\n", 1)[0]
     return f"{header}\n{note}" if note else header
+
+
+def row_headers(text: str, context: str = "") -> dict[int, str]:
+    """The offset in ``text`` of each of its document-table rows -> the header row of its
+    table: the first line of the run of rows it is in, or ``context`` (the header of the
+    table a chunk goes on with) for the run that opens the text when that is a row."""
+    out: dict[int, str] = {}
+    header: str | None = None
+    pos, previous_is_row = 0, False
+    for line in text.split("\n"):
+        is_row = pipe_cells(line) is not None
+        if is_row and not previous_is_row:
+            if pos == 0 and context and pipe_cells(context) is not None:
+                header, out[pos] = context, context
+            else:
+                header = line
+        elif is_row and header is not None:
+            out[pos] = header
+        previous_is_row = is_row
+        pos += len(line) + 1
+    return out

@@ -18,7 +18,8 @@ from typing import Iterable
 
 from .lexical import segment
 from .markers import strip_markers
-from .records import LABEL_UNIT, Chunk, Citation, row_cells
+from .records import LABEL_UNIT, Chunk, Citation, header_labels, labelled_cells, row_cells
+from .rows import row_headers
 from .polarity import dropped_negation
 from .numerals import (CN_NUMBER, CURRENCY_SIGNS, CURRENCY_WORD, HH_MM, PART_NUMBER, TOTAL_LABEL, TOTAL_SAID, DateParts,
                        EN_NUMBER, cn_number, dates, en_number)
@@ -262,7 +263,7 @@ def support_score(sentence: str, passage: str) -> float:
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
     # being the fare).
-    if claim.numbers and (reads := [read for line in passage.splitlines()
+    if claim.numbers and (reads := [read for line in _labelled_lines(passage)
                                      if (read := row_supports(sentence, line)) is not None]):
         if any(reads):
             return 1.0
@@ -275,6 +276,21 @@ def support_score(sentence: str, passage: str) -> float:
 
 
 _NOTE_LINE = re.compile(r"（[^（）\n]+）|\([^()\n]+\)")
+
+
+def _labelled_lines(passage: str) -> list[str]:
+    """The passage's lines, a document table's rows ("| B座 | 96 | 約78,500 |") labelled by
+    their table's header row ("座數: B座 | 單位數目: 96 | 每戶分攤（港幣）: 約78,500"), so
+    row_supports reads them as a sheet's: a claim restating the question in its own words
+    ("B座每戶大概要夾78,500港幣") is vouched for by the cell its label names, not by word
+    overlap with bare values."""
+    headers, out, pos = row_headers(passage), [], 0
+    for line in passage.split("\n"):
+        labels = header_labels(headers[pos]) if pos in headers else None
+        cells = labelled_cells(labels, line) if labels else None
+        out.append(" | ".join(f"{label}: {value}" for label, value in cells if label and value) if cells else line)
+        pos += len(line) + 1
+    return out
 
 
 def invented_numbers(claims: Iterable[str], passages: Iterable[str]) -> list[tuple[str, str]]:
@@ -368,11 +384,13 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
     user should compare against."""
     claim = profile(sentence)
     spans = claim_sentences(chunk.text)
+    headers = row_headers(chunk.text, chunk.context)  # (a table's row is judged under its header)
     best, best_key = (0, 0, 0.0), (-1.0, -1.0)
     for width in (1, 2):
         for (start, _), (_, end) in zip(spans, spans[width - 1 :]):
             text = chunk.text[start:end]
-            key = (support_score(sentence, text), _overlap(claim, profile(text)))
+            judged = f"{headers[start]}\n{text}" if width == 1 and start in headers else text
+            key = (support_score(sentence, judged), _overlap(claim, profile(text)))
             if key > best_key:
                 best, best_key = (start, end, key[0]), key
     start, end, score = best

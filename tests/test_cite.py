@@ -456,6 +456,25 @@ def test_a_spreadsheet_row_vouches_for_a_claim_that_reads_its_cell():
     assert support_score("1路公交车的票价是10元", sheet) == 0.0
 
 
+def test_a_document_tables_row_is_read_under_its_header_row():
+    from rag.cite import support_score
+
+    # an invented estate's levy table as a Word, OpenDocument or slide table is written: the
+    # claim restates the question in its own words (大概要俾), the row gives bare values
+    table = "# 分攤\n\n| 座數 | 單位數目 | 每戶分攤（港幣） |\n| 甲座 | 120 | 約72,000 |\n| 乙座 | 96 | 約78,500 |"
+    assert support_score("乙座每戶大概要俾78,500港幣", table) == 1.0
+    assert support_score("甲座每戶大概要俾78,500港幣", table) == 0.0  # another row's value
+    assert support_score("乙座每戶大概要俾96港幣", table) == 0.0  # another column's
+    # the row is the quote, not the header row that names its column
+    chunk = Chunk("levy.odp", 0, table, 100, 100 + len(table))
+    start, end, score = best_span("乙座每戶大概要俾78,500港幣", chunk)
+    assert table[start - 100:end - 100] == "| 乙座 | 96 | 約78,500 |" and score == 1.0
+    # a chunk that goes on with a table reads its rows under the header it carries
+    rest = "| 乙座 | 96 | 約78,500 |\n| 丙座 | 144 | 約75,000 |"
+    going_on = Chunk("levy.odp", 1, rest, 0, len(rest), context="| 座數 | 單位數目 | 每戶分攤（港幣） |")
+    assert best_span("丙座每戶大概要俾75,000港幣", going_on)[:2] == (rest.index("| 丙座"), len(rest))
+
+
 def test_a_claims_total_is_the_cell_of_the_column_that_totals():
     from rag.cite import support_score
 
