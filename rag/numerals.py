@@ -145,7 +145,8 @@ EN_DATE = re.compile(r"(?<![\d.,])(?:1\d{3}|20\d{2})s?(?!\d|[.,]\d)|\b(?:jan|feb
 # Chinese). One list for the support check (is this number an amount of money) and the
 # relevance check (does an English answer to "what does it cost" name money).
 CURRENCY_SIGNS = "$€£¥₹"
-CURRENCY_WORD = r"dollars?|euros?|pounds?|pence|cents?|yen|yuan|rupees?|francs?|usd|eur|gbp|[美欧日港澳台]?元|英镑|日元"
+CURRENCY_WORD = (r"dollars?|euros?|pounds?|pence|cents?|yen|yuan|rupees?|francs?|usd|eur|gbp|[美欧日港澳台]?元|英镑|日元"
+                 r"|港[币幣]|澳[门門]?[币幣]|新?[台臺][币幣]|人民[币幣]|美金")  # (a currency's name after the figure: 78,500港幣)
 # A table's unit, stated once in a line above it ("单位：万元（不含税）", "單位：新臺幣元",
 # "Unit: USD thousand") rather than beside each figure.
 UNIT_LINE = re.compile(r"(?:单位|單位)\s*[:：]\s*(?P<unit>[^\s，,；;。（(）)]{1,8})"

@@ -38,6 +38,9 @@ PASSAGE = "远帆科技由周远联合创立，周远曾在青禾机器人担任
     # what the question leaves out is no subject; the thing a question opens on is
     ("除了已经停运的，还有哪些渡轮航线在规划？", [], []),
     ("青岚湖渡轮还有哪些航线在规划？", [], ["青岚湖", "渡轮"]),
+    # a demonstrative and its measure word point at the thing, a name that opens so is one
+    ("开这张发票的销售方是哪家公司？", [], ["发票"]),
+    ("本田的总部在哪里？", [], ["本田"]),
 ])
 def test_question_terms(question, latin, subject):
     assert question_terms(question) == (latin, subject)
@@ -820,6 +823,10 @@ def test_asked_how_much_something_costs_a_figure_that_is_no_money_answers_nothin
     # an amount of money answers, in either script
     assert missing_kind("青石灯塔的建造费用是多少？", "青石灯塔的建造费用是120万元[1]。", "zh") is None
     assert missing_kind("這張船票的價格是多少？", "這張船票的價格是50港元[1]。", "zh") is None
+    # ...named by the currency after the figure (港幣, 新臺幣, 人民币), not by the word for money
+    assert missing_kind("每戶要夾幾多錢？", "每戶大概要夾78,500港幣[1]。", "zh") is None
+    assert missing_kind("每戶要付多少錢？", "每戶要付3,000新臺幣[1]。", "zh") is None
+    assert missing_kind("每戶要付多少錢？", "每戶要分攤96個單位[1]。", "zh") == "money"  # (a count of flats)
     # a cost named but no amount asked, or a name that holds 钱: not a money question
     assert missing_kind("青石灯塔的建造费用由谁承担？", "由海事局承担[1]。", "zh") is None
     assert missing_kind("钱明远有几个孩子？", "钱明远有三个孩子[1]。", "zh") is None
@@ -860,6 +867,10 @@ def test_asked_a_height_weight_or_area_a_figure_in_another_measure_answers_nothi
     assert missing_kind("会员卡过多久就失效？", "会员卡自开卡之日起两年内有效[1]。", "zh") is None
     assert missing_kind("退款要等多久？", "退款于十日内退回原账户[1]。", "zh") is None
     assert missing_kind("退款要等多久？", "Refunds are paid within 10 days [1].", "zh") is None  # the model's English
+    # weeks counted with 个 (十个星期, 兩個禮拜) are a span; a weekday is none
+    assert missing_kind("外牆搭棚要做多久？", "每面外牆工期約十個星期[1]。", "zh") is None
+    assert missing_kind("换新要等多久？", "大概两个礼拜[1]。", "zh") is None
+    assert missing_kind("换新要等多久？", "换新在星期三进行[1]。", "zh") == "measure"
     # no measure given at all is not this check's: a year, a count of something else
     assert missing_kind("青石灯塔有多高？", "青石灯塔建于1998年[1]。", "zh") != "measure"
     assert missing_kind("这条河有多长？", "这条河流经3个省[1]。", "zh") is None
