@@ -26,6 +26,7 @@ from .counted import counted_note, counted_rows
 from .ranked import asked_kind, asks_which, flagged_note, flagged_rows, ranked_in_workbook, ranked_note, superlative
 from .rows import row_chunk, with_header
 from .sheets import named_sheets, on_other_sheet, sheet_names
+from .steps import step_first
 from .records import Document, Hit, Region
 from .rewrite import without_note
 from .store import Store, check_embedder, open_store
@@ -40,7 +41,7 @@ def closest(embedder: Embedder, queries: list[str], sentences: list[str]) -> tup
     return float(sims[best]), best
 
 
-Picked = Literal["ranked", "compared", "counted", "bracketed", "looked_up", "flagged"]
+Picked = Literal["ranked", "compared", "counted", "bracketed", "looked_up", "flagged", "step"]
 
 
 def _reply_before_quote(hits: list[Hit]) -> list[Hit]:
@@ -215,7 +216,7 @@ class Retriever:
         hits = _reply_before_quote(self._named_sheet_first(query, hits))
         # Rows picked by arithmetic over a sheet or a table, when the question asks for it: the
         # first by a column (最便宜), a count, the row a value falls in, the row the question
-        # names, the few rows it picks by a value (哪个不支持5G).
+        # names, a list's step by its number, the few rows it picks by a value (哪个不支持5G).
         ranks = bool(hits) and superlative(query) is not None
         compares = bool(hits) and not ranks and comparative(without_note(query)) is not None
         picks: list[tuple[bool, Picked, Callable[[], list[Hit] | None]]] = [
@@ -224,6 +225,7 @@ class Retriever:
             (True, "counted", lambda: self._counted_first(query, hits)),
             (True, "bracketed", lambda: self._bracketed_first(query, hits)),
             (True, "looked_up", lambda: self._looked_up_first(query, hits)),
+            (True, "step", lambda: step_first(query, hits, self.index.docs, question_language(query))),
             (bool(hits) and asks_which(query), "flagged", lambda: self._ranked_first(query, hits, k))]
         picked = next(((why, rows) for asked, why, pick in picks if asked and (rows := pick())), None)
         return Retrieval(picked[1] if picked else hits, (time.perf_counter() - t0) * 1000,
@@ -434,10 +436,8 @@ def _minmax(scores: dict[int, float]) -> dict[int, float]:
 def _weighted(dense: dict[int, float], bm25: dict[int, float], w: float) -> dict[int, float]:
     # A candidate missing from one list scores 0 there: it ranked below that list's cut-off.
     d, b = _minmax(dense), _minmax(bm25)
-    if not b:
-        return d
-    if not d:
-        return b
+    if not b or not d:
+        return d or b
     return {i: w * d.get(i, 0.0) + (1 - w) * b.get(i, 0.0) for i in set(d) | set(b)}
 
 
