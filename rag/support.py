@@ -262,8 +262,11 @@ def support_score(sentence: str, passage: str) -> float:
         return 0.0
     # A spreadsheet row vouches for a number only through its cell: any of its numbers
     # would pass the number rule, and its few words the overlap (5路的全长是10公里, 10
-    # being the fare).
-    if claim.numbers and (reads := [read for line in _labelled_lines(passage)
+    # being the fare). A document table's row read under its header may vouch so too; one
+    # that does not is judged as before, by the overlap.
+    if claim.numbers and any(row_supports(sentence, line) for line in _labelled_lines(passage)):
+        return 1.0
+    if claim.numbers and (reads := [read for line in passage.splitlines()
                                      if (read := row_supports(sentence, line)) is not None]):
         if any(reads):
             return 1.0
@@ -279,16 +282,14 @@ _NOTE_LINE = re.compile(r"（[^（）\n]+）|\([^()\n]+\)")
 
 
 def _labelled_lines(passage: str) -> list[str]:
-    """The passage's lines, a document table's rows ("| B座 | 96 | 約78,500 |") labelled by
-    their table's header row ("座數: B座 | 單位數目: 96 | 每戶分攤（港幣）: 約78,500"), so
-    row_supports reads them as a sheet's: a claim restating the question in its own words
-    ("B座每戶大概要夾78,500港幣") is vouched for by the cell its label names, not by word
-    overlap with bare values."""
+    """A document table's rows in the passage ("| B座 | 96 | 約78,500 |") labelled by their
+    header row ("座數: B座 | …"), for row_supports to read as a sheet's: a claim restating the
+    question ("B座每戶大概要夾78,500港幣") shares too few words with bare values."""
     headers, out, pos = row_headers(passage), [], 0
     for line in passage.split("\n"):
         labels = header_labels(headers[pos]) if pos in headers else None
-        cells = labelled_cells(labels, line) if labels else None
-        out.append(" | ".join(f"{label}: {value}" for label, value in cells if label and value) if cells else line)
+        if labels and (cells := labelled_cells(labels, line)):
+            out.append(" | ".join(f"{label}: {value}" for label, value in cells if label and value))
         pos += len(line) + 1
     return out
 
@@ -389,8 +390,10 @@ def best_span(sentence: str, chunk: Chunk) -> tuple[int, int, float]:
     for width in (1, 2):
         for (start, _), (_, end) in zip(spans, spans[width - 1 :]):
             text = chunk.text[start:end]
-            judged = f"{headers[start]}\n{text}" if width == 1 and start in headers else text
-            key = (support_score(sentence, judged), _overlap(claim, profile(text)))
+            score = support_score(sentence, text)
+            if width == 1 and start in headers:  # (a row, under its header, may vouch for more)
+                score = max(score, support_score(sentence, f"{headers[start]}\n{text}"))
+            key = (score, _overlap(claim, profile(text)))
             if key > best_key:
                 best, best_key = (start, end, key[0]), key
     start, end, score = best
