@@ -23,7 +23,8 @@ from .zh import Lang, fold
 
 # Asked how many of the sheet's things there are ("假日總共有幾條公車路線有開？", "How many
 # plans are there?"): counting rows is arithmetic; the model, shown some of them, said 3.
-_COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出)?(?:多少|几)\s*(?P<m>[个条家款种项座辆趟班位名所只张台])?"
+_COUNT_Q = re.compile(r"(?:一共|总共|总计|共计|合计|共)(?:有|开|开设|提供|列出|[^\s，,。？?！!的]{1,3}了)?(?:多少|几)\s*"
+                      r"(?P<m>[个条家款种项座辆趟班位名所只张台场])?"
                       r"(?P<noun>[^\s，,。？?！!的有是在]{1,8})"
                       # (or its noun before "有几门" at the end: 课时超过40的课有几门？)
                       r"|(?<=的)(?P<before>[^\s，,。？?！!的有是在]{1,6})有(?:多少|几)\s*[个条家款种项座辆趟班位名所只张台门间]\s*(?=[？?]?$)"

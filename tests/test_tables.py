@@ -143,6 +143,11 @@ def test_rows_counted_with_the_mark_the_question_names(tmp_path):
     assert counted_rows("面积超过200平方米的机构有几个？", doc2, t2) is None
     assert counted_rows("床位超过200张的机构有哪些？", doc2, t2) is None  # a list, not a count
     assert counted_rows("有康复科的机构有几个？", doc2, t2) is None  # a condition it does not read
+    # a verb between 一共 and 几 (一共规划了几场), the total row not counted
+    doc3, (t3,) = _table(tmp_path, "| 活动 | 日期 | 经费 |\n| 读书会 | 3月2日 | 800 |\n| 义诊 | 4月6日 | 1200 |\n"
+                         "| 合计 |  | 2000 |\n", "events.md")
+    assert counted_rows("社区今年一共规划了几场活动？", doc3, t3).n == 2
+    assert counted_rows("社区今年一共去了几次医院？", doc3, t3) is None  # (医院: no kind of its rows)
 
 
 def test_the_question_filled_with_a_name_that_ends_in_its_noun():
