@@ -117,6 +117,14 @@ def one_line(value: object) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def numbered(number: str) -> str:
+    """A list item's or heading's number as put before its text: "3. ", "第二章 ", but "三、"
+    (no space after a Chinese mark); "" for none."""
+    if not number:
+        return ""
+    return number if number[-1] in "、．）)：" and not number.isascii() else number + " "
+
+
 def table_row(cells: list[str]) -> str:
     """A markdown-style table row ``| a | b |``; a ``|`` inside a cell is escaped."""
     return "| " + " | ".join(one_line(c).replace("|", "\\|") for c in cells) + " |"

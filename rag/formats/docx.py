@@ -1,7 +1,9 @@
 """.docx (python-docx): paragraphs and tables in document order.
 
 Heading styles (Title, Heading 1..n, or 标题 n in Chinese templates) become ``#`` lines
-(Title ``#``, Heading 1 ``##``, ...), so the chunker's heading path follows the outline. A table becomes markdown-style
+(Title ``#``, Heading 1 ``##``, ...), so the chunker's heading path follows the outline. A
+numbered paragraph starts with the number Word shows ("3. 关闭电源", "第一步", docxlists.py:
+Word keeps it out of the text). A table becomes markdown-style
 rows ``| a | b |``, header row first, one line per table row, and a region "table n" whose
 line i is row i+1: the chunker never splits a row and repeats the header row for a chunk
 that continues a table. A horizontally merged cell is written once (the columns stay
@@ -21,7 +23,8 @@ from pathlib import Path
 from ..load import tidy
 from ..zh import CJK_CHAR, script_of
 from ..records import Location
-from . import Extracted, Limits, TextBuilder, one_line, table_row
+from . import Extracted, Limits, TextBuilder, numbered, one_line, table_row
+from .docxlists import Numbering
 
 _PAGE_NUMBER = re.compile(r"第\s*\d+\s*[页頁](?:\s*[,，、]?\s*共\s*\d+\s*[页頁])?|共\s*\d+\s*[页頁]|"
                           r"\bpage\s+\d+(?:\s+of\s+\d+)?", re.I)
@@ -109,6 +112,9 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     out = TextBuilder()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         notes = {kind: _notes(archive, kind) for kind in ("footnotes", "endnotes")}
+        names = set(archive.namelist())
+        numbering = Numbering(*(archive.read(n) if n in names else None
+                                for n in ("word/numbering.xml", "word/styles.xml")))
     numbers: dict[tuple[str, str], int] = {}
     section = document.sections[0] if document.sections else None
     if header := _margin(section.header if section else None):
@@ -132,12 +138,13 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         if not text:
             continue
         level = heading_level((block.style.name if block.style is not None else "") or "")
+        label = numbering.label(block._p)  # (a heading may be numbered too: 第一章, 1.2)
         if level:
-            out.heading(level, text)
+            out.heading(level, numbered(label) + text)
             first_title = first_title or one_line(text)
             last_was_text = False
         else:
-            out.add(text, sep="\n" if last_was_text else "\n\n")
+            out.add(numbered(label) + text, sep="\n" if last_was_text else "\n\n")
             last_was_text = True
         if noted := _note_lines(block._p, notes, numbers):
             out.add(noted, sep="\n")

@@ -10,7 +10,7 @@ import zipfile
 from typing import Iterator
 
 from ..errors import DocumentError
-from . import one_line
+from . import numbered, one_line
 from .docx import heading_level
 
 _NS = {
@@ -187,14 +187,6 @@ def _text(el, out: list[str]) -> None:
             _text(child, out)  # (a text box or shape in a paragraph: read as blocks after it)
         if child.tail:
             out.append(child.tail)
-
-
-def numbered(number: str) -> str:
-    """A list item's or heading's number as put before its text: "3. ", "第二章 ", but "三、"
-    (no space after a Chinese mark); "" for none."""
-    if not number:
-        return ""
-    return number if number[-1] in "、．）)：" and not number.isascii() else number + " "
 
 
 def text_of(el) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..load import tidy
 from ..records import Location
-from . import Extracted, TextBuilder, one_line, table_row
+from . import Extracted, TextBuilder, numbered, one_line, table_row
 from .docx import heading_level, note_line, without_page_numbers
-from .odfxml import PARAGRAPHS, SKIPPED, Package, numbered, q, table_rows, text_of
+from .odfxml import PARAGRAPHS, SKIPPED, Package, q, table_rows, text_of
 
 
 class _Lists:
