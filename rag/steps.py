@@ -9,10 +9,10 @@ over the cleaning steps the passage held), the passage's own on a tie;
 its item N, from its number to the next item's, is handed over alone with a note that says
 which step of which list it is, as lookup.py hands over a table's row.
 
-An item is a line opening with an Arabic number and a mark (1. 2、 3) （4）) or 第N步; a list
-runs from its item 1 through items numbered on by one, lines between them going with the item
-above, and ends at a blank line, a heading or an item out of turn. Chinese numbers with 、
-(一、二、) number a document's sections, not steps.
+An item is a line opening with an Arabic number and a mark (1. 2、 3) （4）), 第N步, 步骤N or
+"Step N"; a list runs from its item 1 through items numbered on by one, lines between them
+going with the item above, and ends at a blank line, a heading or an item out of turn.
+Chinese numbers with 、 (一、二、) number a document's sections, not steps.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ _ZH_STEP = re.compile(r"第\s*([0-9一二两三四五六七八九十]{1,3})\s*(?
 _EN_ORDINAL = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), 1)}
 _EN_STEP = re.compile(r"\bstep\s+(\d{1,2}|%s)\b|\b(%s|\d{1,2}(?:st|nd|rd|th))\s+step\b" % (
     "|".join(w for w in EN_NUMBER_WORDS if EN_NUMBER_WORDS[w] <= 20), "|".join(_EN_ORDINAL)), re.I)
-_ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.、．)）](?!\d)|[（(](\d{1,2})[)）]|第(\d{1,2}|[一二三四五六七八九十]{1,3})步[:：，,、]?)\s*")
+_ITEM = re.compile(r"^\s*(?:(\d{1,2})\s*[.、．)）](?!\d)|[（(](\d{1,2})[)）]"
+                   r"|(?:第|步骤|步驟)\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*步?[:：，,、.]?|step\s+(\d{1,2})\s*[:.)]?)\s*", re.I)
 _HEADING = re.compile(r"^\s*(?:#|[一二三四五六七八九十]+、|第[一二三四五六七八九十\d]+[章节節部分])")
 
 
@@ -55,9 +56,11 @@ def numbered_lists(text: str) -> list[Steps]:
     heading, previous, pos = "", "", 0
 
     def close() -> None:
-        nonlocal items
+        nonlocal items, previous
         if len(items) >= 2:
             out.append(Steps(heading, items))
+        if items:
+            previous = ""  # (the next list's heading is a line after this one, if any)
         items = []
 
     for line in text.split("\n"):
@@ -72,15 +75,14 @@ def numbered_lists(text: str) -> list[Steps]:
             items[-1] = (items[-1][0], pos + len(line))  # (a line that goes on with the item)
         else:
             close()
-        if line.strip():
-            previous = line
+            previous = line if line.strip() else previous  # (a list's own lines head no list)
         pos += len(line) + 1
     close()
     return out
 
 
 def _number(m: re.Match) -> int | None:
-    n = m.group(1) or m.group(2) or m.group(3)
+    n = m.group(1) or m.group(2) or m.group(3) or m.group(4)
     return int(n) if n.isdigit() else cn_number(n)
 
 

@@ -35,6 +35,11 @@ def test_numbered_lists_their_headings_and_items():
     assert numbered_lists("一、准备\n二、清洗\n三、晾干") == []
     assert [len(s.items) for s in numbered_lists("1. 甲\n2. 乙\n4. 丁\n5. 戊")] == [2]
     assert numbered_lists("1. 只有一步") == []
+    # steps written 步骤一, Step 1 or 第1步; a list right after another has no heading of its own
+    text = "如何重置：\n步骤一：长按复位键。\n步骤二：等待闪烁。\n\nReset:\nStep 1: Hold it.\nStep 2: Wait.\n\n第1步 拔电\n第2步 插电"
+    assert [(s.heading, [text[a:b] for a, b in s.items]) for s in numbered_lists(text)] == [
+        ("如何重置：", ["步骤一：长按复位键。", "步骤二：等待闪烁。"]), ("Reset:", ["Step 1: Hold it.", "Step 2: Wait."]),
+        ("", ["第1步 拔电", "第2步 插电"])]
 
 
 def test_the_step_is_handed_over_from_the_list_the_question_names():
