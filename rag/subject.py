@@ -212,7 +212,7 @@ def name_head(question: str, first: str) -> str | None:
     before it, when jieba cut a name there (溪|银汉鱼, 西|土城|站) and the character is no
     function word (最, 由, 约, 驻…): 溪银汉 names it, 银汉鱼 is only its kind."""
     at = question.find(first)
-    if at != 1 or not CJK_CHAR.match(question[0]):
+    if at != 1 or not CJK_CHAR.match(question[0]) or question[0] in _NEW_OR_OLD:
         return None
     words = tagged(question[:at + len(first)])
     if len(words) < 2 or len(words[0][0]) != 1 or not words[0][1].startswith(_NAME_PART_TAGS):
@@ -220,6 +220,8 @@ def name_head(question: str, first: str) -> str | None:
     return question[:at + len(first)]
 
 
+# A thing bought new or kept old is that thing (新|洗衣机 is a 洗衣机, 旧|冰箱 a 冰箱), not a name.
+_NEW_OR_OLD = frozenset("新旧舊")
 # Tags of a first character that may lead a name: a noun, an adjective or place word
 # (红|钻鱼, 西|土城), or a character jieba does not know.
 _NAME_PART_TAGS = ("n", "a", "f", "s", "b", "j", "x", "g")

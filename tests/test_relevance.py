@@ -794,6 +794,9 @@ def test_a_name_jieba_cuts_after_its_first_character_must_be_cited_whole():
     assert missing_terms(question, ["岩银汉鱼", "本鱼是小银汉鱼科的唯一一种。"], "zh") == []
     # a function word before the subject is no part of a name
     assert missing_terms("最简单的醇类是哪一种？", ["最常见的醇类是乙醇，简单的醇类还有甲醇。"], "zh") == []
+    # ...nor is a thing's being new or old (新|烤箱 is an 烤箱 its manual names)
+    assert missing_terms("新烤箱买回来，第一次用之前要做什么？", ["首次使用前，请空烤15分钟。本烤箱…"], "zh") == []
+    assert missing_terms("红烤箱买回来，第一次用之前要做什么？", ["首次使用前，请空烤15分钟。本烤箱…"], "zh") == ["红烤箱"]
 
 
 def test_an_event_named_before_the_question_word_is_the_event_dated():
