@@ -727,8 +727,8 @@ def test_word_shows_numbers_before_numbered_paragraphs(tmp_path):
 
     d = docx.Document()
     d.add_paragraph("准备工作：")
-    for t in ["关闭总阀门。", "排空余水。", "更换阀芯。"]:
-        d.add_paragraph(t, style="List Number")  # numbered by its style
+    for t in ["关闭总阀门。", "排空余水。", "", "更换阀芯。"]:
+        d.add_paragraph(t, style="List Number")  # numbered by its style; an empty item counts
     p = d.add_paragraph("（此行不编号）", style="List Number")  # numId 0 takes the style's number away
     p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="0"/></w:numPr>'))
     d.add_paragraph("注意佩戴手套", style="List Bullet")  # a bullet: no number
@@ -745,5 +745,5 @@ def test_word_shows_numbers_before_numbered_paragraphs(tmp_path):
             f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{lvl}"/><w:numId w:val="90"/></w:numPr>'))
     d.save(tmp_path / "steps.docx")
     assert load_document(tmp_path / "steps.docx").text == (
-        "准备工作：\n1. 关闭总阀门。\n2. 排空余水。\n3. 更换阀芯。\n（此行不编号）\n注意佩戴手套\n"
+        "准备工作：\n1. 关闭总阀门。\n2. 排空余水。\n4. 更换阀芯。\n（此行不编号）\n注意佩戴手套\n"
         "第一步 断电\n一.1 拔下插头\n一.2 等待五分钟\n第二步 开盖\n二.1 取出滤网")  # a deeper level starts again

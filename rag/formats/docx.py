@@ -134,11 +134,12 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
                 out.add(noted)
                 last_was_text = True
             continue
+        # (counted even when empty, as Word numbers an empty item; a heading may be numbered: 第一章)
+        label = numbering.label(block._p)
         text = tidy(block.text)
         if not text:
             continue
         level = heading_level((block.style.name if block.style is not None else "") or "")
-        label = numbering.label(block._p)  # (a heading may be numbered too: 第一章, 1.2)
         if level:
             out.heading(level, numbered(label) + text)
             first_title = first_title or one_line(text)
