@@ -113,6 +113,20 @@ def test_a_long_sheet_stops_at_the_row_limit_and_says_so(tmp_path):
     assert whole.text.endswith("0: 49\n\n# 后面\nx") and whole.notes == []
 
 
+def test_a_cell_whose_value_its_type_does_not_read_is_the_text_it_shows(tmp_path):
+    cells = ('<table:table-row><table:table-cell office:value-type="string"><text:p>日期</text:p></table:table-cell>'
+             '<table:table-cell office:value-type="string"><text:p>数量</text:p></table:table-cell></table:table-row>'
+             '<table:table-row><table:table-cell office:value-type="date" office:date-value="2025-13-45">'
+             '<text:p>2025年13月</text:p></table:table-cell><table:table-cell office:value-type="float">'
+             '<text:p>无</text:p></table:table-cell></table:table-row>'
+             '<table:table-row><table:table-cell office:value-type="date" office:date-value="2025-03-01">'
+             '<text:p>3月1日</text:p></table:table-cell><table:table-cell office:value-type="float" office:value="7">'
+             '<text:p>7</text:p></table:table-cell></table:table-row>')
+    path = _odf(tmp_path / "odd.ods", f'<office:spreadsheet><table:table table:name="S">{cells}</table:table>'
+                '</office:spreadsheet>', "application/vnd.oasis.opendocument.spreadsheet")
+    assert load_document(path).text == "# S\n日期: 2025年13月 | 数量: 无\n日期: 2025-03-01 | 数量: 7"
+
+
 def test_lists_restart_unless_they_continue(tmp_path):
     style = ('<office:automatic-styles><text:list-style style:name="L1"><text:list-level-style-number text:level="1" '
              'style:num-suffix="." style:num-format="1"/></text:list-style></office:automatic-styles>')

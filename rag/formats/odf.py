@@ -30,7 +30,15 @@ from .odfxml import PARAGRAPHS, SKIPPED, Package, cell_text, inside_skipped, q, 
 def _value(cell) -> object:
     """A cell's value as sheets.py writes an .xlsx one: a number as its value, a date as a
     date; a percentage or an amount of money as LibreOffice shows it ("12.5%", "NT$1,200"):
-    the sign and the currency are what a question about it asks for."""
+    the sign and the currency are what a question about it asks for. A value its type does
+    not read (a date another program wrote oddly) is the text the cell shows."""
+    try:
+        return _typed(cell)
+    except (ValueError, TypeError, OverflowError):
+        return cell_text(cell)
+
+
+def _typed(cell) -> object:
     import datetime as dt
 
     kind = cell.get(q("office:value-type"))
@@ -165,8 +173,6 @@ def _presentation(package: Package, body) -> Extracted:
         add_slide(out, number, title, parts)
         first_title = first_title or title
     return Extracted(out.text(), out.regions, title=package.title() or first_title, meta={"encoding": "odp"})
-
-
 
 
 # ----------------------------------------------------------------
