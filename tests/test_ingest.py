@@ -212,6 +212,15 @@ def test_html_table_rows_keep_their_cells_apart(tmp_path):
     assert _doc(p).text == ("## Opening hours\n\n| Day | Hours |\n| Thursday | 10:00 am – 7:00 pm |\n"
                             "| Friday | 8:00 am – 3:00 pm |\n\nClosed on holidays.\n\n| outer in side | x |")
 
+def test_an_html_ordered_list_shows_its_numbers_as_a_browser_does(tmp_path):
+    """A browser numbers an <ol>'s items, which the HTML leaves out; a how-to question asks
+    for step 3. Bulleted items get no number; start, type and value are honoured."""
+    p = tmp_path / "steps.html"
+    p.write_text("<p>除垢步骤：</p><ol><li>倒入白醋</li><li>煮沸<ul><li>不要盖盖</li></ul></li><li>冲洗</li></ol>"
+                 "<ol start='4'><li>晾干</li></ol><ol type='a'><li>甲</li><li value='5'>戊</li></ol>", encoding="utf-8")
+    assert _doc(p).text == "除垢步骤：\n\n1. 倒入白醋\n\n2. 煮沸\n\n不要盖盖\n\n3. 冲洗\n\n4. 晾干\n\na. 甲\n\ne. 戊"
+
+
 def test_a_short_first_line_is_the_title_of_a_document_without_one(tmp_path):
     """A report's name atop its text is its title (as the development sets' articles are
     indexed); a first line that is a sentence, or a title the file states, is not taken."""

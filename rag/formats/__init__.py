@@ -125,6 +125,16 @@ def numbered(number: str) -> str:
     return number if number[-1] in "、．）)：" and not number.isascii() else number + " "
 
 
+def roman(n: int) -> str:
+    """``n`` in Roman numerals (upper case), as a list numbers its items: 4 -> IV, 9 -> IX."""
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        count, n = divmod(n, value)
+        out += letters * count
+    return out
+
+
 def table_row(cells: list[str]) -> str:
     """A markdown-style table row ``| a | b |``; a ``|`` inside a cell is escaped."""
     return "| " + " | ".join(one_line(c).replace("|", "\\|") for c in cells) + " |"

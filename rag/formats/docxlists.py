@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from . import roman
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CHINESE = "〇一二三四五六七八九"
 _HEAVENLY = "甲乙丙丁戊己庚辛壬癸"
@@ -35,21 +37,12 @@ def _chinese(n: int) -> str:
     return ("" if tens == 1 else _CHINESE[tens % 10]) + "十" + (_CHINESE[ones] if ones else "") if n < 100 else str(n)
 
 
-def _roman(n: int) -> str:
-    out = ""
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                           (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + letters, n - value
-    return out
-
-
 def _letters(n: int) -> str:
     return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # (Word: A … Z, AA … ZZ)
 
 
 _FORMATS = {
-    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "upperRoman": _roman, "lowerRoman": lambda n: _roman(n).lower(),
+    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "upperRoman": roman, "lowerRoman": lambda n: roman(n).lower(),
     "upperLetter": _letters, "lowerLetter": lambda n: _letters(n).lower(),
     "chineseCounting": _chinese, "chineseCountingThousand": _chinese, "chineseLegalSimplified": _chinese,
     "taiwaneseCounting": _chinese, "taiwaneseCountingThousand": _chinese, "ideographDigital": _chinese,

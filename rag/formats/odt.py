@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..load import tidy
 from ..records import Location
-from . import Extracted, TextBuilder, numbered, one_line, table_row
+from . import Extracted, TextBuilder, numbered, one_line, roman, table_row
 from .docx import heading_level, note_line, without_page_numbers
 from .odfxml import PARAGRAPHS, SKIPPED, Package, q, table_rows, text_of
 
@@ -55,12 +55,7 @@ class _Lists:
                 out = chr(ord(fmt) + r) + out
             return out
         if fmt in ("i", "I"):
-            out = ""
-            for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                                   (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-                while n >= value:
-                    out, n = out + letters, n - value
-            return out.upper() if fmt == "I" else out
+            return roman(n) if fmt == "I" else roman(n).lower()
         if fmt.startswith("一") and n < 100:
             tens, ones = divmod(n, 10)
             return (("" if tens == 1 else self._CHINESE[tens]) + "十" if tens else "") + (self._CHINESE[ones] if ones else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from . import table_row
+from . import roman, table_row
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                "article", "table", "ul", "ol", "blockquote", "pre", "hr", "dd", "dt"}
@@ -51,6 +51,10 @@ class _TextExtractor(HTMLParser):
         self._cell: list[str] | None = None  # the text of the open cell
         self._heading = False  # inside h1-h6: its text stays on the heading's line
         self._chrome: list[list] = []  # [tag, depth] of each open chrome element skipped by class or role
+        # Each open list: [its kind (1 a A i I), or "" for a bulleted one, its last number]. A
+        # browser shows an ordered list's numbers, which the HTML leaves out; a how-to
+        # question asks for step 3.
+        self._lists: list[list] = []
 
     def _end_cell(self) -> None:
         if self._row is not None and self._cell is not None:
@@ -102,6 +106,14 @@ class _TextExtractor(HTMLParser):
             self._heading = True
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        if tag in ("ol", "ul"):
+            a = dict(attrs)
+            start = a.get("start") or "1"
+            self._lists.append([(a.get("type") or "1") if tag == "ol" else "", int(start) - 1 if start.isdigit() else 0])
+        elif tag == "li" and self._lists and self._lists[-1][0] and self._cell is None and not self.skip:
+            value = dict(attrs).get("value") or ""
+            self._lists[-1][1] = int(value) if value.isdigit() else self._lists[-1][1] + 1
+            self.parts.append(_list_number(*self._lists[-1]) + " ")
 
     def handle_startendtag(self, tag, attrs):
         if self._cell is not None:
@@ -115,6 +127,8 @@ class _TextExtractor(HTMLParser):
             if not self._chrome[-1][1]:
                 self._chrome.pop()
                 self.skip -= 1
+        if tag in ("ol", "ul") and self._lists:
+            self._lists.pop()
         if tag in _SKIP_TAGS and self.skip:
             self.skip -= 1
         elif tag == "title":
@@ -150,6 +164,15 @@ class _TextExtractor(HTMLParser):
             self._cell.append(data)
         elif self._row is None and not (self._tables and not data.strip()):
             self.parts.append(data)  # (but not the layout between a table's rows and cells)
+
+
+def _list_number(kind: str, n: int) -> str:
+    """An ordered list item's number as a browser shows it: 3., c., C., iii., III."""
+    if kind in ("a", "A"):
+        return chr(ord(kind) + (n - 1) % 26) + "."
+    if kind in ("i", "I"):
+        return (roman(n) if kind == "I" else roman(n).lower()) + "."
+    return f"{n}."
 
 
 def html_to_text(markup: str) -> tuple[str, str]:
