@@ -194,7 +194,7 @@ def test_a_saved_wiki_page_reads_without_its_edit_links_and_category_list(tmp_pa
                  '<div class="editor-note">Reviewed by the editors in 2024.</div>'
                  '<div class="printable-form">Form B</div><a class="link-list" href="/a">Related rivers</a>'
                  '</body>', encoding="utf-8")
-    assert _doc(p).text == ("## Course\n\nThe river rises at 612 metres.\n\nHarrow (2004). Rivers.\n\n"
+    assert _doc(p).text == ("## Course\n\nThe river rises at 612 metres.\n\n1. Harrow (2004). Rivers.\n\n"
                             "Reviewed by the editors in 2024.\n\nForm B\nRelated rivers")
 
 
