@@ -45,6 +45,19 @@ def test_a_doc_footnote_follows_its_paragraph_and_a_field_is_its_result():
     assert table.location == Location("table", 1, rows=(1, 2))
 
 
+def test_a_docs_numbered_paragraphs_show_the_numbers_word_shows(tmp_path):
+    """A .doc keeps list numbers in its list tables, as a .docx does in numbering.xml: read as
+    LibreOffice's text export of the same file shows them. A damaged list table costs the
+    numbers, never the text."""
+    doc = load_document(DATA / "steps.doc")
+    assert doc.text == ("准备工作：\n1. 关闭总阀门。\n2. 排空余水。\n3. 更换阀芯。\n（此行不编号）\n"
+                        "第一步 断电\n一.1 拔下插头\n一.2 等待五分钟\n第二步 开盖\n二.1 取出滤网")
+    from rag.formats.doclists import DocNumbering
+
+    broken = DocNumbering(b"\x05\x00" + b"\x00" * 10, (0, 12), (0, 0))  # five lists claimed, none there
+    assert broken.lists == {} and broken.label(1, 0) == ""
+
+
 def test_renamed_office_files_are_read_as_what_they_are(tmp_path):
     shutil.copy(DATA / "notice.doc", tmp_path / "通知.docx")  # an old file given the new name
     shutil.copy(DATA / "notice.docx", tmp_path / "通知2.doc")  # and the other way round

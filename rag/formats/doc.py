@@ -31,14 +31,16 @@ from pathlib import Path
 from ..errors import DocumentError
 from ..load import tidy
 from ..records import Location
-from . import Extracted, Limits, container, TextBuilder, one_line, table_row
+from . import Extracted, Limits, container, TextBuilder, numbered, one_line, table_row
+from .doclists import DocNumbering
 from .docx import heading_level, note_line, without_page_numbers
 
 _WORD_IDENT = 0xA5EC
 # Indexes into FibRgFcLcb97 (pairs of fc, lcb) and FibRgLw97 ([MS-DOC] 2.5.6, 2.5.5)
-_STSH, _FNDREF, _FNDTXT, _HDD, _BTEPAPX, _CLX, _ENDREF, _ENDTXT = 1, 2, 3, 11, 13, 33, 46, 47
+_STSH, _FNDREF, _FNDTXT, _HDD, _BTEPAPX, _CLX, _ENDREF, _ENDTXT, _PLF_LST, _PLF_LFO = 1, 2, 3, 11, 13, 33, 46, 47, 73, 74
 _CCP_TEXT, _CCP_FTN, _CCP_HDD, _CCP_ATN, _CCP_EDN, _CCP_TXBX, _CCP_HDRTXBX = 3, 4, 5, 7, 8, 9, 10
 _SPRM_IN_TABLE, _SPRM_TTP = 0x2416, 0x2417
+_SPRM_ILVL, _SPRM_ILFO = 0x260A, 0x460B  # a numbered paragraph's list level and list (doclists.py)
 _CP1252 = "cp1252"  # the 8-bit ("compressed") pieces' code page ([MS-DOC] 2.4.1, FcCompressed)
 
 
@@ -85,7 +87,7 @@ class _Doc:
         self.text = "".join(self._piece_text(p) for p in self.pieces)
         self.cp_starts = [p[0] for p in self.pieces]
 
-    def _pair(self, i: int) -> tuple[int, int]:
+    def pair(self, i: int) -> tuple[int, int]:
         return self.fclcb[i] if i < len(self.fclcb) else (0, 0)
 
     def _ccp(self, i: int) -> int:
@@ -93,7 +95,7 @@ class _Doc:
 
     def _pieces(self) -> list[tuple[int, int, int, bool]]:
         """(cp start, cp end, byte offset in WordDocument, 8-bit) of each piece."""
-        fc, lcb = self._pair(_CLX)
+        fc, lcb = self.pair(_CLX)
         clx = self.table[fc:fc + lcb]
         i = 0
         while i < len(clx) and clx[i] == 0x01:  # Prc: property modifiers, skipped
@@ -133,14 +135,14 @@ class _Doc:
 
     def plc(self, index: int, data_size: int) -> tuple[list[int], list[bytes]]:
         """A PLC of the table stream: its CPs (n + 1) and data items (n)."""
-        fc, lcb = self._pair(index)
+        fc, lcb = self.pair(index)
         return _plc(self.table[fc:fc + lcb], data_size) if lcb else ([], [])
 
     def style_names(self) -> dict[int, str]:
         """Style index -> name, from the style sheet (STSH, [MS-DOC] 2.9.271): after its
         header, one length-prefixed STD per style, whose base (of a size the header gives) is
         followed by the name as a length-prefixed UTF-16 string."""
-        fc, lcb = self._pair(_STSH)
+        fc, lcb = self.pair(_STSH)
         raw = self.table[fc:fc + lcb]
         if len(raw) < 6:
             return {}
@@ -168,7 +170,7 @@ class _Paragraphs:
     of bytes of the WordDocument stream to their paragraph properties."""
 
     def __init__(self, doc: _Doc):
-        runs: list[tuple[int, int, bool, bool, int]] = []  # (start, end, in table, row end, style)
+        runs: list[tuple] = []  # (start, end, in table, row end, style, list, list level)
         _, items = doc.plc(_BTEPAPX, 4)
         for item in items:
             page = _u32(item, 0) * 512
@@ -184,28 +186,33 @@ class _Paragraphs:
                     cb = fkp[at]
                     grp = fkp[at + 1:at + 2 * cb] if cb else fkp[at + 2:at + 2 + 2 * fkp[at + 1]]
                     flags, istd = _flags(grp[2:]), _u16(grp, 0) if len(grp) >= 2 else 0
-                runs.append((fcs[k], fcs[k + 1], flags.get(_SPRM_IN_TABLE, False), flags.get(_SPRM_TTP, False), istd))
+                runs.append((fcs[k], fcs[k + 1], bool(flags.get(_SPRM_IN_TABLE)), bool(flags.get(_SPRM_TTP)), istd,
+                             flags.get(_SPRM_ILFO, 0), flags.get(_SPRM_ILVL, 0)))
         runs.sort(key=lambda run: run[0])
         self.starts = [run[0] for run in runs]
-        self.runs = [run[1:] for run in runs]  # (end, in table, row end, style)
+        self.runs = [run[1:] for run in runs]  # (end, in table, row end, style, list, level)
 
-    def at(self, fc: int) -> tuple[bool, bool, int]:
-        """(in a table, ends a row, style index) of the paragraph whose mark is at byte ``fc``."""
+    def at(self, fc: int) -> tuple[bool, bool, int, int, int]:
+        """(in a table, ends a row, style index, list (ilfo), list level) of the paragraph
+        whose mark is at byte ``fc``."""
         k = bisect_right(self.starts, fc) - 1
         if k < 0 or fc >= self.runs[k][0]:
-            return False, False, 0
+            return False, False, 0, 0, 0
         return self.runs[k][1:]
 
 
-def _flags(grpprl: bytes) -> dict[int, bool]:
-    """The table flags (in a table, row end) set in a list of paragraph properties."""
-    out: dict[int, bool] = {}
+def _flags(grpprl: bytes) -> dict[int, int]:
+    """The table flags (in a table, row end) and the list and level (ilfo, ilvl) set in a
+    list of paragraph properties."""
+    out: dict[int, int] = {}
     i = 0
     while i + 2 <= len(grpprl):
         sprm = _u16(grpprl, i)
         i += 2
-        if sprm in (_SPRM_IN_TABLE, _SPRM_TTP) and i < len(grpprl):
-            out[sprm] = bool(grpprl[i])
+        if sprm in (_SPRM_IN_TABLE, _SPRM_TTP, _SPRM_ILVL) and i < len(grpprl):
+            out[sprm] = grpprl[i]
+        elif sprm == _SPRM_ILFO and i + 2 <= len(grpprl):
+            out[sprm] = struct.unpack_from("<h", grpprl, i)[0]
         spra = sprm >> 13  # the operand's size ([MS-DOC] 2.2.5.1)
         if spra in (0, 1):
             i += 1
@@ -298,6 +305,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     stories = doc.stories()
     paragraphs = doc.paragraphs()
     styles = {istd: heading_level(name) for istd, name in doc.style_names().items()}
+    lists = DocNumbering(doc.table, doc.pair(_PLF_LST), doc.pair(_PLF_LFO))
     notes = {True: _Notes(doc, _FNDREF, _FNDTXT, stories["ftn"]), False: _Notes(doc, _ENDREF, _ENDTXT, stories["edn"])}
     numbers: dict[tuple[bool, int], int] = {}
     out = TextBuilder()
@@ -336,7 +344,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
         if ch not in "\r\x07":
             para.append(ch)
             continue
-        in_table, row_end, istd = paragraphs.at(doc.fc_of(cp))
+        in_table, row_end, istd, ilfo, ilvl = paragraphs.at(doc.fc_of(cp))
         if ch == "\x07" and row_end:  # (a row's end mark holds no text)
             rows.append(cells)
             cells, para = [], []
@@ -355,11 +363,12 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
                     out.add(note)
                     last_was_text = True
             text = tidy(_clean("".join(para)))
+            label = numbered(lists.label(ilfo, ilvl))  # (counted when empty too, as Word numbers it)
             if text and styles.get(istd):
-                out.heading(styles[istd], text)
+                out.heading(styles[istd], label + text)
                 last_was_text = False
             elif text:
-                out.add(text, sep="\n" if last_was_text else "\n\n")
+                out.add(label + text, sep="\n" if last_was_text else "\n\n")
                 last_was_text = True
             if note := noted(para_start, cp + 1):
                 out.add(note, sep="\n")
