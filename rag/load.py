@@ -325,8 +325,11 @@ def _structured(path: Path, suffix: str, doc_id: str, data: bytes, digest: str, 
     if got.notes:
         meta["notes"] = got.notes
     title = str(got.title or _first_heading(got.text) or path.stem).strip()
+    # (A paged format's pages -- an .ofd's, each a region -- are its pages as a PDF's are: a
+    # passage names its page, and cleaning moves them with the regions.)
+    pages = [(r.location.number, r.start) for r in got.regions if r.location.kind == "page" and not r.location.rows]
     return Document(doc_id=doc_id, path=str(path), text=got.text, title=title, meta=meta,
-                    regions=got.regions, content_hash=digest)
+                    regions=got.regions, pages=pages, content_hash=digest)
 
 
 def _first_heading(text: str) -> str:

@@ -235,11 +235,8 @@ class Document:
                 for (number, start), end in zip(self.pages, ends)]
 
     def page_at(self, offset: int) -> int | None:
-        """The page ``offset`` is on: a PDF's pages, else the page regions a paged format's
-        reader gives (.ofd)."""
         page = None
-        pages = self.pages or [(r.location.number, r.start) for r in self.regions if r.location.kind == "page"]
-        for number, start in pages:
+        for number, start in self.pages:
             if start <= offset:
                 page = number
             else:
