@@ -135,6 +135,16 @@ def roman(n: int) -> str:
     return out
 
 
+def chinese(n: int) -> str:
+    """``n`` (under 100) in Chinese numerals, as a list numbers its items: 3 -> 三, 12 -> 十二,
+    25 -> 二十五; larger numbers in digits."""
+    digits = "〇一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens % 10]) + "十" + (digits[ones] if ones else "") if n < 100 else str(n)
+
+
 def table_row(cells: list[str]) -> str:
     """A markdown-style table row ``| a | b |``; a ``|`` inside a cell is escaped."""
     return "| " + " | ".join(one_line(c).replace("|", "\\|") for c in cells) + " |"

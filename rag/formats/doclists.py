@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 
-from .docxlists import _FORMATS
+from .docxlists import FORMATS
 
 # nfc -> the .docx name of the same format ([MS-DOC] 2.9.155 / ST_NumberFormat); bullets (23)
 # and the formats not listed give no number.
@@ -87,7 +87,7 @@ class DocNumbering:
             k = ord(ch)
             if k < len(levels) and k <= ilvl:
                 n = counts.get(k, overrides.get(k, levels[k][0]))
-                out.append(_FORMATS[_NFC.get(levels[k][1], "decimal")](n))
+                out.append(FORMATS[_NFC.get(levels[k][1], "decimal")](n))
             elif k >= 9:
                 out.append(ch)
         return "".join(out).strip()

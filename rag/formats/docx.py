@@ -83,6 +83,16 @@ def _note_lines(element, notes: dict[str, dict[str, str]], numbers: dict[tuple[s
     return "\n".join(lines)
 
 
+def _numbering_element(document):
+    """The document's w:numbering element as python-docx parsed it; None when it has none."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:
+        return document.part.part_related_by(RT.NUMBERING).element
+    except KeyError:
+        return None
+
+
 def note_line(footnote: bool, n: int, text: str) -> str:
     """Note ``n`` as the line written after the text that refers to it: "注1：…", "註1：…"
     in traditional text, "Note 1: …" (an endnote: "Endnote 1: …") in English."""
@@ -112,9 +122,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     out = TextBuilder()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         notes = {kind: _notes(archive, kind) for kind in ("footnotes", "endnotes")}
-        names = set(archive.namelist())
-        numbering = Numbering(*(archive.read(n) if n in names else None
-                                for n in ("word/numbering.xml", "word/styles.xml")))
+    numbering = Numbering(_numbering_element(document), document.styles.element)
     numbers: dict[tuple[str, str], int] = {}
     section = document.sections[0] if document.sections else None
     if header := _margin(section.header if section else None):

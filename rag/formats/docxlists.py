@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import re
 
-from . import roman
+from . import chinese, roman
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_CHINESE = "〇一二三四五六七八九"
 _HEAVENLY = "甲乙丙丁戊己庚辛壬癸"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
@@ -30,22 +29,15 @@ def _value(el, path: str, default: str = "") -> str:
     return _attr(found, "val", default)
 
 
-def _chinese(n: int) -> str:
-    if n < 10:
-        return _CHINESE[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else _CHINESE[tens % 10]) + "十" + (_CHINESE[ones] if ones else "") if n < 100 else str(n)
-
-
 def _letters(n: int) -> str:
     return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # (Word: A … Z, AA … ZZ)
 
 
-_FORMATS = {
+FORMATS = {
     "decimal": str, "decimalZero": lambda n: f"{n:02d}", "upperRoman": roman, "lowerRoman": lambda n: roman(n).lower(),
     "upperLetter": _letters, "lowerLetter": lambda n: _letters(n).lower(),
-    "chineseCounting": _chinese, "chineseCountingThousand": _chinese, "chineseLegalSimplified": _chinese,
-    "taiwaneseCounting": _chinese, "taiwaneseCountingThousand": _chinese, "ideographDigital": _chinese,
+    "chineseCounting": chinese, "chineseCountingThousand": chinese, "chineseLegalSimplified": chinese,
+    "taiwaneseCounting": chinese, "taiwaneseCountingThousand": chinese, "ideographDigital": chinese,
     "ideographTraditional": lambda n: _HEAVENLY[n - 1] if n <= 10 else str(n),
     "decimalEnclosedCircle": lambda n: _CIRCLED[n - 1] if n <= 20 else str(n),
     "decimalEnclosedCircleChinese": lambda n: _CIRCLED[n - 1] if n <= 20 else str(n),
@@ -56,12 +48,9 @@ _FORMATS = {
 class Numbering:
     """Which number each paragraph of one document shows, asked in document order."""
 
-    def __init__(self, numbering_xml: bytes | None, styles_xml: bytes | None):
-        from lxml import etree
-
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
-        numbering = etree.fromstring(numbering_xml, parser) if numbering_xml else None
-        styles = etree.fromstring(styles_xml, parser) if styles_xml else None
+    def __init__(self, numbering, styles):
+        """``numbering`` and ``styles``: the w:numbering and w:styles elements python-docx
+        has parsed (either may be None)."""
         # abstractNum id -> level -> (numFmt, lvlText, start)
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.lists: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNum id, level -> start override)
@@ -112,12 +101,12 @@ class Numbering:
         for deeper in [k for k in counts if k > ilvl]:
             del counts[deeper]
         fmt, text, _ = levels[ilvl]
-        if fmt not in _FORMATS or not text:
+        if fmt not in FORMATS or not text:
             return ""  # (a bullet, or a format not written here)
 
         def filled(m: re.Match) -> str:
             k = int(m.group(1)) - 1
             n = counts.get(k, overrides.get(k, levels.get(k, ("", "", 1))[2]))
-            return _FORMATS.get(levels.get(k, (fmt,))[0], str)(n)
+            return FORMATS.get(levels.get(k, (fmt,))[0], str)(n)
 
         return re.sub(r"%(\d)", filled, text).strip()

@@ -23,8 +23,9 @@ from .mail import part_text
 from .webpage import html_to_text
 
 
-def _pages(msg) -> list:
-    """The HTML parts to read: the start page, or the frames of a start page that has no text."""
+def _pages(msg) -> list[tuple[str, str]]:
+    """(title, text) of the HTML parts to read: the start page, or the frames of a start page
+    that has no text."""
     html = [p for p in msg.walk() if p.get_content_type() == "text/html"]
     if not html:
         raise DocumentError("not a saved web page (no HTML part in the .mht file)")
@@ -32,9 +33,10 @@ def _pages(msg) -> list:
     start = start.strip("<>")
     first = next((p for p in html if start and start in ((p.get("Content-Location") or "").strip(),
                                                          (p.get("Content-ID") or "").strip("<> "))), html[0])
-    if html_to_text(part_text(first))[1].strip() or len(html) == 1:
-        return [first]
-    return [p for p in html if p is not first]
+    page = html_to_text(part_text(first))
+    if page[1].strip() or len(html) == 1:
+        return [page]
+    return [html_to_text(part_text(p)) for p in html if p is not first]
 
 
 def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
@@ -42,8 +44,7 @@ def parse(data: bytes, path: Path, limits: Limits) -> Extracted:
     if not msg.is_multipart() and msg.get_content_type() != "text/html":
         raise DocumentError("not a saved web page (a .mht file is a MIME message with the page's HTML)")
     parts, title = [], ""
-    for page in _pages(msg):
-        page_title, text = html_to_text(part_text(page))
+    for page_title, text in _pages(msg):
         title = title or one_line(page_title)
         if text.strip():
             parts.append(tidy(text))

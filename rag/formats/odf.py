@@ -160,8 +160,9 @@ def _presentation(package: Package, body) -> Extracted:
     for number, page in enumerate(body.iter(q("draw:page")), 1):
         title_frame = next((f for f in page.iter(q("draw:frame"), q("draw:custom-shape"))
                             if f.get(q("presentation:class")) == "title"), None)
-        title = one_line(text_of_all(title_frame)) if title_frame is not None else ""
-        parts = [t for t in _frames(page) if not (title_frame is not None and t == tidy(text_of_all(title_frame)))]
+        shown = text_of_all(title_frame) if title_frame is not None else None
+        title = one_line(shown) if shown is not None else ""
+        parts = [t for t in _frames(page) if shown is None or t != tidy(shown)]  # (the title frame's own text)
         notes = page.find(q("presentation:notes"))
         if notes is not None:
             text = tidy("\n".join(text_of_all(f) for f in notes.iter(q("draw:frame"))

@@ -55,7 +55,11 @@ def parse_xml(data: bytes):
     try:
         return etree.fromstring(data, _XML)
     except etree.XMLSyntaxError as e:
-        raise DocumentError(f"damaged OpenDocument file (bad XML: {str(e)[:80]})") from None
+        raise _damaged(e) from None
+
+
+def _damaged(e: Exception) -> DocumentError:
+    return DocumentError(f"damaged OpenDocument file (bad XML: {str(e)[:80]})")
 
 
 # ---------------------------------------------------------------- the package
@@ -132,7 +136,7 @@ class Package:
                         return etree.QName(el).localname
                     inside = el.tag == body
         except etree.XMLSyntaxError as e:
-            raise DocumentError(f"damaged OpenDocument file (bad XML: {str(e)[:80]})") from None
+            raise _damaged(e) from None
         raise DocumentError("not an OpenDocument file (no office:body)")
 
     def title(self) -> str:
@@ -223,15 +227,17 @@ def table_rows(table) -> list[list[str]]:
             if not isinstance(cell.tag, str):
                 continue
             repeat = min(int(cell.get(q("table:number-columns-repeated"), "1") or 1), 1000)
+            covered = cell.tag == q("table:covered-table-cell")
+            own = "" if covered else cell_text(cell)  # (read once, however many columns it repeats over)
             for _ in range(repeat):
                 col = len(cells)
-                if cell.tag == q("table:covered-table-cell"):
+                if covered:
                     text, left = down.get(col, ("", 0))
                     cells.append(text if left else "")
                     if left:
                         down[col] = (text, left - 1)
                     continue
-                text = cell_text(cell)
+                text = own
                 cells.append(text)
                 span = int(cell.get(q("table:number-rows-spanned"), "1") or 1)
                 if span > 1:

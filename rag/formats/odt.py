@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..load import tidy
 from ..records import Location
-from . import Extracted, TextBuilder, numbered, one_line, roman, table_row
+from . import Extracted, TextBuilder, chinese, numbered, one_line, roman, table_row
 from .docx import heading_level, note_line, without_page_numbers
 from .odfxml import PARAGRAPHS, SKIPPED, Package, q, table_rows, text_of
 
@@ -18,8 +18,6 @@ from .odfxml import PARAGRAPHS, SKIPPED, Package, q, table_rows, text_of
 class _Lists:
     """The numbers LibreOffice shows before numbered list items: the list style's format
     (1, a, A, i, I, 一) with its prefix and suffix, counted per list and level."""
-
-    _CHINESE = "〇一二三四五六七八九十"
 
     def __init__(self, package: Package):
         self.levels: dict[tuple[str, int], tuple[str, str, str, int]] = {}
@@ -57,8 +55,7 @@ class _Lists:
         if fmt in ("i", "I"):
             return roman(n) if fmt == "I" else roman(n).lower()
         if fmt.startswith("一") and n < 100:
-            tens, ones = divmod(n, 10)
-            return (("" if tens == 1 else self._CHINESE[tens]) + "十" if tens else "") + (self._CHINESE[ones] if ones else "")
+            return chinese(n) if n else ""
         return str(n)
 
 
