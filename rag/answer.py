@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text, without_items
 from .calibrate import transferred
+from .catalog import folder_answer
+from .cite import CitedAnswer, cite, drop_unstated_years, is_refusal_text, without_items
 from .config import Config
 from .manifest import Calibration
 from .generate import Generator, cut_at_loop, stream_prepared
@@ -32,7 +33,7 @@ from .relevance import (echoes_question, evidence_windows, missing_context, miss
 from .retrieve import Retrieval, Retriever
 from .rewrite import model_question, rewrite, without_note
 from .short import short_answer
-from .smalltalk import reply, small_talk, without_small_talk
+from .smalltalk import small_talk_answer, without_small_talk
 from .support import invented_numbers, rows_off_filter
 from .translate import (answer_messages, check_chinese, check_english, chinese_answer_messages, fallback,
                         fallback_zh, latin_names, to_chinese_question, to_english_question)
@@ -92,11 +93,10 @@ class Pipeline:
                mode: str | None = None, max_new_tokens: int | None = None) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
         question = sanitize_question(question)
-        if (talk := small_talk(question)) is not None:
-            # (A greeting, thanks, the time now: nothing to ask the documents, smalltalk.py.)
-            yield StreamEvent("done", answer=Answer(
-                question=question, answer=reply(talk, question), refused=True, citations=[], retrieved=[],
-                timings=Timings(total_ms=(time.perf_counter() - t0) * 1000), refusal_reason="small_talk"))
+        # Nothing to ask the documents (a greeting, the time now: smalltalk.py), or a question
+        # about the folder itself (which documents, which mention X, what one is about: catalog.py).
+        if early := small_talk_answer(question, t0) or folder_answer(question, self.retriever.index.docs, t0):
+            yield StreamEvent("done", answer=early)
             return
         lang = question_language(question)
         # (Asked in Cantonese, searched and checked in written Chinese: 喺邊度 is a where-question;

@@ -203,6 +203,8 @@ def _run_question(pipeline, question: str, history, as_json: bool, k=None):
     # verifier corrected.
     if answer.refused:
         click.echo(click.style(answer.answer, fg="cyan"))
+    elif not streamed:  # (made from the index, not the model: a question about the folder)
+        click.echo(answer.answer)
     elif answer.answer.strip() != "".join(streamed).strip():
         click.echo(click.style("checked: ", dim=True) + answer.answer)
     if answer.short_answer:

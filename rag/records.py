@@ -21,7 +21,10 @@ from typing import Any, Callable, Literal, Mapping, get_args
 # off_question  - backed by a passage, but about something other than the question
 # small_talk    - a greeting, thanks or the like, asking the documents nothing (smalltalk.py;
 #                 the answer is a reply of its own, nothing retrieved)
-RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question", "small_talk"]
+# unmentioned   - asked which documents mention a thing, none does (catalog.py)
+# unnamed       - asked what "this document" says, with several in the folder (catalog.py)
+RefusalReason = Literal["weak_evidence", "model", "unsupported", "off_question", "small_talk", "unmentioned",
+                        "unnamed"]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
 # What a streamed answer emits: progress, a piece of the answer, the finished Answer.
 EventKind = Literal["status", "token", "done"]

@@ -13,8 +13,10 @@ and "今天的讲座几点开始？" ask the documents something and go on down 
 from __future__ import annotations
 
 import re
+import time
 from typing import Literal
 
+from .records import Answer, Timings
 from .zh import CJK_CHAR, Lang, fold, in_script, script_of
 
 SmallTalk = Literal["greeting", "thanks", "ok", "goodbye", "identity", "now"]
@@ -89,6 +91,15 @@ def reply(kind: SmallTalk, message: str) -> str:
     if CJK_CHAR.search(message):
         return in_script(REPLY[kind]["zh"], script_of(message))
     return REPLY[kind]["en"]
+
+
+def small_talk_answer(message: str, t0: float) -> Answer | None:
+    """The reply to ``message`` as an answer (refused: nothing was asked of the documents),
+    None when it is no small talk."""
+    if (talk := small_talk(message)) is None:
+        return None
+    return Answer(question=message, answer=reply(talk, message), refused=True, citations=[], retrieved=[],
+                  timings=Timings(total_ms=(time.perf_counter() - t0) * 1000), refusal_reason="small_talk")
 
 
 def without_small_talk(history: list[dict]) -> list[dict]:

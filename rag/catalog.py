@@ -1,0 +1,345 @@
+"""Questions about the folder itself: which documents it holds, which of them mention a
+thing, what one of them is about.
+
+A chat over one's own documents gets these as often as questions of fact, and the data path
+cannot answer them: it reads five passages, and none of them says which files there are.
+Asked of a six-file folder (evals/sets/trial-documents), "文件夹里有哪些文件？" and "哪些文件
+提到了预算？" were refused, "第三季營運會議紀錄主要討論了什麼？" got one of its six agenda items
+and "总结一下物业服务合同的主要内容" five clauses that happened to score high, with the short
+answer 乙方按照本合同 (evals/RESULTS.md, forty-second session). The index knows the answers:
+its document list, every document's text, each document's headings. They are given from it,
+exactly, before retrieval and without the model; every line that quotes a document cites it.
+
+Only a message that asks *that* is taken here: the documents' kind of word (文件, 文档, 资料,
+file, document) where the question word asks which (哪些文件提到…, "which documents mention
+…"), or a document's name before 主要讲了什么 / 的主要内容 / 总结一下 ("summarize …").
+"哪些国家参加了…" and "报告里提到的增长率是多少？" ask the documents something, and go on
+down the data path.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+from .outline import Outline, outline
+from .records import Answer, Chunk, Citation, Document, RefusalReason, Timings
+from .zh import CJK_CHAR, Lang, Script, fold, fold_each, in_script, question_language, script_of, sentence_spans
+
+FolderAsk = Literal["list", "mentions", "about"]
+
+_DOC = r"(?:文件|文档|资料|文章|材料|档案)"
+_WHICH = r"(?:哪些|哪个|哪份|哪几份|哪篇|哪几篇|哪一份|哪一篇|什么)"
+_IN = r"(?:里|中|里面|当中)?"
+_MENTION = r"(?:有)?(?:提到|提及|讲到|说到|写到|谈到|涉及|包含|出现|记载|关于|讲|写)(?:了|过)?|有"
+_END = r"[\s?？!！。.…~～]*$"
+_ASK = r"^(?:请问|请|麻烦|帮我|你好)?[，,\s]*"
+_ZH: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) for kind, p in (
+    ("list", rf"(?:你|您|这里|这儿|知识库|资料库|文件夹|库)?{_IN}(?:都|一共|总共|目前|现在)?"
+             rf"(?:有|收录了?|存了?|包含了?|包括|能看到|读过|看过|索引了)(?:哪些|什么|几份|多少份?|几个|几篇){_DOC}(?:呢|吗|啊)?"),
+    ("list", rf"(?:列出|列一下|列举|显示|给我看看?|看看)(?:一下)?(?:所有|全部|现有|已有|收录)?的?{_DOC}(?:列表|清单|名单|目录)?"),
+    ("list", rf"{_DOC}(?:列表|清单|目录)"),
+    ("mentions", rf"(?:有)?{_WHICH}{_DOC}{_IN}(?:{_MENTION})(?P<t>.+?)(?:的(?:内容|信息|事情?))?(?:呢|吗|啊)?"),
+    ("mentions", rf"(?P<t>.+?)(?:在|出现在|是在|写在){_WHICH}{_DOC}{_IN}(?:提到|提及|出现|写到|讲到)?(?:过|了)?(?:呢|啊)?"),
+    # (A text's verbs: 讲, 说, 写; "简述黄埔港的重要性" and "X的内容是什么" ask about a thing.)
+    ("about", rf"(?:总结|概括|归纳|概述)(?:一下)?(?P<d>.+?)(?:的)?(?:主要)?(?:内容|要点|重点|大意)?"),
+    ("about", rf"(?P<d>.+?)(?:主要|大概|大致)?(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|讨论了)(?:些)?"
+              rf"(?:什么|啥|哪些(?:内容|事情?|方面)?)(?:内容|东西|事情?)?(?:的)?(?:呢|啊)?"),
+    ("about", rf"(?P<d>.+?)的(?:主要内容|要点|大意|概要|摘要|主旨|大纲|目录)(?:是什么|有哪些|是啥)?(?:呢|啊)?"),
+    ("about", rf"(?P<d>.+?)(?:有|分为|分成|包括|包含)(?:哪些|哪几个|几个)(?:章节|章)"),
+)]
+_DOC_EN = r"(?:documents?|files?|docs?)"
+_EN: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(r"^(?:please\s+)?" + p + r"[\s?.!]*$", re.I)) for kind, p in (
+    ("list", rf"(?:what|which) {_DOC_EN} (?:do you have|are (?:there|indexed|available|loaded|in (?:the|this) folder)"
+             rf"|have you (?:got|read|indexed)|can you (?:see|read|search))"),
+    ("list", rf"(?:list|show)(?: me)? (?:all )?(?:the |your )?{_DOC_EN}"),
+    ("list", rf"how many {_DOC_EN} (?:are there|do you have|are indexed|have you (?:got|read|indexed))"),
+    ("mentions", rf"(?:which|what) {_DOC_EN} (?:mentions?|talks? about|contains?|refers? to|discuss(?:es)?|says? anything about)"
+                 r" (?P<t>.+?)"),
+    ("mentions", rf"(?:where|in which {_DOC_EN}) (?:is|are) (?P<t>.+?) (?:mentioned|discussed|referred to)"),
+    ("about", r"(?:summari[sz]e|give (?:me )?(?:a )?summary of|outline|what are the main points of"
+              r"|what are the (?:sections|chapters|parts) of) (?P<d>.+?)"),
+    ("about", r"what (?:is|does) (?P<d>.+?) (?:about|cover)"),
+)]
+
+
+@dataclass(frozen=True)
+class Asked:
+    kind: FolderAsk
+    words: str = ""  # the thing asked about (mentions) or the document's name (about), as written
+
+
+def folder_question(question: str) -> Asked | None:
+    """What ``question`` asks of the folder itself (see above); None when it asks the
+    documents something."""
+    question = question.strip()
+    text = fold_each(question)  # (offsets kept: the words are shown as the question writes them)
+    for kind, pattern in _ZH + _EN:
+        if m := pattern.match(text):
+            group = "t" if "t" in m.groupdict() else "d" if "d" in m.groupdict() else None
+            words = _bare(question[m.start(group):m.end(group)]) if group else ""
+            if kind != "list" and not 1 <= len(words) <= 40:
+                continue
+            return Asked(kind, words)
+    return None
+
+
+def _bare(words: str) -> str:
+    words = words.strip(" ：:，,“”\"'「」『』《》〈〉")
+    return re.sub(r"^(?:关于|有关|the|a|an)\s*|(?:这个词|这件事|一词)$", "", words, flags=re.I).strip(" “”\"'「」《》")
+
+
+# ---------------------------------------------------------------------------- the named document
+
+# The words a request names a document with that say nothing of which one: 这份文件,
+# "this document", 的主要内容 of a name that ends with 文件.
+_GENERIC = re.compile(r"这份|这个|这篇|这一|此|该|本|那份|那篇|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
+                      r"|\bdocument\b|\bfile\b|[\s_\-.·:：，,《》“”\"'「」]", re.I)
+# What a request about a document calls it by, when the name it gives fits none or several:
+# the kind of document it is ("年度审计报告", "the safety manual").
+_KIND_OF_DOCUMENT = re.compile(
+    r"(?:报告|报表|合同|协议|手册|说明书|指南|须知|纪要|纪录|记录|通知|公告|通告|章程|办法|规定|制度|方案|简介|新闻|文章|论文"
+    r"|表格|清单|名册|讲义|课件|幻灯片|演示文稿|ppt|邮件|函|文件|文档|资料"
+    r"|\b(?:report|manual|guide|handbook|contract|agreement|minutes|notice|policy|faq|article|paper|spreadsheet"
+    r"|sheet|slides|deck|presentation|e-?mail|letter|document|file))s?$")
+# A request names a document when its name holds this share of the request's words at least
+# ("物业服务合同" of 榆荫里花园物业服务合同: all of them; "城市更新的情况" of a news page's title
+# 江屿市启动东湖片区城市更新…: 4 of 6) -- invented cases; a topic's words in no title
+# ("公司的销售额变化") name none, and the question goes down the data path.
+NAMED_SHARE = 0.6
+
+
+def named_document(words: str, docs: Mapping[str, Document]) -> Document | None:
+    """The document ``words`` name by its title or file name: the one whose name holds the
+    longest run of them; the only document when they name none in particular ("这份文件")
+    and the folder holds one; None when none or several fit alike."""
+    wanted = _GENERIC.sub(" ", fold(words)).strip()
+    if not wanted:
+        return next(iter(docs.values())) if len(docs) == 1 else None
+    scored: list[tuple[float, str]] = []
+    for doc_id, doc in docs.items():
+        names = [fold(doc.title), fold(re.sub(r"[_\-.]+", " ", doc_id.rsplit("/", 1)[-1]))]
+        share = max(_covered(wanted, _GENERIC.sub(" ", n)) for n in names)
+        scored.append((share, doc_id))
+    scored.sort(reverse=True)
+    best = scored[0] if scored else (0.0, "")
+    if best[0] < NAMED_SHARE or (len(scored) > 1 and scored[1][0] == best[0]):
+        return None
+    return docs[best[1]]
+
+
+def _covered(wanted: str, name: str) -> float:
+    """The share of ``wanted`` that runs of two characters or more found in ``name`` cover,
+    longest first from the left ("2025年度报告" in 年度报告（2025）: all of it; in 年度报告
+    （2024）: 年度报告 and 20), none when two characters in a row are not in it; a Latin word
+    counts whole or not at all (kettle is no part of kettlebell)."""
+    if not name:
+        return 0.0
+    if not CJK_CHAR.search(wanted):
+        words = re.findall(r"[a-z0-9]+", wanted)
+        have = set(re.findall(r"[a-z0-9]+", name))
+        return sum(len(w) for w in words if w in have) / max(1, sum(map(len, words)))
+    wanted, name = wanted.replace(" ", ""), name.replace(" ", "")
+    covered = i = stray = 0
+    while i < len(wanted):
+        n = 0
+        while i + n < len(wanted) and wanted[i:i + n + 1] in name:
+            n += 1
+        if n >= 2:
+            covered, stray = covered + n, 0
+        elif (stray := stray + 1) >= 2:
+            return 0.0  # (a word the name lacks: 年度审计报告 is not 年度报告2025, its 审计 is missing)
+        i += max(n, 1)
+    return covered / len(wanted)
+
+
+# ---------------------------------------------------------------------------- replies
+
+@dataclass(frozen=True)
+class Quote:
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass
+class FolderReply:
+    """A reply made from the index: its text in simplified Chinese or English (shown in the
+    question's script by the caller), the spans its [n] markers cite, in order, and whether it
+    says the folder has no such thing."""
+
+    text: str
+    quotes: list[Quote] = field(default_factory=list)
+    found: bool = True
+    reason: RefusalReason | None = None  # why not, when not found
+
+
+_MAX_LISTED = 50  # documents named in a list reply; the rest counted
+_MAX_MENTIONS = 10  # documents a mentions reply quotes; the rest named
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How a reply speaks: English, or Chinese in the question's script. Only its own words
+    are converted; a document's name and the words it quotes are shown as the document
+    writes them."""
+
+    lang: Lang
+    script: Script | None = None
+
+    def __call__(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else in_script(zh, self.script)
+
+    def name(self, doc: Document) -> str:
+        stem = doc.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        if not doc.title or doc.title in (stem, doc.doc_id):
+            return doc.doc_id
+        return f"“{doc.title}” ({doc.doc_id})" if self.lang == "en" else f"《{doc.title}》（{doc.doc_id}）"
+
+    def cite(self, n: int) -> str:
+        return f" [{n}]" if self.lang == "en" else f"[{n}]"
+
+
+def list_reply(docs: Mapping[str, Document], say: Voice) -> FolderReply:
+    names = [say.name(d) for _, d in sorted(docs.items())]
+    if not names:
+        return FolderReply(say("还没有收录任何文档。", "No documents are indexed."), found=False, reason="unmentioned")
+    n, more = len(names), len(names) - _MAX_LISTED
+    lines = [say(f"已收录{n}份文档：", f"{n} document{'s are' if n != 1 else ' is'} indexed:")]
+    lines += [f"- {name}" for name in names[:_MAX_LISTED]]
+    if more > 0:
+        lines.append(say(f"……另有{more}份。", f"… and {more} more."))
+    return FolderReply("\n".join(lines))
+
+
+def which_reply(docs: Mapping[str, Document], say: Voice, words: str = "") -> FolderReply:
+    """Asked what "this document" says, with several in the folder, or what a document of a
+    name none has or several share says: which one, of these."""
+    listed = list_reply(docs, say).text.split("\n", 1)[1]
+    head = (say(f"没有找到与“{words}”对应的唯一文档。已收录的文档：", f"No one document matches “{words}”. These are indexed:")
+            if words else say("请说明是哪一份文档。已收录的文档：", "Which document do you mean? These are indexed:"))
+    return FolderReply(f"{head}\n{listed}", found=False, reason="unnamed")
+
+
+def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> FolderReply:
+    """The documents whose title or text has ``words`` (in either script, any case), those
+    with most mentions first, each with the sentence of its first mention cited."""
+    needle = fold(words)
+    found: list[tuple[int, str, int]] = []  # (mentions, doc_id, first offset)
+    for doc_id, doc in docs.items():
+        text = fold_each(doc.text)  # (offsets kept: the first mention is quoted from doc.text)
+        count = text.count(needle) + fold(doc.title).count(needle)
+        if count:
+            found.append((count, doc_id, _first_in_prose(text, needle)))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    if not found:
+        return FolderReply(say(f"没有文档提到“{words}”。", f"No document mentions “{words}”."), found=False,
+                           reason="unmentioned")
+    n = len(found)
+    lines, quotes = [say(f"有{n}份文档提到“{words}”：", f"{n} document{'s' if n != 1 else ''} mention{'s' if n == 1 else ''}"
+                         f" “{words}”:")], []
+    for count, doc_id, at in found[:_MAX_MENTIONS]:
+        doc = docs[doc_id]
+        if at < 0:  # (in the title only)
+            lines.append(f"- {say.name(doc)}")
+            continue
+        a, b, (sa, sb) = *_sentence_at(doc.text, at, len(needle)), _sentence_of(doc.text, at, len(needle))
+        quotes.append(Quote(doc_id, a, b))
+        times = say(f"，{count}处", f", {count} times") if count > 1 else ""
+        shown = ("…" if a > sa else "") + doc.text[a:b] + ("…" if b < sb else "")  # (cut out of a longer sentence)
+        lines.append(f"- {say.name(doc)}{times}{say('：', ': ')}“{shown}”{say.cite(len(quotes))}")
+    if rest := [docs[d] for _, d, _ in found[_MAX_MENTIONS:]]:
+        lines.append(say("另有：", "Also: ") + say("；", "; ").join(say.name(d) for d in rest))
+    return FolderReply("\n".join(lines), quotes)
+
+
+_QUOTE_MAX = 80  # characters of a mention's sentence shown: enough to see the word in use
+
+
+def _first_in_prose(text: str, needle: str) -> int:
+    """Where ``text`` first mentions ``needle`` outside a heading (a sheet's name "# 部门预算"
+    says less than a row or a sentence using the word), else in one; -1 for nowhere."""
+    at = text.find(needle)
+    first = at
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        if not text.startswith("#", line_start):
+            return at
+        at = text.find(needle, at + 1)
+    return first
+
+
+def _sentence_of(text: str, at: int, size: int) -> tuple[int, int]:
+    """The sentence (or line) of ``text`` around ``text[at:at+size]``."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    return next(((s, e) for s, e in sentence_spans(text, line_start, line_end) if s <= at < e), (at, at + size))
+
+
+def _sentence_at(text: str, at: int, size: int) -> tuple[int, int]:
+    """``_sentence_of``, cut to _QUOTE_MAX characters around the mention when longer."""
+    a, b = _sentence_of(text, at, size)
+    if b - a > _QUOTE_MAX:
+        a = max(a, min(at - _QUOTE_MAX // 2, b - _QUOTE_MAX))
+        b = min(b, a + _QUOTE_MAX)
+        # (Not inside a word of Latin letters: "…of granite", not "…of gr".)
+        while a < at and text[a - 1:a + 1].isascii() and text[a - 1:a + 1].isalnum():
+            a += 1
+        while b > at + size and text[b - 1:b + 1].isascii() and text[b - 1:b + 1].isalnum():
+            b -= 1
+    return a, b
+
+
+def about_reply(doc: Document, say: Voice) -> FolderReply:
+    """What ``doc`` is about: its opening sentences and its sections (outline.py), cited."""
+    plan: Outline = outline(doc)
+    quotes: list[Quote] = []
+    head = say.name(doc)
+    if plan.lead:
+        quotes.append(Quote(doc.doc_id, *plan.lead))
+        head += say("：", ": ") + doc.text[plan.lead[0]:plan.lead[1]] + say.cite(1)
+    lines = []
+    for item in plan.items:
+        quotes.append(Quote(doc.doc_id, item.start, item.end))
+        text = doc.text[item.start:item.end].lstrip("#").strip()
+        lines.append(f"{'  ' * item.depth}- {text}{say.cite(len(quotes))}")
+    if lines:
+        top = sum(1 for i in plan.items if i.depth == 0)
+        head += "\n" + say(f"共{top}个部分：", f"Its {top} part{'s' if top != 1 else ''}:")
+    return FolderReply("\n".join([head] + lines), quotes)
+
+
+def folder_answer(question: str, docs: Mapping[str, Document], t0: float) -> Answer | None:
+    """The answer to a question about the folder itself (see above), made from the index;
+    None for any other question, and for a request about a document no name in it picks
+    out, or one with neither prose nor headings (the data path answers those)."""
+    asked = folder_question(question)
+    if asked is None:
+        return None
+    say = Voice(question_language(question), script_of(question))
+    if asked.kind == "list":
+        reply = list_reply(docs, say)
+    elif asked.kind == "mentions":
+        reply = mentions_reply(asked.words, docs, say)
+    elif not _GENERIC.sub(" ", fold(asked.words)).strip() and len(docs) > 1:
+        reply = which_reply(docs, say)  # ("这份文件讲了什么？" of a folder of several)
+    elif (doc := named_document(asked.words, docs)) is not None:
+        if not (reply := about_reply(doc, say)).quotes:
+            return None
+    elif _KIND_OF_DOCUMENT.search(fold(asked.words)):
+        reply = which_reply(docs, say, asked.words)  # ("总结一下年度审计报告" and no such report)
+    else:
+        return None  # ("总结一下城市更新的情况": a topic, for the data path)
+    citations = []
+    for n, q in enumerate(reply.quotes, 1):
+        doc = docs[q.doc_id]
+        # (A span of the document, not one of its indexed chunks: chunk_id -1.)
+        span = Chunk(q.doc_id, -1, doc.text[q.start:q.end], q.start, q.end, title=doc.title,
+                     page=doc.page_at(q.start), location=doc.location_of(q.start, q.end))
+        citations.append(Citation(n, span, span.text, q.start, q.end, verified=True, support=1.0))
+    return Answer(question=question, answer=reply.text,
+                  refused=not reply.found, citations=citations, retrieved=[],
+                  timings=Timings(total_ms=(time.perf_counter() - t0) * 1000),
+                  refusal_reason=None if reply.found else reply.reason)

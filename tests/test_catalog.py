@@ -1,0 +1,154 @@
+"""Questions about the folder itself -- which documents it holds, which mention a thing, what
+one is about -- are answered from the index, exactly, without the model; every other question
+goes on down the data path. Invented documents and questions."""
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.catalog import Asked, folder_question, named_document
+from rag.outline import MAX_SHOWN, outline
+from rag.records import Document
+
+from conftest import FakeGenerator, fake_pipeline
+
+DOCS = {
+    "社区活动中心使用须知.md": "# 社区活动中心使用须知\n\n活动中心向本社区居民免费开放，使用前须提前预约。\n\n"
+                          "## 一、开放时间\n每日9:00至21:00。\n\n## 二、预约方式\n通过社区公众号预约，最多提前7天。\n\n"
+                          "## 三、注意事项\n室内禁止吸烟。损坏设施须照价赔偿。\n",
+    "qingshan_library_rules.txt": "Qingshan Library Borrowing Rules\n\nThese rules explain how residents borrow books and "
+                                  "what happens when a book is returned late.\n\n1. Membership\nAny resident may join for free.\n"
+                                  "2. Loans\nUp to eight books for 21 days. A late book costs 0.5 yuan a day.\n"
+                                  "3. Lost books\nA lost book is paid for at its list price.\n",
+    "年度預算說明.txt": "澄安里民宅管理委員會一一四年度預算說明\n\n本年度預算總額新臺幣86萬元，較上年度增加4%。\n"
+                   "電梯保養費編列12萬元，公共水電費編列18萬元。\n",
+}
+
+
+def _pipeline(tmp_path, embedder, gen):
+    return fake_pipeline(tmp_path, DOCS, embedder, gen)
+
+
+@pytest.mark.parametrize("question, kind, words", [
+    ("文件夹里有哪些文件？", "list", ""), ("目前收錄了哪些文件？", "list", ""), ("What documents do you have?", "list", ""),
+    ("一共有多少份文档？", "list", ""), ("列出所有文档", "list", ""),
+    ("哪些文件提到了预算？", "mentions", "预算"), ("哪些文件有提到颱風？", "mentions", "颱風"),
+    ("Which documents mention Wi-Fi?", "mentions", "Wi-Fi"), ("电梯在哪份文件里提到过？", "mentions", "电梯"),
+    ("总结一下物业服务合同", "about", "物业服务合同"), ("会议纪要主要讲了什么？", "about", "会议纪要"),
+    ("員工手冊的主要內容是什麼？", "about", "員工手冊"), ("What is the kettle manual about?", "about", "kettle manual"),
+    ("Summarize the hiking guide.", "about", "hiking guide"), ("使用须知有哪些章节？", "about", "使用须知"),
+])
+def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words):
+    assert folder_question(question) == Asked(kind, words)
+
+
+@pytest.mark.parametrize("question", [
+    "哪些国家参加了这届比赛？", "报告里提到的增长率是多少？", "简述黄埔港的重要性", "《某部电影》的内容是什么？",
+    "哪些员工提到了加班？", "介绍一下这种鸟的生活习性", "Which team won the cup?", "What is the late fee?",
+    "这座车站分为几个部分？",
+])
+def test_a_question_about_the_documents_contents_is_not_one_about_the_folder(question):
+    assert folder_question(question) is None
+
+
+def test_no_question_of_the_repositorys_other_sets_is_taken_for_one_about_the_folder():
+    root = Path(__file__).resolve().parents[1] / "evals"
+    files = [root / "questions.jsonl"] + sorted(p for p in (root / "sets").glob("*/questions.jsonl")
+                                                 if p.parent.name != "trial-catalog")
+    asked = [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    assert len(asked) > 500
+    assert [q for q in asked if folder_question(q)] == []
+
+
+def _docs(**texts) -> dict[str, Document]:
+    return {name: Document(name, name, text, title=text.split("\n", 1)[0].lstrip("# ")) for name, text in texts.items()}
+
+
+def test_a_document_is_named_by_its_title_or_file_name_and_only_alone():
+    docs = _docs(**{"a.txt": "榆林花园物业服务合同\n…", "minutes_q3.txt": "第三季度会议纪要\n…",
+                    "kettle_manual.pdf": "Quenby Kettle K2\n…", "report_2024.txt": "年度报告（2024）\n…",
+                    "report_2025.txt": "年度报告（2025）\n…"})
+    assert named_document("物业服务合同", docs).doc_id == "a.txt"
+    assert named_document("第三季度会议纪要", docs).doc_id == "minutes_q3.txt"
+    assert named_document("the kettle manual", docs).doc_id == "kettle_manual.pdf"
+    assert named_document("2025年度报告", docs).doc_id == "report_2025.txt"
+    assert named_document("年度报告", docs) is None  # two fit alike
+    assert named_document("2025年度审计报告", docs) is None  # a word no name has
+    assert named_document("公司的销售额变化", docs) is None  # a topic, no name
+    assert named_document("kettlebell guide", docs) is None  # a word is whole or nothing
+    assert named_document("这份文件", docs) is None  # several: which one?
+    assert named_document("这份文件", {"a.txt": docs["a.txt"]}).doc_id == "a.txt"
+
+
+def _shown(doc: Document) -> list[tuple[int, str]]:
+    return [(i.depth, doc.text[i.start:i.end]) for i in outline(doc).items]
+
+
+def test_an_outline_nests_headings_as_their_numbering_does_and_leaves_numbered_sentences_out():
+    text = ("Brenford Heater H3 User Manual\nRead this manual before first use and keep it for reference.\n"
+            "1. Safety\nKeep the heater away from curtains.\n2. Using the heater\n"
+            "1. Plug the heater into a wall socket and switch it on.\n2. Turn the dial to the heat you want.\n"
+            "3. Care and cleaning\n1. Unplug the heater before cleaning it.\n4. Warranty\n")
+    doc = Document("h3.pdf", "h3.pdf", text, title="Brenford Heater H3")
+    assert _shown(doc) == [(0, "1. Safety"), (0, "2. Using the heater"), (0, "3. Care and cleaning"), (0, "4. Warranty")]
+    lead = outline(doc).lead
+    assert text[lead[0]:lead[1]] == "Read this manual before first use and keep it for reference."
+    minutes = ("第二次业主大会会议纪要\n一、会议时间：2025年3月8日\n二、出席人员：业委会委员五人\n三、讨论事项\n"
+               "（一）电梯更换方案\n1. 同意更换三号楼电梯，费用由维修基金支出。\n（二）停车费调整\n四、散会\n")
+    doc = Document("m.txt", "m.txt", minutes, title="第二次业主大会会议纪要")
+    assert _shown(doc) == [(0, "一、会议时间：2025年3月8日"), (0, "二、出席人员：业委会委员五人"), (0, "三、讨论事项"),
+                           (1, "（一）电梯更换方案"), (1, "（二）停车费调整"), (0, "四、散会")]
+
+
+def test_an_outline_too_long_to_read_shows_its_top_level_and_a_headings_title_is_not_a_section():
+    articles = "".join(f"## 第{c}章 章名{c}\n" + "".join(f"第{n}条　条目{n}　本条正文，共若干字。\n" for n in range(3 * c - 2, 3 * c + 1))
+                       for c in range(1, 8))
+    text = "# 青禾小区物业服务合同\n\n根据有关法规，甲乙双方经协商一致，就物业服务事宜订立本合同，共同遵守。\n\n" + articles
+    doc = Document("c.docx", "c.docx", text, title="青禾小区物业服务合同")
+    shown = _shown(doc)
+    assert 7 + 21 > MAX_SHOWN and [d for d, _ in shown] == [0] * 7
+    assert shown[0] == (0, "## 第1章 章名1")
+    fewer = "# 青禾小区物业服务合同\n\n" + "".join(f"## 第{c}章 章名{c}\n第{c}条　条目{c}　正文。\n" for c in range(1, 4))
+    shown = _shown(Document("c.docx", "c.docx", fewer, title="青禾小区物业服务合同"))
+    assert shown == [(0, "## 第1章 章名1"), (1, "第1条　条目1"), (0, "## 第2章 章名2"), (1, "第2条　条目2"),
+                     (0, "## 第3章 章名3"), (1, "第3条　条目3")]
+
+
+def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "本年度預算總額新臺幣86萬元[1]。")
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    a = p.ask("有哪些文件？")
+    assert not a.refused and a.answer.startswith("已收录3份文档：")
+    assert all(name in a.answer for name in DOCS) and a.citations == []
+    a = p.ask("哪些文件提到了电梯？")  # written 電梯 in the document
+    assert not a.refused and a.answer.startswith("有1份文档提到“电梯”：") and "年度預算說明.txt" in a.answer
+    assert [(c.chunk.doc_id, c.quote) for c in a.citations] == [("年度預算說明.txt", "電梯保養費編列12萬元，公共水電費編列18萬元。")]
+    text = (tmp_path / "docs" / "年度預算說明.txt").read_text(encoding="utf-8")
+    assert text[a.citations[0].start:a.citations[0].end] == a.citations[0].quote
+    a = p.ask("Which documents mention late?")
+    assert not a.refused and "qingshan_library_rules.txt" in a.answer and "2 times" in a.answer
+    a = p.ask("哪些文件提到了年终奖？")
+    assert (a.refused, a.refusal_reason, a.answer) == (True, "unmentioned", "没有文档提到“年终奖”。")
+    assert gen.calls == []  # the model was never asked
+
+
+def test_what_a_named_document_is_about_is_its_opening_and_its_sections_cited(tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "電梯保養費編列12萬元[1]。")
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    a = p.ask("社區活動中心使用須知主要講了什麼？")  # asked in traditional: the reply's own words follow
+    assert not a.refused
+    assert a.answer.splitlines() == [
+        "社区活动中心使用须知.md：活动中心向本社区居民免费开放，使用前须提前预约。[1]",  # (its title is its name)
+        "共3個部分：", "- 一、开放时间[2]", "- 二、预约方式[3]", "- 三、注意事项[4]"]
+    assert [c.quote for c in a.citations] == ["活动中心向本社区居民免费开放，使用前须提前预约。", "## 一、开放时间",
+                                             "## 二、预约方式", "## 三、注意事项"]
+    a = p.ask("Summarize the library rules")
+    assert a.answer.splitlines()[1:] == ["Its 3 parts:", "- 1. Membership [2]", "- 2. Loans [3]", "- 3. Lost books [4]"]
+    a = p.ask("这份文件讲了什么？")  # three documents: which one?
+    assert (a.refused, a.refusal_reason) == (True, "unnamed") and a.answer.startswith("请说明是哪一份文档。")
+    a = p.ask("总结一下年度审计报告")  # a report by a name none has
+    assert (a.refused, a.refusal_reason) == (True, "unnamed") and "年度审计报告" in a.answer
+    assert gen.calls == []
+    a = p.ask("总结一下电梯保养费的情况")  # a topic, no document's name: the data path answers
+    assert len(gen.calls) == 1 and not a.refused and "12" in a.answer
