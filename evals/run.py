@@ -63,7 +63,7 @@ def _check_row(row: Any) -> str | None:
         return "needs a string 'id'"
     if not isinstance(row.get("question"), str) or not row["question"].strip():
         return "needs a non-empty string 'question'"
-    for key in ("answers", "evidence"):
+    for key in ("answers", "evidence", "sources"):
         if key in row and not _str_list(row[key]):
             return f"'{key}' must be a list of strings"
     if not isinstance(row.get("answerable", True), bool):
@@ -84,7 +84,10 @@ def _to_question(row: dict) -> Question:
     return Question(id=row["id"], question=row["question"], answers=row.get("answers") or [],
                     evidence=row.get("evidence") or [], answerable=row.get("answerable", True),
                     history=row.get("history") or [], type=str(row.get("type") or ""),
-                    split=str(row.get("split") or ""), answer_parts=row.get("answer_parts"))
+                    split=str(row.get("split") or ""), answer_parts=row.get("answer_parts"),
+                    # (A question about whole documents -- what one is about, which mention a
+                    # word: a citation of any of them holds the evidence.)
+                    gold_sources=row.get("sources") or [])
 
 
 def parse_jsonl(text: str, name: str) -> tuple[list[Question], list[str]]:
