@@ -109,13 +109,16 @@ def place(chunk: Chunk, ui: dict) -> str:
     return ui["loc_page"].format(n=chunk.page) if chunk.page else ""  # indexes written before locations
 
 
-def _source_line(turn: int, n: int, chunk: Chunk, docs: Mapping[str, Any], extra: str = "",
+def _source_line(turn: int, n: int | list[int], chunk: Chunk, docs: Mapping[str, Any], extra: str = "",
                  ui: dict | None = None) -> str:
+    """A source's line under the answer: its number (or the numbers citing the same place of
+    the same document), its title, where it is and its date."""
     date = short_date(_doc_meta(docs, chunk.doc_id).get("date"))
     where = place(chunk, ui) if ui else ""
     tail = "".join(f" · {md_safe(x)}" for x in (where, date) if x)
-    return (f'<a class="cite" href="#{anchor(turn, n)}">&#91;{n}&#93;</a> '
-            f"{md_safe(chunk.title or chunk.doc_id)}{tail}{extra}")
+    numbers = [n] if isinstance(n, int) else n
+    links = " ".join(f'<a class="cite" href="#{anchor(turn, i)}">&#91;{i}&#93;</a>' for i in numbers)
+    return f"{links} {md_safe(chunk.title or chunk.doc_id)}{tail}{extra}"
 
 
 def _snippet(text: str, n: int = 40) -> str:
@@ -126,7 +129,9 @@ def _snippet(text: str, n: int = 40) -> str:
 def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int) -> str:
     """The chat message for a finished answer: the answer (or refusal), then the numbered
     sources (or, for a refusal, the closest passages, labelled as not answering)."""
-    if answer.refusal_reason == "small_talk":  # (a reply of its own, not a refusal to set apart)
+    if answer.refusal_reason in ("small_talk", "unnamed"):
+        # (A reply of its own -- to a greeting, or "which document?" with the folder's list --
+        # not a refusal to set apart in bold.)
         return md_safe(answer.answer)
     if answer.refused:
         lines = [f"**{md_safe(answer.answer)}**"]
@@ -141,9 +146,14 @@ def final_markdown(answer: Answer, docs: Mapping[str, Any], ui: dict, turn: int)
                      f"{md_safe(' '.join(answer.unsupported))}</span>")
     if answer.citations:
         lines.append(f"<br><b>{md_safe(ui['sources'])}</b>")
+        # One line for the numbers that cite the same place of the same document (an outline
+        # cites each of a document's sections: twenty lines of one title say nothing).
+        same: dict[tuple, list[Citation]] = {}
         for c in answer.citations:
-            flag = f" ⚠ {md_safe(ui['unverified'])}" if not c.verified else ""
-            lines.append(_source_line(turn, c.n, c.chunk, docs, flag, ui))
+            same.setdefault((c.chunk.doc_id, place(c.chunk, ui), c.verified), []).append(c)
+        for group in same.values():
+            flag = f" ⚠ {md_safe(ui['unverified'])}" if not group[0].verified else ""
+            lines.append(_source_line(turn, [c.n for c in group], group[0].chunk, docs, flag, ui))
     return "<br>".join(lines)
 
 

@@ -303,7 +303,7 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
     lines = []
     for item in plan.items:
         quotes.append(Quote(doc.doc_id, item.start, item.end))
-        text = doc.text[item.start:item.end].lstrip("#").strip()
+        text = doc.text[item.start:item.end]
         lines.append(f"{'  ' * item.depth}- {text}{say.cite(len(quotes))}")
     if lines:
         top = sum(1 for i in plan.items if i.depth == 0)

@@ -75,8 +75,8 @@ def _heading_span(line: str, kind: str) -> tuple[int, int] | None:
     b = len(line.rstrip())
     text = line[a:b]
     limit = _HEADING_MAX * (1 if CJK_CHAR.search(text) else 2)
-    if kind.startswith("md"):
-        return (a, b) if len(text) <= 2 * limit else None
+    if kind.startswith("md"):  # (the heading's words, not its marks: "第一章 总则" of "## 第一章 总则")
+        return (a + len(text) - len(text.lstrip("# ")), b) if len(text) <= 2 * limit else None
     if len(text) <= limit and not text.endswith(_TERMINAL):
         return a, b
     number = re.match(r"\S+?[、．.)）条章节]|\S+", text).end()

@@ -131,6 +131,20 @@ def test_citations_render_as_links_to_source_entries(handlers):
     assert "000_6d9cd55ab9d6cbba.txt" in entry  # doc id + span shown
 
 
+def test_citations_of_one_place_of_one_document_share_a_source_line():
+    text = "一、开放时间\n二、预约方式\n"
+    a_doc = [Chunk("rules.txt", -1, line, text.index(line), text.index(line) + len(line), title="活动中心须知")
+             for line in ("一、开放时间", "二、预约方式")]
+    other = Chunk("fees.txt", 0, "场地费每小时50元。", 0, 10, title="收费标准")
+    cites = [Citation(1, a_doc[0], a_doc[0].text, a_doc[0].start, a_doc[0].end),
+             Citation(2, a_doc[1], a_doc[1].text, a_doc[1].start, a_doc[1].end),
+             Citation(3, other, other.text, 0, 10)]
+    answer = Answer("q", "一、开放时间[1]\n二、预约方式[2]\n场地费每小时50元[3]", False, cites, [], Timings())
+    out = render.final_markdown(answer, {}, ZH, 1)
+    assert out.count("活动中心须知") == 1 and out.count("收费标准") == 1
+    assert re.search(r'href="#src-1-1">&#91;1&#93;</a> <a class="cite" href="#src-1-2">&#91;2&#93;</a> 活动中心须知', out)
+
+
 def test_document_html_is_escaped_everywhere(handlers):
     outputs = ask(handlers, XSS_Q)
     final, sources = last_message(outputs), outputs[-1][2]
@@ -212,6 +226,10 @@ def test_a_reply_to_small_talk_is_plain_and_shows_no_closest_passages_heading():
     # the reply reads as a reply, not as a refusal in bold
     assert render.final_markdown(refused, {}, ZH, 1).startswith("**")
     assert render.final_markdown(hello, {}, ZH, 1) == "你好！"
+    which = Answer("这份文件讲了什么？", "请说明是哪一份文档。已收录的文档：\n- a.txt\n- b.txt", True, [], [], Timings(),
+                   refusal_reason="unnamed")  # (a list in bold would not read as one)
+    assert render.final_markdown(which, {}, ZH, 1) == "请说明是哪一份文档。已收录的文档：\n- a.txt\n- b.txt"
+    assert ZH["closest"] not in render.sources_html(which, {}, ZH, 1)
 
 
 def test_quote_is_highlighted_by_offsets():
