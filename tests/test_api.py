@@ -141,6 +141,18 @@ def test_small_talk_gets_its_reply_over_the_api_streamed_or_not(server, generato
     assert generator.calls == []  # the model was not asked
 
 
+def test_a_question_about_the_folder_is_answered_from_the_index_over_the_api(server, generator):
+    client, _ = server()
+    body = ask(client, "哪些文件提到了灯塔？").json()
+    content = body["choices"][0]["message"]["content"]
+    assert content.startswith("有1份文档提到“灯塔”：") and "lighthouse.txt" in content
+    assert body["refused"] is False and [c["source"] for c in body["citations"]] == ["lighthouse.txt"]
+    chunks = sse(ask(client, "What documents do you have?", stream=True))[:-1]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert text.startswith("2 documents are indexed:") and "orchard.txt" in text
+    assert generator.calls == []  # the model was not asked
+
+
 def test_follow_up_uses_the_earlier_turns(server, generator):
     client, _ = server()
     r = client.post("/v1/chat/completions", json={"model": "default", "messages": [
