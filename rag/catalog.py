@@ -49,6 +49,13 @@ _ZH: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) f
     ("about", rf"(?P<d>.+?)的(?:主要内容|要点|大意|概要|摘要|主旨|大纲|目录)(?:是什么|有哪些|是啥)?(?:呢|啊)?"),
     ("about", rf"(?P<d>.+?)(?:有|分为|分成|包括|包含)(?:哪些|哪几个|几个)(?:章节|章)"),
 )]
+# Shapes that ask about a thing as often as about a text ("这座车站分为几个部分？", "X的重点是什么？"):
+# about a document only when the words call it one (新品发布会的PPT, 这份文件, 这个表格, a file name).
+_ZH_OF_A_DOCUMENT: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) for kind, p in (
+    ("about", r"(?P<d>.+?)(?:有|分为|分成|包括|包含)(?:哪些|哪几个|几个)部分"),
+    ("about", r"(?P<d>.+?)的(?:重点|内容|主要信息)(?:是什么|有哪些|是啥)?(?:呢|啊)?"),
+    ("about", r"(?P<d>.+?)(?:主要)?(?:记录|记载|列出|统计)了?(?:些)?(?:什么|哪些)(?:内容|信息|东西)?(?:呢|啊)?"),
+)]
 _DOC_EN = r"(?:documents?|files?|docs?)"
 _EN: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(r"^(?:please\s+)?" + p + r"[\s?.!]*$", re.I)) for kind, p in (
     ("list", rf"(?:what|which) {_DOC_EN} (?:do you have|are (?:there|indexed|available|loaded|in (?:the|this) folder)"
@@ -58,6 +65,9 @@ _EN: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(r"^(?:please\s+)?" 
     ("mentions", rf"(?:which|what) {_DOC_EN} (?:mentions?|talks? about|contains?|refers? to|discuss(?:es)?|says? anything about)"
                  r" (?P<t>.+?)"),
     ("mentions", rf"(?:where|in which {_DOC_EN}) (?:is|are) (?P<t>.+?) (?:mentioned|discussed|referred to)"),
+    ("mentions", rf"(?:do|does) any (?:of (?:the|my|these) )?{_DOC_EN} (?:mention|talk about|refer to|say anything about)"
+                 r" (?P<t>.+?)"),
+    ("mentions", rf"(?:is|are) (?P<t>.+?) (?:mentioned|discussed) (?:in|by) any (?:of (?:the|my|these) )?{_DOC_EN}"),
     ("about", r"(?:summari[sz]e|give (?:me )?(?:a )?summary of|outline|what are the main points of"
               r"|what are the (?:sections|chapters|parts) of) (?P<d>.+?)"),
     ("about", r"what (?:is|does) (?P<d>.+?) (?:about|cover)"),
@@ -75,11 +85,13 @@ def folder_question(question: str) -> Asked | None:
     documents something."""
     question = question.strip()
     text = fold_each(question)  # (offsets kept: the words are shown as the question writes them)
-    for kind, pattern in _ZH + _EN:
+    for kind, pattern in _ZH + _EN + _ZH_OF_A_DOCUMENT:
         if m := pattern.match(text):
             group = "t" if "t" in m.groupdict() else "d" if "d" in m.groupdict() else None
             words = _bare(question[m.start(group):m.end(group)]) if group else ""
             if kind != "list" and not 1 <= len(words) <= 40:
+                continue
+            if pattern in _OF_A_DOCUMENT and not (_KIND_OF_DOCUMENT.search(fold(words)) or _FILE_NAME.search(words)):
                 continue
             return Asked(kind, words)
     return None
@@ -96,13 +108,17 @@ def _bare(words: str) -> str:
 # "this document", 的主要内容 of a name that ends with 文件.
 _GENERIC = re.compile(r"这份|这个|这篇|这一|此|该|本|那份|那篇|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
                       r"|\bdocument\b|\bfile\b|[\s_\-.·:：，,《》“”\"'「」]", re.I)
-# What a request about a document calls it by, when the name it gives fits none or several:
-# the kind of document it is ("年度审计报告", "the safety manual").
-_KIND_OF_DOCUMENT = re.compile(
-    r"(?:报告|报表|合同|协议|手册|说明书|指南|须知|纪要|纪录|记录|通知|公告|通告|章程|办法|规定|制度|方案|简介|新闻|文章|论文"
-    r"|表格|清单|名册|讲义|课件|幻灯片|演示文稿|ppt|邮件|函|文件|文档|资料"
-    r"|\b(?:report|manual|guide|handbook|contract|agreement|minutes|notice|policy|faq|article|paper|spreadsheet"
-    r"|sheet|slides|deck|presentation|e-?mail|letter|document|file))s?$")
+# The kinds of document a request calls one by ("年度审计报告", "新品发布会的PPT", "the safety
+# manual"): a name that ends with one is a document's, found or not; the words it is asked
+# by with such shapes as "X的重点是什么" must hold one to ask about a document.
+_KINDS = (r"报告|报表|合同|协议|手册|说明书|指南|须知|纪要|纪录|记录|通知|公告|通告|章程|办法|规定|制度|方案|简介|新闻|论文"
+          r"|表格|清单|名册|讲义|课件|幻灯片|演示文稿|ppt|邮件|文件|文档|资料|文章|材料"
+          r"|\b(?:report|manual|guide|handbook|contract|agreement|minutes|notice|policy|faq|article|paper"
+          r"|spreadsheet|sheet|slides|deck|presentation|e-?mail|letter|document|file)s?\b")
+_KIND_OF_DOCUMENT = re.compile(_KINDS)
+_ENDS_WITH_KIND = re.compile(f"(?:{_KINDS})$")
+_FILE_NAME = re.compile(r"\.[A-Za-z]{2,5}\b")  # library_loans.csv
+_OF_A_DOCUMENT = {p for _, p in _ZH_OF_A_DOCUMENT}
 # A request names a document when its name holds this share of the request's words at least
 # ("物业服务合同" of 榆荫里花园物业服务合同: all of them; "城市更新的情况" of a news page's title
 # 江屿市启动东湖片区城市更新…: 4 of 6) -- invented cases; a topic's words in no title
@@ -117,10 +133,15 @@ def named_document(words: str, docs: Mapping[str, Document]) -> Document | None:
     wanted = _GENERIC.sub(" ", fold(words)).strip()
     if not wanted:
         return next(iter(docs.values())) if len(docs) == 1 else None
+    # (What kind of document it is says little beside its name: "library_loans.csv这个表格" is
+    # the loans file, though its name has no 表格; "这份报告" alone still looks for a 报告.)
+    kindless = _KIND_OF_DOCUMENT.sub(" ", wanted).strip()
+    wanted, drop = (kindless, _KIND_OF_DOCUMENT) if kindless else (wanted, None)
     scored: list[tuple[float, str]] = []
     for doc_id, doc in docs.items():
         names = [fold(doc.title), fold(re.sub(r"[_\-.]+", " ", doc_id.rsplit("/", 1)[-1]))]
-        share = max(_covered(wanted, _GENERIC.sub(" ", n)) for n in names)
+        names = [_GENERIC.sub(" ", drop.sub(" ", n) if drop else n) for n in names]
+        share = max(_covered(wanted, n) for n in names)
         scored.append((share, doc_id))
     scored.sort(reverse=True)
     best = scored[0] if scored else (0.0, "")
@@ -226,6 +247,9 @@ def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> Fold
     """The documents whose title or text has ``words`` (in either script, any case), those
     with most mentions first, each with the sentence of its first mention cited."""
     needle = fold(words)
+    if not CJK_CHAR.search(needle) and re.search(r"[a-z]{3}s$", needle):
+        needle = re.sub(r"((?:[sxz]|ch|sh)e)?s$", lambda m: m.group(1)[:-1] if m.group(1) else "", needle)
+        # (vaccines, boxes: a vaccine, a box mentioned counts)
     found: list[tuple[int, str, int]] = []  # (mentions, doc_id, first offset)
     for doc_id, doc in docs.items():
         text = fold_each(doc.text)  # (offsets kept: the first mention is quoted from doc.text)
@@ -308,6 +332,14 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
     if lines:
         top = sum(1 for i in plan.items if i.depth == 0)
         head += "\n" + say(f"共{top}个部分：", f"Its {top} part{'s' if top != 1 else ''}:")
+    for sheet in plan.sheets:  # (a workbook: its sheets, each with its rows and columns)
+        quotes.append(Quote(doc.doc_id, sheet.start, sheet.end))
+        columns = say("、", ", ").join(sheet.columns)
+        lines.append(say(f"- {sheet.name}：{sheet.rows}行", f"- {sheet.name}: {sheet.rows} rows")
+                     + (say(f"，列为{columns}", f"; columns: {columns}") if columns else "") + say.cite(len(quotes)))
+    if plan.sheets:
+        n = len(plan.sheets)
+        head += "\n" + say(f"共{n}个工作表：", f"Its {n} sheet{'s' if n != 1 else ''}:")
     return FolderReply("\n".join([head] + lines), quotes)
 
 
@@ -328,7 +360,7 @@ def folder_answer(question: str, docs: Mapping[str, Document], t0: float) -> Ans
     elif (doc := named_document(asked.words, docs)) is not None:
         if not (reply := about_reply(doc, say)).quotes:
             return None
-    elif _KIND_OF_DOCUMENT.search(fold(asked.words)):
+    elif _ENDS_WITH_KIND.search(fold(asked.words)):
         reply = which_reply(docs, say, asked.words)  # ("总结一下年度审计报告" and no such report)
     else:
         return None  # ("总结一下城市更新的情况": a topic, for the data path)

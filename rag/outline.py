@@ -16,10 +16,10 @@ in MAX_SHOWN lines (a contract's seven chapters, not their eighteen articles as 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .numerals import cn_number
-from .records import Document
+from .records import Document, row_cells
 from .zh import CJK_CHAR, fold, sentence_spans
 
 _CN = "一二三四五六七八九十百零〇两"
@@ -50,10 +50,22 @@ class Item:
     depth: int  # 0 for the top level shown
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet (or a CSV file's table): its name, its rows and its columns' labels, cited by
+    its first row."""
+    start: int
+    end: int
+    name: str
+    rows: int
+    columns: tuple[str, ...]
+
+
 @dataclass
 class Outline:
     lead: tuple[int, int] | None = None  # the opening sentences' span, when it has prose
     items: list[Item] = field(default_factory=list)
+    sheets: list[Sheet] = field(default_factory=list)  # a workbook's: in place of headings and lead
 
 
 def heading_kind(line: str) -> tuple[str, int | None] | None:
@@ -87,6 +99,9 @@ def _heading_span(line: str, kind: str) -> tuple[int, int] | None:
 
 
 def outline(doc: Document) -> Outline:
+    kinds = {r.location.kind for r in doc.regions}
+    if "sheet" in kinds:
+        return Outline(sheets=_sheets(doc))
     text, pos = doc.text, 0
     title = fold(doc.title).strip()
     headings: list[tuple[int, int, str, int | None]] = []  # (start, end, kind, number)
@@ -96,10 +111,33 @@ def outline(doc: Document) -> Outline:
         span = _heading_span(line, kind) if kind else None
         if span and not (kind == "md1" and not headings and _is_title(fold(line.lstrip("# ").strip()), title)):
             headings.append((pos + span[0], pos + span[1], kind, number))
-        elif lead is None and not kind:
+        elif lead is None and not kind and "slide" not in kinds:  # (a slide's lines and notes open nothing)
             lead = _lead(text, pos, pos + len(line))
         pos += len(line) + 1
     return Outline(lead, _shown(_nested(headings)))
+
+
+def _sheets(doc: Document) -> list[Sheet]:
+    """Each sheet's rows and its columns' labels (the loaders write a row "label: value | …"),
+    the sheets in the order the workbook has them."""
+    out: dict[str, Sheet] = {}
+    for region in doc.regions:
+        loc = region.location
+        if loc.kind != "sheet" or not loc.rows:
+            continue
+        rows = loc.rows[1] - loc.rows[0] + 1
+        if (had := out.get(loc.name)) is not None:
+            out[loc.name] = replace(had, rows=had.rows + rows)
+            continue
+        first = doc.text[region.start:region.end].lstrip("\n")
+        a = region.start + doc.text[region.start:region.end].index(first[:1]) if first else region.start
+        line = doc.text[a:doc.text.find("\n", a) if "\n" in doc.text[a:region.end] else region.end]
+        if line.startswith("#"):  # (the sheet's name above its rows)
+            a += len(line) + 1
+            line = doc.text[a:doc.text.find("\n", a) if "\n" in doc.text[a:region.end] else region.end]
+        cells = row_cells(line) or []
+        out[loc.name] = Sheet(a, a + len(line), loc.name, rows, tuple(label for label, _ in cells))
+    return list(out.values())
 
 
 def _is_title(heading: str, title: str) -> bool:
@@ -146,10 +184,12 @@ def _shown(items: list[Item]) -> list[Item]:
 
 def _lead(text: str, a: int, b: int) -> tuple[int, int] | None:
     """The opening sentences of the paragraph ``text[a:b]`` when it is prose: long enough,
-    ending a sentence, not a table row nor a "label：value" line (合同编号：…)."""
-    line = text[a:b].strip()
+    ending with a sentence's end, not a table row nor a "label：value" line (合同编号：…, a
+    quoted "> 出发地：…")."""
+    line = re.sub(r"^[>*\-\s]+", "", text[a:b]).rstrip()  # (a quote's or a list's marks open no prose)
     size = len(line) if CJK_CHAR.search(line) else len(line) // 2
-    if size < 15 or "|" in line or not any(c in line for c in _TERMINAL) or re.match(r"^[^，,。\s]{1,20}[：:]", line):
+    if (size < 15 or "|" in line or not line.rstrip("”’」』）)\"'").endswith(_TERMINAL)
+            or re.match(r"^[^，,。\s]{1,20}[：:]", line)):
         return None
     spans = sentence_spans(text, a, b)
     start, end = spans[0]

@@ -37,6 +37,10 @@ def _pipeline(tmp_path, embedder, gen):
     ("总结一下物业服务合同", "about", "物业服务合同"), ("会议纪要主要讲了什么？", "about", "会议纪要"),
     ("員工手冊的主要內容是什麼？", "about", "員工手冊"), ("What is the kettle manual about?", "about", "kettle manual"),
     ("Summarize the hiking guide.", "about", "hiking guide"), ("使用须知有哪些章节？", "about", "使用须知"),
+    # (shapes that ask about a text only when the words call it one)
+    ("新品发布会的PPT有哪些部分？", "about", "新品发布会的PPT"), ("旅行須知這份文件的重點是什麼？", "about", "旅行須知這份文件"),
+    ("loans.csv这个表格记录了什么？", "about", "loans.csv这个表格"),
+    ("Do any of the documents mention vaccines?", "mentions", "vaccines"),
 ])
 def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words):
     assert folder_question(question) == Asked(kind, words)
@@ -45,7 +49,7 @@ def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words)
 @pytest.mark.parametrize("question", [
     "哪些国家参加了这届比赛？", "报告里提到的增长率是多少？", "简述黄埔港的重要性", "《某部电影》的内容是什么？",
     "哪些员工提到了加班？", "介绍一下这种鸟的生活习性", "Which team won the cup?", "What is the late fee?",
-    "这座车站分为几个部分？",
+    "这座车站分为几个部分？", "这次比赛的重点是什么？", "这本日记记录了什么？",
 ])
 def test_a_question_about_the_documents_contents_is_not_one_about_the_folder(question):
     assert folder_question(question) is None
@@ -115,6 +119,23 @@ def test_an_outline_too_long_to_read_shows_its_top_level_and_a_headings_title_is
                      (0, "第3章 章名3"), (1, "第3条　条目3")]
 
 
+def test_a_workbook_is_told_by_its_sheets_rows_and_columns_and_a_deck_has_no_opening_of_notes():
+    from rag.records import Location, Region
+    text = "# 借用记录\n物品: 电钻 | 押金: 50 | 借期: 7\n物品: 梯子 | 押金: 30 | 借期: 3\n\n# 库存\n物品: 电钻 | 数量: 4\n"
+    regions = [Region(0, 54, Location("sheet", name="借用记录", rows=(2, 3))),
+               Region(56, 75, Location("sheet", name="库存", rows=(2, 2)))]
+    doc = Document("tools.xlsx", "tools.xlsx", text, title="工具借用", regions=regions)
+    sheets = outline(doc).sheets
+    assert [(s.name, s.rows, s.columns) for s in sheets] == [("借用记录", 2, ("物品", "押金", "借期")), ("库存", 1, ("物品", "数量"))]
+    assert text[sheets[0].start:sheets[0].end] == "物品: 电钻 | 押金: 50 | 借期: 7" and outline(doc).items == []
+    deck = "# 新款电动车发布\n\n介绍公司背景时控制在两分钟以内，重点强调门店数量。\n\n# 核心参数\n续航110公里\n"
+    slides = [Region(0, 36, Location("slide", number=1)), Region(38, 52, Location("slide", number=2))]
+    plan = outline(Document("launch.pptx", "launch.pptx", deck, title="发布会", regions=slides))
+    assert plan.lead is None and [deck[i.start:i.end] for i in plan.items] == ["新款电动车发布", "核心参数"]
+    prose = outline(Document("a.txt", "a.txt", deck, title="发布会"))  # (the same lines as prose: an opening)
+    assert deck[prose.lead[0]:prose.lead[1]] == "介绍公司背景时控制在两分钟以内，重点强调门店数量。"
+
+
 def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tmp_path, fake_embedder):
     gen = FakeGenerator(lambda m: "本年度預算總額新臺幣86萬元[1]。")
     p = _pipeline(tmp_path, fake_embedder, gen)
@@ -126,6 +147,8 @@ def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tm
     assert [(c.chunk.doc_id, c.quote) for c in a.citations] == [("年度預算說明.txt", "電梯保養費編列12萬元，公共水電費編列18萬元。")]
     text = (tmp_path / "docs" / "年度預算說明.txt").read_text(encoding="utf-8")
     assert text[a.citations[0].start:a.citations[0].end] == a.citations[0].quote
+    a = p.ask("Which documents mention books?")  # (a book mentioned counts)
+    assert not a.refused and "qingshan_library_rules.txt" in a.answer
     a = p.ask("Which documents mention late?")
     assert not a.refused and "qingshan_library_rules.txt" in a.answer and "2 times" in a.answer
     a = p.ask("哪些文件提到了年终奖？")
