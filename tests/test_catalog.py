@@ -156,6 +156,18 @@ def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tm
     assert gen.calls == []  # the model was never asked
 
 
+def test_a_big_folder_reads_for_a_mentions_question_the_documents_of_the_passages_bm25_ranks_first(
+        tmp_path, fake_embedder, monkeypatch):
+    import rag.catalog
+    p = _pipeline(tmp_path, fake_embedder, FakeGenerator())
+    monkeypatch.setattr(rag.catalog, "SCAN_CHARS", 10)  # (three short files: "big")
+    read = []
+    monkeypatch.setattr(rag.catalog, "mentions_reply", lambda words, docs, say: read.append(sorted(docs)) or
+                        rag.catalog.FolderReply("x"))
+    p.ask("哪些文件提到了电梯？")
+    assert read == [["年度預算說明.txt"]]
+
+
 def test_what_a_named_document_is_about_is_its_opening_and_its_sections_cited(tmp_path, fake_embedder):
     gen = FakeGenerator(lambda m: "電梯保養費編列12萬元[1]。")
     p = _pipeline(tmp_path, fake_embedder, gen)
