@@ -95,7 +95,7 @@ class Pipeline:
         question = sanitize_question(question)
         # Nothing to ask the documents (a greeting, the time now: smalltalk.py), or a question
         # about the folder itself (which documents, which mention X, what one is about: catalog.py).
-        if early := small_talk_answer(question, t0) or folder_answer(question, self.retriever.index, t0):
+        if early := small_talk_answer(question, t0) or folder_answer(question, self.retriever.index, t0, history):
             yield StreamEvent("done", answer=early)
             return
         lang = question_language(question)

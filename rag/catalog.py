@@ -23,14 +23,16 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping
 
-from .outline import Outline, outline
-from .records import Answer, Chunk, Citation, Document, RefusalReason, Timings
-from .zh import CJK_CHAR, Lang, Script, fold, fold_each, in_script, question_language, script_of, sentence_spans
+from .folder import Voice, about_reply, list_reply, mentions_reply, section_reply, which_reply
+from .numerals import cn_number
+from .outline import section
+from .records import Answer, Chunk, Citation, Document, Timings
+from .zh import CJK_CHAR, fold, fold_each, question_language, script_of
 
 if TYPE_CHECKING:
     from .store import Store
 
-FolderAsk = Literal["list", "mentions", "about"]
+FolderAsk = Literal["list", "mentions", "about", "section"]
 
 _DOC = r"(?:文件|文档|资料|文章|材料|档案)"
 _WHICH = r"(?:哪些|哪个|哪份|哪几份|哪篇|哪几篇|哪一份|哪一篇|什么)"
@@ -52,6 +54,14 @@ _ZH: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) f
     ("about", rf"(?P<d>.+?)的(?:主要内容|要点|大意|概要|摘要|主旨|大纲|目录)(?:是什么|有哪些|是啥)?(?:呢|啊)?"),
     ("about", rf"(?P<d>.+?)(?:有|分为|分成|包括|包含)(?:哪些|哪几个|几个)(?:章节|章)"),
 )]
+# A numbered part of a document: 第三章讲了什么, 物业服务合同第八条规定了什么, 第二部分的内容是什么.
+_SECTION_ZH = re.compile(
+    _ASK + r"(?P<d>.*?)的?第(?P<n>[0-9一二三四五六七八九十百两]{1,4})(?P<u>章|节|条|部分|篇)(?:主要|都|大概)?"
+    r"(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|规定了|介绍了|是关于|关于|的主要内容是?|的内容是?|包括|包含|有)"
+    r"(?:些)?(?:什么|啥|哪些(?:内容|事情?)?)?(?:内容)?(?:呢|啊)?" + _END)
+_SECTION_EN = re.compile(
+    r"^(?:please\s+)?(?:what does (?P<u>section|chapter|part) (?P<n>\d{1,3})(?: of (?P<d>.+?))? (?:say|cover|contain|describe|talk about)"
+    r"|(?:summari[sz]e|what is in) (?P<u2>section|chapter|part) (?P<n2>\d{1,3})(?: of (?P<d2>.+?))?)[\s?.!]*$", re.I)
 # Shapes that ask about a thing as often as about a text ("这座车站分为几个部分？", "X的重点是什么？"):
 # about a document only when the words call it one (新品发布会的PPT, 这份文件, 这个表格, a file name).
 _ZH_OF_A_DOCUMENT: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) for kind, p in (
@@ -81,6 +91,8 @@ _EN: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(r"^(?:please\s+)?" 
 class Asked:
     kind: FolderAsk
     words: str = ""  # the thing asked about (mentions) or the document's name (about), as written
+    unit: str = ""  # a section's: 章, 条, 部分, "chapter", …
+    number: int = 0
 
 
 def folder_question(question: str) -> Asked | None:
@@ -88,6 +100,15 @@ def folder_question(question: str) -> Asked | None:
     documents something."""
     question = question.strip()
     text = fold_each(question)  # (offsets kept: the words are shown as the question writes them)
+    for pattern in (_SECTION_ZH, _SECTION_EN):
+        if m := pattern.match(text):
+            g = {k: v for k, v in m.groupdict().items() if v}
+            n = g.get("n") or g["n2"]
+            number = int(n) if n.isdigit() else cn_number(n)
+            d = "d" if "d" in g else "d2" if "d2" in g else None
+            words = _bare(question[m.start(d):m.end(d)]) if d else ""
+            if number and len(words) <= 40:
+                return Asked("section", words, g.get("u") or g["u2"].lower(), number)
     for kind, pattern in _ZH + _EN + _ZH_OF_A_DOCUMENT:
         if m := pattern.match(text):
             group = "t" if "t" in m.groupdict() else "d" if "d" in m.groupdict() else None
@@ -178,74 +199,6 @@ def _covered(wanted: str, name: str) -> float:
     return covered / len(wanted)
 
 
-# ---------------------------------------------------------------------------- replies
-
-@dataclass(frozen=True)
-class Quote:
-    doc_id: str
-    start: int
-    end: int
-
-
-@dataclass
-class FolderReply:
-    """A reply made from the index: its text in simplified Chinese or English (shown in the
-    question's script by the caller), the spans its [n] markers cite, in order, and whether it
-    says the folder has no such thing."""
-
-    text: str
-    quotes: list[Quote] = field(default_factory=list)
-    found: bool = True
-    reason: RefusalReason | None = None  # why not, when not found
-
-
-_MAX_LISTED = 50  # documents named in a list reply; the rest counted
-_MAX_MENTIONS = 10  # documents a mentions reply quotes; the rest named
-
-
-@dataclass(frozen=True)
-class Voice:
-    """How a reply speaks: English, or Chinese in the question's script. Only its own words
-    are converted; a document's name and the words it quotes are shown as the document
-    writes them."""
-
-    lang: Lang
-    script: Script | None = None
-
-    def __call__(self, zh: str, en: str) -> str:
-        return en if self.lang == "en" else in_script(zh, self.script)
-
-    def name(self, doc: Document) -> str:
-        stem = doc.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if not doc.title or doc.title in (stem, doc.doc_id):
-            return doc.doc_id
-        return f"“{doc.title}” ({doc.doc_id})" if self.lang == "en" else f"《{doc.title}》（{doc.doc_id}）"
-
-    def cite(self, n: int) -> str:
-        return f" [{n}]" if self.lang == "en" else f"[{n}]"
-
-
-def list_reply(docs: Mapping[str, Document], say: Voice) -> FolderReply:
-    names = [say.name(d) for _, d in sorted(docs.items())]
-    if not names:
-        return FolderReply(say("还没有收录任何文档。", "No documents are indexed."), found=False, reason="unmentioned")
-    n, more = len(names), len(names) - _MAX_LISTED
-    lines = [say(f"已收录{n}份文档：", f"{n} document{'s are' if n != 1 else ' is'} indexed:")]
-    lines += [f"- {name}" for name in names[:_MAX_LISTED]]
-    if more > 0:
-        lines.append(say(f"……另有{more}份。", f"… and {more} more."))
-    return FolderReply("\n".join(lines))
-
-
-def which_reply(docs: Mapping[str, Document], say: Voice, words: str = "") -> FolderReply:
-    """Asked what "this document" says, with several in the folder, or what a document of a
-    name none has or several share says: which one, of these."""
-    listed = list_reply(docs, say).text.split("\n", 1)[1]
-    head = (say(f"没有找到与“{words}”对应的唯一文档。已收录的文档：", f"No one document matches “{words}”. These are indexed:")
-            if words else say("请说明是哪一份文档。已收录的文档：", "Which document do you mean? These are indexed:"))
-    return FolderReply(f"{head}\n{listed}", found=False, reason="unnamed")
-
-
 # Characters of text read whole for a mentions question: folding runs at ~110 ns a character
 # here (0.1 s for 0.9 M), so a folder of this much answers in about half a second. A bigger
 # one reads the documents of the passages BM25 ranks highest for the words.
@@ -261,107 +214,7 @@ def _may_mention(words: str, index: Store) -> Mapping[str, Document]:
     return {d: docs[d] for d in dict.fromkeys(index.chunk(int(i)).doc_id for i in ids) if d in docs}
 
 
-def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> FolderReply:
-    """The documents whose title or text has ``words`` (in either script, any case), those
-    with most mentions first, each with the sentence of its first mention cited."""
-    needle = fold(words)
-    if not CJK_CHAR.search(needle) and re.search(r"[a-z]{3}s$", needle):
-        needle = re.sub(r"((?:[sxz]|ch|sh)e)?s$", lambda m: m.group(1)[:-1] if m.group(1) else "", needle)
-        # (vaccines, boxes: a vaccine, a box mentioned counts)
-    found: list[tuple[int, str, int]] = []  # (mentions, doc_id, first offset)
-    for doc_id, doc in docs.items():
-        text = fold_each(doc.text)  # (offsets kept: the first mention is quoted from doc.text)
-        count = text.count(needle) + fold(doc.title).count(needle)
-        if count:
-            found.append((count, doc_id, _first_in_prose(text, needle)))
-    found.sort(key=lambda f: (-f[0], f[1]))
-    if not found:
-        return FolderReply(say(f"没有文档提到“{words}”。", f"No document mentions “{words}”."), found=False,
-                           reason="unmentioned")
-    n = len(found)
-    lines, quotes = [say(f"有{n}份文档提到“{words}”：", f"{n} document{'s' if n != 1 else ''} mention{'s' if n == 1 else ''}"
-                         f" “{words}”:")], []
-    for count, doc_id, at in found[:_MAX_MENTIONS]:
-        doc = docs[doc_id]
-        if at < 0:  # (in the title only)
-            lines.append(f"- {say.name(doc)}")
-            continue
-        a, b, (sa, sb) = *_sentence_at(doc.text, at, len(needle)), _sentence_of(doc.text, at, len(needle))
-        quotes.append(Quote(doc_id, a, b))
-        times = say(f"，{count}处", f", {count} times") if count > 1 else ""
-        shown = ("…" if a > sa else "") + doc.text[a:b] + ("…" if b < sb else "")  # (cut out of a longer sentence)
-        lines.append(f"- {say.name(doc)}{times}{say('：', ': ')}“{shown}”{say.cite(len(quotes))}")
-    if rest := [docs[d] for _, d, _ in found[_MAX_MENTIONS:]]:
-        lines.append(say("另有：", "Also: ") + say("；", "; ").join(say.name(d) for d in rest))
-    return FolderReply("\n".join(lines), quotes)
-
-
-_QUOTE_MAX = 80  # characters of a mention's sentence shown: enough to see the word in use
-
-
-def _first_in_prose(text: str, needle: str) -> int:
-    """Where ``text`` first mentions ``needle`` outside a heading (a sheet's name "# 部门预算"
-    says less than a row or a sentence using the word), else in one; -1 for nowhere."""
-    at = text.find(needle)
-    first = at
-    while at >= 0:
-        line_start = text.rfind("\n", 0, at) + 1
-        if not text.startswith("#", line_start):
-            return at
-        at = text.find(needle, at + 1)
-    return first
-
-
-def _sentence_of(text: str, at: int, size: int) -> tuple[int, int]:
-    """The sentence (or line) of ``text`` around ``text[at:at+size]``."""
-    line_start = text.rfind("\n", 0, at) + 1
-    line_end = text.find("\n", at)
-    line_end = len(text) if line_end < 0 else line_end
-    return next(((s, e) for s, e in sentence_spans(text, line_start, line_end) if s <= at < e), (at, at + size))
-
-
-def _sentence_at(text: str, at: int, size: int) -> tuple[int, int]:
-    """``_sentence_of``, cut to _QUOTE_MAX characters around the mention when longer."""
-    a, b = _sentence_of(text, at, size)
-    if b - a > _QUOTE_MAX:
-        a = max(a, min(at - _QUOTE_MAX // 2, b - _QUOTE_MAX))
-        b = min(b, a + _QUOTE_MAX)
-        # (Not inside a word of Latin letters: "…of granite", not "…of gr".)
-        while a < at and text[a - 1:a + 1].isascii() and text[a - 1:a + 1].isalnum():
-            a += 1
-        while b > at + size and text[b - 1:b + 1].isascii() and text[b - 1:b + 1].isalnum():
-            b -= 1
-    return a, b
-
-
-def about_reply(doc: Document, say: Voice) -> FolderReply:
-    """What ``doc`` is about: its opening sentences and its sections (outline.py), cited."""
-    plan: Outline = outline(doc)
-    quotes: list[Quote] = []
-    head = say.name(doc)
-    if plan.lead:
-        quotes.append(Quote(doc.doc_id, *plan.lead))
-        head += say("：", ": ") + doc.text[plan.lead[0]:plan.lead[1]] + say.cite(1)
-    lines = []
-    for item in plan.items:
-        quotes.append(Quote(doc.doc_id, item.start, item.end))
-        text = doc.text[item.start:item.end]
-        lines.append(f"{'  ' * item.depth}- {text}{say.cite(len(quotes))}")
-    if lines:
-        top = sum(1 for i in plan.items if i.depth == 0)
-        head += "\n" + say(f"共{top}个部分：", f"Its {top} part{'s' if top != 1 else ''}:")
-    for sheet in plan.sheets:  # (a workbook: its sheets, each with its rows and columns)
-        quotes.append(Quote(doc.doc_id, sheet.start, sheet.end))
-        columns = say("、", ", ").join(sheet.columns)
-        lines.append(say(f"- {sheet.name}：{sheet.rows}行", f"- {sheet.name}: {sheet.rows} rows")
-                     + (say(f"，列为{columns}", f"; columns: {columns}") if columns else "") + say.cite(len(quotes)))
-    if plan.sheets:
-        n = len(plan.sheets)
-        head += "\n" + say(f"共{n}个工作表：", f"Its {n} sheet{'s' if n != 1 else ''}:")
-    return FolderReply("\n".join([head] + lines), quotes)
-
-
-def folder_answer(question: str, index: Store, t0: float) -> Answer | None:
+def folder_answer(question: str, index: Store, t0: float, history: list[dict] | None = None) -> Answer | None:
     """The answer to a question about the folder itself (see above), made from the index;
     None for any other question, and for a request about a document no name in it picks
     out, or one with neither prose nor headings (the data path answers those)."""
@@ -370,7 +223,15 @@ def folder_answer(question: str, index: Store, t0: float) -> Answer | None:
         return None
     docs = index.docs
     say = Voice(question_language(question), script_of(question))
-    if asked.kind == "list":
+    if asked.kind == "section":
+        # (A section of the document named, or of the one the question before named:
+        # "第三章讲了什么？" after "总结一下物业服务合同".)
+        doc = named_document(asked.words, docs) if _GENERIC.sub(" ", fold(asked.words)).strip() else (
+            _named_before(history or [], docs) or _only_numbering(asked, docs))
+        if doc is None:
+            return None  # (named by none, or numbered so by several or none: the data path reads it)
+        reply = section_reply(doc, section(doc, asked.unit, asked.number), asked, say)
+    elif asked.kind == "list":
         reply = list_reply(docs, say)
     elif asked.kind == "mentions":
         reply = mentions_reply(asked.words, _may_mention(asked.words, index), say)
@@ -383,6 +244,29 @@ def folder_answer(question: str, index: Store, t0: float) -> Answer | None:
         reply = which_reply(docs, say, asked.words)  # ("总结一下年度审计报告" and no such report)
     else:
         return None  # ("总结一下城市更新的情况": a topic, for the data path)
+    return _answer(question, reply, docs, t0)
+
+
+_FEW_DOCUMENTS = 200  # a folder this small is looked through for the one document with the section asked
+
+
+def _only_numbering(asked: Asked, docs: Mapping[str, Document]) -> Document | None:
+    """The one document of a small folder that has the section asked ("第八条规定了什么？"
+    of a folder with one contract among notices), None when none or several have it."""
+    if len(docs) > _FEW_DOCUMENTS:
+        return None
+    having = [d for d in docs.values() if section(d, asked.unit, asked.number) is not None]
+    return having[0] if len(having) == 1 else None
+
+
+def _named_before(history: list[dict], docs: Mapping[str, Document]) -> Document | None:
+    """The document the last question before named, asking what it or a part of it says."""
+    before = next((t.get("content", "") for t in reversed(history) if t.get("role") == "user"), "")
+    asked = folder_question(str(before)) if before else None
+    return named_document(asked.words, docs) if asked and asked.kind in ("about", "section") and asked.words else None
+
+
+def _answer(question: str, reply, docs: Mapping[str, Document], t0: float) -> Answer:
     citations = []
     for n, q in enumerate(reply.quotes, 1):
         doc = docs[q.doc_id]

@@ -48,6 +48,8 @@ class Item:
     start: int  # the heading's span in the document's text
     end: int
     depth: int  # 0 for the top level shown
+    kind: str = ""  # its number's kind ("chapter", "cn", "md2", …)
+    number: int | None = None  # its number (三 of 三、), None for a Markdown heading
 
 
 @dataclass(frozen=True)
@@ -99,22 +101,100 @@ def _heading_span(line: str, kind: str) -> tuple[int, int] | None:
 
 
 def outline(doc: Document) -> Outline:
-    kinds = {r.location.kind for r in doc.regions}
-    if "sheet" in kinds:
+    if any(r.location.kind == "sheet" for r in doc.regions):
         return Outline(sheets=_sheets(doc))
+    lead, headings = _read(doc)
+    return Outline(lead, _shown(headings))
+
+
+def _read(doc: Document) -> tuple[tuple[int, int] | None, list[Item]]:
+    """The document's opening and all its headings, nested."""
     text, pos = doc.text, 0
     title = fold(doc.title).strip()
+    slides = any(r.location.kind == "slide" for r in doc.regions)
     headings: list[tuple[int, int, str, int | None]] = []  # (start, end, kind, number)
-    lead: tuple[int, int] | None = None
     for line in text.split("\n"):
         kind, number = heading_kind(line) or ("", None)
         span = _heading_span(line, kind) if kind else None
         if span and not (kind == "md1" and not headings and _is_title(fold(line.lstrip("# ").strip()), title)):
             headings.append((pos + span[0], pos + span[1], kind, number))
-        elif lead is None and not kind and "slide" not in kinds:  # (a slide's lines and notes open nothing)
-            lead = _lead(text, pos, pos + len(line))
         pos += len(line) + 1
-    return Outline(lead, _shown(_nested(headings)))
+    # (A slide's lines and notes open nothing.)
+    return (None if slides else _first_lead(text, 0, len(text))), _nested(headings)
+
+
+def _first_lead(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """The opening sentences of the first paragraph of prose in ``text[a:b]``: a paragraph
+    starts after a blank line, a heading or a line that ends a sentence (a PDF's line that
+    goes on with the one above starts none)."""
+    starts = True
+    for la, lb in _lines(text, a, b):
+        line = text[la:lb].strip()
+        if not line or _is_heading(line):
+            starts = True
+            continue
+        if starts and (span := _lead(text, la, b)):
+            return span
+        # (A short line -- a title block's "User Manual — English" -- ends one too.)
+        starts = _ends(line) or _short(line)
+    return None
+
+
+def _is_heading(line: str) -> bool:
+    kind, _ = heading_kind(line) or ("", None)
+    return bool(kind) and _heading_span(line, kind) is not None
+
+
+@dataclass
+class Section:
+    heading: Item
+    body: tuple[int, int]  # from the heading's end to the next heading not under it
+    items: list[Item]  # the headings under it, shown as an outline's
+    lead: tuple[int, int] | None  # its opening sentences
+
+
+_EN_NUMBERED = re.compile(r"^(?:chapter|part|section)\s+(\d+)\b", re.I)
+# What a unit asked for is numbered by: 第三章 by a chapter's number, 第八条 by an article's;
+# 第二部分, "part 2" or "section 2" by the top level's own number, else its place.
+_UNIT_KIND = {"章": "chapter", "chapter": "chapter", "节": "section", "条": "article"}
+
+
+def section(doc: Document, unit: str, n: int) -> Section | None:
+    """Section ``n`` of ``doc`` by ``unit`` (章, 节, 条, 部分, "chapter", "part", …), None
+    when it has none so numbered."""
+    _, headings = _read(doc)
+    kind = _UNIT_KIND.get(unit.lower())
+    numbered = [(i, _number_of(doc.text[i.start:i.end], i)) for i in headings]
+    if kind:
+        found = next((i for i, (k, num) in numbered if k == kind and num == n), None)
+    else:
+        top = [(i, num) for i, (_, num) in numbered if i.depth == min(h.depth for h in headings)]
+        found = next((i for i, num in top if num == n), top[n - 1][0] if 0 < n <= len(top) else None)
+    if found is None:
+        return None
+    after = headings[headings.index(found) + 1:]
+    end = next((doc.text.rfind("\n", 0, i.start) + 1 for i in after if i.depth <= found.depth), len(doc.text))
+    under = [i for i in after if i.start < end]
+    # (Its own opening: the text before the first heading under it -- a chapter of articles
+    # has none; a sentence under its third article is no opening of the chapter.)
+    opening_end = doc.text.rfind("\n", 0, under[0].start) + 1 if under else end
+    return Section(found, (found.end, end), _shown(under), _first_lead(doc.text, found.end, opening_end))
+
+
+def _number_of(text: str, item: Item) -> tuple[str, int | None]:
+    """A heading's kind and number, a Markdown one's read off its words (## 第三章 …, # Chapter 2)."""
+    if not item.kind.startswith("md"):
+        return item.kind, item.number
+    if m := _EN_NUMBERED.match(text):
+        return "chapter", int(m.group(1))
+    return heading_kind(text) or ("", None)
+
+
+def _lines(text: str, a: int, b: int):
+    pos = a
+    for line in text[a:b].split("\n"):
+        yield pos, pos + len(line)
+        pos += len(line) + 1
 
 
 def _sheets(doc: Document) -> list[Sheet]:
@@ -170,7 +250,7 @@ def _nested(headings: list[tuple[int, int, str, int | None]]) -> list[Item]:
             open_kinds.append(kind)
         else:
             open_kinds.append(kind)
-        items.append(Item(start, end, len(open_kinds) - 1))
+        items.append(Item(start, end, len(open_kinds) - 1, kind, number))
     return items
 
 
@@ -178,23 +258,43 @@ def _shown(items: list[Item]) -> list[Item]:
     if not items:
         return []
     top = min(i.depth for i in items)
-    two = [Item(i.start, i.end, i.depth - top) for i in items if i.depth <= top + 1]
+    two = [replace(i, depth=i.depth - top) for i in items if i.depth <= top + 1]
     return two if len(two) <= MAX_SHOWN else [i for i in two if i.depth == 0][:MAX_SHOWN]
 
 
 def _lead(text: str, a: int, b: int) -> tuple[int, int] | None:
-    """The opening sentences of the paragraph ``text[a:b]`` when it is prose: long enough,
-    ending with a sentence's end, not a table row nor a "label：value" line (合同编号：…, a
-    quoted "> 出发地：…")."""
-    line = re.sub(r"^[>*\-\s]+", "", text[a:b]).rstrip()  # (a quote's or a list's marks open no prose)
-    size = len(line) if CJK_CHAR.search(line) else len(line) // 2
-    if (size < 15 or "|" in line or not line.rstrip("”’」』）)\"'").endswith(_TERMINAL)
-            or re.match(r"^[^，,。\s]{1,20}[：:]", line)):
+    """The opening sentences of the paragraph from ``a`` (to a blank line, a heading or ``b``)
+    when it is prose: its first sentence long enough and ended, not a table row nor a
+    "label：value" line (合同编号：…, a quoted "> 出发地：…")."""
+    end = a
+    for la, lb in _lines(text, a, b):
+        if not text[la:lb].strip() or (la > a and _is_heading(text[la:lb])):
+            break
+        end = lb
+    spans = sentence_spans(text, a, end)  # (a line's end ends a span: a wrapped sentence is several)
+    line = re.sub(r"^[>*\-\s]+", "", text[a:text.find("\n", a) if "\n" in text[a:end] else end]).rstrip()
+    size = len(line) if CJK_CHAR.search(line) else len(line) // 2  # (the quote's or list's marks open no prose)
+    if size < 15 or "|" in line or re.match(r"^[^，,。\s]{1,20}[：:]", line):
         return None
-    spans = sentence_spans(text, a, b)
-    start, end = spans[0]
-    for s, e in spans[1:]:
+    start, ended = spans[0][0] if spans else a, []
+    for i, (s, e) in enumerate(spans):
+        if _ends(text[s:e]):
+            ended.append(e)
+        elif not ended and i + 1 < len(spans) and _short(text[s:e]):
+            start = spans[i + 1][0]  # (a title block's short line before the first sentence opens nothing)
+    if not ended:
+        return None
+    stop = ended[0]
+    for e in ended[1:]:  # (whole sentences, as many as fit)
         if e - start > _LEAD_MAX:
             break
-        end = e
-    return start, end
+        stop = e
+    return start, stop
+
+
+def _short(line: str) -> bool:
+    return len(line.strip()) < (20 if CJK_CHAR.search(line) else 40)
+
+
+def _ends(sentence: str) -> bool:
+    return sentence.rstrip().rstrip("”’」』）)\"'").endswith(_TERMINAL)

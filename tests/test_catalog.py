@@ -46,10 +46,22 @@ def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words)
     assert folder_question(question) == Asked(kind, words)
 
 
+@pytest.mark.parametrize("question, asked", [
+    ("物业服务合同第三章讲了什么？", Asked("section", "物业服务合同", "章", 3)),
+    ("第八条规定了什么？", Asked("section", "", "条", 8)),
+    ("員工手冊第二章的主要內容是什麼？", Asked("section", "員工手冊", "章", 2)),
+    ("What does chapter 2 of the hiking guide cover?", Asked("section", "hiking guide", "chapter", 2)),
+    ("Summarize part 3", Asked("section", "", "part", 3)),
+])
+def test_a_numbered_part_of_a_document_is_asked_for_by_its_number(question, asked):
+    assert folder_question(question) == asked
+
+
 @pytest.mark.parametrize("question", [
     "哪些国家参加了这届比赛？", "报告里提到的增长率是多少？", "简述黄埔港的重要性", "《某部电影》的内容是什么？",
     "哪些员工提到了加班？", "介绍一下这种鸟的生活习性", "Which team won the cup?", "What is the late fee?",
-    "这座车站分为几个部分？", "这次比赛的重点是什么？", "这本日记记录了什么？",
+    "这座车站分为几个部分？", "这次比赛的重点是什么？", "这本日记记录了什么？", "第三季度营收是多少？",
+    "第二节课几点开始？", "第三条线路经过哪些站？",
 ])
 def test_a_question_about_the_documents_contents_is_not_one_about_the_folder(question):
     assert folder_question(question) is None
@@ -159,11 +171,12 @@ def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tm
 def test_a_big_folder_reads_for_a_mentions_question_the_documents_of_the_passages_bm25_ranks_first(
         tmp_path, fake_embedder, monkeypatch):
     import rag.catalog
+    import rag.folder
     p = _pipeline(tmp_path, fake_embedder, FakeGenerator())
     monkeypatch.setattr(rag.catalog, "SCAN_CHARS", 10)  # (three short files: "big")
     read = []
     monkeypatch.setattr(rag.catalog, "mentions_reply", lambda words, docs, say: read.append(sorted(docs)) or
-                        rag.catalog.FolderReply("x"))
+                        rag.folder.FolderReply("x"))
     p.ask("哪些文件提到了电梯？")
     assert read == [["年度預算說明.txt"]]
 
@@ -187,3 +200,23 @@ def test_what_a_named_document_is_about_is_its_opening_and_its_sections_cited(tm
     assert gen.calls == []
     a = p.ask("总结一下电梯保养费的情况")  # a topic, no document's name: the data path answers
     assert len(gen.calls) == 1 and not a.refused and "12" in a.answer
+
+
+def test_a_section_is_quoted_whole_when_short_else_its_opening_and_headings_and_a_follow_up_reads_the_one_named(
+        tmp_path, fake_embedder):
+    gen = FakeGenerator(lambda m: "最多提前7天[1]。")
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    a = p.ask("社区活动中心使用须知的第二部分讲了什么？")
+    assert a.answer.splitlines() == ["社区活动中心使用须知.md：二、预约方式[1]", "通过社区公众号预约，最多提前7天。[2]"]
+    assert [c.quote for c in a.citations] == ["二、预约方式", "通过社区公众号预约，最多提前7天。"]
+    history = [{"role": "user", "content": "总结一下社区活动中心使用须知"}, {"role": "assistant", "content": "…"}]
+    a = p.ask("第三部分讲了什么？", history)  # (three documents, two with a part 3: the one asked about before)
+    assert a.answer.splitlines()[0] == "社区活动中心使用须知.md：三、注意事项[1]"
+    a = p.ask("What does part 2 of the library rules say?")
+    assert a.answer.splitlines() == ["“Qingshan Library Borrowing Rules” (qingshan_library_rules.txt): 2. Loans [1]",
+                                     "Up to eight books for 21 days. A late book costs 0.5 yuan a day. [2]"]
+    a = p.ask("社区活动中心使用须知第五部分讲了什么？")
+    assert (a.refused, a.refusal_reason, a.answer) == (True, "unmentioned", "社区活动中心使用须知.md里没有第5部分。")
+    assert gen.calls == []
+    p.ask("第三部分讲了什么？")  # two documents have a part 3: the data path reads the passages
+    assert len(gen.calls) >= 1
