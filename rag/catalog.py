@@ -1,5 +1,5 @@
 """Questions about the folder itself: which documents it holds, which of them mention a
-thing, what one of them is about.
+thing, what one of them is about, what a numbered part of one says.
 
 A chat over one's own documents gets these as often as questions of fact, and the data path
 cannot answer them: it reads five passages, and none of them says which files there are.
@@ -12,7 +12,8 @@ exactly, before retrieval and without the model; every line that quotes a docume
 
 Only a message that asks *that* is taken here: the documents' kind of word (文件, 文档, 资料,
 file, document) where the question word asks which (哪些文件提到…, "which documents mention
-…"), or a document's name before 主要讲了什么 / 的主要内容 / 总结一下 ("summarize …").
+…"), a document's name before 主要讲了什么 / 的主要内容 / 总结一下 ("summarize …"), or a
+part it numbers (第三章讲了什么, "what does chapter 2 of … cover").
 "哪些国家参加了…" and "报告里提到的增长率是多少？" ask the documents something, and go on
 down the data path.
 """
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping
 
-from .folder import Voice, about_reply, list_reply, mentions_reply, section_reply, which_reply
+from .folder import FolderReply, Voice, about_reply, list_reply, mentions_reply, section_reply, which_reply
 from .numerals import cn_number
 from .outline import section
 from .records import Answer, Chunk, Citation, Document, Timings
@@ -226,16 +227,16 @@ def folder_answer(question: str, index: Store, t0: float, history: list[dict] | 
     if asked.kind == "section":
         # (A section of the document named, or of the one the question before named:
         # "第三章讲了什么？" after "总结一下物业服务合同".)
-        doc = named_document(asked.words, docs) if _GENERIC.sub(" ", fold(asked.words)).strip() else (
+        doc = named_document(asked.words, docs) if _names_something(asked.words) else (
             _named_before(history or [], docs) or _only_numbering(asked, docs))
         if doc is None:
             return None  # (named by none, or numbered so by several or none: the data path reads it)
-        reply = section_reply(doc, section(doc, asked.unit, asked.number), asked, say)
+        reply = section_reply(doc, section(doc, asked.unit, asked.number), asked.unit, asked.number, say)
     elif asked.kind == "list":
         reply = list_reply(docs, say)
     elif asked.kind == "mentions":
         reply = mentions_reply(asked.words, _may_mention(asked.words, index), say)
-    elif not _GENERIC.sub(" ", fold(asked.words)).strip() and len(docs) > 1:
+    elif not _names_something(asked.words) and len(docs) > 1:
         reply = which_reply(docs, say)  # ("这份文件讲了什么？" of a folder of several)
     elif (doc := named_document(asked.words, docs)) is not None:
         if not (reply := about_reply(doc, say)).quotes:
@@ -266,7 +267,12 @@ def _named_before(history: list[dict], docs: Mapping[str, Document]) -> Document
     return named_document(asked.words, docs) if asked and asked.kind in ("about", "section") and asked.words else None
 
 
-def _answer(question: str, reply, docs: Mapping[str, Document], t0: float) -> Answer:
+def _names_something(words: str) -> bool:
+    """Whether ``words`` say which document, beyond 这份文件 or "this document"."""
+    return bool(_GENERIC.sub(" ", fold(words)).strip())
+
+
+def _answer(question: str, reply: FolderReply, docs: Mapping[str, Document], t0: float) -> Answer:
     citations = []
     for n, q in enumerate(reply.quotes, 1):
         doc = docs[q.doc_id]

@@ -24,9 +24,8 @@ class Quote:
 
 @dataclass
 class FolderReply:
-    """A reply made from the index: its text in simplified Chinese or English (shown in the
-    question's script by the caller), the spans its [n] markers cite, in order, and whether it
-    says the folder has no such thing."""
+    """A reply made from the index: its text, the spans its [n] markers cite, in order, and
+    whether it says the folder has no such thing (and why)."""
 
     text: str
     quotes: list[Quote] = field(default_factory=list)
@@ -186,13 +185,12 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
 _WHOLE_SECTION = 400  # characters: a section this short is quoted whole (an article of a contract)
 
 
-def section_reply(doc: Document, sec: Section | None, asked, say: Voice) -> FolderReply:
-    """What a section says: quoted whole when short, else its opening sentences and the
-    headings under it; "no such section" when the document numbers none so."""
-    unit = asked.unit
+def section_reply(doc: Document, sec: Section | None, unit: str, number: int, say: Voice) -> FolderReply:
+    """What section ``number`` (by ``unit``: 章, 条, "part", …) says: quoted whole when short,
+    else its opening sentences and the headings under it; "no such section" when ``sec`` is
+    None (the document numbers none so)."""
     if sec is None:
-        where = (f"{unit} {asked.number}" if unit in ("chapter", "part", "section")
-                 else f"第{asked.number}{unit}")
+        where = f"{unit} {number}" if unit in ("chapter", "part", "section") else f"第{number}{unit}"
         return FolderReply(say(f"{say.name(doc)}里没有{where}。", f"{say.name(doc)} has no {where}."), found=False,
                            reason="unmentioned")
     quotes = [Quote(doc.doc_id, sec.heading.start, sec.heading.end)]
