@@ -57,12 +57,15 @@ _ZH: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) f
 )]
 # A numbered part of a document: 第三章讲了什么, 物业服务合同第八条规定了什么, 第二部分的内容是什么.
 _SECTION_ZH = re.compile(
-    _ASK + r"(?P<d>.*?)的?第(?P<n>[0-9一二三四五六七八九十百两]{1,4})(?P<u>章|节|条|部分|篇)(?:主要|都|大概)?"
-    r"(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|规定了|介绍了|是关于|关于|的主要内容是?|的内容是?|包括|包含|有)"
-    r"(?:些)?(?:什么|啥|哪些(?:内容|事情?)?)?(?:内容)?(?:呢|啊)?" + _END)
+    _ASK + r"(?P<d>.*?)的?第(?P<n>[0-9一二三四五六七八九十百两]{1,4})"
+    r"(?P<u>章|节|条|部分|篇|页|张(?:幻灯片|ppt|投影片)?|(?:页|张)?(?:幻灯片|投影片))(?:上|里|中)?(?:主要|都|大概)?"
+    r"(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|规定了|介绍了|是关于|关于|的主要内容是?|的内容是?|包括|包含|有|写着)"
+    r"(?:些)?(?:什么|啥|哪些(?:内容|事情?)?)?(?:内容)?的?(?:呢|啊)?" + _END)
 _SECTION_EN = re.compile(
-    r"^(?:please\s+)?(?:what does (?P<u>section|chapter|part) (?P<n>\d{1,3})(?: of (?P<d>.+?))? (?:say|cover|contain|describe|talk about)"
-    r"|(?:summari[sz]e|what is in) (?P<u2>section|chapter|part) (?P<n2>\d{1,3})(?: of (?P<d2>.+?))?)[\s?.!]*$", re.I)
+    r"^(?:please\s+)?(?:what does (?P<u>section|chapter|part|page|slide) (?P<n>\d{1,3})(?: of (?P<d>.+?))?"
+    r" (?:say|cover|contain|describe|talk about|show)"
+    r"|(?:summari[sz]e|what is in|what(?:'s| is) on) (?P<u2>section|chapter|part|page|slide) (?P<n2>\d{1,3})"
+    r"(?: of (?P<d2>.+?))?)[\s?.!]*$", re.I)
 # Shapes that ask about a thing as often as about a text ("这座车站分为几个部分？", "X的重点是什么？"):
 # about a document only when the words call it one (新品发布会的PPT, 这份文件, 这个表格, a file name).
 _ZH_OF_A_DOCUMENT: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) for kind, p in (
@@ -108,8 +111,10 @@ def folder_question(question: str) -> Asked | None:
             number = int(n) if n.isdigit() else cn_number(n)
             d = "d" if "d" in g else "d2" if "d2" in g else None
             words = _bare(question[m.start(d):m.end(d)]) if d else ""
+            unit = (g.get("u") or g["u2"]).lower()
+            unit = "page" if unit.endswith("页") else "slide" if unit[0] == "张" or "片" in unit else unit
             if number and len(words) <= 40:
-                return Asked("section", words, g.get("u") or g["u2"].lower(), number)
+                return Asked("section", words, unit, number)
     for kind, pattern in _ZH + _EN + _ZH_OF_A_DOCUMENT:
         if m := pattern.match(text):
             group = "t" if "t" in m.groupdict() else "d" if "d" in m.groupdict() else None
@@ -131,7 +136,7 @@ def _bare(words: str) -> str:
 
 # The words a request names a document with that say nothing of which one: 这份文件,
 # "this document", 的主要内容 of a name that ends with 文件.
-_GENERIC = re.compile(r"这份|这个|这篇|这一|此|该|本|那份|那篇|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
+_GENERIC = re.compile(r"[这那](?:份|个|篇|一|张|本)|此|该|本|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
                       r"|\bdocument\b|\bfile\b|[\s_\-.·:：，,《》“”\"'「」]", re.I)
 # The kinds of document a request calls one by ("年度审计报告", "新品发布会的PPT", "the safety
 # manual"): a name that ends with one is a document's, found or not; the words it is asked

@@ -189,18 +189,23 @@ def section_reply(doc: Document, sec: Section | None, unit: str, number: int, sa
     """What section ``number`` (by ``unit``: 章, 条, "part", …) says: quoted whole when short,
     else its opening sentences and the headings under it; "no such section" when ``sec`` is
     None (the document numbers none so)."""
+    zh_unit = {"page": "页", "slide": "张幻灯片", "chapter": "章", "part": "部分", "section": "部分"}.get(unit, unit)
+    where = say(f"第{number}{zh_unit}", f"{unit} {number}")
     if sec is None:
-        where = f"{unit} {number}" if unit in ("chapter", "part", "section") else f"第{number}{unit}"
-        return FolderReply(say(f"{say.name(doc)}里没有{where}。", f"{say.name(doc)} has no {where}."), found=False,
-                           reason="unmentioned")
-    quotes = [Quote(doc.doc_id, sec.heading.start, sec.heading.end)]
-    lines = [say.name(doc) + say("：", ": ") + doc.text[sec.heading.start:sec.heading.end] + say.cite(1)]
+        return FolderReply(say(f"{say.name(doc)}里没有", f"{say.name(doc)} has no ") + where + say("。", "."),
+                           found=False, reason="unmentioned")
+    quotes, lines = [], [say.name(doc) + say("：", ": ")]
+    if sec.heading is not None:
+        quotes.append(Quote(doc.doc_id, sec.heading.start, sec.heading.end))
+        lines[0] += doc.text[sec.heading.start:sec.heading.end] + say.cite(1)
+    else:
+        lines[0] += where
     a, b = sec.body
     body = doc.text[a:b].strip()
     if body and len(body) <= _WHOLE_SECTION:
         a += len(doc.text[a:b]) - len(doc.text[a:b].lstrip())
         quotes.append(Quote(doc.doc_id, a, a + len(body)))
-        lines.append(body + say.cite(2))
+        lines.append(body + say.cite(len(quotes)))
         return FolderReply("\n".join(lines), quotes)
     if sec.lead:
         quotes.append(Quote(doc.doc_id, *sec.lead))

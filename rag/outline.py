@@ -147,7 +147,7 @@ def _is_heading(line: str) -> bool:
 
 @dataclass
 class Section:
-    heading: Item
+    heading: Item | None  # None for a page, which has no heading of its own
     body: tuple[int, int]  # from the heading's end to the next heading not under it
     items: list[Item]  # the headings under it, shown as an outline's
     lead: tuple[int, int] | None  # its opening sentences
@@ -160,8 +160,10 @@ _UNIT_KIND = {"章": "chapter", "chapter": "chapter", "节": "section", "条": "
 
 
 def section(doc: Document, unit: str, n: int) -> Section | None:
-    """Section ``n`` of ``doc`` by ``unit`` (章, 节, 条, 部分, "chapter", "part", …), None
-    when it has none so numbered."""
+    """Section ``n`` of ``doc`` by ``unit`` (章, 节, 条, 部分, "chapter", "part", …; a page
+    or a slide by its number), None when it has none so numbered."""
+    if unit in ("page", "slide"):
+        return _place(doc, unit, n)
     _, headings = _read(doc)
     kind = _UNIT_KIND.get(unit.lower())
     numbered = [(i, _number_of(doc.text[i.start:i.end], i)) for i in headings]
@@ -179,6 +181,28 @@ def section(doc: Document, unit: str, n: int) -> Section | None:
     # has none; a sentence under its third article is no opening of the chapter.)
     opening_end = doc.text.rfind("\n", 0, under[0].start) + 1 if under else end
     return Section(found, (found.end, end), _shown(under), _first_lead(doc.text, found.end, opening_end))
+
+
+def _place(doc: Document, unit: str, n: int) -> Section | None:
+    """Slide ``n`` of a deck (its regions; its title line the heading), or page ``n`` of a
+    paged document (a deck's page is its slide; a PDF's slide its page)."""
+    deck = any(r.location.kind == "slide" for r in doc.regions)  # (a deck's page is its slide)
+    slides = [r for r in doc.regions if r.location.kind == "slide" and r.location.number == n]
+    if slides:
+        a, b = min(r.start for r in slides), max(r.end for r in slides)
+        first = doc.text[a:b].split("\n", 1)[0]
+        heading = None
+        if (kind := heading_kind(first)) and (span := _heading_span(first, kind[0])):
+            heading, a = Item(a + span[0], a + span[1], 0), a + len(first)
+        return Section(heading, (a, b), [], None)
+    starts = dict(doc.pages)
+    if n not in starts or deck:
+        return None
+    later = [start for number, start in doc.pages if number > n]
+    end = min(later) if later else len(doc.text)
+    _, headings = _read(doc)
+    under = [i for i in headings if starts[n] <= i.start < end]
+    return Section(None, (starts[n], end), _shown(under), _first_lead(doc.text, starts[n], end))
 
 
 def _number_of(text: str, item: Item) -> tuple[str, int | None]:

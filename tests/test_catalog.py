@@ -52,6 +52,9 @@ def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words)
     ("員工手冊第二章的主要內容是什麼？", Asked("section", "員工手冊", "章", 2)),
     ("What does chapter 2 of the hiking guide cover?", Asked("section", "hiking guide", "chapter", 2)),
     ("Summarize part 3", Asked("section", "", "part", 3)),
+    ("发布会那个PPT第6页讲的是啥", Asked("section", "发布会那个PPT", "page", 6)),
+    ("年度報告的第五部分是關於什麼的？", Asked("section", "年度報告", "部分", 5)),
+    ("第3张幻灯片讲了什么？", Asked("section", "", "slide", 3)), ("What's on slide 4 of the deck?", Asked("section", "deck", "slide", 4)),
 ])
 def test_a_numbered_part_of_a_document_is_asked_for_by_its_number(question, asked):
     assert folder_question(question) == asked
@@ -220,3 +223,23 @@ def test_a_section_is_quoted_whole_when_short_else_its_opening_and_headings_and_
     assert gen.calls == []
     p.ask("第三部分讲了什么？")  # two documents have a part 3: the data path reads the passages
     assert len(gen.calls) >= 1
+
+
+def test_a_page_or_a_slide_is_asked_for_by_its_number():
+    from rag.outline import section
+    from rag.records import Location, Region
+    deck = "# 新款电动车发布\n发布会日期：9月18日\n\n# 核心参数\n续航110公里\n整车重量23.8公斤\n"
+    two = deck.index("# 核心参数")
+    slides = [Region(0, two - 2, Location("slide", number=1, name="新款电动车发布")),
+              Region(two, len(deck) - 1, Location("slide", number=2, name="核心参数"))]
+    doc = Document("launch.pptx", "launch.pptx", deck, title="发布会", regions=slides)
+    for unit in ("slide", "page"):  # (a deck's page is its slide)
+        sec = section(doc, unit, 2)
+        assert deck[sec.heading.start:sec.heading.end] == "核心参数"
+        assert deck[sec.body[0]:sec.body[1]].strip() == "续航110公里\n整车重量23.8公斤"
+    assert section(doc, "slide", 3) is None
+    text = "第一页的文字，讲开头的事情，一共有二十多个字。\n第二页：价格表与保修说明，详细条款见后。\n"
+    pdf = Document("r.pdf", "r.pdf", text, title="说明", pages=[(1, 0), (2, 24)])
+    sec = section(pdf, "page", 2)
+    assert sec.heading is None and text[sec.body[0]:sec.body[1]].strip() == "第二页：价格表与保修说明，详细条款见后。"
+    assert section(pdf, "page", 3) is None and section(Document("a.txt", "a.txt", text), "page", 1) is None
