@@ -28,7 +28,7 @@ from .folder import FolderReply, Voice, about_reply, list_reply, mentions_reply,
 from .numerals import cn_number
 from .outline import section
 from .records import Answer, Chunk, Citation, Document, Timings
-from .zh import CJK_CHAR, fold, fold_each, question_language, script_of
+from .zh import CJK_CHAR, fold, fold_each, question_language, script_of, written_chinese
 
 if TYPE_CHECKING:
     from .store import Store
@@ -224,7 +224,7 @@ def folder_answer(question: str, index: Store, t0: float, history: list[dict] | 
     """The answer to a question about the folder itself (see above), made from the index;
     None for any other question, and for a request about a document no name in it picks
     out, or one with neither prose nor headings (the data path answers those)."""
-    asked = folder_question(question)
+    asked = folder_question(written_chinese(question))  # (員工手冊第五章講咗乜嘢: 講了什麼)
     if asked is None:
         return None
     docs = index.docs

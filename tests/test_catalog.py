@@ -218,6 +218,8 @@ def test_a_section_is_quoted_whole_when_short_else_its_opening_and_headings_and_
     a = p.ask("What does part 2 of the library rules say?")
     assert a.answer.splitlines() == ["“Qingshan Library Borrowing Rules” (qingshan_library_rules.txt): 2. Loans [1]",
                                      "Up to eight books for 21 days. A late book costs 0.5 yuan a day. [2]"]
+    a = p.ask("社區活動中心使用須知第二部分講咗乜嘢？")  # (asked in Cantonese)
+    assert a.answer.splitlines()[0] == "社区活动中心使用须知.md：二、预约方式[1]"
     a = p.ask("社区活动中心使用须知第五部分讲了什么？")
     assert (a.refused, a.refusal_reason, a.answer) == (True, "unmentioned", "社区活动中心使用须知.md里没有第5部分。")
     assert gen.calls == []
