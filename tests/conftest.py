@@ -103,6 +103,18 @@ def seeds_dir(tmp_path: Path) -> Path:
     return d
 
 
+def repository_questions(without: tuple[str, ...] = ()) -> list[str]:
+    """Every question of the repository's sets (the seed questions and evals/sets/*), but
+    those of the sets named in ``without``: the questions users were found to type."""
+    import json
+
+    root = Path(__file__).resolve().parents[1] / "evals"
+    files = [root / "questions.jsonl"] + sorted(p for p in (root / "sets").glob("*/questions.jsonl")
+                                                 if p.parent.name not in without)
+    return [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
 def fake_pipeline(root: Path, docs: dict[str, str], embedder, generator):
     """A pipeline over ``docs`` (file name -> text), indexed under ``root`` with ``embedder``
     and answering with ``generator`` (the fakes above, for unit tests)."""

@@ -1,16 +1,13 @@
 """Questions about the folder itself -- which documents it holds, which mention a thing, what
 one is about -- are answered from the index, exactly, without the model; every other question
 goes on down the data path. Invented documents and questions."""
-import json
-from pathlib import Path
-
 import pytest
 
 from rag.catalog import Asked, folder_question, named_document
 from rag.outline import MAX_SHOWN, outline
 from rag.records import Document
 
-from conftest import FakeGenerator, fake_pipeline
+from conftest import FakeGenerator, fake_pipeline, repository_questions
 
 DOCS = {
     "社区活动中心使用须知.md": "# 社区活动中心使用须知\n\n活动中心向本社区居民免费开放，使用前须提前预约。\n\n"
@@ -71,11 +68,7 @@ def test_a_question_about_the_documents_contents_is_not_one_about_the_folder(que
 
 
 def test_no_question_of_the_repositorys_other_sets_is_taken_for_one_about_the_folder():
-    root = Path(__file__).resolve().parents[1] / "evals"
-    files = [root / "questions.jsonl"] + sorted(p for p in (root / "sets").glob("*/questions.jsonl")
-                                                 if p.parent.name != "trial-catalog")
-    asked = [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    asked = repository_questions(without=("trial-catalog",))
     assert len(asked) > 500
     assert [q for q in asked if folder_question(q)] == []
 

@@ -3,7 +3,7 @@ of its own, without retrieval or the model; a question wrapped in a greeting, or
 time the documents state, is answered from them as any other."""
 from rag.smalltalk import REPLY, small_talk, without_small_talk
 
-from conftest import FakeGenerator, fake_pipeline
+from conftest import REPO, FakeGenerator, fake_pipeline, repository_questions
 
 DOCS = {"timetable.txt": "社区图书馆每周六上午十点举办亲子讲座，讲座时长一小时。周一闭馆。",
         "refunds.txt": "会员卡退款须在办卡后30天内申请，审核需要5个工作日。"}
@@ -56,17 +56,12 @@ def test_a_follow_up_after_small_talk_reads_the_question_before_it(tmp_path, fak
 def test_no_question_of_the_repositorys_sets_is_taken_for_small_talk():
     # 600-odd questions typed as users type them (typos, filler, emoji, follow-ups): none is
     # small talk whole, so none is kept from the documents.
-    from pathlib import Path
     import json
 
-    root = Path(__file__).resolve().parents[1] / "evals"
-    files = [root / "questions.jsonl"] + sorted(p for p in (root / "sets").glob("*/questions.jsonl")
-                                                 if p.parent.name != "offtopic")
-    asked = [json.loads(line)["question"] for f in files for line in f.read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    asked = repository_questions(without=("offtopic",))
     assert len(asked) > 500
     assert [q for q in asked if small_talk(q)] == []
     # ...while 13 of the 33 off-topic messages are (the rest go on down the path and are refused there).
     off = [json.loads(line)["question"] for line in
-           (root / "sets" / "offtopic" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+           (REPO / "evals" / "sets" / "offtopic" / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sum(small_talk(q) is not None for q in off) == 13
