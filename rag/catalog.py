@@ -157,9 +157,9 @@ NAMED_SHARE = 0.6
 
 
 def named_document(words: str, docs: Mapping[str, Document]) -> Document | None:
-    """The document ``words`` name by its title or file name: the one whose name holds the
-    longest run of them; the only document when they name none in particular ("这份文件")
-    and the folder holds one; None when none or several fit alike."""
+    """The document ``words`` name by its title or file name: the one whose name covers most
+    of them (``_covered``, NAMED_SHARE at least); the only document when they name none in
+    particular ("这份文件") and the folder holds one; None when none or several fit alike."""
     wanted = _GENERIC.sub(" ", fold(words)).strip()
     if not wanted:
         return next(iter(docs.values())) if len(docs) == 1 else None

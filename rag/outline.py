@@ -170,7 +170,8 @@ def section(doc: Document, unit: str, n: int) -> Section | None:
     if kind:
         found = next((i for i, (k, num) in numbered if k == kind and num == n), None)
     else:
-        top = [(i, num) for i, (_, num) in numbered if i.depth == min(h.depth for h in headings)]
+        depth = min((h.depth for h in headings), default=0)
+        top = [(i, num) for i, (_, num) in numbered if i.depth == depth]
         found = next((i for i, num in top if num == n), top[n - 1][0] if 0 < n <= len(top) else None)
     if found is None:
         return None
@@ -192,7 +193,7 @@ def _place(doc: Document, unit: str, n: int) -> Section | None:
         a, b = min(r.start for r in slides), max(r.end for r in slides)
         first = doc.text[a:b].split("\n", 1)[0]
         heading = None
-        if (kind := heading_kind(first)) and (span := _heading_span(first, kind[0])):
+        if (numbered := heading_kind(first)) and (span := _heading_span(first, numbered[0])):
             heading, a = Item(a + span[0], a + span[1], 0), a + len(first)
         return Section(heading, (a, b), [], None)
     starts = dict(doc.pages)
@@ -233,14 +234,13 @@ def _sheets(doc: Document) -> list[Sheet]:
         if (had := out.get(loc.name)) is not None:
             out[loc.name] = replace(had, rows=had.rows + rows)
             continue
-        first = doc.text[region.start:region.end].lstrip("\n")
-        a = region.start + doc.text[region.start:region.end].index(first[:1]) if first else region.start
-        line = doc.text[a:doc.text.find("\n", a) if "\n" in doc.text[a:region.end] else region.end]
-        if line.startswith("#"):  # (the sheet's name above its rows)
-            a += len(line) + 1
-            line = doc.text[a:doc.text.find("\n", a) if "\n" in doc.text[a:region.end] else region.end]
+        lines = [(la, lb) for la, lb in _lines(doc.text, region.start, region.end) if lb > la]
+        if lines and doc.text.startswith("#", lines[0][0]):  # (the sheet's name above its rows)
+            lines = lines[1:]
+        a, b = lines[0] if lines else (region.start, region.start)
+        line = doc.text[a:b]
         cells = row_cells(line) or []
-        out[loc.name] = Sheet(a, a + len(line), loc.name, rows, tuple(label for label, _ in cells))
+        out[loc.name] = Sheet(a, b, loc.name, rows, tuple(label for label, _ in cells))
     return list(out.values())
 
 
@@ -296,8 +296,9 @@ def _lead(text: str, a: int, b: int) -> tuple[int, int] | None:
             break
         end = lb
     spans = sentence_spans(text, a, end)  # (a line's end ends a span: a wrapped sentence is several)
-    line = re.sub(r"^[>*\-\s]+", "", text[a:text.find("\n", a) if "\n" in text[a:end] else end]).rstrip()
-    size = len(line) if CJK_CHAR.search(line) else len(line) // 2  # (the quote's or list's marks open no prose)
+    first = text[a:end].split("\n", 1)[0]
+    line = re.sub(r"^[>*\-\s]+", "", first).rstrip()  # (a quote's or a list's marks open no prose)
+    size = len(line) if CJK_CHAR.search(line) else len(line) // 2
     if size < 15 or "|" in line or re.match(r"^[^，,。\s]{1,20}[：:]", line):
         return None
     start, ended = spans[0][0] if spans else a, []
