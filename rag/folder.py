@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from .outline import Outline, Section, outline
-from .records import Document, RefusalReason
+from .records import Document, RefusalReason, generated_name
 from .zh import CJK_CHAR, Lang, Script, fold, fold_each, in_script, sentence_spans
 
 
@@ -34,6 +34,7 @@ class FolderReply:
 
 
 _MAX_LISTED = 50  # documents named in a list reply; the rest counted
+_OPENING = 30  # characters of its text that name a document whose file name a program made up
 _MAX_MENTIONS = 10  # documents a mentions reply quotes; the rest named
 
 
@@ -50,10 +51,17 @@ class Voice:
         return en if self.lang == "en" else in_script(zh, self.script)
 
     def name(self, doc: Document) -> str:
+        """The document by its title and file name; by its file name alone when the title is
+        that name, and then with its opening words when a program made the name up
+        (000_6d9cd55ab9d6cbba.txt says nothing of what it holds)."""
         stem = doc.doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if not doc.title or doc.title in (stem, doc.doc_id):
+        if doc.title and doc.title not in (stem, doc.doc_id):
+            return f"“{doc.title}” ({doc.doc_id})" if self.lang == "en" else f"《{doc.title}》（{doc.doc_id}）"
+        if not generated_name(doc.doc_id):
             return doc.doc_id
-        return f"“{doc.title}” ({doc.doc_id})" if self.lang == "en" else f"《{doc.title}》（{doc.doc_id}）"
+        head = " ".join(doc.text[:_OPENING * 4].split())
+        opening = head[:_OPENING] + ("…" if len(head) > _OPENING else "")
+        return f"{doc.doc_id} (“{opening}”)" if self.lang == "en" else f"{doc.doc_id}（“{opening}”）"
 
     def cite(self, n: int) -> str:
         return f" [{n}]" if self.lang == "en" else f"[{n}]"

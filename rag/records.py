@@ -287,6 +287,11 @@ class Document:
 _GENERATED_NAME = re.compile(r"[\d_\-.]*(?:[0-9a-f]{8,}|\d+)[\d_\-.]*", re.I)
 
 
+def generated_name(doc_id: str) -> bool:
+    """Whether the file's name (without folder and suffix) is a program's: 000_6d9cd55ab9d6cbba."""
+    return bool(_GENERATED_NAME.fullmatch(doc_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]))
+
+
 @dataclass
 class Chunk:
     doc_id: str
@@ -316,7 +321,7 @@ class Chunk:
     def file_name(self) -> str:
         """The file's name when it says something ("第三季營運會議紀錄" of its .txt; words of
         "SmartKettle_X2_Manual"), "" for a generated one like 000_6d9cd55ab9d6cbba."""
-        return "" if _GENERATED_NAME.fullmatch(self._stem) else re.sub(r"[_\-.]+", " ", self._stem).strip()
+        return "" if generated_name(self.doc_id) else re.sub(r"[_\-.]+", " ", self._stem).strip()
 
     @property
     def _stem(self) -> str:

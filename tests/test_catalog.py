@@ -77,6 +77,16 @@ def _docs(**texts) -> dict[str, Document]:
     return {name: Document(name, name, text, title=text.split("\n", 1)[0].lstrip("# ")) for name, text in texts.items()}
 
 
+def test_a_document_a_program_named_is_listed_with_its_opening_words():
+    from rag.folder import Voice, list_reply
+    docs = {"000_6d9cd55ab9d6cbba.txt": Document("000_6d9cd55ab9d6cbba.txt", "x", "星河公司今日发布了\n第三季度财报，营收同比增长12%，净利润……",
+                                                 title="000_6d9cd55ab9d6cbba"),
+            "notes.txt": Document("notes.txt", "x", "会议记录", title="notes")}
+    assert list_reply(docs, Voice("zh")).text.splitlines() == [
+        "已收录2份文档：", "- 000_6d9cd55ab9d6cbba.txt（“星河公司今日发布了 第三季度财报，营收同比增长12%，净利润…”）",
+        "- notes.txt"]  # (a name of its own says enough)
+
+
 def test_a_document_is_named_by_its_title_or_file_name_and_only_alone():
     docs = _docs(**{"a.txt": "榆林花园物业服务合同\n…", "minutes_q3.txt": "第三季度会议纪要\n…",
                     "kettle_manual.pdf": "Quenby Kettle K2\n…", "report_2024.txt": "年度报告（2024）\n…",
