@@ -14,7 +14,8 @@ UI: dict[str, dict[str, str]] = {
         "tab_chat": "对话",
         "tab_kb": "知识库",
         "chat_label": "对话",
-        "chat_empty": "向知识库提问：回答只来自已索引的文档，每句话都标有出处 [n]。",
+        "chat_empty": "向知识库提问：回答只来自已索引的文档，每句话都标有出处 [n]。"
+                      "也可以问“有哪些文件？”“哪些文件提到了……？”“总结一下某份文件”或“某份文件第三章讲了什么？”。",
         "placeholder": "输入问题，按回车发送",
         "send": "发送",
         "new_chat": "新对话",
@@ -87,7 +88,9 @@ UI: dict[str, dict[str, str]] = {
         "tab_chat": "Chat",
         "tab_kb": "Knowledge base",
         "chat_label": "Chat",
-        "chat_empty": "Ask the knowledge base: answers come only from the indexed documents, each sentence marked with its source [n].",
+        "chat_empty": "Ask the knowledge base: answers come only from the indexed documents, each sentence marked with its source [n]."
+                      " You can also ask “What files do you have?”, “Which documents mention …?”, “Summarize <a document>”"
+                      " or “What does chapter 3 of <a document> cover?”.",
         "placeholder": "Ask a question and press Enter",
         "send": "Send",
         "new_chat": "New chat",
