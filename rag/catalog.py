@@ -136,8 +136,8 @@ def _bare(words: str) -> str:
 
 # The words a request names a document with that say nothing of which one: 这份文件,
 # "this document", 的主要内容 of a name that ends with 文件.
-_GENERIC = re.compile(r"[这那](?:份|个|篇|一|张|本)|此|该|本|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
-                      r"|\bdocument\b|\bfile\b|[\s_\-.·:：，,《》“”\"'「」]", re.I)
+_GENERIC = re.compile(r"[这那](?:份|个|篇|一|张|本)|此|该|本|它|其|文件|文档|资料|文章|材料|\bthe\b|\bthis\b|\bthat\b"
+                      r"|\bits?\b|\bdocument\b|\bfile\b|[\s_\-.·:：，,《》“”\"'「」]", re.I)
 # The kinds of document a request calls one by ("年度审计报告", "新品发布会的PPT", "the safety
 # manual"): a name that ends with one is a document's, found or not; the words it is asked
 # by with such shapes as "X的重点是什么" must hold one to ask about a document.

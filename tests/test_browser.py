@@ -218,6 +218,22 @@ def test_off_topic_question_is_refused(app: Page):
     app.shot("refusal")
 
 
+def test_a_question_about_the_folder_is_answered_from_the_index(app: Page):
+    """Which documents there are, and which mention a word: the index's list and quotes, at once."""
+    app.ask("有哪些文件？")
+    answer = app.last_answer()
+    assert not app.refused() and answer.startswith("已收录2份文档"), answer
+    assert "000_6d9cd55ab9d6cbba.txt" in answer and "002_87ba7b168308daf7.txt" in answer
+    app.ask("哪些文件提到了港交所？", turn=2)
+    answer = app.last_answer()
+    assert not app.refused() and "000_6d9cd55ab9d6cbba.txt" in answer, answer
+    links = app.page.locator('#chat [data-testid="bot"]').last.locator("a.cite")
+    assert links.count() >= 1
+    entry = app.page.locator(f"#sources-panel {links.first.get_attribute('href')}")
+    assert "港交所" in entry.locator("mark").first.inner_text()
+    app.shot("folder")
+
+
 def test_uploaded_script_is_shown_as_text(app: Page, tmp_path: Path):
     """Runs last: it adds a document to the server's index."""
     page = app.page

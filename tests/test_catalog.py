@@ -220,6 +220,7 @@ def test_a_section_is_quoted_whole_when_short_else_its_opening_and_headings_and_
     assert a.answer.splitlines()[0] == "社区活动中心使用须知.md：三、注意事项[1]"
     history = [{"role": "user", "content": "社区活动中心使用须知第一部分讲了什么？"}, {"role": "assistant", "content": "…"}]
     assert p.ask("那第二部分呢？", history).answer.splitlines()[0] == "社区活动中心使用须知.md：二、预约方式[1]"
+    assert p.ask("它的第二部分讲了什么？", history).answer.splitlines()[0] == "社区活动中心使用须知.md：二、预约方式[1]"
     a = p.ask("What does part 2 of the library rules say?")
     assert a.answer.splitlines() == ["“Qingshan Library Borrowing Rules” (qingshan_library_rules.txt): 2. Loans [1]",
                                      "Up to eight books for 21 days. A late book costs 0.5 yuan a day. [2]"]
