@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping
 
-from .folder import FolderReply, Voice, about_reply, list_reply, mentions_reply, section_reply, which_reply
+from .folder import FolderReply, Voice, about_reply, list_reply, mentions_reply, overview_reply, section_reply, which_reply
 from .numerals import cn_number
 from .outline import section
 from .records import Answer, Chunk, Citation, Document, Timings
@@ -50,7 +50,7 @@ _ZH: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(_ASK + p + _END)) f
     ("mentions", rf"(?P<t>.+?)(?:在|出现在|是在|写在){_WHICH}{_DOC}{_IN}(?:提到|提及|出现|写到|讲到)?(?:过|了)?(?:呢|啊)?"),
     # (A text's verbs: 讲, 说, 写; "简述黄埔港的重要性" and "X的内容是什么" ask about a thing.)
     ("about", rf"(?:总结|概括|归纳|概述)(?:一下)?(?P<d>.+?)(?:的)?(?:主要)?(?:内容|要点|重点|大意)?"),
-    ("about", rf"(?P<d>.+?)(?:主要|大概|大致)?(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|讨论了)(?:些)?"
+    ("about", rf"(?P<d>.+?)(?:主要|大概|大致)?(?:讲了|讲的是|说了|说的是|写了|写的是|讲|说|讨论了|是关于|关于)(?:些)?"
               rf"(?:什么|啥|哪些(?:内容|事情?|方面)?)(?:内容|东西|事情?)?(?:的)?(?:呢|啊)?"),
     ("about", rf"(?P<d>.+?)的(?:主要内容|要点|大意|概要|摘要|主旨|大纲|目录)(?:是什么|有哪些|是啥)?(?:呢|啊)?"),
     ("about", rf"(?P<d>.+?)(?:有|分为|分成|包括|包含)(?:哪些|哪几个|几个)(?:章节|章)"),
@@ -87,7 +87,7 @@ _EN: list[tuple[FolderAsk, re.Pattern]] = [(kind, re.compile(r"^(?:please\s+)?" 
     ("mentions", rf"(?:is|are) (?P<t>.+?) (?:mentioned|discussed) (?:in|by) any (?:of (?:the|my|these) )?{_DOC_EN}"),
     ("about", r"(?:summari[sz]e|give (?:me )?(?:a )?summary of|outline|what are the main points of"
               r"|what are the (?:sections|chapters|parts) of) (?P<d>.+?)"),
-    ("about", r"what (?:is|does) (?P<d>.+?) (?:about|cover)"),
+    ("about", r"what (?:is|does|are|do) (?P<d>.+?) (?:about|cover)"),
 )]
 
 
@@ -129,7 +129,7 @@ def folder_question(question: str) -> Asked | None:
 
 def _bare(words: str) -> str:
     words = words.strip(" ：:，,“”\"'「」『』《》〈〉")
-    return re.sub(r"^(?:关于|有关|the|a|an)\s*|(?:这个词|这件事|一词)$", "", words, flags=re.I).strip(" “”\"'「」《》")
+    return re.sub(r"^(?:关于|有关|(?:the|a|an)\b)\s*|(?:这个词|这件事|一词)$", "", words, flags=re.I).strip(" “”\"'「」《》")
 
 
 # ---------------------------------------------------------------------------- the named document
@@ -241,6 +241,8 @@ def folder_answer(question: str, index: Store, t0: float, history: list[dict] | 
         reply = list_reply(docs, say)
     elif asked.kind == "mentions":
         reply = mentions_reply(asked.words, _may_mention(asked.words, index), say)
+    elif _WHOLE_FOLDER.match(fold(asked.words)):
+        reply = overview_reply(docs, say)  # ("这些文件主要讲了什么？": each one's opening)
     elif not _names_something(asked.words) and len(docs) > 1:
         reply = which_reply(docs, say)  # ("这份文件讲了什么？" of a folder of several)
     elif (doc := named_document(asked.words, docs)) is not None:
@@ -251,6 +253,12 @@ def folder_answer(question: str, index: Store, t0: float, history: list[dict] | 
     else:
         return None  # ("总结一下城市更新的情况": a topic, for the data path)
     return _answer(question, reply, docs, t0)
+
+
+# Words that ask about every document at once: 这些文件, 所有文档, 知识库里的资料, "these documents".
+_WHOLE_FOLDER = re.compile(r"(?:(?:知识库|资料库|文件夹|库)(?:里|中|里面)?的?)?(?:这些|那些|所有|全部|所有的|全部的)?"
+                           r"(?:文件|文档|资料|材料)$|(?:知识库|资料库|文件夹)$"
+                           r"|(?:these|those|all(?: of)?(?: the)?|my|the) (?:documents|files|docs)$|(?:the|this) folder$")
 
 
 _FEW_DOCUMENTS = 200  # a folder this small is looked through for the one document with the section asked

@@ -79,6 +79,48 @@ def list_reply(docs: Mapping[str, Document], say: Voice) -> FolderReply:
     return FolderReply("\n".join(lines))
 
 
+_GIST = 80  # characters of a document's opening an overview of the folder shows
+
+
+def overview_reply(docs: Mapping[str, Document], say: Voice) -> FolderReply:
+    """What every document is about, in a line each: its opening sentence (cut to _GIST
+    characters), else its first sections' headings, cited."""
+    lines, quotes = [], []
+    names = sorted(docs.items())
+    for _, doc in names[:_MAX_LISTED]:
+        plan = outline(doc)
+        line = f"- {say.name(doc)}"
+        if plan.lead:
+            nl = doc.text.find("\n", plan.lead[0], plan.lead[1])  # (one line each: its first line)
+            a, b = _gist(doc.text, plan.lead[0], nl if nl >= 0 else plan.lead[1])
+            quotes.append(Quote(doc.doc_id, a, b))
+            line += say("：", ": ") + doc.text[a:b] + ("…" if b < plan.lead[1] else "") + say.cite(len(quotes))
+        elif heads := [(i.start, i.end, doc.text[i.start:i.end]) for i in plan.items if i.depth == 0][:3] or [
+                (sh.start, sh.end, sh.name) for sh in plan.sheets[:3]]:
+            quotes.append(Quote(doc.doc_id, heads[0][0], heads[0][1]))  # (the first, where they start)
+            line += say("：", ": ") + say("、", ", ").join(h[2] for h in heads) + say("等", " …") + say.cite(len(quotes))
+        lines.append(line)
+    n = len(names)
+    head = say(f"已收录{n}份文档：", f"{n} document{'s are' if n != 1 else ' is'} indexed:") if n else say(
+        "还没有收录任何文档。", "No documents are indexed.")
+    more = [say(f"……另有{n - _MAX_LISTED}份。", f"… and {n - _MAX_LISTED} more.")] if n > _MAX_LISTED else []
+    return FolderReply("\n".join([head] + lines + more), quotes, found=bool(n), reason=None if n else "unmentioned")
+
+
+def _gist(text: str, a: int, b: int) -> tuple[int, int]:
+    """The opening ``text[a:b]`` cut to _GIST characters: at its last sentence's end within
+    them, else at a word's end (Latin) or the limit."""
+    if b - a <= _GIST:
+        return a, b
+    ends = [e for _, e in sentence_spans(text, a, a + _GIST) if text[e - 1] in "。！？.!?"]
+    if ends and ends[-1] - a >= _GIST // 3:
+        return a, ends[-1]
+    cut = a + _GIST
+    while cut > a + _GIST // 2 and text[cut - 1:cut + 1].isascii() and text[cut - 1:cut + 1].isalnum():
+        cut -= 1  # (not inside an English word)
+    return a, cut
+
+
 def which_reply(docs: Mapping[str, Document], say: Voice, words: str = "") -> FolderReply:
     """Asked what "this document" says, with several in the folder, or what a document of a
     name none has or several share says: which one, of these."""

@@ -38,6 +38,8 @@ def _pipeline(tmp_path, embedder, gen):
     ("新品发布会的PPT有哪些部分？", "about", "新品发布会的PPT"), ("旅行須知這份文件的重點是什麼？", "about", "旅行須知這份文件"),
     ("loans.csv这个表格记录了什么？", "about", "loans.csv这个表格"),
     ("Do any of the documents mention vaccines?", "mentions", "vaccines"),
+    ("这些文件主要讲了什么？", "about", "这些文件"), ("What are these documents about?", "about", "these documents"),
+    ("知识库里的资料主要是关于什么的？", "about", "知识库里的资料"),
 ])
 def test_a_question_about_the_folder_is_told_by_its_shape(question, kind, words):
     assert folder_question(question) == Asked(kind, words)
@@ -251,3 +253,14 @@ def test_a_page_or_a_slide_is_asked_for_by_its_number():
     sec = section(pdf, "page", 2)
     assert sec.heading is None and text[sec.body[0]:sec.body[1]].strip() == "第二页：价格表与保修说明，详细条款见后。"
     assert section(pdf, "page", 3) is None and section(Document("a.txt", "a.txt", text), "page", 1) is None
+
+
+def test_what_the_documents_are_about_is_each_ones_opening(tmp_path, fake_embedder):
+    gen = FakeGenerator()
+    p = _pipeline(tmp_path, fake_embedder, gen)
+    for question in ("这些文件主要讲了什么？", "What are these documents about?"):
+        a = p.ask(question)
+        assert not a.refused and len(a.answer.splitlines()) == 4, a.answer
+    assert [c.chunk.doc_id for c in a.citations] == sorted(DOCS)  # (each one's opening, cited)
+    assert "These rules explain how residents borrow books" in a.answer
+    assert gen.calls == []
