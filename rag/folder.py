@@ -155,7 +155,7 @@ def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> Fold
         if at < 0:  # (in the title only)
             lines.append(f"- {say.name(doc)}")
             continue
-        a, b, (sa, sb) = *_sentence_at(doc.text, at, len(needle)), _sentence_of(doc.text, at, len(needle))
+        (a, b), (sa, sb) = _sentence_at(doc.text, at, len(needle))
         quotes.append(Quote(doc_id, a, b))
         times = say(f"，{count}处", f", {count} times") if count > 1 else ""
         shown = ("…" if a > sa else "") + doc.text[a:b] + ("…" if b < sb else "")  # (cut out of a longer sentence)
@@ -189,9 +189,10 @@ def _sentence_of(text: str, at: int, size: int) -> tuple[int, int]:
     return next(((s, e) for s, e in sentence_spans(text, line_start, line_end) if s <= at < e), (at, at + size))
 
 
-def _sentence_at(text: str, at: int, size: int) -> tuple[int, int]:
-    """``_sentence_of``, cut to _QUOTE_MAX characters around the mention when longer."""
-    a, b = _sentence_of(text, at, size)
+def _sentence_at(text: str, at: int, size: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``_sentence_of`` cut to _QUOTE_MAX characters around the mention when longer, and the
+    whole sentence."""
+    a, b = whole = _sentence_of(text, at, size)
     if b - a > _QUOTE_MAX:
         a = max(a, min(at - _QUOTE_MAX // 2, b - _QUOTE_MAX))
         b = min(b, a + _QUOTE_MAX)
@@ -200,7 +201,7 @@ def _sentence_at(text: str, at: int, size: int) -> tuple[int, int]:
             a += 1
         while b > at + size and text[b - 1:b + 1].isascii() and text[b - 1:b + 1].isalnum():
             b -= 1
-    return a, b
+    return (a, b), whole
 
 
 def about_reply(doc: Document, say: Voice) -> FolderReply:
@@ -211,11 +212,7 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
     if plan.lead:
         quotes.append(Quote(doc.doc_id, *plan.lead))
         head += say("：", ": ") + doc.text[plan.lead[0]:plan.lead[1]] + say.cite(1)
-    lines = []
-    for item in plan.items:
-        quotes.append(Quote(doc.doc_id, item.start, item.end))
-        text = doc.text[item.start:item.end]
-        lines.append(f"{'  ' * item.depth}- {text}{say.cite(len(quotes))}")
+    lines = _item_lines(doc, plan.items, quotes, say)
     if lines:
         top = sum(1 for i in plan.items if i.depth == 0)
         head += "\n" + say(f"共{top}个部分：", f"Its {top} part{'s' if top != 1 else ''}:")
@@ -228,8 +225,6 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
         n = len(plan.sheets)
         head += "\n" + say(f"共{n}个工作表：", f"Its {n} sheet{'s' if n != 1 else ''}:")
     return FolderReply("\n".join([head] + lines), quotes)
-
-
 
 
 _WHOLE_SECTION = 400  # characters: a section this short is quoted whole (an article of a contract)
@@ -260,7 +255,13 @@ def section_reply(doc: Document, sec: Section | None, unit: str, number: int, sa
     if sec.lead:
         quotes.append(Quote(doc.doc_id, *sec.lead))
         lines.append(doc.text[sec.lead[0]:sec.lead[1]] + say.cite(len(quotes)))
-    for item in sec.items:
+    return FolderReply("\n".join(lines + _item_lines(doc, sec.items, quotes, say)), quotes)
+
+
+def _item_lines(doc: Document, items: list, quotes: list[Quote], say: Voice) -> list[str]:
+    """An outline's lines, indented by depth, each heading cited (its span added to ``quotes``)."""
+    lines = []
+    for item in items:
         quotes.append(Quote(doc.doc_id, item.start, item.end))
         lines.append(f"{'  ' * item.depth}- {doc.text[item.start:item.end]}{say.cite(len(quotes))}")
-    return FolderReply("\n".join(lines), quotes)
+    return lines
