@@ -137,12 +137,15 @@ def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> Fold
     if not CJK_CHAR.search(needle) and re.search(r"[a-z]{3}s$", needle):
         needle = re.sub(r"((?:[sxz]|ch|sh)e)?s$", lambda m: m.group(1)[:-1] if m.group(1) else "", needle)
         # (vaccines, boxes: a vaccine, a box mentioned counts)
-    found: list[tuple[int, str, int]] = []  # (mentions, doc_id, first offset)
+    # (Words apart as any whitespace apart: a PDF wraps "Wi-Fi\nnetwork" where it likes.)
+    pattern = re.compile(r"\s+".join(map(re.escape, needle.split())))
+    found: list[tuple[int, str, tuple[int, int]]] = []  # (mentions, doc_id, first mention's span)
     for doc_id, doc in docs.items():
         text = fold_each(doc.text)  # (offsets kept: the first mention is quoted from doc.text)
-        count = text.count(needle) + fold(doc.title).count(needle)
+        spans = [m.span() for m in pattern.finditer(text)]
+        count = len(spans) + len(pattern.findall(fold(doc.title)))
         if count:
-            found.append((count, doc_id, _first_in_prose(text, needle)))
+            found.append((count, doc_id, _first_in_prose(text, spans)))
     found.sort(key=lambda f: (-f[0], f[1]))
     if not found:
         return FolderReply(say(f"没有文档提到“{words}”。", f"No document mentions “{words}”."), found=False,
@@ -150,12 +153,12 @@ def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> Fold
     n = len(found)
     lines, quotes = [say(f"有{n}份文档提到“{words}”：", f"{n} document{'s' if n != 1 else ''} mention{'s' if n == 1 else ''}"
                          f" “{words}”:")], []
-    for count, doc_id, at in found[:_MAX_MENTIONS]:
+    for count, doc_id, (at, end) in found[:_MAX_MENTIONS]:
         doc = docs[doc_id]
         if at < 0:  # (in the title only)
             lines.append(f"- {say.name(doc)}")
             continue
-        (a, b), (sa, sb) = _sentence_at(doc.text, at, len(needle))
+        (a, b), (sa, sb) = _sentence_at(doc.text, at, end - at)
         quotes.append(Quote(doc_id, a, b))
         times = say(f"，{count}处", f", {count} times") if count > 1 else ""
         shown = ("…" if a > sa else "") + doc.text[a:b] + ("…" if b < sb else "")  # (cut out of a longer sentence)
@@ -168,17 +171,13 @@ def mentions_reply(words: str, docs: Mapping[str, Document], say: Voice) -> Fold
 _QUOTE_MAX = 80  # characters of a mention's sentence shown: enough to see the word in use
 
 
-def _first_in_prose(text: str, needle: str) -> int:
-    """Where ``text`` first mentions ``needle`` outside a heading (a sheet's name "# 部门预算"
-    says less than a row or a sentence using the word), else in one; -1 for nowhere."""
-    at = text.find(needle)
-    first = at
-    while at >= 0:
-        line_start = text.rfind("\n", 0, at) + 1
-        if not text.startswith("#", line_start):
-            return at
-        at = text.find(needle, at + 1)
-    return first
+def _first_in_prose(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """Of the mentions at ``spans``, the first outside a heading (a sheet's name "# 部门预算"
+    says less than a row or a sentence using the word), else the first; (-1, -1) for none."""
+    for a, b in spans:
+        if not text.startswith("#", text.rfind("\n", 0, a) + 1):
+            return a, b
+    return spans[0] if spans else (-1, -1)
 
 
 def _sentence_of(text: str, at: int, size: int) -> tuple[int, int]:
@@ -211,7 +210,7 @@ def about_reply(doc: Document, say: Voice) -> FolderReply:
     head = say.name(doc)
     if plan.lead:
         quotes.append(Quote(doc.doc_id, *plan.lead))
-        head += say("：", ": ") + doc.text[plan.lead[0]:plan.lead[1]] + say.cite(1)
+        head += say("：", ": ") + _one_line(doc.text[plan.lead[0]:plan.lead[1]]) + say.cite(1)
     lines = _item_lines(doc, plan.items, quotes, say)
     if lines:
         top = sum(1 for i in plan.items if i.depth == 0)
@@ -254,8 +253,13 @@ def section_reply(doc: Document, sec: Section | None, unit: str, number: int, sa
         return FolderReply("\n".join(lines), quotes)
     if sec.lead:
         quotes.append(Quote(doc.doc_id, *sec.lead))
-        lines.append(doc.text[sec.lead[0]:sec.lead[1]] + say.cite(len(quotes)))
+        lines.append(_one_line(doc.text[sec.lead[0]:sec.lead[1]]) + say.cite(len(quotes)))
     return FolderReply("\n".join(lines + _item_lines(doc, sec.items, quotes, say)), quotes)
+
+
+def _one_line(text: str) -> str:
+    """Sentences a page wrapped, on one line of the reply (the citation keeps the page's lines)."""
+    return re.sub(r"\s*\n\s*", " ", text)
 
 
 def _item_lines(doc: Document, items: list, quotes: list[Quote], say: Voice) -> list[str]:

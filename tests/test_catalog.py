@@ -13,8 +13,8 @@ DOCS = {
     "社区活动中心使用须知.md": "# 社区活动中心使用须知\n\n活动中心向本社区居民免费开放，使用前须提前预约。\n\n"
                           "## 一、开放时间\n每日9:00至21:00。\n\n## 二、预约方式\n通过社区公众号预约，最多提前7天。\n\n"
                           "## 三、注意事项\n室内禁止吸烟。损坏设施须照价赔偿。\n",
-    "qingshan_library_rules.txt": "Qingshan Library Borrowing Rules\n\nThese rules explain how residents borrow books and "
-                                  "what happens when a book is returned late.\n\n1. Membership\nAny resident may join for free.\n"
+    "qingshan_library_rules.txt": "Qingshan Library Borrowing Rules\n\nThese rules explain how residents borrow books and what\n"
+                                  "happens when a book is returned late.\n\n1. Membership\nAny resident may join for free.\n"
                                   "2. Loans\nUp to eight books for 21 days. A late book costs 0.5 yuan a day.\n"
                                   "3. Lost books\nA lost book is paid for at its list price.\n",
     "年度預算說明.txt": "澄安里民宅管理委員會一一四年度預算說明\n\n本年度預算總額新臺幣86萬元，較上年度增加4%。\n"
@@ -169,6 +169,8 @@ def test_which_documents_and_which_mention_a_word_are_answered_from_the_index(tm
     assert text[a.citations[0].start:a.citations[0].end] == a.citations[0].quote
     a = p.ask("Which documents mention books?")  # (a book mentioned counts)
     assert not a.refused and "qingshan_library_rules.txt" in a.answer
+    a = p.ask("Which documents mention what happens?")  # (written "what happens" across a line's end)
+    assert not a.refused and "qingshan_library_rules.txt" in a.answer
     a = p.ask("Which documents mention late?")
     assert not a.refused and "qingshan_library_rules.txt" in a.answer and "2 times" in a.answer
     a = p.ask("哪些文件提到了年终奖？")
@@ -200,6 +202,8 @@ def test_what_a_named_document_is_about_is_its_opening_and_its_sections_cited(tm
     assert [c.quote for c in a.citations] == ["活动中心向本社区居民免费开放，使用前须提前预约。", "一、开放时间",
                                              "二、预约方式", "三、注意事项"]
     a = p.ask("Summarize the library rules")
+    assert a.answer.splitlines()[0].endswith("borrow books and what happens when a book is returned late. [1]")
+    assert a.citations[0].quote.endswith("and what\nhappens when a book is returned late.")  # (as the file has it)
     assert a.answer.splitlines()[1:] == ["Its 3 parts:", "- 1. Membership [2]", "- 2. Loans [3]", "- 3. Lost books [4]"]
     a = p.ask("这份文件讲了什么？")  # three documents: which one?
     assert (a.refused, a.refusal_reason) == (True, "unnamed") and a.answer.startswith("请说明是哪一份文档。")
