@@ -721,29 +721,13 @@ def test_real_models_answer_from_a_table_cell_and_a_sheet_row(tmp_path):
 def test_word_shows_numbers_before_numbered_paragraphs(tmp_path):
     """Word keeps list numbers out of the text (word/numbering.xml); they are read as Word and
     LibreOffice show them (checked against LibreOffice's text export of this same file)."""
-    import docx
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
+    import importlib.util
 
-    d = docx.Document()
-    d.add_paragraph("准备工作：")
-    for t in ["关闭总阀门。", "排空余水。", "", "更换阀芯。"]:
-        d.add_paragraph(t, style="List Number")  # numbered by its style; an empty item counts
-    p = d.add_paragraph("（此行不编号）", style="List Number")  # numId 0 takes the style's number away
-    p._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="0"/></w:numPr>'))
-    d.add_paragraph("注意佩戴手套", style="List Bullet")  # a bullet: no number
-    numbering = d.part.numbering_part.element
-    numbering.insert(0, parse_xml(
-        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
-        '<w:numFmt w:val="chineseCounting"/><w:lvlText w:val="第%1步"/></w:lvl>'
-        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1.%2"/></w:lvl>'
-        '</w:abstractNum>'))
-    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
-    for text, lvl in [("断电", 0), ("拔下插头", 1), ("等待五分钟", 1), ("开盖", 0), ("取出滤网", 1)]:
-        p = d.add_paragraph(text)
-        p._p.get_or_add_pPr().append(parse_xml(
-            f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{lvl}"/><w:numId w:val="90"/></w:numPr>'))
-    d.save(tmp_path / "steps.docx")
+    script = Path(__file__).parent / "fixtures" / "office97" / "make_fixtures.py"
+    spec = importlib.util.spec_from_file_location("office97_fixtures", script)
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)  # (the .doc fixture's document, with an empty item and a bullet)
+    fixtures.steps(tmp_path / "steps.docx", empty_item=True, bullet=True)
     assert load_document(tmp_path / "steps.docx").text == (
         "准备工作：\n1. 关闭总阀门。\n2. 排空余水。\n4. 更换阀芯。\n（此行不编号）\n注意佩戴手套\n"
         "第一步 断电\n一.1 拔下插头\n一.2 等待五分钟\n第二步 开盖\n二.1 取出滤网")  # a deeper level starts again
