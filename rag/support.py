@@ -285,7 +285,7 @@ def _labelled_lines(passage: str) -> list[str]:
     """A document table's rows in the passage ("| B座 | 96 | 約78,500 |") labelled by their
     header row ("座數: B座 | …"), for row_supports to read as a sheet's: a claim restating the
     question ("B座每戶大概要夾78,500港幣") shares too few words with bare values."""
-    headers, out, pos = row_headers(passage), [], 0
+    headers, out, pos = (row_headers(passage) if "|" in passage else {}), [], 0  # (most passages have no row)
     for line in passage.split("\n"):
         labels = header_labels(headers[pos]) if pos in headers else None
         if labels and (cells := labelled_cells(labels, line)):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 
-from .docxlists import FORMATS
+from .docxlists import FORMATS, count_item
 
 # nfc -> the .docx name of the same format ([MS-DOC] 2.9.155 / ST_NumberFormat); bullets (23)
 # and the formats not listed give no number.
@@ -76,9 +76,7 @@ class DocNumbering:
         if ilvl >= len(levels):
             return ""
         counts = self.counts.setdefault(ilfo, {})
-        counts[ilvl] = counts[ilvl] + 1 if ilvl in counts else overrides.get(ilvl, levels[ilvl][0])
-        for deeper in [k for k in counts if k > ilvl]:
-            del counts[deeper]
+        count_item(counts, ilvl, overrides.get(ilvl, levels[ilvl][0]))
         _, nfc, xst = levels[ilvl]
         if nfc not in _NFC:
             return ""

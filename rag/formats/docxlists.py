@@ -45,6 +45,15 @@ FORMATS = {
 }
 
 
+def count_item(counts: dict[int, int], level: int, start: int) -> None:
+    """Counts an item of ``level`` in a list's ``counts`` (level -> its last number): on from
+    the level's last item, else from ``start``; the deeper levels start again after it. (A
+    .docx list's and a .doc list's alike: doclists.py.)"""
+    counts[level] = counts[level] + 1 if level in counts else start
+    for deeper in [k for k in counts if k > level]:
+        del counts[deeper]
+
+
 class Numbering:
     """Which number each paragraph of one document shows, asked in document order."""
 
@@ -96,10 +105,7 @@ class Numbering:
         if ilvl not in levels:
             return ""
         counts = self.counts.setdefault(num_id, {})
-        start = overrides.get(ilvl, levels[ilvl][2])
-        counts[ilvl] = counts[ilvl] + 1 if ilvl in counts else start
-        for deeper in [k for k in counts if k > ilvl]:
-            del counts[deeper]
+        count_item(counts, ilvl, overrides.get(ilvl, levels[ilvl][2]))
         fmt, text, _ = levels[ilvl]
         if fmt not in FORMATS or not text:
             return ""  # (a bullet, or a format not written here)
