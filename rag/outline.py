@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from .numerals import cn_number
 from .records import Document, row_cells
-from .zh import CJK_CHAR, fold, sentence_spans
+from .zh import CJK_CHAR, fold, fold_each, sentence_spans
 
 _CN = "一二三四五六七八九十百零〇两"
 _KINDS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in (
@@ -72,8 +72,9 @@ class Outline:
 
 def heading_kind(line: str) -> tuple[str, int | None] | None:
     """The kind of section number ``line`` opens with and the number ("cn", 3 for 三、;
-    "md2", None for ## …), None for none."""
-    stripped = line.strip()
+    "md2", None for ## …), None for none. Read in simplified characters: a traditional
+    document's 第八條 and 第三節 are an article and a section as 第八条 and 第三节 are."""
+    stripped = fold_each(line.strip())
     for kind, pattern in _KINDS:
         if m := pattern.match(stripped):
             if kind == "md":

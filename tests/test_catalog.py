@@ -268,3 +268,15 @@ def test_what_the_documents_are_about_is_each_ones_opening(tmp_path, fake_embedd
     assert [c.chunk.doc_id for c in a.citations] == sorted(DOCS)  # (each one's opening, cited)
     assert "These rules explain how residents borrow books" in a.answer
     assert gen.calls == []
+
+
+def test_a_traditional_documents_articles_and_sections_are_numbered_parts():
+    from rag.outline import section
+    text = ("第一節 總則\n第一條　租期　租期一年。\n第二條　租金　每月新臺幣一萬二千元，於每月五日前支付。\n"
+            "第二節 附則\n第三條　其他　未盡事宜，雙方另議。\n")
+    doc = Document("lease.txt", "lease.txt", text, title="房屋租賃契約")
+    sec = section(doc, "条", 2)  # (asked 第二條, read as 第二条)
+    assert text[sec.heading.start:sec.heading.end] == "第二條　租金"
+    assert text[sec.body[0]:sec.body[1]].strip() == "每月新臺幣一萬二千元，於每月五日前支付。"
+    assert text[section(doc, "节", 1).heading.start:section(doc, "节", 1).heading.end] == "第一節 總則"
+    assert section(doc, "条", 4) is None
